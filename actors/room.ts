@@ -1,0 +1,90 @@
+import { GlassError } from '../runtime/index.js';
+import { defineActor, type ActorContext } from './define-actor.js';
+
+export const RoomErrors = {
+  NOT_MEMBER: 'GLASS_ERR_NOT_MEMBER',
+  TEXT_TOO_LONG: 'GLASS_ERR_TEXT_TOO_LONG',
+} as const;
+
+export const ROOM_HISTORY_LIMIT = 50;
+export const MAX_SAY_LENGTH = 2_000;
+
+export interface RoomLine {
+  seq: number;
+  from: string;
+  text: string;
+  at: number;
+}
+
+export interface RoomState {
+  /** Player id → id of the node whose gateway holds the player's socket. */
+  members: Record<string, string>;
+  /** The most recent lines, oldest first, at most ROOM_HISTORY_LIMIT. */
+  history: RoomLine[];
+  /** Sequence number of the last line said in the room. */
+  seq: number;
+}
+
+/** What a room sends to each gateway node that has members in it; the gateway fans it out. */
+export type RoomEvent =
+  | { type: 'said'; room: string; line: RoomLine }
+  | { type: 'presence'; room: string; joined?: string; left?: string; members: string[] };
+
+/** The message a gateway endpoint receives from a room. */
+export interface RoomDelivery {
+  type: 'room-event';
+  event: RoomEvent;
+}
+
+/** One delivery per gateway node with members, not one per player. */
+function broadcast(ctx: ActorContext<RoomState>, event: RoomEvent, alsoTo?: string): void {
+  const nodes = new Set(Object.values(ctx.state.members));
+  if (alsoTo !== undefined) nodes.add(alsoTo);
+  const delivery: RoomDelivery = { type: 'room-event', event };
+  for (const node of nodes) ctx.tell({ kind: 'gateway', id: node }, delivery);
+}
+
+/** A hub room: members join and leave, `say` is broadcast to every member, recent history kept. */
+export const room = defineActor({
+  kind: 'room',
+  initialState: (): RoomState => ({ members: {}, history: [], seq: 0 }),
+  handlers: {
+    join(ctx, msg: { player: string; node: string }) {
+      const state = ctx.state;
+      const rejoin = state.members[msg.player] !== undefined;
+      state.members[msg.player] = msg.node;
+      const members = Object.keys(state.members);
+      if (!rejoin) broadcast(ctx, { type: 'presence', room: ctx.self.id, joined: msg.player, members });
+      return { room: ctx.self.id, members, history: state.history, seq: state.seq };
+    },
+
+    leave(ctx, msg: { player: string }) {
+      const state = ctx.state;
+      const node = state.members[msg.player];
+      if (node === undefined) return { left: false };
+      delete state.members[msg.player];
+      // The leaver's own node hears it too, so its gateway can unsubscribe the socket.
+      broadcast(ctx, { type: 'presence', room: ctx.self.id, left: msg.player, members: Object.keys(state.members) }, node);
+      return { left: true };
+    },
+
+    say(ctx, msg: { player: string; text: string }) {
+      const state = ctx.state;
+      if (state.members[msg.player] === undefined) {
+        throw new GlassError(RoomErrors.NOT_MEMBER, `${msg.player} is not in room ${ctx.self.id}`);
+      }
+      if (typeof msg.text !== 'string' || msg.text.length > MAX_SAY_LENGTH) {
+        throw new GlassError(RoomErrors.TEXT_TOO_LONG, `text must be a string of at most ${MAX_SAY_LENGTH} characters`);
+      }
+      const line: RoomLine = { seq: ++state.seq, from: msg.player, text: msg.text, at: ctx.now() };
+      state.history.push(line);
+      if (state.history.length > ROOM_HISTORY_LIMIT) state.history.shift();
+      broadcast(ctx, { type: 'said', room: ctx.self.id, line });
+      return { seq: line.seq };
+    },
+
+    members(ctx, _msg: Record<string, never>) {
+      return { members: Object.keys(ctx.state.members) };
+    },
+  },
+});

@@ -1,0 +1,60 @@
+import HashRing from 'hashring';
+import { InvalidOptionError, type Location, type NodeMember, type Placement, type PlacementInit } from '../runtime/index.js';
+
+const CACHE_LIMIT = 100_000;
+
+/**
+ * Consistent hashing in two steps, as the design asks: the id picks a node on a ring of live node
+ * ids, then a worker on that node's ring of worker names. A membership change only moves ids whose
+ * arc changed owner (≈ 1/N of them). Lookups are memoised; the memo is dropped on every change.
+ */
+export class HashringPlacement implements Placement {
+  #version = 0;
+  #members: readonly NodeMember[] = [];
+  #nodeRing: HashRing | null = null;
+  #workerRings = new Map<string, HashRing>();
+  #cache = new Map<string, Location>();
+
+  constructor(members: readonly NodeMember[]) {
+    this.setMembers(members);
+  }
+
+  get version(): number {
+    return this.#version;
+  }
+
+  get members(): readonly NodeMember[] {
+    return this.#members;
+  }
+
+  setMembers(members: readonly NodeMember[]): void {
+    if (members.length === 0) throw new InvalidOptionError('members', 'at least one node', members);
+    for (const m of members) {
+      if (!Number.isInteger(m.workers) || m.workers < 1) throw new InvalidOptionError(`members[${m.id}].workers`, 'a positive integer', m.workers);
+    }
+    this.#members = [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    this.#nodeRing = new HashRing(this.#members.map((m) => m.id));
+    const rings = new Map<string, HashRing>();
+    for (const m of this.#members) {
+      rings.set(m.id, this.#workerRings.get(m.id) ?? new HashRing(Array.from({ length: m.workers }, (_, i) => `w${i + 1}`)));
+    }
+    this.#workerRings = rings;
+    this.#cache = new Map();
+    this.#version++;
+  }
+
+  locate(id: string): Location {
+    const cached = this.#cache.get(id);
+    if (cached !== undefined) return cached;
+    const node = this.#members.length === 1 ? this.#members[0].id : this.#nodeRing!.get(id);
+    const worker = this.#workerRings.get(node)!.get(id + '#w');
+    const location: Location = { node, thread: Number(worker.slice(1)) };
+    if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
+    this.#cache.set(id, location);
+    return location;
+  }
+}
+
+export function createHashringPlacement(init: PlacementInit): Placement {
+  return new HashringPlacement(init.members);
+}

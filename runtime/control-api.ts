@@ -1,0 +1,53 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { ActorSnapshot } from './actor-host.js';
+import type { ModuleRef } from './module-ref.js';
+import type { NodeMember } from './placement.js';
+
+/**
+ * The control plane between the main thread and a worker, spoken over comlink on the worker's
+ * parent port. It is for people and tools (inspect, passivate, drain), never for actor messages:
+ * those go over the data ports in batches.
+ */
+export interface WorkerControl {
+  /** Resolves when the worker has loaded its actor kinds and attached its ports. */
+  ready(): WorkerInfo;
+  stats(): WorkerStats;
+  inspect(filter?: { kind?: string; limit?: number }): ActorSnapshot[];
+  passivate(kind: string, id: string): Promise<boolean>;
+  /** Passivates every actor of the worker (state saved); resolves with how many. */
+  drain(): Promise<number>;
+  /** Heap in use after a full GC when the process runs with --expose-gc (benchmarks). */
+  heapUsed(): number;
+  close(): Promise<void>;
+}
+
+export interface WorkerInfo {
+  thread: number;
+  kinds: string[];
+}
+
+export interface WorkerStats {
+  thread: number;
+  actors: number;
+  processed: number;
+  mailboxTotal: number;
+  pendingAsks: number;
+}
+
+/** Everything a worker thread is started with (workerData): plain data and transferred ports. */
+export interface WorkerInit {
+  nodeId: string;
+  thread: number;
+  members: NodeMember[];
+  /** Port to every other thread of the node, indexed by thread (own index empty). */
+  ports: (MessagePort | null)[];
+  actorModules: string[];
+  store: ModuleRef;
+  placement: ModuleRef;
+  pinnedKinds: string[];
+  idleAfterMs: number;
+  sweepIntervalMs: number;
+  askTimeoutMs: number;
+  maxBatch: number;
+  logLevel: string;
+}

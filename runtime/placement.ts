@@ -1,0 +1,27 @@
+/** Where an actor runs: a node, and a thread in it (0 is the main thread, 1..W the workers). */
+export interface Location {
+  readonly node: string;
+  readonly thread: number;
+}
+
+export interface NodeMember {
+  readonly id: string;
+  readonly workers: number;
+}
+
+/**
+ * Maps an actor id to its location. Every thread of every node builds its own Placement from the
+ * same membership, and the mapping must be a pure function of (members, id): that is what lets
+ * any thread route without asking anyone.
+ */
+export interface Placement {
+  /** Bumped on every membership change; cached locations older than it are stale. */
+  readonly version: number;
+  locate(id: string): Location;
+  setMembers(members: readonly NodeMember[]): void;
+}
+
+export interface PlacementInit {
+  readonly members: readonly NodeMember[];
+  readonly options?: unknown;
+}

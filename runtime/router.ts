@@ -1,0 +1,217 @@
+import type { MessagePort } from 'node:worker_threads';
+import { kindOfKey, idOfKey } from './address.js';
+import type { ActorCell } from './actor-cell.js';
+import type { Clock, TimerHandle } from './clock.js';
+import type { DeadLetter } from './dead-letters.js';
+import { Envelope, Lane, MessageIds, NO_REPLY, STRIDE, messageType, readEnvelope } from './envelope.js';
+import { AskTimeoutError, ErrorCodes, GlassError, errorFromWire, type WireError } from './errors.js';
+import { PairSequencer } from './pair-sequencer.js';
+import type { Placement } from './placement.js';
+import { BatchTag, PortLink } from './port-link.js';
+import { edgeTraceparent } from './trace.js';
+import type { Transport } from './transport.js';
+
+/** Whatever consumes envelopes addressed to this thread: the actor host, or main-thread endpoints. */
+export interface LocalSink {
+  deliver(e: Envelope): void;
+}
+
+interface PendingAsk {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer: TimerHandle;
+}
+
+export interface RouterOptions {
+  nodeId: string;
+  /** 0 for the main thread, 1..W for workers. */
+  thread: number;
+  placement: Placement;
+  clock: Clock;
+  /** Kinds whose actors live on the main thread of the node named by their id (e.g. "gateway"). */
+  pinnedKinds: readonly string[];
+  defaultAskTimeoutMs: number;
+  maxBatch: number;
+  /** Where dead letters of this thread go (the main thread keeps the node's log). */
+  onDeadLetter: (letter: DeadLetter) => void;
+}
+
+/**
+ * One per thread. Decides where an envelope goes (this thread, another thread of this node over a
+ * MessagePort, or another node over the Transport), keeps this thread's pending asks and settles
+ * their replies. Every thread of a node has the same placement, so workers route to each other
+ * directly and the main thread only sees what is addressed to it.
+ */
+export class Router {
+  readonly nodeId: string;
+  readonly thread: number;
+  readonly ids: MessageIds;
+  readonly clock: Clock;
+  readonly placement: Placement;
+  readonly #links: (PortLink | undefined)[] = [];
+  readonly #pending = new Map<number, PendingAsk>();
+  readonly #pinned: ReadonlySet<string>;
+  readonly #defaultAskTimeoutMs: number;
+  readonly #maxBatch: number;
+  readonly #onDeadLetter: (letter: DeadLetter) => void;
+  #local: LocalSink | null = null;
+  #transport: Transport | null = null;
+  #nextAsk = 1;
+  /** Sequencer for sends made from outside any actor but under a sender name (e.g. the gateway). */
+  readonly #edgeSequencers = new Map<string, PairSequencer>();
+
+  constructor(options: RouterOptions) {
+    this.nodeId = options.nodeId;
+    this.thread = options.thread;
+    this.placement = options.placement;
+    this.clock = options.clock;
+    this.ids = new MessageIds(options.thread);
+    this.#pinned = new Set(options.pinnedKinds);
+    this.#defaultAskTimeoutMs = options.defaultAskTimeoutMs;
+    this.#maxBatch = options.maxBatch;
+    this.#onDeadLetter = options.onDeadLetter;
+  }
+
+  get pendingAsks(): number {
+    return this.#pending.size;
+  }
+
+  setLocal(sink: LocalSink): void {
+    this.#local = sink;
+  }
+
+  setTransport(transport: Transport): void {
+    this.#transport = transport;
+  }
+
+  /** Connects the port to `thread` in both directions. */
+  attach(thread: number, port: MessagePort): void {
+    this.#links[thread] = new PortLink(port, this.#maxBatch, (e, reason) => this.#unsendable(e, reason));
+    port.on('message', (data: unknown[]) => this.receive(data));
+  }
+
+  /** The thread went away (worker crash, shutdown): what is sent to it from now on is refused. */
+  detach(thread: number): void {
+    this.#links[thread]?.close();
+  }
+
+  /** Sends a user or system message from `from` (an actor cell) or from outside (null). */
+  send(from: ActorCell | null, kind: string, id: string, key: string, msg: unknown, lane: Lane): void {
+    this.route(this.#envelope(from, key, msg, lane, NO_REPLY, 0), kind, id);
+  }
+
+  /** Sends from outside any actor under a stable sender name, so the pair still gets sequence numbers. */
+  sendAs(sender: string, kind: string, id: string, key: string, msg: unknown): void {
+    let sequencer = this.#edgeSequencers.get(sender);
+    if (sequencer === undefined) this.#edgeSequencers.set(sender, (sequencer = new PairSequencer()));
+    const e = new Envelope(key, sender, this.ids.next(), sequencer.next(key), msg, edgeTraceparent(), Lane.USER, NO_REPLY, 0);
+    this.route(e, kind, id);
+  }
+
+  ask(from: ActorCell | null, kind: string, id: string, key: string, msg: unknown, timeoutMs?: number): Promise<unknown> {
+    const askId = this.#nextAsk++;
+    const timeout = timeoutMs ?? this.#defaultAskTimeoutMs;
+    const e = this.#envelope(from, key, msg, Lane.USER, this.thread, askId);
+    return new Promise<unknown>((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => {
+        if (this.#pending.delete(askId)) reject(new AskTimeoutError(key, messageType(msg), timeout));
+      }, timeout);
+      this.#pending.set(askId, { resolve, reject, timer });
+      this.route(e, kind, id);
+    });
+  }
+
+  #envelope(from: ActorCell | null, key: string, msg: unknown, lane: Lane, replyThread: number, replyId: number): Envelope {
+    if (msg === null || typeof msg !== 'object' || typeof (msg as { type?: unknown }).type !== 'string') {
+      throw new GlassError(ErrorCodes.INVALID_MESSAGE, `a message must be an object with a string "type" (to ${key})`);
+    }
+    if (from === null) return new Envelope(key, null, this.ids.next(), 0, msg, edgeTraceparent(), lane, replyThread, replyId);
+    const seq = (from.sequencer ??= new PairSequencer()).next(key);
+    return new Envelope(key, from.key, this.ids.next(), seq, msg, from.current?.trace, lane, replyThread, replyId);
+  }
+
+  route(e: Envelope, kind: string, id: string): void {
+    const node = this.#pinned.has(kind) ? id : undefined;
+    const loc = node === undefined ? this.placement.locate(id) : { node, thread: 0 };
+    if (loc.node !== this.nodeId) return this.#toNode(loc.node, e);
+    if (loc.thread === this.thread) return this.#local!.deliver(e);
+    const link = this.#links[loc.thread];
+    if (link === undefined) return this.refuse(e, new GlassError(ErrorCodes.NO_ROUTE, `no thread ${loc.thread}`), 'no-route');
+    link.push(e);
+  }
+
+  #toNode(node: string, e: Envelope): void {
+    if (this.thread !== 0) return this.#links[0]!.push(e);
+    if (this.#transport === null) return this.refuse(e, new GlassError(ErrorCodes.NO_ROUTE, `no transport to node ${node}`), 'no-route');
+    try {
+      this.#transport.send(node, [e]);
+    } catch (err) {
+      this.refuse(e, err instanceof GlassError ? err : new GlassError(ErrorCodes.NO_ROUTE, String(err)), 'no-route');
+    }
+  }
+
+  /** A batch from another thread's PortLink. */
+  receive(data: unknown[]): void {
+    if (data[0] === BatchTag.DEAD_LETTERS) {
+      for (let i = 1; i < data.length; i++) this.#onDeadLetter(data[i] as DeadLetter);
+      return;
+    }
+    const batch = data as any[];
+    for (let i = 1; i < batch.length; i += STRIDE) this.deliverInbound(readEnvelope(batch, i));
+  }
+
+  /** An envelope that arrived from another thread or node. */
+  deliverInbound(e: Envelope): void {
+    if (e.lane === Lane.REPLY) return this.#settle(e);
+    // Workers are only sent what they own; the main thread also relays for other nodes.
+    if (this.thread !== 0) return this.#local!.deliver(e);
+    this.route(e, kindOfKey(e.to), idOfKey(e.to));
+  }
+
+  /** Answers an ask (no-op for a tell). `error` wins over `value` when given. */
+  reply(e: Envelope, value: unknown, error?: WireError): void {
+    if (e.replyThread === NO_REPLY) return;
+    const msg = error === undefined ? { ok: value } : { error };
+    const r = new Envelope(e.from ?? '', e.to, this.ids.next(), 0, msg, e.trace, Lane.REPLY, e.replyThread, e.replyId);
+    if (e.replyThread === this.thread) return this.#settle(r);
+    const link = this.#links[e.replyThread];
+    if (link !== undefined) link.push(r);
+  }
+
+  #settle(r: Envelope): void {
+    const pending = this.#pending.get(r.replyId);
+    if (pending === undefined) return; // timed out already: the late answer is dropped
+    this.#pending.delete(r.replyId);
+    this.clock.clearTimeout(pending.timer);
+    const msg = r.msg as { ok?: unknown; error?: WireError };
+    if (msg.error !== undefined) pending.reject(errorFromWire(msg.error));
+    else pending.resolve(msg.ok);
+  }
+
+  /** Refuses an envelope: an ask is answered with the error, a tell becomes a dead letter. */
+  refuse(e: Envelope, error: GlassError, reason: string): void {
+    if (e.lane === Lane.REPLY) return;
+    if (e.replyThread !== NO_REPLY) return this.reply(e, undefined, error.toWire());
+    this.#onDeadLetter({ to: e.to, from: e.from, messageType: messageType(e.msg), reason, at: this.clock.now() });
+  }
+
+  #unsendable(e: Envelope, reason: string): void {
+    const code = reason === 'not-cloneable' ? ErrorCodes.INVALID_MESSAGE : ErrorCodes.WORKER_FAILED;
+    this.refuse(e, new GlassError(code, `message to ${e.to} could not be sent (${reason})`), reason);
+  }
+
+  /** Rejects every pending ask (shutdown) and closes every link. */
+  close(error: Error): void {
+    for (const [askId, pending] of this.#pending) {
+      this.#pending.delete(askId);
+      this.clock.clearTimeout(pending.timer);
+      pending.reject(error);
+    }
+    for (const link of this.#links) link?.close();
+  }
+
+  /** On a worker: hands a dead letter to the main thread, which keeps the node's log. */
+  forwardDeadLetter(letter: DeadLetter): void {
+    this.#links[0]?.pushDeadLetter(letter);
+  }
+}

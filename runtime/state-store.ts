@@ -1,0 +1,65 @@
+import { ErrorCodes, GlassError } from './errors.js';
+
+/** A persisted actor state and the version token that fences the next write. */
+export interface StoredState {
+  state: unknown;
+  /** Opaque version (a CouchDB `_rev` in the CouchDB store); null when never saved. */
+  version: string | null;
+}
+
+/**
+ * Where actor state lives between activations. `save` is optimistic: it succeeds only when
+ * `expectedVersion` is the current version, otherwise it throws StoreConflictError and writes
+ * nothing; that is the fence that keeps a stale activation from overwriting a newer one.
+ */
+export interface StateStore {
+  load(kind: string, id: string): Promise<StoredState | undefined>;
+  save(kind: string, id: string, state: unknown, expectedVersion: string | null): Promise<string>;
+  close(): Promise<void>;
+}
+
+export class StoreConflictError extends GlassError {
+  constructor(key: string, expected: string | null) {
+    super('GLASS_ERR_STORE_CONFLICT', `state of ${key} changed since version ${expected ?? '(none)'}`, { key });
+    this.name = 'StoreConflictError';
+  }
+}
+
+export class StoreUnavailableError extends GlassError {
+  constructor(operation: string, key: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.STORE_FAILED, `state store failed to ${operation} ${key}`, { key, operation }, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/**
+ * The default store: a Map in the thread that hosts the actor. States are snapshotted with
+ * structuredClone so the live state and the saved one never alias. It lives as long as its worker
+ * thread; durable state across restarts comes with the CouchDB store.
+ */
+export class MemoryStateStore implements StateStore {
+  readonly #docs = new Map<string, { state: unknown; version: number }>();
+
+  async load(kind: string, id: string): Promise<StoredState | undefined> {
+    const doc = this.#docs.get(kind + ':' + id);
+    return doc === undefined ? undefined : { state: structuredClone(doc.state), version: String(doc.version) };
+  }
+
+  async save(kind: string, id: string, state: unknown, expectedVersion: string | null): Promise<string> {
+    const key = kind + ':' + id;
+    const doc = this.#docs.get(key);
+    const current = doc === undefined ? null : String(doc.version);
+    if (current !== expectedVersion) throw new StoreConflictError(key, expectedVersion);
+    const version = (doc?.version ?? 0) + 1;
+    this.#docs.set(key, { state: structuredClone(state), version });
+    return String(version);
+  }
+
+  async close(): Promise<void> {
+    this.#docs.clear();
+  }
+}
+
+export function createMemoryStateStore(): StateStore {
+  return new MemoryStateStore();
+}
