@@ -55,7 +55,9 @@ export const room = defineActor({
       state.members[msg.player] = msg.node;
       const members = Object.keys(state.members);
       if (!rejoin) broadcast(ctx, { type: 'presence', room: ctx.self.id, joined: msg.player, members });
-      return { room: ctx.self.id, members, history: state.history, seq: state.seq };
+      // A copy: the reply is cloned only when its batch is posted, after later messages of the same
+      // turn may have appended to the live array (then history would run past `seq`).
+      return { room: ctx.self.id, members, history: state.history.slice(), seq: state.seq };
     },
 
     leave(ctx, msg: { player: string }) {
@@ -83,7 +85,8 @@ export const room = defineActor({
       return { seq: line.seq };
     },
 
-    members(ctx, _msg: Record<string, never>) {
+    // `{}`, not Record<string, never>: MessageOf omits "type" from it, and an index signature of never made this message unsendable.
+    members(ctx, _msg: {}) {
       return { members: Object.keys(ctx.state.members) };
     },
   },

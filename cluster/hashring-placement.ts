@@ -29,14 +29,18 @@ export class HashringPlacement implements Placement {
 
   setMembers(members: readonly NodeMember[]): void {
     if (members.length === 0) throw new InvalidOptionError('members', 'at least one node', members);
+    const ids = new Set<string>();
     for (const m of members) {
+      if (typeof m.id !== 'string' || m.id === '' || ids.has(m.id)) throw new InvalidOptionError(`members[${m.id}].id`, 'a unique non-empty string', m.id);
+      ids.add(m.id);
       if (!Number.isInteger(m.workers) || m.workers < 1) throw new InvalidOptionError(`members[${m.id}].workers`, 'a positive integer', m.workers);
     }
     this.#members = [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     this.#nodeRing = new HashRing(this.#members.map((m) => m.id));
     const rings = new Map<string, HashRing>();
     for (const m of this.#members) {
-      rings.set(m.id, this.#workerRings.get(m.id) ?? new HashRing(Array.from({ length: m.workers }, (_, i) => `w${i + 1}`)));
+      // Always rebuilt (a few vnodes each): reusing a node's old ring kept it on its old worker count.
+      rings.set(m.id, new HashRing(Array.from({ length: m.workers }, (_, i) => `w${i + 1}`)));
     }
     this.#workerRings = rings;
     this.#cache = new Map();

@@ -1,7 +1,7 @@
 import type { ActorBehaviour } from './behaviour.js';
 import type { Envelope } from './envelope.js';
 import { Mailbox } from './mailbox.js';
-import type { PairSequencer } from './pair-sequencer.js';
+import type { Ref } from './ref.js';
 import type { ActorTimers } from './actor-timers.js';
 import type { CellContext } from './actor-context.js';
 
@@ -38,7 +38,8 @@ export class ActorCell {
   /** The envelope being handled (sender, trace and reply routing for the context). */
   current: Envelope | null = null;
   ctx: CellContext | null = null;
-  sequencer: PairSequencer | null = null;
+  /** One Ref per receiver this actor sent to (by kind, then id): each holds the pair's sequence counter. */
+  refs: Map<string, Map<string, Ref>> | null = null;
   timers: ActorTimers | null = null;
   readonly mailbox: Mailbox;
 

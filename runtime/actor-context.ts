@@ -2,7 +2,7 @@ import type { ActorCell } from './actor-cell.js';
 import { ActorTimers } from './actor-timers.js';
 import { addressKey, type Address } from './address.js';
 import { TIMER_SENDER } from './behaviour.js';
-import { Envelope, Lane, NO_REPLY } from './envelope.js';
+import { Envelope, Lane, NO_REPLY, nodeMessageId } from './envelope.js';
 import type { Router } from './router.js';
 import { Ref } from './ref.js';
 
@@ -44,8 +44,10 @@ export class CellContext {
     return this.#cell.current?.seq ?? 0;
   }
 
+  /** Id of the message being handled, unique within the node. */
   get messageId(): number {
-    return this.#cell.current?.id ?? 0;
+    const current = this.#cell.current;
+    return current === null ? 0 : nodeMessageId(current);
   }
 
   get nodeId(): string {
@@ -56,23 +58,34 @@ export class CellContext {
     return this.#router.clock.now();
   }
 
-  /** A Ref sent from this actor (so its messages carry this actor as sender and sequence). */
+  /**
+   * The Ref from this actor to another: its messages carry this actor as sender, numbered per
+   * pair. One Ref per receiver is kept, so the pair has one counter however the Ref was obtained.
+   */
   ref(kind: string | { readonly kind: string }, id: string): Ref {
-    return new Ref(typeof kind === 'string' ? kind : kind.kind, id, this.#router, this.#cell);
+    const k = typeof kind === 'string' ? kind : kind.kind;
+    // Kind first, then id: both strings are usually reused objects whose hash V8 has cached,
+    // where a "kind:id" key would be a new string to build and hash on every send.
+    const byKind = (this.#cell.refs ??= new Map());
+    let byId = byKind.get(k);
+    if (byId === undefined) byKind.set(k, (byId = new Map()));
+    let ref = byId.get(id);
+    if (ref === undefined) byId.set(id, (ref = new Ref(k, id, this.#router, this.#cell)));
+    return ref;
   }
 
   tell(to: Address, msg: unknown): void {
-    this.#router.send(this.#cell, to.kind, to.id, addressKey(to.kind, to.id), msg, Lane.USER);
+    this.ref(to.kind, to.id).tell(msg);
   }
 
   ask(to: Address, msg: unknown, options?: { timeoutMs?: number }): Promise<unknown> {
-    return this.#router.ask(this.#cell, to.kind, to.id, addressKey(to.kind, to.id), msg, options?.timeoutMs);
+    return this.ref(to.kind, to.id).ask(msg, options);
   }
 
   get timers(): ActorTimers {
     const cell = this.#cell;
     return (cell.timers ??= new ActorTimers(this.#router.clock, (msg) =>
-      this.#deliverSelf(new Envelope(cell.key, TIMER_SENDER, this.#router.ids.next(), 0, msg, undefined, Lane.USER, NO_REPLY, 0)),
+      this.#deliverSelf(new Envelope(cell.key, TIMER_SENDER, this.#router.ids.next(), 0, msg, undefined, Lane.USER, NO_REPLY, 0, this.#router.thread)),
     ));
   }
 

@@ -24,6 +24,8 @@ export interface ActorHostOptions {
   throughput?: number;
   /** Messages handled per dispatcher turn before yielding to I/O. */
   turnBudget?: number;
+  /** Wall time drain/close waits for actors inside an async handler. Default 10 s. */
+  shutdownTimeoutMs?: number;
 }
 
 /** A failure reported by the host: data, never an exception through the runtime. */
@@ -61,7 +63,12 @@ export class ActorHost implements LocalSink {
   readonly #sweepIntervalMs: number;
   readonly #throughput: number;
   readonly #turnBudget: number;
+  readonly #shutdownTimeoutMs: number;
   readonly #failureListeners = new Set<(failure: ActorFailure) => void>();
+  /** One bound function for every context's timers (a closure per cell would cost each idle actor). */
+  readonly #deliverBound = (e: Envelope): void => this.deliver(e);
+  /** Passivations waiting for a busy cell's handler to settle (rare: drain and shutdown). */
+  readonly #settleWaiters = new Map<ActorCell, (() => void)[]>();
   #kicked = false;
   #now = 0;
   #sweepTimer: TimerHandle | null = null;
@@ -77,6 +84,7 @@ export class ActorHost implements LocalSink {
     this.#sweepIntervalMs = options.sweepIntervalMs;
     this.#throughput = options.throughput ?? 64;
     this.#turnBudget = options.turnBudget ?? 20_000;
+    this.#shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
     for (const b of options.behaviours) this.#behaviours.set(b.kind, b);
     this.#now = this.#clock.now();
     this.#armSweep();
@@ -102,7 +110,8 @@ export class ActorHost implements LocalSink {
       const kind = kindOfKey(e.to);
       const behaviour = this.#behaviours.get(kind);
       if (behaviour === undefined) return this.#router.refuse(e, new UnknownKindError(kind), 'unknown-kind');
-      cell = new ActorCell(e.to, kind, idOfKey(e.to), behaviour);
+      // behaviour.kind, not the slice: one shared string for every cell of the kind.
+      cell = new ActorCell(e.to, behaviour.kind, idOfKey(e.to), behaviour);
       this.#cells.set(e.to, cell);
       this.#enqueue(cell, e);
       void this.#activate(cell);
@@ -110,6 +119,17 @@ export class ActorHost implements LocalSink {
     }
     this.#enqueue(cell, e);
     if (cell.status === CellStatus.ACTIVE) this.#schedule(cell);
+  }
+
+  activeCell(key: string): ActorCell | undefined {
+    const cell = this.#cells.get(key);
+    return cell !== undefined && cell.status === CellStatus.ACTIVE ? cell : undefined;
+  }
+
+  /** The fast path for a sender that kept the cell: an ACTIVE cell is always the one in #cells. */
+  deliverTo(cell: ActorCell, e: Envelope): void {
+    this.#enqueue(cell, e);
+    this.#schedule(cell);
   }
 
   #enqueue(cell: ActorCell, e: Envelope): void {
@@ -176,6 +196,7 @@ export class ActorHost implements LocalSink {
     try {
       result = handler(cell.ctx, msg);
     } catch (err) {
+      cell.current = null;
       this.#fail(cell, e, err);
       return false;
     }
@@ -187,12 +208,20 @@ export class ActorHost implements LocalSink {
       );
       return true;
     }
+    // An idle actor must not keep its last message alive.
+    cell.current = null;
     if (e.replyThread !== NO_REPLY) this.#router.reply(e, result);
     return false;
   }
 
   #settled(cell: ActorCell, e: Envelope, value: unknown, err: unknown, failed: boolean): void {
     cell.busy = false;
+    cell.current = null;
+    const waiting = this.#settleWaiters.get(cell);
+    if (waiting !== undefined) {
+      this.#settleWaiters.delete(cell);
+      for (const resolve of waiting) resolve();
+    }
     if (failed) this.#fail(cell, e, err);
     else this.#router.reply(e, value);
     if (cell.passivateRequested) void this.passivate(cell.key);
@@ -230,7 +259,7 @@ export class ActorHost implements LocalSink {
         const stored = await this.#store.load(cell.kind, cell.id);
         cell.state = stored === undefined ? cell.behaviour.initialState(cell.id) : stored.state;
         cell.version = stored === undefined ? null : stored.version;
-        cell.ctx = new CellContext(cell, this.#router, (e) => this.deliver(e));
+        cell.ctx = new CellContext(cell, this.#router, this.#deliverBound);
       }
       if (cell.behaviour.onActivate !== undefined) await cell.behaviour.onActivate(cell.ctx);
     } catch (err) {
@@ -252,7 +281,16 @@ export class ActorHost implements LocalSink {
    */
   async passivate(key: string): Promise<boolean> {
     const cell = this.#cells.get(key);
-    if (cell === undefined || cell.status !== CellStatus.ACTIVE || cell.busy) return false;
+    if (cell === undefined || cell.status !== CellStatus.ACTIVE) return false;
+    if (cell.busy) {
+      // Never save a state in the middle of a handler: wait for it to settle, then try again.
+      await new Promise<void>((resolve) => {
+        const waiting = this.#settleWaiters.get(cell);
+        if (waiting === undefined) this.#settleWaiters.set(cell, [resolve]);
+        else waiting.push(resolve);
+      });
+      return this.passivate(key);
+    }
     cell.status = CellStatus.PASSIVATING;
     cell.passivateRequested = false;
     cell.timers?.cancelAll();
@@ -267,12 +305,17 @@ export class ActorHost implements LocalSink {
       return false;
     }
     if (cell.mailbox.size > 0) {
-      cell.status = CellStatus.ACTIVE;
-      this.#schedule(cell);
+      // Messages arrived while passivating: the passivation did happen (hooks ran, timers are
+      // gone, state is saved), so what follows is a fresh activation on the saved state.
+      void this.#activate(cell);
       return false;
     }
     cell.status = CellStatus.PASSIVATED;
     this.#cells.delete(key);
+    // A Ref may still point at this cell until its next send: keep nothing big reachable from it.
+    cell.state = undefined;
+    cell.ctx = null;
+    cell.timers = null;
     return true;
   }
 
@@ -299,10 +342,24 @@ export class ActorHost implements LocalSink {
     return started;
   }
 
-  /** Passivates every actor (worker drain, shutdown); resolves with how many were passivated. */
+  /**
+   * Passivates every actor (worker drain, shutdown); resolves with how many were passivated.
+   * Actors inside an async handler are waited for, up to shutdownTimeoutMs of wall time; past
+   * that they are left as they are (a state caught mid-handler is never saved) and logged.
+   */
   async drain(): Promise<number> {
-    const results = await Promise.all([...this.#cells.keys()].map((key) => this.passivate(key)));
-    return results.filter(Boolean).length;
+    let passivated = 0;
+    const all = Promise.all([...this.#cells.keys()].map(async (key) => void ((await this.passivate(key)) && passivated++)));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(resolve, this.#shutdownTimeoutMs, 'timeout');
+    });
+    if ((await Promise.race([all, deadline])) === 'timeout') {
+      const busy = [...this.#cells.values()].filter((c) => c.busy).map((c) => c.key);
+      this.#log.warn({ busy: busy.slice(0, 20), count: busy.length }, 'drain gave up on actors still inside a handler');
+    }
+    clearTimeout(timer);
+    return passivated;
   }
 
   inspect(filter?: { kind?: string; limit?: number }): ActorSnapshot[] {

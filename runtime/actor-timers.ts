@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from './clock.js';
+import { ErrorCodes, GlassError } from './errors.js';
 
 /**
  * Timers of one actor, Akka-style: a timer does not run code, it delivers a message to the actor
@@ -15,6 +16,7 @@ export class ActorTimers {
 
   /** Delivers `msg` once after `delayMs`. */
   once(name: string, delayMs: number, msg: unknown): void {
+    checkMessage(msg);
     this.cancel(name);
     this.#handles.set(
       name,
@@ -27,6 +29,7 @@ export class ActorTimers {
 
   /** Delivers `msg` every `intervalMs` until cancelled. */
   every(name: string, intervalMs: number, msg: unknown): void {
+    checkMessage(msg);
     this.cancel(name);
     const tick = (): void => {
       this.#handles.set(name, this.clock.setTimeout(tick, intervalMs));
@@ -50,5 +53,12 @@ export class ActorTimers {
   cancelAll(): void {
     for (const handle of this.#handles.values()) this.clock.clearTimeout(handle);
     this.#handles.clear();
+  }
+}
+
+/** Timer messages skip the router's check at send, and a null one would throw inside the dispatcher. */
+function checkMessage(msg: unknown): void {
+  if (msg === null || typeof msg !== 'object' || typeof (msg as { type?: unknown }).type !== 'string') {
+    throw new GlassError(ErrorCodes.INVALID_MESSAGE, 'a timer message must be an object with a string "type"');
   }
 }

@@ -52,10 +52,16 @@ function moduleRef(name: string, value: unknown): ModuleRef {
   return ref;
 }
 
+/** `<hostname>-<pid>` made to fit the nodeId rule: a pod name alone may take 63 characters. */
+function defaultNodeId(): string {
+  const suffix = `-${process.pid}`;
+  return hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64 - suffix.length) + suffix;
+}
+
 /** One guard per option, at the public entry; throws InvalidOptionError (GLASS_ERR_INVALID_OPTION). */
 export function resolveNodeOptions(options: NodeOptions, defaultStore: ModuleRef): ResolvedNodeOptions {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('', 'an object', options);
-  const nodeId = options.nodeId ?? `${hostname()}-${process.pid}`;
+  const nodeId = options.nodeId ?? defaultNodeId();
   if (typeof nodeId !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(nodeId)) {
     throw new InvalidOptionError('nodeId', 'letters, digits, ".", "_" or "-" (1 to 64)', nodeId);
   }

@@ -40,6 +40,7 @@ export class GlassNode {
   readonly #endpoints: EndpointTable;
   readonly #transport: Transport;
   #closed = false;
+  #closing: Promise<void> | null = null;
 
   private constructor(options: ResolvedNodeOptions, placement: Placement) {
     this.id = options.nodeId;
@@ -183,9 +184,12 @@ export class GlassNode {
     return w.control.drain();
   }
 
-  /** Drains every worker (state saved), stops them and closes the node. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /** Drains every worker (state saved), stops them and closes the node. Idempotent: every call gets the same promise. */
+  close(): Promise<void> {
+    return (this.#closing ??= this.#close());
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
     await Promise.allSettled(this.#live().map((w) => w.control.close()));
     this.#router.close(new GlassError(ErrorCodes.NODE_CLOSED, 'node closed'));

@@ -1,6 +1,7 @@
 /**
- * Per sender→receiver sequence numbers (1, 2, 3, … for each receiver). Created lazily by a sender
- * on its first send, so an actor that never sends pays nothing.
+ * Per sender→receiver sequence numbers (1, 2, 3, … for each receiver) for senders outside any
+ * actor that send under a name (the gateway). Actors do not need it: each actor keeps one Ref per
+ * receiver, and the Ref holds the pair's counter.
  */
 export class PairSequencer {
   readonly #last = new Map<string, number>();

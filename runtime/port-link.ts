@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
-import { appendEnvelope, STRIDE, type Envelope } from './envelope.js';
 import type { DeadLetter } from './dead-letters.js';
+import type { Envelope } from './envelope.js';
+import { WireEncoder } from './wire-codec.js';
 
 /** First element of every array posted between threads. */
 export const BatchTag = {
@@ -9,16 +10,18 @@ export const BatchTag = {
 } as const;
 
 /**
- * The sending side of one thread-to-thread MessagePort. Envelopes are appended to a flat batch and
+ * The sending side of one thread-to-thread MessagePort. Envelopes are encoded into one batch and
  * posted once per microtask turn (or when the batch is full): one postMessage for many messages.
  * One port per thread pair and one FIFO batch per port keeps per-pair order.
  */
 export class PortLink {
-  #batch: unknown[] = [BatchTag.ENVELOPES];
-  #dead: unknown[] | null = null;
+  readonly #encoder: WireEncoder;
+  /** The envelopes encoded since the last post, kept so that a failed post can be retried one by one. */
+  #envelopes: Envelope[] = [];
+  #dead: DeadLetter[] | null = null;
   #scheduled = false;
   #closed = false;
-  readonly #maxFields: number;
+  readonly #maxBatch: number;
 
   constructor(
     readonly port: MessagePort,
@@ -26,7 +29,8 @@ export class PortLink {
     /** Called for each envelope that could not be posted (not structured-cloneable, or link closed). */
     readonly onUnsendable: (e: Envelope, reason: string) => void,
   ) {
-    this.#maxFields = maxBatch * STRIDE;
+    this.#maxBatch = maxBatch;
+    this.#encoder = new WireEncoder(maxBatch);
   }
 
   get closed(): boolean {
@@ -34,18 +38,15 @@ export class PortLink {
   }
 
   push(e: Envelope): void {
-    if (this.#closed) {
-      this.onUnsendable(e, 'link-closed');
-      return;
-    }
-    appendEnvelope(this.#batch, e);
-    if (this.#batch.length > this.#maxFields) this.flush();
+    if (this.#closed) return this.onUnsendable(e, 'link-closed');
+    this.#encoder.encode(e);
+    if (this.#envelopes.push(e) >= this.#maxBatch) this.flush();
     else this.#schedule();
   }
 
   pushDeadLetter(letter: DeadLetter): void {
     if (this.#closed) return;
-    (this.#dead ??= [BatchTag.DEAD_LETTERS]).push(letter);
+    (this.#dead ??= []).push(letter);
     this.#schedule();
   }
 
@@ -60,33 +61,34 @@ export class PortLink {
     if (this.#dead !== null) {
       const dead = this.#dead;
       this.#dead = null;
-      if (!this.#closed) this.port.postMessage(dead);
+      if (!this.#closed) this.port.postMessage([BatchTag.DEAD_LETTERS, ...dead]);
     }
-    const batch = this.#batch;
-    if (batch.length === 1) return;
-    this.#batch = [BatchTag.ENVELOPES];
-    if (this.#closed) return this.#failAll(batch, 'link-closed');
+    const envelopes = this.#envelopes;
+    if (envelopes.length === 0) return;
+    const batch = this.#encoder.take(BatchTag.ENVELOPES);
+    this.#envelopes = [];
+    if (this.#closed) return void envelopes.forEach((e) => this.onUnsendable(e, 'link-closed'));
     try {
-      this.port.postMessage(batch);
+      this.port.postMessage(batch, [(batch[2] as Float64Array).buffer as ArrayBuffer]);
     } catch {
-      // One uncloneable message must not sink its neighbours: post them one by one.
-      this.#postEach(batch);
+      // One uncloneable message must not sink its neighbours: post them one by one, each in a
+      // batch of its own with a fresh key table (the failed batch's new keys never arrived).
+      this.#postEach(envelopes);
     }
   };
 
-  #postEach(batch: unknown[]): void {
-    for (let i = 1; i < batch.length; i += STRIDE) {
-      const one = [BatchTag.ENVELOPES, ...batch.slice(i, i + STRIDE)];
+  #postEach(envelopes: Envelope[]): void {
+    for (const e of envelopes) {
+      this.#encoder.invalidate();
+      this.#encoder.encode(e);
+      const one = this.#encoder.take(BatchTag.ENVELOPES);
       try {
         this.port.postMessage(one);
       } catch {
-        this.onUnsendable(envelopeAt(batch, i), 'not-cloneable');
+        this.onUnsendable(e, 'not-cloneable');
       }
     }
-  }
-
-  #failAll(batch: unknown[], reason: string): void {
-    for (let i = 1; i < batch.length; i += STRIDE) this.onUnsendable(envelopeAt(batch, i), reason);
+    this.#encoder.invalidate();
   }
 
   close(): void {
@@ -95,9 +97,4 @@ export class PortLink {
     this.#closed = true;
     this.port.close();
   }
-}
-
-function envelopeAt(batch: unknown[], i: number): Envelope {
-  const b = batch as any[];
-  return { to: b[i], from: b[i + 1], id: b[i + 2], seq: b[i + 3], msg: b[i + 4], trace: b[i + 5], lane: b[i + 6], replyThread: b[i + 7], replyId: b[i + 8] };
 }

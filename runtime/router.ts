@@ -1,19 +1,40 @@
 import type { MessagePort } from 'node:worker_threads';
 import { kindOfKey, idOfKey } from './address.js';
-import type { ActorCell } from './actor-cell.js';
+import { CellStatus, type ActorCell } from './actor-cell.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { DeadLetter } from './dead-letters.js';
-import { Envelope, Lane, MessageIds, NO_REPLY, STRIDE, messageType, readEnvelope } from './envelope.js';
+import { Envelope, Lane, MessageIds, NO_REPLY, messageType } from './envelope.js';
 import { AskTimeoutError, ErrorCodes, GlassError, errorFromWire, type WireError } from './errors.js';
 import { PairSequencer } from './pair-sequencer.js';
-import type { Placement } from './placement.js';
+import type { Location, Placement } from './placement.js';
 import { BatchTag, PortLink } from './port-link.js';
 import { edgeTraceparent } from './trace.js';
 import type { Transport } from './transport.js';
+import { WireDecoder } from './wire-codec.js';
 
 /** Whatever consumes envelopes addressed to this thread: the actor host, or main-thread endpoints. */
 export interface LocalSink {
   deliver(e: Envelope): void;
+  /** The active cell for a key, if this sink hosts cells (lets a Ref skip the lookup next time). */
+  activeCell?(key: string): ActorCell | undefined;
+  /** Delivers to a cell known to be the active one for e.to. */
+  deliverTo?(cell: ActorCell, e: Envelope): void;
+}
+
+/**
+ * What a Ref remembers between sends so that the next one skips work: the location (valid while
+ * the placement version is unchanged), the sender's sequence slot for this receiver, and the
+ * receiver's cell when it is active on this very thread.
+ */
+export interface RouteCache {
+  readonly kind: string;
+  readonly id: string;
+  readonly key: string;
+  loc: Location | null;
+  locVersion: number;
+  /** Last sequence number sent through this ref (refs made by an actor are one per receiver). */
+  seq: number;
+  cell: ActorCell | null;
 }
 
 interface PendingAsk {
@@ -45,7 +66,7 @@ export interface RouterOptions {
 export class Router {
   readonly nodeId: string;
   readonly thread: number;
-  readonly ids: MessageIds;
+  readonly ids = new MessageIds();
   readonly clock: Clock;
   readonly placement: Placement;
   readonly #links: (PortLink | undefined)[] = [];
@@ -57,6 +78,7 @@ export class Router {
   #local: LocalSink | null = null;
   #transport: Transport | null = null;
   #nextAsk = 1;
+  #closed = false;
   /** Sequencer for sends made from outside any actor but under a sender name (e.g. the gateway). */
   readonly #edgeSequencers = new Map<string, PairSequencer>();
 
@@ -65,7 +87,6 @@ export class Router {
     this.thread = options.thread;
     this.placement = options.placement;
     this.clock = options.clock;
-    this.ids = new MessageIds(options.thread);
     this.#pinned = new Set(options.pinnedKinds);
     this.#defaultAskTimeoutMs = options.defaultAskTimeoutMs;
     this.#maxBatch = options.maxBatch;
@@ -87,7 +108,15 @@ export class Router {
   /** Connects the port to `thread` in both directions. */
   attach(thread: number, port: MessagePort): void {
     this.#links[thread] = new PortLink(port, this.#maxBatch, (e, reason) => this.#unsendable(e, reason));
-    port.on('message', (data: unknown[]) => this.receive(data));
+    const decoder = new WireDecoder();
+    const deliver = (e: Envelope): void => this.deliverInbound(e);
+    port.on('message', (data: unknown[]) => {
+      if (data[0] === BatchTag.DEAD_LETTERS) {
+        for (let i = 1; i < data.length; i++) this.#onDeadLetter(data[i] as DeadLetter);
+      } else {
+        decoder.decode(data, thread, deliver);
+      }
+    });
   }
 
   /** The thread went away (worker crash, shutdown): what is sent to it from now on is refused. */
@@ -95,44 +124,72 @@ export class Router {
     this.#links[thread]?.close();
   }
 
-  /** Sends a user or system message from `from` (an actor cell) or from outside (null). */
-  send(from: ActorCell | null, kind: string, id: string, key: string, msg: unknown, lane: Lane): void {
-    this.route(this.#envelope(from, key, msg, lane, NO_REPLY, 0), kind, id);
+  locate(kind: string, id: string): Location {
+    return this.#pinned.has(kind) ? { node: id, thread: 0 } : this.placement.locate(id);
+  }
+
+  /** The hot path: a send through a Ref, using and refreshing what the Ref remembers. */
+  sendVia(target: RouteCache, from: ActorCell | null, msg: unknown, lane: Lane, replyThread: number, replyId: number): void {
+    const key = target.key;
+    let loc = target.loc;
+    if (loc === null || target.locVersion !== this.placement.version) {
+      loc = target.loc = this.locate(target.kind, target.id);
+      target.locVersion = this.placement.version;
+    }
+    let e: Envelope;
+    if (from === null) {
+      e = this.#edgeEnvelope(key, msg, lane, replyThread, replyId);
+    } else {
+      this.#check(key, msg);
+      e = new Envelope(key, from.key, this.ids.next(), ++target.seq, msg, from.current?.trace, lane, replyThread, replyId, this.thread);
+    }
+    if (loc.thread === this.thread && loc.node === this.nodeId) {
+      const local = this.#local!;
+      let cell = target.cell;
+      if ((cell === null || cell.status !== CellStatus.ACTIVE) && local.activeCell !== undefined) cell = target.cell = local.activeCell(key) ?? null;
+      if (cell !== null) return local.deliverTo!(cell, e);
+    }
+    this.#dispatch(e, loc);
   }
 
   /** Sends from outside any actor under a stable sender name, so the pair still gets sequence numbers. */
   sendAs(sender: string, kind: string, id: string, key: string, msg: unknown): void {
+    this.#check(key, msg);
     let sequencer = this.#edgeSequencers.get(sender);
     if (sequencer === undefined) this.#edgeSequencers.set(sender, (sequencer = new PairSequencer()));
-    const e = new Envelope(key, sender, this.ids.next(), sequencer.next(key), msg, edgeTraceparent(), Lane.USER, NO_REPLY, 0);
-    this.route(e, kind, id);
+    const e = new Envelope(key, sender, this.ids.next(), sequencer.next(key), msg, edgeTraceparent(), Lane.USER, NO_REPLY, 0, this.thread);
+    this.#dispatch(e, this.locate(kind, id));
   }
 
-  ask(from: ActorCell | null, kind: string, id: string, key: string, msg: unknown, timeoutMs?: number): Promise<unknown> {
+  /** Sends an ask through a Ref; resolves with the reply or rejects with a GlassError. */
+  ask(target: RouteCache, from: ActorCell | null, msg: unknown, timeoutMs?: number): Promise<unknown> {
     const askId = this.#nextAsk++;
     const timeout = timeoutMs ?? this.#defaultAskTimeoutMs;
-    const e = this.#envelope(from, key, msg, Lane.USER, this.thread, askId);
+    this.#check(target.key, msg);
     return new Promise<unknown>((resolve, reject) => {
+      // Registered before sending: a refusal on this very thread answers synchronously.
       const timer = this.clock.setTimeout(() => {
-        if (this.#pending.delete(askId)) reject(new AskTimeoutError(key, messageType(msg), timeout));
+        if (this.#pending.delete(askId)) reject(new AskTimeoutError(target.key, messageType(msg), timeout));
       }, timeout);
       this.#pending.set(askId, { resolve, reject, timer });
-      this.route(e, kind, id);
+      this.sendVia(target, from, msg, Lane.USER, this.thread, askId);
     });
   }
 
-  #envelope(from: ActorCell | null, key: string, msg: unknown, lane: Lane, replyThread: number, replyId: number): Envelope {
+  #check(key: string, msg: unknown): void {
+    // Refs held past close must fail loudly, not turn every send into a 'link-closed' dead letter.
+    if (this.#closed) throw new GlassError(ErrorCodes.NODE_CLOSED, `cannot send to ${key}: the node is closed`);
     if (msg === null || typeof msg !== 'object' || typeof (msg as { type?: unknown }).type !== 'string') {
       throw new GlassError(ErrorCodes.INVALID_MESSAGE, `a message must be an object with a string "type" (to ${key})`);
     }
-    if (from === null) return new Envelope(key, null, this.ids.next(), 0, msg, edgeTraceparent(), lane, replyThread, replyId);
-    const seq = (from.sequencer ??= new PairSequencer()).next(key);
-    return new Envelope(key, from.key, this.ids.next(), seq, msg, from.current?.trace, lane, replyThread, replyId);
   }
 
-  route(e: Envelope, kind: string, id: string): void {
-    const node = this.#pinned.has(kind) ? id : undefined;
-    const loc = node === undefined ? this.placement.locate(id) : { node, thread: 0 };
+  #edgeEnvelope(key: string, msg: unknown, lane: Lane, replyThread: number, replyId: number): Envelope {
+    this.#check(key, msg);
+    return new Envelope(key, null, this.ids.next(), 0, msg, edgeTraceparent(), lane, replyThread, replyId, this.thread);
+  }
+
+  #dispatch(e: Envelope, loc: Location): void {
     if (loc.node !== this.nodeId) return this.#toNode(loc.node, e);
     if (loc.thread === this.thread) return this.#local!.deliver(e);
     const link = this.#links[loc.thread];
@@ -150,29 +207,19 @@ export class Router {
     }
   }
 
-  /** A batch from another thread's PortLink. */
-  receive(data: unknown[]): void {
-    if (data[0] === BatchTag.DEAD_LETTERS) {
-      for (let i = 1; i < data.length; i++) this.#onDeadLetter(data[i] as DeadLetter);
-      return;
-    }
-    const batch = data as any[];
-    for (let i = 1; i < batch.length; i += STRIDE) this.deliverInbound(readEnvelope(batch, i));
-  }
-
   /** An envelope that arrived from another thread or node. */
   deliverInbound(e: Envelope): void {
     if (e.lane === Lane.REPLY) return this.#settle(e);
     // Workers are only sent what they own; the main thread also relays for other nodes.
     if (this.thread !== 0) return this.#local!.deliver(e);
-    this.route(e, kindOfKey(e.to), idOfKey(e.to));
+    this.#dispatch(e, this.locate(kindOfKey(e.to), idOfKey(e.to)));
   }
 
   /** Answers an ask (no-op for a tell). `error` wins over `value` when given. */
   reply(e: Envelope, value: unknown, error?: WireError): void {
     if (e.replyThread === NO_REPLY) return;
     const msg = error === undefined ? { ok: value } : { error };
-    const r = new Envelope(e.from ?? '', e.to, this.ids.next(), 0, msg, e.trace, Lane.REPLY, e.replyThread, e.replyId);
+    const r = new Envelope(e.from ?? '', e.to, this.ids.next(), 0, msg, e.trace, Lane.REPLY, e.replyThread, e.replyId, this.thread);
     if (e.replyThread === this.thread) return this.#settle(r);
     const link = this.#links[e.replyThread];
     if (link !== undefined) link.push(r);
@@ -200,18 +247,19 @@ export class Router {
     this.refuse(e, new GlassError(code, `message to ${e.to} could not be sent (${reason})`), reason);
   }
 
-  /** Rejects every pending ask (shutdown) and closes every link. */
+  /** On a worker: hands a dead letter to the main thread, which keeps the node's log. */
+  forwardDeadLetter(letter: DeadLetter): void {
+    this.#links[0]?.pushDeadLetter(letter);
+  }
+
+  /** Rejects every pending ask (shutdown), closes every link; later sends throw GLASS_ERR_NODE_CLOSED. */
   close(error: Error): void {
+    this.#closed = true;
     for (const [askId, pending] of this.#pending) {
       this.#pending.delete(askId);
       this.clock.clearTimeout(pending.timer);
       pending.reject(error);
     }
     for (const link of this.#links) link?.close();
-  }
-
-  /** On a worker: hands a dead letter to the main thread, which keeps the node's log. */
-  forwardDeadLetter(letter: DeadLetter): void {
-    this.#links[0]?.pushDeadLetter(letter);
   }
 }
