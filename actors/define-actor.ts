@@ -1,6 +1,11 @@
 import {
   DEFAULT_MAILBOX,
+  DEFAULT_PERSISTENCE,
   InvalidOptionError,
+  SavePolicy,
+  resolveSupervision,
+  type PersistenceSpec,
+  type SupervisionSpec,
   validateMailboxOptions,
   type ActorBehaviour,
   type ActorTimers,
@@ -29,6 +34,11 @@ export interface ActorContext<S> {
   readonly timers: ActorTimers;
   /** Passivate once the current message is handled. */
   passivate(): void;
+  /**
+   * Spawns (or finds) child `<this id>/<name>` of a kind, supervised by this actor: placed on this
+   * actor's worker, restarted with it, and restarted per this kind's `supervision.strategy`.
+   */
+  spawn<D extends AnyActorDefinition>(definition: D, name: string): ActorRef<D>;
 }
 
 type Handler<S> = (ctx: ActorContext<S>, msg: any) => unknown;
@@ -43,6 +53,10 @@ export interface ActorSpec<K extends string, S, H extends Handlers<S>> {
   onPassivate?: (ctx: ActorContext<S>) => unknown;
   mailbox?: Partial<MailboxOptions>;
   idleAfterMs?: number;
+  /** What happens when a handler throws (default: restart from the stored state, with backoff). */
+  supervision?: Partial<SupervisionSpec>;
+  /** When state is saved (default: write-behind every second); see SavePolicy for the trade-off. */
+  persistence?: Partial<PersistenceSpec>;
 }
 
 export interface ActorDefinition<K extends string, S, H extends Handlers<S>> extends ActorBehaviour {
@@ -99,6 +113,15 @@ export function defineActor<const K extends string, S, H extends Handlers<S>>(sp
   if (spec.idleAfterMs !== undefined && (!Number.isInteger(spec.idleAfterMs) || spec.idleAfterMs < 1)) {
     throw new InvalidOptionError('idleAfterMs', 'a positive integer', spec.idleAfterMs);
   }
+  // Checked here, where the mistake is made; the node's overrides are applied in the worker.
+  if (spec.supervision !== undefined) resolveSupervision(spec.supervision);
+  const persistence: PersistenceSpec = Object.freeze({ ...DEFAULT_PERSISTENCE, ...spec.persistence });
+  if (!(Object.values(SavePolicy) as string[]).includes(persistence.save)) {
+    throw new InvalidOptionError('persistence.save', Object.values(SavePolicy).join(' | '), persistence.save);
+  }
+  if (!Number.isInteger(persistence.writeBehindMs) || persistence.writeBehindMs < 1) {
+    throw new InvalidOptionError('persistence.writeBehindMs', 'a positive integer', persistence.writeBehindMs);
+  }
   // Handlers are looked up by message type on the hot path: a prototype-less table keeps
   // "toString" or "__proto__" from ever resolving to something that is not a handler.
   const handlers = Object.assign(Object.create(null), spec.handlers) as H;
@@ -110,6 +133,8 @@ export function defineActor<const K extends string, S, H extends Handlers<S>>(sp
     onPassivate: spec.onPassivate,
     mailbox,
     idleAfterMs: spec.idleAfterMs,
+    supervision: spec.supervision === undefined ? undefined : Object.freeze({ ...spec.supervision }),
+    persistence,
     ref: (source, id) => source.ref(spec.kind, id) as unknown as ActorRef<ActorDefinition<K, S, H>>,
   };
   return Object.freeze(definition);

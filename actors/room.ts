@@ -47,6 +47,9 @@ function broadcast(ctx: ActorContext<RoomState>, event: RoomEvent, alsoTo?: stri
 /** A hub room: members join and leave, `say` is broadcast to every member, recent history kept. */
 export const room = defineActor({
   kind: 'room',
+  // Members and lines are saved before the sayer hears back: a restart or a crashed worker
+  // brings the room back exactly as its members last saw it (saves of many rooms share one bulk write).
+  persistence: { save: 'every-message' },
   initialState: (): RoomState => ({ members: {}, history: [], seq: 0 }),
   handlers: {
     join(ctx, msg: { player: string; node: string }) {

@@ -21,6 +21,8 @@ export interface SessionState {
 /** A narrative session: each player turn is appended to the transcript and numbered. */
 export const session = defineActor({
   kind: 'session',
+  // A turn is acknowledged only once it is saved: narrative is never lost to a crash.
+  persistence: { save: 'every-message' },
   initialState: (): SessionState => ({ turn: 0, transcript: [] }),
   handlers: {
     turn(ctx, msg: { player: string; text: string }) {

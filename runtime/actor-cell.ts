@@ -4,12 +4,21 @@ import { Mailbox } from './mailbox.js';
 import type { Ref } from './ref.js';
 import type { ActorTimers } from './actor-timers.js';
 import type { CellContext } from './actor-context.js';
+import type { RestartRecord } from './supervision.js';
 
 export const CellStatus = {
   ACTIVATING: 'activating',
   ACTIVE: 'active',
+  /** Rehydrating from the store after a failure. */
+  RESTARTING: 'restarting',
+  /** Waiting out a restart (or save) backoff; messages queue meanwhile. */
+  BACKING_OFF: 'backing-off',
   PASSIVATING: 'passivating',
   PASSIVATED: 'passivated',
+  /** Stopped by its supervisor's `stop` directive: messages are refused until an ops restart. */
+  STOPPED: 'stopped',
+  /** Stopped because its restart limit was reached with nobody above to escalate to. */
+  QUARANTINED: 'quarantined',
 } as const;
 export type CellStatus = (typeof CellStatus)[keyof typeof CellStatus];
 
@@ -26,21 +35,36 @@ export interface FailureRecord {
 export class ActorCell {
   state: unknown = undefined;
   version: string | null = null;
+  /** This activation's epoch: the stored epoch + 1, written with every save (the fencing token with version). */
+  epoch = 0;
   status: CellStatus = CellStatus.ACTIVATING;
   /** In the host's ready queue. */
   scheduled = false;
-  /** Awaiting an async handler: the next message waits (one message at a time, always). */
+  /** Inside an async handler or a save: the next message waits (one message at a time, always). */
   busy = false;
   lastActiveAt = 0;
   passivateRequested = false;
+  /** Handled since the last save (write-behind and passivation policies). */
+  dirty = false;
+  /** The save in flight, if any: saves of one cell never overlap (each needs the previous version). */
+  saving: Promise<unknown> | null = null;
   failures = 0;
   lastFailure: FailureRecord | null = null;
+  /** Restart window and backoff, from the first failure on. */
+  restarts: RestartRecord | null = null;
+  /** The message that failed last and is to be handled again first, after a restart. */
+  retry: Envelope | null = null;
+  /** How many times `retry` has failed (poison detection). */
+  attempt = 0;
   /** The envelope being handled (sender, trace and reply routing for the context). */
   current: Envelope | null = null;
   ctx: CellContext | null = null;
   /** One Ref per receiver this actor sent to (by kind, then id): each holds the pair's sequence counter. */
   refs: Map<string, Map<string, Ref>> | null = null;
   timers: ActorTimers | null = null;
+  /** The actor that spawned this one (its supervisor), and the keys this one spawned, in order. */
+  parent: ActorCell | null = null;
+  children: string[] | null = null;
   readonly mailbox: Mailbox;
 
   constructor(

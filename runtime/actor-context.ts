@@ -3,8 +3,17 @@ import { ActorTimers } from './actor-timers.js';
 import { addressKey, type Address } from './address.js';
 import { TIMER_SENDER } from './behaviour.js';
 import { Envelope, Lane, NO_REPLY, nodeMessageId } from './envelope.js';
+import { ErrorCodes, GlassError } from './errors.js';
 import type { Router } from './router.js';
 import { Ref } from './ref.js';
+
+/** What a context needs of the host of its actor. */
+export interface HostHooks {
+  /** Delivers an envelope to an actor of this thread. */
+  deliver(e: Envelope): void;
+  /** Makes `kind:id` a child of `parent` (activating it if needed). */
+  spawnChild(parent: ActorCell, kind: string, id: string): void;
+}
 
 /**
  * What a handler gets as `ctx`: its own address and state, the sender of the current message, and
@@ -13,13 +22,13 @@ import { Ref } from './ref.js';
 export class CellContext {
   readonly #cell: ActorCell;
   readonly #router: Router;
-  readonly #deliverSelf: (e: Envelope) => void;
+  readonly #host: HostHooks;
   #self: Address | null = null;
 
-  constructor(cell: ActorCell, router: Router, deliverSelf: (e: Envelope) => void) {
+  constructor(cell: ActorCell, router: Router, host: HostHooks) {
     this.#cell = cell;
     this.#router = router;
-    this.#deliverSelf = deliverSelf;
+    this.#host = host;
   }
 
   get self(): Address {
@@ -85,8 +94,22 @@ export class CellContext {
   get timers(): ActorTimers {
     const cell = this.#cell;
     return (cell.timers ??= new ActorTimers(this.#router.clock, (msg) =>
-      this.#deliverSelf(new Envelope(cell.key, TIMER_SENDER, this.#router.ids.next(), 0, msg, undefined, Lane.USER, NO_REPLY, 0, this.#router.thread)),
+      this.#host.deliver(new Envelope(cell.key, TIMER_SENDER, this.#router.ids.next(), 0, msg, undefined, Lane.USER, NO_REPLY, 0, this.#router.thread)),
     ));
+  }
+
+  /**
+   * Spawns (or finds) a child, supervised by this actor: its id is `<this id>/<name>`, so placement
+   * puts it on this actor's worker, and this actor's strategy decides what a failure of it restarts.
+   */
+  spawn(kind: string | { readonly kind: string }, name: string): Ref {
+    const k = typeof kind === 'string' ? kind : kind.kind;
+    if (typeof name !== 'string' || name.length === 0 || name.includes('/')) {
+      throw new GlassError(ErrorCodes.INVALID_ADDRESS, 'a child name is a non-empty string without "/"');
+    }
+    const id = this.#cell.id + '/' + name;
+    this.#host.spawnChild(this.#cell, k, id);
+    return this.ref(k, id);
   }
 
   /** Passivates this actor once the current message is handled (state saved, timers cancelled). */

@@ -1,14 +1,20 @@
 import { ActorCell, CellStatus } from './actor-cell.js';
-import { CellContext } from './actor-context.js';
-import { kindOfKey, idOfKey } from './address.js';
-import { TIMER_SENDER, type ActorBehaviour } from './behaviour.js';
+import { idOfKey, kindOfKey } from './address.js';
+import { SavePolicy, type ActorBehaviour } from './behaviour.js';
+import { CellLifecycle, type LifecycleHost } from './cell-lifecycle.js';
+import { CellPersistence } from './cell-persistence.js';
 import type { Clock, TimerHandle } from './clock.js';
-import { Lane, messageType, NO_REPLY, type Envelope } from './envelope.js';
-import { ErrorCodes, GlassError, MailboxFullError, UnknownKindError, toWireError } from './errors.js';
+import { Lane, NO_REPLY, messageType, type Envelope } from './envelope.js';
+import { ErrorCodes, GlassError, MailboxFullError, UnknownKindError } from './errors.js';
+import { FailureHandler, type ActorFailure } from './failure-handler.js';
 import type { Logger } from './logger.js';
+import type { QuarantinedMessage } from './quarantine.js';
 import { RingBuffer } from './ring-buffer.js';
 import type { LocalSink, Router } from './router.js';
 import type { StateStore } from './state-store.js';
+import type { Supervisor } from './supervision.js';
+
+export type { ActorFailure } from './failure-handler.js';
 
 export interface ActorHostOptions {
   router: Router;
@@ -16,6 +22,7 @@ export interface ActorHostOptions {
   store: StateStore;
   clock: Clock;
   logger: Logger;
+  supervisor: Supervisor;
   /** Default idle time before passivation, for kinds that do not set their own. */
   idleAfterMs: number;
   /** How often idle actors are looked for. */
@@ -26,13 +33,8 @@ export interface ActorHostOptions {
   turnBudget?: number;
   /** Wall time drain/close waits for actors inside an async handler. Default 10 s. */
   shutdownTimeoutMs?: number;
-}
-
-/** A failure reported by the host: data, never an exception through the runtime. */
-export interface ActorFailure {
-  readonly key: string;
-  readonly messageType: string;
-  readonly error: unknown;
+  /** Where quarantined (poison) messages go; the worker forwards them to the main thread. */
+  onQuarantine?: (entry: QuarantinedMessage) => void;
 }
 
 export interface ActorSnapshot {
@@ -41,22 +43,27 @@ export interface ActorSnapshot {
   status: CellStatus;
   mailbox: number;
   failures: number;
+  restarts: number;
   lastFailure: { messageType: string; message: string; at: number } | null;
   idleMs: number;
+  /** Key of the supervising parent actor, null for a root actor (supervised by the worker). */
+  parent: string | null;
+  children: number;
+  epoch: number;
+  unsaved: boolean;
 }
 
 /**
- * Hosts the actors of one thread: activates them on their first message (state from the store),
- * runs their mailboxes one message at a time, passivates them when idle (state to the store), and
- * turns every handler failure into data. The dispatcher is a ready queue of cells, drained in
- * bounded turns so that a busy thread still answers its ports.
+ * Hosts the actors of one thread: activates them on their first message, runs their mailboxes one
+ * message at a time, and hands failures to the FailureHandler, state changes to the CellLifecycle
+ * and saves to the CellPersistence. The dispatcher is a ready queue of cells, drained in bounded
+ * turns so that a busy thread still answers its ports.
  */
-export class ActorHost implements LocalSink {
-  readonly #cells = new Map<string, ActorCell>();
+export class ActorHost implements LocalSink, LifecycleHost {
+  readonly cells = new Map<string, ActorCell>();
   readonly #behaviours = new Map<string, ActorBehaviour>();
   readonly #ready = new RingBuffer<ActorCell>(1 << 24, 1024);
   readonly #router: Router;
-  readonly #store: StateStore;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #defaultIdleMs: number;
@@ -64,10 +71,10 @@ export class ActorHost implements LocalSink {
   readonly #throughput: number;
   readonly #turnBudget: number;
   readonly #shutdownTimeoutMs: number;
-  readonly #failureListeners = new Set<(failure: ActorFailure) => void>();
-  /** One bound function for every context's timers (a closure per cell would cost each idle actor). */
-  readonly #deliverBound = (e: Envelope): void => this.deliver(e);
-  /** Passivations waiting for a busy cell's handler to settle (rare: drain and shutdown). */
+  readonly #persistence: CellPersistence;
+  readonly #lifecycle: CellLifecycle;
+  readonly #failures: FailureHandler;
+  /** Passivations waiting for a busy cell to settle (rare: drain and shutdown). */
   readonly #settleWaiters = new Map<ActorCell, (() => void)[]>();
   #kicked = false;
   #now = 0;
@@ -77,7 +84,6 @@ export class ActorHost implements LocalSink {
 
   constructor(options: ActorHostOptions) {
     this.#router = options.router;
-    this.#store = options.store;
     this.#clock = options.clock;
     this.#log = options.logger;
     this.#defaultIdleMs = options.idleAfterMs;
@@ -86,12 +92,16 @@ export class ActorHost implements LocalSink {
     this.#turnBudget = options.turnBudget ?? 20_000;
     this.#shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
     for (const b of options.behaviours) this.#behaviours.set(b.kind, b);
+    const writeBehindMs = Math.min(60_000, ...options.behaviours.filter((b) => b.persistence.save === SavePolicy.WRITE_BEHIND).map((b) => b.persistence.writeBehindMs));
+    this.#persistence = new CellPersistence(options.store, this.#clock, this.#log, writeBehindMs, (cell) => this.#lifecycle.fence(cell, null));
+    this.#lifecycle = new CellLifecycle(this, this.#router, options.store, this.#persistence, this.#clock, this.#log);
+    this.#failures = new FailureHandler(this, this.#router, options.supervisor, this.#lifecycle, this.#clock, this.#log, options.onQuarantine);
     this.#now = this.#clock.now();
     this.#armSweep();
   }
 
   get activeCount(): number {
-    return this.#cells.size;
+    return this.cells.size;
   }
 
   get processed(): number {
@@ -99,37 +109,52 @@ export class ActorHost implements LocalSink {
   }
 
   onFailure(listener: (failure: ActorFailure) => void): () => void {
-    this.#failureListeners.add(listener);
-    return () => this.#failureListeners.delete(listener);
+    return this.#failures.onFailure(listener);
   }
 
   deliver(e: Envelope): void {
-    let cell = this.#cells.get(e.to);
+    let cell = this.cells.get(e.to);
     if (cell === undefined) {
       if (this.#closed) return this.#router.refuse(e, new GlassError(ErrorCodes.NODE_CLOSED, 'worker is closing'), 'closed');
-      const kind = kindOfKey(e.to);
-      const behaviour = this.#behaviours.get(kind);
-      if (behaviour === undefined) return this.#router.refuse(e, new UnknownKindError(kind), 'unknown-kind');
-      // behaviour.kind, not the slice: one shared string for every cell of the kind.
-      cell = new ActorCell(e.to, behaviour.kind, idOfKey(e.to), behaviour);
-      this.#cells.set(e.to, cell);
+      const behaviour = this.#behaviours.get(kindOfKey(e.to));
+      if (behaviour === undefined) return this.#router.refuse(e, new UnknownKindError(kindOfKey(e.to)), 'unknown-kind');
+      cell = this.#create(e.to, behaviour);
       this.#enqueue(cell, e);
-      void this.#activate(cell);
+      void this.#lifecycle.activate(cell);
       return;
     }
+    if (cell.status === CellStatus.STOPPED || cell.status === CellStatus.QUARANTINED) return this.#lifecycle.refuseStopped(cell, e);
     this.#enqueue(cell, e);
-    if (cell.status === CellStatus.ACTIVE) this.#schedule(cell);
+    this.schedule(cell);
   }
 
   activeCell(key: string): ActorCell | undefined {
-    const cell = this.#cells.get(key);
+    const cell = this.cells.get(key);
     return cell !== undefined && cell.status === CellStatus.ACTIVE ? cell : undefined;
   }
 
-  /** The fast path for a sender that kept the cell: an ACTIVE cell is always the one in #cells. */
+  /** The fast path for a sender that kept the cell: an ACTIVE cell is always the one in cells. */
   deliverTo(cell: ActorCell, e: Envelope): void {
     this.#enqueue(cell, e);
-    this.#schedule(cell);
+    this.schedule(cell);
+  }
+
+  spawnChild(parent: ActorCell, kind: string, id: string): void {
+    const behaviour = this.#behaviours.get(kind);
+    if (behaviour === undefined) throw new UnknownKindError(kind);
+    const key = kind + ':' + id;
+    this.#lifecycle.spawn(parent, key, this.cells.get(key), () => {
+      const cell = this.#create(key, behaviour);
+      void this.#lifecycle.activate(cell);
+      return cell;
+    });
+  }
+
+  #create(key: string, behaviour: ActorBehaviour): ActorCell {
+    // behaviour.kind, not a slice of the key: one shared string for every cell of the kind.
+    const cell = new ActorCell(key, behaviour.kind, idOfKey(key), behaviour);
+    this.cells.set(key, cell);
+    return cell;
   }
 
   #enqueue(cell: ActorCell, e: Envelope): void {
@@ -140,8 +165,10 @@ export class ActorHost implements LocalSink {
     this.#router.refuse(pushed, new MailboxFullError(cell.key, cell.mailbox.capacity), 'evicted');
   }
 
-  #schedule(cell: ActorCell): void {
-    if (cell.scheduled || cell.busy) return;
+  /** Queues the cell for a turn if it is active, idle and has something to run. */
+  schedule(cell: ActorCell): void {
+    if (cell.scheduled || cell.busy || cell.status !== CellStatus.ACTIVE) return;
+    if (cell.mailbox.size === 0 && cell.retry === null) return;
     cell.scheduled = true;
     this.#ready.push(cell);
     if (!this.#kicked) {
@@ -167,54 +194,79 @@ export class ActorHost implements LocalSink {
   /** Runs up to `throughput` messages of one cell; returns how many it ran. */
   #run(cell: ActorCell): number {
     let n = 0;
-    while (n < this.#throughput && cell.status === CellStatus.ACTIVE) {
-      const e = cell.mailbox.shift();
+    while (n < this.#throughput && cell.status === CellStatus.ACTIVE && !cell.busy) {
+      // System messages first; then a message being retried after a restart; then the queue.
+      const e = cell.mailbox.shiftSystem() ?? cell.retry ?? cell.mailbox.shiftUser();
       if (e === undefined) break;
       n++;
-      if (this.#invoke(cell, e)) return n; // async handler: the cell resumes when it settles
+      this.#invoke(cell, e);
     }
-    if (cell.passivateRequested && !cell.busy) {
-      void this.passivate(cell.key);
-    } else if (cell.mailbox.size > 0 && cell.status === CellStatus.ACTIVE) {
-      cell.scheduled = true;
-      this.#ready.push(cell);
-    }
+    if (cell.busy) return n;
+    if (cell.passivateRequested && cell.status === CellStatus.ACTIVE) void this.passivate(cell.key);
+    else this.schedule(cell);
     return n;
   }
 
-  /** Handles one envelope; returns true when the handler went async. */
-  #invoke(cell: ActorCell, e: Envelope): boolean {
+  /** Handles one envelope. Leaves the cell busy when the handler went async or a save is pending. */
+  #invoke(cell: ActorCell, e: Envelope): void {
     const msg = e.msg;
     const handler = cell.behaviour.handlers[msg.type];
     if (handler === undefined) {
-      this.#router.refuse(e, new GlassError(ErrorCodes.UNKNOWN_MESSAGE, `${cell.kind} has no handler for "${messageType(msg)}"`), 'unhandled');
-      return false;
+      if (cell.retry === e) cell.retry = null;
+      return this.#router.refuse(e, new GlassError(ErrorCodes.UNKNOWN_MESSAGE, `${cell.kind} has no handler for "${messageType(msg)}"`), 'unhandled');
     }
-    if (e.from !== TIMER_SENDER) cell.lastActiveAt = this.#now;
+    if (e.from !== '@timer') cell.lastActiveAt = this.#now;
     cell.current = e;
     let result: unknown;
     try {
       result = handler(cell.ctx, msg);
     } catch (err) {
       cell.current = null;
-      this.#fail(cell, e, err);
-      return false;
+      return this.#failures.failed(cell, e, err);
     }
     if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
       cell.busy = true;
       (result as Promise<unknown>).then(
-        (value) => this.#settled(cell, e, value, undefined, false),
-        (err: unknown) => this.#settled(cell, e, undefined, err, true),
+        (value) => this.#completed(cell, e, value, true),
+        (err: unknown) => {
+          this.#idle(cell);
+          this.#failures.failed(cell, e, err);
+          this.#resume(cell);
+        },
       );
-      return true;
+      return;
     }
     // An idle actor must not keep its last message alive.
     cell.current = null;
-    if (e.replyThread !== NO_REPLY) this.#router.reply(e, result);
-    return false;
+    this.#completed(cell, e, result, false);
   }
 
-  #settled(cell: ActorCell, e: Envelope, value: unknown, err: unknown, failed: boolean): void {
+  /**
+   * A message was handled: save if the policy says so, then answer and go on. `async`: called
+   * from an async handler's settlement (the cell is busy and nothing else will resume it).
+   */
+  #completed(cell: ActorCell, e: Envelope, value: unknown, async: boolean): void {
+    if (cell.retry === e) {
+      cell.retry = null;
+      cell.attempt = 0;
+    }
+    if (!this.#persistence.afterMessage(cell)) {
+      if (async) this.#idle(cell);
+      if (e.replyThread !== NO_REPLY) this.#router.reply(e, value);
+      if (async) this.#resume(cell);
+      return;
+    }
+    // every-message: the answer waits for the save, and so does the actor's next message.
+    cell.busy = true;
+    void this.#persistence.save(cell, true).then((outcome) => {
+      this.#idle(cell);
+      if (outcome === 'conflict') return this.#lifecycle.fence(cell, e);
+      this.#router.reply(e, value);
+      this.#resume(cell);
+    });
+  }
+
+  #idle(cell: ActorCell): void {
     cell.busy = false;
     cell.current = null;
     const waiting = this.#settleWaiters.get(cell);
@@ -222,65 +274,16 @@ export class ActorHost implements LocalSink {
       this.#settleWaiters.delete(cell);
       for (const resolve of waiting) resolve();
     }
-    if (failed) this.#fail(cell, e, err);
-    else this.#router.reply(e, value);
-    if (cell.passivateRequested) void this.passivate(cell.key);
-    else if (cell.mailbox.size > 0) this.#schedule(cell);
   }
 
-  /**
-   * A handler threw something other than a GlassError. The actor resumes with the state it had (the supervision layer will make this
-   * a per-kind choice); the asker is answered with GLASS_ERR_ACTOR_FAILED; the failure is recorded
-   * on the cell and reported to listeners. Nothing propagates to the thread.
-   */
-  #fail(cell: ActorCell, e: Envelope, error: unknown): void {
-    const type = messageType(e.msg);
-    if (error instanceof GlassError) {
-      // A GlassError is the handler refusing the request (not a member, text too long): the
-      // asker gets its code, the actor is fine, and it is not counted as a failure.
-      if (e.replyThread !== NO_REPLY) this.#router.reply(e, undefined, error.toWire());
-      else this.#log.debug({ actor: cell.key, messageType: type, code: error.code }, 'told message refused');
-      return;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    cell.failures++;
-    cell.lastFailure = { messageType: type, message, at: this.#clock.now() };
-    this.#log.warn({ actor: cell.key, messageType: type, err: message }, 'actor failed handling a message');
-    if (e.replyThread !== NO_REPLY) {
-      this.#router.reply(e, undefined, { code: ErrorCodes.ACTOR_FAILED, message, details: { actor: cell.key, messageType: type } });
-    }
-    for (const listener of this.#failureListeners) listener({ key: cell.key, messageType: type, error });
+  #resume(cell: ActorCell): void {
+    if (cell.passivateRequested && cell.status === CellStatus.ACTIVE) void this.passivate(cell.key);
+    else this.schedule(cell);
   }
 
-  async #activate(cell: ActorCell): Promise<void> {
-    cell.status = CellStatus.ACTIVATING;
-    try {
-      if (cell.ctx === null) {
-        const stored = await this.#store.load(cell.kind, cell.id);
-        cell.state = stored === undefined ? cell.behaviour.initialState(cell.id) : stored.state;
-        cell.version = stored === undefined ? null : stored.version;
-        cell.ctx = new CellContext(cell, this.#router, this.#deliverBound);
-      }
-      if (cell.behaviour.onActivate !== undefined) await cell.behaviour.onActivate(cell.ctx);
-    } catch (err) {
-      this.#log.error({ actor: cell.key, err: toWireError(err).message }, 'activation failed');
-      this.#cells.delete(cell.key);
-      const error = new GlassError(ErrorCodes.ACTIVATION_FAILED, `activation of ${cell.key} failed: ${toWireError(err).message}`, { actor: cell.key }, { cause: err });
-      cell.mailbox.drainTo((e) => this.#router.refuse(e, error, 'activation-failed'));
-      return;
-    }
-    cell.status = CellStatus.ACTIVE;
-    cell.lastActiveAt = this.#clock.now();
-    if (cell.mailbox.size > 0) this.#schedule(cell);
-  }
-
-  /**
-   * Passivates an actor: timers cancelled, onPassivate run, state saved. Messages that arrive
-   * meanwhile are kept and, if any, the actor stays active instead (its state is already saved).
-   * If the save fails, the actor stays active with its state: nothing is thrown away.
-   */
+  /** Passivates an actor (after its current handler, if any); resolves true if it was passivated. */
   async passivate(key: string): Promise<boolean> {
-    const cell = this.#cells.get(key);
+    const cell = this.cells.get(key);
     if (cell === undefined || cell.status !== CellStatus.ACTIVE) return false;
     if (cell.busy) {
       // Never save a state in the middle of a handler: wait for it to settle, then try again.
@@ -291,31 +294,21 @@ export class ActorHost implements LocalSink {
       });
       return this.passivate(key);
     }
-    cell.status = CellStatus.PASSIVATING;
-    cell.passivateRequested = false;
-    cell.timers?.cancelAll();
-    try {
-      if (cell.behaviour.onPassivate !== undefined) await cell.behaviour.onPassivate(cell.ctx);
-      cell.version = await this.#store.save(cell.kind, cell.id, cell.state, cell.version);
-    } catch (err) {
-      this.#log.error({ actor: key, err: toWireError(err).message }, 'passivation failed; actor stays active');
-      cell.status = CellStatus.ACTIVE;
-      cell.lastActiveAt = this.#clock.now();
-      if (cell.mailbox.size > 0) this.#schedule(cell);
-      return false;
+    return this.#lifecycle.passivate(cell);
+  }
+
+  /** Ops restart: a stopped or quarantined actor comes back from its stored state; an active one is restarted. */
+  restart(key: string): boolean {
+    const cell = this.cells.get(key);
+    if (cell === undefined) return false;
+    cell.restarts = null;
+    if (cell.status === CellStatus.STOPPED || cell.status === CellStatus.QUARANTINED) {
+      cell.status = CellStatus.RESTARTING;
+      void this.#lifecycle.activate(cell);
+      return true;
     }
-    if (cell.mailbox.size > 0) {
-      // Messages arrived while passivating: the passivation did happen (hooks ran, timers are
-      // gone, state is saved), so what follows is a fresh activation on the saved state.
-      void this.#activate(cell);
-      return false;
-    }
-    cell.status = CellStatus.PASSIVATED;
-    this.#cells.delete(key);
-    // A Ref may still point at this cell until its next send: keep nothing big reachable from it.
-    cell.state = undefined;
-    cell.ctx = null;
-    cell.timers = null;
+    if (cell.status !== CellStatus.ACTIVE) return false;
+    this.#lifecycle.restart(cell, 0);
     return true;
   }
 
@@ -332,14 +325,18 @@ export class ActorHost implements LocalSink {
   sweep(): number {
     const now = this.#clock.now();
     let started = 0;
-    for (const cell of this.#cells.values()) {
-      if (cell.status !== CellStatus.ACTIVE || cell.busy || cell.scheduled || cell.mailbox.size > 0) continue;
-      const idleMs = cell.behaviour.idleAfterMs ?? this.#defaultIdleMs;
-      if (now - cell.lastActiveAt < idleMs) continue;
+    for (const cell of this.cells.values()) {
+      if (cell.status !== CellStatus.ACTIVE || cell.busy || cell.scheduled || cell.mailbox.size > 0 || cell.retry !== null) continue;
+      if (now - cell.lastActiveAt < (cell.behaviour.idleAfterMs ?? this.#defaultIdleMs)) continue;
       started++;
       void this.passivate(cell.key);
     }
     return started;
+  }
+
+  /** Saves every write-behind actor with unsaved changes now (they are saved together). */
+  flush(): void {
+    this.#persistence.flush();
   }
 
   /**
@@ -349,13 +346,13 @@ export class ActorHost implements LocalSink {
    */
   async drain(): Promise<number> {
     let passivated = 0;
-    const all = Promise.all([...this.#cells.keys()].map(async (key) => void ((await this.passivate(key)) && passivated++)));
+    const all = Promise.all([...this.cells.keys()].map(async (key) => void ((await this.passivate(key)) && passivated++)));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(resolve, this.#shutdownTimeoutMs, 'timeout');
     });
     if ((await Promise.race([all, deadline])) === 'timeout') {
-      const busy = [...this.#cells.values()].filter((c) => c.busy).map((c) => c.key);
+      const busy = [...this.cells.values()].filter((c) => c.busy).map((c) => c.key);
       this.#log.warn({ busy: busy.slice(0, 20), count: busy.length }, 'drain gave up on actors still inside a handler');
     }
     clearTimeout(timer);
@@ -366,17 +363,22 @@ export class ActorHost implements LocalSink {
     const out: ActorSnapshot[] = [];
     const limit = filter?.limit ?? Infinity;
     const now = this.#clock.now();
-    for (const cell of this.#cells.values()) {
+    for (const cell of this.cells.values()) {
       if (out.length >= limit) break;
       if (filter?.kind !== undefined && cell.kind !== filter.kind) continue;
       out.push({
         kind: cell.kind,
         id: cell.id,
         status: cell.status,
-        mailbox: cell.mailbox.size,
+        mailbox: cell.mailbox.size + (cell.retry === null ? 0 : 1),
         failures: cell.failures,
+        restarts: cell.restarts?.total ?? 0,
         lastFailure: cell.lastFailure,
         idleMs: now - cell.lastActiveAt,
+        parent: cell.parent?.key ?? null,
+        children: cell.children?.length ?? 0,
+        epoch: cell.epoch,
+        unsaved: cell.dirty,
       });
     }
     return out;
@@ -384,14 +386,15 @@ export class ActorHost implements LocalSink {
 
   mailboxTotal(): number {
     let total = 0;
-    for (const cell of this.#cells.values()) total += cell.mailbox.size;
+    for (const cell of this.cells.values()) total += cell.mailbox.size;
     return total;
   }
 
-  /** Drains every actor, then stops the sweep; further first messages are refused. */
+  /** Drains every actor, then stops the sweep and the write-behind; later first messages are refused. */
   async close(): Promise<void> {
     await this.drain();
     this.#closed = true;
+    this.#persistence.close();
     if (this.#sweepTimer !== null) this.#clock.clearTimeout(this.#sweepTimer);
   }
 }

@@ -14,8 +14,16 @@ export interface WorkerControl {
   stats(): WorkerStats;
   inspect(filter?: { kind?: string; limit?: number }): ActorSnapshot[];
   passivate(kind: string, id: string): Promise<boolean>;
+  /** Ops restart of one actor: a stopped or quarantined actor comes back from its stored state. */
+  restart(kind: string, id: string): boolean;
+  /** Saves every write-behind actor with unsaved changes now. */
+  flush(): void;
   /** Passivates every actor of the worker (state saved); resolves with how many. */
   drain(): Promise<number>;
+  /** Another worker died: hold what goes to it (and what it did not acknowledge) until attach. */
+  hold(thread: number): void;
+  /** The port to a (restarted) thread: sends it what was held. */
+  attach(thread: number, port: MessagePort): void;
   /** Heap in use after a full GC when the process runs with --expose-gc (benchmarks). */
   heapUsed(): number;
   close(): Promise<void>;
@@ -44,6 +52,7 @@ export interface WorkerInit {
   actorModules: string[];
   store: ModuleRef;
   placement: ModuleRef;
+  supervisor: ModuleRef;
   pinnedKinds: string[];
   idleAfterMs: number;
   sweepIntervalMs: number;

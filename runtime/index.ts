@@ -1,6 +1,6 @@
 // The public entry of the runtime layer. Other layers import from here, never from its files.
 export { type Address, addressKey, validateAddress } from './address.js';
-export type { ActorBehaviour, ActorModule } from './behaviour.js';
+export { DEFAULT_PERSISTENCE, SavePolicy, type ActorBehaviour, type ActorModule, type PersistenceSpec } from './behaviour.js';
 export { type Clock, type TimerHandle, ManualClock, systemClock } from './clock.js';
 export type { WorkerControl, WorkerStats } from './control-api.js';
 export type { ActorSnapshot, ActorFailure } from './actor-host.js';
@@ -24,7 +24,8 @@ export {
 export { createLogger, type Logger } from './logger.js';
 export { DEFAULT_MAILBOX, OverflowPolicy, validateMailboxOptions, type MailboxOptions } from './mailbox.js';
 export type { ModuleRef } from './module-ref.js';
-export { GlassNode, startNode, type WorkerHandle } from './node.js';
+export { GlassNode, startNode } from './node.js';
+export { NodeSupervisor, WorkerStatus, type WorkerHandle } from './node-supervisor.js';
 export type { NodeOptions } from './node-options.js';
 export type { Location, NodeMember, Placement, PlacementInit } from './placement.js';
 export { Ref } from './ref.js';
@@ -39,3 +40,17 @@ export {
   type StoredState,
 } from './state-store.js';
 export { LocalTransport, NoRouteError, type Transport } from './transport.js';
+export { QuarantineLog, type QuarantinedMessage } from './quarantine.js';
+export {
+  DEFAULT_SUPERVISION,
+  Directive,
+  Strategy,
+  newRestartRecord,
+  resolveSupervision,
+  type BackoffSpec,
+  type FailureReport,
+  type RestartRecord,
+  type SupervisionDecision,
+  type SupervisionSpec,
+  type Supervisor,
+} from './supervision.js';

@@ -76,6 +76,14 @@ export class Mailbox {
     return this.#user.shift();
   }
 
+  shiftSystem(): Envelope | undefined {
+    return this.#system === null ? undefined : this.#system.shift();
+  }
+
+  shiftUser(): Envelope | undefined {
+    return this.#user.shift();
+  }
+
   /** Empties both lanes, handing every envelope to `sink` in the order it would have run. */
   drainTo(sink: (e: Envelope) => void): void {
     for (let e = this.shift(); e !== undefined; e = this.shift()) sink(e);

@@ -3,6 +3,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import type { Clock } from './clock.js';
 import { InvalidOptionError } from './errors.js';
 import type { ModuleRef } from './module-ref.js';
+import { resolveSupervision, type SupervisionSpec } from './supervision.js';
 
 export interface NodeOptions {
   /** Unique per node in a cluster; default `<hostname>-<pid>`. */
@@ -15,6 +16,10 @@ export interface NodeOptions {
   store?: ModuleRef;
   /** Placement factory (export called with `{ members, options }`). */
   placement: ModuleRef;
+  /** Supervisor factory for workers (export called with `{ overrides }`, see `supervision`). */
+  supervisor: ModuleRef;
+  /** Node-wide supervision overrides per actor kind, applied over each kind's own spec. */
+  supervision?: Record<string, Partial<SupervisionSpec>>;
   /** Idle time before an actor is passivated, for kinds that do not set their own. Default 5 min. */
   idleAfterMs?: number;
   /** How often workers look for idle actors. Default: a quarter of idleAfterMs, at most 30 s. */
@@ -32,7 +37,7 @@ export interface NodeOptions {
   resourceLimits?: ResourceLimits;
 }
 
-export type ResolvedNodeOptions = Required<Omit<NodeOptions, 'clock' | 'resourceLimits' | 'store'>> &
+export type ResolvedNodeOptions = Required<Omit<NodeOptions, 'clock' | 'resourceLimits' | 'store' | 'supervision'>> &
   Pick<NodeOptions, 'clock' | 'resourceLimits'> & { store: ModuleRef };
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -58,6 +63,14 @@ function defaultNodeId(): string {
   return hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64 - suffix.length) + suffix;
 }
 
+function supervisionOverrides(value: unknown): Record<string, Partial<SupervisionSpec>> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidOptionError('supervision', 'an object of specs by actor kind', value);
+  const overrides = value as Record<string, Partial<SupervisionSpec>>;
+  for (const [kind, spec] of Object.entries(overrides)) resolveSupervision(spec, undefined, `supervision.${kind}`);
+  return overrides;
+}
+
 /** One guard per option, at the public entry; throws InvalidOptionError (GLASS_ERR_INVALID_OPTION). */
 export function resolveNodeOptions(options: NodeOptions, defaultStore: ModuleRef): ResolvedNodeOptions {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('', 'an object', options);
@@ -81,6 +94,7 @@ export function resolveNodeOptions(options: NodeOptions, defaultStore: ModuleRef
     actorModules: options.actorModules,
     store: moduleRef('store', options.store ?? defaultStore),
     placement: moduleRef('placement', options.placement),
+    supervisor: { ...moduleRef('supervisor', options.supervisor), options: { overrides: supervisionOverrides(options.supervision) } },
     idleAfterMs,
     sweepIntervalMs: positiveInt('sweepIntervalMs', options.sweepIntervalMs ?? Math.min(Math.max(Math.floor(idleAfterMs / 4), 1), 30_000), 2 ** 31 - 1),
     askTimeoutMs: positiveInt('askTimeoutMs', options.askTimeoutMs ?? 5_000, 2 ** 31 - 1),

@@ -1,6 +1,4 @@
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import * as Comlink from 'comlink';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import type { MessagePort } from 'node:worker_threads';
 import { addressKey, validateAddress, type Address } from './address.js';
 import { systemClock } from './clock.js';
 import type { WorkerControl, WorkerInit, WorkerStats } from './control-api.js';
@@ -15,15 +13,10 @@ import type { Placement, PlacementInit } from './placement.js';
 import { Ref } from './ref.js';
 import { Router } from './router.js';
 import { LocalTransport, type Transport } from './transport.js';
+import { QuarantineLog } from './quarantine.js';
+import { NodeSupervisor, WorkerStatus, type WorkerHandle } from './node-supervisor.js';
 
 const MEMORY_STORE = { module: new URL('./state-store.js', import.meta.url).href, export: 'createMemoryStateStore' };
-
-export interface WorkerHandle {
-  readonly thread: number;
-  readonly control: Comlink.Remote<WorkerControl>;
-  readonly worker: Worker;
-  alive: boolean;
-}
 
 /**
  * A node: the main thread's router and endpoints plus W worker threads hosting the actors. Every
@@ -34,13 +27,17 @@ export class GlassNode {
   readonly id: string;
   readonly options: ResolvedNodeOptions;
   readonly deadLetters = new DeadLetterLog();
+  /** Poison messages taken out of their actor's way by its supervisor, from every worker. */
+  readonly quarantine = new QuarantineLog();
   readonly log: Logger;
-  readonly workers: WorkerHandle[] = [];
+  /** Starts, watches and restarts the worker threads (the root of the supervision tree). */
+  readonly supervisor: NodeSupervisor;
   readonly #router: Router;
   readonly #endpoints: EndpointTable;
   readonly #transport: Transport;
   #closed = false;
   #closing: Promise<void> | null = null;
+  readonly #closeHooks: (() => Promise<void> | void)[] = [];
 
   private constructor(options: ResolvedNodeOptions, placement: Placement) {
     this.id = options.nodeId;
@@ -55,11 +52,25 @@ export class GlassNode {
       defaultAskTimeoutMs: options.askTimeoutMs,
       maxBatch: options.maxBatch,
       onDeadLetter: (letter) => this.deadLetters.record(letter),
+      onQuarantined: (entry) => this.quarantine.record(entry),
     });
     this.#endpoints = new EndpointTable(this.#router);
     this.#router.setLocal(this.#endpoints);
     this.#transport = new LocalTransport(options.nodeId);
     this.#router.setTransport(this.#transport);
+    this.supervisor = new NodeSupervisor({
+      workers: options.workers,
+      router: this.#router,
+      clock: options.clock ?? systemClock,
+      log: this.log,
+      init: (thread, ports) => this.#init(thread, ports),
+      resourceLimits: options.resourceLimits,
+    });
+  }
+
+  /** The worker threads, 1..W at indexes 0..W-1, whatever their status. */
+  get workers(): readonly WorkerHandle[] {
+    return this.supervisor.handles;
   }
 
   static async start(input: NodeOptions): Promise<GlassNode> {
@@ -69,7 +80,7 @@ export class GlassNode {
     const node = new GlassNode(options, createPlacement({ members, options: options.placement.options }));
     await node.#transport.start((batch) => batch.forEach((e) => node.#router.deliverInbound(e)));
     try {
-      await node.#spawnWorkers(members);
+      await node.supervisor.start();
     } catch (err) {
       await node.close();
       throw err;
@@ -78,54 +89,24 @@ export class GlassNode {
     return node;
   }
 
-  async #spawnWorkers(members: WorkerInit['members']): Promise<void> {
-    const W = this.options.workers;
-    // ports[a][b]: the port thread a uses to talk to thread b.
-    const ports: (MessagePort | null)[][] = Array.from({ length: W + 1 }, () => new Array<MessagePort | null>(W + 1).fill(null));
-    for (let a = 0; a <= W; a++) {
-      for (let b = a + 1; b <= W; b++) {
-        const { port1, port2 } = new MessageChannel();
-        ports[a][b] = port1;
-        ports[b][a] = port2;
-      }
-    }
-    for (let b = 1; b <= W; b++) this.#router.attach(b, ports[0][b]!);
-    const url = new URL('./worker-entry.js', import.meta.url);
-    for (let thread = 1; thread <= W; thread++) {
-      const init: WorkerInit = {
-        nodeId: this.id,
-        thread,
-        members,
-        ports: ports[thread],
-        actorModules: [...this.options.actorModules],
-        store: this.options.store,
-        placement: this.options.placement,
-        pinnedKinds: [...this.options.pinnedKinds],
-        idleAfterMs: this.options.idleAfterMs,
-        sweepIntervalMs: this.options.sweepIntervalMs,
-        askTimeoutMs: this.options.askTimeoutMs,
-        maxBatch: this.options.maxBatch,
-        logLevel: this.options.logLevel,
-      };
-      const transfer = ports[thread].filter((p): p is MessagePort => p !== null);
-      const worker = new Worker(url, { workerData: init, transferList: transfer, resourceLimits: this.options.resourceLimits });
-      const handle: WorkerHandle = { thread, worker, control: Comlink.wrap<WorkerControl>(nodeEndpoint(worker)), alive: true };
-      worker.on('error', (err) => this.log.error({ thread, err: err.message }, 'worker failed'));
-      worker.on('exit', (code) => {
-        handle.alive = false;
-        this.#router.detach(thread);
-        if (!this.#closed) this.log.error({ thread, code }, 'worker exited');
-      });
-      this.workers.push(handle);
-    }
-    await Promise.all(
-      this.workers.map((w) =>
-        Promise.race([
-          w.control.ready(),
-          new Promise((_, reject) => w.worker.once('exit', (code) => reject(new GlassError(ErrorCodes.WORKER_FAILED, `worker ${w.thread} exited during start (code ${code})`)))),
-        ]),
-      ),
-    );
+  #init(thread: number, ports: (MessagePort | null)[]): WorkerInit {
+    const o = this.options;
+    return {
+      nodeId: this.id,
+      thread,
+      members: [{ id: o.nodeId, workers: o.workers }],
+      ports,
+      actorModules: [...o.actorModules],
+      store: o.store,
+      placement: o.placement,
+      supervisor: o.supervisor,
+      pinnedKinds: [...o.pinnedKinds],
+      idleAfterMs: o.idleAfterMs,
+      sweepIntervalMs: o.sweepIntervalMs,
+      askTimeoutMs: o.askTimeoutMs,
+      maxBatch: o.maxBatch,
+      logLevel: o.logLevel,
+    };
   }
 
   /** A Ref to any actor of the cluster, usable from the main thread. */
@@ -174,14 +155,42 @@ export class GlassNode {
   /** Passivates one actor wherever it lives on this node. */
   async passivate(kind: string, id: string): Promise<boolean> {
     const w = this.workers[this.threadOf(id) - 1];
-    return w !== undefined && w.alive ? w.control.passivate(kind, id) : false;
+    return w !== undefined && w.status === WorkerStatus.RUNNING ? w.control.passivate(kind, id) : false;
+  }
+
+  /** Ops restart of one actor: a stopped or quarantined actor comes back from its stored state. */
+  async restart(kind: string, id: string): Promise<boolean> {
+    const w = this.workers[this.threadOf(id) - 1];
+    return w !== undefined && w.status === WorkerStatus.RUNNING ? w.control.restart(kind, id) : false;
+  }
+
+  /**
+   * Sends a quarantined message to its actor again (after the bug is fixed), as a tell from
+   * "@quarantine"; returns false if there is no such entry. The entry leaves the quarantine.
+   */
+  redrive(quarantineId: string): boolean {
+    const entry = this.quarantine.take(quarantineId);
+    if (entry === undefined) return false;
+    const kind = entry.to.slice(0, entry.to.indexOf(':'));
+    this.tellAs('@quarantine', { kind, id: entry.to.slice(kind.length + 1) }, entry.message);
+    return true;
+  }
+
+  /** Saves every write-behind actor with unsaved changes on every worker now. */
+  async flush(): Promise<void> {
+    await Promise.all(this.#live().map((w) => w.control.flush()));
   }
 
   /** Passivates every actor of one worker (1..W), saving their state. */
   async drainWorker(thread: number): Promise<number> {
     const w = this.workers[thread - 1];
-    if (w === undefined || !w.alive) throw new GlassError(ErrorCodes.WORKER_FAILED, `no live worker ${thread}`);
+    if (w === undefined || w.status !== WorkerStatus.RUNNING) throw new GlassError(ErrorCodes.WORKER_FAILED, `no live worker ${thread}`);
     return w.control.drain();
+  }
+
+  /** Runs `fn` at the end of close(), after the workers have saved their state (e.g. to stop the store's server). */
+  onClose(fn: () => Promise<void> | void): void {
+    this.#closeHooks.push(fn);
   }
 
   /** Drains every worker (state saved), stops them and closes the node. Idempotent: every call gets the same promise. */
@@ -191,15 +200,19 @@ export class GlassNode {
 
   async #close(): Promise<void> {
     this.#closed = true;
-    await Promise.allSettled(this.#live().map((w) => w.control.close()));
+    await this.supervisor.close();
     this.#router.close(new GlassError(ErrorCodes.NODE_CLOSED, 'node closed'));
-    await Promise.allSettled(this.workers.map((w) => w.worker.terminate()));
     await this.#transport.close();
+    for (const fn of this.#closeHooks.reverse()) {
+      await Promise.resolve()
+        .then(fn)
+        .catch((err: unknown) => this.log.error({ err: err instanceof Error ? err.message : String(err) }, 'close hook failed'));
+    }
     this.log.info('node closed');
   }
 
   #live(): WorkerHandle[] {
-    return this.workers.filter((w) => w.alive);
+    return this.supervisor.live();
   }
 
   #assertOpen(): void {

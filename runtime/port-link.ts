@@ -1,5 +1,4 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { DeadLetter } from './dead-letters.js';
 import type { Envelope } from './envelope.js';
 import { WireEncoder } from './wire-codec.js';
 
@@ -7,47 +6,129 @@ import { WireEncoder } from './wire-codec.js';
 export const BatchTag = {
   ENVELOPES: 0,
   DEAD_LETTERS: 1,
+  QUARANTINED: 2,
+  /** [ACK, n]: the receiver has taken the first n envelope batches of this link. */
+  ACK: 3,
 } as const;
+export type EventTag = typeof BatchTag.DEAD_LETTERS | typeof BatchTag.QUARANTINED;
+
+/** Index of the piggybacked acknowledgement in an envelope batch (see WireEncoder.take). */
+export const ACK_SLOT = 6;
+/** Envelopes a link holds for a restarting worker before it refuses more. */
+const HOLD_LIMIT = 1_000_000;
 
 /**
  * The sending side of one thread-to-thread MessagePort. Envelopes are encoded into one batch and
  * posted once per microtask turn (or when the batch is full): one postMessage for many messages.
  * One port per thread pair and one FIFO batch per port keeps per-pair order.
+ *
+ * Posted batches are kept until the receiving thread acknowledges them (the count travels back in
+ * the header of its own batches, or alone). If the receiver dies, `hold()` takes back what it never
+ * acknowledged, keeps what is sent meanwhile, and `reattach()` sends all of it, in order, to its
+ * replacement: nothing sent to a crashed worker is lost (it may be handled twice, if the worker
+ * handled it before dying without acknowledging).
  */
 export class PortLink {
-  readonly #encoder: WireEncoder;
+  #port: MessagePort;
+  #encoder: WireEncoder;
   /** The envelopes encoded since the last post, kept so that a failed post can be retried one by one. */
   #envelopes: Envelope[] = [];
-  #dead: DeadLetter[] | null = null;
+  /** Envelopes of posted batches not yet acknowledged, one array per batch, oldest first. */
+  #unacked: Envelope[][] = [];
+  #acked = 0;
+  /** The acknowledgement to send back for what this thread received on the reverse port. */
+  #ackOut = -1;
+  #held: Envelope[] | null = null;
+  /** Records for the main thread's logs (dead letters, quarantined messages), by tag. */
+  #events: unknown[][] | null = null;
   #scheduled = false;
   #closed = false;
   readonly #maxBatch: number;
 
   constructor(
-    readonly port: MessagePort,
+    port: MessagePort,
     maxBatch: number,
-    /** Called for each envelope that could not be posted (not structured-cloneable, or link closed). */
+    /** Called for each envelope that could not be posted (not structured-cloneable, link closed, hold full). */
     readonly onUnsendable: (e: Envelope, reason: string) => void,
   ) {
+    this.#port = port;
     this.#maxBatch = maxBatch;
     this.#encoder = new WireEncoder(maxBatch);
+  }
+
+  get port(): MessagePort {
+    return this.#port;
   }
 
   get closed(): boolean {
     return this.#closed;
   }
 
+  get holding(): boolean {
+    return this.#held !== null;
+  }
+
+  /** Envelopes posted and not yet acknowledged (diagnostics). */
+  get inFlight(): number {
+    let n = 0;
+    for (const batch of this.#unacked) n += batch.length;
+    return n;
+  }
+
   push(e: Envelope): void {
     if (this.#closed) return this.onUnsendable(e, 'link-closed');
+    if (this.#held !== null) {
+      if (this.#held.length >= HOLD_LIMIT) return this.onUnsendable(e, 'hold-full');
+      this.#held.push(e);
+      return;
+    }
     this.#encoder.encode(e);
     if (this.#envelopes.push(e) >= this.#maxBatch) this.flush();
     else this.#schedule();
   }
 
-  pushDeadLetter(letter: DeadLetter): void {
-    if (this.#closed) return;
-    (this.#dead ??= []).push(letter);
+  pushEvent(tag: EventTag, record: unknown): void {
+    if (this.#closed || this.#held !== null) return;
+    ((this.#events ??= [])[tag] ??= []).push(record);
     this.#schedule();
+  }
+
+  /** Records that the reverse direction has received `count` batches; sent with the next post. */
+  sendAck(count: number): void {
+    this.#ackOut = count;
+    if (this.#held === null) this.#schedule();
+  }
+
+  /** The receiver has taken the first `count` batches posted on this link. */
+  acknowledge(count: number): void {
+    while (this.#acked < count && this.#unacked.length > 0) {
+      this.#unacked.shift();
+      this.#acked++;
+    }
+  }
+
+  /** The receiving thread died: keep everything it did not acknowledge, and what comes next. */
+  hold(): void {
+    if (this.#held !== null || this.#closed) return;
+    const held: Envelope[] = [];
+    for (const batch of this.#unacked) for (const e of batch) held.push(e);
+    for (const e of this.#envelopes) held.push(e);
+    this.#held = held;
+    this.#unacked = [];
+    this.#envelopes = [];
+    this.#events = null;
+    this.#port.close();
+  }
+
+  /** The receiver's replacement is reachable on `port`: send what was held, in order. */
+  reattach(port: MessagePort): void {
+    const held = this.#held ?? [];
+    this.#held = null;
+    this.#port = port;
+    this.#encoder = new WireEncoder(this.#maxBatch);
+    this.#acked = 0;
+    this.#ackOut = -1;
+    for (const e of held) this.push(e);
   }
 
   #schedule(): void {
@@ -58,18 +139,25 @@ export class PortLink {
 
   readonly flush = (): void => {
     this.#scheduled = false;
-    if (this.#dead !== null) {
-      const dead = this.#dead;
-      this.#dead = null;
-      if (!this.#closed) this.port.postMessage([BatchTag.DEAD_LETTERS, ...dead]);
+    if (this.#closed || this.#held !== null) return;
+    if (this.#events !== null) {
+      const events = this.#events;
+      this.#events = null;
+      events.forEach((records, tag) => this.#postEvents(tag, records));
     }
     const envelopes = this.#envelopes;
-    if (envelopes.length === 0) return;
+    const ack = this.#ackOut;
+    this.#ackOut = -1;
+    if (envelopes.length === 0) {
+      if (ack >= 0) this.#port.postMessage([BatchTag.ACK, ack]);
+      return;
+    }
     const batch = this.#encoder.take(BatchTag.ENVELOPES);
+    batch[ACK_SLOT] = ack;
     this.#envelopes = [];
-    if (this.#closed) return void envelopes.forEach((e) => this.onUnsendable(e, 'link-closed'));
     try {
-      this.port.postMessage(batch, [(batch[2] as Float64Array).buffer as ArrayBuffer]);
+      this.#port.postMessage(batch, [(batch[2] as Float64Array).buffer as ArrayBuffer]);
+      this.#sent(envelopes);
     } catch {
       // One uncloneable message must not sink its neighbours: post them one by one, each in a
       // batch of its own with a fresh key table (the failed batch's new keys never arrived).
@@ -77,13 +165,28 @@ export class PortLink {
     }
   };
 
+  #sent(envelopes: Envelope[]): void {
+    this.#unacked.push(envelopes);
+  }
+
+  #postEvents(tag: number, records: unknown[]): void {
+    try {
+      this.#port.postMessage([tag, ...records]);
+    } catch {
+      // A quarantined message that cannot be cloned still gets reported, without its body.
+      this.#port.postMessage([tag, ...records.map((r) => ({ ...(r as object), message: '(not cloneable)' }))]);
+    }
+  }
+
   #postEach(envelopes: Envelope[]): void {
     for (const e of envelopes) {
       this.#encoder.invalidate();
       this.#encoder.encode(e);
       const one = this.#encoder.take(BatchTag.ENVELOPES);
+      one[ACK_SLOT] = -1;
       try {
-        this.port.postMessage(one);
+        this.#port.postMessage(one);
+        this.#sent([e]);
       } catch {
         this.onUnsendable(e, 'not-cloneable');
       }
@@ -95,6 +198,9 @@ export class PortLink {
     if (this.#closed) return;
     this.flush();
     this.#closed = true;
-    this.port.close();
+    const held = this.#held;
+    this.#held = null;
+    if (held !== null) for (const e of held) this.onUnsendable(e, 'link-closed');
+    this.#port.close();
   }
 }

@@ -7,8 +7,9 @@ import { Envelope, Lane, MessageIds, NO_REPLY, messageType } from './envelope.js
 import { AskTimeoutError, ErrorCodes, GlassError, errorFromWire, type WireError } from './errors.js';
 import { PairSequencer } from './pair-sequencer.js';
 import type { Location, Placement } from './placement.js';
-import { BatchTag, PortLink } from './port-link.js';
+import { ACK_SLOT, BatchTag, PortLink } from './port-link.js';
 import { edgeTraceparent } from './trace.js';
+import type { QuarantinedMessage } from './quarantine.js';
 import type { Transport } from './transport.js';
 import { WireDecoder } from './wire-codec.js';
 
@@ -55,6 +56,8 @@ export interface RouterOptions {
   maxBatch: number;
   /** Where dead letters of this thread go (the main thread keeps the node's log). */
   onDeadLetter: (letter: DeadLetter) => void;
+  /** Main thread: where quarantined messages reported by workers go. */
+  onQuarantined?: (entry: QuarantinedMessage) => void;
 }
 
 /**
@@ -75,6 +78,7 @@ export class Router {
   readonly #defaultAskTimeoutMs: number;
   readonly #maxBatch: number;
   readonly #onDeadLetter: (letter: DeadLetter) => void;
+  readonly #onQuarantined: ((entry: QuarantinedMessage) => void) | undefined;
   #local: LocalSink | null = null;
   #transport: Transport | null = null;
   #nextAsk = 1;
@@ -91,6 +95,7 @@ export class Router {
     this.#defaultAskTimeoutMs = options.defaultAskTimeoutMs;
     this.#maxBatch = options.maxBatch;
     this.#onDeadLetter = options.onDeadLetter;
+    this.#onQuarantined = options.onQuarantined;
   }
 
   get pendingAsks(): number {
@@ -105,21 +110,45 @@ export class Router {
     this.#transport = transport;
   }
 
-  /** Connects the port to `thread` in both directions. */
+  /**
+   * Connects the port to `thread` in both directions. Attaching a thread again (its worker was
+   * restarted) sends the new port what the link held meanwhile.
+   */
   attach(thread: number, port: MessagePort): void {
-    this.#links[thread] = new PortLink(port, this.#maxBatch, (e, reason) => this.#unsendable(e, reason));
+    const existing = this.#links[thread];
+    if (existing === undefined) this.#links[thread] = new PortLink(port, this.#maxBatch, (e, reason) => this.#unsendable(e, reason));
+    else existing.reattach(port);
+    const link = this.#links[thread]!;
     const decoder = new WireDecoder();
     const deliver = (e: Envelope): void => this.deliverInbound(e);
+    let received = 0;
     port.on('message', (data: unknown[]) => {
-      if (data[0] === BatchTag.DEAD_LETTERS) {
-        for (let i = 1; i < data.length; i++) this.#onDeadLetter(data[i] as DeadLetter);
-      } else {
-        decoder.decode(data, thread, deliver);
+      switch (data[0]) {
+        case BatchTag.ENVELOPES: {
+          const ack = data[ACK_SLOT] as number;
+          if (ack >= 0) link.acknowledge(ack);
+          decoder.decode(data, thread, deliver);
+          link.sendAck(++received);
+          return;
+        }
+        case BatchTag.ACK:
+          return link.acknowledge(data[1] as number);
+        case BatchTag.DEAD_LETTERS:
+          for (let i = 1; i < data.length; i++) this.#onDeadLetter(data[i] as DeadLetter);
+          return;
+        case BatchTag.QUARANTINED:
+          for (let i = 1; i < data.length; i++) this.#onQuarantined?.(data[i] as QuarantinedMessage);
+          return;
       }
     });
   }
 
-  /** The thread went away (worker crash, shutdown): what is sent to it from now on is refused. */
+  /** The thread's worker died: hold what is (and was, unacknowledged) sent to it until it is attached again. */
+  hold(thread: number): void {
+    this.#links[thread]?.hold();
+  }
+
+  /** The thread went away for good (shutdown): what is sent to it from now on is refused. */
   detach(thread: number): void {
     this.#links[thread]?.close();
   }
@@ -249,7 +278,12 @@ export class Router {
 
   /** On a worker: hands a dead letter to the main thread, which keeps the node's log. */
   forwardDeadLetter(letter: DeadLetter): void {
-    this.#links[0]?.pushDeadLetter(letter);
+    this.#links[0]?.pushEvent(BatchTag.DEAD_LETTERS, letter);
+  }
+
+  /** On a worker: hands a quarantined message to the main thread, which keeps the node's quarantine. */
+  forwardQuarantined(entry: QuarantinedMessage): void {
+    this.#links[0]?.pushEvent(BatchTag.QUARANTINED, entry);
   }
 
   /** Rejects every pending ask (shutdown), closes every link; later sends throw GLASS_ERR_NODE_CLOSED. */

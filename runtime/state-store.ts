@@ -1,10 +1,12 @@
 import { ErrorCodes, GlassError } from './errors.js';
 
-/** A persisted actor state and the version token that fences the next write. */
+/** A persisted actor state and the tokens that fence the next write. */
 export interface StoredState {
   state: unknown;
   /** Opaque version (a CouchDB `_rev` in the CouchDB store); null when never saved. */
   version: string | null;
+  /** Activation epoch of the last writer: each activation writes with the loaded epoch + 1. */
+  epoch: number;
 }
 
 /**
@@ -14,7 +16,7 @@ export interface StoredState {
  */
 export interface StateStore {
   load(kind: string, id: string): Promise<StoredState | undefined>;
-  save(kind: string, id: string, state: unknown, expectedVersion: string | null): Promise<string>;
+  save(kind: string, id: string, state: unknown, expectedVersion: string | null, epoch: number): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -38,20 +40,20 @@ export class StoreUnavailableError extends GlassError {
  * thread; durable state across restarts comes with the CouchDB store.
  */
 export class MemoryStateStore implements StateStore {
-  readonly #docs = new Map<string, { state: unknown; version: number }>();
+  readonly #docs = new Map<string, { state: unknown; version: number; epoch: number }>();
 
   async load(kind: string, id: string): Promise<StoredState | undefined> {
     const doc = this.#docs.get(kind + ':' + id);
-    return doc === undefined ? undefined : { state: structuredClone(doc.state), version: String(doc.version) };
+    return doc === undefined ? undefined : { state: structuredClone(doc.state), version: String(doc.version), epoch: doc.epoch };
   }
 
-  async save(kind: string, id: string, state: unknown, expectedVersion: string | null): Promise<string> {
+  async save(kind: string, id: string, state: unknown, expectedVersion: string | null, epoch: number): Promise<string> {
     const key = kind + ':' + id;
     const doc = this.#docs.get(key);
     const current = doc === undefined ? null : String(doc.version);
     if (current !== expectedVersion) throw new StoreConflictError(key, expectedVersion);
     const version = (doc?.version ?? 0) + 1;
-    this.#docs.set(key, { state: structuredClone(state), version });
+    this.#docs.set(key, { state: structuredClone(state), version, epoch });
     return String(version);
   }
 

@@ -10,6 +10,7 @@ import { loadExport } from './module-ref.js';
 import type { Placement, PlacementInit } from './placement.js';
 import { Router } from './router.js';
 import type { StateStore } from './state-store.js';
+import type { Supervisor } from './supervision.js';
 
 // The entry of every worker thread. It imports only worker-safe runtime modules; actor kinds,
 // the state store and the placement are loaded from the modules named in workerData.
@@ -21,6 +22,7 @@ const behaviours = modules.flatMap((m) => m.actors);
 const createStore = await loadExport<(options: unknown) => StateStore | Promise<StateStore>>(init.store, 'store');
 const store = await createStore(init.store.options);
 const createPlacement = await loadExport<(init: PlacementInit) => Placement>(init.placement, 'placement');
+const createSupervisor = await loadExport<(options: unknown) => Supervisor>(init.supervisor, 'supervisor');
 const placement = createPlacement({ members: init.members, options: init.placement.options });
 
 const router = new Router({
@@ -41,6 +43,8 @@ const host = new ActorHost({
   logger: log,
   idleAfterMs: init.idleAfterMs,
   sweepIntervalMs: init.sweepIntervalMs,
+  supervisor: createSupervisor(init.supervisor.options),
+  onQuarantine: (entry) => router.forwardQuarantined(entry),
 });
 router.setLocal(host);
 init.ports.forEach((port, thread) => {
@@ -58,6 +62,10 @@ const control: WorkerControl = {
   }),
   inspect: (filter) => host.inspect(filter),
   passivate: (kind, id) => host.passivate(kind + ':' + id),
+  restart: (kind, id) => host.restart(kind + ':' + id),
+  hold: (thread) => router.hold(thread),
+  attach: (thread, port) => router.attach(thread, port),
+  flush: () => host.flush(),
   drain: () => host.drain(),
   heapUsed: () => {
     const gc = (globalThis as { gc?: () => void }).gc;

@@ -24,41 +24,41 @@ export function stateStoreContract(name: string, createStore: () => StateStore |
 
     test('a first save expects version null; load returns the state with the version save returned', () =>
       withStore(async (store) => {
-        const v1 = await store.save('room', 'a', { members: { p1: 'n1' }, seq: 3 }, null);
+        const v1 = await store.save('room', 'a', { members: { p1: 'n1' }, seq: 3 }, null, 1);
         assert.equal(typeof v1, 'string');
-        assert.deepEqual(await store.load('room', 'a'), { state: { members: { p1: 'n1' }, seq: 3 }, version: v1 });
-        const v2 = await store.save('room', 'a', { members: {}, seq: 4 }, v1);
+        assert.deepEqual(await store.load('room', 'a'), { state: { members: { p1: 'n1' }, seq: 3 }, version: v1, epoch: 1 });
+        const v2 = await store.save('room', 'a', { members: {}, seq: 4 }, v1, 1);
         assert.notEqual(v2, v1);
-        assert.deepEqual(await store.load('room', 'a'), { state: { members: {}, seq: 4 }, version: v2 });
+        assert.deepEqual(await store.load('room', 'a'), { state: { members: {}, seq: 4 }, version: v2, epoch: 1 });
       }));
 
     test('a save with a stale version throws StoreConflictError (GLASS_ERR_STORE_CONFLICT) and writes nothing', () =>
       withStore(async (store) => {
-        const v1 = await store.save('session', 's', { turn: 1 }, null);
-        const v2 = await store.save('session', 's', { turn: 2 }, v1);
+        const v1 = await store.save('session', 's', { turn: 1 }, null, 1);
+        const v2 = await store.save('session', 's', { turn: 2 }, v1, 1);
         const conflict = (err: unknown): boolean => {
           assert.ok(err instanceof StoreConflictError);
           assert.equal(err.code, 'GLASS_ERR_STORE_CONFLICT');
           return true;
         };
-        await assert.rejects(store.save('session', 's', { turn: 99 }, v1), conflict);
-        await assert.rejects(store.save('session', 's', { turn: 99 }, null), conflict);
-        await assert.rejects(store.save('session', 's', { turn: 99 }, 'not-a-version'), conflict);
-        assert.deepEqual(await store.load('session', 's'), { state: { turn: 2 }, version: v2 });
+        await assert.rejects(store.save('session', 's', { turn: 99 }, v1, 1), conflict);
+        await assert.rejects(store.save('session', 's', { turn: 99 }, null, 1), conflict);
+        await assert.rejects(store.save('session', 's', { turn: 99 }, 'not-a-version', 1), conflict);
+        assert.deepEqual(await store.load('session', 's'), { state: { turn: 2 }, version: v2, epoch: 1 });
       }));
 
     test('a save that expects a version for a state never saved is a conflict', () =>
       withStore(async (store) => {
-        await assert.rejects(store.save('session', 'fresh', { turn: 1 }, '1'), { code: 'GLASS_ERR_STORE_CONFLICT' });
+        await assert.rejects(store.save('session', 'fresh', { turn: 1 }, '1', 1), { code: 'GLASS_ERR_STORE_CONFLICT' });
         assert.equal(await store.load('session', 'fresh'), undefined);
       }));
 
     test('of two writers holding the same version, exactly one wins', () =>
       withStore(async (store) => {
-        const v1 = await store.save('room', 'race', { by: 'nobody' }, null);
+        const v1 = await store.save('room', 'race', { by: 'nobody' }, null, 1);
         const results = await Promise.allSettled([
-          store.save('room', 'race', { by: 'a' }, v1),
-          store.save('room', 'race', { by: 'b' }, v1),
+          store.save('room', 'race', { by: 'a' }, v1, 1),
+          store.save('room', 'race', { by: 'b' }, v1, 1),
         ]);
         const won = results.filter((r) => r.status === 'fulfilled');
         assert.equal(won.length, 1);
@@ -72,7 +72,7 @@ export function stateStoreContract(name: string, createStore: () => StateStore |
     test('snapshots do not alias live state: changing a saved or loaded object changes nothing stored', () =>
       withStore(async (store) => {
         const live = { members: { p1: 'n1' } as Record<string, string>, history: [{ seq: 1, text: 'hi' }] };
-        const v1 = await store.save('room', 'alias', live, null);
+        const v1 = await store.save('room', 'alias', live, null, 1);
         live.members.p2 = 'n2';
         live.history[0].text = 'changed';
         live.history.push({ seq: 2, text: 'new' });
@@ -89,9 +89,9 @@ export function stateStoreContract(name: string, createStore: () => StateStore |
 
     test('states are kept per kind and id', () =>
       withStore(async (store) => {
-        await store.save('room', 'x', { which: 'room x' }, null);
-        await store.save('session', 'x', { which: 'session x' }, null);
-        await store.save('room', 'y', { which: 'room y' }, null);
+        await store.save('room', 'x', { which: 'room x' }, null, 1);
+        await store.save('session', 'x', { which: 'session x' }, null, 1);
+        await store.save('room', 'y', { which: 'room y' }, null, 1);
         assert.deepEqual((await store.load('room', 'x'))?.state, { which: 'room x' });
         assert.deepEqual((await store.load('session', 'x'))?.state, { which: 'session x' });
         assert.deepEqual((await store.load('room', 'y'))?.state, { which: 'room y' });
@@ -101,7 +101,7 @@ export function stateStoreContract(name: string, createStore: () => StateStore |
     test('plain data survives a round trip: nested objects, arrays, numbers, booleans, null, unicode', () =>
       withStore(async (store) => {
         const state = { n: 1.5, big: 2 ** 40, t: true, f: false, nil: null, s: 'héllo 🌍', list: [1, [2, { three: 3 }]], empty: {} };
-        await store.save('room', 'data', state, null);
+        await store.save('room', 'data', state, null, 1);
         assert.deepEqual((await store.load('room', 'data'))?.state, state);
       }));
   });

@@ -10,7 +10,7 @@ test('close is idempotent: concurrent and repeated calls all resolve once the wo
   const first = node.close();
   const second = node.close();
   await second;
-  assert.ok(node.workers.every((w) => !w.alive), 'a second close resolved before the workers stopped');
+  assert.ok(node.workers.every((w) => w.status === 'stopped'), 'a second close resolved before the workers stopped');
   await first;
   await node.close();
 });

@@ -29,7 +29,7 @@ test('an actor throwing in receive does not take its worker down; it and its nei
 
     assert.equal(await good.ask({ type: 'add', by: 1 }), 2);
     assert.equal(await bad.ask({ type: 'add', by: 1 }), 6);
-    assert.ok(node.workers[thread - 1].alive);
+    assert.equal(node.workers[thread - 1].status, 'running');
 
     const [view] = (await node.inspect({ kind: 'counter' })).filter((t) => t.thread === thread);
     const failed = view.actors.find((a) => a.id === failing)!;

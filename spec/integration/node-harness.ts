@@ -1,4 +1,4 @@
-import { HASHRING_PLACEMENT } from '../../cluster/default-node.js';
+import { HASHRING_PLACEMENT, WORKER_SUPERVISOR } from '../../cluster/default-node.js';
 import { startNode, type DeadLetter, type GlassNode, type NodeOptions } from '../../runtime/index.js';
 
 export const TEST_ACTORS = new URL('../fixtures/test-actors.js', import.meta.url).href;
@@ -8,6 +8,7 @@ export function startTestNode(overrides: Partial<NodeOptions> = {}): Promise<Gla
   return startNode({
     actorModules: [TEST_ACTORS],
     placement: HASHRING_PLACEMENT,
+    supervisor: WORKER_SUPERVISOR,
     workers: 2,
     logLevel: 'silent',
     nodeId: 'itest',

@@ -7,6 +7,8 @@ import { HostHarness } from './host-harness.js';
 const fragile = defineActor({
   kind: 'fragile',
   initialState: () => ({ count: 0 }),
+  // These tests are about failures as data under `resume`; restart is covered by supervision.test.
+  supervision: { directive: 'resume' },
   handlers: {
     add(ctx, _msg: {}) {
       return ++ctx.state.count;

@@ -1,5 +1,8 @@
+import { WorkerSupervisor } from '../../supervisors/index.js';
 import {
   ActorHost,
+  QuarantineLog,
+  type SupervisionSpec,
   DeadLetterLog,
   ManualClock,
   MemoryStateStore,
@@ -29,6 +32,8 @@ export interface HarnessOptions {
   idleAfterMs?: number;
   sweepIntervalMs?: number;
   askTimeoutMs?: number;
+  /** Supervision overrides per kind (the worker supervisor is used, without jitter). */
+  supervision?: Record<string, Partial<SupervisionSpec>>;
   store?: StateStore;
 }
 
@@ -39,6 +44,7 @@ export interface HarnessOptions {
 export class HostHarness {
   readonly clock = new ManualClock(1_000);
   readonly deadLetters = new DeadLetterLog();
+  readonly quarantine = new QuarantineLog();
   readonly failures: ActorFailure[] = [];
   readonly store: StateStore;
   readonly router: Router;
@@ -66,6 +72,9 @@ export class HostHarness {
       sweepIntervalMs: options.sweepIntervalMs ?? 1_000,
       // Stuck handlers in these tests never settle: shutdown gives up on them quickly.
       shutdownTimeoutMs: 20,
+      // No jitter: backoff delays are exact, so tests can advance the clock to them.
+      supervisor: new WorkerSupervisor({ random: () => 0, overrides: options.supervision }),
+      onQuarantine: (entry) => this.quarantine.record(entry),
     });
     this.router.setLocal(this.host);
     this.host.onFailure((f) => this.failures.push(f));

@@ -3,12 +3,12 @@ import os from 'node:os';
 import { syncBuiltinESMExports } from 'node:module';
 import assert from 'node:assert/strict';
 import { defineActor } from '../../actors/index.js';
-import { HASHRING_PLACEMENT } from '../../cluster/default-node.js';
+import { HASHRING_PLACEMENT, WORKER_SUPERVISOR } from '../../cluster/default-node.js';
 import { ErrorCodes, InvalidOptionError, startNode, type NodeOptions } from '../../runtime/index.js';
 import { resolveNodeOptions } from '../../runtime/node-options.js';
 
 const STORE = { module: 'file:///store.js', export: 'createStore' };
-const VALID: NodeOptions = { actorModules: ['file:///actors.js'], placement: HASHRING_PLACEMENT, nodeId: 'n1', workers: 2 };
+const VALID: NodeOptions = { actorModules: ['file:///actors.js'], placement: HASHRING_PLACEMENT, supervisor: WORKER_SUPERVISOR, nodeId: 'n1', workers: 2 };
 
 interface Case {
   name: string;
@@ -50,7 +50,7 @@ const CASES: Case[] = [
   node('pinnedKinds not an array', 'pinnedKinds', { pinnedKinds: 'gateway' }),
   node('pinnedKinds with a non-string', 'pinnedKinds', { pinnedKinds: ['gateway', 1] }),
   node('placement missing', 'placement', { placement: undefined }),
-  node('placement without export', 'placement', { placement: { module: 'file:///p.js' } }),
+  node('placement without export', 'placement', { supervisor: { module: new URL('../../supervisors/worker-supervisor.js', import.meta.url).href, export: 'createWorkerSupervisor' }, placement: { module: 'file:///p.js' } }),
   node('store not a module reference', 'store', { store: 'memory' }),
   actor('kind with capitals', 'kind', { kind: 'Probe' }),
   actor('kind empty', 'kind', { kind: '' }),

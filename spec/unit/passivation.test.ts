@@ -43,13 +43,13 @@ test('an actor idle for idleAfterMs is passivated by the sweep, its state saved;
   await h.advance(10, 10);
   assert.equal(h.isActive('tally', 'a'), false);
   assert.deepEqual(hooks, ['activate:a:0', 'passivate:a:5']);
-  assert.deepEqual(await store.load('tally', 'a'), { state: { id: 'a', count: 5 }, version: '1' });
+  assert.deepEqual(await store.load('tally', 'a'), { state: { id: 'a', count: 5 }, version: '1', epoch: 1 });
 
   assert.equal(await ref.ask({ type: 'add', by: 1 }), 6);
   assert.deepEqual(hooks, ['activate:a:0', 'passivate:a:5', 'activate:a:5']);
   // The next passivation writes over the version it loaded, not a conflict.
   await h.advance(100, 10);
-  assert.deepEqual(await store.load('tally', 'a'), { state: { id: 'a', count: 6 }, version: '2' });
+  assert.deepEqual(await store.load('tally', 'a'), { state: { id: 'a', count: 6 }, version: '2', epoch: 2 });
   assert.equal(h.failures.length, 0);
 });
 

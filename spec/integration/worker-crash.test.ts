@@ -1,0 +1,104 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { couchStoreRef } from '../../cluster/index.js';
+import { crasher, ledger } from '../fixtures/crash-actors.js';
+import type { GlassNode, WorkerHandle } from '../../runtime/index.js';
+import { startTestCouch } from '../contract/couch-harness.js';
+import { idsOnThread, startTestNode } from './node-harness.js';
+
+const CRASH_ACTORS = new URL('../fixtures/crash-actors.js', import.meta.url).href;
+
+let couch: Awaited<ReturnType<typeof startTestCouch>>;
+let node: GlassNode;
+
+before(async () => {
+  couch = await startTestCouch('crash');
+  node = await startTestNode({
+    actorModules: [CRASH_ACTORS],
+    store: couchStoreRef(couch.couch.url, `crash_${process.pid}`),
+    // Small enough that the `oom` handler gets its worker killed quickly.
+    resourceLimits: { maxOldGenerationSizeMb: 64 },
+    logLevel: 'silent',
+  });
+});
+
+after(async () => {
+  await node?.close();
+  await couch?.stop();
+});
+
+function nextRestart(thread: number): Promise<WorkerHandle> {
+  return new Promise((resolve) => {
+    const off = node.supervisor.onRestart((h) => {
+      if (h.thread !== thread) return;
+      off();
+      resolve(h);
+    });
+  });
+}
+
+/**
+ * Keeps `adds` asks going to each ledger, one at a time per ledger, and counts the acknowledged
+ * ones. Asks that fail (a timeout while the worker is down) are counted apart; the load stops
+ * when `stop()` is called.
+ */
+function load(ids: string[]): { acked: Map<string, number>; sent: Map<string, number>; stop(): Promise<void> } {
+  const acked = new Map(ids.map((id) => [id, 0]));
+  const sent = new Map(ids.map((id) => [id, 0]));
+  let running = true;
+  const loops = ids.map(async (id) => {
+    const ref = ledger.ref(node, id);
+    while (running) {
+      sent.set(id, sent.get(id)! + 1);
+      try {
+        await ref.ask({ type: 'add', by: 1 }, { timeoutMs: 10_000 });
+        acked.set(id, acked.get(id)! + 1);
+      } catch {
+        // Not acknowledged: it may or may not have been applied; only acked ones are promised.
+      }
+    }
+  });
+  return {
+    acked,
+    sent,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
+
+for (const [how, msg] of [
+  ['an uncaught exception', { type: 'uncaught' }],
+  ['process.exit', { type: 'exit', code: 7 }],
+  ['running out of memory', { type: 'oom' }],
+] as const) {
+  test(`a worker killed by ${how} under load comes back: every actor answers with its state, no acknowledged message lost`, async () => {
+    const thread = 1;
+    const victims = idsOnThread(node, thread, `ledger-${msg.type}`, 12);
+    const bystanders = idsOnThread(node, 2, `ledger-${msg.type}`, 12);
+    const traffic = load([...victims, ...bystanders]);
+    // Let every ledger get some acknowledged adds before the crash.
+    while ([...traffic.acked.values()].some((n) => n < 3)) await ledger.ref(node, bystanders[0]).ask({ type: 'get' });
+
+    const restarted = nextRestart(thread);
+    const [killer] = idsOnThread(node, thread, `crasher-${msg.type}`, 1);
+    crasher.ref(node, killer).tell(msg as never);
+    const handle = await restarted;
+    assert.equal(handle.status, 'running');
+    assert.ok(handle.lastExit !== null, 'the exit was recorded');
+
+    // Load goes on after the restart; then every acknowledged add must be in the saved totals.
+    const after = new Map(traffic.acked);
+    while ([...victims].some((id) => traffic.acked.get(id)! < after.get(id)! + 2)) await ledger.ref(node, victims[0]).ask({ type: 'get' });
+    await traffic.stop();
+
+    for (const id of [...victims, ...bystanders]) {
+      const { total, adds } = (await ledger.ref(node, id).ask({ type: 'get' })) as { total: number; adds: number };
+      assert.equal(total, adds);
+      assert.ok(total >= traffic.acked.get(id)!, `${id}: ${total} saved < ${traffic.acked.get(id)} acknowledged`);
+      assert.ok(total <= traffic.sent.get(id)!, `${id}: ${total} saved > ${traffic.sent.get(id)} sent`);
+    }
+    assert.equal(await crasher.ref(node, killer).ask({ type: 'ping' }), 'pong');
+  });
+}
