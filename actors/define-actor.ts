@@ -28,8 +28,8 @@ export interface ActorContext<S> {
   now(): number;
   ref<D extends AnyActorDefinition>(definition: D, id: string): ActorRef<D>;
   /** Untyped send, for addresses only known at run time (e.g. a gateway node). */
-  tell(to: Address, msg: { readonly type: string }): void;
-  ask(to: Address, msg: { readonly type: string }, options?: { timeoutMs?: number }): Promise<unknown>;
+  tell<M extends UntypedMessage>(to: Address, msg: M): void;
+  ask<M extends UntypedMessage>(to: Address, msg: M, options?: { timeoutMs?: number }): Promise<unknown>;
   /** Timers deliver a message to this actor; cancelled on passivation. */
   readonly timers: ActorTimers;
   /** Passivate once the current message is handled. */
@@ -39,6 +39,11 @@ export interface ActorContext<S> {
    * actor's worker, restarted with it, and restarted per this kind's `supervision.strategy`.
    */
   spawn<D extends AnyActorDefinition>(definition: D, name: string): ActorRef<D>;
+}
+
+/** A message to an address whose kind is only known at run time. */
+export interface UntypedMessage {
+  readonly type: string;
 }
 
 type Handler<S> = (ctx: ActorContext<S>, msg: any) => unknown;

@@ -19,6 +19,8 @@ export interface ScenarioResult {
   readonly unit: string;
   /** Per-round values of the runtime side, drawn as a sparkline. */
   readonly series?: readonly number[];
+  /** Extra lines drawn after the chart (e.g. a distribution), already laid out. */
+  readonly plot?: string;
 }
 
 export interface Machine {
@@ -62,6 +64,7 @@ export function renderReport(result: ScenarioResult): string {
   if (result.series !== undefined && result.series.length > 1) {
     lines.push('', `rounds (ours): ${sparkline(result.series)}  ${formatNumber(Math.min(...result.series))} … ${formatNumber(Math.max(...result.series))} ${result.unit}`);
   }
+  if (result.plot !== undefined) lines.push('', result.plot);
   return lines.join('\n') + '\n';
 }
 

@@ -6,8 +6,9 @@ import { describeOptions, resolveOptions, type Scenario } from './scenario.js';
 import { crossWorker } from './scenarios/cross-worker.js';
 import { inWorker } from './scenarios/in-worker.js';
 import { memory } from './scenarios/memory.js';
+import { rehydrate } from './scenarios/rehydrate.js';
 
-const SCENARIOS: readonly Scenario[] = [inWorker, crossWorker, memory];
+const SCENARIOS: readonly Scenario[] = [inWorker, crossWorker, memory, rehydrate];
 
 function usage(): string {
   const lines = [

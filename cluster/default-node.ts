@@ -1,15 +1,75 @@
-import { startNode, type GlassNode, type NodeOptions } from '../runtime/index.js';
+import { resolve } from 'node:path';
+import { startNode, type GlassNode, type ModuleRef, type NodeOptions } from '../runtime/index.js';
+import { redactCredentials } from './couch-options.js';
+import { startEmbeddedCouch } from './embedded-couch.js';
 
 /** The placement every node uses unless told otherwise (hashring over nodes, then workers). */
 export const HASHRING_PLACEMENT = { module: new URL('./hashring-placement.js', import.meta.url).href, export: 'createHashringPlacement' };
+/** The supervision policy of every worker (restart intensity, backoff, poison detection). */
+export const WORKER_SUPERVISOR: ModuleRef = { module: new URL('../supervisors/worker-supervisor.js', import.meta.url).href, export: 'createWorkerSupervisor' };
 /** The game's actor kinds: room and session. */
 export const GAME_ACTORS = new URL('../actors/index.js', import.meta.url).href;
+/** State in a Map per worker thread, gone with the process: the explicit opt-out of CouchDB (tests, benches). */
+export const MEMORY_STORE: ModuleRef = { module: new URL('../runtime/state-store.js', import.meta.url).href, export: 'createMemoryStateStore' };
+/** The module whose `createCouchStateStore` export each worker calls with `{ url, db }`. */
+export const COUCH_STATE_STORE_MODULE = new URL('./couch-state-store.js', import.meta.url).href;
+export const DEFAULT_COUCH_DB = 'glass_actors';
+/** Where the embedded server keeps its files when GLASS_DATA_DIR is not set (from the working directory). */
+export const DEFAULT_DATA_DIR = '.data/couch';
 
-/** Options for a node on embedded defaults: the game's kinds, hashring placement, memory store. */
-export function defaultNodeOptions(overrides: Partial<NodeOptions> = {}): NodeOptions {
-  return { actorModules: [GAME_ACTORS], placement: HASHRING_PLACEMENT, ...overrides };
+/** Where a node's actor state lives, and how to let go of it. */
+export interface StateBackend {
+  readonly store: ModuleRef;
+  /** The server (credentials removed) and, if embedded, its data directory: for logs. */
+  readonly description: string;
+  close(): Promise<void>;
 }
 
-export function startDefaultNode(overrides: Partial<NodeOptions> = {}): Promise<GlassNode> {
-  return startNode(defaultNodeOptions(overrides));
+export function couchStoreRef(url: string, db: string = DEFAULT_COUCH_DB): ModuleRef {
+  return { module: COUCH_STATE_STORE_MODULE, export: 'createCouchStateStore', options: { url, db } };
+}
+
+/**
+ * The durable store of a node: the CouchDB at COUCHDB_URL, or else a CouchDB-protocol server
+ * embedded in a child process, on GLASS_DATA_DIR (default .data/couch). Only the embedded server is
+ * ours to stop: close() stops it, and does nothing for an outside CouchDB.
+ */
+export async function startStateBackend(env: NodeJS.ProcessEnv = process.env): Promise<StateBackend> {
+  const url = env.COUCHDB_URL;
+  if (url !== undefined && url !== '') {
+    return { store: couchStoreRef(url), description: redactCredentials(url), close: async () => {} };
+  }
+  const dataDir = resolve(env.GLASS_DATA_DIR || DEFAULT_DATA_DIR);
+  const couch = await startEmbeddedCouch({ dataDir });
+  return { store: couchStoreRef(couch.url), description: `embedded ${couch.url} on ${dataDir}`, close: () => couch.close() };
+}
+
+/** Options for a node on the game's kinds and hashring placement; the store is the runtime's (memory) unless given. */
+export function defaultNodeOptions(overrides: Partial<NodeOptions> = {}): NodeOptions {
+  return {
+    ...overrides,
+    actorModules: overrides.actorModules ?? [GAME_ACTORS],
+    placement: overrides.placement ?? HASHRING_PLACEMENT,
+    supervisor: overrides.supervisor ?? WORKER_SUPERVISOR,
+  };
+}
+
+/**
+ * A node on the defaults, its state in CouchDB (see startStateBackend) unless `overrides.store`
+ * names another store (MEMORY_STORE for none). node.close() saves the actors, then stops the
+ * embedded server if one was started.
+ */
+export async function startDefaultNode(overrides: Partial<NodeOptions> = {}, env: NodeJS.ProcessEnv = process.env): Promise<GlassNode> {
+  if (overrides.store !== undefined) return startNode(defaultNodeOptions(overrides));
+  const backend = await startStateBackend(env);
+  let node: GlassNode;
+  try {
+    node = await startNode(defaultNodeOptions({ ...overrides, store: backend.store }));
+  } catch (err) {
+    await backend.close();
+    throw err;
+  }
+  node.onClose(() => backend.close());
+  node.log.info({ store: backend.description }, 'actor state in CouchDB');
+  return node;
 }

@@ -50,8 +50,12 @@ export class HashringPlacement implements Placement {
   locate(id: string): Location {
     const cached = this.#cache.get(id);
     if (cached !== undefined) return cached;
-    const node = this.#members.length === 1 ? this.#members[0].id : this.#nodeRing!.get(id);
-    const worker = this.#workerRings.get(node)!.get(id + '#w');
+    // A spawned child's id is "<parent id>/<name>": hashing only the root segment puts every
+    // descendant on its root's node and worker, where its supervisor runs.
+    const slash = id.indexOf('/');
+    const root = slash < 0 ? id : id.slice(0, slash);
+    const node = this.#members.length === 1 ? this.#members[0].id : this.#nodeRing!.get(root);
+    const worker = this.#workerRings.get(node)!.get(root + '#w');
     const location: Location = { node, thread: Number(worker.slice(1)) };
     if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
     this.#cache.set(id, location);

@@ -6,6 +6,9 @@ import type { ActorTimers } from './actor-timers.js';
 import type { CellContext } from './actor-context.js';
 import type { RestartRecord } from './supervision.js';
 
+/** An open outbox with nothing in it yet (shared: opening an outbox allocates nothing). */
+export const OUTBOX_OPEN = Object.freeze([]) as unknown as unknown[];
+
 export const CellStatus = {
   ACTIVATING: 'activating',
   ACTIVE: 'active',
@@ -56,6 +59,13 @@ export class ActorCell {
   retry: Envelope | null = null;
   /** How many times `retry` has failed (poison detection). */
   attempt = 0;
+  /** Bumped by every restart: a backoff timer of an earlier restart finds it changed and does nothing. */
+  generation = 0;
+  /**
+   * For `every-message` kinds, while a message is handled: the tells it makes, released only once
+   * the state they follow from is saved (a transactional outbox), dropped if it is not.
+   */
+  outbox: unknown[] | null = null;
   /** The envelope being handled (sender, trace and reply routing for the context). */
   current: Envelope | null = null;
   ctx: CellContext | null = null;

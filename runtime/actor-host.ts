@@ -1,4 +1,4 @@
-import { ActorCell, CellStatus } from './actor-cell.js';
+import { ActorCell, CellStatus, OUTBOX_OPEN } from './actor-cell.js';
 import { idOfKey, kindOfKey } from './address.js';
 import { SavePolicy, type ActorBehaviour } from './behaviour.js';
 import { CellLifecycle, type LifecycleHost } from './cell-lifecycle.js';
@@ -217,11 +217,13 @@ export class ActorHost implements LocalSink, LifecycleHost {
     }
     if (e.from !== '@timer') cell.lastActiveAt = this.#now;
     cell.current = e;
+    if (cell.behaviour.persistence.save === SavePolicy.EVERY_MESSAGE) cell.outbox = OUTBOX_OPEN;
     let result: unknown;
     try {
       result = handler(cell.ctx, msg);
     } catch (err) {
       cell.current = null;
+      cell.outbox = null; // a failed message has no effects
       return this.#failures.failed(cell, e, err);
     }
     if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
@@ -230,6 +232,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
         (value) => this.#completed(cell, e, value, true),
         (err: unknown) => {
           this.#idle(cell);
+          cell.outbox = null;
           this.#failures.failed(cell, e, err);
           this.#resume(cell);
         },
@@ -256,11 +259,15 @@ export class ActorHost implements LocalSink, LifecycleHost {
       if (async) this.#resume(cell);
       return;
     }
-    // every-message: the answer waits for the save, and so does the actor's next message.
+    // every-message: the answer, the tells the handler made and the actor's next message all
+    // wait for the save: nothing leaves that a crash could take back.
     cell.busy = true;
+    const outbox = cell.outbox;
+    cell.outbox = null;
     void this.#persistence.save(cell, true).then((outcome) => {
       this.#idle(cell);
       if (outcome === 'conflict') return this.#lifecycle.fence(cell, e);
+      if (outbox !== null && outbox !== OUTBOX_OPEN) this.#router.release(cell, outbox);
       this.#router.reply(e, value);
       this.#resume(cell);
     });
@@ -303,8 +310,14 @@ export class ActorHost implements LocalSink, LifecycleHost {
     if (cell === undefined) return false;
     cell.restarts = null;
     if (cell.status === CellStatus.STOPPED || cell.status === CellStatus.QUARANTINED) {
+      cell.generation++;
       cell.status = CellStatus.RESTARTING;
       void this.#lifecycle.activate(cell);
+      // Its children were stopped with it: they come back with it.
+      for (const childKey of cell.children ?? []) {
+        const child = this.cells.get(childKey);
+        if (child?.parent === cell && (child.status === CellStatus.STOPPED || child.status === CellStatus.QUARANTINED)) this.restart(childKey);
+      }
       return true;
     }
     if (cell.status !== CellStatus.ACTIVE) return false;

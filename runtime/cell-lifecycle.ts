@@ -66,7 +66,10 @@ export class CellLifecycle {
     this.#quiesce(cell);
     for (const child of this.#children(cell)) this.restart(child, 0);
     cell.status = delayMs > 0 ? CellStatus.BACKING_OFF : CellStatus.RESTARTING;
+    const generation = ++cell.generation;
     const rehydrate = (): void => {
+      // A later restart (by a parent, by ops) superseded this one: its timer must not activate twice.
+      if (cell.generation !== generation) return;
       if (cell.status !== CellStatus.BACKING_OFF && cell.status !== CellStatus.RESTARTING) return;
       cell.status = CellStatus.RESTARTING;
       void this.activate(cell);

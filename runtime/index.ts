@@ -26,6 +26,7 @@ export { DEFAULT_MAILBOX, OverflowPolicy, validateMailboxOptions, type MailboxOp
 export type { ModuleRef } from './module-ref.js';
 export { GlassNode, startNode } from './node.js';
 export { NodeSupervisor, WorkerStatus, type WorkerHandle } from './node-supervisor.js';
+export { nestActors, type ActorTreeNode, type SupervisionTree, type WorkerTreeNode } from './supervision-tree.js';
 export type { NodeOptions } from './node-options.js';
 export type { Location, NodeMember, Placement, PlacementInit } from './placement.js';
 export { Ref } from './ref.js';

@@ -15,6 +15,7 @@ import { Router } from './router.js';
 import { LocalTransport, type Transport } from './transport.js';
 import { QuarantineLog } from './quarantine.js';
 import { NodeSupervisor, WorkerStatus, type WorkerHandle } from './node-supervisor.js';
+import { nestActors, type SupervisionTree, type WorkerTreeNode } from './supervision-tree.js';
 
 const MEMORY_STORE = { module: new URL('./state-store.js', import.meta.url).href, export: 'createMemoryStateStore' };
 
@@ -146,6 +147,24 @@ export class GlassNode {
 
   async inspect(filter?: { kind?: string; limit?: number }): Promise<{ thread: number; actors: ActorSnapshot[] }[]> {
     return Promise.all(this.#live().map(async (w) => ({ thread: w.thread, actors: await w.control.inspect(filter) })));
+  }
+
+  /**
+   * The live supervision tree: every worker (running, backing off after a crash, …) with its
+   * restarts and last exit, and under it every active actor with status, restarts and last failure,
+   * children nested under the actor that spawned them. A worker that is down shows no actors.
+   */
+  async supervisionTree(filter?: { kind?: string; limit?: number }): Promise<SupervisionTree> {
+    const workers = await Promise.all(
+      this.workers.map(async (w): Promise<WorkerTreeNode> => ({
+        thread: w.thread,
+        status: w.status,
+        restarts: w.restarts,
+        lastExit: w.lastExit,
+        actors: w.status === WorkerStatus.RUNNING ? nestActors(await w.control.inspect(filter)) : [],
+      })),
+    );
+    return { node: this.id, workers };
   }
 
   async stats(): Promise<WorkerStats[]> {

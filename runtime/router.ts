@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import { kindOfKey, idOfKey } from './address.js';
-import { CellStatus, type ActorCell } from './actor-cell.js';
+import { CellStatus, OUTBOX_OPEN, type ActorCell } from './actor-cell.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { DeadLetter } from './dead-letters.js';
 import { Envelope, Lane, MessageIds, NO_REPLY, messageType } from './envelope.js';
@@ -159,6 +159,7 @@ export class Router {
 
   /** The hot path: a send through a Ref, using and refreshing what the Ref remembers. */
   sendVia(target: RouteCache, from: ActorCell | null, msg: unknown, lane: Lane, replyThread: number, replyId: number): void {
+    if (from !== null && from.outbox !== null && replyThread === NO_REPLY) return this.#park(from, target, msg, lane);
     const key = target.key;
     let loc = target.loc;
     if (loc === null || target.locVersion !== this.placement.version) {
@@ -179,6 +180,18 @@ export class Router {
       if (cell !== null) return local.deliverTo!(cell, e);
     }
     this.#dispatch(e, loc);
+  }
+
+  /** A tell made while its sender's outbox is open waits there for the sender's state to be saved. */
+  #park(from: ActorCell, target: RouteCache, msg: unknown, lane: Lane): void {
+    this.#check(target.key, msg);
+    if (from.outbox === OUTBOX_OPEN) from.outbox = [];
+    (from.outbox as unknown[]).push(target, msg, lane);
+  }
+
+  /** Sends what an actor's outbox holds, in order, now that the state behind it is saved. */
+  release(from: ActorCell, outbox: readonly unknown[]): void {
+    for (let i = 0; i < outbox.length; i += 3) this.sendVia(outbox[i] as RouteCache, from, outbox[i + 1], outbox[i + 2] as Lane, NO_REPLY, 0);
   }
 
   /** Sends from outside any actor under a stable sender name, so the pair still gets sequence numbers. */

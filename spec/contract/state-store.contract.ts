@@ -104,6 +104,24 @@ export function stateStoreContract(name: string, createStore: () => StateStore |
         await store.save('room', 'data', state, null, 1);
         assert.deepEqual((await store.load('room', 'data'))?.state, state);
       }));
+
+    test('a 1 MB state round-trips whole', () =>
+      withStore(async (store) => {
+        const state = { blob: 'x'.repeat(1024 * 1024), lines: Array.from({ length: 1000 }, (_, i) => ({ seq: i, text: `line ${i}` })) };
+        const version = await store.save('room', 'big', state, null, 1);
+        assert.deepEqual(await store.load('room', 'big'), { state, version, epoch: 1 });
+      }));
+
+    test('many concurrent saves, then loads, of distinct keys: each caller gets its own result', () =>
+      withStore(async (store) => {
+        const ids = Array.from({ length: 300 }, (_, i) => `c${i}`);
+        const versions = await Promise.all(ids.map((id, i) => store.save('session', id, { i }, null, i + 1)));
+        const loaded = await Promise.all([...ids, 'never-saved'].map((id) => store.load('session', id)));
+        assert.deepEqual(
+          loaded,
+          [...ids.map((_, i) => ({ state: { i }, version: versions[i], epoch: i + 1 })), undefined],
+        );
+      }));
   });
 }
 

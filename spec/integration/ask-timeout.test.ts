@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AskTimeoutError, ErrorCodes, type GlassNode } from '../../runtime/index.js';
-import { blackHole, counter } from '../fixtures/test-actors.js';
+import { blackHole, counter } from '../fixtures/probe-actors.js';
 import { idsOnThread, startTestNode } from './node-harness.js';
 
 let node: GlassNode;

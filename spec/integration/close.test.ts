@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCodes } from '../../runtime/index.js';
-import { counter } from '../fixtures/test-actors.js';
+import { counter } from '../fixtures/probe-actors.js';
 import { startTestNode } from './node-harness.js';
 
 test('close is idempotent: concurrent and repeated calls all resolve once the workers are stopped', async () => {

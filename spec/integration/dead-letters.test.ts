@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCodes, type GlassNode } from '../../runtime/index.js';
-import { tiny } from '../fixtures/test-actors.js';
+import { tiny } from '../fixtures/probe-actors.js';
 import { deadLetters, idsOnThread, startTestNode } from './node-harness.js';
 
 let node: GlassNode;

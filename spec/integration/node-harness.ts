@@ -1,7 +1,7 @@
 import { HASHRING_PLACEMENT, WORKER_SUPERVISOR } from '../../cluster/default-node.js';
 import { startNode, type DeadLetter, type GlassNode, type NodeOptions } from '../../runtime/index.js';
 
-export const TEST_ACTORS = new URL('../fixtures/test-actors.js', import.meta.url).href;
+export const TEST_ACTORS = new URL('../fixtures/probe-actors.js', import.meta.url).href;
 
 /** A real node with two worker threads hosting the fixture kinds. */
 export function startTestNode(overrides: Partial<NodeOptions> = {}): Promise<GlassNode> {

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GlassNode } from '../../runtime/index.js';
-import { counter } from '../fixtures/test-actors.js';
+import { counter } from '../fixtures/probe-actors.js';
 import { idsOnThread, startTestNode, until } from './node-harness.js';
 
 let node: GlassNode;

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GlassNode } from '../../runtime/index.js';
-import { seqReceiver, seqSender } from '../fixtures/test-actors.js';
+import { seqReceiver, seqSender } from '../fixtures/probe-actors.js';
 import { idsOnThread, startTestNode } from './node-harness.js';
 
 const SENDERS_PER_WORKER = 10;

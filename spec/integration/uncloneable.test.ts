@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { counter } from '../fixtures/test-actors.js';
+import { counter } from '../fixtures/probe-actors.js';
 import { ErrorCodes, type GlassNode } from '../../runtime/index.js';
 import { deadLetters, idsOnThread, startTestNode } from './node-harness.js';
 

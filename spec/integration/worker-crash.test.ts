@@ -1,8 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { couchStoreRef } from '../../cluster/index.js';
-import { crasher, ledger } from '../fixtures/crash-actors.js';
-import type { GlassNode, WorkerHandle } from '../../runtime/index.js';
+import { crasher, ledger, picky } from '../fixtures/crash-actors.js';
+import { ErrorCodes, type GlassError, type GlassNode, type QuarantinedMessage, type WorkerHandle } from '../../runtime/index.js';
 import { startTestCouch } from '../contract/couch-harness.js';
 import { idsOnThread, startTestNode } from './node-harness.js';
 
@@ -102,3 +102,48 @@ for (const [how, msg] of [
     assert.equal(await crasher.ref(node, killer).ask({ type: 'ping' }), 'pong');
   });
 }
+
+test('the supervision tree shows each worker with its restarts and last exit, and its actors with their status', async () => {
+  const [id] = idsOnThread(node, 2, 'tree-ledger', 1);
+  await ledger.ref(node, id).ask({ type: 'add', by: 1 });
+  const tree = await node.supervisionTree({ kind: 'ledger' });
+  assert.equal(tree.node, node.id);
+  assert.deepEqual(
+    tree.workers.map((w) => w.thread),
+    [1, 2],
+  );
+  const worker1 = tree.workers[0];
+  assert.equal(worker1.status, 'running');
+  assert.ok(worker1.restarts >= 3, 'worker 1 was restarted by each crash test');
+  assert.ok(worker1.lastExit !== null);
+  const actor = tree.workers[1].actors.find((a) => a.id === id);
+  assert.equal(actor?.status, 'active');
+  assert.equal(actor?.restarts, 0);
+  assert.deepEqual(actor?.children, []);
+});
+
+test('a poison message is quarantined on the node with its context while others flow, and can be re-driven once fixed', async () => {
+  const [id] = idsOnThread(node, 2, 'picky', 1);
+  const ref = picky.ref(node, id);
+  const quarantined = new Promise<QuarantinedMessage>((resolve) => {
+    const off = node.quarantine.subscribe((entry) => {
+      off();
+      resolve(entry);
+    });
+  });
+  const poisoned = ref.ask({ type: 'work', n: -1 });
+  const fine = ref.ask({ type: 'work', n: 1 });
+  await assert.rejects(poisoned, (err: GlassError) => err.code === ErrorCodes.QUARANTINED && err.details?.attempts === 2);
+  assert.equal(await fine, 1);
+  const entry = await quarantined;
+  assert.equal(entry.to, `picky:${id}`);
+  assert.deepEqual(entry.message, { type: 'work', n: -1 });
+  assert.match(entry.error, /cannot work on -1/);
+  assert.deepEqual(node.quarantine.list({ to: `picky:${id}` }).map((e) => e.id), [entry.id]);
+
+  await ref.ask({ type: 'fix' });
+  assert.equal(node.redrive(entry.id), true);
+  assert.equal(node.redrive(entry.id), false, 'a re-driven entry leaves the quarantine');
+  // The re-driven tell is handled before this ask (same pair, in order).
+  assert.deepEqual(await ref.ask({ type: 'done' }), [1, -1]);
+});

@@ -124,3 +124,16 @@ test('bad members are refused with InvalidOptionError (GLASS_ERR_INVALID_OPTION)
   assert.equal(p.version, 1);
   assert.equal(p.locate('x').node, 'n1');
 });
+
+test('a spawned child ("<parent>/<name>", at any depth) is placed with its root, on the same node and worker', () => {
+  const placement = new HashringPlacement([
+    { id: 'n1', workers: 4 },
+    { id: 'n2', workers: 4 },
+    { id: 'n3', workers: 4 },
+  ]);
+  for (let i = 0; i < 500; i++) {
+    const parent = placement.locate(`room-${i}`);
+    assert.deepEqual(placement.locate(`room-${i}/npc`), parent);
+    assert.deepEqual(placement.locate(`room-${i}/npc/voice`), parent);
+  }
+});

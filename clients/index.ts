@@ -1,0 +1,33 @@
+// The public entry of the clients layer: the WebSocket gateway and the wire protocol it speaks.
+export { Gateway, GatewayErrors, startGateway, type GatewayOptions } from './gateway.js';
+export { decodeClientFrame, encodeServerFrame, type DecodedFrame, type FrameRejection } from './frame-codec.js';
+export {
+  CLIENT_FRAME_TYPES,
+  ClientFrame,
+  CloseCodes,
+  ErrorFrame,
+  IdSchema,
+  JoinFrame,
+  JoinedFrame,
+  LeaveFrame,
+  LeftFrame,
+  PingFrame,
+  PongFrame,
+  PresenceFrame,
+  PROTOCOL_VERSION,
+  ProtocolErrors,
+  ProtocolLimits,
+  RefSchema,
+  RoomLineSchema,
+  SaidFrame,
+  SayFrame,
+  ServerFrame,
+  TurnAcceptedFrame,
+  TurnFrame,
+  WelcomeFrame,
+  type ClientFrameType,
+  type ProtocolErrorCode,
+  type RoomLineFrame,
+  type ServerFrameOf,
+  type ServerFrameType,
+} from './protocol.js';

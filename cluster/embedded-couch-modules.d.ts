@@ -1,0 +1,23 @@
+// pouchdb-node and express-pouchdb ship no types; only what the embedded server uses is declared.
+declare module 'pouchdb-node' {
+  interface PouchDBConstructor {
+    new (name: string): { info(): Promise<unknown> };
+    defaults(options: { prefix: string }): PouchDBConstructor;
+  }
+  const PouchDB: PouchDBConstructor;
+  export default PouchDB;
+}
+
+declare module 'express-pouchdb' {
+  import type { Server } from 'node:http';
+  export interface ExpressPouchDBOptions {
+    mode?: 'minimumForPouchDB' | 'fullCouchDB' | 'custom';
+    configPath?: string;
+    logPath?: string;
+    overrideMode?: { include?: string[]; exclude?: string[] };
+  }
+  export interface ExpressPouchDBApp {
+    listen(port: number, host: string): Server;
+  }
+  export default function expressPouchDB(PouchDB: unknown, options?: ExpressPouchDBOptions): ExpressPouchDBApp;
+}
