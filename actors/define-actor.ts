@@ -62,6 +62,8 @@ export interface ActorSpec<K extends string, S, H extends Handlers<S>> {
   supervision?: Partial<SupervisionSpec>;
   /** When state is saved (default: write-behind every second); see SavePolicy for the trade-off. */
   persistence?: Partial<PersistenceSpec>;
+  /** Message types whose handlers only read the state: no save follows them (and no write-behind). */
+  readOnly?: readonly (keyof H & string)[];
 }
 
 export interface ActorDefinition<K extends string, S, H extends Handlers<S>> extends ActorBehaviour {
@@ -127,6 +129,9 @@ export function defineActor<const K extends string, S, H extends Handlers<S>>(sp
   if (!Number.isInteger(persistence.writeBehindMs) || persistence.writeBehindMs < 1) {
     throw new InvalidOptionError('persistence.writeBehindMs', 'a positive integer', persistence.writeBehindMs);
   }
+  for (const type of spec.readOnly ?? []) {
+    if (typeof spec.handlers[type] !== 'function') throw new InvalidOptionError('readOnly', 'names of handlers', type);
+  }
   // Handlers are looked up by message type on the hot path: a prototype-less table keeps
   // "toString" or "__proto__" from ever resolving to something that is not a handler.
   const handlers = Object.assign(Object.create(null), spec.handlers) as H;
@@ -140,6 +145,7 @@ export function defineActor<const K extends string, S, H extends Handlers<S>>(sp
     idleAfterMs: spec.idleAfterMs,
     supervision: spec.supervision === undefined ? undefined : Object.freeze({ ...spec.supervision }),
     persistence,
+    readOnly: spec.readOnly === undefined || spec.readOnly.length === 0 ? null : new Set<string>(spec.readOnly),
     ref: (source, id) => source.ref(spec.kind, id) as unknown as ActorRef<ActorDefinition<K, S, H>>,
   };
   return Object.freeze(definition);

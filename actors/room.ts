@@ -50,6 +50,7 @@ export const room = defineActor({
   // Members and lines are saved before the sayer hears back: a restart or a crashed worker
   // brings the room back exactly as its members last saw it (saves of many rooms share one bulk write).
   persistence: { save: 'every-message' },
+  readOnly: ['members'],
   initialState: (): RoomState => ({ members: {}, history: [], seq: 0 }),
   handlers: {
     join(ctx, msg: { player: string; node: string }) {

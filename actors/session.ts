@@ -23,6 +23,7 @@ export const session = defineActor({
   kind: 'session',
   // A turn is acknowledged only once it is saved: narrative is never lost to a crash.
   persistence: { save: 'every-message' },
+  readOnly: ['transcript'],
   initialState: (): SessionState => ({ turn: 0, transcript: [] }),
   handlers: {
     turn(ctx, msg: { player: string; text: string }) {

@@ -13,8 +13,15 @@ import { RingBuffer } from './ring-buffer.js';
 import type { LocalSink, Router } from './router.js';
 import type { StateStore } from './state-store.js';
 import type { Supervisor } from './supervision.js';
+import { snapshotOf, type ActorSnapshot } from './cell-snapshot.js';
 
 export type { ActorFailure } from './failure-handler.js';
+export type { ActorSnapshot } from './cell-snapshot.js';
+
+function isReadOnly(cell: ActorCell, type: string): boolean {
+  const readOnly = cell.behaviour.readOnly;
+  return readOnly !== null && readOnly.has(type);
+}
 
 export interface ActorHostOptions {
   router: Router;
@@ -37,21 +44,6 @@ export interface ActorHostOptions {
   onQuarantine?: (entry: QuarantinedMessage) => void;
 }
 
-export interface ActorSnapshot {
-  kind: string;
-  id: string;
-  status: CellStatus;
-  mailbox: number;
-  failures: number;
-  restarts: number;
-  lastFailure: { messageType: string; message: string; at: number } | null;
-  idleMs: number;
-  /** Key of the supervising parent actor, null for a root actor (supervised by the worker). */
-  parent: string | null;
-  children: number;
-  epoch: number;
-  unsaved: boolean;
-}
 
 /**
  * Hosts the actors of one thread: activates them on their first message, runs their mailboxes one
@@ -196,7 +188,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
     let n = 0;
     while (n < this.#throughput && cell.status === CellStatus.ACTIVE && !cell.busy) {
       // System messages first; then a message being retried after a restart; then the queue.
-      const e = cell.mailbox.shiftSystem() ?? cell.retry ?? cell.mailbox.shiftUser();
+      const e = cell.retry === null ? cell.mailbox.shift() : (cell.mailbox.shiftSystem() ?? cell.retry);
       if (e === undefined) break;
       n++;
       this.#invoke(cell, e);
@@ -217,7 +209,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
     }
     if (e.from !== '@timer') cell.lastActiveAt = this.#now;
     cell.current = e;
-    if (cell.behaviour.persistence.save === SavePolicy.EVERY_MESSAGE) cell.outbox = OUTBOX_OPEN;
+    if (cell.behaviour.persistence.save === SavePolicy.EVERY_MESSAGE && !isReadOnly(cell, msg.type)) cell.outbox = OUTBOX_OPEN;
     let result: unknown;
     try {
       result = handler(cell.ctx, msg);
@@ -253,7 +245,9 @@ export class ActorHost implements LocalSink, LifecycleHost {
       cell.retry = null;
       cell.attempt = 0;
     }
-    if (!this.#persistence.afterMessage(cell)) {
+    // Already dirty under a deferred policy (the common case under load): nothing to decide.
+    const deferred = cell.dirty && cell.behaviour.persistence.save !== SavePolicy.EVERY_MESSAGE;
+    if (deferred || isReadOnly(cell, e.msg.type) || !this.#persistence.afterMessage(cell)) {
       if (async) this.#idle(cell);
       if (e.replyThread !== NO_REPLY) this.#router.reply(e, value);
       if (async) this.#resume(cell);
@@ -379,20 +373,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
     for (const cell of this.cells.values()) {
       if (out.length >= limit) break;
       if (filter?.kind !== undefined && cell.kind !== filter.kind) continue;
-      out.push({
-        kind: cell.kind,
-        id: cell.id,
-        status: cell.status,
-        mailbox: cell.mailbox.size + (cell.retry === null ? 0 : 1),
-        failures: cell.failures,
-        restarts: cell.restarts?.total ?? 0,
-        lastFailure: cell.lastFailure,
-        idleMs: now - cell.lastActiveAt,
-        parent: cell.parent?.key ?? null,
-        children: cell.children?.length ?? 0,
-        epoch: cell.epoch,
-        unsaved: cell.dirty,
-      });
+      out.push(snapshotOf(cell, now));
     }
     return out;
   }

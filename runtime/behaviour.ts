@@ -18,6 +18,8 @@ export interface ActorBehaviour {
   /** What its supervisor does when a handler fails; unset fields come from the node's defaults. */
   readonly supervision: Partial<SupervisionSpec> | undefined;
   readonly persistence: PersistenceSpec;
+  /** Message types whose handlers never change the state: they mark nothing to save and wait for no save. */
+  readonly readOnly: ReadonlySet<string> | null;
 }
 
 /**

@@ -113,7 +113,8 @@ export class CellLifecycle {
     } catch (err) {
       this.#log.warn({ actor: cell.key, err: toWireError(err).message }, 'onPassivate failed; saving anyway');
     }
-    const outcome = await this.#persistence.save(cell, false);
+    // Unchanged since its last save (or never changed): nothing to write.
+    const outcome = cell.dirty ? await this.#persistence.save(cell, false) : 'saved';
     if (outcome === 'conflict') return this.fence(cell, null), true;
     if (outcome === 'unavailable') {
       cell.status = CellStatus.ACTIVE;

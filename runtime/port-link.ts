@@ -17,6 +17,7 @@ export const ACK_SLOT = 6;
 /** Envelopes a link holds for a restarting worker before it refuses more. */
 const HOLD_LIMIT = 1_000_000;
 
+
 /**
  * The sending side of one thread-to-thread MessagePort. Envelopes are encoded into one batch and
  * posted once per microtask turn (or when the batch is full): one postMessage for many messages.
@@ -38,6 +39,7 @@ export class PortLink {
   #acked = 0;
   /** The acknowledgement to send back for what this thread received on the reverse port. */
   #ackOut = -1;
+
   #held: Envelope[] | null = null;
   /** Records for the main thread's logs (dead letters, quarantined messages), by tag. */
   #events: unknown[][] | null = null;
@@ -95,6 +97,8 @@ export class PortLink {
 
   /** Records that the reverse direction has received `count` batches; sent with the next post. */
   sendAck(count: number): void {
+    // At once (in this turn's flush): the longer a batch stays unacknowledged, the more of it a
+    // replacement worker would be sent again after a crash, handled messages included.
     this.#ackOut = count;
     if (this.#held === null) this.#schedule();
   }

@@ -69,6 +69,8 @@ function chainEnded(): void {
  */
 export const benchHop = defineActor({
   kind: HOP_KIND,
+  // A messaging benchmark: state (which holds a live Ref) is never saved during a run.
+  persistence: { save: 'passivation' },
   initialState: (): HopState => ({ count: 0, next: null, to: null }),
   handlers: {
     link(ctx: ActorContext<HopState>, msg: { next: string; via: SendVia }): void {
@@ -94,6 +96,7 @@ export const benchHop = defineActor({
  */
 export const benchDriver = defineActor({
   kind: DRIVER_KIND,
+  persistence: { save: 'passivation' },
   initialState: () => ({ runs: 0 }),
   handlers: {
     start(ctx, msg: { starts: string[]; hops: number }): Promise<RunTiming> {
@@ -114,6 +117,8 @@ export const benchDriver = defineActor({
 /** An idle actor with a small realistic state, for the memory scenario. */
 export const benchIdle = defineActor({
   kind: IDLE_KIND,
+  // What an idle actor costs, not what a store's copy of its state costs in the same heap.
+  persistence: { save: 'passivation' },
   initialState: () => ({ count: 0 }),
   handlers: {
     touch(ctx) {

@@ -62,6 +62,7 @@ export const benchState = defineActor({
   kind: STATE_KIND,
   initialState: initialAccount,
   persistence: { save: 'write-behind', writeBehindMs },
+  readOnly: ['read'],
   handlers: {
     write(ctx: ActorContext<AccountState>, msg: { amountCents: number }): number {
       const s = ctx.state;

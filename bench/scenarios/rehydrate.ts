@@ -625,6 +625,7 @@ async function runRehydrate(options: OptionValues, progress: Progress): Promise<
     const closing = performance.now();
     await setup.node.close().catch(() => undefined);
     closeMs = performance.now() - closing;
+    progress.tick();
     await setup.couch.close();
     rmSync(setup.dataDir, { recursive: true, force: true });
     progress.stop();

@@ -1,0 +1,35 @@
+import type { ActorCell, CellStatus } from './actor-cell.js';
+
+/** What inspection shows of one actor: plain data, it crosses the control plane. */
+export interface ActorSnapshot {
+  kind: string;
+  id: string;
+  status: CellStatus;
+  mailbox: number;
+  failures: number;
+  restarts: number;
+  lastFailure: { messageType: string; message: string; at: number } | null;
+  idleMs: number;
+  /** Key of the supervising parent actor, null for a root actor (supervised by the worker). */
+  parent: string | null;
+  children: number;
+  epoch: number;
+  unsaved: boolean;
+}
+
+export function snapshotOf(cell: ActorCell, now: number): ActorSnapshot {
+  return {
+    kind: cell.kind,
+    id: cell.id,
+    status: cell.status,
+    mailbox: cell.mailbox.size + (cell.retry === null ? 0 : 1),
+    failures: cell.failures,
+    restarts: cell.restarts?.total ?? 0,
+    lastFailure: cell.lastFailure,
+    idleMs: now - cell.lastActiveAt,
+    parent: cell.parent?.key ?? null,
+    children: cell.children?.length ?? 0,
+    epoch: cell.epoch,
+    unsaved: cell.dirty,
+  };
+}
