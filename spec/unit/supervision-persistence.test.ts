@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineActor } from '../../actors/index.js';
-import { MemoryStateStore } from '../../runtime/index.js';
+import { MemoryStateStore, StoreUnavailableError, type StateStore } from '../../runtime/index.js';
 import { track } from './host-harness.js';
 import { GatedStore, harness, snapshot } from './supervision-harness.js';
 
@@ -293,4 +293,49 @@ test('readOnly messages mark nothing to save and wait for no save; passivating a
   assert.equal(store.calls.length, 1, 'nothing changed since the last save: passivation wrote nothing');
   assert.equal(await ref.ask({ type: 'read' }), 5);
   assert.throws(() => defineActor({ kind: 'bad-ro', initialState: () => ({}), handlers: { a: () => 1 }, readOnly: ['b' as 'a'] }), { code: 'GLASS_ERR_INVALID_OPTION' });
+});
+
+test('store down: a save fails with GLASS_ERR_STORE_FAILED, the actor keeps its state and holds its next messages, other actors keep answering, and all is saved once the store is back', async (t) => {
+  let down = true;
+  const inner = new MemoryStateStore();
+  const flaky: StateStore = {
+    load: (kind, id) => inner.load(kind, id),
+    save: (kind, id, state, expected, epoch) => (down ? Promise.reject(new StoreUnavailableError('save', `${kind}:${id}`)) : inner.save(kind, id, state, expected, epoch)),
+    close: () => inner.close(),
+  };
+  const tally = defineActor({
+    kind: 'down-tally',
+    initialState: () => ({ n: 0 }),
+    persistence: { save: 'every-message' },
+    handlers: {
+      add(ctx, _msg: {}) {
+        return ++ctx.state.n;
+      },
+    },
+  });
+  const reader = defineActor({
+    kind: 'down-reader',
+    initialState: () => ({}),
+    persistence: { save: 'passivation' },
+    handlers: {
+      ping(_ctx, _msg: {}) {
+        return 'pong';
+      },
+    },
+  });
+  const h = harness(t, { actors: [tally, reader], store: flaky });
+  const ref = tally.ref(h, 'x');
+  const first = track(ref.ask({ type: 'add' }, { timeoutMs: 60_000 }));
+  const second = track(ref.ask({ type: 'add' }, { timeoutMs: 60_000 }));
+  await h.advance(1_000, 100);
+  assert.equal(first.settled, false, 'not acknowledged while unsaved');
+  assert.equal(second.settled, false, 'the next message waits for the save');
+  assert.equal(snapshot(h, 'down-tally', 'x').unsaved, true);
+  assert.equal(await reader.ref(h, 'r').ask({ type: 'ping' }), 'pong', 'other actors are served');
+
+  down = false;
+  await h.advance(10_000, 100);
+  assert.equal(await first.promise, 1);
+  assert.equal(await second.promise, 2);
+  assert.deepEqual((await inner.load('down-tally', 'x'))?.state, { n: 2 });
 });
