@@ -68,7 +68,9 @@ describe('CouchStateStore when the server fails', () => {
     proxy.faults.push('stall');
     const started = performance.now();
     await assert.rejects(store.load('room', 'stalled'), unavailable);
-    assert.ok(performance.now() - started < 1_000);
+    // Bounded, not fast: the ceiling only catches a store that keeps retrying (a loaded CI machine
+    // must not turn it into a timing test).
+    assert.ok(performance.now() - started < 10_000);
   });
 
   test('server down: rejects within the retry budget; restarted on the same dataDir and port, the data is there', async () => {
@@ -84,8 +86,9 @@ describe('CouchStateStore when the server fails', () => {
     await assert.rejects(store.load('room', 'kept'), unavailable);
     const loadMs = performance.now() - started;
     // The budget (200 ms) bounds when the last retry may start; connection refusals are immediate.
-    assert.ok(saveMs >= 50 && saveMs < 1_500, `save gave up after ${saveMs} ms`);
-    assert.ok(loadMs >= 50 && loadMs < 1_500, `load gave up after ${loadMs} ms`);
+    // At least the first backoff shows it retried; the ceiling only catches endless retrying.
+    assert.ok(saveMs >= 50 && saveMs < 10_000, `save gave up after ${saveMs} ms`);
+    assert.ok(loadMs >= 50 && loadMs < 10_000, `load gave up after ${loadMs} ms`);
 
     couch = await startEmbeddedCouch({ dataDir: dir.path, port });
     assert.deepEqual(await store.load('room', 'kept'), { state: { history: ['hello'] }, version: v1, epoch: 1 });
