@@ -14,3 +14,28 @@ export { WORKER_SUPERVISOR } from './default-node.js';
 export { CouchStateStore, createCouchStateStore } from './couch-state-store.js';
 export { redactCredentials, type CouchRetryOptions, type CouchStateStoreOptions } from './couch-options.js';
 export { EmbeddedCouchError, startEmbeddedCouch, type EmbeddedCouch, type EmbeddedCouchOptions } from './embedded-couch.js';
+export { RedisMembership, type MembershipListener, type MembershipStatus, type MembershipStatusListener } from './membership.js';
+export { MEMBERSHIP_UNAVAILABLE, MembershipUnavailableError, type RedisMembershipOptions } from './membership-options.js';
+export { MemberState, nextView, type MemberChange, type MemberRecord, type MemberSighting, type MembershipView } from './membership-view.js';
+export { previewPlacement, type NodeFlow, type PlacementMove, type PlacementPreview } from './placement-preview.js';
+export { RedisStreamsTransport } from './redis-streams-transport.js';
+export { streamKey as redisStreamKey, type RedisStreamsTransportOptions } from './redis-streams-options.js';
+export {
+  StreamDelivery,
+  type AckingTransport,
+  type ClaimOptions,
+  type Deliver,
+  type DeliveryReceipt,
+  type DurableTransport,
+} from './redis-streams-delivery.js';
+export {
+  MalformedEntryError,
+  TransportErrorCodes,
+  TransportStatus,
+  TransportUnavailableError,
+  UnavailableReason,
+  UnencodableEnvelopeError,
+  type RedisStreamsEvents,
+  type RedisStreamsStats,
+} from './redis-streams-status.js';
+export { ENTRY_FORMAT, EnvelopeCodec } from './envelope-codec.js';

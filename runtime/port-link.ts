@@ -12,8 +12,6 @@ export const BatchTag = {
 } as const;
 export type EventTag = typeof BatchTag.DEAD_LETTERS | typeof BatchTag.QUARANTINED;
 
-/** Index of the piggybacked acknowledgement in an envelope batch (see WireEncoder.take). */
-export const ACK_SLOT = 6;
 /** Envelopes a link holds for a restarting worker before it refuses more. */
 const HOLD_LIMIT = 1_000_000;
 
@@ -23,8 +21,8 @@ const HOLD_LIMIT = 1_000_000;
  * posted once per microtask turn (or when the batch is full): one postMessage for many messages.
  * One port per thread pair and one FIFO batch per port keeps per-pair order.
  *
- * Posted batches are kept until the receiving thread acknowledges them (the count travels back in
- * the header of its own batches, or alone). If the receiver dies, `hold()` takes back what it never
+ * Posted batches are kept until the receiving thread acknowledges them, which it does as soon as
+ * it has taken them into mailboxes. If the receiver dies, `hold()` takes back what it never
  * acknowledged, keeps what is sent meanwhile, and `reattach()` sends all of it, in order, to its
  * replacement: nothing sent to a crashed worker is lost (it may be handled twice, if the worker
  * handled it before dying without acknowledging).
@@ -37,8 +35,6 @@ export class PortLink {
   /** Envelopes of posted batches not yet acknowledged, one array per batch, oldest first. */
   #unacked: Envelope[][] = [];
   #acked = 0;
-  /** The acknowledgement to send back for what this thread received on the reverse port. */
-  #ackOut = -1;
 
   #held: Envelope[] | null = null;
   /** Records for the main thread's logs (dead letters, quarantined messages), by tag. */
@@ -95,12 +91,14 @@ export class PortLink {
     this.#schedule();
   }
 
-  /** Records that the reverse direction has received `count` batches; sent with the next post. */
-  sendAck(count: number): void {
-    // At once (in this turn's flush): the longer a batch stays unacknowledged, the more of it a
-    // replacement worker would be sent again after a crash, handled messages included.
-    this.#ackOut = count;
-    if (this.#held === null) this.#schedule();
+  /**
+   * Tells the other side that this thread has taken `count` of its batches into mailboxes, at once
+   * (not with the next batch): what a thread has received is its own from then on, handled or
+   * lost with it, and never sent again to a replacement.
+   */
+  ackNow(count: number): void {
+    if (this.#held !== null || this.#closed) return;
+    this.#port.postMessage([BatchTag.ACK, count]);
   }
 
   /** The receiver has taken the first `count` batches posted on this link. */
@@ -131,7 +129,6 @@ export class PortLink {
     this.#port = port;
     this.#encoder = new WireEncoder(this.#maxBatch);
     this.#acked = 0;
-    this.#ackOut = -1;
     for (const e of held) this.push(e);
   }
 
@@ -150,14 +147,8 @@ export class PortLink {
       events.forEach((records, tag) => this.#postEvents(tag, records));
     }
     const envelopes = this.#envelopes;
-    const ack = this.#ackOut;
-    this.#ackOut = -1;
-    if (envelopes.length === 0) {
-      if (ack >= 0) this.#port.postMessage([BatchTag.ACK, ack]);
-      return;
-    }
+    if (envelopes.length === 0) return;
     const batch = this.#encoder.take(BatchTag.ENVELOPES);
-    batch[ACK_SLOT] = ack;
     this.#envelopes = [];
     try {
       this.#port.postMessage(batch, [(batch[2] as Float64Array).buffer as ArrayBuffer]);
@@ -187,7 +178,6 @@ export class PortLink {
       this.#encoder.invalidate();
       this.#encoder.encode(e);
       const one = this.#encoder.take(BatchTag.ENVELOPES);
-      one[ACK_SLOT] = -1;
       try {
         this.#port.postMessage(one);
         this.#sent([e]);

@@ -7,7 +7,7 @@ import { Envelope, Lane, MessageIds, NO_REPLY, messageType } from './envelope.js
 import { AskTimeoutError, ErrorCodes, GlassError, errorFromWire, type WireError } from './errors.js';
 import { PairSequencer } from './pair-sequencer.js';
 import type { Location, Placement } from './placement.js';
-import { ACK_SLOT, BatchTag, PortLink } from './port-link.js';
+import { BatchTag, PortLink } from './port-link.js';
 import { edgeTraceparent } from './trace.js';
 import type { QuarantinedMessage } from './quarantine.js';
 import type { Transport } from './transport.js';
@@ -125,10 +125,10 @@ export class Router {
     port.on('message', (data: unknown[]) => {
       switch (data[0]) {
         case BatchTag.ENVELOPES: {
-          const ack = data[ACK_SLOT] as number;
-          if (ack >= 0) link.acknowledge(ack);
           decoder.decode(data, thread, deliver);
-          link.sendAck(++received);
+          // Acknowledged now, before any handler of this batch can run: a message that kills its
+          // worker must not be sent again to the replacement (it would kill that one too).
+          link.ackNow(++received);
           return;
         }
         case BatchTag.ACK:

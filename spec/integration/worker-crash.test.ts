@@ -147,3 +147,23 @@ test('a poison message is quarantined on the node with its context while others 
   // The re-driven tell is handled before this ask (same pair, in order).
   assert.deepEqual(await ref.ask({ type: 'done' }), [1, -1]);
 });
+
+test('a message that kills its worker is not sent again to the replacement: one crash, one restart', async () => {
+  const thread = 2;
+  const restarted = nextRestart(thread);
+  const exits: number[] = [];
+  const offExit = node.supervisor.onExit((h) => h.thread === thread && exits.push(h.restarts));
+  const [killer] = idsOnThread(node, thread, 'crasher-once', 1);
+  const before = node.workers[thread - 1].restarts;
+  // Active first, so that the exit runs in the very turn its batch arrives (no activation between).
+  assert.equal(await crasher.ref(node, killer).ask({ type: 'ping' }), 'pong');
+  crasher.ref(node, killer).tell({ type: 'exit', code: 9 });
+  await restarted;
+  // The replacement answers: it was not handed the message that killed its predecessor.
+  assert.equal(await crasher.ref(node, killer).ask({ type: 'ping' }), 'pong');
+  const [other] = idsOnThread(node, thread, 'after-crash', 1);
+  assert.deepEqual(await ledger.ref(node, other).ask({ type: 'get' }), { total: 0, adds: 0 });
+  offExit();
+  assert.equal(exits.length, 1);
+  assert.equal(node.workers[thread - 1].restarts, before + 1);
+});

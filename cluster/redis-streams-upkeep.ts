@@ -1,0 +1,123 @@
+// Work on a stream besides its owner's reading: trimming what every reader is done with, and
+// taking over what a dead node left. Both run on the command connection.
+import type { Redis } from 'ioredis';
+import type { EnvelopeCodec } from './envelope-codec.js';
+import { ensureGroup } from './redis-streams-options.js';
+import { autoclaimReply, readGroupEntries, toDelivery, type AckSink, type RawEntry, type StreamDelivery } from './redis-streams-delivery.js';
+import { MalformedEntryError } from './redis-streams-status.js';
+
+/**
+ * Trims a stream below the oldest entry some reader still needs, in one script so that nothing is
+ * delivered or acknowledged between the look and the cut. For every consumer group the floor is
+ * its oldest pending id (XPENDING summary) — delivered, not acknowledged — or, with nothing
+ * pending, the id just after its last-delivered-id: the oldest entry not yet delivered. The
+ * stream is cut at the lowest floor of all groups (XTRIM MINID, exact), so an entry goes only when
+ * every group has delivered and acknowledged it. A stream without any group is left alone: no
+ * reader ever said what it has seen.
+ *
+ * Returns {floor, trimmed}, or false when there is no stream or no group.
+ */
+const TRIM_SCRIPT = `
+local key = KEYS[1]
+if redis.call('EXISTS', key) == 0 then return false end
+local function parse(id)
+  local dash = string.find(id, '-', 1, true)
+  return tonumber(string.sub(id, 1, dash - 1)), tonumber(string.sub(id, dash + 1))
+end
+local function below(a, b)
+  local ams, aseq = parse(a)
+  local bms, bseq = parse(b)
+  return ams < bms or (ams == bms and aseq < bseq)
+end
+local floor = false
+for _, g in ipairs(redis.call('XINFO', 'GROUPS', key)) do
+  local name, last
+  for i = 1, #g, 2 do
+    if g[i] == 'name' then name = g[i + 1] elseif g[i] == 'last-delivered-id' then last = g[i + 1] end
+  end
+  local keep
+  local pending = redis.call('XPENDING', key, name)
+  if pending[1] > 0 then
+    keep = pending[2]
+  else
+    local ms, seq = parse(last)
+    keep = string.format('%d-%d', ms, seq + 1)
+  end
+  if floor == false or below(keep, floor) then floor = keep end
+end
+if floor == false then return false end
+return {floor, redis.call('XTRIM', key, 'MINID', floor)}
+`;
+
+export interface TrimResult {
+  /** Entries below this id were removed; it and everything after it are kept. */
+  floor: string;
+  trimmed: number;
+}
+
+/** Trims `stream` as described above; null when there was nothing to decide on. */
+export async function trimStream(redis: Redis, stream: string): Promise<TrimResult | null> {
+  const reply = (await redis.eval(TRIM_SCRIPT, 1, stream)) as [string, number] | null;
+  if (reply === null) return null;
+  return { floor: reply[0], trimmed: reply[1] };
+}
+
+export interface ClaimRequest {
+  stream: string;
+  group: string;
+  /** The claiming node's id: claimed entries become its pending entries in the dead node's stream. */
+  consumer: string;
+  minIdleMs: number;
+  includeUndelivered: boolean;
+  count: number;
+}
+
+export interface ClaimResult {
+  deliveries: StreamDelivery[];
+  malformed: MalformedEntryError[];
+}
+
+/**
+ * Takes over a dead node's stream. First XAUTOCLAIM: the entries it read and never acknowledged
+ * (pending longer than `minIdleMs`, so a live but slow reader keeps its own); then, when asked,
+ * XREADGROUP `>`: the entries it never read. Pending ids all precede undelivered ones, so the
+ * result is in stream order, which is send order per sender.
+ *
+ * The claimer acknowledges each delivery once it has handled or re-sent it; the entry is then
+ * deleted too (nobody reads that stream any more, and an entry left behind would be claimed again
+ * after the next failure). If the claimer dies first, the entries stay pending under its name and
+ * the next claim takes them again.
+ */
+export async function claimStream(redis: Redis, request: ClaimRequest, codec: EnvelopeCodec, acks: AckSink): Promise<ClaimResult> {
+  const result: ClaimResult = { deliveries: [], malformed: [] };
+  if ((await redis.exists(request.stream)) === 0) return result;
+  // The dead node may never have created its group (it died before reading anything).
+  await ensureGroup(redis, request.stream, request.group, false);
+  const { stream, group, consumer, count } = request;
+  let cursor = '0-0';
+  do {
+    const reply = await redis.callBuffer('XAUTOCLAIM', stream, group, consumer, request.minIdleMs, cursor, 'COUNT', count);
+    const page = autoclaimReply(reply);
+    cursor = page.cursor;
+    for (const entry of page.entries) take(entry, codec, request, acks, result);
+  } while (cursor !== '0-0');
+  if (!request.includeUndelivered) return result;
+  for (;;) {
+    const entries = readGroupEntries(await redis.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', stream, '>'));
+    if (entries.length === 0) break;
+    for (const entry of entries) take(entry, codec, request, acks, result);
+  }
+  return result;
+}
+
+function take(entry: RawEntry, codec: EnvelopeCodec, request: ClaimRequest, acks: AckSink, result: ClaimResult): void {
+  // XAUTOCLAIM (Redis 7) drops entries deleted while pending and reports them apart; an entry
+  // without fields can still come from an older server or a race with XDEL.
+  if (entry.fields === null) return acks.acknowledge(request.stream, entry.id, true);
+  try {
+    result.deliveries.push(toDelivery(codec, request.stream, entry as RawEntry & { fields: Buffer[] }, acks, true, null));
+  } catch (err) {
+    acks.acknowledge(request.stream, entry.id, true);
+    result.malformed.push(err as MalformedEntryError);
+  }
+}
