@@ -1,6 +1,6 @@
 import type { ActorCell } from './actor-cell.js';
 import { ActorTimers } from './actor-timers.js';
-import { addressKey, type Address } from './address.js';
+import type { Address } from './address.js';
 import { TIMER_SENDER } from './behaviour.js';
 import { Envelope, Lane, NO_REPLY, nodeMessageId } from './envelope.js';
 import { ErrorCodes, GlassError } from './errors.js';

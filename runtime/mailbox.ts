@@ -80,9 +80,6 @@ export class Mailbox {
     return this.#system === null ? undefined : this.#system.shift();
   }
 
-  shiftUser(): Envelope | undefined {
-    return this.#user.shift();
-  }
 
   /** Empties both lanes, handing every envelope to `sink` in the order it would have run. */
   drainTo(sink: (e: Envelope) => void): void {

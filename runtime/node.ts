@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { addressKey, validateAddress, type Address } from './address.js';
 import { systemClock } from './clock.js';
-import type { WorkerControl, WorkerInit, WorkerStats } from './control-api.js';
+import type { WorkerInit, WorkerStats } from './control-api.js';
 import type { ActorSnapshot } from './actor-host.js';
 import { DeadLetterLog } from './dead-letters.js';
 import { EndpointTable, type EndpointHandler } from './endpoints.js';

@@ -54,25 +54,6 @@ export class PortLink {
     this.#encoder = new WireEncoder(maxBatch);
   }
 
-  get port(): MessagePort {
-    return this.#port;
-  }
-
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  get holding(): boolean {
-    return this.#held !== null;
-  }
-
-  /** Envelopes posted and not yet acknowledged (diagnostics). */
-  get inFlight(): number {
-    let n = 0;
-    for (const batch of this.#unacked) n += batch.length;
-    return n;
-  }
-
   push(e: Envelope): void {
     if (this.#closed) return this.onUnsendable(e, 'link-closed');
     if (this.#held !== null) {
