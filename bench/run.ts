@@ -3,12 +3,13 @@ import { parseArgs } from 'node:util';
 import { createProgress } from './progress.js';
 import { renderReport, resultJson, writeResult } from './report.js';
 import { describeOptions, resolveOptions, type Scenario } from './scenario.js';
+import { crossNode } from './scenarios/cross-node.js';
 import { crossWorker } from './scenarios/cross-worker.js';
 import { inWorker } from './scenarios/in-worker.js';
 import { memory } from './scenarios/memory.js';
 import { rehydrate } from './scenarios/rehydrate.js';
 
-const SCENARIOS: readonly Scenario[] = [inWorker, crossWorker, memory, rehydrate];
+const SCENARIOS: readonly Scenario[] = [inWorker, crossWorker, memory, rehydrate, crossNode];
 
 function usage(): string {
   const lines = [

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { StoreConflictError, StoreUnavailableError, type StateStore, type StoredState } from '../runtime/index.js';
+import { StoreConflictError, StoreUnavailableError, type StateStore, type SeqTable, type StoredState } from '../runtime/index.js';
 import { CouchHttp, CouchRequestError, type AllDocsRow } from './couch-http.js';
 import { resolveCouchOptions, type CouchStateStoreOptions, type ResolvedCouchOptions } from './couch-options.js';
 import { TickBatch } from './couch-tick-batch.js';
@@ -27,7 +27,7 @@ const MAX_BULK_BYTES = 8 * 1024 * 1024;
 
 /**
  * Actor state in CouchDB: one document per actor, `_id` = `kind:id`, body `{ kind, id, state,
- * epoch, savedAt, writeId }`; the version is the document's `_rev`.
+ * epoch, seqs, savedAt, writeId }`; the version is the document's `_rev`.
  *
  * The fencing rule is CouchDB's own: a write carries the `_rev` it expects (none for a first save)
  * and the server refuses it (409 `conflict`) if that is not the current one. A conflict is never
@@ -63,7 +63,7 @@ export class CouchStateStore implements StateStore {
     return new Promise((resolve, reject) => this.#loads.add({ key, resolve, reject }));
   }
 
-  save(kind: string, id: string, state: unknown, expectedVersion: string | null, epoch: number): Promise<string> {
+  save(kind: string, id: string, state: unknown, expectedVersion: string | null, epoch: number, seqs?: SeqTable): Promise<string> {
     const key = kind + ':' + id;
     if (this.#closed) return Promise.reject(new StoreUnavailableError('save', key, { cause: new Error('store closed') }));
     // Checked here: a malformed _rev makes the server refuse the whole _bulk_docs (400), not one document.
@@ -71,7 +71,7 @@ export class CouchStateStore implements StateStore {
     const writeId = `${this.#writer}.${++this.#writes}`;
     let json: string;
     try {
-      const doc = { _id: key, _rev: expectedVersion ?? undefined, kind, id, state, epoch, savedAt: new Date().toISOString(), writeId };
+      const doc = { _id: key, _rev: expectedVersion ?? undefined, kind, id, state, epoch, seqs, savedAt: new Date().toISOString(), writeId };
       json = JSON.stringify(doc);
     } catch (err) {
       return Promise.reject(new StoreUnavailableError('save', key, { cause: err }));
@@ -197,7 +197,9 @@ export class CouchStateStore implements StateStore {
 function toStored(row: AllDocsRow): StoredState | undefined {
   const doc = row.doc;
   if (row.error !== undefined || doc == null || row.value?.deleted === true) return undefined;
-  return { state: doc.state, version: doc._rev as string, epoch: typeof doc.epoch === 'number' ? doc.epoch : 0 };
+  const stored: StoredState = { state: doc.state, version: doc._rev as string, epoch: typeof doc.epoch === 'number' ? doc.epoch : 0 };
+  if (doc.seqs !== null && typeof doc.seqs === 'object') stored.seqs = doc.seqs as SeqTable;
+  return stored;
 }
 
 /** The factory a worker thread calls (ModuleRef export): options are validated here. */

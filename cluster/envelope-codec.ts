@@ -6,7 +6,7 @@ import { MalformedEntryError } from './redis-streams-status.js';
  * The binary form of envelopes in a stream entry:
  *
  *   payload = [ENTRY_FORMAT byte] [record] [record] ...
- *   record  = msgpack [to, from, id, seq, lane, replyThread, replyId, origin, trace, msg]
+ *   record  = msgpack [to, from, id, seq, lane, replyThread, replyId, origin, trace, msg, seqEpoch, replyNode]
  *
  * The fixed fields are a positional record: a fixed-length msgpack array whose order is the
  * format (this file), so a record costs one header byte and its values, never field names. The
@@ -22,7 +22,7 @@ import { MalformedEntryError } from './redis-streams-status.js';
  */
 export const ENTRY_FORMAT = 1;
 
-const RECORD_LENGTH = 10;
+const RECORD_LENGTH = 12;
 
 function packrOptions(): Options {
   return {
@@ -62,6 +62,8 @@ export class EnvelopeCodec {
     r[7] = e.origin;
     r[8] = e.trace ?? null;
     r[9] = e.msg;
+    r[10] = e.seqEpoch;
+    r[11] = e.replyNode;
     try {
       return this.#packr.pack(r);
     } finally {
@@ -109,9 +111,14 @@ function toEnvelope(value: unknown, stream: string, id: string): Envelope {
     typeof r[5] !== 'number' ||
     typeof r[6] !== 'number' ||
     typeof r[7] !== 'number' ||
-    (r[8] !== null && typeof r[8] !== 'string')
+    (r[8] !== null && typeof r[8] !== 'string') ||
+    typeof r[10] !== 'number' ||
+    (r[11] !== null && typeof r[11] !== 'string')
   ) {
     throw new MalformedEntryError(stream, id, 'a record is not an envelope');
   }
-  return new Envelope(r[0], r[1] as string | null, r[2], r[3], r[9], (r[8] ?? undefined) as string | undefined, r[4] as Lane, r[5], r[6], r[7]);
+  const e = new Envelope(r[0], r[1] as string | null, r[2], r[3], r[9], (r[8] ?? undefined) as string | undefined, r[4] as Lane, r[5], r[6], r[7]);
+  e.seqEpoch = r[10];
+  e.replyNode = r[11] as string | null;
+  return e;
 }

@@ -20,14 +20,7 @@ export { MemberState, nextView, type MemberChange, type MemberRecord, type Membe
 export { previewPlacement, type NodeFlow, type PlacementMove, type PlacementPreview } from './placement-preview.js';
 export { RedisStreamsTransport } from './redis-streams-transport.js';
 export { streamKey as redisStreamKey, type RedisStreamsTransportOptions } from './redis-streams-options.js';
-export {
-  StreamDelivery,
-  type AckingTransport,
-  type ClaimOptions,
-  type Deliver,
-  type DeliveryReceipt,
-  type DurableTransport,
-} from './redis-streams-delivery.js';
+export { StreamDelivery, type ClaimOptions, type DurableTransport } from './redis-streams-delivery.js';
 export {
   MalformedEntryError,
   TransportErrorCodes,
@@ -39,3 +32,4 @@ export {
   type RedisStreamsStats,
 } from './redis-streams-status.js';
 export { ENTRY_FORMAT, EnvelopeCodec } from './envelope-codec.js';
+export { DEFAULT_REDIS_URL, startClusterNode, type ClusterNodeOptions } from './cluster-node.js';

@@ -1,35 +1,9 @@
-import type { Envelope } from '../runtime/index.js';
+import type { Deliver, DeliveryReceipt, Envelope, Transport } from '../runtime/index.js';
 import type { EnvelopeCodec } from './envelope-codec.js';
 import { MalformedEntryError } from './redis-streams-status.js';
 
-/**
- * The Transport interface with acknowledgement after handling. runtime/transport.ts is to take
- * this shape (see the proposal in the cluster issue); until then the cluster layer defines it
- * here. It stays assignable to today's `Transport`: a `deliver` that ignores the receipt is a
- * valid argument, and a transport passing a receipt satisfies the old signature.
- */
-export interface DeliveryReceipt {
-  /** The node that sent the batch (this node's id for a loop-back). */
-  readonly from: string;
-  /** Acknowledges the whole batch: it will not be delivered again. Idempotent. */
-  ack(): void;
-  /** One envelope of the batch was handled; the batch is acknowledged with the last one. */
-  ackOne(): void;
-}
-
-export type Deliver = (batch: readonly Envelope[], receipt: DeliveryReceipt) => void;
-
-export interface AckingTransport {
-  readonly nodeId: string;
-  /** Starts receiving: `deliver` gets every batch addressed to this node, in order per sender. */
-  start(deliver: Deliver): Promise<void>;
-  /** Queues envelopes for `node`; throws a GlassError for what it refuses at once. */
-  send(node: string, envelopes: readonly Envelope[]): void;
-  close(): Promise<void>;
-}
-
 /** What a durable transport adds: delivery survives the receiver, so there is something to trim and claim. */
-export interface DurableTransport extends AckingTransport {
+export interface DurableTransport extends Transport {
   /** Resolves when every envelope sent before the call is stored; rejects if one was given up. */
   flush(): Promise<void>;
   /** Drops stored entries that every reader has acknowledged; resolves how many went. */

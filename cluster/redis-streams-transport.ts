@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
-import { GlassError, NoRouteError, type Envelope } from '../runtime/index.js';
+import { GlassError, NoRouteError, type Deliver, type Envelope } from '../runtime/index.js';
 import { EnvelopeCodec } from './envelope-codec.js';
 import { AckBatcher } from './redis-streams-acks.js';
-import type { ClaimOptions, Deliver, DurableTransport, StreamDelivery } from './redis-streams-delivery.js';
+import type { ClaimOptions, DurableTransport, StreamDelivery } from './redis-streams-delivery.js';
 import { openConnection, resolveOptions, streamKey, whenReady, type RedisStreamsTransportOptions, type ResolvedOptions } from './redis-streams-options.js';
 import { StreamReader } from './redis-streams-reader.js';
 import { StreamSender } from './redis-streams-sender.js';

@@ -5,6 +5,7 @@ import type { Ref } from './ref.js';
 import type { ActorTimers } from './actor-timers.js';
 import type { CellContext } from './actor-context.js';
 import type { RestartRecord } from './supervision.js';
+import type { SeqTable } from './state-store.js';
 
 /** An open outbox with nothing in it yet (shared: opening an outbox allocates nothing). */
 export const OUTBOX_OPEN = Object.freeze([]) as unknown as unknown[];
@@ -40,6 +41,8 @@ export class ActorCell {
   version: string | null = null;
   /** This activation's epoch: the stored epoch + 1, written with every save (the fencing token with version). */
   epoch = 0;
+  /** What it handled from other nodes, saved with its state (see delivery-log.ts); null until the first. */
+  seqs: SeqTable | null = null;
   status: CellStatus = CellStatus.ACTIVATING;
   /** In the host's ready queue. */
   scheduled = false;

@@ -14,6 +14,7 @@ import type { LocalSink, Router } from './router.js';
 import type { StateStore } from './state-store.js';
 import type { Supervisor } from './supervision.js';
 import { snapshotOf, type ActorSnapshot } from './cell-snapshot.js';
+import { alreadyHandled, recordHandled } from './delivery-log.js';
 
 export type { ActorFailure } from './failure-handler.js';
 export type { ActorSnapshot } from './cell-snapshot.js';
@@ -110,6 +111,8 @@ export class ActorHost implements LocalSink, LifecycleHost {
       if (this.#closed) return this.#router.refuse(e, new GlassError(ErrorCodes.NODE_CLOSED, 'worker is closing'), 'closed');
       const behaviour = this.#behaviours.get(kindOfKey(e.to));
       if (behaviour === undefined) return this.#router.refuse(e, new UnknownKindError(kindOfKey(e.to)), 'unknown-kind');
+      // The cluster changed since it was sent (or the actor just moved away): on to the owner.
+      if (!this.#router.owns(e.to)) return this.#router.forward(e);
       cell = this.#create(e.to, behaviour);
       this.#enqueue(cell, e);
       void this.#lifecycle.activate(cell);
@@ -201,6 +204,11 @@ export class ActorHost implements LocalSink, LifecycleHost {
 
   /** Handles one envelope. Leaves the cell busy when the handler went async or a save is pending. */
   #invoke(cell: ActorCell, e: Envelope): void {
+    // From another node and sequenced: handled once, even when its stream entry comes again.
+    if (e.receipt !== 0 && e.seqEpoch !== 0 && cell.retry !== e) {
+      if (alreadyHandled(cell.seqs, e.from!, e.seqEpoch, e.seq)) return this.#router.handled(e);
+      cell.seqs = recordHandled(cell.seqs, e.from!, e.seqEpoch, e.seq);
+    }
     const msg = e.msg;
     const handler = cell.behaviour.handlers[msg.type];
     if (handler === undefined) {
@@ -250,6 +258,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
     if (deferred || isReadOnly(cell, e.msg.type) || !this.#persistence.afterMessage(cell)) {
       if (async) this.#idle(cell);
       if (e.replyThread !== NO_REPLY) this.#router.reply(e, value);
+      this.#router.handled(e);
       if (async) this.#resume(cell);
       return;
     }
@@ -263,6 +272,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
       if (outcome === 'conflict') return this.#lifecycle.fence(cell, e);
       if (outbox !== null && outbox !== OUTBOX_OPEN) this.#router.release(cell, outbox);
       this.#router.reply(e, value);
+      this.#router.handled(e);
       this.#resume(cell);
     });
   }
@@ -296,6 +306,16 @@ export class ActorHost implements LocalSink, LifecycleHost {
       return this.passivate(key);
     }
     return this.#lifecycle.passivate(cell);
+  }
+
+  /**
+   * The placement changed: passivates (saving) every actor that now belongs to another thread or
+   * node; what reaches it afterwards is forwarded to its owner. Resolves with how many moved.
+   */
+  async rebalance(): Promise<number> {
+    const moving = [...this.cells.values()].filter((c) => c.parent === null && !this.#router.owns(c.key));
+    const done = await Promise.all(moving.map((c) => this.passivate(c.key)));
+    return done.filter(Boolean).length;
   }
 
   /** Ops restart: a stopped or quarantined actor comes back from its stored state; an active one is restarted. */

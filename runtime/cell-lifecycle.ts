@@ -46,6 +46,7 @@ export class CellLifecycle {
       cell.state = stored === undefined ? cell.behaviour.initialState(cell.id) : stored.state;
       cell.version = stored === undefined ? null : stored.version;
       cell.epoch = (stored === undefined ? 0 : stored.epoch) + 1;
+      cell.seqs = stored?.seqs ?? null;
       cell.dirty = false;
       cell.ctx ??= new CellContext(cell, this.#router, this.#host);
       if (cell.behaviour.onActivate !== undefined) await cell.behaviour.onActivate(cell.ctx);
@@ -122,12 +123,18 @@ export class CellLifecycle {
       this.#host.schedule(cell);
       return false;
     }
-    if (cell.mailbox.size > 0 || cell.retry !== null) {
+    if ((cell.mailbox.size > 0 || cell.retry !== null) && this.#router.owns(cell.key)) {
       cell.status = CellStatus.ACTIVATING;
       void this.activate(cell);
       return false;
     }
+    // Moved to another thread or node (rebalance): what arrived meanwhile follows it there.
+    const held: Envelope[] = [];
+    if (cell.retry !== null) held.push(cell.retry);
+    cell.retry = null;
+    cell.mailbox.drainTo((e) => held.push(e));
     this.#remove(cell, CellStatus.PASSIVATED);
+    for (const e of held) this.#router.forward(e);
     return true;
   }
 

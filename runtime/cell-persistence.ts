@@ -74,7 +74,7 @@ export class CellPersistence {
   async #saveOnce(cell: ActorCell, retry: boolean, delayMs: number): Promise<SaveOutcome> {
     cell.dirty = false;
     try {
-      cell.version = await this.#store.save(cell.kind, cell.id, cell.state, cell.version, cell.epoch);
+      cell.version = await this.#store.save(cell.kind, cell.id, cell.state, cell.version, cell.epoch, cell.seqs ?? undefined);
       // A message handled while the save was in flight made the cell dirty (and queued it) again.
       if (!cell.dirty) this.#dirty.delete(cell);
       return 'saved';

@@ -24,6 +24,8 @@ export interface WorkerControl {
   hold(thread: number): void;
   /** The port to a (restarted) thread: sends it what was held. */
   attach(thread: number, port: MessagePort): void;
+  /** The cluster changed: rebuild the placement, passivate what moved away; resolves with how many moved. */
+  setMembers(members: NodeMember[]): Promise<number>;
   /** Heap in use after a full GC when the process runs with --expose-gc (benchmarks). */
   heapUsed(): number;
   close(): Promise<void>;

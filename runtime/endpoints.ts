@@ -25,6 +25,8 @@ export class EndpointTable implements LocalSink {
     if (handler === undefined) {
       return this.router.refuse(e, new GlassError(ErrorCodes.NO_ROUTE, `nothing is bound to ${e.to} on the main thread`), 'unbound');
     }
+    // A main-thread handler takes the message in one call: from here it is this node's.
+    this.router.handled(e);
     try {
       const result = handler(e.msg, e);
       if (result instanceof Promise) {

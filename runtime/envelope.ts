@@ -35,6 +35,31 @@ export class Envelope {
     /** Thread that created the envelope (not sent on the wire: the receiving link knows it). */
     public origin: number,
   ) {}
+
+  /**
+   * The sender's incarnation of the pair (see PairEpochs): with `seq` it orders and de-duplicates
+   * the pair's messages across the sender's activations. 0 when the pair is not sequenced.
+   */
+  seqEpoch = 0;
+  /** The asker's node for an ask that crossed (or may cross) nodes; for a REPLY, the node it goes to. */
+  replyNode: string | null = null;
+  /**
+   * Main thread → worker only: the receipt of the stream entry this envelope came in (see
+   * Receipts); the worker reports it handled so that the entry is acknowledged. 0 for none.
+   */
+  receipt = 0;
+}
+
+/**
+ * Pair incarnations: a number per sender Ref, larger than any the thread gave before (the clock
+ * in ms, bumped past the last one). A sender reactivated later starts its pairs at seq 1 again,
+ * under a larger epoch, so a receiver never takes its new messages for old ones.
+ */
+let lastPairEpoch = 0;
+export function nextPairEpoch(): number {
+  const now = Date.now();
+  lastPairEpoch = now > lastPairEpoch ? now : lastPairEpoch + 1;
+  return lastPairEpoch;
 }
 
 const ID_SPACE = 2 ** 30;

@@ -62,6 +62,7 @@ export class FailureHandler {
     cell.outbox = null;
     if (error instanceof GlassError) {
       if (cell.retry === e) cell.retry = null;
+      this.#router.handled(e);
       if (e.replyThread !== NO_REPLY) this.#router.reply(e, undefined, error.toWire());
       else this.#log.debug({ actor: cell.key, messageType: messageType(e.msg), code: error.code }, 'told message refused');
       return;
@@ -139,6 +140,7 @@ export class FailureHandler {
   #answerFailed(cell: ActorCell, e: Envelope, report: FailureReport): void {
     if (cell.retry === e) cell.retry = null;
     cell.attempt = 0;
+    this.#router.handled(e);
     if (e.replyThread !== NO_REPLY) {
       this.#router.reply(e, undefined, {
         code: ErrorCodes.ACTOR_FAILED,
@@ -151,6 +153,7 @@ export class FailureHandler {
   #quarantine(cell: ActorCell, e: Envelope, report: FailureReport): void {
     if (cell.retry === e) cell.retry = null;
     cell.attempt = 0;
+    this.#router.handled(e);
     const entry: QuarantinedMessage = {
       id: `${this.#router.thread}-${++this.#quarantined}`,
       to: cell.key,

@@ -24,10 +24,11 @@ export {
 export { createLogger, type Logger } from './logger.js';
 export { DEFAULT_MAILBOX, OverflowPolicy, validateMailboxOptions, type MailboxOptions } from './mailbox.js';
 export type { ModuleRef } from './module-ref.js';
-export { GlassNode, startNode } from './node.js';
+export { GlassNode, startNode, type ClusterParts, type ClusterStatus } from './node.js';
+export type { Membership } from './membership.js';
 export { NodeSupervisor, WorkerStatus, type WorkerHandle } from './node-supervisor.js';
 export { nestActors, type ActorTreeNode, type SupervisionTree, type WorkerTreeNode } from './supervision-tree.js';
-export type { NodeOptions } from './node-options.js';
+export { defaultNodeId, type NodeOptions } from './node-options.js';
 export type { Location, NodeMember, Placement, PlacementInit } from './placement.js';
 export { Ref } from './ref.js';
 export { RingBuffer } from './ring-buffer.js';
@@ -38,9 +39,10 @@ export {
   StoreUnavailableError,
   createMemoryStateStore,
   type StateStore,
+  type SeqTable,
   type StoredState,
 } from './state-store.js';
-export { LocalTransport, NoRouteError, type Transport } from './transport.js';
+export { LOOPBACK_RECEIPT, LocalTransport, NoRouteError, type Deliver, type DeliveryReceipt, type Transport } from './transport.js';
 export { QuarantineLog, type QuarantinedMessage } from './quarantine.js';
 export {
   DEFAULT_SUPERVISION,

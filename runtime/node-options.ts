@@ -58,7 +58,7 @@ function moduleRef(name: string, value: unknown): ModuleRef {
 }
 
 /** `<hostname>-<pid>` made to fit the nodeId rule: a pod name alone may take 63 characters. */
-function defaultNodeId(): string {
+export function defaultNodeId(): string {
   const suffix = `-${process.pid}`;
   return hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64 - suffix.length) + suffix;
 }

@@ -9,15 +9,34 @@ import { ErrorCodes, GlassError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadExport } from './module-ref.js';
 import { resolveNodeOptions, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
-import type { Placement, PlacementInit } from './placement.js';
+import type { Location, NodeMember, Placement, PlacementInit } from './placement.js';
+import type { Membership } from './membership.js';
 import { Ref } from './ref.js';
 import { Router } from './router.js';
-import { LocalTransport, type Transport } from './transport.js';
+import type { Envelope } from './envelope.js';
+import { LocalTransport, type DeliveryReceipt, type Transport } from './transport.js';
 import { QuarantineLog } from './quarantine.js';
 import { NodeSupervisor, WorkerStatus, type WorkerHandle } from './node-supervisor.js';
 import { nestActors, type SupervisionTree, type WorkerTreeNode } from './supervision-tree.js';
 
 const MEMORY_STORE = { module: new URL('./state-store.js', import.meta.url).href, export: 'createMemoryStateStore' };
+
+/** What makes a node part of a cluster: how it reaches the others, and who they are. */
+export interface ClusterParts {
+  readonly transport: Transport;
+  readonly membership: Membership;
+  /** Extra figures for clusterStatus() (e.g. the transport's status and counters). */
+  readonly status?: () => Record<string, unknown>;
+}
+
+export interface ClusterStatus {
+  mode: 'single' | 'cluster';
+  members: string[];
+  membership: string;
+  /** Envelopes from other nodes handed to a worker and not yet reported handled. */
+  unackedDeliveries: number;
+  [extra: string]: unknown;
+}
 
 /**
  * A node: the main thread's router and endpoints plus W worker threads hosting the actors. Every
@@ -36,12 +55,18 @@ export class GlassNode {
   readonly #router: Router;
   readonly #endpoints: EndpointTable;
   readonly #transport: Transport;
+  readonly #cluster: ClusterParts | null;
+  #members: NodeMember[];
+  #applying: Promise<void> = Promise.resolve();
+  readonly #memberListeners = new Set<(members: readonly NodeMember[]) => void>();
   #closed = false;
   #closing: Promise<void> | null = null;
   readonly #closeHooks: (() => Promise<void> | void)[] = [];
 
-  private constructor(options: ResolvedNodeOptions, placement: Placement) {
+  private constructor(options: ResolvedNodeOptions, placement: Placement, cluster: ClusterParts | null, members: NodeMember[]) {
     this.id = options.nodeId;
+    this.#cluster = cluster;
+    this.#members = members;
     this.options = options;
     this.log = createLogger('glass', options.logLevel, { node: options.nodeId, thread: 0 });
     this.#router = new Router({
@@ -57,7 +82,7 @@ export class GlassNode {
     });
     this.#endpoints = new EndpointTable(this.#router);
     this.#router.setLocal(this.#endpoints);
-    this.#transport = new LocalTransport(options.nodeId);
+    this.#transport = cluster?.transport ?? new LocalTransport(options.nodeId);
     this.#router.setTransport(this.#transport);
     this.supervisor = new NodeSupervisor({
       workers: options.workers,
@@ -67,6 +92,8 @@ export class GlassNode {
       init: (thread, ports) => this.#init(thread, ports),
       resourceLimits: options.resourceLimits,
     });
+    // What a dead worker held from other nodes goes to its replacement (the link holds it).
+    this.supervisor.onExit((handle) => this.#router.redeliver(handle.thread));
   }
 
   /** The worker threads, 1..W at indexes 0..W-1, whatever their status. */
@@ -74,20 +101,82 @@ export class GlassNode {
     return this.supervisor.handles;
   }
 
-  static async start(input: NodeOptions): Promise<GlassNode> {
+  /**
+   * Starts a node: alone, or in a cluster when `cluster` is given (its membership already
+   * started, so that the first placement is the cluster's).
+   */
+  static async start(input: NodeOptions, cluster?: ClusterParts): Promise<GlassNode> {
     const options = resolveNodeOptions(input, MEMORY_STORE);
     const createPlacement = await loadExport<(init: PlacementInit) => Placement>(options.placement, 'placement');
-    const members = [{ id: options.nodeId, workers: options.workers }];
-    const node = new GlassNode(options, createPlacement({ members, options: options.placement.options }));
-    await node.#transport.start((batch) => batch.forEach((e) => node.#router.deliverInbound(e)));
+    const self = { id: options.nodeId, workers: options.workers };
+    const members = cluster === undefined ? [self] : withSelf(cluster.membership.members(), self);
+    const node = new GlassNode(options, createPlacement({ members, options: options.placement.options }), cluster ?? null, members);
     try {
       await node.supervisor.start();
+      // Workers first: a delivery may go to any of them.
+      await node.#transport.start((batch, receipt) => node.acceptDeliveries(batch, receipt));
     } catch (err) {
       await node.close();
       throw err;
     }
-    node.log.info({ workers: options.workers }, 'node started');
+    cluster?.membership.onChange((next) => void node.#applyMembers(withSelf(next, self)));
+    node.log.info({ workers: options.workers, members: members.map((m) => m.id) }, 'node started');
     return node;
+  }
+
+  /**
+   * A batch from the transport (or claimed from a dead node's stream): every envelope goes where
+   * its actor lives now, and the receipt is acknowledged once each was handled.
+   */
+  acceptDeliveries(batch: readonly Envelope[], receipt: DeliveryReceipt): void {
+    if (this.#closed) return; // not acknowledged: the entry stays pending for the next reader
+    for (const e of batch) this.#router.deliverRemote(e, receipt);
+  }
+
+  /** Envelopes the transport gave up on: asks are answered with `error`, tells become dead letters. */
+  refuseUndeliverable(envelopes: readonly Envelope[], error: GlassError): void {
+    for (const e of envelopes) this.#router.refuse(e, error, 'undeliverable');
+  }
+
+  /** Live members of the cluster (this node alone when not in one), sorted by id. */
+  members(): readonly NodeMember[] {
+    return this.#members;
+  }
+
+  /** Called after a membership change was applied on every thread and moved actors were passivated. */
+  onMembers(listener: (members: readonly NodeMember[]) => void): () => void {
+    this.#memberListeners.add(listener);
+    return () => this.#memberListeners.delete(listener);
+  }
+
+  /** Where an actor lives under the current placement. */
+  locate(kind: string, id: string): Location {
+    validateAddress(kind, id);
+    return this.#router.locate(kind, id);
+  }
+
+  clusterStatus(): ClusterStatus {
+    return {
+      mode: this.#cluster === null ? 'single' : 'cluster',
+      members: this.#members.map((m) => m.id),
+      membership: this.#cluster?.membership.status() ?? 'single',
+      unackedDeliveries: this.#router.receipts.size,
+      ...this.#cluster?.status?.(),
+    };
+  }
+
+  /** Applies views one at a time, in order: placement everywhere, then moved actors passivated. */
+  #applyMembers(members: NodeMember[]): Promise<void> {
+    const apply = async (): Promise<void> => {
+      if (this.#closed || sameMembers(members, this.#members)) return;
+      const before = this.#members.map((m) => m.id);
+      this.#members = members;
+      this.#router.placement.setMembers(members);
+      const moved = await Promise.all(this.#live().map((w) => w.control.setMembers(members).catch(() => 0)));
+      this.log.info({ before, members: members.map((m) => m.id), passivated: moved.reduce((a, b) => a + b, 0) }, 'cluster changed');
+      for (const listener of this.#memberListeners) listener(members);
+    };
+    return (this.#applying = this.#applying.then(apply, apply));
   }
 
   #init(thread: number, ports: (MessagePort | null)[]): WorkerInit {
@@ -95,7 +184,7 @@ export class GlassNode {
     return {
       nodeId: this.id,
       thread,
-      members: [{ id: o.nodeId, workers: o.workers }],
+      members: this.#members,
       ports,
       actorModules: [...o.actorModules],
       store: o.store,
@@ -140,7 +229,7 @@ export class GlassNode {
     return this.#endpoints.bind(addressKey(address.kind, address.id), handler);
   }
 
-  /** Which thread of this node hosts an actor id (1..W), by the node's placement. */
+  /** Which thread of its node hosts an actor id (1..W), by the node's placement. */
   threadOf(id: string): number {
     return this.#router.placement.locate(id).thread;
   }
@@ -218,6 +307,7 @@ export class GlassNode {
   }
 
   async #close(): Promise<void> {
+    if (this.#cluster !== null) await this.#leave(this.#cluster);
     this.#closed = true;
     await this.supervisor.close();
     this.#router.close(new GlassError(ErrorCodes.NODE_CLOSED, 'node closed'));
@@ -230,6 +320,19 @@ export class GlassNode {
     this.log.info('node closed');
   }
 
+  /**
+   * Leaves the cluster gracefully: says so (peers rebuild their rings at once), then places its own
+   * actors on the others and passivates them here, so that they are saved before their new owners
+   * load them, and what still arrives is forwarded.
+   */
+  async #leave(cluster: ClusterParts): Promise<void> {
+    await this.#applying;
+    const others = this.#members.filter((m) => m.id !== this.id);
+    await cluster.membership.leave().catch(() => false);
+    if (others.length > 0) await this.#applyMembers(others);
+    await this.#applying;
+  }
+
   #live(): WorkerHandle[] {
     return this.supervisor.live();
   }
@@ -239,6 +342,17 @@ export class GlassNode {
   }
 }
 
-export function startNode(options: NodeOptions): Promise<GlassNode> {
-  return GlassNode.start(options);
+export function startNode(options: NodeOptions, cluster?: ClusterParts): Promise<GlassNode> {
+  return GlassNode.start(options, cluster);
+}
+
+/** The membership's view, with this node in it even before its own registration shows. */
+function withSelf(members: readonly NodeMember[], self: NodeMember): NodeMember[] {
+  const list = members.map((m) => ({ id: m.id, workers: m.workers }));
+  if (!list.some((m) => m.id === self.id)) list.push(self);
+  return list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function sameMembers(a: readonly NodeMember[], b: readonly NodeMember[]): boolean {
+  return a.length === b.length && a.every((m, i) => m.id === b[i].id && m.workers === b[i].workers);
 }

@@ -9,8 +9,10 @@ export const BatchTag = {
   QUARANTINED: 2,
   /** [ACK, n]: the receiver has taken the first n envelope batches of this link. */
   ACK: 3,
+  /** [HANDLED, ...receipt ids]: a worker handled envelopes that came from another node (see Receipts). */
+  HANDLED: 4,
 } as const;
-export type EventTag = typeof BatchTag.DEAD_LETTERS | typeof BatchTag.QUARANTINED;
+export type EventTag = typeof BatchTag.DEAD_LETTERS | typeof BatchTag.QUARANTINED | typeof BatchTag.HANDLED;
 
 /** Envelopes a link holds for a restarting worker before it refuses more. */
 const HOLD_LIMIT = 1_000_000;

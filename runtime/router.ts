@@ -10,7 +10,8 @@ import type { Location, Placement } from './placement.js';
 import { BatchTag, PortLink } from './port-link.js';
 import { edgeTraceparent } from './trace.js';
 import type { QuarantinedMessage } from './quarantine.js';
-import type { Transport } from './transport.js';
+import { MAX_DELIVERY_ATTEMPTS, Receipts } from './receipts.js';
+import type { DeliveryReceipt, Transport } from './transport.js';
 import { WireDecoder } from './wire-codec.js';
 
 /** Whatever consumes envelopes addressed to this thread: the actor host, or main-thread endpoints. */
@@ -79,6 +80,8 @@ export class Router {
   readonly #maxBatch: number;
   readonly #onDeadLetter: (letter: DeadLetter) => void;
   readonly #onQuarantined: ((entry: QuarantinedMessage) => void) | undefined;
+  /** Main thread: envelopes from other nodes that a worker has not yet reported handled. */
+  readonly receipts = new Receipts();
   #local: LocalSink | null = null;
   #transport: Transport | null = null;
   #nextAsk = 1;
@@ -139,6 +142,9 @@ export class Router {
         case BatchTag.QUARANTINED:
           for (let i = 1; i < data.length; i++) this.#onQuarantined?.(data[i] as QuarantinedMessage);
           return;
+        case BatchTag.HANDLED:
+          for (let i = 1; i < data.length; i++) this.receipts.handled(data[i] as number);
+          return;
       }
     });
   }
@@ -155,6 +161,17 @@ export class Router {
 
   locate(kind: string, id: string): Location {
     return this.#pinned.has(kind) ? { node: id, thread: 0 } : this.placement.locate(id);
+  }
+
+  /** Whether the actor at `key` belongs on this very thread under the current placement. */
+  owns(key: string): boolean {
+    const loc = this.locate(kindOfKey(key), idOfKey(key));
+    return loc.node === this.nodeId && loc.thread === this.thread;
+  }
+
+  /** Sends an envelope on to wherever its actor belongs now (it moved, or was never here). */
+  forward(e: Envelope): void {
+    this.#dispatch(e, this.locate(kindOfKey(e.to), idOfKey(e.to)));
   }
 
   /** The hot path: a send through a Ref, using and refreshing what the Ref remembers. */
@@ -242,19 +259,83 @@ export class Router {
   #toNode(node: string, e: Envelope): void {
     if (this.thread !== 0) return this.#links[0]!.push(e);
     if (this.#transport === null) return this.refuse(e, new GlassError(ErrorCodes.NO_ROUTE, `no transport to node ${node}`), 'no-route');
+    // An ask leaving its node says where the answer goes; one passed on keeps its asker's node.
+    if (e.replyThread !== NO_REPLY && e.replyNode === null) e.replyNode = this.nodeId;
+    const receipt = e.receipt;
+    e.receipt = 0;
     try {
       this.#transport.send(node, [e]);
     } catch (err) {
-      this.refuse(e, err instanceof GlassError ? err : new GlassError(ErrorCodes.NO_ROUTE, String(err)), 'no-route');
+      e.receipt = receipt;
+      return this.refuse(e, err instanceof GlassError ? err : new GlassError(ErrorCodes.NO_ROUTE, String(err)), 'no-route');
     }
+    // Passed on from another node: acknowledged once the next hop has it stored.
+    if (receipt !== 0) this.#afterFlush(() => this.receipts.handled(receipt));
   }
 
-  /** An envelope that arrived from another thread or node. */
+  #afterFlush(then: () => void): void {
+    const flush = this.#transport?.flush;
+    if (flush === undefined) return then();
+    // Not acknowledged when the transport gave up: the entry stays pending and comes back.
+    flush.call(this.#transport).then(then, () => {});
+  }
+
+  /** An envelope that arrived from another thread. */
   deliverInbound(e: Envelope): void {
-    if (e.lane === Lane.REPLY) return this.#settle(e);
+    if (e.lane === Lane.REPLY) return this.#deliverReply(e);
     // Workers are only sent what they own; the main thread also relays for other nodes.
     if (this.thread !== 0) return this.#local!.deliver(e);
     this.#dispatch(e, this.locate(kindOfKey(e.to), idOfKey(e.to)));
+  }
+
+  /**
+   * Main thread: an envelope from another node's transport. What goes on to a worker is tracked
+   * until the worker reports it handled; the receipt is acknowledged then (see Receipts).
+   */
+  deliverRemote(e: Envelope, receipt: DeliveryReceipt): void {
+    if (e.lane === Lane.REPLY) {
+      this.#deliverReply(e);
+      return receipt.ackOne();
+    }
+    const loc = this.locate(kindOfKey(e.to), idOfKey(e.to));
+    e.receipt = this.receipts.track(receipt, e, loc.node === this.nodeId ? loc.thread : 0);
+    this.#dispatch(e, loc);
+  }
+
+  /**
+   * Main thread: a worker died holding envelopes from other nodes; they go to its replacement
+   * (through the held link), except one that was in a worker that died this often: it is taken
+   * for the killer and refused (a dead letter), so that it cannot kill every replacement.
+   */
+  redeliver(thread: number): void {
+    const link = this.#links[thread];
+    for (const { receipt, e, attempts } of this.receipts.takeThread(thread)) {
+      if (attempts >= MAX_DELIVERY_ATTEMPTS || link === undefined) {
+        this.refuse(e, new GlassError(ErrorCodes.WORKER_FAILED, `${e.to}'s worker died ${attempts} times holding this message`), 'worker-died');
+        receipt.ackOne();
+        continue;
+      }
+      e.receipt = this.receipts.track(receipt, e, thread, attempts + 1);
+      link.push(e);
+    }
+  }
+
+  #deliverReply(r: Envelope): void {
+    if (r.replyNode !== null && r.replyNode !== this.nodeId) return this.#toNode(r.replyNode, r);
+    if (r.replyThread === this.thread) return this.#settle(r);
+    this.#links[r.replyThread]?.push(r);
+  }
+
+  /**
+   * The envelope was handled (or refused, or given up): if it came from another node, the
+   * main thread may now acknowledge its stream entry.
+   */
+  handled(e: Envelope): void {
+    const receipt = e.receipt;
+    if (receipt === 0) return;
+    e.receipt = 0;
+    if (this.thread === 0) this.receipts.handled(receipt);
+    else this.#links[0]?.pushEvent(BatchTag.HANDLED, receipt);
   }
 
   /** Answers an ask (no-op for a tell). `error` wins over `value` when given. */
@@ -262,9 +343,8 @@ export class Router {
     if (e.replyThread === NO_REPLY) return;
     const msg = error === undefined ? { ok: value } : { error };
     const r = new Envelope(e.from ?? '', e.to, this.ids.next(), 0, msg, e.trace, Lane.REPLY, e.replyThread, e.replyId, this.thread);
-    if (e.replyThread === this.thread) return this.#settle(r);
-    const link = this.#links[e.replyThread];
-    if (link !== undefined) link.push(r);
+    r.replyNode = e.replyNode;
+    this.#deliverReply(r);
   }
 
   #settle(r: Envelope): void {
@@ -280,6 +360,7 @@ export class Router {
   /** Refuses an envelope: an ask is answered with the error, a tell becomes a dead letter. */
   refuse(e: Envelope, error: GlassError, reason: string): void {
     if (e.lane === Lane.REPLY) return;
+    this.handled(e);
     if (e.replyThread !== NO_REPLY) return this.reply(e, undefined, error.toWire());
     this.#onDeadLetter({ to: e.to, from: e.from, messageType: messageType(e.msg), reason, at: this.clock.now() });
   }

@@ -7,7 +7,12 @@ export interface StoredState {
   version: string | null;
   /** Activation epoch of the last writer: each activation writes with the loaded epoch + 1. */
   epoch: number;
+  /** What the actor had handled from other nodes when this state was saved (see DeliveryLog). */
+  seqs?: SeqTable;
 }
+
+/** Per sender: `[seqEpoch, floor, ...seen above floor]` (see runtime/delivery-log.ts). */
+export type SeqTable = Record<string, number[]>;
 
 /**
  * Where actor state lives between activations. `save` is optimistic: it succeeds only when
@@ -16,7 +21,8 @@ export interface StoredState {
  */
 export interface StateStore {
   load(kind: string, id: string): Promise<StoredState | undefined>;
-  save(kind: string, id: string, state: unknown, expectedVersion: string | null, epoch: number): Promise<string>;
+  /** `seqs`, when given, is stored with the state and returned by the next load. */
+  save(kind: string, id: string, state: unknown, expectedVersion: string | null, epoch: number, seqs?: SeqTable): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -40,20 +46,23 @@ export class StoreUnavailableError extends GlassError {
  * thread; durable state across restarts comes with the CouchDB store.
  */
 export class MemoryStateStore implements StateStore {
-  readonly #docs = new Map<string, { state: unknown; version: number; epoch: number }>();
+  readonly #docs = new Map<string, { state: unknown; version: number; epoch: number; seqs: SeqTable | undefined }>();
 
   async load(kind: string, id: string): Promise<StoredState | undefined> {
     const doc = this.#docs.get(kind + ':' + id);
-    return doc === undefined ? undefined : { state: structuredClone(doc.state), version: String(doc.version), epoch: doc.epoch };
+    if (doc === undefined) return undefined;
+    const stored: StoredState = { state: structuredClone(doc.state), version: String(doc.version), epoch: doc.epoch };
+    if (doc.seqs !== undefined) stored.seqs = structuredClone(doc.seqs);
+    return stored;
   }
 
-  async save(kind: string, id: string, state: unknown, expectedVersion: string | null, epoch: number): Promise<string> {
+  async save(kind: string, id: string, state: unknown, expectedVersion: string | null, epoch: number, seqs?: SeqTable): Promise<string> {
     const key = kind + ':' + id;
     const doc = this.#docs.get(key);
     const current = doc === undefined ? null : String(doc.version);
     if (current !== expectedVersion) throw new StoreConflictError(key, expectedVersion);
     const version = (doc?.version ?? 0) + 1;
-    this.#docs.set(key, { state: structuredClone(state), version, epoch });
+    this.#docs.set(key, { state: structuredClone(state), version, epoch, seqs: seqs === undefined ? undefined : structuredClone(seqs) });
     return String(version);
   }
 

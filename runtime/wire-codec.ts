@@ -7,13 +7,13 @@ import { Envelope, Lane, NO_REPLY } from './envelope.js';
  *   batch = [tag, reset, numbers: Float64Array, msgs: unknown[], keys: string[], traces: string[]]
  *
  * `numbers` holds STRIDE numbers per envelope — flags (lane, has-trace, reply thread), to, from,
- * id, seq, replyId — and is cloned as one memory copy; `msgs` holds the messages themselves, the
+ * id, seq, replyId, seqEpoch, replyNode (a key index), receipt — and is cloned as one memory copy; `msgs` holds the messages themselves, the
  * only part that needs a real clone. Address keys are interned per link: `to` and `from` are
  * indexes into a table both sides grow in step. `keys` lists the keys this batch adds, in index
  * order; the receiver appends them before reading records. The port is FIFO, so the tables stay
  * equal; the sender starts a fresh table (reset = 1) past a size bound, or after a failed post.
  */
-const STRIDE = 6;
+const STRIDE = 9;
 const LANE_MASK = 3;
 const HAS_TRACE = 4;
 /** Reply thread + 1 lives in the flags above this shift; 0 there means "a tell". */
@@ -54,6 +54,9 @@ export class WireEncoder {
     n[at + 3] = e.id;
     n[at + 4] = e.seq;
     n[at + 5] = e.replyId;
+    n[at + 6] = e.seqEpoch;
+    n[at + 7] = e.replyNode === null ? NO_SENDER : this.#key(e.replyNode);
+    n[at + 8] = e.receipt;
     this.#msgs.push(e.msg);
     this.#count++;
   }
@@ -102,8 +105,7 @@ export class WireDecoder {
       const flags = numbers[at];
       const from = numbers[at + 2];
       const reply = flags >> REPLY_SHIFT;
-      sink(
-        new Envelope(
+      const e = new Envelope(
           table[numbers[at + 1]],
           from === NO_SENDER ? null : table[from],
           numbers[at + 3],
@@ -114,8 +116,12 @@ export class WireDecoder {
           reply === 0 ? NO_REPLY : reply - 1,
           numbers[at + 5],
           origin,
-        ),
       );
+      e.seqEpoch = numbers[at + 6];
+      const replyNode = numbers[at + 7];
+      if (replyNode !== NO_SENDER) e.replyNode = table[replyNode];
+      e.receipt = numbers[at + 8];
+      sink(e);
     }
   }
 }

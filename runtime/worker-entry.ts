@@ -66,6 +66,10 @@ const control: WorkerControl = {
   hold: (thread) => router.hold(thread),
   attach: (thread, port) => router.attach(thread, port),
   flush: () => host.flush(),
+  setMembers: (members) => {
+    placement.setMembers(members);
+    return host.rebalance();
+  },
   drain: () => host.drain(),
   heapUsed: () => {
     const gc = (globalThis as { gc?: () => void }).gc;

@@ -37,6 +37,8 @@ export function transportContract<T extends ContractTransport>(name: string, sub
           '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', Lane.SYSTEM, 3, 99, 2),
         new Envelope('', null, 1_073_741_823, 0, { ok: { seq: 12 } }, undefined, Lane.REPLY, 0, 5, 1),
       ];
+      sent[0].seqEpoch = 1_795_000_000_123;
+      sent[1].replyNode = 'node-a';
       sender.send(receiver.nodeId, sent);
       assert.equal(inbox.envelopes.length, 0, 'delivered from inside send');
       await inbox.until(2, 10_000);
@@ -250,6 +252,6 @@ export function transportContract<T extends ContractTransport>(name: string, sub
 }
 
 function fields(e: Envelope): unknown[] {
-  return [e.to, e.from, e.id, e.seq, e.msg, e.trace, e.lane, e.replyThread, e.replyId, e.origin];
+  return [e.to, e.from, e.id, e.seq, e.msg, e.trace, e.lane, e.replyThread, e.replyId, e.origin, e.seqEpoch, e.replyNode];
 }
 

@@ -91,6 +91,6 @@ test('envelopes are smaller than as JSON; a bare tell costs a few bytes beyond i
   t.diagnostic(`64 envelopes: msgpack ${packed} B, JSON ${json} B (${(packed / json).toFixed(2)}×)`);
   assert.ok(packed < json * 0.7, `${packed} B packed vs ${json} B JSON`);
   const bare = codec.encode(new Envelope('room:a', null, 1, 0, { type: 't' }, undefined, Lane.USER, -1, 0, 0));
-  // fixarray header, "room:a", nil (from), six small ints, nil (trace), {type:"t"}
-  assert.equal(bare.length, 1 + 7 + 1 + 6 + 1 + 8);
+  // fixarray header, "room:a", nil (from), six small ints, nil (trace), {type:"t"}, seqEpoch 0, nil (replyNode)
+  assert.equal(bare.length, 1 + 7 + 1 + 6 + 1 + 8 + 1 + 1);
 });

@@ -1,0 +1,118 @@
+import { availableParallelism } from 'node:os';
+import { defaultNodeId, startNode, type GlassNode, type NodeOptions } from '../runtime/index.js';
+import { defaultNodeOptions, startStateBackend } from './default-node.js';
+import { RedisMembership } from './membership.js';
+import type { MemberChange, MemberRecord } from './membership-view.js';
+import { RedisStreamsTransport } from './redis-streams-transport.js';
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const REPEAT_MIN_IDLE_MS = 60_000;
+
+export interface ClusterNodeOptions extends Partial<NodeOptions> {
+  /** Default REDIS_URL, else redis://127.0.0.1:6379. */
+  redisUrl?: string;
+  /** Namespaces the streams and the membership keys (default "glass"): one cluster per prefix. */
+  prefix?: string;
+  /** Membership heartbeat (default 500 ms). */
+  heartbeatMs?: number;
+  /** A node silent this long is down (default 2,000 ms). */
+  downAfterMs?: number;
+  /** Where this node's gateway can be reached, shown to the other nodes. */
+  address?: string;
+}
+
+/**
+ * A node that joins the cluster named by `prefix` on Redis: membership by heartbeats, placement
+ * over the live nodes, actor messages to other nodes over Redis Streams. The state store is
+ * `options.store`, else CouchDB as for startDefaultNode. Resolves once the node is registered and
+ * its first view is in place on every thread.
+ */
+export async function startClusterNode(options: ClusterNodeOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<GlassNode> {
+  const { redisUrl, prefix = 'glass', heartbeatMs, downAfterMs, address, ...overrides } = options;
+  const url = redisUrl ?? (env.REDIS_URL || DEFAULT_REDIS_URL);
+  const nodeId = overrides.nodeId ?? defaultNodeId();
+  const workers = overrides.workers ?? availableParallelism();
+  const backend = overrides.store === undefined ? await startStateBackend(env) : null;
+  const membership = new RedisMembership({ nodeId, workers, redisUrl: url, keyPrefix: `${prefix}:`, heartbeatMs, downAfterMs, address });
+  const transport = new RedisStreamsTransport({ nodeId, redis: url, prefix });
+  let node: GlassNode;
+  try {
+    await membership.start();
+    node = await startNode(defaultNodeOptions({ ...overrides, nodeId, workers, store: overrides.store ?? backend!.store }), {
+      transport,
+      membership,
+      status: () => ({ transport: transport.status, stream: transport.stats() }),
+    });
+  } catch (err) {
+    await membership.close().catch(() => {});
+    await transport.close().catch(() => {});
+    await backend?.close();
+    throw err;
+  }
+  if (backend !== null) node.onClose(() => backend.close());
+  const log = node.log;
+  transport.on('status', (status, cause) => log.warn({ status, err: cause instanceof Error ? cause.message : undefined }, 'cluster transport status'));
+  transport.on('undeliverable', (to, envelopes, error) => {
+    log.error({ to, envelopes: envelopes.length, code: error.code }, 'cross-node envelopes given up');
+    node.refuseUndeliverable(envelopes, error);
+  });
+  transport.on('malformed', (error) => log.error({ err: error.message }, 'malformed stream entry acknowledged and dropped'));
+  transport.on('deliver-error', (err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'delivery failed; entry left pending'));
+  membership.onStatus((status, lastError) => log.warn({ status, err: lastError?.message }, 'cluster membership status'));
+  const claims = new DeadNodeClaims(node, transport, membership.members.bind(membership), { heartbeatMs: heartbeatMs ?? 500, downAfterMs: downAfterMs ?? 2_000 });
+  membership.onChange((members, change) => claims.changed(members, change));
+  node.onClose(() => claims.stop());
+  return node;
+}
+
+/**
+ * Takes over what dead (or departed) nodes received and did not acknowledge. The live node with
+ * the lowest id claims their streams (XAUTOCLAIM, then what was never read) and hands every entry
+ * to its node, which routes each envelope to the actor's new owner; entries are acknowledged and
+ * deleted once handled there. Senders that had not yet seen the death may still append to the dead
+ * stream for a moment, so the claim is repeated a few times over the detection window.
+ */
+class DeadNodeClaims {
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #stopped = false;
+
+  constructor(
+    private readonly node: GlassNode,
+    private readonly transport: RedisStreamsTransport,
+    private readonly members: () => MemberRecord[],
+    private readonly timing: { heartbeatMs: number; downAfterMs: number },
+  ) {}
+
+  changed(members: MemberRecord[], change: MemberChange): void {
+    const gone = [...change.down, ...change.left].filter((id) => id !== this.node.id);
+    if (gone.length === 0 || members.length === 0 || members[0].id !== this.node.id) return;
+    const { heartbeatMs, downAfterMs } = this.timing;
+    for (const delay of [0, 2 * heartbeatMs, downAfterMs, 2 * downAfterMs]) {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        // Later passes only pick up what was appended since: what an earlier pass claimed is
+        // pending under this node now, and must not be taken (and delivered) twice.
+        for (const dead of gone) void this.#claim(dead, delay === 0 ? 0 : REPEAT_MIN_IDLE_MS);
+      }, delay);
+      this.#timers.add(timer);
+    }
+  }
+
+  async #claim(dead: string, minIdleMs: number): Promise<void> {
+    // It may have come back (a restart under the same id): its own reader takes its stream again.
+    if (this.#stopped || this.members().some((m) => m.id === dead)) return;
+    try {
+      const deliveries = await this.transport.claimFrom(dead, { minIdleMs });
+      if (deliveries.length > 0) this.node.log.warn({ dead, entries: deliveries.length }, 'claimed the pending entries of a node that is gone');
+      for (const d of deliveries) this.node.acceptDeliveries(d.envelopes, d);
+    } catch (err) {
+      this.node.log.error({ dead, err: (err as Error).message }, 'claiming a dead node\'s entries failed; retried at the next change');
+    }
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+}

@@ -1,0 +1,91 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  Cluster,
+  Load,
+  allTallyProblems,
+  eventually,
+  pumpsSent,
+  tallyReports,
+  totalSeen,
+  totalSent,
+  type NodeProcess,
+} from './cluster-harness.js';
+
+// Small heartbeat and detection settings so that a killed node is declared down within a second.
+const NODES = ['a', 'b', 'c'];
+const TALLIES_PER_NODE = 12;
+const PUMPS_PER_SURVIVOR = 2;
+const COUNTERS_ON_VICTIM = 6;
+
+let cluster: Cluster;
+
+before(async () => {
+  cluster = await Cluster.start({ label: 'failover', nodes: NODES, heartbeatMs: 100, downAfterMs: 600 });
+});
+
+after(() => cluster?.close());
+
+test('a node SIGKILLed under load: afterwards every tell sent was handled exactly once, every acknowledged ask kept', async () => {
+  const [a, b] = [cluster.node('a'), cluster.node('b')];
+  const survivors: NodeProcess[] = [a, b];
+  const tallies = (await Promise.all(NODES.map((owner) => cluster.idsOn(a, owner, `fo-tally-${owner}`, TALLIES_PER_NODE)))).flat();
+  // Pumps live on the survivors and are asked through their own node.
+  const pumpHome = new Map<string, NodeProcess>();
+  for (const n of survivors) for (const id of await cluster.idsOn(a, n.id, `fo-pump-${n.id}`, PUMPS_PER_SURVIVOR)) pumpHome.set(id, n);
+  const pumps = [...pumpHome.keys()];
+  // Counters asked one add at a time from a: most on the victim, a few bystanders on b.
+  const counters = [...(await cluster.idsOn(a, 'c', 'fo-counter-c', COUNTERS_ON_VICTIM)), ...(await cluster.idsOn(a, 'b', 'fo-counter-b', 2))];
+
+  const pumping = new Load(pumps, (id) => pumpHome.get(id)!.ask({ kind: 'pump', id }, { type: 'pump', targets: tallies, rounds: 1 }, 15_000));
+  const asking = new Load(counters, (id) => a.ask({ kind: 'durable-counter', id }, { type: 'add', by: 1 }, 8_000));
+  try {
+    await Promise.all([pumping.progress(3, 'pumping before the kill'), asking.progress(3, 'asking before the kill')]);
+
+    const killedAt = Date.now();
+    await cluster.kill('c');
+    // Detection: both survivors apply a view without c (and passivate nothing of their own).
+    await cluster.converged(['a', 'b'], 10_000);
+    const detectedAfter = Date.now() - killedAt;
+    assert.ok(detectedAfter < 8_000, `c declared down after ${detectedAfter} ms`);
+
+    // Load goes on after the failover: c's actors answer again, from the survivors.
+    await Promise.all([pumping.progress(3, 'pumping after the failover', 30_000), asking.progress(3, 'asking after the failover', 30_000)]);
+  } finally {
+    await Promise.all([pumping.stop(), asking.stop()]);
+  }
+
+  // Every actor of c is now placed on a survivor, the same way by both.
+  const [byA, byB] = await Promise.all(survivors.map((n) => n.locate([...tallies, ...counters])));
+  assert.deepEqual(byB, byA);
+  assert.ok(byA.every((l) => l.node === 'a' || l.node === 'b'));
+
+  // What the pumps sent (their saved state, which their tells left only after) must all arrive, once.
+  const sent = await pumpsSent(a, pumps);
+  const expected = totalSent(sent);
+  const settled = await eventually(async () => {
+    const seen = totalSeen(await tallyReports(a, tallies));
+    if (seen < expected) return false;
+    const statuses = await Promise.all(survivors.map((n) => n.status()));
+    return statuses.every((s) => s.unackedDeliveries === 0);
+  }, 30_000);
+  const reports = await tallyReports(b, tallies);
+  assert.deepEqual(allTallyProblems(reports, sent), [], 'each tally saw each number from each pump exactly once');
+  assert.equal(totalSeen(reports), expected);
+  assert.ok(settled, 'deliveries settled (every delivery acknowledged) within 30 s');
+
+  // Asks: every acknowledged add is in the saved total, and none was applied twice.
+  for (const id of counters) {
+    const { total, adds } = await b.ask<{ total: number; adds: number; node: string }>({ kind: 'durable-counter', id }, { type: 'get' });
+    assert.equal(total, adds, `durable-counter:${id}`);
+    assert.ok(total >= asking.acked.get(id)!, `durable-counter:${id}: ${total} saved < ${asking.acked.get(id)} acknowledged`);
+    assert.ok(total <= asking.sent.get(id)!, `durable-counter:${id}: ${total} saved > ${asking.sent.get(id)} sent (an add applied twice)`);
+  }
+
+  // Each actor is active once, on its new owner.
+  const active = await Promise.all(survivors.map((n) => n.activeKeys('tally')));
+  for (const [i, id] of tallies.entries()) {
+    const hosts = survivors.filter((_, j) => active[j].includes(`tally:${id}`)).map((n) => n.id);
+    assert.deepEqual(hosts, [byA[i].node], `tally:${id} active on its owner only`);
+  }
+});
