@@ -5,11 +5,12 @@ import { renderReport, resultJson, writeResult } from './report.js';
 import { describeOptions, resolveOptions, type Scenario } from './scenario.js';
 import { crossNode } from './scenarios/cross-node.js';
 import { crossWorker } from './scenarios/cross-worker.js';
+import { failover } from './scenarios/failover.js';
 import { inWorker } from './scenarios/in-worker.js';
 import { memory } from './scenarios/memory.js';
 import { rehydrate } from './scenarios/rehydrate.js';
 
-const SCENARIOS: readonly Scenario[] = [inWorker, crossWorker, memory, rehydrate, crossNode];
+const SCENARIOS: readonly Scenario[] = [inWorker, crossWorker, memory, rehydrate, crossNode, failover];
 
 function usage(): string {
   const lines = [

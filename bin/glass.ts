@@ -2,7 +2,7 @@
 // The `glass` command: runs one node (worker threads hosting the game's actors) and its gateway.
 import { parseArgs } from 'node:util';
 import { startGateway, type Gateway } from '../clients/index.js';
-import { startDefaultNode } from '../cluster/index.js';
+import { startClusterNode, startDefaultNode } from '../cluster/index.js';
 import { ErrorCodes, GlassError, type GlassNode } from '../runtime/index.js';
 
 const USAGE = `Usage: glass <command> [options]
@@ -17,6 +17,12 @@ Options for start (environment variable in brackets):
   --workers N       Worker threads hosting actors [GLASS_WORKERS] (default: CPU count)
   --idle-ms N       Idle time before an actor is passivated [GLASS_IDLE_MS] (default 300000)
   --log-level L     fatal, error, warn, info, debug, trace or silent [LOG_LEVEL] (default info)
+  --node-id ID      This node's id in the cluster [GLASS_NODE_ID] (default <hostname>-<pid>)
+  --redis URL       Join the cluster on this Redis [REDIS_URL] (default: run alone)
+  --cluster NAME    Cluster name: the Redis key prefix [GLASS_CLUSTER] (default glass)
+
+Cluster: with --redis (or REDIS_URL) the node joins the other nodes of the same cluster name on
+that Redis; actors are placed over all live nodes, and a player on any node reaches any room.
 
 Actor state: the CouchDB at COUCHDB_URL, else an embedded server on GLASS_DATA_DIR (default .data/couch).
 
@@ -34,6 +40,9 @@ interface StartConfig {
   workers: number | undefined;
   idleAfterMs: number | undefined;
   logLevel: string;
+  nodeId: string | undefined;
+  redisUrl: string | undefined;
+  cluster: string;
 }
 
 function integer(name: string, raw: string | undefined, min: number, max: number): number | undefined {
@@ -58,6 +67,9 @@ function parseStart(args: string[], env: NodeJS.ProcessEnv): StartConfig {
         workers: { type: 'string' },
         'idle-ms': { type: 'string' },
         'log-level': { type: 'string' },
+        'node-id': { type: 'string' },
+        redis: { type: 'string' },
+        cluster: { type: 'string' },
       },
     }));
   } catch (err) {
@@ -73,15 +85,36 @@ function parseStart(args: string[], env: NodeJS.ProcessEnv): StartConfig {
     workers: integer(values.workers !== undefined ? '--workers' : 'GLASS_WORKERS', values.workers ?? env.GLASS_WORKERS, 1, 256),
     idleAfterMs: integer(values['idle-ms'] !== undefined ? '--idle-ms' : 'GLASS_IDLE_MS', values['idle-ms'] ?? env.GLASS_IDLE_MS, 1, 2 ** 31 - 1),
     logLevel,
+    nodeId: nonEmpty('--node-id', values['node-id'] ?? env.GLASS_NODE_ID),
+    redisUrl: redisUrl(values.redis ?? env.REDIS_URL),
+    cluster: nonEmpty('--cluster', values.cluster ?? env.GLASS_CLUSTER) ?? 'glass',
   };
 }
 
+function nonEmpty(name: string, raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(raw)) throw new UsageError(`${name} must be 1 to 64 letters, digits, ".", "_" or "-" (received ${JSON.stringify(raw)})`);
+  return raw;
+}
+
+function redisUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  // The URL may hold a password: never echo it.
+  if (!/^rediss?:\/\//.test(raw)) throw new UsageError('--redis (REDIS_URL) must be a redis:// or rediss:// URL');
+  return raw;
+}
+
 async function start(config: StartConfig): Promise<void> {
-  const node = await startDefaultNode({
+  const options = {
     ...(config.workers !== undefined && { workers: config.workers }),
     ...(config.idleAfterMs !== undefined && { idleAfterMs: config.idleAfterMs }),
+    ...(config.nodeId !== undefined && { nodeId: config.nodeId }),
     logLevel: config.logLevel,
-  });
+  };
+  const node =
+    config.redisUrl === undefined
+      ? await startDefaultNode(options)
+      : await startClusterNode({ ...options, redisUrl: config.redisUrl, prefix: config.cluster, address: `ws://${config.host}:${config.port}` });
   let gateway: Gateway;
   try {
     gateway = await startGateway({ node, port: config.port, host: config.host });

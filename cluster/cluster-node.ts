@@ -1,12 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { defaultNodeId, startNode, type GlassNode, type NodeOptions } from '../runtime/index.js';
-import { defaultNodeOptions, startStateBackend } from './default-node.js';
+import { defaultNodeOptions } from './default-node.js';
+import { startSharedDevStore } from './shared-dev-store.js';
 import { RedisMembership } from './membership.js';
 import type { MemberChange, MemberRecord } from './membership-view.js';
 import { RedisStreamsTransport } from './redis-streams-transport.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const REPEAT_MIN_IDLE_MS = 60_000;
+const TRIM_INTERVAL_MS = 5_000;
 
 export interface ClusterNodeOptions extends Partial<NodeOptions> {
   /** Default REDIS_URL, else redis://127.0.0.1:6379. */
@@ -24,7 +26,8 @@ export interface ClusterNodeOptions extends Partial<NodeOptions> {
 /**
  * A node that joins the cluster named by `prefix` on Redis: membership by heartbeats, placement
  * over the live nodes, actor messages to other nodes over Redis Streams. The state store is
- * `options.store`, else CouchDB as for startDefaultNode. Resolves once the node is registered and
+ * `options.store`, else the CouchDB at COUCHDB_URL, else the development server one node embeds
+ * for all (see startSharedDevStore). Resolves once the node is registered and
  * its first view is in place on every thread.
  */
 export async function startClusterNode(options: ClusterNodeOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<GlassNode> {
@@ -32,9 +35,10 @@ export async function startClusterNode(options: ClusterNodeOptions = {}, env: No
   const url = redisUrl ?? (env.REDIS_URL || DEFAULT_REDIS_URL);
   const nodeId = overrides.nodeId ?? defaultNodeId();
   const workers = overrides.workers ?? availableParallelism();
-  const backend = overrides.store === undefined ? await startStateBackend(env) : null;
+  const backend = overrides.store === undefined ? await startSharedDevStore(url, prefix, nodeId, env) : null;
   const membership = new RedisMembership({ nodeId, workers, redisUrl: url, keyPrefix: `${prefix}:`, heartbeatMs, downAfterMs, address });
-  const transport = new RedisStreamsTransport({ nodeId, redis: url, prefix });
+  // Trimmed in the background: only what every reader acknowledged goes.
+  const transport = new RedisStreamsTransport({ nodeId, redis: url, prefix, trimIntervalMs: TRIM_INTERVAL_MS });
   let node: GlassNode;
   try {
     await membership.start();
@@ -49,8 +53,11 @@ export async function startClusterNode(options: ClusterNodeOptions = {}, env: No
     await backend?.close();
     throw err;
   }
-  if (backend !== null) node.onClose(() => backend.close());
   const log = node.log;
+  if (backend !== null) {
+    node.onClose(() => backend.close());
+    log.info({ store: backend.description }, 'actor state in CouchDB');
+  }
   transport.on('status', (status, cause) => log.warn({ status, err: cause instanceof Error ? cause.message : undefined }, 'cluster transport status'));
   transport.on('undeliverable', (to, envelopes, error) => {
     log.error({ to, envelopes: envelopes.length, code: error.code }, 'cross-node envelopes given up');

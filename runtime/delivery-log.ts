@@ -34,8 +34,10 @@ export function recordHandled(seqs: SeqTable | null, from: string, seqEpoch: num
   } else if (seqEpoch < entry[0]) {
     return table; // a late message of an earlier activation of the sender: nothing to remember it by
   }
+  if (seq <= entry[1]) return table;
   let at = entry.length;
   while (at > 2 && entry[at - 1] > seq) at--;
+  if (at > 2 && entry[at - 1] === seq) return table;
   entry.splice(at, 0, seq);
   // Slide: contiguous seqs fold into the floor; past the bound the oldest gap is given up.
   while (entry.length > 2 && (entry[2] === entry[1] + 1 || entry.length - 2 > MAX_SEEN)) {

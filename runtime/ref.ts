@@ -20,6 +20,8 @@ export class Ref implements RouteCache {
   /** @internal */
   seq = 0;
   /** @internal */
+  seqEpoch = 0;
+  /** @internal */
   cell: ActorCell | null = null;
   readonly #router: Router;
   readonly #from: ActorCell | null;

@@ -3,7 +3,7 @@ import { kindOfKey, idOfKey } from './address.js';
 import { CellStatus, OUTBOX_OPEN, type ActorCell } from './actor-cell.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { DeadLetter } from './dead-letters.js';
-import { Envelope, Lane, MessageIds, NO_REPLY, messageType } from './envelope.js';
+import { Envelope, Lane, MessageIds, NO_REPLY, messageType, nextPairEpoch } from './envelope.js';
 import { AskTimeoutError, ErrorCodes, GlassError, errorFromWire, type WireError } from './errors.js';
 import { PairSequencer } from './pair-sequencer.js';
 import type { Location, Placement } from './placement.js';
@@ -36,6 +36,8 @@ export interface RouteCache {
   locVersion: number;
   /** Last sequence number sent through this ref (refs made by an actor are one per receiver). */
   seq: number;
+  /** The pair's incarnation, taken at its first send (see nextPairEpoch). */
+  seqEpoch: number;
   cell: ActorCell | null;
 }
 
@@ -188,7 +190,9 @@ export class Router {
       e = this.#edgeEnvelope(key, msg, lane, replyThread, replyId);
     } else {
       this.#check(key, msg);
+      if (target.seq === 0) target.seqEpoch = nextPairEpoch();
       e = new Envelope(key, from.key, this.ids.next(), ++target.seq, msg, from.current?.trace, lane, replyThread, replyId, this.thread);
+      e.seqEpoch = target.seqEpoch;
     }
     if (loc.thread === this.thread && loc.node === this.nodeId) {
       const local = this.#local!;
@@ -217,6 +221,7 @@ export class Router {
     let sequencer = this.#edgeSequencers.get(sender);
     if (sequencer === undefined) this.#edgeSequencers.set(sender, (sequencer = new PairSequencer()));
     const e = new Envelope(key, sender, this.ids.next(), sequencer.next(key), msg, edgeTraceparent(), Lane.USER, NO_REPLY, 0, this.thread);
+    e.seqEpoch = sequencer.epoch;
     this.#dispatch(e, this.locate(kind, id));
   }
 

@@ -129,11 +129,15 @@ export class NodeProcess {
   }
 }
 
-/** Starts `names.length` node processes and their nodes together; on a failure, stops them all. */
+/**
+ * Forks `names.length` node processes and starts their nodes one after the other (a node joins once
+ * the previous one is up: nodes started at the same moment can miss each other's join, see
+ * bench/RESULTS.md); on a failure, stops them all.
+ */
 export async function startNodes(names: readonly string[], args: (name: string, i: number) => StartArgs): Promise<NodeProcess[]> {
   const procs = names.map((n) => new NodeProcess(n));
   try {
-    await Promise.all(procs.map((p, i) => p.start(args(p.name, i))));
+    for (const [i, p] of procs.entries()) await p.start(args(p.name, i));
     return procs;
   } catch (err) {
     await Promise.allSettled(procs.map((p) => p.close(2_000)));

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { startGateway, type Gateway } from '../../clients/index.js';
+import { couchStoreRef, startClusterNode, startEmbeddedCouch, type EmbeddedCouch } from '../../cluster/index.js';
+import type { GlassNode } from '../../runtime/index.js';
+import { TestClient } from './ws-client.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+describe('players on two nodes of one cluster (real Redis, embedded CouchDB, uWS)', () => {
+  const prefix = `glass-e2e-${process.pid}-${Date.now()}`;
+  const nodes: GlassNode[] = [];
+  const gateways: Gateway[] = [];
+  const clients: TestClient[] = [];
+  let couch: EmbeddedCouch;
+  let dataDir: string;
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'glass-e2e-cluster-'));
+    couch = await startEmbeddedCouch({ dataDir });
+    for (const nodeId of ['gw-a', 'gw-b']) {
+      const node = await startClusterNode({
+        nodeId,
+        prefix,
+        redisUrl: REDIS_URL,
+        workers: 1,
+        logLevel: 'silent',
+        store: couchStoreRef(couch.url),
+        heartbeatMs: 100,
+        downAfterMs: 1_000,
+      });
+      nodes.push(node);
+      gateways.push(await startGateway({ node, port: 0, host: '127.0.0.1' }));
+    }
+    // Both must place alike before a player joins anything.
+    await Promise.all(nodes.map((node) => new Promise<void>((resolve) => (node.members().length === 2 ? resolve() : node.onMembers((m) => m.length === 2 && resolve())))));
+  });
+
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    for (const g of gateways) await g.close();
+    for (const n of nodes) await n.close();
+    await couch?.close();
+    await rm(dataDir, { recursive: true, force: true });
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  async function connect(at: number, player: string): Promise<TestClient> {
+    const client = await TestClient.connect(`ws://127.0.0.1:${gateways[at].port}/ws`, player);
+    clients.push(client);
+    return client;
+  }
+
+  /** A room id that the cluster places on node `owner`. */
+  function roomOn(owner: string, tag: string): string {
+    for (let i = 0; i < 10_000; i++) if (nodes[0].locate('room', `${tag}-${i}`).node === owner) return `${tag}-${i}`;
+    throw new Error(`no room on ${owner}`);
+  }
+
+  for (const owner of ['gw-a', 'gw-b']) {
+    test(`a player on each node shares a room that lives on ${owner}: presence and every line, in order, once`, async () => {
+      const room = roomOn(owner, `hall-${owner}`);
+      assert.deepEqual(nodes.map((n) => n.locate('room', room).node), [owner, owner], 'both nodes place the room alike');
+      const ann = await connect(0, `ann-${owner}`);
+      const ben = await connect(1, `ben-${owner}`);
+      await ann.join(room);
+      const joined = await ben.join(room);
+      assert.deepEqual(joined.members, [`ann-${owner}`, `ben-${owner}`]);
+      await ann.next('presence', (f) => f.joined === `ben-${owner}`);
+
+      for (let i = 1; i <= 5; i++) (i % 2 === 1 ? ann : ben).send({ type: 'say', room, text: `line ${i}` });
+      for (const client of [ann, ben]) {
+        const lines = [];
+        for (let i = 1; i <= 5; i++) lines.push((await client.next('said')).line);
+        assert.deepEqual(lines.map((l) => l.seq), [1, 2, 3, 4, 5], `${client.player} sees every line once, in order`);
+      }
+      assert.equal(ann.seen.filter((f) => f.type === 'said').length, 5, 'no line twice');
+    });
+  }
+});
