@@ -38,7 +38,8 @@ export async function startClusterNode(options: ClusterNodeOptions = {}, env: No
   const backend = overrides.store === undefined ? await startSharedDevStore(url, prefix, nodeId, env) : null;
   const membership = new RedisMembership({ nodeId, workers, redisUrl: url, keyPrefix: `${prefix}:`, heartbeatMs, downAfterMs, address });
   // Trimmed in the background: only what every reader acknowledged goes.
-  const transport = new RedisStreamsTransport({ nodeId, redis: url, prefix, trimIntervalMs: TRIM_INTERVAL_MS });
+  // Write-behind actors acknowledge with their next save: allow a period's worth in flight.
+  const transport = new RedisStreamsTransport({ nodeId, redis: url, prefix, trimIntervalMs: TRIM_INTERVAL_MS, maxInFlightEntries: 16_384 });
   let node: GlassNode;
   try {
     await membership.start();

@@ -69,6 +69,11 @@ export class ActorCell {
    * the state they follow from is saved (a transactional outbox), dropped if it is not.
    */
   outbox: unknown[] | null = null;
+  /**
+   * Write-behind kinds: envelopes from other nodes handled since the last save. Their stream
+   * entries are acknowledged by the save that covers them; a fenced activation hands them on.
+   */
+  unsaved: Envelope[] | null = null;
   /** The envelope being handled (sender, trace and reply routing for the context). */
   current: Envelope | null = null;
   ctx: CellContext | null = null;

@@ -86,7 +86,14 @@ export class ActorHost implements LocalSink, LifecycleHost {
     this.#shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
     for (const b of options.behaviours) this.#behaviours.set(b.kind, b);
     const writeBehindMs = Math.min(60_000, ...options.behaviours.filter((b) => b.persistence.save === SavePolicy.WRITE_BEHIND).map((b) => b.persistence.writeBehindMs));
-    this.#persistence = new CellPersistence(options.store, this.#clock, this.#log, writeBehindMs, (cell) => this.#lifecycle.fence(cell, null));
+    this.#persistence = new CellPersistence(
+      options.store,
+      this.#clock,
+      this.#log,
+      writeBehindMs,
+      (cell) => this.#lifecycle.fence(cell, null),
+      (covered) => covered.forEach((e) => this.#router.handled(e)),
+    );
     this.#lifecycle = new CellLifecycle(this, this.#router, options.store, this.#persistence, this.#clock, this.#log);
     this.#failures = new FailureHandler(this, this.#router, options.supervisor, this.#lifecycle, this.#clock, this.#log, options.onQuarantine);
     this.#now = this.#clock.now();
@@ -255,10 +262,13 @@ export class ActorHost implements LocalSink, LifecycleHost {
     }
     // Already dirty under a deferred policy (the common case under load): nothing to decide.
     const deferred = cell.dirty && cell.behaviour.persistence.save !== SavePolicy.EVERY_MESSAGE;
-    if (deferred || isReadOnly(cell, e.msg.type) || !this.#persistence.afterMessage(cell)) {
+    const readOnly = isReadOnly(cell, e.msg.type);
+    if (deferred || readOnly || !this.#persistence.afterMessage(cell)) {
       if (async) this.#idle(cell);
       if (e.replyThread !== NO_REPLY) this.#router.reply(e, value);
-      this.#router.handled(e);
+      // From another node into a write-behind state: acknowledged by the save that covers it.
+      if (e.receipt !== 0 && !readOnly && cell.behaviour.persistence.save === SavePolicy.WRITE_BEHIND) (cell.unsaved ??= []).push(e);
+      else this.#router.handled(e);
       if (async) this.#resume(cell);
       return;
     }

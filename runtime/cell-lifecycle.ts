@@ -2,7 +2,7 @@ import { ActorCell, CellStatus } from './actor-cell.js';
 import { CellContext, type HostHooks } from './actor-context.js';
 import type { Clock } from './clock.js';
 import type { Envelope } from './envelope.js';
-import { ErrorCodes, GlassError, toWireError } from './errors.js';
+import { ErrorCodes, GlassError, MailboxFullError, toWireError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { CellPersistence } from './cell-persistence.js';
 import type { Router } from './router.js';
@@ -65,6 +65,16 @@ export class CellLifecycle {
   /** Restarts after `delayMs` (backing off): timers and in-memory state go, children restart too. */
   restart(cell: ActorCell, delayMs: number): void {
     this.#quiesce(cell);
+    // Handled from other nodes but never saved: their effects go with the in-memory state, so they
+    // are queued again (the stored delivery log does not have them) and replayed after rehydration.
+    const replay = cell.unsaved;
+    cell.unsaved = null;
+    if (replay !== null) {
+      for (const e of replay) {
+        const pushed = cell.mailbox.pushUser(e);
+        if (pushed !== true) this.#router.refuse(pushed === false ? e : pushed, new MailboxFullError(cell.key, cell.mailbox.capacity), 'mailbox-full');
+      }
+    }
     for (const child of this.#children(cell)) this.restart(child, 0);
     cell.status = delayMs > 0 ? CellStatus.BACKING_OFF : CellStatus.RESTARTING;
     const generation = ++cell.generation;
@@ -146,7 +156,9 @@ export class CellLifecycle {
   fence(cell: ActorCell, unsaved: Envelope | null): void {
     this.#log.warn({ actor: cell.key, epoch: cell.epoch }, 'fenced: another activation owns this actor; forwarding what it holds');
     this.#quiesce(cell);
-    const held: Envelope[] = [];
+    // Oldest first: what it handled from other nodes and never saved, then the rest.
+    const held: Envelope[] = cell.unsaved ?? [];
+    cell.unsaved = null;
     if (unsaved !== null) held.push(unsaved);
     if (cell.retry !== null) held.push(cell.retry);
     cell.retry = null;

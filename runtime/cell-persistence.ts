@@ -1,4 +1,5 @@
 import { CellStatus, type ActorCell } from './actor-cell.js';
+import type { Envelope } from './envelope.js';
 import { SavePolicy } from './behaviour.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
@@ -26,17 +27,27 @@ export class CellPersistence {
   #flushTimer: TimerHandle | null = null;
   readonly #flushEveryMs: number;
   readonly #onConflict: (cell: ActorCell) => void;
+  readonly #onCovered: (envelopes: Envelope[]) => void;
 
   /**
    * @param flushEveryMs the write-behind period (the shortest writeBehindMs of the worker's kinds)
    * @param onConflict a write-behind save was fenced: another activation owns the actor
+   * @param onCovered a save stored the effects of these envelopes (ActorCell.unsaved)
    */
-  constructor(store: StateStore, clock: Clock, log: Logger, flushEveryMs: number, onConflict: (cell: ActorCell) => void) {
+  constructor(
+    store: StateStore,
+    clock: Clock,
+    log: Logger,
+    flushEveryMs: number,
+    onConflict: (cell: ActorCell) => void,
+    onCovered: (envelopes: Envelope[]) => void,
+  ) {
     this.#store = store;
     this.#clock = clock;
     this.#log = log;
     this.#flushEveryMs = flushEveryMs;
     this.#onConflict = onConflict;
+    this.#onCovered = onCovered;
   }
 
   get dirtyCount(): number {
@@ -73,12 +84,17 @@ export class CellPersistence {
 
   async #saveOnce(cell: ActorCell, retry: boolean, delayMs: number): Promise<SaveOutcome> {
     cell.dirty = false;
+    const covered = cell.unsaved;
+    cell.unsaved = null;
     try {
       cell.version = await this.#store.save(cell.kind, cell.id, cell.state, cell.version, cell.epoch, cell.seqs ?? undefined);
       // A message handled while the save was in flight made the cell dirty (and queued it) again.
       if (!cell.dirty) this.#dirty.delete(cell);
+      if (covered !== null) this.#onCovered(covered);
       return 'saved';
     } catch (err) {
+      // Not stored: still to be acknowledged by a later save (or handed on by the fence).
+      if (covered !== null) cell.unsaved = cell.unsaved === null ? covered : covered.concat(cell.unsaved);
       if (err instanceof StoreConflictError) return 'conflict';
       cell.dirty = true;
       this.#log.warn({ actor: cell.key, err: toWireError(err).message, retryInMs: retry ? delayMs : null }, 'state save failed; state kept in memory');

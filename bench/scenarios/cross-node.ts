@@ -25,7 +25,8 @@ const ROUND_TIMEOUT_MS = 120_000;
  *
  * - Throughput: `messages` pings per round, at most `window` unanswered (closed loop); rate =
  *   (pings + pongs) / time from the first ping to the last pong, measured in A's worker.
- * - Latency: pings paced at `rate` per second (a 1 ms timer sends what is due) for `latency-ms`;
+ * - Latency: pings paced at `rate` per second (a 1 ms timer sends what is due) for `latency-ms`
+ *   in all, in `latency-rounds` slices alternating with the baseline's (ABBA), pooled;
  *   one-way latency of every ping (A's send → B's handler) and every pong (B's send → A's
  *   handler), from the two processes' clocks (same machine: performance.timeOrigin + now()).
  *
@@ -48,16 +49,35 @@ export const crossNode: Scenario = {
     rounds: { kind: 'int', default: 5, min: 1, max: 101, description: 'measured throughput rounds of each side, alternating; the median is reported' },
     warmup: { kind: 'int', default: 1, min: 0, max: 100, description: 'unmeasured throughput rounds of each side first' },
     rate: { kind: 'int', default: 10_000, min: 0, max: 1_000_000, description: 'pings per second offered in the latency phase (0: skip it)' },
-    'latency-ms': { kind: 'int', default: 5_000, min: 100, max: 600_000, description: 'length of the latency phase, each side' },
+    'latency-ms': { kind: 'int', default: 6_000, min: 100, max: 600_000, description: 'length of the latency phase, each side' },
+    'latency-rounds': { kind: 'int', default: 2, min: 1, max: 100, description: 'slices of the latency phase, each side, alternating which goes first' },
     'encode-envelopes': { kind: 'int', default: 4_096, min: 32, max: 1_000_000, description: 'envelopes of each kind in the encoding comparison' },
   },
   run: runCrossNode,
 };
 
+/** One side's latency slices, pooled. */
 interface Side {
-  timing: PingTiming;
-  /** One-way latency of every ping, read from node B (µs). */
-  pingUs: Float64Array;
+  /** One-way latency of every ping (read from node B), every pong (at A), and round trips, µs. */
+  pingUs: Float64Array[];
+  pongUs: Float64Array[];
+  roundTripUs: Float64Array[];
+  /** Pings per second achieved in each slice (first ping to last pong). */
+  achieved: number[];
+}
+
+function emptySide(): Side {
+  return { pingUs: [], pongUs: [], roundTripUs: [], achieved: [] };
+}
+
+function addSlice(side: Side, timing: PingTiming, pingUs: Float64Array, total: number, name: string): void {
+  if (pingUs.length !== total || timing.pongs !== total || timing.strays > 0) {
+    throw new Error(`${name}: ${pingUs.length} pings and ${timing.pongs} pongs seen (${timing.strays} strays), ${total} sent`);
+  }
+  side.pingUs.push(pingUs);
+  side.pongUs.push(timing.pongLatencyUs);
+  side.roundTripUs.push(timing.roundTripUs);
+  side.achieved.push(Math.round(timing.pings / (timing.elapsedMs / 1000)));
 }
 
 async function runCrossNode(options: OptionValues, progress: Progress): Promise<ScenarioResult> {
@@ -105,25 +125,32 @@ async function runCrossNode(options: OptionValues, progress: Progress): Promise<
     const outcome = await alternate(ours, raw, 2 * messages, options.rounds as number, options.warmup as number, progress);
     if (strays.some((s) => s > 0)) throw new Error(`pongs of another run arrived (${strays.join(', ')}): the figures are not valid`);
 
-    // ---- latency at an offered rate ----
+    // ---- latency at an offered rate: `latency-rounds` slices, alternating which side goes first ----
     let latency: { ours: Side; baseline: Side } | null = null;
     if (rate > 0) {
-      const total = Math.max(1, Math.round((rate * latencyMs) / 1000));
+      const slices = options['latency-rounds'] as number;
+      const total = Math.max(1, Math.round((rate * latencyMs) / 1000 / slices));
       const paced: PingRun = { targets, total, window: total, rate };
       await b.request('xn-take', { probes });
       await b.request('baseline-take');
-      progress.begin(`latency at ${formatNumber(rate)} pings/s: ours`, 1);
-      const oursTiming = await a.request<PingTiming>('xn-ping', { pinger, waiter, run: paced, timeoutMs: ROUND_TIMEOUT_MS }, ROUND_TIMEOUT_MS + 5_000);
-      const oursPings = await b.request<{ latencyUs: Float64Array }>('xn-take', { probes });
-      progress.tick();
-      progress.begin(`latency at ${formatNumber(rate)} pings/s: baseline`, 1);
-      const baseTiming = await a.request<PingTiming>('baseline-ping', { run: paced }, ROUND_TIMEOUT_MS);
-      const basePings = await b.request<{ latencyUs: Float64Array }>('baseline-take');
-      progress.tick();
-      latency = { ours: { timing: oursTiming, pingUs: oursPings.latencyUs }, baseline: { timing: baseTiming, pingUs: basePings.latencyUs } };
-      for (const [name, side] of Object.entries(latency)) {
-        if (side.pingUs.length !== total || side.timing.pongs !== total) throw new Error(`${name}: ${side.pingUs.length} pings and ${side.timing.pongs} pongs seen, ${total} sent`);
+      const sides: { ours: Side; baseline: Side } = { ours: emptySide(), baseline: emptySide() };
+      const runOurs = async (): Promise<void> => {
+        const timing = await a.request<PingTiming>('xn-ping', { pinger, waiter, run: paced, timeoutMs: ROUND_TIMEOUT_MS }, ROUND_TIMEOUT_MS + 5_000);
+        addSlice(sides.ours, timing, (await b.request<{ latencyUs: Float64Array }>('xn-take', { probes })).latencyUs, total, 'ours');
+      };
+      const runBaseline = async (): Promise<void> => {
+        const timing = await a.request<PingTiming>('baseline-ping', { run: paced }, ROUND_TIMEOUT_MS);
+        addSlice(sides.baseline, timing, (await b.request<{ latencyUs: Float64Array }>('baseline-take')).latencyUs, total, 'baseline');
+      };
+      progress.begin(`latency at ${formatNumber(rate)} pings/s (${slices} slices of ${formatNumber(total)} pings each side)`, 2 * slices);
+      for (let i = 0; i < slices; i++) {
+        const order = i % 2 === 0 ? [runOurs, runBaseline] : [runBaseline, runOurs];
+        for (const run of order) {
+          await run();
+          progress.tick();
+        }
       }
+      latency = sides;
     }
 
     progress.begin('reading stored entries (bytes per envelope on the wire)', 1);
@@ -149,7 +176,7 @@ interface EncodingRow {
   jsonBytes: number;
   /** JSON.stringify of an object with the fields by name. */
   jsonNamedBytes: number;
-  /** Encode + decode per envelope, in entries of 32 (join/split included), median of 5 passes. */
+  /** Encode + decode per envelope, in entries of 32 (join/split included), median of 9 passes. */
   msgpackNs: number;
   jsonNs: number;
   jsonNamedNs: number;
@@ -171,7 +198,7 @@ function measureEncoding(samples: EnvelopeSample[], progress: Progress): { rows:
   const json: Codec = (chunk) => (JSON.parse(Buffer.from(JSON.stringify(chunk.map(positionalRecord))).toString('utf8')) as unknown[][]).map(fromPositional).length;
   const jsonNamed: Codec = (chunk) =>
     (JSON.parse(Buffer.from(JSON.stringify(chunk.map(namedRecord))).toString('utf8')) as Record<string, unknown>[]).map((o) => fromPositional(Object.values(o))).length;
-  const passes = 5;
+  const passes = 9;
   progress.begin('encoding: msgpackr vs JSON', samples.length * (passes + 1));
   const rows = samples.map((s) => {
     const avg = (f: (e: Envelope) => number): number => Math.round((s.envelopes.reduce((sum, e) => sum + f(e), 0) / s.envelopes.length) * 10) / 10;
@@ -231,7 +258,7 @@ interface WireBytes {
   envelopesPerEntry: number | null;
 }
 
-/** Reads up to 2,000 stored entries of each stream (ours: both nodes' streams; baseline: both) and sizes them. */
+/** Reads the last 2,000 stored entries of each stream (ours: both nodes' streams; baseline: both) and sizes them. */
 async function wireBytes(prefix: string, ids: readonly string[]): Promise<{ ours: WireBytes; baseline: WireBytes }> {
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
@@ -241,7 +268,9 @@ async function wireBytes(prefix: string, ids: readonly string[]): Promise<{ ours
     let envelopes = 0;
     let bytes = 0;
     for (const stream of streams) {
-      const list = (await redis.xrangeBuffer(stream, '-', '+', 'COUNT', 2_000)) as [Buffer, Buffer[]][];
+      // The latest entries: the runtime may have trimmed its older ones (acknowledged), and ids and
+      // sequence numbers grow over a run (a few bytes), so both sides are read at the same point.
+      const list = (await redis.xrevrangeBuffer(stream, '+', '-', 'COUNT', 2_000)) as [Buffer, Buffer[]][];
       for (const [id, fields] of list) {
         for (let i = 0; i + 1 < fields.length; i += 2) {
           if (fields[i].toString() !== 'e') continue;
@@ -360,34 +389,30 @@ function report(
 
 function summarizeLatency(latency: { ours: Side; baseline: Side }) {
   const one = (s: Side) => ({
-    oneWay: summarize(s.pingUs, s.timing.pongLatencyUs),
-    ping: summarize(s.pingUs),
-    pong: summarize(s.timing.pongLatencyUs),
-    roundTrip: summarize(s.timing.roundTripUs),
-    achievedPingsPerSec: Math.round(s.timing.pings / (s.timing.elapsedMs / 1000)),
-    elapsedMs: Math.round(s.timing.elapsedMs),
+    oneWay: summarize(...s.pingUs, ...s.pongUs),
+    ping: summarize(...s.pingUs),
+    pong: summarize(...s.pongUs),
+    roundTrip: summarize(...s.roundTripUs),
+    achievedPingsPerSec: Math.round(median(s.achieved)),
+    achievedPerSlice: s.achieved,
   });
   return { ours: one(latency.ours), baseline: one(latency.baseline) };
 }
 
 /** Share of one-way latencies per power-of-two bucket (ms), ours and baseline side by side. */
 function latencyPlot(latency: { ours: Side; baseline: Side }): string {
-  const values = (s: Side): Float64Array => {
-    const all = new Float64Array(s.pingUs.length + s.timing.pongLatencyUs.length);
-    all.set(s.pingUs);
-    all.set(s.timing.pongLatencyUs, s.pingUs.length);
-    return all;
-  };
+  const values = (s: Side): number[] => [...s.pingUs, ...s.pongUs].flatMap((a) => [...a]);
   const o = values(latency.ours);
   const g = values(latency.baseline);
   let maxMs = 0;
-  for (const v of [...o, ...g]) maxMs = Math.max(maxMs, v / 1000);
+  for (const v of o) maxMs = Math.max(maxMs, v / 1000);
+  for (const v of g) maxMs = Math.max(maxMs, v / 1000);
   const bounds: number[] = [];
   for (let b = 0.125; ; b *= 2) {
     bounds.push(b);
     if (b >= maxMs) break;
   }
-  const share = (vs: Float64Array): number[] => {
+  const share = (vs: number[]): number[] => {
     const counts = bounds.map(() => 0);
     for (const v of vs) {
       const i = bounds.findIndex((b) => v / 1000 <= b);

@@ -260,6 +260,11 @@ export class NodeProcess {
     return this.call({ cmd: 'status' });
   }
 
+  /** The longest stall of the node's main thread since the last call, in ms. */
+  lag(): Promise<number> {
+    return this.call<number>({ cmd: 'lag' });
+  }
+
   /** Keys of the actors active on this node (of `kind`, if given). */
   async activeKeys(kind?: string): Promise<string[]> {
     const threads = await this.call<{ thread: number; actors: string[] }[]>({ cmd: 'inspect', kind });

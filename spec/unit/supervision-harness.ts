@@ -1,7 +1,7 @@
 // Shared by the supervision tests: a store whose saves can be held, a harness that releases them
 // at teardown, and small assertions.
 import assert from 'node:assert/strict';
-import { GlassError, type ActorSnapshot, type Clock, type StateStore, type StoredState, type SupervisionSpec } from '../../runtime/index.js';
+import { GlassError, type ActorSnapshot, type Clock, type StateStore, type SeqTable, type StoredState, type SupervisionSpec } from '../../runtime/index.js';
 import { HostHarness, deferred } from './host-harness.js';
 
 type TestContext = { after(fn: () => unknown): void };
@@ -30,7 +30,7 @@ export class GatedStore implements StateStore {
     return this.inner.load(kind, id);
   }
 
-  async save(kind: string, id: string, state: unknown, expectedVersion: string | null, epoch: number): Promise<string> {
+  async save(kind: string, id: string, state: unknown, expectedVersion: string | null, epoch: number, seqs?: SeqTable): Promise<string> {
     const snapshot = structuredClone(state);
     this.calls.push({ key: `${kind}:${id}`, state: snapshot, at: this.clock?.now() ?? -1 });
     if (this.hold) {
@@ -38,7 +38,7 @@ export class GatedStore implements StateStore {
       this.#held.push(gate.resolve);
       await gate.promise;
     }
-    const version = await this.inner.save(kind, id, snapshot, expectedVersion, epoch);
+    const version = await this.inner.save(kind, id, snapshot, expectedVersion, epoch, seqs);
     this.written.push({ key: `${kind}:${id}`, state: snapshot, version });
     return version;
   }
