@@ -8,6 +8,7 @@ import { RedisStreamsTransport } from './redis-streams-transport.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const REPEAT_MIN_IDLE_MS = 60_000;
+const LEFT_GRACE_MS = 5_000;
 const TRIM_INTERVAL_MS = 5_000;
 
 export interface ClusterNodeOptions extends Partial<NodeOptions> {
@@ -92,15 +93,28 @@ class DeadNodeClaims {
   ) {}
 
   changed(members: MemberRecord[], change: MemberChange): void {
-    const gone = [...change.down, ...change.left].filter((id) => id !== this.node.id);
-    if (gone.length === 0 || members.length === 0 || members[0].id !== this.node.id) return;
+    if (members.length === 0 || members[0].id !== this.node.id) return;
     const { heartbeatMs, downAfterMs } = this.timing;
-    for (const delay of [0, 2 * heartbeatMs, downAfterMs, 2 * downAfterMs]) {
+    // A dead node's entries are taken at once. A departing node is still draining: what it has in
+    // hand is left to it for a grace period (only entries idle that long are claimed).
+    const grace = Math.max(LEFT_GRACE_MS, 2 * downAfterMs);
+    const passes = (first: number): [number, number][] => [
+      [first, first === 0 ? 0 : grace],
+      // Later passes only pick up what was appended since: what an earlier pass claimed is
+      // pending under this node now, and must not be taken (and delivered) twice.
+      [first + 2 * heartbeatMs, REPEAT_MIN_IDLE_MS],
+      [first + downAfterMs, REPEAT_MIN_IDLE_MS],
+      [first + 2 * downAfterMs, REPEAT_MIN_IDLE_MS],
+    ];
+    for (const dead of change.down) if (dead !== this.node.id) this.#schedule(dead, passes(0));
+    for (const left of change.left) if (left !== this.node.id) this.#schedule(left, passes(grace));
+  }
+
+  #schedule(gone: string, passes: [number, number][]): void {
+    for (const [delay, minIdleMs] of passes) {
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
-        // Later passes only pick up what was appended since: what an earlier pass claimed is
-        // pending under this node now, and must not be taken (and delivered) twice.
-        for (const dead of gone) void this.#claim(dead, delay === 0 ? 0 : REPEAT_MIN_IDLE_MS);
+        void this.#claim(gone, minIdleMs);
       }, delay);
       this.#timers.add(timer);
     }

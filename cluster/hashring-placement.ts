@@ -14,6 +14,9 @@ export class HashringPlacement implements Placement {
   #nodeRing: HashRing | null = null;
   #workerRings = new Map<string, HashRing>();
   #cache = new Map<string, Location>();
+  /** The node ring before the last change, and the members then. */
+  #previousRing: HashRing | null = null;
+  #previousSingle: string | null = null;
 
   constructor(members: readonly NodeMember[]) {
     this.setMembers(members);
@@ -35,6 +38,10 @@ export class HashringPlacement implements Placement {
       ids.add(m.id);
       if (!Number.isInteger(m.workers) || m.workers < 1) throw new InvalidOptionError(`members[${m.id}].workers`, 'a positive integer', m.workers);
     }
+    if (this.#members.length > 0) {
+      this.#previousRing = this.#nodeRing;
+      this.#previousSingle = this.#members.length === 1 ? this.#members[0].id : null;
+    }
     this.#members = [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     this.#nodeRing = new HashRing(this.#members.map((m) => m.id));
     const rings = new Map<string, HashRing>();
@@ -47,13 +54,19 @@ export class HashringPlacement implements Placement {
     this.#version++;
   }
 
+  previousOwner(id: string): string | null {
+    if (this.#previousRing === null) return null;
+    const root = rootOf(id);
+    const before = this.#previousSingle ?? this.#previousRing.get(root);
+    return before === this.locate(id).node ? null : before;
+  }
+
   locate(id: string): Location {
     const cached = this.#cache.get(id);
     if (cached !== undefined) return cached;
     // A spawned child's id is "<parent id>/<name>": hashing only the root segment puts every
     // descendant on its root's node and worker, where its supervisor runs.
-    const slash = id.indexOf('/');
-    const root = slash < 0 ? id : id.slice(0, slash);
+    const root = rootOf(id);
     const node = this.#members.length === 1 ? this.#members[0].id : this.#nodeRing!.get(root);
     const worker = this.#workerRings.get(node)!.get(root + '#w');
     const location: Location = { node, thread: Number(worker.slice(1)) };
@@ -61,6 +74,11 @@ export class HashringPlacement implements Placement {
     this.#cache.set(id, location);
     return location;
   }
+}
+
+function rootOf(id: string): string {
+  const slash = id.indexOf('/');
+  return slash < 0 ? id : id.slice(0, slash);
 }
 
 export function createHashringPlacement(init: PlacementInit): Placement {

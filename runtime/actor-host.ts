@@ -122,7 +122,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
       if (!this.#router.owns(e.to)) return this.#router.forward(e);
       cell = this.#create(e.to, behaviour);
       this.#enqueue(cell, e);
-      void this.#lifecycle.activate(cell);
+      void this.#lifecycle.activate(cell, true);
       return;
     }
     if (cell.status === CellStatus.STOPPED || cell.status === CellStatus.QUARANTINED) return this.#lifecycle.refuseStopped(cell, e);

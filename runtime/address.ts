@@ -6,6 +6,9 @@ export interface Address {
   readonly id: string;
 }
 
+/** The pinned kind of each node's own endpoint (actor handoffs between nodes): `glass-node:<node id>`. */
+export const NODE_KIND = 'glass-node';
+
 const KIND_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 export const MAX_ID_LENGTH = 256;
 

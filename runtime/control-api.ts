@@ -25,7 +25,7 @@ export interface WorkerControl {
   /** The port to a (restarted) thread: sends it what was held. */
   attach(thread: number, port: MessagePort): void;
   /** The cluster changed: rebuild the placement, passivate what moved away; resolves with how many moved. */
-  setMembers(members: NodeMember[]): Promise<number>;
+  setMembers(members: NodeMember[], down: string[]): Promise<number>;
   /** Heap in use after a full GC when the process runs with --expose-gc (benchmarks). */
   heapUsed(): number;
   close(): Promise<void>;

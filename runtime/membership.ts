@@ -8,7 +8,8 @@ import type { NodeMember } from './placement.js';
 export interface Membership {
   /** Live members sorted by id, this node included. */
   members(): NodeMember[];
-  onChange(listener: (members: NodeMember[]) => void): () => void;
+  /** `change.down`: members that vanished without leaving (dead: nobody waits for them). */
+  onChange(listener: (members: NodeMember[], change: { readonly down: readonly string[] }) => void): () => void;
   /** 'connected' or 'reconnecting' (the last view is kept meanwhile). */
   status(): string;
   /** Leaves gracefully (peers rebuild at once); false when it could not be announced. */

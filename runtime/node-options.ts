@@ -3,6 +3,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import type { Clock } from './clock.js';
 import { InvalidOptionError } from './errors.js';
 import type { ModuleRef } from './module-ref.js';
+import { NODE_KIND } from './address.js';
 import { resolveSupervision, type SupervisionSpec } from './supervision.js';
 
 export interface NodeOptions {
@@ -84,10 +85,12 @@ export function resolveNodeOptions(options: NodeOptions, defaultStore: ModuleRef
   const idleAfterMs = positiveInt('idleAfterMs', options.idleAfterMs ?? 300_000, 2 ** 31 - 1);
   const logLevel = options.logLevel ?? 'info';
   if (!LOG_LEVELS.has(logLevel)) throw new InvalidOptionError('logLevel', `one of ${[...LOG_LEVELS].join(', ')}`, logLevel);
-  const pinnedKinds = options.pinnedKinds ?? ['gateway'];
-  if (!Array.isArray(pinnedKinds) || !pinnedKinds.every((k) => typeof k === 'string')) {
-    throw new InvalidOptionError('pinnedKinds', 'an array of kind names', pinnedKinds);
+  const given = options.pinnedKinds ?? ['gateway'];
+  if (!Array.isArray(given) || !given.every((k) => typeof k === 'string')) {
+    throw new InvalidOptionError('pinnedKinds', 'an array of kind names', given);
   }
+  // The node's own endpoint (handoffs) is always pinned.
+  const pinnedKinds = given.includes(NODE_KIND) ? given : [...given, NODE_KIND];
   return {
     nodeId,
     workers: positiveInt('workers', options.workers ?? availableParallelism(), 256),

@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import { addressKey, validateAddress, type Address } from './address.js';
+import { NODE_KIND, addressKey, validateAddress, type Address } from './address.js';
 import { systemClock } from './clock.js';
 import type { WorkerInit, WorkerStats } from './control-api.js';
 import type { ActorSnapshot } from './actor-host.js';
@@ -94,6 +94,18 @@ export class GlassNode {
     });
     // What a dead worker held from other nodes goes to its replacement (the link holds it).
     this.supervisor.onExit((handle) => this.#router.redeliver(handle.thread));
+    this.#endpoints.bind(addressKey(NODE_KIND, this.id), (msg) => this.#onNodeMessage(msg));
+  }
+
+  /** This node's own endpoint: a peer that now owns an actor asks this node to let go of it. */
+  async #onNodeMessage(msg: { type?: unknown; kind?: unknown; id?: unknown }): Promise<boolean> {
+    if (msg.type !== 'release' || typeof msg.kind !== 'string' || typeof msg.id !== 'string') {
+      throw new GlassError(ErrorCodes.UNKNOWN_MESSAGE, `${NODE_KIND} does not handle ${String(msg.type)}`);
+    }
+    const { kind, id } = msg;
+    // Whichever worker has it (the placement may already say it is elsewhere).
+    const released = await Promise.all(this.#live().map((w) => w.control.passivate(kind, id).catch(() => false)));
+    return released.some(Boolean);
   }
 
   /** The worker threads, 1..W at indexes 0..W-1, whatever their status. */
@@ -119,7 +131,7 @@ export class GlassNode {
       await node.close();
       throw err;
     }
-    cluster?.membership.onChange((next) => void node.#applyMembers(withSelf(next, self)));
+    cluster?.membership.onChange((next, change) => void node.#applyMembers(withSelf(next, self), change.down));
     node.log.info({ workers: options.workers, members: members.map((m) => m.id) }, 'node started');
     return node;
   }
@@ -166,13 +178,13 @@ export class GlassNode {
   }
 
   /** Applies views one at a time, in order: placement everywhere, then moved actors passivated. */
-  #applyMembers(members: NodeMember[]): Promise<void> {
+  #applyMembers(members: NodeMember[], down: readonly string[] = []): Promise<void> {
     const apply = async (): Promise<void> => {
       if (this.#closed || sameMembers(members, this.#members)) return;
       const before = this.#members.map((m) => m.id);
       this.#members = members;
-      this.#router.placement.setMembers(members);
-      const moved = await Promise.all(this.#live().map((w) => w.control.setMembers(members).catch(() => 0)));
+      this.#router.setMembers(members, down);
+      const moved = await Promise.all(this.#live().map((w) => w.control.setMembers(members, [...down]).catch(() => 0)));
       this.log.info({ before, members: members.map((m) => m.id), passivated: moved.reduce((a, b) => a + b, 0) }, 'cluster changed');
       for (const listener of this.#memberListeners) listener(members);
     };

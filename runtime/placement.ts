@@ -19,6 +19,11 @@ export interface Placement {
   readonly version: number;
   locate(id: string): Location;
   setMembers(members: readonly NodeMember[]): void;
+  /**
+   * The node that held `id` before the last membership change, when that was another node than
+   * its owner now (it may still have the actor active, e.g. while it leaves); else null.
+   */
+  previousOwner?(id: string): string | null;
 }
 
 export interface PlacementInit {

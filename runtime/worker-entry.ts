@@ -66,8 +66,8 @@ const control: WorkerControl = {
   hold: (thread) => router.hold(thread),
   attach: (thread, port) => router.attach(thread, port),
   flush: () => host.flush(),
-  setMembers: (members) => {
-    placement.setMembers(members);
+  setMembers: (members, down) => {
+    router.setMembers(members, down);
     return host.rebalance();
   },
   drain: () => host.drain(),

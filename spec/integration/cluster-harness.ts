@@ -274,12 +274,23 @@ export class NodeProcess {
   /** Graceful: the node closes (actors saved, cluster left) and exits 0; SIGKILL if it does not within the bound. */
   async close(timeoutMs = 20_000): Promise<void> {
     if (!this.running) return;
+    this.resume();
     try {
       await this.call({ cmd: 'close' }, timeoutMs);
       await within(this.exited, 5_000, `node ${this.id} to exit after close`);
     } finally {
       await this.kill();
     }
+  }
+
+  /** SIGSTOP: the whole process freezes (a long GC pause, a VM stall), its sockets left open. */
+  pause(): void {
+    this.child.kill('SIGSTOP');
+  }
+
+  /** SIGCONT: it goes on where it stopped, its timers late. */
+  resume(): void {
+    this.child.kill('SIGCONT');
   }
 
   /** SIGKILL; resolves once the process is gone. */
@@ -542,4 +553,18 @@ export function totalSent(sent: ReadonlyMap<string, Record<string, number>>): nu
   let total = 0;
   for (const byTarget of sent.values()) total += sum(Object.values(byTarget));
   return total;
+}
+
+/** What is wrong with each durable counter's saved total, given the adds asked of it. */
+export async function counterProblems(via: NodeProcess, ids: readonly string[], load: Load): Promise<string[]> {
+  const problems: string[] = [];
+  for (const id of ids) {
+    const { total, adds } = await via.ask<{ total: number; adds: number }>({ kind: 'durable-counter', id }, { type: 'get' });
+    const acked = load.acked.get(id)!;
+    const sent = load.sent.get(id)!;
+    if (total !== adds) problems.push(`durable-counter:${id}: total ${total} but ${adds} adds`);
+    if (total < acked) problems.push(`durable-counter:${id}: ${total} saved < ${acked} acknowledged (acknowledged adds lost)`);
+    if (total > sent) problems.push(`durable-counter:${id}: ${total} saved > ${sent} asked (an add applied twice)`);
+  }
+  return problems;
 }

@@ -94,7 +94,7 @@ test('valid options resolve, with defaults filled in', () => {
   assert.equal(resolved.askTimeoutMs, 5_000);
   assert.equal(resolved.maxBatch, 1024);
   assert.equal(resolved.logLevel, 'info');
-  assert.deepEqual(resolved.pinnedKinds, ['gateway']);
+  assert.deepEqual(resolved.pinnedKinds, ['gateway', 'glass-node'], 'the node endpoint is always pinned');
   assert.equal(resolveNodeOptions({ ...VALID, idleAfterMs: 40 }, STORE).sweepIntervalMs, 10);
   assert.equal(resolveNodeOptions({ ...VALID, idleAfterMs: 1 }, STORE).sweepIntervalMs, 1);
   assert.match(resolveNodeOptions({ ...VALID, nodeId: undefined }, STORE).nodeId, /^[A-Za-z0-9._-]{1,64}$/);
