@@ -50,10 +50,12 @@ export class PortLink {
     maxBatch: number,
     /** Called for each envelope that could not be posted (not structured-cloneable, link closed, hold full). */
     readonly onUnsendable: (e: Envelope, reason: string) => void,
+    /** The link to the main thread: envelopes leaving the node go through it (see WireEncoder). */
+    readonly toMain = false,
   ) {
     this.#port = port;
     this.#maxBatch = maxBatch;
-    this.#encoder = new WireEncoder(maxBatch);
+    this.#encoder = new WireEncoder(maxBatch, toMain);
   }
 
   push(e: Envelope): void {
@@ -110,7 +112,7 @@ export class PortLink {
     const held = this.#held ?? [];
     this.#held = null;
     this.#port = port;
-    this.#encoder = new WireEncoder(this.#maxBatch);
+    this.#encoder = new WireEncoder(this.#maxBatch, this.toMain);
     this.#acked = 0;
     for (const e of held) this.push(e);
   }

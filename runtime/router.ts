@@ -129,7 +129,7 @@ export class Router {
    */
   attach(thread: number, port: MessagePort): void {
     const existing = this.#links[thread];
-    if (existing === undefined) this.#links[thread] = new PortLink(port, this.#maxBatch, (e, reason) => this.#unsendable(e, reason));
+    if (existing === undefined) this.#links[thread] = new PortLink(port, this.#maxBatch, (e, reason) => this.#unsendable(e, reason), thread === 0);
     else existing.reattach(port);
     const link = this.#links[thread]!;
     const decoder = new WireDecoder();

@@ -4,18 +4,21 @@ import { Envelope, Lane, NO_REPLY } from './envelope.js';
  * The cross-thread form of a batch of envelopes. Structured clone is most of the cost of moving a
  * message between threads, so a batch is shaped to give it as little as possible to walk:
  *
- *   batch = [tag, reset, numbers: Float64Array, msgs: unknown[], keys: string[], traces: string[]]
+ *   batch = [tag, reset, numbers: Float64Array, msgs: unknown[], keys: string[], traces: string[], extras: number[]]
  *
- * `numbers` holds STRIDE numbers per envelope — flags (lane, has-trace, reply thread), to, from,
- * id, seq, replyId, seqEpoch, replyNode (a key index), receipt — and is cloned as one memory copy; `msgs` holds the messages themselves, the
- * only part that needs a real clone. Address keys are interned per link: `to` and `from` are
+ * `numbers` holds STRIDE numbers per envelope — flags (lane, has-trace, has-extras, reply thread),
+ * to, from, id, seq, replyId — and is cloned as one memory copy; `msgs` holds the messages
+ * themselves, the only part that needs a real clone. The cluster's fields (seqEpoch, replyNode as
+ * a key index, receipt) go to `extras`, three numbers per envelope that has any: most messages
+ * between two workers of one node have none, and pay nothing for them. Address keys are interned per link: `to` and `from` are
  * indexes into a table both sides grow in step. `keys` lists the keys this batch adds, in index
  * order; the receiver appends them before reading records. The port is FIFO, so the tables stay
  * equal; the sender starts a fresh table (reset = 1) past a size bound, or after a failed post.
  */
-const STRIDE = 9;
+const STRIDE = 6;
 const LANE_MASK = 3;
 const HAS_TRACE = 4;
+const HAS_EXTRAS = 8;
 /** Reply thread + 1 lives in the flags above this shift; 0 there means "a tell". */
 const REPLY_SHIFT = 4;
 const NO_SENDER = -1;
@@ -29,9 +32,16 @@ export class WireEncoder {
   #msgs: unknown[] = [];
   #newKeys: string[] = [];
   #traces: string[] = [];
+  #extras: number[] = [];
+  readonly #carryEpochs: boolean;
 
-  constructor(maxBatch: number) {
+  /**
+   * @param carryEpochs send every envelope's seqEpoch (the link to the main thread, through which
+   * envelopes leave for other nodes); elsewhere only envelopes with a receipt or reply node need it.
+   */
+  constructor(maxBatch: number, carryEpochs = false) {
     this.#numbers = new Float64Array(maxBatch * STRIDE);
+    this.#carryEpochs = carryEpochs;
   }
 
   get count(): number {
@@ -48,27 +58,29 @@ export class WireEncoder {
       this.#traces.push(e.trace);
     }
     if (e.replyThread !== NO_REPLY) flags |= (e.replyThread + 1) << REPLY_SHIFT;
+    if (e.receipt !== 0 || e.replyNode !== null || (this.#carryEpochs && e.seqEpoch !== 0)) {
+      flags |= HAS_EXTRAS;
+      this.#extras.push(e.seqEpoch, e.replyNode === null ? NO_SENDER : this.#key(e.replyNode), e.receipt);
+    }
     n[at] = flags;
     n[at + 1] = this.#key(e.to);
     n[at + 2] = e.from === null ? NO_SENDER : this.#key(e.from);
     n[at + 3] = e.id;
     n[at + 4] = e.seq;
     n[at + 5] = e.replyId;
-    n[at + 6] = e.seqEpoch;
-    n[at + 7] = e.replyNode === null ? NO_SENDER : this.#key(e.replyNode);
-    n[at + 8] = e.receipt;
     this.#msgs.push(e.msg);
     this.#count++;
   }
 
   /** Takes the batch encoded so far (empty afterwards). */
   take(tag: number): unknown[] {
-    const batch = [tag, this.#resetNext ? 1 : 0, this.#numbers.slice(0, this.#count * STRIDE), this.#msgs, this.#newKeys, this.#traces];
+    const batch = [tag, this.#resetNext ? 1 : 0, this.#numbers.slice(0, this.#count * STRIDE), this.#msgs, this.#newKeys, this.#traces, this.#extras];
     this.#resetNext = false;
     this.#count = 0;
     this.#msgs = [];
     this.#newKeys = [];
     this.#traces = [];
+    this.#extras = [];
     return batch;
   }
 
@@ -100,7 +112,9 @@ export class WireDecoder {
     const table = this.#table;
     for (const key of batch[4] as string[]) table.push(key);
     const traces = batch[5] as string[];
+    const extras = batch[6] as number[];
     let trace = 0;
+    let extra = 0;
     for (let r = 0, at = 0; r < msgs.length; r++, at += STRIDE) {
       const flags = numbers[at];
       const from = numbers[at + 2];
@@ -117,10 +131,13 @@ export class WireDecoder {
           numbers[at + 5],
           origin,
       );
-      e.seqEpoch = numbers[at + 6];
-      const replyNode = numbers[at + 7];
-      if (replyNode !== NO_SENDER) e.replyNode = table[replyNode];
-      e.receipt = numbers[at + 8];
+      if ((flags & HAS_EXTRAS) !== 0) {
+        e.seqEpoch = extras[extra];
+        const replyNode = extras[extra + 1];
+        if (replyNode !== NO_SENDER) e.replyNode = table[replyNode];
+        e.receipt = extras[extra + 2];
+        extra += 3;
+      }
       sink(e);
     }
   }
