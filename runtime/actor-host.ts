@@ -213,8 +213,10 @@ export class ActorHost implements LocalSink, LifecycleHost {
   #invoke(cell: ActorCell, e: Envelope): void {
     // From another node and sequenced: handled once, even when its stream entry comes again.
     if (e.receipt !== 0 && e.seqEpoch !== 0 && cell.retry !== e) {
-      if (alreadyHandled(cell.seqs, e.from!, e.seqEpoch, e.seq)) return this.#router.handled(e);
-      cell.seqs = recordHandled(cell.seqs, e.from!, e.seqEpoch, e.seq);
+      // A send from a node's main thread outside any actor is that node's ("@<node>").
+      const sender = e.from ?? '@' + e.replyNode;
+      if (alreadyHandled(cell.seqs, sender, e.seqEpoch, e.seq)) return this.#router.handled(e);
+      cell.seqs = recordHandled(cell.seqs, sender, e.seqEpoch, e.seq);
     }
     const msg = e.msg;
     const handler = cell.behaviour.handlers[msg.type];

@@ -41,7 +41,10 @@ export class Envelope {
    * the pair's messages across the sender's activations. 0 when the pair is not sequenced.
    */
   seqEpoch = 0;
-  /** The asker's node for an ask that crossed (or may cross) nodes; for a REPLY, the node it goes to. */
+  /**
+   * The asker's node for an ask that crossed (or may cross) nodes; for a REPLY, the node it goes to;
+   * for a send from a node's main thread outside any actor (`from` null), that node.
+   */
   replyNode: string | null = null;
   /**
    * Main thread → worker only: the receipt of the stream entry this envelope came in (see

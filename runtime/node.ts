@@ -123,15 +123,18 @@ export class GlassNode {
     const self = { id: options.nodeId, workers: options.workers };
     const members = cluster === undefined ? [self] : withSelf(cluster.membership.members(), self);
     const node = new GlassNode(options, createPlacement({ members, options: options.placement.options }), cluster ?? null, members);
+    // Listening from the start: a peer that joins while the workers start must not be missed.
+    cluster?.membership.onChange((next, change) => void node.#applyMembers(withSelf(next, self), change.down));
     try {
       await node.supervisor.start();
+      // Workers started before a change that came meanwhile get the view now.
+      if (cluster !== undefined) await node.#pushMembers();
       // Workers first: a delivery may go to any of them.
       await node.#transport.start((batch, receipt) => node.acceptDeliveries(batch, receipt));
     } catch (err) {
       await node.close();
       throw err;
     }
-    cluster?.membership.onChange((next, change) => void node.#applyMembers(withSelf(next, self), change.down));
     node.log.info({ workers: options.workers, members: members.map((m) => m.id) }, 'node started');
     return node;
   }
@@ -175,6 +178,15 @@ export class GlassNode {
       unackedDeliveries: this.#router.receipts.size,
       ...this.#cluster?.status?.(),
     };
+  }
+
+  /** Gives every live worker the node's current view (in the queue of views, so in order). */
+  #pushMembers(): Promise<void> {
+    const push = async (): Promise<void> => {
+      const members = this.#members;
+      await Promise.all(this.#live().map((w) => w.control.setMembers(members, []).catch(() => 0)));
+    };
+    return (this.#applying = this.#applying.then(push, push));
   }
 
   /** Applies views one at a time, in order: placement everywhere, then moved actors passivated. */

@@ -98,6 +98,8 @@ export class Router {
   #down: ReadonlySet<string> = new Set();
   /** Sequencer for sends made from outside any actor but under a sender name (e.g. the gateway). */
   readonly #edgeSequencers = new Map<string, PairSequencer>();
+  /** Main thread: the sequencer of sends from outside any actor and any name (sender `@<node>`). */
+  readonly #edge = new PairSequencer();
 
   constructor(options: RouterOptions) {
     this.nodeId = options.nodeId;
@@ -279,7 +281,13 @@ export class Router {
 
   #edgeEnvelope(key: string, msg: unknown, lane: Lane, replyThread: number, replyId: number): Envelope {
     this.#check(key, msg);
-    return new Envelope(key, null, this.ids.next(), 0, msg, edgeTraceparent(), lane, replyThread, replyId, this.thread);
+    if (this.thread !== 0) return new Envelope(key, null, this.ids.next(), 0, msg, edgeTraceparent(), lane, replyThread, replyId, this.thread);
+    // The main thread's own sends (the gateway's asks, tools): sequenced per receiver under the
+    // node's name, so that one delivered twice by a failover is still handled once.
+    const e = new Envelope(key, null, this.ids.next(), this.#edge.next(key), msg, edgeTraceparent(), lane, replyThread, replyId, this.thread);
+    e.seqEpoch = this.#edge.epoch;
+    e.replyNode = this.nodeId;
+    return e;
   }
 
   #dispatch(e: Envelope, loc: Location): void {

@@ -31,13 +31,32 @@ test('out of order (a dead node\'s entries arriving late): none lost, none twice
   for (const seq of order) assert.equal(handle(table, 's:1', 1, seq).fresh, false);
 });
 
-test('a gap that never closes is given up past the bound, keeping the table small', () => {
+test('a long reordering costs a run, not a seq each: 480 late messages of one pair, none lost, none twice', () => {
   let table: SeqTable | null = null;
-  for (let seq = 2; seq <= 200; seq++) table = handle(table, 's:1', 1, seq).table;
-  const entry = table!['s:1'];
-  assert.ok(entry.length - 2 <= 64, `seen ${entry.length - 2}`);
-  assert.equal(entry[1], 200);
-  assert.equal(alreadyHandled(table, 's:1', 1, 150), true);
+  for (let seq = 1; seq <= 32; seq++) table = handle(table, 's:1', 1, seq).table;
+  for (let seq = 513; seq <= 1500; seq++) table = handle(table, 's:1', 1, seq).table;
+  assert.deepEqual(table!['s:1'], [1, 32, 513, 1500]);
+  for (let seq = 33; seq <= 512; seq++) assert.equal(handle(table, 's:1', 1, seq).fresh, true, `late seq ${seq} is new`);
+  for (let seq = 33; seq <= 512; seq++) table = recordHandled(table, 's:1', 1, seq);
+  assert.deepEqual(table!['s:1'], [1, 1500]);
+});
+
+test('runs merge from both sides; gaps that never close are given up past the bound', () => {
+  let table: SeqTable | null = recordHandled(null, 's:1', 1, 5);
+  table = recordHandled(table, 's:1', 1, 7);
+  assert.deepEqual(table['s:1'], [1, 0, 5, 5, 7, 7]);
+  table = recordHandled(table, 's:1', 1, 6);
+  assert.deepEqual(table['s:1'], [1, 0, 5, 7], 'the seq between two runs joins them');
+  table = recordHandled(table, 's:1', 1, 4);
+  assert.deepEqual(table['s:1'], [1, 0, 4, 7]);
+  for (let seq = 1; seq <= 3; seq++) table = recordHandled(table, 's:1', 1, seq);
+  assert.deepEqual(table['s:1'], [1, 7]);
+  // Every other seq missing: at most 256 runs are kept, the oldest gaps are given up.
+  for (let seq = 10; seq <= 2_000; seq += 2) table = recordHandled(table, 's:1', 1, seq);
+  const entry = table['s:1'];
+  assert.ok((entry.length - 2) / 2 <= 256, `${(entry.length - 2) / 2} runs`);
+  assert.equal(alreadyHandled(table, 's:1', 1, 1_999), false, 'a recent gap is still open');
+  assert.equal(alreadyHandled(table, 's:1', 1, 11), true, 'an old gap was given up');
 });
 
 test('a new activation of the sender (larger epoch) starts its count again; an older one is never taken for a duplicate', () => {
