@@ -15,7 +15,7 @@ export {
   type ReplyOf,
   type StateOf,
 } from './define-actor.js';
-export { room, RoomErrors, ROOM_HISTORY_LIMIT, MAX_SAY_LENGTH, type RoomDelivery, type RoomEvent, type RoomLine, type RoomState } from './room.js';
+export { room, RoomErrors, ROOM_HISTORY_LIMIT, MAX_SAY_LENGTH, type ResumeReply, type RoomDelivery, type RoomEvent, type RoomLine, type RoomState } from './room.js';
 export { session, SESSION_TRANSCRIPT_LIMIT, MAX_TURN_LENGTH, type SessionState, type Turn } from './session.js';
 
 /** Loaded by every worker thread of a node on the game's defaults. */

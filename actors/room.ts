@@ -36,6 +36,11 @@ export interface RoomDelivery {
   event: RoomEvent;
 }
 
+/** What `resume` answers: the missed lines, or (`resync` says why) the current state. */
+export type ResumeReply =
+  | { resync: null; members: string[]; lines: RoomLine[]; seq: number }
+  | { resync: 'window' | 'gap' | 'unknown'; members: string[]; history: RoomLine[]; seq: number };
+
 /** One delivery per gateway node with members, not one per player. */
 function broadcast(ctx: ActorContext<RoomState>, event: RoomEvent, alsoTo?: string): void {
   const nodes = new Set(Object.values(ctx.state.members));
@@ -55,7 +60,7 @@ export const room = defineActor({
   handlers: {
     join(ctx, msg: { player: string; node: string }) {
       const state = ctx.state;
-      const rejoin = state.members[msg.player] !== undefined;
+      const rejoin = Object.hasOwn(state.members, msg.player);
       state.members[msg.player] = msg.node;
       const members = Object.keys(state.members);
       if (!rejoin) broadcast(ctx, { type: 'presence', room: ctx.self.id, joined: msg.player, members });
@@ -64,10 +69,35 @@ export const room = defineActor({
       return { room: ctx.self.id, members, history: state.history.slice(), seq: state.seq };
     },
 
-    leave(ctx, msg: { player: string }) {
+    /**
+     * A player's connection, on `node`, takes over the membership of an earlier one (on any node)
+     * and asks for the lines after `after`. They are replayed only if the player is still a member
+     * (its old gateway holds the membership for the resume window, then leaves) and they are all
+     * still in the history; otherwise the answer is a resync: the room's current state, as a join.
+     */
+    resume(ctx, msg: { player: string; node: string; after: number }): ResumeReply {
       const state = ctx.state;
+      const wasMember = Object.hasOwn(state.members, msg.player);
+      state.members[msg.player] = msg.node;
+      const members = Object.keys(state.members);
+      if (!wasMember) broadcast(ctx, { type: 'presence', room: ctx.self.id, joined: msg.player, members });
+      const after = msg.after;
+      const oldest = state.history.length > 0 ? state.history[0].seq : state.seq + 1;
+      if (!wasMember) return { resync: 'window', members, history: state.history.slice(), seq: state.seq };
+      if (!Number.isInteger(after) || after < 0 || after > state.seq) return { resync: 'unknown', members, history: state.history.slice(), seq: state.seq };
+      if (after < oldest - 1) return { resync: 'gap', members, history: state.history.slice(), seq: state.seq };
+      return { resync: null, members, lines: state.history.filter((line) => line.seq > after), seq: state.seq };
+    },
+
+    /**
+     * `node`: the gateway node asking. A leave from a node that no longer holds the player (it
+     * resumed elsewhere since) is ignored, so a late leave of an old connection never removes it.
+     */
+    leave(ctx, msg: { player: string; node?: string }) {
+      const state = ctx.state;
+      if (!Object.hasOwn(state.members, msg.player)) return { left: false };
       const node = state.members[msg.player];
-      if (node === undefined) return { left: false };
+      if (msg.node !== undefined && msg.node !== node) return { left: false };
       delete state.members[msg.player];
       // The leaver's own node hears it too, so its gateway can unsubscribe the socket.
       broadcast(ctx, { type: 'presence', room: ctx.self.id, left: msg.player, members: Object.keys(state.members) }, node);
@@ -76,7 +106,7 @@ export const room = defineActor({
 
     say(ctx, msg: { player: string; text: string }) {
       const state = ctx.state;
-      if (state.members[msg.player] === undefined) {
+      if (!Object.hasOwn(state.members, msg.player)) {
         throw new GlassError(RoomErrors.NOT_MEMBER, `${msg.player} is not in room ${ctx.self.id}`);
       }
       if (typeof msg.text !== 'string' || msg.text.length > MAX_SAY_LENGTH) {

@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // The `glass` command: runs one node (worker threads hosting the game's actors) and its gateway.
 import { parseArgs } from 'node:util';
-import { startGateway, type Gateway } from '../clients/index.js';
+import { MAX_ACCESS_TTL_MS, ROLES, resolveTokenSecret, signAccessToken, startGateway, type Gateway, type Role } from '../clients/index.js';
 import { startClusterNode, startDefaultNode } from '../cluster/index.js';
 import { ErrorCodes, GlassError, type GlassNode } from '../runtime/index.js';
 
 const USAGE = `Usage: glass <command> [options]
 
 Commands:
-  start    Start a node and its WebSocket gateway (ws://HOST:PORT/ws?player=<id>)
+  start    Start a node and its WebSocket gateway (ws://HOST:PORT/ws?token=<access token>)
+  token    Print an access token for development: glass token --player ID --character ID
   help     Show this help
 
 Options for start (environment variable in brackets):
@@ -25,6 +26,16 @@ Cluster: with --redis (or REDIS_URL) the node joins the other nodes of the same 
 that Redis; actors are placed over all live nodes, and a player on any node reaches any room.
 
 Actor state: the CouchDB at COUCHDB_URL, else an embedded server on GLASS_DATA_DIR (default .data/couch).
+
+Options for token:
+  --player ID       The player's id (required)
+  --character ID    The character's id (required)
+  --role R          player, moderator or ops; repeat for several (default player)
+  --ttl T           Life of the token: 90s, 30m, 1h, 7d (default 1h, at most 30d)
+
+Token key (start and token alike): GLASS_TOKEN_SECRET (at least 32 characters; every node of a
+cluster needs the same), else the file GLASS_TOKEN_SECRET_FILE (default .data/token-secret),
+created with a random key and mode 0600 on first use.
 
 Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a failure, 2 on a usage error.
 `;
@@ -105,6 +116,8 @@ function redisUrl(raw: string | undefined): string | undefined {
 }
 
 async function start(config: StartConfig): Promise<void> {
+  // First, so that a bad key fails before anything starts.
+  const secret = await resolveTokenSecret(process.env);
   const options = {
     ...(config.workers !== undefined && { workers: config.workers }),
     ...(config.idleAfterMs !== undefined && { idleAfterMs: config.idleAfterMs }),
@@ -117,12 +130,13 @@ async function start(config: StartConfig): Promise<void> {
       : await startClusterNode({ ...options, redisUrl: config.redisUrl, prefix: config.cluster, address: `ws://${config.host}:${config.port}` });
   let gateway: Gateway;
   try {
-    gateway = await startGateway({ node, port: config.port, host: config.host });
+    gateway = await startGateway({ node, port: config.port, host: config.host, tokenSecret: secret.key });
   } catch (err) {
     await node.close();
     throw err;
   }
-  node.log.info({ port: gateway.port, host: config.host }, 'listening');
+  // Where the key came from, never the key.
+  node.log.info({ port: gateway.port, host: config.host, tokenSecret: secret.source, tokenSecretFile: secret.path }, 'listening');
   stopOnSignals(node, gateway);
 }
 
@@ -152,11 +166,67 @@ function stopOnSignals(node: GlassNode, gateway: Gateway): void {
   process.on('SIGTERM', stop);
 }
 
+interface TokenConfig {
+  player: string;
+  character: string;
+  roles: Role[];
+  ttlMs: number;
+}
+
+const TTL_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function parseTtl(raw: string): number {
+  const match = /^(\d{1,9})(ms|s|m|h|d)?$/.exec(raw.trim());
+  const ms = match === null ? NaN : Number(match[1]) * TTL_UNITS[match[2] ?? 's'];
+  if (!Number.isSafeInteger(ms) || ms < 1_000 || ms > MAX_ACCESS_TTL_MS) {
+    throw new UsageError(`--ttl must be a duration from 1s to 30d such as 90s, 30m, 1h or 7d (received ${JSON.stringify(raw)})`);
+  }
+  return ms;
+}
+
+function parseToken(args: string[]): TokenConfig {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        player: { type: 'string' },
+        character: { type: 'string' },
+        role: { type: 'string', multiple: true },
+        ttl: { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const id = (name: string, raw: string | undefined): string => {
+    if (raw === undefined || !/^[A-Za-z0-9._-]{1,128}$/.test(raw) || raw === '__proto__') {
+      throw new UsageError(`--${name} is required: 1 to 128 letters, digits, ".", "_" or "-"`);
+    }
+    return raw;
+  };
+  const roles = values.role ?? ['player'];
+  for (const role of roles) {
+    if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')} (received ${JSON.stringify(role)})`);
+  }
+  return { player: id('player', values.player), character: id('character', values.character), roles: roles as Role[], ttlMs: parseTtl(values.ttl ?? '1h') };
+}
+
+async function token(config: TokenConfig): Promise<void> {
+  const secret = await resolveTokenSecret(process.env);
+  process.stdout.write((await signAccessToken(secret.key, config)) + '\n');
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'start':
       await start(parseStart(rest, process.env));
+      return 0;
+    case 'token':
+      await token(parseToken(rest));
       return 0;
     case 'help':
     case '--help':

@@ -11,8 +11,9 @@ export interface FrameRejection {
 
 export type DecodedFrame = { readonly ok: true; readonly frame: ClientFrame } | FrameRejection;
 
-// uWS already drops connections that send invalid UTF-8 text; fatal is the backstop that keeps a
-// bad byte from being silently patched into U+FFFD if that ever changes.
+// uWS itself closes a connection that sends a text frame of invalid UTF-8 (1006, before any of our
+// code runs); fatal is the backstop that keeps a bad byte from being silently patched into U+FFFD
+// should a frame ever reach us unchecked.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const KNOWN_TYPES: ReadonlySet<string> = new Set(CLIENT_FRAME_TYPES);
 

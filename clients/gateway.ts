@@ -1,75 +1,113 @@
+import { EventEmitter } from 'node:events';
 import uWS from 'uWebSockets.js';
-import type { RoomDelivery } from '../actors/index.js';
-import { ErrorCodes, GlassError, InvalidOptionError, type GlassNode, type Logger } from '../runtime/index.js';
+import { room, type RoomDelivery } from '../actors/index.js';
+import { ErrorCodes, GlassError, type GlassNode, type Logger } from '../runtime/index.js';
+import { verifyAccessToken } from './access-token.js';
 import { Connection, roomTopic, type ConnectionContext, type SocketData } from './connection.js';
-import { CloseCodes, IdSchema, ProtocolErrors, ProtocolLimits } from './protocol.js';
-
-export interface GatewayOptions {
-  node: GlassNode;
-  /** 0 picks a free port; `Gateway.port` tells which. */
-  port: number;
-  /** Default 0.0.0.0. */
-  host?: string;
-  /** Largest client frame read, in bytes; larger ones get GLASS_ERR_FRAME_TOO_LARGE. Default 16384. */
-  maxFrameBytes?: number;
-  /** Default: a child of the node's logger. */
-  logger?: Logger;
-}
+import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './gateway-options.js';
+import { HeldRooms } from './held-rooms.js';
+import { LocalRooms } from './local-rooms.js';
+import { CloseCodes, ProtocolErrors } from './protocol.js';
+import { RateLimiter } from './rate-limiter.js';
 
 export const GatewayErrors = {
   LISTEN_FAILED: 'GLASS_ERR_LISTEN_FAILED',
 } as const;
 
-/** uWS closes the socket on frames above its own limit; ours is lower so most get an error frame instead. */
-const UWS_PAYLOAD_FACTOR = 4;
-/** Unsent bytes a socket may queue; beyond it the socket is closed rather than silently skipped by publish. */
-const MAX_BACKPRESSURE_BYTES = 1024 * 1024;
+/** How often idle rate-limit buckets are forgotten. */
+const SWEEP_INTERVAL_MS = 10_000;
+
+/** Counters since the gateway started. */
+export interface GatewayStats {
+  connections: number;
+  /** Room memberships of closed connections waiting for a resume. */
+  heldRooms: number;
+  /** Frames refused by the gateway, by error code. */
+  refused: Record<string, number>;
+  /** Upgrades refused, by error code. */
+  upgradesRefused: Record<string, number>;
+  slowConsumerCloses: number;
+}
+
+/** What `Gateway.on` reports (mostly for tests and metrics). */
+export interface GatewayEvents {
+  /** A connection was closed for not reading (4008). */
+  'slow-consumer': [player: string];
+  /** A held membership's window ended and its leave was answered (`left` false: the player had moved on). */
+  'hold-ended': [player: string, room: string, left: boolean];
+}
 
 /**
- * The node's WebSocket edge: one uWS app on the main thread. Identity comes from `?player=<id>`
- * for now; signed tokens replace it in a later issue (until then, anyone can claim any id).
+ * The node's WebSocket edge: one uWS app on the main thread. A connection needs a signed access
+ * token (see access-token.ts), checked before the upgrade.
  *
  * Room fan-out: a room sends one `room-event` per gateway node that has members; the gateway
- * publishes it to the uWS topic `room:<id>`, and uWS writes it to every subscribed socket.
+ * publishes lines to the uWS topic `room:<id>` (uWS writes them to every subscribed socket) and
+ * sends presence socket by socket, so a backed-up socket can skip it.
  */
 export class Gateway {
   readonly node: GlassNode;
+  readonly #o: ResolvedGatewayOptions;
   readonly #log: Logger;
   readonly #app: uWS.TemplatedApp;
-  readonly #maxFrameBytes: number;
   /** One connection per player on this node: rooms key members by player, not by socket. */
   readonly #players = new Map<string, Connection>();
+  readonly #local = new LocalRooms<Connection>();
+  readonly #held: HeldRooms;
+  readonly #limiter: RateLimiter;
   readonly #pendingLeaves = new Set<Promise<unknown>>();
   readonly #context: ConnectionContext;
+  readonly #events = new EventEmitter();
+  readonly #stats: GatewayStats = { connections: 0, heldRooms: 0, refused: {}, upgradesRefused: {}, slowConsumerCloses: 0 };
+  readonly #sweep: NodeJS.Timeout;
   #listenSocket: uWS.us_listen_socket | null = null;
   #unbind: (() => void) | null = null;
   #port = 0;
   #closed = false;
 
-  private constructor(options: GatewayOptions) {
-    this.node = options.node;
-    this.#log = options.logger ?? options.node.log.child({ component: 'gateway' });
-    this.#maxFrameBytes = options.maxFrameBytes ?? ProtocolLimits.DEFAULT_MAX_FRAME_BYTES;
+  private constructor(o: ResolvedGatewayOptions) {
+    this.#o = o;
+    this.node = o.node;
+    this.#log = o.log;
+    this.#limiter = new RateLimiter(o.rateLimit);
+    this.#held = new HeldRooms(o.resumeWindowMs, (player, id) => this.#leave(player, id, true));
+    const gateway = this;
     this.#context = {
-      node: this.node,
-      log: this.#log,
-      maxFrameBytes: this.#maxFrameBytes,
-      trackLeave: (pending) => {
-        const settled = pending.then(noop, noop).finally(() => this.#pendingLeaves.delete(settled));
-        this.#pendingLeaves.add(settled);
+      node: o.node,
+      log: o.log,
+      key: o.key,
+      maxFrameBytes: o.maxFrameBytes,
+      limiter: this.#limiter,
+      held: this.#held,
+      local: this.#local,
+      resumeWindowMs: o.resumeWindowMs,
+      resumeTokenTtlMs: o.resumeTokenTtlMs,
+      softLimitBytes: o.softLimitBytes,
+      hardLimitBytes: o.hardLimitBytes,
+      get closing() {
+        return gateway.#closed;
+      },
+      leave: (player, id) => this.#leave(player, id, false),
+      refused: (code) => count(this.#stats.refused, code),
+      slowConsumer: (player) => {
+        this.#stats.slowConsumerCloses++;
+        this.#log.info({ player }, 'slow consumer closed');
+        this.#events.emit('slow-consumer', player);
       },
     };
     this.#app = uWS.App();
     this.#routes();
+    this.#sweep = setInterval(() => this.#limiter.sweep(), SWEEP_INTERVAL_MS);
+    this.#sweep.unref();
   }
 
   static async start(options: GatewayOptions): Promise<Gateway> {
-    validate(options);
-    const gateway = new Gateway(options);
+    const gateway = new Gateway(resolveGatewayOptions(options));
     gateway.#unbind = gateway.node.bind({ kind: 'gateway', id: gateway.node.id }, gateway.#onRoomDelivery);
     try {
-      await gateway.#listen(options.host ?? '0.0.0.0', options.port);
+      await gateway.#listen(gateway.#o.host, gateway.#o.port);
     } catch (err) {
+      clearInterval(gateway.#sweep);
       gateway.#unbind();
       throw err;
     }
@@ -83,6 +121,22 @@ export class Gateway {
 
   get connections(): number {
     return this.#players.size;
+  }
+
+  stats(): GatewayStats {
+    return {
+      ...this.#stats,
+      connections: this.#players.size,
+      heldRooms: this.#held.size,
+      refused: { ...this.#stats.refused },
+      upgradesRefused: { ...this.#stats.upgradesRefused },
+    };
+  }
+
+  /** Listens to a gateway event; returns the function that stops listening. */
+  on<E extends keyof GatewayEvents>(event: E, listener: (...args: GatewayEvents[E]) => void): () => void {
+    this.#events.on(event, listener as (...args: unknown[]) => void);
+    return () => this.#events.off(event, listener as (...args: unknown[]) => void);
   }
 
   #listen(host: string, port: number): Promise<void> {
@@ -99,34 +153,26 @@ export class Gateway {
   }
 
   #routes(): void {
+    const o = this.#o;
     this.#app.ws<SocketData>('/ws', {
-      maxPayloadLength: this.#maxFrameBytes * UWS_PAYLOAD_FACTOR,
-      maxBackpressure: MAX_BACKPRESSURE_BYTES,
-      closeOnBackpressureLimit: 1, // typed as a number by the package, read as a boolean by uWS
+      // Frames up to the limit plus headroom are read, so an oversized one is answered with an
+      // error frame; only larger ones make uWS drop the socket (1006), as it does invalid UTF-8.
+      maxPayloadLength: o.maxReadBytes,
+      // Our hard limit closes a socket (4008) before uWS's would skip it silently on publish: uWS's
+      // is set well above ours, and every send and publish checks ours.
+      maxBackpressure: o.hardLimitBytes * 4,
+      closeOnBackpressureLimit: 0,
       idleTimeout: 120,
       sendPingsAutomatically: true,
-      upgrade: (res, req, context) => {
-        // getQuery(key) is typed string but is undefined when absent in some uWS builds.
-        const player = req.getQuery('player') ?? '';
-        if (this.#closed || !IdSchema.safeParse(player).success) {
-          const status = this.#closed ? '503 Service Unavailable' : '400 Bad Request';
-          const body = this.#closed
-            ? { code: ProtocolErrors.NODE_CLOSED, message: 'the server is shutting down' }
-            : { code: ProtocolErrors.BAD_PLAYER, message: 'query parameter "player" must be 1 to 128 of A-Z a-z 0-9 . _ -' };
-          res.writeStatus(status).writeHeader('content-type', 'application/json').end(JSON.stringify(body));
-          return;
-        }
-        const data: SocketData = { player, connection: null };
-        res.upgrade(data, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
-      },
+      upgrade: (res, req, context) => this.#upgrade(res, req, context),
       open: (ws) => {
         const data = ws.getUserData();
-        const connection = new Connection(ws, data.player, this.#context);
+        const connection = new Connection(ws, data.claims, this.#context);
         data.connection = connection;
-        this.#players.get(data.player)?.replace();
-        this.#players.set(data.player, connection);
+        this.#players.get(connection.player)?.replace();
+        this.#players.set(connection.player, connection);
         connection.open();
-        this.#log.debug({ player: data.player }, 'connected');
+        this.#log.debug({ player: connection.player }, 'connected');
       },
       message: (ws, message, isBinary) => {
         const connection = ws.getUserData().connection;
@@ -138,13 +184,15 @@ export class Gateway {
           this.#log.error({ player: connection.player, err: err instanceof Error ? err.message : String(err) }, 'frame handling failed');
         }
       },
-      close: (ws, code) => {
-        const data = ws.getUserData();
-        const connection = data.connection;
+      drain: (ws) => ws.getUserData().connection?.onDrain(),
+      close: (ws, code, message) => {
+        const connection = ws.getUserData().connection;
         if (connection === null) return;
         connection.onClose();
-        if (this.#players.get(data.player) === connection) this.#players.delete(data.player);
-        this.#log.debug({ player: data.player, code }, 'disconnected');
+        if (this.#players.get(connection.player) === connection) this.#players.delete(connection.player);
+        // uWS's own refusals (a frame over maxReadBytes, invalid UTF-8) arrive here as 1006 and a reason.
+        const reason = code === 1006 ? Buffer.from(message).toString('utf8').slice(0, 64) : undefined;
+        this.#log.debug({ player: connection.player, code, reason }, 'disconnected');
       },
     });
     this.#app.get('/healthz', (res) => {
@@ -157,31 +205,87 @@ export class Gateway {
   }
 
   /**
-   * Publishes a room's event to the room's topic, one microtask later. Why later: a room sends its
-   * events and its replies over one FIFO port, so a `join` reply is received before every line said
-   * after that join. Settling the reply queues the join callback (which subscribes the socket) as
-   * a microtask; deferring each publish by exactly one microtask keeps that order, so a joiner
-   * gets every line after its `joined` seq and none before it. Publishing synchronously would
-   * drop the lines that arrive in the same batch as the join reply (a room that handles the join
-   * and a later say in one turn, as rooms did before they saved after every message).
+   * Verifies the access token (`Authorization: Bearer …`, else `?token=`) before upgrading. The
+   * token is never logged. Verification is asynchronous, so the request's headers are read first.
+   */
+  #upgrade(res: uWS.HttpResponse, req: uWS.HttpRequest, context: uWS.us_socket_context_t): void {
+    const key = req.getHeader('sec-websocket-key');
+    const protocol = req.getHeader('sec-websocket-protocol');
+    const extensions = req.getHeader('sec-websocket-extensions');
+    const auth = req.getHeader('authorization');
+    // getQuery(key) is typed string but is undefined when absent in some uWS builds.
+    const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : (req.getQuery('token') ?? '');
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    verifyAccessToken(this.#o.key, token).then((check) => {
+      if (aborted) return;
+      res.cork(() => {
+        if (this.#closed) return this.#refuseUpgrade(res, '503 Service Unavailable', ProtocolErrors.NODE_CLOSED, 'the server is shutting down');
+        if (!check.ok) return this.#refuseUpgrade(res, '401 Unauthorized', check.code, check.message);
+        res.upgrade<SocketData>({ claims: check.claims, connection: null }, key, protocol, extensions, context);
+      });
+    });
+  }
+
+  #refuseUpgrade(res: uWS.HttpResponse, status: string, code: string, message: string): void {
+    count(this.#stats.upgradesRefused, code);
+    res.writeStatus(status).writeHeader('content-type', 'application/json').end(JSON.stringify({ code, message }));
+  }
+
+  /**
+   * Delivers a room's event one microtask later. Why later: a room sends its events and its
+   * replies over one FIFO port, so a `join` reply is received before every line said after that
+   * join. Settling the reply queues the join callback (which subscribes the socket) as a
+   * microtask; deferring each delivery by exactly one microtask keeps that order, so a joiner gets
+   * every line after its `joined` seq and none before it.
    */
   readonly #onRoomDelivery = (msg: RoomDelivery): void => {
     if (msg?.type !== 'room-event') throw new GlassError(ErrorCodes.UNKNOWN_MESSAGE, 'a gateway only takes room-event messages');
-    const topic = roomTopic(msg.event.room);
-    const text = JSON.stringify(msg.event);
-    queueMicrotask(() => {
-      if (!this.#closed) this.#app.publish(topic, text);
-    });
+    const event = msg.event;
+    const id = event.room;
+    const text = JSON.stringify(event);
+    if (event.type === 'said') {
+      queueMicrotask(() => {
+        if (this.#closed) return;
+        this.#app.publish(roomTopic(id), text);
+        this.#local.checkBackpressure(id);
+      });
+    } else {
+      const subject = event.joined ?? event.left;
+      queueMicrotask(() => {
+        if (!this.#closed) this.#local.presence(id, text, event.members, subject);
+      });
+    }
   };
 
-  /** Stops listening, closes every socket, waits for their rooms to be left. The node stays up. Idempotent. */
+  /** Leaves a room for a player, if this node still holds it there; tracked so close can wait. */
+  #leave(player: string, id: string, endOfHold: boolean): void {
+    const pending = room.ref(this.node, id).ask({ type: 'leave', player, node: this.node.id });
+    if (endOfHold) {
+      pending.then(
+        (reply) => this.#events.emit('hold-ended', player, id, reply.left),
+        (err: unknown) => this.#log.warn({ player, room: id, code: (err as { code?: string })?.code }, 'leave at the end of a hold failed'),
+      );
+    }
+    const settled = pending.then(noop, noop).finally(() => this.#pendingLeaves.delete(settled));
+    this.#pendingLeaves.add(settled);
+  }
+
+  /**
+   * Stops listening, closes every socket (1001: clients resume on another node), leaves their rooms
+   * and the held ones, and waits for those leaves. The node stays up. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#sweep);
     if (this.#listenSocket !== null) uWS.us_listen_socket_close(this.#listenSocket);
     this.#listenSocket = null;
     for (const connection of [...this.#players.values()]) connection.end(CloseCodes.GOING_AWAY, 'server shutting down');
     this.#players.clear();
+    for (const [player, id] of this.#held.releaseAll()) this.#leave(player, id, false);
     // Also drops idle HTTP keep-alive connections (health checkers), which would otherwise keep
     // the process alive. Missing from the package's types, present in the 20.30 binary.
     const app = this.#app as unknown as { close?: () => void };
@@ -194,21 +298,8 @@ export class Gateway {
 
 function noop(): void {}
 
-function validate(options: GatewayOptions): void {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('', 'an object', options);
-  if (options.node === null || typeof options.node !== 'object' || typeof options.node.bind !== 'function') {
-    throw new InvalidOptionError('node', 'a started GlassNode', options.node);
-  }
-  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) {
-    throw new InvalidOptionError('port', 'an integer from 0 to 65535', options.port);
-  }
-  if (options.host !== undefined && (typeof options.host !== 'string' || options.host.length === 0)) {
-    throw new InvalidOptionError('host', 'a non-empty string', options.host);
-  }
-  const max = options.maxFrameBytes;
-  if (max !== undefined && (!Number.isInteger(max) || max < 64 || max > 16 * 1024 * 1024)) {
-    throw new InvalidOptionError('maxFrameBytes', 'an integer from 64 to 16777216', max);
-  }
+function count(table: Record<string, number>, code: string): void {
+  table[code] = (table[code] ?? 0) + 1;
 }
 
 export function startGateway(options: GatewayOptions): Promise<Gateway> {

@@ -1,5 +1,5 @@
 // The client wire protocol, version 1: what a WebSocket client may send, what the gateway answers,
-// and the stable error codes. Schemas, types and codes only; docs/PROTOCOL.md is the prose version.
+// and the stable error and close codes. Schemas, types and codes only; docs/PROTOCOL.md is the prose version.
 import { z } from 'zod';
 
 export const PROTOCOL_VERSION = 1;
@@ -10,16 +10,20 @@ export const ProtocolLimits = {
   REF_MAX_LENGTH: 128,
   SAY_MAX_LENGTH: 2_000,
   TURN_MAX_LENGTH: 4_000,
+  /** A token (access or resume) longer than this is refused unread. */
+  TOKEN_MAX_LENGTH: 8_192,
+  /** Rooms one connection may be in; one resume may name; one resume token may carry. */
+  RESUME_MAX_ROOMS: 64,
   /** Default largest frame the gateway reads, in bytes (UTF-8). */
   DEFAULT_MAX_FRAME_BYTES: 16_384,
 } as const;
 
 /**
- * Codes of the `error` frame. The gateway's own codes come first; codes of rejected asks are passed
- * through from the runtime and the actors (listed here so clients can match on them).
+ * Codes of the `error` frame and of refused upgrades. The gateway's own codes come first; codes of
+ * rejected asks are passed through from the runtime and the actors (listed so clients can match them).
  */
 export const ProtocolErrors = {
-  /** Not JSON, or JSON that is not an object. */
+  /** Not UTF-8 JSON, or JSON that is not an object. */
   BAD_FRAME: 'GLASS_ERR_BAD_FRAME',
   /** An object that fails validation (missing or extra field, wrong type, too long). */
   BAD_FRAME_SCHEMA: 'GLASS_ERR_BAD_FRAME_SCHEMA',
@@ -27,12 +31,26 @@ export const ProtocolErrors = {
   UNKNOWN_FRAME_TYPE: 'GLASS_ERR_UNKNOWN_FRAME_TYPE',
   FRAME_TOO_LARGE: 'GLASS_ERR_FRAME_TOO_LARGE',
   BINARY_UNSUPPORTED: 'GLASS_ERR_BINARY_UNSUPPORTED',
+  /** The character's token bucket is empty: the frame was not acted on; retry after `retryAfterMs`. */
+  RATE_LIMITED: 'GLASS_ERR_RATE_LIMITED',
+  /** The token's roles do not allow this frame type. */
+  FORBIDDEN: 'GLASS_ERR_FORBIDDEN',
   /** `say` or `leave` for a room this connection has not joined. */
   NOT_IN_ROOM: 'GLASS_ERR_NOT_IN_ROOM',
-  /** Sent before closing a connection because the same player connected again. */
+  /** A `join` past the number of rooms one connection may be in (RESUME_MAX_ROOMS). */
+  TOO_MANY_ROOMS: 'GLASS_ERR_TOO_MANY_ROOMS',
+  /** A resume token that is forged, expired, for another player or character, or a room it does not cover. */
+  RESUME_INVALID: 'GLASS_ERR_RESUME_INVALID',
+  /** Sent before closing a connection because the same player connected again to this node. */
   REPLACED: 'GLASS_ERR_REPLACED',
-  /** At upgrade (HTTP 400 body, not a frame): the `player` query parameter is missing or invalid. */
-  BAD_PLAYER: 'GLASS_ERR_BAD_PLAYER',
+  /** Sent before closing a connection whose unsent output passed the hard limit (close 4008). */
+  SLOW_CONSUMER: 'GLASS_ERR_SLOW_CONSUMER',
+  /** At upgrade (HTTP 401) no token; or sent before close 4401 when the token expires. */
+  TOKEN_MISSING: 'GLASS_ERR_TOKEN_MISSING',
+  /** At upgrade (HTTP 401): forged, malformed, wrong audience or claims. */
+  TOKEN_INVALID: 'GLASS_ERR_TOKEN_INVALID',
+  /** At upgrade (HTTP 401), or as an error frame before close 4401 when it expires while connected. */
+  TOKEN_EXPIRED: 'GLASS_ERR_TOKEN_EXPIRED',
   /** An unexpected failure in the gateway itself; the message says no more than needed. */
   INTERNAL: 'GLASS_ERR_INTERNAL',
   // Passed through from rejected asks.
@@ -50,18 +68,34 @@ export type ProtocolErrorCode = (typeof ProtocolErrors)[keyof typeof ProtocolErr
 
 /** WebSocket close codes the gateway uses (4000-4999 are the application's range). */
 export const CloseCodes = {
-  /** The server is shutting down; reconnect later (or elsewhere). */
+  /** The server is shutting down; reconnect (to any node) and resume. */
   GOING_AWAY: 1001,
   /** The same player opened another connection on this node; this one is superseded. */
   REPLACED: 4001,
+  /** The client did not read fast enough (unsent output over the hard limit); reconnect and resume. */
+  SLOW_CONSUMER: 4008,
+  /** The access token expired; get a new one, reconnect and resume. */
+  TOKEN_EXPIRED: 4401,
 } as const;
+
+/** What a token may grant. `player` and `moderator` may play; `ops` alone may only ping. */
+export const ROLES = ['player', 'moderator', 'ops'] as const;
+export type Role = (typeof ROLES)[number];
 
 const ID_PATTERN = /^[A-Za-z0-9._-]+$/;
 
-/** Room, session and player ids: 1..128 of [A-Za-z0-9._-]. */
-export const IdSchema = z.string().min(1).max(ProtocolLimits.ID_MAX_LENGTH).regex(ID_PATTERN, 'must be letters, digits, ".", "_" or "-"');
+/** Room, session, player and character ids: 1..128 of [A-Za-z0-9._-]. */
+export const IdSchema = z
+  .string()
+  .min(1)
+  .max(ProtocolLimits.ID_MAX_LENGTH)
+  .regex(ID_PATTERN, 'must be letters, digits, ".", "_" or "-"')
+  // Ids become keys of plain objects (room members, resume maps): this one would set a prototype.
+  .refine((id) => id !== '__proto__', 'is reserved');
 /** Echoed back on the answer to the frame that carried it, so clients can correlate. */
 export const RefSchema = z.string().min(1).max(ProtocolLimits.REF_MAX_LENGTH);
+export const RoleSchema = z.enum(ROLES);
+const SeqSchema = z.number().int().nonnegative();
 
 // ---- client → server ----
 
@@ -80,33 +114,68 @@ export const TurnFrame = z.strictObject({
   ref: RefSchema.optional(),
 });
 export const PingFrame = z.strictObject({ type: z.literal('ping'), ref: RefSchema.optional() });
+/** Rooms of an earlier connection, each with the `seq` of the last line the client saw in it. */
+export const ResumeFrame = z.strictObject({
+  type: z.literal('resume'),
+  token: z.string().min(1).max(ProtocolLimits.TOKEN_MAX_LENGTH),
+  rooms: z.record(IdSchema, SeqSchema).refine((r) => Object.keys(r).length <= ProtocolLimits.RESUME_MAX_ROOMS, {
+    message: `at most ${ProtocolLimits.RESUME_MAX_ROOMS} rooms`,
+  }),
+  ref: RefSchema.optional(),
+});
 
-export const ClientFrame = z.discriminatedUnion('type', [JoinFrame, LeaveFrame, SayFrame, TurnFrame, PingFrame]);
+export const ClientFrame = z.discriminatedUnion('type', [JoinFrame, LeaveFrame, SayFrame, TurnFrame, PingFrame, ResumeFrame]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame['type'];
-export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = ['join', 'leave', 'say', 'turn', 'ping'];
+export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = ['join', 'leave', 'say', 'turn', 'ping', 'resume'];
+
+/** Which roles may send each frame type. */
+export const FRAME_ROLES: Readonly<Record<ClientFrameType, readonly Role[]>> = {
+  join: ['player', 'moderator'],
+  leave: ['player', 'moderator'],
+  say: ['player', 'moderator'],
+  turn: ['player', 'moderator'],
+  resume: ['player', 'moderator'],
+  ping: ROLES,
+};
 
 // ---- server → client ----
 
 export const RoomLineSchema = z.strictObject({
-  seq: z.number().int().nonnegative(),
+  seq: z.number().int().positive(),
   from: IdSchema,
   text: z.string(),
   at: z.number(),
 });
 export type RoomLineFrame = z.infer<typeof RoomLineSchema>;
 
-export const WelcomeFrame = z.strictObject({ type: z.literal('welcome'), v: z.literal(PROTOCOL_VERSION), player: IdSchema, node: z.string() });
+export const WelcomeFrame = z.strictObject({
+  type: z.literal('welcome'),
+  v: z.literal(PROTOCOL_VERSION),
+  player: IdSchema,
+  character: IdSchema,
+  roles: z.array(RoleSchema),
+  node: z.string(),
+  /** Unix time (ms) at which the access token expires and the connection is closed (4401). */
+  expiresAt: z.number(),
+  limits: z.strictObject({
+    maxFrameBytes: z.number().int().positive(),
+    burst: z.number().int().positive(),
+    perSecond: z.number().positive(),
+    resumeWindowMs: z.number().int().nonnegative(),
+  }),
+});
 export const JoinedFrame = z.strictObject({
   type: z.literal('joined'),
   room: IdSchema,
   members: z.array(IdSchema),
   history: z.array(RoomLineSchema),
-  seq: z.number().int().nonnegative(),
+  seq: SeqSchema,
   ref: RefSchema.optional(),
 });
 export const LeftFrame = z.strictObject({ type: z.literal('left'), room: IdSchema, ref: RefSchema.optional() });
 export const SaidFrame = z.strictObject({ type: z.literal('said'), room: IdSchema, line: RoomLineSchema });
+/** `joined`/`left` name who changed; neither (a snapshot after skipped presence) means "this is the list now". */
 export const PresenceFrame = z.strictObject({
   type: z.literal('presence'),
   room: IdSchema,
@@ -121,10 +190,39 @@ export const TurnAcceptedFrame = z.strictObject({
   ref: RefSchema.optional(),
 });
 export const PongFrame = z.strictObject({ type: z.literal('pong'), ref: RefSchema.optional() });
+/** A room of a resume whose missed lines could be replayed: `lines` are those after the client's seq, up to `seq`. */
+export const ResumedFrame = z.strictObject({
+  type: z.literal('resumed'),
+  room: IdSchema,
+  members: z.array(IdSchema),
+  lines: z.array(RoomLineSchema),
+  seq: SeqSchema,
+  ref: RefSchema.optional(),
+});
+export const RESYNC_REASONS = ['window', 'gap', 'unknown'] as const;
+/** A room of a resume that could not be replayed: the room's current state, like `joined`. */
+export const ResyncFrame = z.strictObject({
+  type: z.literal('resync'),
+  room: IdSchema,
+  reason: z.enum(RESYNC_REASONS),
+  members: z.array(IdSchema),
+  history: z.array(RoomLineSchema),
+  seq: SeqSchema,
+  ref: RefSchema.optional(),
+});
+/** A fresh resume token for the rooms listed; `ref` is the resume's when it completes one. */
+export const ResumeTokenFrame = z.strictObject({
+  type: z.literal('resume-token'),
+  token: z.string(),
+  rooms: z.array(IdSchema),
+  ref: RefSchema.optional(),
+});
 export const ErrorFrame = z.strictObject({
   type: z.literal('error'),
   code: z.string(),
   message: z.string(),
+  /** With GLASS_ERR_RATE_LIMITED: when the next frame will be accepted. */
+  retryAfterMs: z.number().int().nonnegative().optional(),
   ref: RefSchema.optional(),
 });
 
@@ -136,6 +234,9 @@ export const ServerFrame = z.discriminatedUnion('type', [
   PresenceFrame,
   TurnAcceptedFrame,
   PongFrame,
+  ResumedFrame,
+  ResyncFrame,
+  ResumeTokenFrame,
   ErrorFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;

@@ -11,11 +11,31 @@ export const COUNTER_KIND = 'bench-fo-counter';
 export const FEEDER_KIND = 'bench-fo-feeder';
 
 /**
- * Wall-clock milliseconds with sub-millisecond resolution, comparable between the processes (and
- * threads) of one machine: each one's timeOrigin is taken from the same system clock.
+ * The offset from this thread's performance.now() to the wall clock (Date.now()), measured at a
+ * millisecond boundary: spin until Date.now() moves on, read performance.now() right then. Being
+ * descheduled between the two reads only makes an estimate smaller, so the largest of a few is kept.
+ * Not performance.timeOrigin: its wall-clock part is sampled once at thread start, and on a busy
+ * machine it was found off by up to ~10 ms between two processes (one-way latencies below zero).
+ */
+function wallClockOffset(): number {
+  let best = -Infinity;
+  for (let i = 0; i < 5; i++) {
+    const start = Date.now();
+    let now = start;
+    while (now === start) now = Date.now();
+    best = Math.max(best, now - performance.now());
+  }
+  return best;
+}
+
+const WALL_OFFSET = wallClockOffset();
+
+/**
+ * Wall-clock milliseconds with microsecond resolution, comparable between the processes and threads
+ * of one machine (all calibrated against the same system clock; see wallClockOffset).
  */
 export function epochNow(): number {
-  return performance.timeOrigin + performance.now();
+  return WALL_OFFSET + performance.now();
 }
 
 // ---- cross-node: a pinger on node A, echo actors on node B ------------------------------------
@@ -96,7 +116,8 @@ export const benchEcho = defineActor({
   },
 });
 
-function sendPing(ctx: ActorContext<unknown>, run: ActiveRun): void {
+/** Sends the run's next ping through the cached ref of its target (pings carry the pinger as sender). */
+function sendPing(run: ActiveRun): void {
   const n = run.sent++;
   run.refs[n % run.refs.length].tell({ type: 'ping', n, at: epochNow() });
 }
@@ -130,7 +151,7 @@ export const benchPinger = defineActor({
         ctx.timers.every('pace', 1, { type: 'pace' });
         pace(ctx, run);
       } else {
-        while (run.sent < run.total && run.sent - run.pongs < run.window) sendPing(ctx, run);
+        while (run.sent < run.total && run.sent - run.pongs < run.window) sendPing(run);
       }
     },
 
@@ -151,7 +172,7 @@ export const benchPinger = defineActor({
       run.pongLatencyUs[i] = (now - msg.bt) * 1000;
       run.roundTripUs[i] = (now - msg.at) * 1000;
       if (run.rate === 0) {
-        while (run.sent < run.total && run.sent - run.pongs < run.window) sendPing(ctx, run);
+        while (run.sent < run.total && run.sent - run.pongs < run.window) sendPing(run);
       }
       if (run.pongs === run.total) {
         active = null;
@@ -165,7 +186,7 @@ export const benchPinger = defineActor({
 /** Sends the pings due by now at the run's rate. */
 function pace(ctx: ActorContext<unknown>, run: ActiveRun): void {
   const due = Math.min(run.total, Math.floor(((epochNow() - run.startedAt) * run.rate) / 1000) + 1);
-  while (run.sent < due) sendPing(ctx, run);
+  while (run.sent < due) sendPing(run);
   if (run.sent === run.total) ctx.timers.cancel('pace');
 }
 

@@ -38,10 +38,8 @@ export function runPrefix(scenario: string): string {
   return `bench-${scenario}-${process.pid}-${Date.now().toString(36)}`;
 }
 
-/** Wall-clock ms with sub-ms resolution, comparable with the node processes' (same machine). */
-export function epochNow(): number {
-  return performance.timeOrigin + performance.now();
-}
+/** Wall-clock ms with µs resolution, comparable with the node processes' (same machine). */
+export { epochNow } from '../actors/cluster-actors.js';
 
 /**
  * A node process: a child running bench/cluster-process.js. Requests are answered in any order
@@ -60,7 +58,9 @@ export class NodeProcess {
     this.name = name;
     // stdout carries the node's log lines (level warn and up), stderr anything else: both are kept,
     // the last few kilobytes, to explain a failure.
-    this.child = fork(CLUSTER_PROCESS, [name], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
+    // BENCH_NODE_ARGV adds Node flags to the node processes (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p").
+    const execArgv = [...process.execArgv, ...(process.env.BENCH_NODE_ARGV ?? '').split(' ').filter((a) => a !== '')];
+    this.child = fork(CLUSTER_PROCESS, [name], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced', execArgv });
     const keep = (chunk: string): void => void (this.#stderr = (this.#stderr + chunk).slice(-STDERR_TAIL));
     this.child.stdout?.setEncoding('utf8').on('data', keep);
     this.child.stderr?.setEncoding('utf8').on('data', keep);

@@ -253,31 +253,38 @@ function measureEncoding(samples: EnvelopeSample[], progress: Progress): { rows:
 interface WireBytes {
   entries: number;
   envelopes: number;
-  /** Payload bytes (format byte included) per envelope, over the entries still stored. */
+  /** Payload bytes (format byte included) per envelope, over the entries read. */
   bytesPerEnvelope: number | null;
   envelopesPerEntry: number | null;
 }
 
-/** Reads the last 2,000 stored entries of each stream (ours: both nodes' streams; baseline: both) and sizes them. */
-async function wireBytes(prefix: string, ids: readonly string[]): Promise<{ ours: WireBytes; baseline: WireBytes }> {
+/** Per direction: pings (the stream node B reads) and pongs (node A's), each side. */
+interface Wire {
+  ours: { pings: WireBytes; pongs: WireBytes };
+  baseline: { pings: WireBytes; pongs: WireBytes };
+}
+
+/**
+ * Sizes the last 2,000 stored entries of each stream. Per direction, since a ping and a pong
+ * differ in size and a mix would depend on how entries happened to be batched. The latest
+ * entries: the runtime may have trimmed its older ones, and ids and sequence numbers grow over a
+ * run (a few bytes), so both sides are read at about the same point.
+ */
+async function wireBytes(prefix: string, ids: readonly string[]): Promise<Wire> {
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
   const codec = new EnvelopeCodec();
-  const measure = async (streams: string[]): Promise<WireBytes> => {
+  const measure = async (stream: string): Promise<WireBytes> => {
     let entries = 0;
     let envelopes = 0;
     let bytes = 0;
-    for (const stream of streams) {
-      // The latest entries: the runtime may have trimmed its older ones (acknowledged), and ids and
-      // sequence numbers grow over a run (a few bytes), so both sides are read at the same point.
-      const list = (await redis.xrevrangeBuffer(stream, '+', '-', 'COUNT', 2_000)) as [Buffer, Buffer[]][];
-      for (const [id, fields] of list) {
-        for (let i = 0; i + 1 < fields.length; i += 2) {
-          if (fields[i].toString() !== 'e') continue;
-          entries++;
-          bytes += fields[i + 1].length;
-          envelopes += codec.decode(fields[i + 1], stream, id.toString()).length;
-        }
+    const list = (await redis.xrevrangeBuffer(stream, '+', '-', 'COUNT', 2_000)) as [Buffer, Buffer[]][];
+    for (const [id, fields] of list) {
+      for (let i = 0; i + 1 < fields.length; i += 2) {
+        if (fields[i].toString() !== 'e') continue;
+        entries++;
+        bytes += fields[i + 1].length;
+        envelopes += codec.decode(fields[i + 1], stream, id.toString()).length;
       }
     }
     return {
@@ -290,8 +297,8 @@ async function wireBytes(prefix: string, ids: readonly string[]): Promise<{ ours
   try {
     await redis.connect();
     return {
-      ours: await measure(ids.map((id) => redisStreamKey(prefix, id))),
-      baseline: await measure([`${prefix}:baseline:a`, `${prefix}:baseline:b`]),
+      ours: { pings: await measure(redisStreamKey(prefix, ids[1])), pongs: await measure(redisStreamKey(prefix, ids[0])) },
+      baseline: { pings: await measure(`${prefix}:baseline:b`), pongs: await measure(`${prefix}:baseline:a`) },
     };
   } finally {
     redis.disconnect();
@@ -305,7 +312,7 @@ function report(
   outcome: Awaited<ReturnType<typeof alternate>>,
   latency: { ours: Side; baseline: Side } | null,
   encoding: { rows: EncodingRow[]; benchMix: EncodingRow },
-  wire: { ours: WireBytes; baseline: WireBytes },
+  wire: Wire,
   setup: { pinger: string; targets: number; workers: number; runMs: number },
 ): ScenarioResult {
   const base = ratioResult('cross-node', outcome, GOAL_RATIO, 'raw streams', {});
@@ -372,7 +379,8 @@ function report(
     `encoding: msgpackr is ${r2(mix.msgpackBytes / mix.jsonBytes)}× the size of JSON of the same record (${r2(mix.msgpackBytes / mix.jsonNamedBytes)}× JSON with field names); encode+decode in entries of ${ENTRY_ENVELOPES}`,
     encodingTable,
     '',
-    `on the wire (stored entries): ours ${wire.ours.bytesPerEnvelope ?? '—'} B/envelope, ${wire.ours.envelopesPerEntry ?? '—'} envelopes/entry; baseline ${wire.baseline.bytesPerEnvelope ?? '—'} B/envelope, ${wire.baseline.envelopesPerEntry ?? '—'} envelopes/entry`,
+    `on the wire (last stored entries), bytes per envelope, pings / pongs: ours ${wire.ours.pings.bytesPerEnvelope ?? '—'} / ${wire.ours.pongs.bytesPerEnvelope ?? '—'}, baseline ${wire.baseline.pings.bytesPerEnvelope ?? '—'} / ${wire.baseline.pongs.bytesPerEnvelope ?? '—'}` +
+      ` (envelopes per entry: ours ${wire.ours.pings.envelopesPerEntry ?? '—'} / ${wire.ours.pongs.envelopesPerEntry ?? '—'}, baseline ${wire.baseline.pings.envelopesPerEntry ?? '—'} / ${wire.baseline.pongs.envelopesPerEntry ?? '—'})`,
   ];
   if (lat !== null) plot.push('', latencyPlot(latency!));
   return {

@@ -7,9 +7,11 @@ import { Redis } from 'ioredis';
 import { startGateway, type Gateway } from '../../clients/index.js';
 import { couchStoreRef, startClusterNode, startEmbeddedCouch, type EmbeddedCouch } from '../../cluster/index.js';
 import type { GlassNode } from '../../runtime/index.js';
+import { TEST_KEY } from './tokens.js';
 import { TestClient } from './ws-client.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const RESUME_WINDOW_MS = 1_000;
 
 describe('players on two nodes of one cluster (real Redis, embedded CouchDB, uWS)', () => {
   const prefix = `glass-e2e-${process.pid}-${Date.now()}`;
@@ -34,7 +36,7 @@ describe('players on two nodes of one cluster (real Redis, embedded CouchDB, uWS
         downAfterMs: 1_000,
       });
       nodes.push(node);
-      gateways.push(await startGateway({ node, port: 0, host: '127.0.0.1' }));
+      gateways.push(await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: TEST_KEY, resumeWindowMs: RESUME_WINDOW_MS }));
     }
     // Both must place alike before a player joins anything.
     await Promise.all(nodes.map((node) => new Promise<void>((resolve) => (node.members().length === 2 ? resolve() : node.onMembers((m) => m.length === 2 && resolve())))));
@@ -84,4 +86,39 @@ describe('players on two nodes of one cluster (real Redis, embedded CouchDB, uWS
       assert.equal(ann.seen.filter((f) => f.type === 'said').length, 5, 'no line twice');
     });
   }
+
+  test('a player dropped from one node resumes on the other: the missed lines once; the old node’s late leave does not remove them', async () => {
+    const room = roomOn('gw-a', 'move');
+    const ann = await connect(0, 'ann-move');
+    const ben = await connect(1, 'ben-move');
+    await ann.join(room);
+    await ben.join(room);
+    const { token } = await ann.next('resume-token');
+    const seqs = ann.lastSeqs();
+    const holdEnded = new Promise<boolean>((resolve) => {
+      const off = gateways[0].on('hold-ended', (player, _room, left) => {
+        if (player !== 'ann-move') return;
+        off();
+        resolve(left);
+      });
+    });
+    await ann.drop();
+    for (const text of ['missed 1', 'missed 2']) ben.send({ type: 'say', room, text });
+    await ben.next('said', (f) => f.line.text === 'missed 2');
+
+    const again = await connect(1, 'ann-move');
+    again.send({ type: 'resume', token, rooms: seqs, ref: 'resume' });
+    const resumed = await again.next('resumed', (f) => f.ref === 'resume');
+    assert.deepEqual(resumed.lines.map((l) => l.text), ['missed 1', 'missed 2']);
+    assert.deepEqual(resumed.members, ['ann-move', 'ben-move']);
+    await again.next('resume-token', (f) => f.ref === 'resume');
+
+    assert.equal(await holdEnded, false, 'node gw-a left at the end of its hold, and the room ignored it');
+    ben.send({ type: 'say', room, text: 'still here?' });
+    const live = await again.next('said');
+    assert.deepEqual([live.line.seq, live.line.text], [3, 'still here?']);
+    ben.send({ type: 'ping', ref: 'barrier' });
+    await ben.next('pong', (f) => f.ref === 'barrier');
+    assert.ok(!ben.seen.some((f) => f.type === 'presence' && f.left === 'ann-move'), 'ben never saw ann leave');
+  });
 });

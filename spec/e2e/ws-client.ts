@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { ServerFrame, type ServerFrameOf, type ServerFrameType } from '../../clients/index.js';
+import { tokenFor, type TokenOptions } from './tokens.js';
 
 /** How long a test waits for an expected frame before failing. Generous: CI machines are shared. */
 export const FRAME_TIMEOUT_MS = 5_000;
@@ -35,9 +36,14 @@ export class TestClient {
     this.#closed.then(() => this.#failAll(new Error(`${player}: socket closed while waiting for a frame`)));
   }
 
-  /** Connects and waits for `welcome`. */
-  static async connect(url: string, player: string): Promise<TestClient> {
-    const socket = new WebSocket(`${url}?player=${encodeURIComponent(player)}`);
+  /** Connects with a fresh access token for `player` (signed with the test key) and waits for `welcome`. */
+  static async connect(url: string, player: string, options?: TokenOptions): Promise<TestClient> {
+    return TestClient.connectWith(url, player, await tokenFor(player, options));
+  }
+
+  /** Connects with the given access token (in the Authorization header; '' for none) and waits for `welcome`. */
+  static async connectWith(url: string, player: string, token: string): Promise<TestClient> {
+    const socket = new WebSocket(url, token === '' ? {} : { headers: { authorization: `Bearer ${token}` } });
     const client = new TestClient(player, socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
@@ -89,6 +95,27 @@ export class TestClient {
     const ref = `join-${room}-${Math.random().toString(36).slice(2)}`;
     this.send({ type: 'join', room, ref });
     return this.next('joined', (f) => f.ref === ref);
+  }
+
+  /** The `seq` of the last line seen per room (joined, resumed, resync, said), as a resuming client keeps it. */
+  lastSeqs(): Record<string, number> {
+    const seqs: Record<string, number> = {};
+    for (const f of this.seen) {
+      if (f.type === 'joined' || f.type === 'resumed' || f.type === 'resync') seqs[f.room] = f.seq;
+      else if (f.type === 'said') seqs[f.room] = Math.max(seqs[f.room] ?? 0, f.line.seq);
+    }
+    return seqs;
+  }
+
+  /** The newest resume token received (and the rooms it covers). */
+  lastResumeToken(): ServerFrameOf<'resume-token'> | undefined {
+    return this.seen.findLast((f): f is ServerFrameOf<'resume-token'> => f.type === 'resume-token');
+  }
+
+  /** Drops the TCP connection without a closing handshake, as a lost network does. */
+  async drop(): Promise<void> {
+    this.socket.terminate();
+    await this.#closed;
   }
 
   /** Sends a frame expected to be refused and returns the `error` answering it (matched by ref). */

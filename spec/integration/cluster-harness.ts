@@ -381,6 +381,16 @@ export class Cluster {
     await Promise.all(this.live().map((n) => n.seesMembers(ids, timeoutMs)));
   }
 
+  /** How many views each node has applied so far: a mark for `viewsSince`. */
+  viewMark(): Map<string, number> {
+    return new Map([...this.nodes].map(([id, n]) => [id, n.views.length]));
+  }
+
+  /** The views nodes applied since `mark`, as text ("a applied [a,c]"): what explains a failure after a flap. */
+  viewsSince(mark: ReadonlyMap<string, number>): string[] {
+    return [...this.nodes].flatMap(([id, n]) => n.views.slice(mark.get(id) ?? 0).map((v) => `${id} applied [${v.members.join()}]`));
+  }
+
   /** SIGKILLs a node: no goodbye, its actors' unsaved state and its unread stream entries left behind. */
   kill(id: string): Promise<void> {
     return this.node(id).kill();
@@ -408,18 +418,9 @@ export class Cluster {
   }
 }
 
+/** Awaits a probe (a real round trip to the nodes each time) until it holds, within a deadline. */
+export { until } from './node-harness.js';
 export { within };
-
-/**
- * Awaits `probe` until it returns true, each round a real round trip to the nodes, within a
- * deadline: waits on the cluster's own progress, not on a guessed delay.
- */
-export async function until(probe: () => Promise<boolean>, what: string, deadlineMs = 20_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
-  }
-}
 
 /** Per tally: per sender key, the numbers it saw in order. */
 export type TallyReport = Record<string, number[]>;

@@ -132,7 +132,7 @@ test(`per-pair order holds across nodes under load: ${SENDERS_PER_NODE * 3} send
       return { node: n, receivers, senders };
     }),
   );
-  const viewsBefore = nodes.map((n) => n.views.length);
+  const mark = cluster.viewMark();
   const results = await Promise.all(
     plans.flatMap(({ node, receivers, senders }) =>
       senders.map(async (id) => ({
@@ -144,7 +144,7 @@ test(`per-pair order holds across nodes under load: ${SENDERS_PER_NODE * 3} send
     ),
   );
   // A view that changed meanwhile (a node wrongly taken for dead) explains a failure below.
-  const changes = nodes.flatMap((n, i) => n.views.slice(viewsBefore[i]).map((v) => `${n.id} applied [${v.members.join()}]`));
+  const changes = cluster.viewsSince(mark);
   for (const { node, id, receivers, reports } of results) {
     for (const [j, receiver] of receivers.entries()) {
       const where = `seq-sender:${id} (node ${node.id}) → seq-receiver:${receiver}${changes.length > 0 ? `; views changed during the blast: ${changes.join('; ')}` : ''}`;

@@ -11,7 +11,7 @@ const TALLIES_PER_NODE = 12;
 let cluster: Cluster;
 
 before(async () => {
-  cluster = await Cluster.start({ label: 'pause', nodes: NODES, heartbeatMs: 100, downAfterMs: 600 });
+  cluster = await Cluster.start({ label: 'pause', nodes: NODES, heartbeatMs: 200, downAfterMs: 1_500 });
 });
 
 after(() => cluster?.close());

@@ -1,0 +1,58 @@
+import { SignJWT, jwtVerify } from 'jose';
+import { z } from 'zod';
+import { TOKEN_ALGORITHM, TOKEN_ISSUER, type TokenCheck } from './access-token.js';
+import { IdSchema, ProtocolErrors, ProtocolLimits } from './protocol.js';
+
+export const RESUME_AUDIENCE = 'glass:resume';
+
+/**
+ * What a connection was: its player, character and rooms. Signed by the gateway and handed to the
+ * client, so any node of the cluster (sharing the key) can take the connection over without a
+ * shared buffer: the rooms replay what was missed from their own history.
+ */
+export interface ResumeClaims {
+  readonly player: string;
+  readonly character: string;
+  readonly rooms: readonly string[];
+  /** Unix time in milliseconds. */
+  readonly issuedAt: number;
+}
+
+const Claims = z.object({
+  sub: IdSchema,
+  chr: IdSchema,
+  rooms: z.array(IdSchema).max(ProtocolLimits.RESUME_MAX_ROOMS),
+  iat: z.number().int(),
+});
+
+export async function signResumeToken(key: Uint8Array, claims: { player: string; character: string; rooms: readonly string[] }, ttlMs: number): Promise<string> {
+  const now = Date.now();
+  return new SignJWT({ chr: claims.character, rooms: [...claims.rooms] })
+    .setProtectedHeader({ alg: TOKEN_ALGORITHM, typ: 'JWT' })
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(RESUME_AUDIENCE)
+    .setSubject(claims.player)
+    .setIssuedAt(Math.floor(now / 1000))
+    .setExpirationTime(Math.ceil((now + ttlMs) / 1000))
+    .sign(key);
+}
+
+/** Verifies a resume token (signature, audience, expiry, shape). Never throws. */
+export async function verifyResumeToken(key: Uint8Array, token: string): Promise<TokenCheck<ResumeClaims>> {
+  const invalid = (message: string) => ({ ok: false, code: ProtocolErrors.RESUME_INVALID, message }) as const;
+  let payload: unknown;
+  try {
+    ({ payload } = await jwtVerify(token, key, {
+      algorithms: [TOKEN_ALGORITHM],
+      issuer: TOKEN_ISSUER,
+      audience: RESUME_AUDIENCE,
+      requiredClaims: ['sub', 'exp', 'iat'],
+    }));
+  } catch {
+    return invalid('resume token invalid or expired: join the rooms again');
+  }
+  const claims = Claims.safeParse(payload);
+  if (!claims.success) return invalid('resume token claims invalid');
+  const { sub, chr, rooms, iat } = claims.data;
+  return { ok: true, claims: { player: sub, character: chr, rooms, issuedAt: iat * 1000 } };
+}
