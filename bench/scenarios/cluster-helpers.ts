@@ -131,8 +131,9 @@ export class NodeProcess {
 
 /**
  * Forks `names.length` node processes and starts their nodes one after the other (a node joins once
- * the previous one is up: nodes started at the same moment can miss each other's join, see
- * bench/RESULTS.md); on a failure, stops them all.
+ * the previous one is up: less contention for the two cores while workers load, and it kept the
+ * benches clear of a start-up race fixed in b36114e, see bench/RESULTS.md); on a failure, stops
+ * them all.
  */
 export async function startNodes(names: readonly string[], args: (name: string, i: number) => StartArgs): Promise<NodeProcess[]> {
   const procs = names.map((n) => new NodeProcess(n));

@@ -1,15 +1,11 @@
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import type { Address, Location } from '../../runtime/index.js';
 import { startTestCouch } from '../contract/couch-harness.js';
 import { within } from '../contract/transport-harness.js';
 import type { ClusterNodeConfig, NodeCommand, NodeEvent, NodeReply, Outcome, WireFailure } from '../fixtures/cluster-node-process.js';
-import { freePort } from './membership-harness.js';
+import { OwnRedisServer } from '../fixtures/redis-server.js';
 
 const NODE_ENTRY = fileURLToPath(new URL('../fixtures/cluster-node-process.js', import.meta.url));
 
@@ -31,89 +27,6 @@ export class RemoteError extends Error {
     super(`${node}: ${failure.message}`);
     this.name = 'RemoteError';
     this.code = failure.code;
-  }
-}
-
-/**
- * A redis-server of the test file's own on a free loopback port, nothing on disk: stop() is a
- * SIGKILL and start() brings it back on the same port, empty (a Redis restart that loses streams).
- */
-export class PrivateRedis {
-  readonly port: number;
-  readonly url: string;
-  readonly #dir = mkdtempSync(join(tmpdir(), 'glass-cluster-redis-'));
-  #child: ChildProcess | null = null;
-
-  private constructor(port: number) {
-    this.port = port;
-    this.url = `redis://127.0.0.1:${port}`;
-  }
-
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
-    await redis.start();
-    return redis;
-  }
-
-  get running(): boolean {
-    return this.#child !== null;
-  }
-
-  /** Starts the server; resolves once it has said it accepts connections and answered a PING. */
-  async start(): Promise<void> {
-    if (this.#child !== null) return;
-    const child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.#dir],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    track(child);
-    this.#child = child;
-    let log = '';
-    try {
-      await within(
-        new Promise<void>((resolve, reject) => {
-          child.stdout!.on('data', (chunk: Buffer) => {
-            log += chunk.toString();
-            if (log.includes('Ready to accept connections')) resolve();
-          });
-          child.once('exit', (code) => reject(new Error(`redis-server on ${this.port} exited with ${code}:\n${log.slice(-1_000)}`)));
-        }),
-        10_000,
-        `redis-server on ${this.port} to start`,
-      );
-      child.stdout!.removeAllListeners('data');
-      child.stdout!.resume();
-      child.stderr!.resume();
-      const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-      try {
-        await client.connect();
-        const pong = await client.ping();
-        if (pong !== 'PONG') throw new Error(`redis-server on ${this.port} answered PING with ${pong}`);
-      } finally {
-        client.disconnect();
-      }
-    } catch (err) {
-      await this.stop();
-      throw err;
-    }
-  }
-
-  /** SIGKILL: no shutdown courtesy. Resolves once the process has exited. */
-  async stop(): Promise<void> {
-    const child = this.#child;
-    if (child === null) return;
-    this.#child = null;
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      child.kill('SIGKILL');
-      await exited;
-    }
-  }
-
-  async dispose(): Promise<void> {
-    await this.stop();
-    rmSync(this.#dir, { recursive: true, force: true });
   }
 }
 
@@ -317,12 +230,12 @@ export interface ClusterOptions {
  * this process's care, and a membership prefix of their own.
  */
 export class Cluster {
-  readonly redis: PrivateRedis;
+  readonly redis: OwnRedisServer;
   readonly couch: Awaited<ReturnType<typeof startTestCouch>>;
   readonly nodes = new Map<string, NodeProcess>();
   readonly #base: Omit<ClusterNodeConfig, 'nodeId'>;
 
-  private constructor(redis: PrivateRedis, couch: Awaited<ReturnType<typeof startTestCouch>>, options: ClusterOptions) {
+  private constructor(redis: OwnRedisServer, couch: Awaited<ReturnType<typeof startTestCouch>>, options: ClusterOptions) {
     this.redis = redis;
     this.couch = couch;
     const label = options.label.toLowerCase().replace(/[^a-z0-9_]/g, '_');
@@ -340,7 +253,7 @@ export class Cluster {
 
   /** Starts everything and resolves once every node sees every other. */
   static async start(options: ClusterOptions): Promise<Cluster> {
-    const [redis, couch] = await Promise.all([PrivateRedis.start(), startTestCouch(`cluster-${options.label}`)]);
+    const [redis, couch] = await Promise.all([OwnRedisServer.start(), startTestCouch(`cluster-${options.label}`)]);
     const cluster = new Cluster(redis, couch, options);
     try {
       if (options.together) await Promise.all(options.nodes.map((id) => cluster.addNode(id)));
