@@ -1,5 +1,6 @@
 // The public entry of the actors layer, and the module worker threads load for the game's kinds.
 // Worker-safe: it imports nothing from the main thread.
+import { override } from './override.js';
 import { room } from './room.js';
 import { session } from './session.js';
 
@@ -16,7 +17,26 @@ export {
   type StateOf,
 } from './define-actor.js';
 export { room, RoomErrors, ROOM_HISTORY_LIMIT, MAX_SAY_LENGTH, type ResumeReply, type RoomDelivery, type RoomEvent, type RoomLine, type RoomState } from './room.js';
-export { session, SESSION_TRANSCRIPT_LIMIT, MAX_TURN_LENGTH, type SessionState, type Turn } from './session.js';
+export { session, SESSION_TRANSCRIPT_LIMIT, MAX_TURN_LENGTH, type SessionModeration, type SessionState, type Turn } from './session.js';
+export { override, OVERRIDE_RECORD_LIMIT, type AppliedOverride, type OverrideState } from './override.js';
+export {
+  GM_SPEAKER,
+  ModerationErrors,
+  OVERRIDE_COMMANDS,
+  OVERRIDE_TARGET_KINDS,
+  SESSION_COMMANDS,
+  overrideId,
+  targetOfOverrideId,
+  type AuditRef,
+  type ModerateMessage,
+  type OverrideApply,
+  type OverrideCommand,
+  type OverrideCommandName,
+  type OverrideTarget,
+  type OverrideTargetKind,
+} from './override-command.js';
+export { moderationOf, type ModeratedEvent, type ModeratedLine, type RoomModeration } from './room-moderation.js';
+export { tellSystem } from './system-lane.js';
 
 /** Loaded by every worker thread of a node on the game's defaults. */
-export const actors = [room, session];
+export const actors = [room, session, override];

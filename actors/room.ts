@@ -1,5 +1,7 @@
 import { GlassError } from '../runtime/index.js';
 import { defineActor, type ActorContext } from './define-actor.js';
+import { ModerationErrors, type ModerateMessage } from './override-command.js';
+import { applyRoomOverride, moderationOf, type ModeratedEvent, type ModeratedLine, type RoomModeration } from './room-moderation.js';
 
 export const RoomErrors = {
   NOT_MEMBER: 'GLASS_ERR_NOT_MEMBER',
@@ -9,12 +11,8 @@ export const RoomErrors = {
 export const ROOM_HISTORY_LIMIT = 50;
 export const MAX_SAY_LENGTH = 2_000;
 
-export interface RoomLine {
-  seq: number;
-  from: string;
-  text: string;
-  at: number;
-}
+/** `redacted` lines had their text removed by a moderator; `narration` lines were injected by one. */
+export type RoomLine = ModeratedLine;
 
 export interface RoomState {
   /** Player id → id of the node whose gateway holds the player's socket. */
@@ -23,18 +21,20 @@ export interface RoomState {
   history: RoomLine[];
   /** Sequence number of the last line said in the room. */
   seq: number;
+  /** Mutes, pause and lock set by moderators (absent in rooms saved before any override). */
+  moderation?: RoomModeration;
 }
 
 /** What a room sends to each gateway node that has members in it; the gateway fans it out. */
 export type RoomEvent =
   | { type: 'said'; room: string; line: RoomLine }
-  | { type: 'presence'; room: string; joined?: string; left?: string; members: string[] };
+  | { type: 'presence'; room: string; joined?: string; left?: string; members: string[] }
+  | ModeratedEvent;
 
-/** The message a gateway endpoint receives from a room. */
-export interface RoomDelivery {
-  type: 'room-event';
-  event: RoomEvent;
-}
+/** The message a gateway endpoint receives from a room (or, acknowledging an override, a session). */
+export type RoomDelivery =
+  | { type: 'room-event'; event: RoomEvent }
+  | { type: 'override-applied'; target: { kind: 'room' | 'session'; id: string }; audit: { id: number; hash: string } };
 
 /** What `resume` answers: the missed lines, or (`resync` says why) the current state. */
 export type ResumeReply =
@@ -42,11 +42,17 @@ export type ResumeReply =
   | { resync: 'window' | 'gap' | 'unknown'; members: string[]; history: RoomLine[]; seq: number };
 
 /** One delivery per gateway node with members, not one per player. */
-function broadcast(ctx: ActorContext<RoomState>, event: RoomEvent, alsoTo?: string): void {
+function broadcast(ctx: ActorContext<RoomState>, event: RoomEvent, ...alsoTo: string[]): void {
   const nodes = new Set(Object.values(ctx.state.members));
-  if (alsoTo !== undefined) nodes.add(alsoTo);
+  for (const node of alsoTo) nodes.add(node);
   const delivery: RoomDelivery = { type: 'room-event', event };
   for (const node of nodes) ctx.tell({ kind: 'gateway', id: node }, delivery);
+}
+
+function refuseLocked(ctx: ActorContext<RoomState>, player: string, moderator: boolean | undefined): void {
+  if (ctx.state.moderation?.locked === true && moderator !== true && !Object.hasOwn(ctx.state.members, player)) {
+    throw new GlassError(ModerationErrors.LOCKED, `room ${ctx.self.id} is locked`);
+  }
 }
 
 /** A hub room: members join and leave, `say` is broadcast to every member, recent history kept. */
@@ -55,10 +61,12 @@ export const room = defineActor({
   // Members and lines are saved before the sayer hears back: a restart or a crashed worker
   // brings the room back exactly as its members last saw it (saves of many rooms share one bulk write).
   persistence: { save: 'every-message' },
-  readOnly: ['members'],
+  readOnly: ['members', 'moderation'],
   initialState: (): RoomState => ({ members: {}, history: [], seq: 0 }),
   handlers: {
-    join(ctx, msg: { player: string; node: string }) {
+    /** `moderator`: the joiner's token has the moderator role; moderators may enter a locked room. */
+    join(ctx, msg: { player: string; node: string; moderator?: boolean }) {
+      refuseLocked(ctx, msg.player, msg.moderator);
       const state = ctx.state;
       const rejoin = Object.hasOwn(state.members, msg.player);
       state.members[msg.player] = msg.node;
@@ -76,6 +84,7 @@ export const room = defineActor({
      * still in the history; otherwise the answer is a resync: the room's current state, as a join.
      */
     resume(ctx, msg: { player: string; node: string; after: number }): ResumeReply {
+      refuseLocked(ctx, msg.player, false);
       const state = ctx.state;
       const wasMember = Object.hasOwn(state.members, msg.player);
       state.members[msg.player] = msg.node;
@@ -112,11 +121,39 @@ export const room = defineActor({
       if (typeof msg.text !== 'string' || msg.text.length > MAX_SAY_LENGTH) {
         throw new GlassError(RoomErrors.TEXT_TOO_LONG, `text must be a string of at most ${MAX_SAY_LENGTH} characters`);
       }
+      const moderation = state.moderation;
+      if (moderation !== undefined) {
+        if (moderation.paused) throw new GlassError(ModerationErrors.PAUSED, `room ${ctx.self.id} is paused by a moderator`);
+        if (Object.hasOwn(moderation.muted, msg.player)) throw new GlassError(ModerationErrors.MUTED, `${msg.player} is muted in room ${ctx.self.id}`);
+      }
       const line: RoomLine = { seq: ++state.seq, from: msg.player, text: msg.text, at: ctx.now() };
       state.history.push(line);
       if (state.history.length > ROOM_HISTORY_LIMIT) state.history.shift();
       broadcast(ctx, { type: 'said', room: ctx.self.id, line });
       return { seq: line.seq };
+    },
+
+    /**
+     * A moderator's override, from the room's override actor on the system lane (it overtakes queued
+     * player messages). Applied, saved, then broadcast with its audit ref to every member's node and
+     * to the node waiting for the acknowledgement (`replyTo`).
+     */
+    moderate(ctx, msg: ModerateMessage) {
+      const state = ctx.state;
+      const { event, kicked } = applyRoomOverride(state, ctx.self.id, msg, ctx.now(), ROOM_HISTORY_LIMIT);
+      if (kicked === undefined) broadcast(ctx, event, msg.replyTo);
+      else {
+        // The kicked player's node hears the event too, so that its gateway drops the subscription.
+        broadcast(ctx, event, msg.replyTo, kicked.node);
+        broadcast(ctx, { type: 'presence', room: ctx.self.id, left: kicked.player, members: Object.keys(state.members) }, kicked.node);
+      }
+      return { audit: msg.audit.id };
+    },
+
+    /** What moderators set, for a moderator's view (read-only). */
+    moderation(ctx, _msg: {}) {
+      const m = moderationOf({ ...ctx.state });
+      return { muted: Object.keys(m.muted), paused: m.paused, locked: m.locked };
     },
 
     // `{}`, not Record<string, never>: MessageOf omits "type" from it, and an index signature of never made this message unsendable.

@@ -1,5 +1,6 @@
 import { GlassError } from '../runtime/index.js';
 import { defineActor } from './define-actor.js';
+import { GM_SPEAKER, ModerationErrors, type ModerateMessage } from './override-command.js';
 
 export const SESSION_TRANSCRIPT_LIMIT = 500;
 export const MAX_TURN_LENGTH = 4_000;
@@ -9,6 +10,17 @@ export interface Turn {
   player: string;
   text: string;
   at: number;
+  /** The text was removed by a moderator. */
+  redacted?: true;
+  /** Game-master narration injected by a moderator. */
+  narration?: true;
+}
+
+/** What moderators set on a session; saved with it. */
+export interface SessionModeration {
+  /** Muted player → id of the audit row that muted it. */
+  muted: Record<string, number>;
+  paused: boolean;
 }
 
 export interface SessionState {
@@ -16,6 +28,8 @@ export interface SessionState {
   turn: number;
   /** The most recent turns, oldest first; older ones leave memory (the archive issue keeps them). */
   transcript: Turn[];
+  /** Absent in sessions saved before any override. */
+  moderation?: SessionModeration;
 }
 
 /** A narrative session: each player turn is appended to the transcript and numbered. */
@@ -31,15 +45,62 @@ export const session = defineActor({
         throw new GlassError('GLASS_ERR_TEXT_TOO_LONG', `a turn is 1 to ${MAX_TURN_LENGTH} characters`);
       }
       const state = ctx.state;
-      const turn: Turn = { turn: ++state.turn, player: msg.player, text: msg.text, at: ctx.now() };
-      state.transcript.push(turn);
-      if (state.transcript.length > SESSION_TRANSCRIPT_LIMIT) state.transcript.shift();
-      return { turn: turn.turn };
+      const moderation = state.moderation;
+      if (moderation !== undefined) {
+        if (moderation.paused) throw new GlassError(ModerationErrors.PAUSED, `session ${ctx.self.id} is paused by a moderator`);
+        if (Object.hasOwn(moderation.muted, msg.player)) throw new GlassError(ModerationErrors.MUTED, `${msg.player} is muted in session ${ctx.self.id}`);
+      }
+      return { turn: append(state, msg.player, msg.text, ctx.now()).turn };
     },
 
     transcript(ctx, msg: { since?: number }) {
       const since = msg.since ?? 0;
       return { turn: ctx.state.turn, turns: ctx.state.transcript.filter((t) => t.turn > since) };
     },
+
+    /**
+     * A moderator's override, from the session's override actor on the system lane (it overtakes
+     * queued turns). A session has no members to broadcast to: the acknowledgement goes to the
+     * waiting gateway (`replyTo`), and players see the effect in the answers to their turns and in
+     * the transcript.
+     */
+    moderate(ctx, msg: ModerateMessage) {
+      const state = ctx.state;
+      const m = (state.moderation ??= { muted: {}, paused: false });
+      const c = msg.command;
+      switch (c.command) {
+        case 'mute':
+          m.muted[c.player!] = msg.audit.id;
+          break;
+        case 'unmute':
+          delete m.muted[c.player!];
+          break;
+        case 'pause':
+        case 'resume':
+          m.paused = c.command === 'pause';
+          break;
+        case 'redact': {
+          const i = state.transcript.findIndex((t) => t.turn === c.seq);
+          // Replaced, not edited: the old object may still be on its way in a reply's batch.
+          if (i >= 0) state.transcript[i] = { ...state.transcript[i], text: '', redacted: true };
+          break;
+        }
+        case 'narrate':
+          append(state, GM_SPEAKER, c.text!, ctx.now()).narration = true;
+          break;
+        default:
+          // note (kept by the override actor and the audit log); kick and lock never reach a session.
+          break;
+      }
+      ctx.tell({ kind: 'gateway', id: msg.replyTo }, { type: 'override-applied', target: { kind: 'session', id: ctx.self.id }, audit: msg.audit });
+      return { audit: msg.audit.id };
+    },
   },
 });
+
+function append(state: SessionState, player: string, text: string, at: number): Turn {
+  const turn: Turn = { turn: ++state.turn, player, text, at };
+  state.transcript.push(turn);
+  if (state.transcript.length > SESSION_TRANSCRIPT_LIMIT) state.transcript.shift();
+  return turn;
+}

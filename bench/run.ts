@@ -9,8 +9,9 @@ import { failover } from './scenarios/failover.js';
 import { inWorker } from './scenarios/in-worker.js';
 import { memory } from './scenarios/memory.js';
 import { rehydrate } from './scenarios/rehydrate.js';
+import { rooms } from './scenarios/rooms.js';
 
-const SCENARIOS: readonly Scenario[] = [inWorker, crossWorker, memory, rehydrate, crossNode, failover];
+const SCENARIOS: readonly Scenario[] = [inWorker, crossWorker, memory, rehydrate, crossNode, failover, rooms];
 
 function usage(): string {
   const lines = [

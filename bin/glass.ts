@@ -1,15 +1,33 @@
 #!/usr/bin/env node
 // The `glass` command: runs one node (worker threads hosting the game's actors) and its gateway.
 import { parseArgs } from 'node:util';
-import { MAX_ACCESS_TTL_MS, ROLES, resolveTokenSecret, signAccessToken, startGateway, type Gateway, type Role } from '../clients/index.js';
-import { startClusterNode, startDefaultNode } from '../cluster/index.js';
-import { ErrorCodes, GlassError, type GlassNode } from '../runtime/index.js';
+import {
+  AuditLog,
+  MAX_ACCESS_TTL_MS,
+  ModeratorClient,
+  OverrideRequest,
+  ROLES,
+  auditUrlFromEnv,
+  describePgUrl,
+  resolveTokenSecret,
+  runOpsCommand,
+  signAccessToken,
+  startGateway,
+  type AuditStatus,
+  type Gateway,
+  type Role,
+} from '../clients/index.js';
+import { startClusterNode, startDefaultNode, startOpsPublisher } from '../cluster/index.js';
+import { ErrorCodes, GlassError, createLogger, type GlassNode } from '../runtime/index.js';
 
 const USAGE = `Usage: glass <command> [options]
 
 Commands:
   start    Start a node and its WebSocket gateway (ws://HOST:PORT/ws?token=<access token>)
   token    Print an access token for development: glass token --player ID --character ID
+  mod      A moderator override: glass mod mute --room r1 --player alice --reason "spam"
+  audit    Check the moderation audit log: glass audit verify
+  ops      Look at and act on a running cluster: glass ops tree | top | … (glass ops help)
   help     Show this help
 
 Options for start (environment variable in brackets):
@@ -36,6 +54,25 @@ Options for token:
 Token key (start and token alike): GLASS_TOKEN_SECRET (at least 32 characters; every node of a
 cluster needs the same), else the file GLASS_TOKEN_SECRET_FILE (default .data/token-secret),
 created with a random key and mode 0600 on first use.
+
+Moderation audit log (start and audit): PostgreSQL at GLASS_PG_URL (else DATABASE_URL), tables in
+schema GLASS_PG_SCHEMA (default public), created at start. Without it, overrides are refused
+(GLASS_ERR_AUDIT_UNAVAILABLE); players are served either way.
+
+glass mod COMMAND (--room ID | --session ID) [options]
+  COMMAND           mute, unmute, kick, pause, resume, lock, unlock, redact, narrate or note
+  --player ID       mute, unmute, kick: the player
+  --seq N           redact: the room line's seq (or the session turn's number)
+  --text T          narrate, note: the text
+  --reason R        why (required except for narrate and note)
+  --url URL         the gateway [GLASS_URL] (default http://127.0.0.1:9001)
+  --token T         an access token with the moderator role [GLASS_MOD_TOKEN]
+  --as ID           without a token: sign a 5-minute moderator token as ID with the local token key
+  Prints the override's audit ref as JSON. Exit 1 if it was refused (the code is printed).
+
+glass audit verify
+  Walks the audit chain; prints "ok" and the head, or the first row altered, inserted or deleted
+  (exit 3).
 
 Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a failure, 2 on a usage error.
 `;
@@ -128,19 +165,31 @@ async function start(config: StartConfig): Promise<void> {
     config.redisUrl === undefined
       ? await startDefaultNode(options)
       : await startClusterNode({ ...options, redisUrl: config.redisUrl, prefix: config.cluster, address: `ws://${config.host}:${config.port}` });
+  // The audit log connects in the background: an unreachable PostgreSQL refuses overrides, not players.
+  const pgUrl = auditUrlFromEnv(process.env);
+  const audit = pgUrl === undefined ? null : AuditLog.open({ url: pgUrl, schema: process.env.GLASS_PG_SCHEMA || undefined, logger: node.log });
+  if (audit === null) node.log.warn('no moderation audit log (GLASS_PG_URL unset): overrides are refused with GLASS_ERR_AUDIT_UNAVAILABLE');
   let gateway: Gateway;
   try {
-    gateway = await startGateway({ node, port: config.port, host: config.host, tokenSecret: secret.key });
+    gateway = await startGateway({ node, port: config.port, host: config.host, tokenSecret: secret.key, audit });
   } catch (err) {
+    await audit?.close();
     await node.close();
     throw err;
   }
-  // Where the key came from, never the key.
-  node.log.info({ port: gateway.port, host: config.host, tokenSecret: secret.source, tokenSecretFile: secret.path }, 'listening');
-  stopOnSignals(node, gateway);
+  // Where the key came from, never the key; where PostgreSQL is, never its credentials.
+  node.log.info({ port: gateway.port, host: config.host, tokenSecret: secret.source, tokenSecretFile: secret.path, auditLog: pgUrl === undefined ? null : describePgUrl(pgUrl) }, 'listening');
+  stopOnSignals(node, gateway, audit);
+  // The ops view of the whole cluster (docs/OPS.md); `drain-node` stops this process as SIGTERM does.
+  gateway.ops.service.setDrainNode(() => void process.kill(process.pid, 'SIGTERM'));
+  if (config.redisUrl !== undefined) {
+    const publisher = await startOpsPublisher({ redisUrl: config.redisUrl, prefix: config.cluster, nodeId: node.id });
+    node.onClose(() => publisher.close());
+    gateway.ops.service.useCluster(publisher);
+  }
 }
 
-function stopOnSignals(node: GlassNode, gateway: Gateway): void {
+function stopOnSignals(node: GlassNode, gateway: Gateway, audit: AuditLog | null): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -154,6 +203,7 @@ function stopOnSignals(node: GlassNode, gateway: Gateway): void {
     gateway
       .close()
       .then(() => node.close())
+      .then(() => audit?.close())
       .then(
         () => process.exit(0),
         (err: unknown) => {
@@ -219,6 +269,86 @@ async function token(config: TokenConfig): Promise<void> {
   process.stdout.write((await signAccessToken(secret.key, config)) + '\n');
 }
 
+function parseMod(args: string[], env: NodeJS.ProcessEnv): { request: OverrideRequest; url: string; token: string | undefined; as: string | undefined } {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        room: { type: 'string' },
+        session: { type: 'string' },
+        player: { type: 'string' },
+        seq: { type: 'string' },
+        text: { type: 'string' },
+        reason: { type: 'string' },
+        url: { type: 'string' },
+        token: { type: 'string' },
+        as: { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (positionals.length !== 1) throw new UsageError('glass mod takes one command: mute, unmute, kick, pause, resume, lock, unlock, redact, narrate or note');
+  const raw = {
+    command: positionals[0],
+    ...(values.room !== undefined && { room: values.room }),
+    ...(values.session !== undefined && { session: values.session }),
+    ...(values.player !== undefined && { player: values.player }),
+    ...(values.seq !== undefined && { seq: integer('--seq', values.seq, 1, Number.MAX_SAFE_INTEGER) }),
+    ...(values.text !== undefined && { text: values.text }),
+    ...(values.reason !== undefined && { reason: values.reason }),
+  };
+  const parsed = OverrideRequest.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new UsageError(`${first.path.length === 0 ? 'override' : '--' + first.path.map(String).join('.')}: ${first.message}`);
+  }
+  const url = values.url ?? env.GLASS_URL ?? 'http://127.0.0.1:9001';
+  const token = values.token ?? (env.GLASS_MOD_TOKEN || undefined);
+  if (token === undefined && values.as === undefined) throw new UsageError('glass mod needs --token (or GLASS_MOD_TOKEN), or --as ID to sign a moderator token with the local key');
+  return { request: parsed.data, url, token, as: values.as };
+}
+
+async function mod(config: ReturnType<typeof parseMod>): Promise<void> {
+  let token = config.token;
+  if (token === undefined) {
+    const secret = await resolveTokenSecret(process.env);
+    token = await signAccessToken(secret.key, { player: config.as!, character: config.as!, roles: ['moderator'], ttlMs: 5 * 60_000 });
+  }
+  const receipt = await new ModeratorClient({ url: config.url, token }).override(config.request);
+  process.stdout.write(JSON.stringify(receipt) + '\n');
+}
+
+async function auditCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (args.length !== 1 || args[0] !== 'verify') throw new UsageError('usage: glass audit verify');
+  const url = auditUrlFromEnv(env);
+  if (url === undefined) throw new UsageError('glass audit verify needs GLASS_PG_URL (or DATABASE_URL)');
+  const log = AuditLog.open({ url, schema: env.GLASS_PG_SCHEMA || undefined, logger: createLogger('glass', 'silent'), retry: { minMs: 60_000 } });
+  try {
+    const status = await new Promise<AuditStatus>((resolve) => {
+      if (log.status !== 'connecting') return resolve(log.status);
+      const off = log.onStatus((s) => {
+        off();
+        resolve(s);
+      });
+    });
+    if (status !== 'ready') throw new GlassError('GLASS_ERR_AUDIT_UNAVAILABLE', `PostgreSQL at ${describePgUrl(url)} is unreachable`);
+    const verdict = await log.verify();
+    if (verdict.ok) {
+      process.stdout.write(`ok: ${verdict.rows} rows, head ${verdict.head.id} ${verdict.head.hash}\n`);
+      return 0;
+    }
+    process.stdout.write(`tampered: row ${verdict.id} ${verdict.kind} (${verdict.detail}); ${verdict.rows} rows before it are intact\n`);
+    return 3;
+  } finally {
+    await log.close();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -228,6 +358,13 @@ async function main(argv: string[]): Promise<number> {
     case 'token':
       await token(parseToken(rest));
       return 0;
+    case 'mod':
+      await mod(parseMod(rest, process.env));
+      return 0;
+    case 'audit':
+      return auditCommand(rest, process.env);
+    case 'ops':
+      return runOpsCommand(rest, process.env);
     case 'help':
     case '--help':
     case '-h':
@@ -251,7 +388,8 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
       return;
     }
-    process.stderr.write(`glass: ${err instanceof Error ? err.message : String(err)}\n`);
+    const code = err instanceof GlassError ? `${err.code}: ` : '';
+    process.stderr.write(`glass: ${code}${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
   },
 );

@@ -5,6 +5,7 @@ import type { AccessClaims } from './access-token.js';
 import { decodeClientFrame, encodeServerFrame } from './frame-codec.js';
 import type { HeldRooms } from './held-rooms.js';
 import type { LocalRooms, RoomListener } from './local-rooms.js';
+import { attemptOf, rawOverrideAttempt, type ModerationDesk, type OverrideAttempt } from './moderation-desk.js';
 import { CloseCodes, FRAME_ROLES, PROTOCOL_VERSION, ProtocolErrors, ProtocolLimits, type ClientFrame, type ClientFrameType, type ServerFrame } from './protocol.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { signResumeToken, verifyResumeToken } from './resume-token.js';
@@ -30,6 +31,8 @@ export interface ConnectionContext {
   readonly softLimitBytes: number;
   /** Unsent bytes above which the connection is closed (4008). */
   readonly hardLimitBytes: number;
+  /** Overrides: audit, send on the system lane, wait for the target. */
+  readonly moderation: ModerationDesk;
   /** True once the gateway is shutting down: memberships are then left at once, not held. */
   readonly closing: boolean;
   /** Leaves a room for the player if this node still holds it there (tracked until it settles). */
@@ -106,10 +109,18 @@ export class Connection implements RoomListener {
     if (waitMs > 0) {
       return this.#refuse(ProtocolErrors.RATE_LIMITED, `too many frames: retry in ${waitMs} ms`, decoded.ok ? decoded.frame.ref : decoded.ref, waitMs);
     }
-    if (!decoded.ok) return this.#refuse(decoded.code, decoded.message, decoded.ref);
+    if (!decoded.ok) {
+      // Every override attempt is audited, a malformed one too (without its unchecked content).
+      // It is answered once the refusal is written (or could not be).
+      const attempt = decoded.code === ProtocolErrors.BAD_FRAME_SCHEMA ? rawOverrideAttempt(data) : null;
+      if (attempt !== null) return this.#refuseOverride(attempt, decoded.code, decoded.message, decoded.ref);
+      return this.#refuse(decoded.code, decoded.message, decoded.ref);
+    }
     const frame = decoded.frame;
     if (!FRAME_ROLES[frame.type].some((role) => this.#claims.roles.includes(role))) {
-      return this.#refuse(ProtocolErrors.FORBIDDEN, `"${frame.type}" needs one of the roles ${FRAME_ROLES[frame.type].join(', ')}`, frame.ref);
+      const message = `"${frame.type}" needs one of the roles ${FRAME_ROLES[frame.type].join(', ')}`;
+      if (frame.type === 'override') return this.#refuseOverride(attemptOf(frame), ProtocolErrors.FORBIDDEN, message, frame.ref);
+      return this.#refuse(ProtocolErrors.FORBIDDEN, message, frame.ref);
     }
     this.#dispatch(frame);
   }
@@ -126,7 +137,8 @@ export class Connection implements RoomListener {
         this.#ctx.held.adopt(this.player, id);
         // .then directly on the router's promise, not await: see Gateway #onRoomDelivery for why
         // the number of microtask hops between the reply and this callback matters.
-        room.ref(node, id).ask({ type: 'join', player: this.player, node: node.id }).then(
+        const join = this.#claims.roles.includes('moderator') ? { type: 'join', player: this.player, node: node.id, moderator: true } as const : { type: 'join', player: this.player, node: node.id } as const;
+        room.ref(node, id).ask(join).then(
           (reply) => {
             if (!this.#attach(id, reply.members)) return;
             this.#send({ type: 'joined', room: id, members: reply.members, history: reply.history, seq: reply.seq, ref });
@@ -186,6 +198,14 @@ export class Connection implements RoomListener {
         return;
       case 'ping':
         return this.#send({ type: 'pong', ref: frame.ref });
+      case 'override': {
+        const { type: _type, ref, ...request } = frame;
+        this.#ctx.moderation.submit(this.#claims, 'ws', request).then(
+          (outcome) => this.#send({ type: 'override-applied', [outcome.target.kind]: outcome.target.id, command: outcome.command, audit: outcome.audit, ref }),
+          (err: unknown) => this.#failed('override', err, ref),
+        );
+        return;
+      }
     }
   }
 
@@ -263,6 +283,17 @@ export class Connection implements RoomListener {
     this.#write(text);
   }
 
+  /**
+   * A moderator kicked this player out of a room: `text` (the `moderated` frame) is the last it gets
+   * of the room, and the next resume token leaves the room out.
+   */
+  kicked(roomId: string, text: string): void {
+    if (this.#closed || !this.#rooms.has(roomId)) return;
+    this.#detach(roomId);
+    this.#write(text);
+    this.#issueResumeToken();
+  }
+
   /** uWS drain handler: the socket's output went down; owed presence snapshots go out. */
   onDrain(): void {
     if (this.#closed || this.#stalePresence.size === 0 || this.#ws.getBufferedAmount() > this.#ctx.softLimitBytes) return;
@@ -326,6 +357,11 @@ export class Connection implements RoomListener {
     this.#ctx.refused(code);
     this.#ctx.log.debug({ player: this.player, code }, 'frame refused');
     this.#sendError(code, message, ref, retryAfterMs);
+  }
+
+  /** An override refused before it reached the desk: audited first, then answered. */
+  #refuseOverride(attempt: OverrideAttempt, code: string, message: string, ref: string | undefined): void {
+    this.#ctx.moderation.refuse(this.#claims, 'ws', attempt, code).then(() => this.#refuse(code, message, ref));
   }
 
   /** A rejected ask: its runtime or actor code goes to the client as is. */

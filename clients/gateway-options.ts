@@ -1,4 +1,5 @@
 import { InvalidOptionError, type GlassNode, type Logger } from '../runtime/index.js';
+import { AuditLog } from './audit-log.js';
 import { MIN_SECRET_LENGTH } from './token-secret.js';
 import { ProtocolLimits } from './protocol.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limiter.js';
@@ -23,6 +24,13 @@ export interface GatewayOptions {
   backpressure?: { softBytes?: number; hardBytes?: number };
   /** Default: a child of the node's logger. */
   logger?: Logger;
+  /**
+   * The moderation audit log (PostgreSQL). Without one (the default) every override is refused with
+   * GLASS_ERR_AUDIT_UNAVAILABLE: nothing is applied unaudited. The caller opens and closes it.
+   */
+  audit?: AuditLog | null;
+  /** How long an override waits for its target's acknowledgement before GLASS_ERR_OVERRIDE_TIMEOUT. Default 5000. */
+  overrideTimeoutMs?: number;
 }
 
 export interface ResolvedGatewayOptions {
@@ -39,6 +47,8 @@ export interface ResolvedGatewayOptions {
   readonly softLimitBytes: number;
   readonly hardLimitBytes: number;
   readonly log: Logger;
+  readonly audit: AuditLog | null;
+  readonly overrideTimeoutMs: number;
 }
 
 /** Frames this much over the limit are still read, so they are answered with an error frame. */
@@ -74,6 +84,9 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
   const resumeTokenTtlMs = integer('resumeTokenTtlMs', options.resumeTokenTtlMs ?? DAY_MS, 1_000, 30 * DAY_MS);
   const softLimitBytes = integer('backpressure.softBytes', options.backpressure?.softBytes ?? 256 * 1024, 1_024, 1 << 30);
   const hardLimitBytes = integer('backpressure.hardBytes', options.backpressure?.hardBytes ?? 1024 * 1024, softLimitBytes, 1 << 30);
+  const audit = options.audit ?? null;
+  if (audit !== null && !(audit instanceof AuditLog)) throw new InvalidOptionError('audit', 'an AuditLog or null', typeof audit);
+  const overrideTimeoutMs = integer('overrideTimeoutMs', options.overrideTimeoutMs ?? 5_000, 100, 600_000);
   return {
     node,
     port,
@@ -87,5 +100,7 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     softLimitBytes,
     hardLimitBytes,
     log: options.logger ?? node.log.child({ component: 'gateway' }),
+    audit,
+    overrideTimeoutMs,
   };
 }

@@ -7,6 +7,9 @@ import { Connection, roomTopic, type ConnectionContext, type SocketData } from '
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './gateway-options.js';
 import { HeldRooms } from './held-rooms.js';
 import { LocalRooms } from './local-rooms.js';
+import { mountModerationApi } from './moderation-api.js';
+import { ModerationDesk } from './moderation-desk.js';
+import { mountOps, type OpsRoutes } from './ops-routes.js';
 import { CloseCodes, ProtocolErrors } from './protocol.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -47,6 +50,8 @@ export interface GatewayEvents {
  */
 export class Gateway {
   readonly node: GlassNode;
+  /** The ops page, its live feed, the ops API and /metrics (see docs/OPS.md). */
+  readonly ops: OpsRoutes;
   readonly #o: ResolvedGatewayOptions;
   readonly #log: Logger;
   readonly #app: uWS.TemplatedApp;
@@ -57,6 +62,7 @@ export class Gateway {
   readonly #limiter: RateLimiter;
   readonly #pendingLeaves = new Set<Promise<unknown>>();
   readonly #context: ConnectionContext;
+  readonly #desk: ModerationDesk;
   readonly #events = new EventEmitter();
   readonly #stats: GatewayStats = { connections: 0, heldRooms: 0, refused: {}, upgradesRefused: {}, slowConsumerCloses: 0 };
   readonly #sweep: NodeJS.Timeout;
@@ -71,6 +77,7 @@ export class Gateway {
     this.#log = o.log;
     this.#limiter = new RateLimiter(o.rateLimit);
     this.#held = new HeldRooms(o.resumeWindowMs, (player, id) => this.#leave(player, id, true));
+    this.#desk = new ModerationDesk({ node: o.node, audit: o.audit, log: o.log.child({ component: 'moderation' }), ackTimeoutMs: o.overrideTimeoutMs });
     const gateway = this;
     this.#context = {
       node: o.node,
@@ -84,6 +91,7 @@ export class Gateway {
       resumeTokenTtlMs: o.resumeTokenTtlMs,
       softLimitBytes: o.softLimitBytes,
       hardLimitBytes: o.hardLimitBytes,
+      moderation: this.#desk,
       get closing() {
         return gateway.#closed;
       },
@@ -96,6 +104,7 @@ export class Gateway {
       },
     };
     this.#app = uWS.App();
+    this.ops = mountOps(this.#app, { node: o.node, key: o.key, log: o.log, drainNode: () => this.close().then(() => this.node.close()) });
     this.#routes();
     this.#sweep = setInterval(() => this.#limiter.sweep(), SWEEP_INTERVAL_MS);
     this.#sweep.unref();
@@ -199,6 +208,16 @@ export class Gateway {
       const workers = this.node.supervisor.live().length;
       res.writeHeader('content-type', 'application/json').end(JSON.stringify({ node: this.node.id, workers }));
     });
+    mountModerationApi(this.#app, {
+      node: this.node,
+      desk: this.#desk,
+      key: o.key,
+      limiter: this.#limiter,
+      maxBodyBytes: o.maxFrameBytes,
+      log: o.log,
+      closing: () => this.#closed,
+      refused: (code) => count(this.#stats.refused, code),
+    });
     this.#app.any('/*', (res) => {
       res.writeStatus('404 Not Found').end();
     });
@@ -242,7 +261,8 @@ export class Gateway {
    * every line after its `joined` seq and none before it.
    */
   readonly #onRoomDelivery = (msg: RoomDelivery): void => {
-    if (msg?.type !== 'room-event') throw new GlassError(ErrorCodes.UNKNOWN_MESSAGE, 'a gateway only takes room-event messages');
+    if (msg?.type === 'override-applied') return this.#desk.applied(msg.audit.id);
+    if (msg?.type !== 'room-event') throw new GlassError(ErrorCodes.UNKNOWN_MESSAGE, 'a gateway only takes room-event and override-applied messages');
     const event = msg.event;
     const id = event.room;
     const text = JSON.stringify(event);
@@ -251,6 +271,21 @@ export class Gateway {
         if (this.#closed) return;
         this.#app.publish(roomTopic(id), text);
         this.#local.checkBackpressure(id);
+      });
+    } else if (event.type === 'moderated') {
+      // Published like a line (same order as the room's lines). A kicked player's socket leaves the
+      // topic first and gets the event directly: uWS delivers topic messages later, after the
+      // unsubscription. The moderator waiting on this node hears back by the audit id.
+      queueMicrotask(() => {
+        if (!this.#closed) {
+          if (event.command === 'kick' && event.player !== undefined) {
+            this.#held.adopt(event.player, id);
+            this.#players.get(event.player)?.kicked(id, text);
+          }
+          this.#app.publish(roomTopic(id), text);
+          this.#local.checkBackpressure(id);
+        }
+        this.#desk.applied(event.audit.id);
       });
     } else {
       const subject = event.joined ?? event.left;
@@ -283,6 +318,7 @@ export class Gateway {
     clearInterval(this.#sweep);
     if (this.#listenSocket !== null) uWS.us_listen_socket_close(this.#listenSocket);
     this.#listenSocket = null;
+    this.ops.close();
     for (const connection of [...this.#players.values()]) connection.end(CloseCodes.GOING_AWAY, 'server shutting down');
     this.#players.clear();
     for (const [player, id] of this.#held.releaseAll()) this.#leave(player, id, false);
@@ -291,6 +327,7 @@ export class Gateway {
     const app = this.#app as unknown as { close?: () => void };
     if (typeof app.close === 'function') app.close();
     await Promise.allSettled([...this.#pendingLeaves]);
+    this.#desk.close();
     this.#unbind?.();
     this.#log.info('gateway closed');
   }

@@ -6,7 +6,17 @@ export { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limiter.
 export { MAX_ACCESS_TTL_MS, signAccessToken, verifyAccessToken, type AccessClaims, type TokenCheck } from './access-token.js';
 export { signResumeToken, verifyResumeToken, type ResumeClaims } from './resume-token.js';
 export { DEFAULT_SECRET_FILE, MIN_SECRET_LENGTH, resolveTokenSecret, TokenSecretErrors, type TokenSecret } from './token-secret.js';
+export { AUDIT_FORMAT, AUDIT_OUTCOMES, GENESIS_HASH, hashEntry, verifyChain, type AuditEntry, type AuditOutcome, type AuditRow, type ChainHead, type ChainVerdict, type TamperKind } from './audit-chain.js';
+export { AUDIT_SCHEMA_VERSION, auditTables, migrateAuditSchema, type AuditTables } from './audit-migration.js';
+export { AuditErrors, AuditLog, AuditUnavailableError, auditUrlFromEnv, describePgUrl, type AuditLogOptions, type AuditReceipt, type AuditStatus } from './audit-log.js';
+export { ModerationDesk, attemptOf, toOverride, type OverrideAttempt, type OverrideOutcome, type OverrideSource, type Requester } from './moderation-desk.js';
+export { ModeratorClient, ModeratorClientError, type ModeratorClientOptions } from './moderation-client.js';
 export {
+  AuditRefSchema,
+  ModeratedFrame,
+  OverrideAppliedFrame,
+  OverrideFrame,
+  OverrideRequest,
   CLIENT_FRAME_TYPES,
   ClientFrame,
   CloseCodes,
@@ -45,3 +55,11 @@ export {
   type ServerFrameOf,
   type ServerFrameType,
 } from './protocol.js';
+export { OpsRoutes, mountOps, type OpsRoutesOptions } from './ops-routes.js';
+export { OpsService, type ActorRow, type DrainPreview, type OpsServiceOptions } from './ops-service.js';
+export { OpsAction, OpsErrors, noAudit, type ActionResult, type OpsActionName, type OpsAuditEntry, type OpsAuditHook, type OpsOperator } from './ops-actions.js';
+export { OpsMetrics } from './ops-metrics.js';
+export { LatencyWindow, SCALING_TRIGGERS, SignalTracker, type Signal, type SignalId } from './ops-signals.js';
+export type { ClusterView, NodeReport, QuarantineRow, WorkerReport } from './ops-view.js';
+export { nodeLine, renderTop, renderTree, type TreeOptions } from './ops-render.js';
+export { OPS_USAGE, runOpsCommand } from './ops-cli.js';

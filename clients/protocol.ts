@@ -1,6 +1,9 @@
 // The client wire protocol, version 1: what a WebSocket client may send, what the gateway answers,
 // and the stable error and close codes. Schemas, types and codes only; docs/PROTOCOL.md is the prose version.
 import { z } from 'zod';
+// The leaf module of the override vocabulary, not the actors' entry: the protocol stays loadable
+// without the runtime (clients that only speak the protocol).
+import { OVERRIDE_COMMANDS, SESSION_COMMANDS, type OverrideCommandName } from '../actors/override-command.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -16,6 +19,10 @@ export const ProtocolLimits = {
   RESUME_MAX_ROOMS: 64,
   /** Default largest frame the gateway reads, in bytes (UTF-8). */
   DEFAULT_MAX_FRAME_BYTES: 16_384,
+  /** An override's `reason`. */
+  REASON_MAX_LENGTH: 500,
+  /** An override's `text` (narration, safety note). */
+  OVERRIDE_TEXT_MAX_LENGTH: 2_000,
 } as const;
 
 /**
@@ -62,6 +69,23 @@ export const ProtocolErrors = {
   ACTIVATION_FAILED: 'GLASS_ERR_ACTIVATION_FAILED',
   NODE_CLOSED: 'GLASS_ERR_NODE_CLOSED',
   WORKER_FAILED: 'GLASS_ERR_WORKER_FAILED',
+  // Moderation.
+  /** The player is muted in this room or session (from the actor). */
+  MUTED: 'GLASS_ERR_MUTED',
+  /** The room or session is paused by a moderator (from the actor). */
+  PAUSED: 'GLASS_ERR_PAUSED',
+  /** The room is locked: only its members and moderators may enter (from the actor). */
+  ROOM_LOCKED: 'GLASS_ERR_ROOM_LOCKED',
+  /** No audit log is configured or PostgreSQL is unreachable: the override was not applied. */
+  AUDIT_UNAVAILABLE: 'GLASS_ERR_AUDIT_UNAVAILABLE',
+  /** The override was audited and sent, but its target did not acknowledge it in time: its outcome is unknown. */
+  OVERRIDE_TIMEOUT: 'GLASS_ERR_OVERRIDE_TIMEOUT',
+  // HTTP API only.
+  /** The body is not JSON or fails validation; `message` names the first field at fault. */
+  BAD_REQUEST: 'GLASS_ERR_BAD_REQUEST',
+  BODY_TOO_LARGE: 'GLASS_ERR_BODY_TOO_LARGE',
+  NOT_FOUND: 'GLASS_ERR_NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'GLASS_ERR_METHOD_NOT_ALLOWED',
 } as const;
 
 export type ProtocolErrorCode = (typeof ProtocolErrors)[keyof typeof ProtocolErrors];
@@ -124,10 +148,54 @@ export const ResumeFrame = z.strictObject({
   ref: RefSchema.optional(),
 });
 
-export const ClientFrame = z.discriminatedUnion('type', [JoinFrame, LeaveFrame, SayFrame, TurnFrame, PingFrame, ResumeFrame]);
+/** The fields of an override, shared by the `override` frame and the body of `POST /api/overrides`. */
+const OverrideFields = {
+  room: IdSchema.optional(),
+  session: IdSchema.optional(),
+  command: z.enum(OVERRIDE_COMMANDS),
+  player: IdSchema.optional(),
+  seq: z.number().int().positive().optional(),
+  text: z.string().min(1).max(ProtocolLimits.OVERRIDE_TEXT_MAX_LENGTH).optional(),
+  reason: z.string().min(1).max(ProtocolLimits.REASON_MAX_LENGTH).optional(),
+};
+
+const NEEDS: Readonly<Record<OverrideCommandName, readonly ('player' | 'seq' | 'text' | 'reason')[]>> = {
+  mute: ['player', 'reason'],
+  unmute: ['player', 'reason'],
+  kick: ['player', 'reason'],
+  pause: ['reason'],
+  resume: ['reason'],
+  lock: ['reason'],
+  unlock: ['reason'],
+  redact: ['seq', 'reason'],
+  narrate: ['text'],
+  note: ['text'],
+};
+
+/** Which fields each command needs and allows (`reason` is optional for narrate and note), and the target's kind. */
+function checkOverride(v: { room?: string; session?: string; command: OverrideCommandName; player?: string; seq?: number; text?: string; reason?: string }, ctx: z.RefinementCtx): void {
+  if ((v.room === undefined) === (v.session === undefined)) ctx.addIssue({ code: 'custom', path: ['room'], message: 'exactly one of room and session is required' });
+  if (v.session !== undefined && !SESSION_COMMANDS.has(v.command)) ctx.addIssue({ code: 'custom', path: ['command'], message: `${v.command} applies to rooms only` });
+  const needs = NEEDS[v.command];
+  for (const field of ['player', 'seq', 'text'] as const) {
+    if (needs.includes(field) && v[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `required for ${v.command}` });
+    if (!needs.includes(field) && v[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `not allowed for ${v.command}` });
+  }
+  if (needs.includes('reason') && v.reason === undefined) ctx.addIssue({ code: 'custom', path: ['reason'], message: `required for ${v.command}` });
+}
+
+/** A moderator's command to a room or a session (role moderator only; every attempt is audited). */
+export const OverrideFrame = z
+  .strictObject({ type: z.literal('override'), ...OverrideFields, ref: RefSchema.optional() })
+  .superRefine(checkOverride);
+/** The body of `POST /api/overrides`: the override frame without `type` and `ref`. */
+export const OverrideRequest = z.strictObject(OverrideFields).superRefine(checkOverride);
+export type OverrideRequest = z.infer<typeof OverrideRequest>;
+
+export const ClientFrame = z.discriminatedUnion('type', [JoinFrame, LeaveFrame, SayFrame, TurnFrame, PingFrame, ResumeFrame, OverrideFrame]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame['type'];
-export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = ['join', 'leave', 'say', 'turn', 'ping', 'resume'];
+export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = ['join', 'leave', 'say', 'turn', 'ping', 'resume', 'override'];
 
 /** Which roles may send each frame type. */
 export const FRAME_ROLES: Readonly<Record<ClientFrameType, readonly Role[]>> = {
@@ -137,6 +205,7 @@ export const FRAME_ROLES: Readonly<Record<ClientFrameType, readonly Role[]>> = {
   turn: ['player', 'moderator'],
   resume: ['player', 'moderator'],
   ping: ROLES,
+  override: ['moderator'],
 };
 
 // ---- server → client ----
@@ -146,6 +215,10 @@ export const RoomLineSchema = z.strictObject({
   from: IdSchema,
   text: z.string(),
   at: z.number(),
+  /** A moderator removed the text (it is ''). */
+  redacted: z.literal(true).optional(),
+  /** Game-master narration injected by a moderator (`from` is "gm"). */
+  narration: z.literal(true).optional(),
 });
 export type RoomLineFrame = z.infer<typeof RoomLineSchema>;
 
@@ -226,6 +299,31 @@ export const ErrorFrame = z.strictObject({
   ref: RefSchema.optional(),
 });
 
+/** Where an override sits in the audit log: row id and row hash (quote them when reporting it). */
+export const AuditRefSchema = z.strictObject({ id: z.number().int().positive(), hash: z.string().regex(/^[0-9a-f]{64}$/) });
+/** An override applied to a room, to every member: what changed, and its audit ref. */
+export const ModeratedFrame = z.strictObject({
+  type: z.literal('moderated'),
+  room: IdSchema,
+  command: z.enum(OVERRIDE_COMMANDS),
+  audit: AuditRefSchema,
+  player: IdSchema.optional(),
+  seq: z.number().int().positive().optional(),
+  text: z.string().optional(),
+  reason: z.string().optional(),
+  /** narrate: the line it added, numbered in the room's seq like a `said` line. */
+  line: RoomLineSchema.optional(),
+});
+/** To the moderator: the target applied the override. */
+export const OverrideAppliedFrame = z.strictObject({
+  type: z.literal('override-applied'),
+  room: IdSchema.optional(),
+  session: IdSchema.optional(),
+  command: z.enum(OVERRIDE_COMMANDS),
+  audit: AuditRefSchema,
+  ref: RefSchema.optional(),
+});
+
 export const ServerFrame = z.discriminatedUnion('type', [
   WelcomeFrame,
   JoinedFrame,
@@ -238,6 +336,8 @@ export const ServerFrame = z.discriminatedUnion('type', [
   ResyncFrame,
   ResumeTokenFrame,
   ErrorFrame,
+  ModeratedFrame,
+  OverrideAppliedFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame['type'];

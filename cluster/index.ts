@@ -33,3 +33,4 @@ export {
 } from './redis-streams-status.js';
 export { ENTRY_FORMAT, EnvelopeCodec } from './envelope-codec.js';
 export { DEFAULT_REDIS_URL, startClusterNode, type ClusterNodeOptions } from './cluster-node.js';
+export { OpsPublisher, OpsPublisherErrors, startOpsPublisher, type OpsPublisherOptions, type OpsRequestHandler } from './ops-publisher.js';

@@ -55,6 +55,8 @@ export class ActorCell {
   /** The save in flight, if any: saves of one cell never overlap (each needs the previous version). */
   saving: Promise<unknown> | null = null;
   failures = 0;
+  /** Messages handled by this activation (ops message rates). */
+  handled = 0;
   lastFailure: FailureRecord | null = null;
   /** Restart window and backoff, from the first failure on. */
   restarts: RestartRecord | null = null;

@@ -46,6 +46,9 @@ export interface ActorHostOptions {
 }
 
 
+/** Activation latencies kept between two ops samples; more are not recorded (the histogram is a sample). */
+const MAX_ACTIVATION_SAMPLES = 4_096;
+
 /**
  * Hosts the actors of one thread: activates them on their first message, runs their mailboxes one
  * message at a time, and hands failures to the FailureHandler, state changes to the CellLifecycle
@@ -74,6 +77,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
   #sweepTimer: TimerHandle | null = null;
   #processed = 0;
   #closed = false;
+  readonly #activations: number[] = [];
 
   constructor(options: ActorHostOptions) {
     this.#router = options.router;
@@ -122,7 +126,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
       if (!this.#router.owns(e.to)) return this.#router.forward(e);
       cell = this.#create(e.to, behaviour);
       this.#enqueue(cell, e);
-      void this.#lifecycle.activate(cell, true);
+      void this.#activate(cell);
       return;
     }
     if (cell.status === CellStatus.STOPPED || cell.status === CellStatus.QUARANTINED) return this.#lifecycle.refuseStopped(cell, e);
@@ -150,6 +154,20 @@ export class ActorHost implements LocalSink, LifecycleHost {
       void this.#lifecycle.activate(cell);
       return cell;
     });
+  }
+
+  /** A first activation, timed for the ops activation-latency histogram (not on the message path). */
+  async #activate(cell: ActorCell): Promise<void> {
+    const started = this.#clock.now();
+    await this.#lifecycle.activate(cell, true);
+    // A failed activation leaves the host: only activations that happened are timed.
+    if (this.cells.get(cell.key) !== cell) return;
+    if (this.#activations.length < MAX_ACTIVATION_SAMPLES) this.#activations.push(this.#clock.now() - started);
+  }
+
+  /** Activation latencies (ms) since the last call, oldest first (at most MAX_ACTIVATION_SAMPLES). */
+  takeActivationLatencies(): number[] {
+    return this.#activations.splice(0, this.#activations.length);
   }
 
   #create(key: string, behaviour: ActorBehaviour): ActorCell {
@@ -225,6 +243,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
       return this.#router.refuse(e, new GlassError(ErrorCodes.UNKNOWN_MESSAGE, `${cell.kind} has no handler for "${messageType(msg)}"`), 'unhandled');
     }
     if (e.from !== '@timer') cell.lastActiveAt = this.#now;
+    cell.handled++;
     cell.current = e;
     if (cell.behaviour.persistence.save === SavePolicy.EVERY_MESSAGE && !isReadOnly(cell, msg.type)) cell.outbox = OUTBOX_OPEN;
     let result: unknown;

@@ -7,6 +7,8 @@ export interface ActorSnapshot {
   status: CellStatus;
   mailbox: number;
   failures: number;
+  /** Messages handled by this activation. */
+  handled: number;
   restarts: number;
   lastFailure: { messageType: string; message: string; at: number } | null;
   idleMs: number;
@@ -24,6 +26,7 @@ export function snapshotOf(cell: ActorCell, now: number): ActorSnapshot {
     status: cell.status,
     mailbox: cell.mailbox.size + (cell.retry === null ? 0 : 1),
     failures: cell.failures,
+    handled: cell.handled,
     restarts: cell.restarts?.total ?? 0,
     lastFailure: cell.lastFailure,
     idleMs: now - cell.lastActiveAt,

@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { ActorSnapshot } from './actor-host.js';
+import type { ActorQuery, ActorSample, SampleOptions, WorkerSample } from './metrics-sample.js';
 import type { ModuleRef } from './module-ref.js';
 import type { NodeMember } from './placement.js';
 
@@ -13,6 +14,10 @@ export interface WorkerControl {
   ready(): WorkerInfo;
   stats(): WorkerStats;
   inspect(filter?: { kind?: string; limit?: number }): ActorSnapshot[];
+  /** The ops view of the worker: aggregates per kind, notable actors, rates since the last sample. */
+  sample(options?: SampleOptions): WorkerSample;
+  /** One page of the worker's actors matching a query (kind, id substring), for the ops view. */
+  actors(query?: ActorQuery): { total: number; actors: ActorSample[] };
   passivate(kind: string, id: string): Promise<boolean>;
   /** Ops restart of one actor: a stopped or quarantined actor comes back from its stored state. */
   restart(kind: string, id: string): boolean;

@@ -29,6 +29,8 @@ export type { Membership } from './membership.js';
 export { NodeSupervisor, WorkerStatus, type WorkerHandle } from './node-supervisor.js';
 export { nestActors, type ActorTreeNode, type SupervisionTree, type WorkerTreeNode } from './supervision-tree.js';
 export { defaultNodeId, type NodeOptions } from './node-options.js';
+export type { ActorQuery, ActorSample, KindSample, SampleOptions, WorkerSample } from './metrics-sample.js';
+export { ProcessSampler, type ProcessSample } from './node-stats.js';
 export type { Location, NodeMember, Placement, PlacementInit } from './placement.js';
 export { Ref } from './ref.js';
 export { RingBuffer } from './ring-buffer.js';

@@ -18,6 +18,7 @@ import { LocalTransport, type DeliveryReceipt, type Transport } from './transpor
 import { QuarantineLog } from './quarantine.js';
 import { NodeSupervisor, WorkerStatus, type WorkerHandle } from './node-supervisor.js';
 import { nestActors, type SupervisionTree, type WorkerTreeNode } from './supervision-tree.js';
+import type { ActorQuery, ActorSample, SampleOptions, WorkerSample } from './metrics-sample.js';
 
 const MEMORY_STORE = { module: new URL('./state-store.js', import.meta.url).href, export: 'createMemoryStateStore' };
 
@@ -278,6 +279,17 @@ export class GlassNode {
       })),
     );
     return { node: this.id, workers };
+  }
+
+  /** The ops sample of every live worker (aggregates per kind, notable actors, rates since the last sample). */
+  async sampleWorkers(options?: SampleOptions): Promise<WorkerSample[]> {
+    return Promise.all(this.#live().map((w) => w.control.sample(options)));
+  }
+
+  /** One page of the actors of one worker (1..W) matching a query; empty when the worker is down. */
+  async findActors(thread: number, query?: ActorQuery): Promise<{ total: number; actors: ActorSample[] }> {
+    const w = this.workers[thread - 1];
+    return w !== undefined && w.status === WorkerStatus.RUNNING ? w.control.actors(query) : { total: 0, actors: [] };
   }
 
   async stats(): Promise<WorkerStats[]> {

@@ -6,6 +6,7 @@ import type { ActorModule } from './behaviour.js';
 import { systemClock } from './clock.js';
 import type { WorkerControl, WorkerInit } from './control-api.js';
 import { createLogger } from './logger.js';
+import { WorkerSampler } from './metrics-sample.js';
 import { loadExport } from './module-ref.js';
 import type { Placement, PlacementInit } from './placement.js';
 import { Router } from './router.js';
@@ -51,6 +52,13 @@ init.ports.forEach((port, thread) => {
   if (port !== null) router.attach(thread, port);
 });
 
+const sampler = new WorkerSampler(init.thread, systemClock, () => host.cells.values(), () => ({
+  processed: host.processed,
+  mailboxTotal: host.mailboxTotal(),
+  pendingAsks: router.pendingAsks,
+  activations: host.takeActivationLatencies(),
+}));
+
 const control: WorkerControl = {
   ready: () => ({ thread: init.thread, kinds: behaviours.map((b) => b.kind) }),
   stats: () => ({
@@ -61,6 +69,8 @@ const control: WorkerControl = {
     pendingAsks: router.pendingAsks,
   }),
   inspect: (filter) => host.inspect(filter),
+  sample: (options) => sampler.sample(options),
+  actors: (query) => sampler.actors(query),
   passivate: (kind, id) => host.passivate(kind + ':' + id),
   restart: (kind, id) => host.restart(kind + ':' + id),
   hold: (thread) => router.hold(thread),
@@ -77,6 +87,7 @@ const control: WorkerControl = {
     return process.memoryUsage().heapUsed;
   },
   close: async () => {
+    sampler.close();
     await host.close();
     await store.close();
     router.close(new Error('worker closed'));

@@ -1,0 +1,540 @@
+// GlassClient: one player's connection to a Glass gateway, kept alive across drops. It sends
+// requests matched by `ref`, reports room events, and after an unexpected close reconnects with
+// backoff and takes its rooms back (resume), so every line reaches the app once, in order.
+import { ClientFrame, CloseCodes, ProtocolErrors, type ServerFrame, type ServerFrameOf } from '../protocol.js';
+import { reconnectDelay } from './backoff.js';
+import { attemptUrl, renewable } from './endpoint.js';
+import { ClientErrors, GlassClientError, type GlassClientErrorDetails } from './errors.js';
+import { Emitter, type ClientState, type GlassClientEventName, type Listener, type RoomLine, type RoomSnapshot, type Welcome } from './events.js';
+import { resolveOptions, type GlassClientOptions, type ResolvedOptions } from './options.js';
+import { Pacer } from './pacer.js';
+import { Requests, type PendingRequest } from './requests.js';
+import { planResume, repairAfterResume, type HeldToken } from './resume-plan.js';
+import { RoomBook } from './room-book.js';
+import type { TimerPurpose } from './scheduler.js';
+import { Link, type LinkClosed } from './socket.js';
+
+/** A client frame as the caller gives it: the SDK adds the `ref`. */
+type Outgoing = ClientFrame extends infer F ? (F extends { ref?: string } ? Omit<F, 'ref'> : never) : never;
+
+type TimerSlot = 'reconnect' | 'connect' | 'pace';
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(err: GlassClientError): void;
+}
+
+export class GlassClient {
+  readonly #o: ResolvedOptions;
+  readonly #events = new Emitter();
+  readonly #requests: Requests;
+  readonly #rooms = new RoomBook();
+  readonly #pacer: Pacer;
+  #state: ClientState = 'idle';
+  #link: Link | null = null;
+  /** `welcome` of the current link; null until it arrives. */
+  #welcome: Welcome | null = null;
+  #lastWelcome: Welcome | null = null;
+  #resumeToken: HeldToken | null = null;
+  /** The resume under way on the current link. */
+  #resume: { ref: string; timer: unknown } | null = null;
+  /** A server `error` without ref, kept as the likely cause of the close that follows it. */
+  #serverError: GlassClientError | null = null;
+  /** Failed reconnection attempts in a row. */
+  #attempt = 0;
+  /** Bumped by every attempt and by close(), so a late token or URL lookup is dropped. */
+  #generation = 0;
+  #connecting: Deferred<Welcome> | null = null;
+  readonly #timers: Record<TimerSlot, unknown> = { reconnect: null, connect: null, pace: null };
+
+  constructor(options: GlassClientOptions) {
+    this.#o = resolveOptions(options);
+    this.#requests = new Requests(this.#o.maxQueued);
+    this.#pacer = new Pacer(this.#o.scheduler.now);
+  }
+
+  get state(): ClientState {
+    return this.#state;
+  }
+
+  /** The `welcome` of the current connection, or of the last one while reconnecting. */
+  get welcome(): Welcome | null {
+    return this.#lastWelcome;
+  }
+
+  /** The rooms the client is in (taken back after each reconnect). */
+  rooms(): string[] {
+    return this.#rooms.rooms();
+  }
+
+  /** The members of a room the client is in, as last reported. */
+  members(room: string): string[] | undefined {
+    return this.#rooms.members(room);
+  }
+
+  /** Listens to an event; returns the function that stops listening. */
+  on<E extends GlassClientEventName>(event: E, listener: Listener<E>): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  off<E extends GlassClientEventName>(event: E, listener: Listener<E>): void {
+    this.#events.off(event, listener);
+  }
+
+  /**
+   * Opens the connection; resolves with its `welcome`. A first connection that fails rejects with
+   * `GLASS_CLIENT_ERR_CONNECT_FAILED` (the client goes back to `idle`, and `connect()` may be called
+   * again); drops after that are repaired by reconnection.
+   */
+  connect(): Promise<Welcome> {
+    if (this.#state === 'closed') return Promise.reject(new GlassClientError(ClientErrors.CLOSED, 'the client is closed'));
+    if (this.#connecting !== null) return this.#connecting.promise;
+    if (this.#state !== 'idle' && this.#lastWelcome !== null) return Promise.resolve(this.#lastWelcome);
+    this.#connecting = deferred<Welcome>();
+    this.#setState('connecting');
+    void this.#attemptConnection();
+    return this.#connecting.promise;
+  }
+
+  /** Joins a room; resolves with its members, recent lines and last seq. Lines after that seq arrive as `said`. */
+  async join(room: string): Promise<RoomSnapshot> {
+    const joined = (await this.#request({ type: 'join', room })) as ServerFrameOf<'joined'>;
+    return { room: joined.room, members: joined.members, history: joined.history, seq: joined.seq };
+  }
+
+  async leave(room: string): Promise<void> {
+    await this.#request({ type: 'leave', room });
+  }
+
+  /** Says a line; resolves with it as the room numbered it (its `said`, which listeners also get). */
+  async say(room: string, text: string): Promise<RoomLine> {
+    const said = (await this.#request({ type: 'say', room, text })) as ServerFrameOf<'said'>;
+    return said.line;
+  }
+
+  /** Takes a turn in a narrative session; resolves with the turn's number in the session. */
+  async turn(session: string, text: string): Promise<number> {
+    const accepted = (await this.#request({ type: 'turn', session, text })) as ServerFrameOf<'turn-accepted'>;
+    return accepted.turn;
+  }
+
+  /** A round trip to the gateway; resolves with its duration in ms. */
+  async ping(): Promise<number> {
+    const start = this.#o.scheduler.now();
+    await this.#request({ type: 'ping' });
+    return this.#o.scheduler.now() - start;
+  }
+
+  /**
+   * Closes for good: no reconnection; waiting requests reject with `GLASS_CLIENT_ERR_CLOSED`. The
+   * server holds the rooms for its resume window, then leaves them (`leave` first to go at once).
+   * Resolves once the socket is closed.
+   */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    const link = this.#link;
+    this.#shutdown(new GlassClientError(ClientErrors.CLOSED, 'the client was closed'), false);
+    if (link !== null) await link.ended;
+  }
+
+  // ---- connection lifecycle ----
+
+  async #attemptConnection(): Promise<void> {
+    const generation = ++this.#generation;
+    let url: string;
+    try {
+      url = await attemptUrl(this.#o.url, this.#o.token);
+    } catch (err) {
+      if (generation !== this.#generation) return;
+      const error = err instanceof GlassClientError ? err : new GlassClientError(ClientErrors.CONNECT_FAILED, 'no URL to connect to', { cause: err });
+      return this.#lost(error, null);
+    }
+    if (generation !== this.#generation) return;
+    let link: Link;
+    try {
+      link = new Link(this.#o.WebSocket, url, {
+        frame: (frame) => {
+          if (link === this.#link) this.#onFrame(frame);
+        },
+        badFrame: (detail) => {
+          if (link === this.#link) this.#events.emit('error', new GlassClientError(ClientErrors.BAD_SERVER_FRAME, `the server sent ${detail}; it was ignored`));
+        },
+        closed: (info) => {
+          if (link !== this.#link) return;
+          this.#link = null;
+          this.#lost(this.#closeCause(info), info);
+        },
+      });
+    } catch (err) {
+      return this.#lost(new GlassClientError(ClientErrors.CONNECT_FAILED, 'the WebSocket could not be created', { cause: err }), null);
+    }
+    this.#link = link;
+    this.#timers.connect = this.#timer(
+      () => {
+        this.#timers.connect = null;
+        if (this.#welcome === null) this.#dropLink(`no welcome within ${this.#o.connectTimeoutMs} ms`);
+      },
+      this.#o.connectTimeoutMs,
+      'connect',
+    );
+  }
+
+  /** Abandons the current link (it is closed; its events are ignored) as if it had dropped. */
+  #dropLink(reason: string): void {
+    const link = this.#link;
+    if (link === null) return;
+    this.#link = null;
+    link.close(1000, reason);
+    this.#lost(new GlassClientError(ClientErrors.CONNECTION_LOST, reason), { code: 1006, reason });
+  }
+
+  /** The current link is gone (or an attempt failed before it had one): decide what comes next. */
+  #lost(cause: GlassClientError, info: LinkClosed | null): void {
+    const hadWelcome = this.#welcome !== null;
+    this.#welcome = null;
+    this.#serverError = null;
+    this.#cancel('connect');
+    this.#cancel('pace');
+    this.#endResume();
+    for (const request of this.#requests.takeSent()) {
+      this.#o.scheduler.clearTimeout(request.timer);
+      request.reject(this.#error(ClientErrors.CONNECTION_LOST, `the connection closed before the answer to ${request.frame.type}: its outcome is unknown`, request, { closeCode: info?.code }));
+    }
+    if (this.#state === 'closed') return;
+    if (this.#connecting !== null) {
+      const failed = new GlassClientError(ClientErrors.CONNECT_FAILED, `could not connect: ${cause.message}`, {
+        cause,
+        closeCode: info?.code,
+        upgradeStatus: info?.upgradeStatus,
+      });
+      for (const request of this.#requests.takeAll()) this.#rejectRequest(request, failed);
+      this.#connecting.reject(failed);
+      this.#connecting = null;
+      return this.#setState('idle', { error: failed });
+    }
+    if (info?.code === CloseCodes.REPLACED) return this.#shutdown(cause);
+    if (!renewable(this.#o.token) && (info?.code === CloseCodes.TOKEN_EXPIRED || (!hadWelcome && info?.upgradeStatus === 401))) {
+      return this.#shutdown(cause);
+    }
+    if (this.#o.reconnect === null) return this.#shutdown(cause);
+    this.#scheduleReconnect(cause);
+  }
+
+  #closeCause(info: LinkClosed): GlassClientError {
+    const details = { closeCode: info.code, upgradeStatus: info.upgradeStatus };
+    if (info.code === CloseCodes.REPLACED) return new GlassClientError(ProtocolErrors.REPLACED, 'this player connected again elsewhere on this node', details);
+    if (info.code === CloseCodes.TOKEN_EXPIRED) {
+      const message = renewable(this.#o.token) ? 'the access token expired' : 'the access token expired and is a fixed string: pass a token function to renew it';
+      return new GlassClientError(ProtocolErrors.TOKEN_EXPIRED, message, details);
+    }
+    if (info.code === CloseCodes.SLOW_CONSUMER) return new GlassClientError(ProtocolErrors.SLOW_CONSUMER, 'the server closed a connection that read too slowly', details);
+    if (info.upgradeStatus === 401) {
+      return new GlassClientError(renewable(this.#o.token) ? ClientErrors.CONNECT_FAILED : ClientErrors.TOKEN_REFUSED, 'the gateway refused the access token (HTTP 401)', details);
+    }
+    if (this.#serverError !== null) return new GlassClientError(this.#serverError.code, this.#serverError.message, details);
+    const why = info.reason === '' ? `close code ${info.code}` : `close code ${info.code}: ${info.reason}`;
+    return new GlassClientError(ClientErrors.CONNECTION_LOST, `the connection closed (${why})`, details);
+  }
+
+  #scheduleReconnect(cause: GlassClientError): void {
+    const policy = this.#o.reconnect;
+    if (policy === null) return;
+    if (this.#attempt >= policy.maxAttempts) {
+      return this.#shutdown(new GlassClientError(ClientErrors.RECONNECT_FAILED, `gave up after ${this.#attempt} failed reconnection attempts: ${cause.message}`, { cause }));
+    }
+    const delayMs = reconnectDelay(policy, this.#attempt, this.#o.scheduler.random());
+    this.#attempt++;
+    this.#setState('reconnecting', { attempt: this.#attempt, delayMs, error: cause });
+    this.#timers.reconnect = this.#timer(
+      () => {
+        this.#timers.reconnect = null;
+        void this.#attemptConnection();
+      },
+      delayMs,
+      'reconnect',
+    );
+  }
+
+  /** Closes for good with `cause`: every waiting request rejects with it (its code), nothing reconnects. */
+  #shutdown(cause: GlassClientError, report = true): void {
+    if (this.#state === 'closed') return;
+    this.#generation++;
+    for (const purpose of ['reconnect', 'connect', 'pace'] as const) this.#cancel(purpose);
+    this.#endResume();
+    const link = this.#link;
+    this.#link = null;
+    this.#welcome = null;
+    link?.close(1000, 'client closed');
+    for (const request of this.#requests.takeAll()) this.#rejectRequest(request, cause);
+    this.#connecting?.reject(cause);
+    this.#connecting = null;
+    this.#setState('closed', { error: cause });
+    if (report) this.#events.emit('error', cause);
+  }
+
+  // ---- frames from the server ----
+
+  #onFrame(frame: ServerFrame): void {
+    switch (frame.type) {
+      case 'welcome':
+        return this.#onWelcome(frame);
+      case 'joined':
+        this.#rooms.reset(frame.room, frame.seq, frame.members);
+        return this.#answer(frame.ref, frame);
+      case 'left':
+        this.#rooms.remove(frame.room);
+        return this.#answer(frame.ref, frame);
+      case 'turn-accepted':
+      case 'pong':
+        return this.#answer(frame.ref, frame);
+      case 'said':
+        return this.#onSaid(frame);
+      case 'presence': {
+        const { type: _type, ...presence } = frame;
+        this.#rooms.setMembers(frame.room, frame.members);
+        return this.#events.emit('presence', presence);
+      }
+      case 'resumed':
+        return this.#onResumed(frame);
+      case 'resync':
+        if (!this.#rooms.has(frame.room)) return; // a room the client left since the token: left again after the resume
+        this.#rooms.reset(frame.room, frame.seq, frame.members);
+        return this.#events.emit('resync', { room: frame.room, reason: frame.reason, members: frame.members, history: frame.history, seq: frame.seq });
+      case 'resume-token':
+        this.#resumeToken = { token: frame.token, rooms: frame.rooms };
+        this.#events.emit('resumable', { rooms: [...frame.rooms] });
+        if (this.#resume !== null && frame.ref === this.#resume.ref) this.#finishResume(frame.rooms);
+        return;
+      case 'error':
+        return this.#onError(frame);
+    }
+  }
+
+  #onWelcome(frame: ServerFrameOf<'welcome'>): void {
+    const { type: _type, ...welcome } = frame;
+    this.#cancel('connect');
+    this.#welcome = welcome;
+    this.#lastWelcome = welcome;
+    this.#pacer.configure(welcome.limits.burst, welcome.limits.perSecond);
+    this.#events.emit('welcome', welcome);
+    if (this.#connecting !== null) {
+      const connecting = this.#connecting;
+      this.#connecting = null;
+      this.#setState('open');
+      connecting.resolve(welcome);
+      return this.#flush();
+    }
+    this.#setState('resuming');
+    this.#startResume();
+  }
+
+  #onSaid(frame: ServerFrameOf<'said'>): void {
+    const fresh = this.#rooms.accept(frame.room, frame.line);
+    if (fresh) this.#events.emit('said', { room: frame.room, line: frame.line, replayed: false });
+    if (frame.line.from !== this.#welcome?.player) return;
+    const say = this.#requests.sayFor(frame.room, frame.line.text);
+    if (say !== undefined) this.#settle(say).resolve(frame);
+  }
+
+  #onResumed(frame: ServerFrameOf<'resumed'>): void {
+    if (!this.#rooms.has(frame.room)) return;
+    const missed = frame.lines.filter((line) => this.#rooms.accept(frame.room, line));
+    this.#rooms.reset(frame.room, Math.max(frame.seq, this.#rooms.seqs()[frame.room] ?? 0), frame.members);
+    for (const line of missed) this.#events.emit('said', { room: frame.room, line, replayed: true });
+    this.#events.emit('resumed', { room: frame.room, members: frame.members, seq: frame.seq, missed });
+  }
+
+  #onError(frame: ServerFrameOf<'error'>): void {
+    const details: GlassClientErrorDetails = frame.retryAfterMs === undefined ? {} : { retryAfterMs: frame.retryAfterMs };
+    if (frame.ref !== undefined && this.#resume !== null && frame.ref === this.#resume.ref) {
+      if (frame.code !== ProtocolErrors.RESUME_INVALID) {
+        // One room's actor refused; the resume goes on, and the room is joined again after it.
+        return this.#events.emit('error', new GlassClientError(frame.code, frame.message, details));
+      }
+      this.#resumeToken = null;
+      return this.#finishResume([]);
+    }
+    const request = frame.ref === undefined ? undefined : this.#requests.get(frame.ref);
+    if (request === undefined) {
+      const error = new GlassClientError(frame.code, frame.message, details);
+      this.#serverError = error;
+      return this.#events.emit('error', error);
+    }
+    if (frame.code === ProtocolErrors.RATE_LIMITED && request.rateLimitRetries < this.#o.rateLimitRetries) {
+      // The frame was not acted on: send it again first once the bucket has refilled.
+      request.rateLimitRetries++;
+      this.#requests.requeue(request);
+      this.#pacer.pause(frame.retryAfterMs ?? 0);
+      return this.#flush();
+    }
+    this.#settle(request).reject(this.#error(frame.code, frame.message, request, details));
+  }
+
+  // ---- resume ----
+
+  #startResume(): void {
+    const { resume } = planResume(this.#resumeToken, this.#rooms.seqs());
+    if (resume === null) return this.#finishResume([]);
+    const { ref } = this.#requests.nextRef();
+    const timer = this.#timer(() => this.#dropLink(`no answer to the resume within ${this.#o.requestTimeoutMs} ms`), this.#o.requestTimeoutMs, 'request');
+    this.#resume = { ref, timer };
+    this.#pacer.spend();
+    this.#link?.send({ type: 'resume', token: resume.token, rooms: resume.rooms, ref });
+  }
+
+  /** The connection holds `held`: join what it lacks, leave what the client left, then send what waited. */
+  #finishResume(held: readonly string[]): void {
+    this.#endResume();
+    const { rejoin, leave } = repairAfterResume(held, this.#rooms.rooms());
+    // Repairs go first (a queued `say` may need its room joined again), in this order.
+    for (const room of [...leave].reverse()) this.#request({ type: 'leave', room }, true).catch(() => {});
+    for (const room of [...rejoin].reverse()) {
+      this.#request({ type: 'join', room }, true).then(
+        (frame) => {
+          const joined = frame as ServerFrameOf<'joined'>;
+          this.#events.emit('resync', { room, reason: 'rejoined', members: joined.members, history: joined.history, seq: joined.seq });
+        },
+        (err: GlassClientError) => {
+          if (err.code === ClientErrors.CONNECTION_LOST || this.#state === 'closed') return; // tried again after the next reconnect
+          this.#rooms.remove(room);
+          this.#events.emit('error', err);
+        },
+      );
+    }
+    this.#attempt = 0;
+    this.#setState('open');
+    this.#flush();
+  }
+
+  #endResume(): void {
+    if (this.#resume === null) return;
+    this.#o.scheduler.clearTimeout(this.#resume.timer);
+    this.#resume = null;
+  }
+
+  // ---- requests ----
+
+  #request(frame: Outgoing, internal = false): Promise<ServerFrame> {
+    if (this.#state === 'closed') return Promise.reject(new GlassClientError(ClientErrors.CLOSED, `the client is closed: ${frame.type} not sent`));
+    if (this.#state === 'idle') return Promise.reject(new GlassClientError(ClientErrors.NOT_CONNECTED, `connect() first: ${frame.type} not sent`));
+    const { ref, order } = this.#requests.nextRef();
+    const parsed = ClientFrame.safeParse({ ...frame, ref });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue === undefined ? '' : `${issue.path.join('.')}: ${issue.message}`;
+      return Promise.reject(new GlassClientError(ClientErrors.INVALID_REQUEST, `invalid ${frame.type} (${where}): not sent`, targets(frame)));
+    }
+    return new Promise<ServerFrame>((resolve, reject) => {
+      const request: PendingRequest = {
+        ref,
+        order,
+        frame: parsed.data as PendingRequest['frame'],
+        internal,
+        resolve,
+        reject,
+        sent: false,
+        rateLimitRetries: 0,
+        timer: null,
+      };
+      if (!this.#requests.enqueue(request, internal)) {
+        return reject(this.#error(ClientErrors.QUEUE_FULL, `${this.#o.maxQueued} requests already wait for the connection`, request));
+      }
+      request.timer = this.#timer(
+        () => {
+          if (!this.#requests.remove(request)) return;
+          const outcome = request.sent ? 'its outcome is unknown' : 'it was not sent';
+          reject(this.#error(ClientErrors.TIMEOUT, `no answer to ${frame.type} within ${this.#o.requestTimeoutMs} ms: ${outcome}`, request));
+        },
+        this.#o.requestTimeoutMs,
+        'request',
+      );
+      this.#flush();
+    });
+  }
+
+  /** Sends queued requests while the connection is open, as fast as the gateway's rate limit allows. */
+  #flush(): void {
+    if (this.#state !== 'open') return;
+    this.#cancel('pace');
+    while (this.#requests.peek() !== undefined) {
+      const link = this.#link;
+      if (link === null || !link.open) return;
+      const wait = this.#pacer.waitMs();
+      if (wait > 0) {
+        this.#timers.pace = this.#timer(
+          () => {
+            this.#timers.pace = null;
+            this.#flush();
+          },
+          wait,
+          'pace',
+        );
+        return;
+      }
+      this.#pacer.take();
+      const request = this.#requests.markSent();
+      if (request !== undefined) link.send(request.frame);
+    }
+  }
+
+  #answer(ref: string | undefined, frame: ServerFrame): void {
+    const request = ref === undefined ? undefined : this.#requests.get(ref);
+    if (request !== undefined) this.#settle(request).resolve(frame);
+  }
+
+  /** Forgets an answered request and stops its timer; returns it to resolve or reject. */
+  #settle(request: PendingRequest): PendingRequest {
+    this.#requests.remove(request);
+    this.#o.scheduler.clearTimeout(request.timer);
+    return request;
+  }
+
+  #rejectRequest(request: PendingRequest, cause: GlassClientError): void {
+    this.#o.scheduler.clearTimeout(request.timer);
+    request.reject(this.#error(cause.code, cause.message, request, { closeCode: cause.closeCode, cause: cause.cause }));
+  }
+
+  #error(code: string, message: string, request: PendingRequest, details: GlassClientErrorDetails = {}): GlassClientError {
+    return new GlassClientError(code, message, { ...targets(request.frame), ...details });
+  }
+
+  // ---- helpers ----
+
+  #setState(state: ClientState, extra: { attempt?: number; delayMs?: number; error?: GlassClientError } = {}): void {
+    const previous = this.#state;
+    if (previous === state && state !== 'reconnecting') return;
+    this.#state = state;
+    this.#events.emit('state', { state, previous, ...extra });
+  }
+
+  #timer(callback: () => void, ms: number, purpose: TimerPurpose): unknown {
+    return this.#o.scheduler.setTimeout(callback, ms, purpose);
+  }
+
+  #cancel(purpose: TimerSlot): void {
+    const handle = this.#timers[purpose];
+    if (handle === null) return;
+    this.#o.scheduler.clearTimeout(handle);
+    this.#timers[purpose] = null;
+  }
+}
+
+function targets(frame: { type: string; room?: string; session?: string }): { room?: string; session?: string } {
+  const found: { room?: string; session?: string } = {};
+  if (frame.room !== undefined) found.room = frame.room;
+  if (frame.session !== undefined) found.session = frame.session;
+  return found;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (err: GlassClientError) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // connect()'s promise may be left unobserved by a caller that only listens to events.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
