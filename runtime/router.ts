@@ -8,7 +8,8 @@ import { AskTimeoutError, ErrorCodes, GlassError, errorFromWire, type WireError 
 import { PairSequencer } from './pair-sequencer.js';
 import type { Location, NodeMember, Placement } from './placement.js';
 import { BatchTag, PortLink } from './port-link.js';
-import { edgeTraceparent } from './trace.js';
+import { SpanKind } from '@opentelemetry/api';
+import { edgeTraceparent, endHop, startHop, traceparentOf } from './trace.js';
 import type { QuarantinedMessage } from './quarantine.js';
 import { MAX_DELIVERY_ATTEMPTS, Receipts } from './receipts.js';
 import type { DeliveryReceipt, Transport } from './transport.js';
@@ -208,7 +209,7 @@ export class Router {
   }
 
   /** The hot path: a send through a Ref, using and refreshing what the Ref remembers. */
-  sendVia(target: RouteCache, from: ActorCell | null, msg: unknown, lane: Lane, replyThread: number, replyId: number): void {
+  sendVia(target: RouteCache, from: ActorCell | null, msg: unknown, lane: Lane, replyThread: number, replyId: number, trace = from?.current?.trace): void {
     if (from !== null && from.outbox !== null && replyThread === NO_REPLY) return this.#park(from, target, msg, lane);
     const key = target.key;
     let loc = target.loc;
@@ -222,7 +223,7 @@ export class Router {
     } else {
       this.#check(key, msg);
       if (target.seq === 0) target.seqEpoch = nextPairEpoch();
-      e = new Envelope(key, from.key, this.ids.next(), ++target.seq, msg, from.current?.trace, lane, replyThread, replyId, this.thread);
+      e = new Envelope(key, from.key, this.ids.next(), ++target.seq, msg, trace, lane, replyThread, replyId, this.thread);
       e.seqEpoch = target.seqEpoch;
     }
     if (loc.thread === this.thread && loc.node === this.nodeId) {
@@ -238,12 +239,14 @@ export class Router {
   #park(from: ActorCell, target: RouteCache, msg: unknown, lane: Lane): void {
     this.#check(target.key, msg);
     if (from.outbox === OUTBOX_OPEN) from.outbox = [];
-    (from.outbox as unknown[]).push(target, msg, lane);
+    (from.outbox as unknown[]).push(target, msg, lane, from.current?.trace);
   }
 
   /** Sends what an actor's outbox holds, in order, now that the state behind it is saved. */
   release(from: ActorCell, outbox: readonly unknown[]): void {
-    for (let i = 0; i < outbox.length; i += 3) this.sendVia(outbox[i] as RouteCache, from, outbox[i + 1], outbox[i + 2] as Lane, NO_REPLY, 0);
+    for (let i = 0; i < outbox.length; i += 4) {
+      this.sendVia(outbox[i] as RouteCache, from, outbox[i + 1], outbox[i + 2] as Lane, NO_REPLY, 0, outbox[i + 3] as string | undefined);
+    }
   }
 
   /** Sends from outside any actor under a stable sender name, so the pair still gets sequence numbers. */
@@ -305,12 +308,17 @@ export class Router {
     if (e.replyThread !== NO_REPLY && e.replyNode === null) e.replyNode = this.nodeId;
     const receipt = e.receipt;
     e.receipt = 0;
+    // A traced message: the stream hop is a span from the send until Redis has stored it.
+    const span = e.trace === undefined ? null : startHop('glass.stream send', e.trace, { 'glass.to': e.to, 'glass.node': node }, SpanKind.PRODUCER);
+    if (span !== null) e.trace = traceparentOf(span) ?? e.trace;
     try {
       this.#transport.send(node, [e]);
     } catch (err) {
       e.receipt = receipt;
+      if (span !== null) endHop(span, err);
       return this.refuse(e, err instanceof GlassError ? err : new GlassError(ErrorCodes.NO_ROUTE, String(err)), 'no-route');
     }
+    if (span !== null) this.#afterFlush(() => endHop(span));
     // Passed on from another node: acknowledged once the next hop has it stored.
     if (receipt !== 0) this.#afterFlush(() => this.receipts.handled(receipt));
   }

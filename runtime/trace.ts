@@ -1,6 +1,7 @@
-import { context, propagation, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Attributes, type Span } from '@opentelemetry/api';
 
 const carrier: Record<string, string> = {};
+const tracer = trace.getTracer('glass-runtime');
 
 /**
  * The traceparent to stamp on an envelope sent from outside any actor (gateway, CLI, tests).
@@ -14,4 +15,31 @@ export function edgeTraceparent(): string | undefined {
   propagation.inject(active, carrier);
   const value = carrier.traceparent;
   return value === '' ? undefined : value;
+}
+
+/**
+ * A span for one hop of a traced message (gateway → actor → store / stream), child of the span
+ * named by `traceparent`. Only called for envelopes that carry a trace: with no SDK there is none,
+ * and the hot path pays one `undefined` check.
+ */
+export function startHop(name: string, traceparent: string, attributes: Attributes, kind: SpanKind = SpanKind.CONSUMER): Span {
+  carrier.traceparent = traceparent;
+  const parent = propagation.extract(ROOT_CONTEXT, carrier);
+  return tracer.startSpan(name, { kind, attributes }, parent);
+}
+
+/** The traceparent of `span`, for what is sent while it runs (so the next hop is its child). */
+export function traceparentOf(span: Span): string | undefined {
+  carrier.traceparent = '';
+  propagation.inject(trace.setSpan(ROOT_CONTEXT, span), carrier);
+  const value = carrier.traceparent;
+  return value === '' ? undefined : value;
+}
+
+export function endHop(span: Span, error?: unknown): void {
+  if (error !== undefined) {
+    span.recordException(error instanceof Error ? error : String(error));
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  span.end();
 }
