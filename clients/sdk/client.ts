@@ -38,9 +38,7 @@ export class GlassClient {
   #lastWelcome: Welcome | null = null;
   #resumeToken: HeldToken | null = null;
   /** The resume under way on the current link. */
-  #resume: { ref: string; timer: unknown } | null = null;
-  /** A server `error` without ref, kept as the likely cause of the close that follows it. */
-  #serverError: GlassClientError | null = null;
+  #resume: { ref: string; timer: unknown; answered: Set<string> } | null = null;
   /** Failed reconnection attempts in a row. */
   #attempt = 0;
   /** Bumped by every attempt and by close(), so a late token or URL lookup is dropped. */
@@ -193,7 +191,6 @@ export class GlassClient {
   #lost(cause: GlassClientError, info: LinkClosed | null): void {
     const hadWelcome = this.#welcome !== null;
     this.#welcome = null;
-    this.#serverError = null;
     this.#cancel('connect');
     this.#cancel('pace');
     this.#endResume();
@@ -232,7 +229,6 @@ export class GlassClient {
     if (info.upgradeStatus === 401) {
       return new GlassClientError(renewable(this.#o.token) ? ClientErrors.CONNECT_FAILED : ClientErrors.TOKEN_REFUSED, 'the gateway refused the access token (HTTP 401)', details);
     }
-    if (this.#serverError !== null) return new GlassClientError(this.#serverError.code, this.#serverError.message, details);
     const why = info.reason === '' ? `close code ${info.code}` : `close code ${info.code}: ${info.reason}`;
     return new GlassClientError(ClientErrors.CONNECTION_LOST, `the connection closed (${why})`, details);
   }
@@ -298,13 +294,14 @@ export class GlassClient {
       case 'resumed':
         return this.#onResumed(frame);
       case 'resync':
+        this.#resume?.answered.add(frame.room);
         if (!this.#rooms.has(frame.room)) return; // a room the client left since the token: left again after the resume
         this.#rooms.reset(frame.room, frame.seq, frame.members);
         return this.#events.emit('resync', { room: frame.room, reason: frame.reason, members: frame.members, history: frame.history, seq: frame.seq });
       case 'resume-token':
         this.#resumeToken = { token: frame.token, rooms: frame.rooms };
         this.#events.emit('resumable', { rooms: [...frame.rooms] });
-        if (this.#resume !== null && frame.ref === this.#resume.ref) this.#finishResume(frame.rooms);
+        if (this.#resume !== null && frame.ref === this.#resume.ref) this.#finishResume(frame.rooms, this.#resume.answered);
         return;
       case 'error':
         return this.#onError(frame);
@@ -338,6 +335,7 @@ export class GlassClient {
   }
 
   #onResumed(frame: ServerFrameOf<'resumed'>): void {
+    this.#resume?.answered.add(frame.room);
     if (!this.#rooms.has(frame.room)) return;
     const missed = frame.lines.filter((line) => this.#rooms.accept(frame.room, line));
     this.#rooms.reset(frame.room, Math.max(frame.seq, this.#rooms.seqs()[frame.room] ?? 0), frame.members);
@@ -353,14 +351,10 @@ export class GlassClient {
         return this.#events.emit('error', new GlassClientError(frame.code, frame.message, details));
       }
       this.#resumeToken = null;
-      return this.#finishResume([]);
+      return this.#finishResume([], new Set());
     }
     const request = frame.ref === undefined ? undefined : this.#requests.get(frame.ref);
-    if (request === undefined) {
-      const error = new GlassClientError(frame.code, frame.message, details);
-      this.#serverError = error;
-      return this.#events.emit('error', error);
-    }
+    if (request === undefined) return this.#events.emit('error', new GlassClientError(frame.code, frame.message, details));
     if (frame.code === ProtocolErrors.RATE_LIMITED && request.rateLimitRetries < this.#o.rateLimitRetries) {
       // The frame was not acted on: send it again first once the bucket has refilled.
       request.rateLimitRetries++;
@@ -375,18 +369,18 @@ export class GlassClient {
 
   #startResume(): void {
     const { resume } = planResume(this.#resumeToken, this.#rooms.seqs());
-    if (resume === null) return this.#finishResume([]);
+    if (resume === null) return this.#finishResume([], new Set());
     const { ref } = this.#requests.nextRef();
     const timer = this.#timer(() => this.#dropLink(`no answer to the resume within ${this.#o.requestTimeoutMs} ms`), this.#o.requestTimeoutMs, 'request');
-    this.#resume = { ref, timer };
+    this.#resume = { ref, timer, answered: new Set() };
     this.#pacer.spend();
     this.#link?.send({ type: 'resume', token: resume.token, rooms: resume.rooms, ref });
   }
 
-  /** The connection holds `held`: join what it lacks, leave what the client left, then send what waited. */
-  #finishResume(held: readonly string[]): void {
+  /** The connection holds `held` (`answered` were taken back): join what it lacks, leave what the client left, then send what waited. */
+  #finishResume(held: readonly string[], answered: ReadonlySet<string>): void {
     this.#endResume();
-    const { rejoin, leave } = repairAfterResume(held, this.#rooms.rooms());
+    const { rejoin, leave } = repairAfterResume(held, answered, this.#rooms.rooms());
     // Repairs go first (a queued `say` may need its room joined again), in this order.
     for (const room of [...leave].reverse()) this.#request({ type: 'leave', room }, true).catch(() => {});
     for (const room of [...rejoin].reverse()) {

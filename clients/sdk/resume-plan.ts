@@ -22,13 +22,14 @@ export function planResume(token: HeldToken | null, seqs: Readonly<Record<string
 }
 
 /**
- * After the resume (or without one): rooms the client is in that the connection does not hold must
- * be joined again (joined after the token was issued, refused by their actor, or no resume at
- * all); rooms the connection holds that the client left (a stale token resyncs them) are left.
+ * After the resume (or without one): rooms the client is in that the connection does not hold, or
+ * that got no `resumed`/`resync` (their actor refused: the gateway still lists them in the token,
+ * unsubscribed), must be joined again; rooms the connection holds that the client left (a stale
+ * token resyncs them) are left.
  */
-export function repairAfterResume(held: readonly string[], wanted: readonly string[]): { rejoin: string[]; leave: string[] } {
+export function repairAfterResume(held: readonly string[], answered: ReadonlySet<string>, wanted: readonly string[]): { rejoin: string[]; leave: string[] } {
   return {
-    rejoin: wanted.filter((room) => !held.includes(room)),
+    rejoin: wanted.filter((room) => !held.includes(room) || !answered.has(room)),
     leave: held.filter((room) => !wanted.includes(room)),
   };
 }

@@ -1,0 +1,66 @@
+// A terminal chat on the player SDK (docs/SDK.md). With `npm start` running, from the repository:
+//
+//   node dist/clients/sdk/example.js alice ember lobby
+//
+// It connects as player `alice` (character `ember`) with tokens from `glass token`, joins `lobby`,
+// says hello and prints what happens. Type a line to say it, `/turn <session> <text>` to take a
+// turn, `/quit` to leave. GLASS_URL overrides ws://localhost:9001/ws. Node only (it runs the CLI);
+// the SDK itself is not: see the browser snippet in docs/SDK.md.
+import { execFile } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { GlassClient, GlassClientError, type WebSocketConstructor } from './index.js';
+
+const [player = 'alice', character = 'ember', room = 'lobby'] = process.argv.slice(2);
+const url = process.env.GLASS_URL ?? 'ws://localhost:9001/ws';
+const glass = fileURLToPath(new URL('../../bin/glass.js', import.meta.url));
+
+/** A fresh token from the CLI, signed with the node's key (.data/token-secret): called on every (re)connection. */
+function token(): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, [glass, 'token', '--player', player, '--character', character, '--ttl', '1h'], (err, stdout) => (err ? reject(err) : resolve(stdout.trim()))),
+  );
+}
+
+// Node 20 has no global WebSocket unless started with --experimental-websocket: use `ws` then.
+const WebSocket = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? (await import('ws')).default;
+const client = new GlassClient({ url, token, WebSocket });
+
+client.on('state', ({ state, attempt, delayMs, error }) => {
+  const detail = state === 'reconnecting' ? ` (attempt ${attempt} in ${delayMs} ms: ${error?.code})` : '';
+  console.log(`[${state}]${detail}`);
+});
+client.on('said', ({ room, line, replayed }) => console.log(`${replayed ? '(missed) ' : ''}#${room} ${line.seq} <${line.from}> ${line.text}`));
+client.on('presence', ({ room, joined, left, members }) => console.log(`#${room} ${joined ? `+${joined}` : left ? `-${left}` : 'members'}: ${members.join(', ')}`));
+client.on('resumed', ({ room, missed }) => console.log(`#${room} resumed, ${missed.length} missed line(s) above`));
+client.on('resync', ({ room, reason, history }) => {
+  console.log(`#${room} resync (${reason}): the last ${history.length} line(s):`);
+  for (const line of history) console.log(`  ${line.seq} <${line.from}> ${line.text}`);
+});
+client.on('error', (err) => console.log(`! ${err.code}: ${err.message}`));
+
+try {
+  const welcome = await client.connect();
+  console.log(`connected to ${welcome.node} as ${welcome.player}/${welcome.character}; token expires ${new Date(welcome.expiresAt).toISOString()}`);
+  const { members, history, seq } = await client.join(room);
+  console.log(`#${room}: ${members.join(', ')}; ${history.length} recent line(s), last seq ${seq}`);
+  for (const line of history) console.log(`  ${line.seq} <${line.from}> ${line.text}`);
+  await client.say(room, `hello from the SDK example`);
+} catch (err) {
+  console.error(err instanceof GlassClientError ? `${err.code}: ${err.message}` : err);
+  process.exit(1);
+}
+
+for await (const input of createInterface({ input: process.stdin })) {
+  try {
+    if (input === '/quit') break;
+    const turn = /^\/turn (\S+) (.+)$/.exec(input);
+    if (turn !== null) console.log(`turn ${await client.turn(turn[1], turn[2])} accepted`);
+    else if (input.trim() !== '') await client.say(room, input);
+  } catch (err) {
+    // Every refusal has a stable code: GLASS_ERR_RATE_LIMITED, GLASS_CLIENT_ERR_TIMEOUT, …
+    console.log(`! ${err instanceof GlassClientError ? err.code : String(err)}`);
+  }
+}
+await client.leave(room).catch(() => {});
+await client.close();
