@@ -51,7 +51,11 @@ class Reply {
   json(status: string, body: unknown): void {
     if (this.#done) return;
     this.#done = true;
-    this.res.cork(() => this.res.writeStatus(status).writeHeader('content-type', 'application/json').end(JSON.stringify(body)));
+    // The connection is closed after each answer (no keep-alive): with this uWS build, a keep-alive
+    // connection answered asynchronously made WebSockets upgraded later on the same server close
+    // ~1 ms after open (the post-cork check of an async upgrade reading stale response state;
+    // uNetworking/uWebSockets.js#1108, uWebSockets#1929). Moderation traffic is light.
+    this.res.cork(() => this.res.writeStatus(status).writeHeader('content-type', 'application/json').end(JSON.stringify(body), true));
   }
 
   error(code: string, message: string, extra?: Record<string, unknown>): void {
