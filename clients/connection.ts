@@ -1,6 +1,6 @@
 import type { WebSocket } from 'uWebSockets.js';
 import { room, session, type ResumeReply } from '../actors/index.js';
-import type { GlassNode, Logger } from '../runtime/index.js';
+import { withEdgeSpan, type GlassNode, type Logger } from '../runtime/index.js';
 import type { AccessClaims } from './access-token.js';
 import { decodeClientFrame, encodeServerFrame } from './frame-codec.js';
 import type { HeldRooms } from './held-rooms.js';
@@ -41,6 +41,8 @@ export interface ConnectionContext {
   refused(code: string): void;
   /** Reports a connection closed for not reading. */
   slowConsumer(player: string): void;
+  /** How long a narrative turn took, from the frame to the session's answer (the ops signal). */
+  turnLatency(ms: number): void;
 }
 
 export function roomTopic(roomId: string): string {
@@ -122,7 +124,8 @@ export class Connection implements RoomListener {
       if (frame.type === 'override') return this.#refuseOverride(attemptOf(frame), ProtocolErrors.FORBIDDEN, message, frame.ref);
       return this.#refuse(ProtocolErrors.FORBIDDEN, message, frame.ref);
     }
-    this.#dispatch(frame);
+    // The gateway hop of a trace (when an SDK traces): the actors' spans are its children.
+    withEdgeSpan(`glass.gateway ${frame.type}`, { 'glass.player': this.player }, () => this.#dispatch(frame));
   }
 
   #dispatch(frame: ClientFrame): void {
@@ -174,9 +177,16 @@ export class Connection implements RoomListener {
       }
       case 'turn': {
         const { session: id, text, ref } = frame;
+        const started = performance.now();
         session.ref(node, id).ask({ type: 'turn', player: this.player, text }).then(
-          (reply) => this.#send({ type: 'turn-accepted', session: id, turn: reply.turn, ref }),
-          (err: unknown) => this.#failed('turn', err, ref),
+          (reply) => {
+            this.#ctx.turnLatency(performance.now() - started);
+            this.#send({ type: 'turn-accepted', session: id, turn: reply.turn, ref });
+          },
+          (err: unknown) => {
+            this.#ctx.turnLatency(performance.now() - started);
+            this.#failed('turn', err, ref);
+          },
         );
         return;
       }

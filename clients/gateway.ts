@@ -9,6 +9,7 @@ import { HeldRooms } from './held-rooms.js';
 import { LocalRooms } from './local-rooms.js';
 import { mountModerationApi } from './moderation-api.js';
 import { ModerationDesk } from './moderation-desk.js';
+import { opsAuditHook } from './ops-audit.js';
 import { mountOps, type OpsRoutes } from './ops-routes.js';
 import { CloseCodes, ProtocolErrors } from './protocol.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -102,9 +103,12 @@ export class Gateway {
         this.#log.info({ player }, 'slow consumer closed');
         this.#events.emit('slow-consumer', player);
       },
+      turnLatency: (ms) => gateway.ops?.service.observeTurnLatency(ms),
     };
     this.#app = uWS.App();
     this.ops = mountOps(this.#app, { node: o.node, key: o.key, log: o.log, drainNode: () => this.close().then(() => this.node.close()) });
+    // Ops actions share the moderation audit chain; without a log configured they are only logged.
+    if (o.audit !== null) this.ops.service.setAudit(opsAuditHook(o.audit));
     this.#routes();
     this.#sweep = setInterval(() => this.#limiter.sweep(), SWEEP_INTERVAL_MS);
     this.#sweep.unref();

@@ -159,8 +159,11 @@ export class OpsRoutes {
     });
     const write = (status: string, type: string, body: string | Buffer): void => {
       if (aborted) return;
+      // Answered asynchronously: the connection is closed with the answer. A kept-alive connection
+      // answered later made a WebSocket upgraded afterwards on this uWS build close at once
+      // (uNetworking/uWebSockets.js#1108; seen by the moderation API's tests).
       res.cork(() => {
-        res.writeStatus(status).writeHeader('content-type', type).writeHeader('cache-control', 'no-store').end(body);
+        res.writeStatus(status).writeHeader('content-type', type).writeHeader('cache-control', 'no-store').end(body, true);
       });
     };
     this.#authorise(auth)

@@ -24,6 +24,7 @@ export {
 export { createLogger, type Logger } from './logger.js';
 export { DEFAULT_MAILBOX, OverflowPolicy, validateMailboxOptions, type MailboxOptions } from './mailbox.js';
 export type { ModuleRef } from './module-ref.js';
+export { withEdgeSpan } from './trace.js';
 export { GlassNode, startNode, type ClusterParts, type ClusterStatus } from './node.js';
 export type { Membership } from './membership.js';
 export { NodeSupervisor, WorkerStatus, type WorkerHandle } from './node-supervisor.js';

@@ -43,3 +43,18 @@ export function endHop(span: Span, error?: unknown): void {
   }
   span.end();
 }
+
+/**
+ * Runs `fn` inside a span of its own when an SDK is tracing (the edge of a trace: a gateway frame,
+ * a tool's request): what `fn` sends carries the span's traceparent (see edgeTraceparent). With no
+ * SDK the span does not record, and `fn` runs as it is.
+ */
+export function withEdgeSpan<T>(name: string, attributes: Attributes, fn: () => T): T {
+  const span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes });
+  if (!span.isRecording()) return fn();
+  try {
+    return context.with(trace.setSpan(context.active(), span), fn);
+  } finally {
+    span.end();
+  }
+}

@@ -305,4 +305,17 @@ describe('moderation end to end (2 workers, embedded CouchDB, uWS, PostgreSQL au
     assert.equal(verdict.ok, true);
     assert.ok(verdict.rows >= 20);
   });
+
+  test('an ops action goes into the same audit chain before it runs, and names its row', async () => {
+    const alice = await connect('alice-w');
+    await alice.join('cellar-w');
+    const ops = await tokenFor('op-w', { roles: ['ops'] });
+    const done = await api(ops, { action: 'passivate', kind: 'room', id: 'cellar-w' }, '/ops/api/actions');
+    assert.equal(done.status, 200, JSON.stringify(done.json));
+    const [row] = await auditRows('moderator = $1', ['op-w']);
+    assert.ok(row !== undefined, 'the action was audited');
+    assert.deepEqual([row.source, row.outcome, row.command, row.target_kind, row.target_id], ['ops', 'accepted', 'ops:passivate', 'room', 'cellar-w']);
+    assert.equal(done.json.auditRef, `${row.id}:${row.hash}`, 'the answer carries the row');
+    assert.equal((await audit.verify()).ok, true);
+  });
 });

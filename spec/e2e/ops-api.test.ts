@@ -8,6 +8,7 @@ import type { OpsAuditEntry } from '../../clients/index.js';
 import { ErrorCodes, type GlassError } from '../../runtime/index.js';
 import { crasher, picky } from '../fixtures/crash-actors.js';
 import { GLASS_BIN, call, eventually, startOpsNode, type OpsNode } from './ops-harness.js';
+import { TestClient } from './ws-client.js';
 
 const run = promisify(execFile);
 
@@ -148,6 +149,27 @@ describe('ops API, /metrics and `glass ops` against a real node (2 workers, uWS,
     assert.deepEqual(entry.operator, { player: 'op', character: 'op-c', roles: ['ops'] });
     assert.deepEqual(entry.target, { kind: 'room', id: 'cellar', node: 'ops-api' });
     assert.equal((await call(ops.base, '/ops/api/search?q=cellar', opsToken)).body.actors.length, 0, 'passivated');
+  });
+
+  test('narrative turns through the gateway feed the turn-latency signal and histogram', async () => {
+    const teller = await TestClient.connectWith(`ws://127.0.0.1:${ops.gateway.port}/ws`, 'teller', await ops.token(['player'], 'teller'));
+    try {
+      for (let i = 1; i <= 3; i++) {
+        teller.send({ type: 'turn', session: 'saga-ops', text: `turn ${i}`, ref: `t${i}` });
+        assert.equal((await teller.next('turn-accepted')).turn, i);
+      }
+    } finally {
+      await teller.close();
+    }
+    const m = parseMetrics((await call(ops.base, '/metrics', opsToken)).text);
+    assert.equal(sum(m, 'glass_narrative_turn_seconds_count'), 3);
+    // The view is sampled about once a second: the next sample has the turns.
+    const signal = await eventually(async () => {
+      const view = await call(ops.base, '/ops/api/view', opsToken);
+      const found = view.body.nodes[0].signals.find((s: any) => s.id === 'turn-latency-p95');
+      return typeof found.value === 'number' ? found : undefined;
+    }, 'the turn-latency signal to have a value');
+    assert.ok(signal.value > 0 && signal.value < 2.5, `p95 ${signal.value} s`);
   });
 
   test('/metrics is Prometheus text with mailbox depth, message counts per hop, restarts, activation latency and the signals', async () => {
