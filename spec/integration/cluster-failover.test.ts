@@ -6,6 +6,7 @@ import {
   allTallyProblems,
   counterProblems,
   eventually,
+  seenOrBusy,
   pumpsSent,
   tallyReports,
   totalSeen,
@@ -67,15 +68,15 @@ test('a node SIGKILLed under load: afterwards every tell sent was handled exactl
   const sent = await pumpsSent(a, pumps);
   const expected = totalSent(sent);
   const settled = await eventually(async () => {
-    const seen = totalSeen(await tallyReports(a, tallies));
-    if (seen < expected) return false;
+    const seen = await seenOrBusy(a, tallies);
+    if (seen === null || seen < expected) return false;
     const statuses = await Promise.all(survivors.map((n) => n.status()));
     return statuses.every((s) => s.unackedDeliveries === 0);
-  }, 30_000);
+  }, 90_000);
   const reports = await tallyReports(b, tallies);
   assert.deepEqual(allTallyProblems(reports, sent), [], 'each tally saw each number from each pump exactly once');
   assert.equal(totalSeen(reports), expected);
-  assert.ok(settled, 'deliveries settled (every delivery acknowledged) within 30 s');
+  assert.ok(settled, 'deliveries settled (every delivery acknowledged) within 90 s');
 
   // Asks (from a's main thread, outside any actor): every acknowledged add is in the saved total,
   // and none was applied twice.

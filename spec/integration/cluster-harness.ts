@@ -444,6 +444,20 @@ export class Load {
 }
 
 /** Like `until`, but resolves false at the deadline instead of throwing (the caller then explains what is wrong). */
+/**
+ * How many numbers the tallies saw in all, or null while one is too busy to answer in time: after
+ * a failover the survivors work off a backlog of messages that each wait for a save, and a report
+ * asked for waits behind them. That is progress, not a failure: the caller asks again.
+ */
+export async function seenOrBusy(via: NodeProcess, ids: readonly string[]): Promise<number | null> {
+  try {
+    return totalSeen(await tallyReports(via, ids));
+  } catch (err) {
+    if (err instanceof RemoteError && err.code === 'GLASS_ERR_ASK_TIMEOUT') return null;
+    throw err;
+  }
+}
+
 export async function eventually(probe: () => Promise<boolean>, deadlineMs: number): Promise<boolean> {
   const end = Date.now() + deadlineMs;
   for (;;) {
