@@ -6,7 +6,8 @@ import { MEMORY_STORE } from '../cluster/index.js';
 import type { Address, GlassNode } from '../runtime/index.js';
 import { CLUSTER_ACTORS, PROBE_KIND, WAITER_KIND, PINGER_KIND, epochNow, type PingRun, type PingTiming } from './actors/cluster-actors.js';
 import { RawStreamsPeer, type BaselineOpen } from './scenarios/cross-node-baseline.js';
-import type { Reply, Request, StartArgs } from './scenarios/cluster-helpers.js';
+import type { StartArgs } from './scenarios/cluster-helpers.js';
+import { serve } from './child-process.js';
 import { Feeding, dumpCounters, pollUntilAnswered, type FeedStart, type PollArgs } from './scenarios/failover-helpers.js';
 
 /** Long enough that no actor is passivated during a run. */
@@ -184,20 +185,4 @@ const commands: Record<string, (args: any) => unknown> = {
   },
 };
 
-function reply(m: Reply): void {
-  if (process.connected) process.send!(m);
-}
-
-process.on('message', (m: Request) => {
-  const command = commands[m.cmd];
-  if (command === undefined) return reply({ id: m.id, ok: false, error: `unknown command ${m.cmd}` });
-  Promise.resolve()
-    .then(() => command(m.args))
-    .then(
-      (value) => reply({ id: m.id, ok: true, value }),
-      (err: unknown) => reply({ id: m.id, ok: false, error: err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err) }),
-    );
-});
-
-// The scenario's process is gone (or closed the channel): nothing is left to do here.
-process.on('disconnect', () => process.exit(0));
+serve(commands);

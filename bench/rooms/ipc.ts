@@ -1,18 +1,8 @@
-// The rooms scenario's child processes (server under test, bare uWS baseline, load generators) and
-// the bench process talk over the IPC channel: a request carries an id, the answer echoes it.
-import { fork, type ChildProcess } from 'node:child_process';
+// The rooms scenario's child processes (server under test, bare uWS baseline, load generators):
+// the IPC of bench/child-process.ts, plus CPU sampling of each process and its threads.
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-
-export interface Request {
-  id: number;
-  cmd: string;
-  args: unknown;
-}
-export type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
-
-/** Most stdout/stderr kept from a child, to explain a failure. */
-const OUTPUT_TAIL = 8_192;
+import { BenchChild, serve as serveCommands } from '../child-process.js';
 
 /** Wall-clock milliseconds with sub-millisecond resolution (same machine: comparable between processes to a few ms). */
 export function epochNow(): number {
@@ -57,104 +47,18 @@ export function cpuSample(): CpuSample {
   return { cpuUs: u.user + u.system, at: epochNow(), threads: threadTimes() };
 }
 
-/**
- * Child side: answers the parent's requests with `commands`, always answers `cpu`, and exits when
- * the parent goes away (so a crashed bench leaves no server or load generator behind).
- */
+/** Child side: `commands`, and `cpu` always (see BenchChild and serve). */
 export function serve(commands: Record<string, (args: any) => unknown>): void {
-  const all: Record<string, (args: any) => unknown> = { cpu: cpuSample, ...commands };
-  process.on('disconnect', () => process.exit(0));
-  process.on('message', (m: Request) => {
-    const command = all[m.cmd];
-    const reply = (r: Reply): void => void process.send?.(r);
-    if (command === undefined) return reply({ id: m.id, ok: false, error: `unknown command ${m.cmd}` });
-    Promise.resolve()
-      .then(() => command(m.args))
-      .then(
-        (value) => reply({ id: m.id, ok: true, value: value ?? null }),
-        (err: unknown) => reply({ id: m.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
-      );
-  });
+  serveCommands({ cpu: cpuSample, ...commands });
 }
 
-/** Parent side: one forked child (`entry` relative to this directory), requests answered in any order. */
-export class Child {
-  readonly name: string;
-  readonly process: ChildProcess;
-  readonly exited: Promise<void>;
-  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
-  #next = 1;
-  #output = '';
-  #gone = false;
-
-  /** `measured`: BENCH_NODE_ARGV adds Node flags to this child (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"). */
+/** Parent side: a rooms process (`entry` relative to this directory) that also reports its CPU. */
+export class Child extends BenchChild {
   constructor(name: string, entry: string, options: { env?: NodeJS.ProcessEnv; measured?: boolean } = {}) {
-    this.name = name;
-    const extra = options.measured === true ? (process.env.BENCH_NODE_ARGV ?? '').split(' ').filter((a) => a !== '') : [];
-    const execArgv = [...process.execArgv, ...extra];
-    const env = options.env ?? {};
-    const path = fileURLToPath(new URL(entry, import.meta.url));
-    this.process = fork(path, [name], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced', execArgv, env: { ...process.env, ...env } });
-    const keep = (chunk: string): void => void (this.#output = (this.#output + chunk).slice(-OUTPUT_TAIL));
-    this.process.stdout?.setEncoding('utf8').on('data', keep);
-    this.process.stderr?.setEncoding('utf8').on('data', keep);
-    this.process.on('message', (m: Reply) => {
-      const p = this.#pending.get(m.id);
-      if (p === undefined) return;
-      this.#pending.delete(m.id);
-      clearTimeout(p.timer);
-      if (m.ok) p.resolve(m.value);
-      else p.reject(new Error(`${this.name}: ${m.error}`));
-    });
-    this.exited = new Promise((resolve) =>
-      this.process.once('exit', (code, signal) => {
-        this.#gone = true;
-        for (const [id, p] of this.#pending) {
-          clearTimeout(p.timer);
-          p.reject(new Error(`${this.name} exited (code ${code}, signal ${signal}) during a request${this.#tail()}`));
-          this.#pending.delete(id);
-        }
-        resolve();
-      }),
-    );
-  }
-
-  get pid(): number {
-    return this.process.pid ?? -1;
-  }
-
-  request<T>(cmd: string, args: unknown = {}, timeoutMs = 60_000): Promise<T> {
-    if (this.#gone) return Promise.reject(new Error(`${this.name} is not running${this.#tail()}`));
-    const id = this.#next++;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new Error(`${this.name}: "${cmd}" not answered within ${timeoutMs} ms${this.#tail()}`));
-      }, timeoutMs);
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      this.process.send({ id, cmd, args } satisfies Request);
-    });
+    super(name, fileURLToPath(new URL(entry, import.meta.url)), options);
   }
 
   cpu(): Promise<CpuSample> {
     return this.request('cpu', {}, 10_000);
-  }
-
-  /** Asks the child to close, then ends it; SIGKILL if that takes longer than `timeoutMs`. */
-  async close(timeoutMs = 10_000): Promise<void> {
-    if (this.#gone) return;
-    const killer = setTimeout(() => this.process.kill('SIGKILL'), timeoutMs);
-    try {
-      await this.request('close', {}, timeoutMs).catch(() => undefined);
-      if (!this.#gone) this.process.disconnect();
-      await this.exited;
-    } finally {
-      clearTimeout(killer);
-    }
-  }
-
-  #tail(): string {
-    const t = this.#output.trim();
-    return t === '' ? '' : `\n--- ${this.name} output (tail) ---\n${t.slice(-2_000)}`;
   }
 }
