@@ -71,14 +71,15 @@ export function mountModerationApi(app: uWS.TemplatedApp, ctx: ModerationApiCont
   app.post('/api/overrides', (res, req) => {
     const reply = new Reply(res);
     const token = bearer(req);
-    readBody(res, reply, ctx, (body) => void postOverride(reply, ctx, token, body));
+    // Whatever fails on the way (the node closing under a request included) is answered, never thrown.
+    readBody(res, reply, ctx, (body) => void postOverride(reply, ctx, token, body).catch((err: unknown) => answerFailure(reply, ctx, err)));
   });
   app.get('/api/overrides/:kind/:id', (res, req) => {
     const reply = new Reply(res);
     const token = bearer(req);
     const kind = req.getParameter(0) ?? '';
     const id = decodeURIComponent(req.getParameter(1) ?? '');
-    void getRecent(reply, ctx, token, kind, id);
+    void getRecent(reply, ctx, token, kind, id).catch((err: unknown) => answerFailure(reply, ctx, err));
   });
   app.any('/api/overrides', (res) => new Reply(res).error(ProtocolErrors.METHOD_NOT_ALLOWED, 'use POST'));
   app.any('/api/*', (res) => new Reply(res).error(ProtocolErrors.NOT_FOUND, 'no such API route'));
