@@ -58,14 +58,21 @@ export async function startClusterNode(options: ClusterNodeOptions = {}, env: No
     node.onClose(() => backend.close());
     log.info({ store: backend.description }, 'actor state in CouchDB');
   }
-  transport.on('status', (status, cause) => log.warn({ status, err: cause instanceof Error ? cause.message : undefined }, 'cluster transport status'));
+  transport.on('status', (status, cause) => {
+    const fields = { status, err: cause instanceof Error ? cause.message : undefined };
+    if (status === 'degraded') log.warn(fields, 'cluster transport degraded: cross-node sends are retried');
+    else log.info(fields, 'cluster transport status');
+  });
   transport.on('undeliverable', (to, envelopes, error) => {
     log.error({ to, envelopes: envelopes.length, code: error.code }, 'cross-node envelopes given up');
     node.refuseUndeliverable(envelopes, error);
   });
   transport.on('malformed', (error) => log.error({ err: error.message }, 'malformed stream entry acknowledged and dropped'));
   transport.on('deliver-error', (err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'delivery failed; entry left pending'));
-  membership.onStatus((status, lastError) => log.warn({ status, err: lastError?.message }, 'cluster membership status'));
+  membership.onStatus((status, lastError) => {
+    if (status === 'connected') log.info({ status }, 'cluster membership connected');
+    else log.warn({ status, err: lastError?.message }, 'cluster membership lost Redis: the last view is kept');
+  });
   const claims = new DeadNodeClaims(node, transport, membership.members.bind(membership), { heartbeatMs: heartbeatMs ?? 500, downAfterMs: downAfterMs ?? 2_000 });
   membership.onChange((members, change) => claims.changed(members, change));
   node.onClose(() => claims.stop());
