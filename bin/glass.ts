@@ -19,6 +19,7 @@ import {
 } from '../clients/index.js';
 import { startClusterNode, startDefaultNode, startOpsPublisher } from '../cluster/index.js';
 import { ErrorCodes, GlassError, createLogger, type GlassNode } from '../runtime/index.js';
+import { BENCH_USAGE } from '../bench/load/usage.js';
 
 const USAGE = `Usage: glass <command> [options]
 
@@ -28,6 +29,7 @@ Commands:
   mod      A moderator override: glass mod mute --room r1 --player alice --reason "spam"
   audit    Check the moderation audit log: glass audit verify
   ops      Look at and act on a running cluster: glass ops tree | top | … (glass ops help)
+  bench    Load a gateway from a scenario file: glass bench run s.json --local (docs/LOAD.md)
   help     Show this help
 
 Options for start (environment variable in brackets):
@@ -74,6 +76,7 @@ glass audit verify
   Walks the audit chain; prints "ok" and the head, or the first row altered, inserted or deleted
   (exit 3).
 
+${BENCH_USAGE}
 Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a failure, 2 on a usage error.
 `;
 
@@ -365,6 +368,8 @@ async function main(argv: string[]): Promise<number> {
       return auditCommand(rest, process.env);
     case 'ops':
       return runOpsCommand(rest, process.env);
+    case 'bench':
+      return (await import('../bench/load/command.js')).runBenchCommand(rest, process.env);
     case 'help':
     case '--help':
     case '-h':

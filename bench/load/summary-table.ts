@@ -1,0 +1,36 @@
+// The terminal table printed at the end of a `glass bench run`.
+import { formatNumber, renderTable } from '../report.js';
+import type { LoadResult } from './result.js';
+
+export function renderSummary(r: LoadResult, files: { json: string; html: string }): string {
+  const l = r.latencyMs;
+  const t = r.totals;
+  const rows: (string | number)[][] = [
+    ['lines sent', t.sent],
+    ['lines sent / s', t.sentPerSec],
+    ['lines heard by others', t.delivered],
+    ['lines heard / s', t.deliveredPerSec],
+    ['hop latency p50 (ms)', l.p50],
+    ['hop latency p90 (ms)', l.p90],
+    ['hop latency p99 (ms)', l.p99],
+    ['hop latency p99.9 (ms)', l.p999],
+    ['hop latency max (ms)', l.max],
+    ['reconnects', t.reconnects],
+    ['lines replayed on resume', t.replayed],
+    ['resyncs', t.resyncs],
+    ['errors', t.errorCount],
+    ...Object.entries(t.errors).map(([code, n]) => [`  ${code}`, n]),
+    ['max send lag (ms)', t.maxSendLagMs],
+  ];
+  if (r.localNode !== undefined) rows.push(['local node CPU (%)', r.localNode.cpuPct], ['local node RSS (MB)', r.localNode.rssMb]);
+  return [
+    '',
+    `${r.name}: ${r.scenario.players} players in ${r.scenario.rooms} rooms, ${r.scenario.linesPerSecondPerPlayer} lines/s each, ${formatNumber(r.scenario.durationMs / 1000)} s against ${r.target.url}`,
+    '',
+    renderTable(['figure', 'value'], rows),
+    '',
+    `json: ${files.json}`,
+    `html: ${files.html}`,
+    '',
+  ].join('\n');
+}
