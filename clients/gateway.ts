@@ -254,7 +254,10 @@ export class Gateway {
 
   #refuseUpgrade(res: uWS.HttpResponse, status: string, code: string, message: string): void {
     count(this.#stats.upgradesRefused, code);
-    res.writeStatus(status).writeHeader('content-type', 'application/json').end(JSON.stringify({ code, message }));
+    // Answered after an await (the token check): the connection is closed with the answer. A
+    // kept-alive connection answered asynchronously made a WebSocket upgraded later on this uWS
+    // build close right after its open (uNetworking/uWebSockets.js#1108).
+    res.writeStatus(status).writeHeader('content-type', 'application/json').end(JSON.stringify({ code, message }), true);
   }
 
   /**

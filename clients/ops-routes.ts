@@ -196,7 +196,8 @@ export class OpsRoutes {
     void this.#authorise(auth).then((a) => {
       if (aborted) return;
       res.cork(() => {
-        if (!a.ok) return void res.writeStatus(a.status).writeHeader('content-type', 'application/json').end(JSON.stringify({ code: a.code, message: a.message }));
+        // Answered asynchronously: closed with the answer (see #handle).
+        if (!a.ok) return void res.writeStatus(a.status).writeHeader('content-type', 'application/json').end(JSON.stringify({ code: a.code, message: a.message }), true);
         res.upgrade<OpsSocket>({ claims: a.claims, off: null, expiry: null }, key, protocol, extensions, context);
       });
     });
