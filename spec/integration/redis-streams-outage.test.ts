@@ -115,8 +115,10 @@ test('past maxQueuedEnvelopes a send is refused at once (queue-full) and nothing
   });
   assert.equal(sender.stats().queuedEnvelopes, 4);
   sender.send('far', [note('room:a', null, 5)]);
+  // Listening first: the transport may reconnect before start() has resolved.
+  const ready = nextEvent(sender, 'status', (s: string) => s === 'ready', 15_000);
   await server.start();
-  await nextEvent(sender, 'status', (s: string) => s === 'ready', 15_000);
+  await ready;
   await sender.flush();
   assert.deepEqual([sender.stats().sentEnvelopes, sender.stats().queuedEnvelopes], [5, 0]);
 });
