@@ -6,12 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
-import { Redis } from 'ioredis';
 import { signAccessToken } from '../../clients/index.js';
 import { TestClient } from './ws-client.js';
+import { REDIS_URL, deleteKeys } from './cluster-fixture.js';
 
 const GLASS = new URL('../../bin/glass.js', import.meta.url).pathname;
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 interface LogLine {
   msg?: string;
@@ -111,9 +110,6 @@ test('two `glass start` with REDIS_URL form one runtime: a player on each node t
     for (const c of clients) await c.close().catch(() => {});
     for (const p of started) if (p.child.exitCode === null) p.child.kill('SIGKILL');
     await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${cluster}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await deleteKeys(REDIS_URL, cluster);
   }
 });

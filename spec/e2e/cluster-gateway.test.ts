@@ -3,14 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Redis } from 'ioredis';
 import { startGateway, type Gateway } from '../../clients/index.js';
 import { couchStoreRef, startClusterNode, startEmbeddedCouch, type EmbeddedCouch } from '../../cluster/index.js';
 import type { GlassNode } from '../../runtime/index.js';
 import { TEST_KEY } from './tokens.js';
 import { TestClient } from './ws-client.js';
+import { REDIS_URL, allSee, deleteKeys } from './cluster-fixture.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RESUME_WINDOW_MS = 1_000;
 
 describe('players on two nodes of one cluster (real Redis, embedded CouchDB, uWS)', () => {
@@ -39,7 +38,7 @@ describe('players on two nodes of one cluster (real Redis, embedded CouchDB, uWS
       gateways.push(await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: TEST_KEY, resumeWindowMs: RESUME_WINDOW_MS }));
     }
     // Both must place alike before a player joins anything.
-    await Promise.all(nodes.map((node) => new Promise<void>((resolve) => (node.members().length === 2 ? resolve() : node.onMembers((m) => m.length === 2 && resolve())))));
+    await allSee(nodes, 2);
   });
 
   after(async () => {
@@ -48,10 +47,7 @@ describe('players on two nodes of one cluster (real Redis, embedded CouchDB, uWS
     for (const n of nodes) await n.close();
     await couch?.close();
     await rm(dataDir, { recursive: true, force: true });
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await deleteKeys(REDIS_URL, prefix);
   });
 
   async function connect(at: number, player: string): Promise<TestClient> {

@@ -3,14 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Redis } from 'ioredis';
 import { AuditLog, startGateway, type Gateway } from '../../clients/index.js';
 import { couchStoreRef, startClusterNode, startEmbeddedCouch, type EmbeddedCouch } from '../../cluster/index.js';
 import { createLogger, type GlassNode } from '../../runtime/index.js';
 import { dropSchema, sql, testPgUrl, uniqueSchema } from '../integration/audit-harness.js';
 import { TEST_KEY, tokenFor } from './tokens.js';
+import { REDIS_URL, allSee, deleteKeys } from './cluster-fixture.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PER_NODE = 25;
 
 // Two nodes of one cluster, each with its own gateway and its own connection pool to the audit
@@ -35,7 +34,7 @@ before(async () => {
     logs.push(audit);
     gateways.push(await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: TEST_KEY, audit }));
   }
-  await Promise.all(nodes.map((node) => new Promise<void>((resolve) => (node.members().length === 2 ? resolve() : node.onMembers((m) => m.length === 2 && resolve())))));
+  await allSee(nodes, 2);
 });
 
 after(async () => {
@@ -45,10 +44,7 @@ after(async () => {
   await dropSchema(schema);
   await couch?.close();
   await rm(dataDir, { recursive: true, force: true });
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await deleteKeys(REDIS_URL, prefix);
 });
 
 test('overrides taken by two nodes at once form one valid audit chain', async () => {

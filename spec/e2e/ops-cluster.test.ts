@@ -3,15 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Redis } from 'ioredis';
 import { room } from '../../actors/index.js';
 import { startGateway, type Gateway } from '../../clients/index.js';
 import { couchStoreRef, startClusterNode, startEmbeddedCouch, startOpsPublisher, type EmbeddedCouch } from '../../cluster/index.js';
 import type { GlassNode } from '../../runtime/index.js';
 import { call, eventually } from './ops-harness.js';
 import { TEST_KEY, tokenFor } from './tokens.js';
+import { REDIS_URL, allSee, deleteKeys } from './cluster-fixture.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 describe('the ops view of a two-node cluster (real Redis, embedded CouchDB, uWS)', () => {
   const prefix = `glass-ops-${process.pid}-${Date.now()}`;
@@ -36,7 +35,7 @@ describe('the ops view of a two-node cluster (real Redis, embedded CouchDB, uWS)
       gateway.ops.service.useCluster(publisher);
     }
     closedB = new Promise((resolve) => nodes[1].onClose(() => resolve()));
-    await Promise.all(nodes.map((node) => new Promise<void>((resolve) => (node.members().length === 2 ? resolve() : node.onMembers((m) => m.length === 2 && resolve())))));
+    await allSee(nodes, 2);
     token = await tokenFor('op', { roles: ['ops'] });
   });
 
@@ -45,10 +44,7 @@ describe('the ops view of a two-node cluster (real Redis, embedded CouchDB, uWS)
     for (const n of nodes) await n.close();
     await couch?.close();
     await rm(dataDir, { recursive: true, force: true });
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await deleteKeys(REDIS_URL, prefix);
   });
 
   /** Room ids the cluster places on `node`. */
