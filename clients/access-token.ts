@@ -1,12 +1,11 @@
-import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import { errors as joseErrors } from 'jose';
 import { z } from 'zod';
 import { InvalidOptionError } from '../runtime/index.js';
+import { signGlassJwt, verifyGlassJwt } from './glass-jwt.js';
 import { IdSchema, ProtocolErrors, ProtocolLimits, RoleSchema, type Role } from './protocol.js';
 
-export const TOKEN_ISSUER = 'glass';
+export { TOKEN_ALGORITHM, TOKEN_ISSUER } from './glass-jwt.js';
 export const ACCESS_AUDIENCE = 'glass:player';
-/** The only algorithm accepted: a token naming another (or "none") is refused before any check. */
-export const TOKEN_ALGORITHM = 'HS256';
 /** Longest life `signAccessToken` gives a token. */
 export const MAX_ACCESS_TTL_MS = 30 * 24 * 3_600_000;
 
@@ -38,15 +37,7 @@ export async function signAccessToken(key: Uint8Array, claims: { player: string;
   if (!Number.isInteger(claims.ttlMs) || claims.ttlMs < 1_000 || claims.ttlMs > MAX_ACCESS_TTL_MS) {
     throw new InvalidOptionError('ttlMs', `an integer from 1000 to ${MAX_ACCESS_TTL_MS}`, claims.ttlMs);
   }
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ chr: claims.character, roles })
-    .setProtectedHeader({ alg: TOKEN_ALGORITHM, typ: 'JWT' })
-    .setIssuer(TOKEN_ISSUER)
-    .setAudience(ACCESS_AUDIENCE)
-    .setSubject(claims.player)
-    .setIssuedAt(now)
-    .setExpirationTime(now + Math.ceil(claims.ttlMs / 1000))
-    .sign(key);
+  return signGlassJwt(key, ACCESS_AUDIENCE, claims.player, { chr: claims.character, roles }, claims.ttlMs);
 }
 
 /**
@@ -58,12 +49,7 @@ export async function verifyAccessToken(key: Uint8Array, token: string): Promise
   if (token.length > ProtocolLimits.TOKEN_MAX_LENGTH) return { ok: false, code: ProtocolErrors.TOKEN_INVALID, message: 'access token too long' };
   let payload: unknown;
   try {
-    ({ payload } = await jwtVerify(token, key, {
-      algorithms: [TOKEN_ALGORITHM],
-      issuer: TOKEN_ISSUER,
-      audience: ACCESS_AUDIENCE,
-      requiredClaims: ['sub', 'exp', 'iat'],
-    }));
+    payload = await verifyGlassJwt(key, token, ACCESS_AUDIENCE);
   } catch (err) {
     // jose checks the signature before any claim, so only an authentic token is ever "expired".
     if (err instanceof joseErrors.JWTExpired) return { ok: false, code: ProtocolErrors.TOKEN_EXPIRED, message: 'access token expired' };

@@ -1,6 +1,6 @@
-import { SignJWT, jwtVerify } from 'jose';
 import { z } from 'zod';
-import { TOKEN_ALGORITHM, TOKEN_ISSUER, type TokenCheck } from './access-token.js';
+import type { TokenCheck } from './access-token.js';
+import { signGlassJwt, verifyGlassJwt } from './glass-jwt.js';
 import { IdSchema, ProtocolErrors, ProtocolLimits } from './protocol.js';
 
 export const RESUME_AUDIENCE = 'glass:resume';
@@ -26,15 +26,7 @@ const Claims = z.object({
 });
 
 export async function signResumeToken(key: Uint8Array, claims: { player: string; character: string; rooms: readonly string[] }, ttlMs: number): Promise<string> {
-  const now = Date.now();
-  return new SignJWT({ chr: claims.character, rooms: [...claims.rooms] })
-    .setProtectedHeader({ alg: TOKEN_ALGORITHM, typ: 'JWT' })
-    .setIssuer(TOKEN_ISSUER)
-    .setAudience(RESUME_AUDIENCE)
-    .setSubject(claims.player)
-    .setIssuedAt(Math.floor(now / 1000))
-    .setExpirationTime(Math.ceil((now + ttlMs) / 1000))
-    .sign(key);
+  return signGlassJwt(key, RESUME_AUDIENCE, claims.player, { chr: claims.character, rooms: [...claims.rooms] }, ttlMs);
 }
 
 /** Verifies a resume token (signature, audience, expiry, shape). Never throws. */
@@ -42,12 +34,7 @@ export async function verifyResumeToken(key: Uint8Array, token: string): Promise
   const invalid = (message: string) => ({ ok: false, code: ProtocolErrors.RESUME_INVALID, message }) as const;
   let payload: unknown;
   try {
-    ({ payload } = await jwtVerify(token, key, {
-      algorithms: [TOKEN_ALGORITHM],
-      issuer: TOKEN_ISSUER,
-      audience: RESUME_AUDIENCE,
-      requiredClaims: ['sub', 'exp', 'iat'],
-    }));
+    payload = await verifyGlassJwt(key, token, RESUME_AUDIENCE);
   } catch {
     return invalid('resume token invalid or expired: join the rooms again');
   }
