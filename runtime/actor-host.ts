@@ -15,8 +15,7 @@ import type { StateStore } from './state-store.js';
 import type { Supervisor } from './supervision.js';
 import { snapshotOf, type ActorSnapshot } from './cell-snapshot.js';
 import { alreadyHandled, recordHandled } from './delivery-log.js';
-import { endHop, startHop, traceparentOf } from './trace.js';
-import { SpanKind, type Span } from '@opentelemetry/api';
+import { MessageSpans, endHop } from './trace.js';
 
 export type { ActorFailure } from './failure-handler.js';
 export type { ActorSnapshot } from './cell-snapshot.js';
@@ -81,7 +80,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
   #closed = false;
   readonly #activations: number[] = [];
   /** Spans of traced messages being handled (empty unless an OpenTelemetry SDK is tracing). */
-  readonly #spans = new Map<Envelope, Span>();
+  readonly #spans = new MessageSpans();
 
   constructor(options: ActorHostOptions) {
     this.#router = options.router;
@@ -248,7 +247,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
     }
     if (e.from !== '@timer') cell.lastActiveAt = this.#now;
     cell.handled++;
-    if (e.trace !== undefined) this.#startSpan(cell, e);
+    if (e.trace !== undefined) this.#spans.start(e, cell.kind, cell.key, this.#router.thread);
     cell.current = e;
     if (cell.behaviour.persistence.save === SavePolicy.EVERY_MESSAGE && !isReadOnly(cell, msg.type)) cell.outbox = OUTBOX_OPEN;
     let result: unknown;
@@ -257,7 +256,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
     } catch (err) {
       cell.current = null;
       cell.outbox = null; // a failed message has no effects
-      this.#endSpan(e, err);
+      this.#spans.end(e, err);
       return this.#failures.failed(cell, e, err);
     }
     if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
@@ -267,7 +266,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
         (err: unknown) => {
           this.#idle(cell);
           cell.outbox = null;
-          this.#endSpan(e, err);
+          this.#spans.end(e, err);
           this.#failures.failed(cell, e, err);
           this.#resume(cell);
         },
@@ -290,14 +289,16 @@ export class ActorHost implements LocalSink, LifecycleHost {
     }
     // Already dirty under a deferred policy (the common case under load): nothing to decide.
     const deferred = cell.dirty && cell.behaviour.persistence.save !== SavePolicy.EVERY_MESSAGE;
-    const readOnly = isReadOnly(cell, e.msg.type);
-    if (deferred || readOnly || !this.#persistence.afterMessage(cell)) {
+    if (deferred || isReadOnly(cell, e.msg.type) || !this.#persistence.afterMessage(cell)) {
       if (async) this.#idle(cell);
       if (e.replyThread !== NO_REPLY) this.#router.reply(e, value);
-      // From another node into a write-behind state: acknowledged by the save that covers it.
-      if (e.receipt !== 0 && !readOnly && cell.behaviour.persistence.save === SavePolicy.WRITE_BEHIND) (cell.unsaved ??= []).push(e);
-      else this.#router.handled(e);
-      this.#endSpan(e);
+      // Local messages (no receipt) pay one test here. From another node into a write-behind
+      // state: acknowledged by the save that covers it.
+      if (e.receipt !== 0) {
+        if (cell.behaviour.persistence.save === SavePolicy.WRITE_BEHIND && !isReadOnly(cell, e.msg.type)) (cell.unsaved ??= []).push(e);
+        else this.#router.handled(e);
+      }
+      if (e.trace !== undefined) this.#spans.end(e);
       if (async) this.#resume(cell);
       return;
     }
@@ -306,33 +307,17 @@ export class ActorHost implements LocalSink, LifecycleHost {
     cell.busy = true;
     const outbox = cell.outbox;
     cell.outbox = null;
-    const span = this.#spans.size === 0 ? undefined : this.#spans.get(e);
-    const store = span === undefined ? null : startHop('glass.store save', traceparentOf(span)!, { 'glass.actor': cell.key }, SpanKind.CLIENT);
+    const store = e.trace === undefined ? null : this.#spans.save(e, cell.key);
     void this.#persistence.save(cell, true).then((outcome) => {
       if (store !== null) endHop(store, outcome === 'saved' ? undefined : outcome);
       this.#idle(cell);
-      this.#endSpan(e, outcome === 'conflict' ? 'fenced' : undefined);
+      this.#spans.end(e, outcome === 'conflict' ? 'fenced' : undefined);
       if (outcome === 'conflict') return this.#lifecycle.fence(cell, e);
       if (outbox !== null && outbox !== OUTBOX_OPEN) this.#router.release(cell, outbox);
       this.#router.reply(e, value);
       this.#router.handled(e);
       this.#resume(cell);
     });
-  }
-
-  /** The hop of a traced message: a child span of the sender's, whose traceparent what it sends carries on. */
-  #startSpan(cell: ActorCell, e: Envelope): void {
-    const span = startHop(`glass.actor ${cell.kind}`, e.trace!, { 'glass.actor': cell.key, 'glass.message': e.msg.type, 'glass.thread': this.#router.thread });
-    this.#spans.set(e, span);
-    e.trace = traceparentOf(span) ?? e.trace;
-  }
-
-  #endSpan(e: Envelope, error?: unknown): void {
-    if (this.#spans.size === 0) return;
-    const span = this.#spans.get(e);
-    if (span === undefined) return;
-    this.#spans.delete(e);
-    endHop(span, error);
   }
 
   #idle(cell: ActorCell): void {

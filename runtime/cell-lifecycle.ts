@@ -39,12 +39,12 @@ export class CellLifecycle {
   /**
    * Loads the state (or starts from initialState), runs onActivate, then lets queued messages run.
    * A restart goes through here too, with the in-memory state thrown away first. `handoff`: a
-   * first activation, which may have to wait for the actor's previous node (Router.handoff).
+   * first activation, which may have to wait for the actor's previous node (Handoffs).
    */
   async activate(cell: ActorCell, handoff = false): Promise<void> {
     try {
       // Just moved here from a node that is still up: it lets go (and saves) first.
-      if (handoff && cell.parent === null) await this.#router.handoff(cell.kind, cell.id);
+      if (handoff && cell.parent === null) await this.#router.handoffs.before(cell.kind, cell.id);
       const stored = await this.#store.load(cell.kind, cell.id);
       cell.state = stored === undefined ? cell.behaviour.initialState(cell.id) : stored.state;
       cell.version = stored === undefined ? null : stored.version;

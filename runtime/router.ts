@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
-import { NODE_KIND, kindOfKey, idOfKey } from './address.js';
+import { kindOfKey, idOfKey } from './address.js';
+import { Handoffs } from './handoff.js';
 import { CellStatus, OUTBOX_OPEN, type ActorCell } from './actor-cell.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { DeadLetter } from './dead-letters.js';
@@ -14,10 +15,6 @@ import type { QuarantinedMessage } from './quarantine.js';
 import { MAX_DELIVERY_ATTEMPTS, Receipts } from './receipts.js';
 import type { DeliveryReceipt, Transport } from './transport.js';
 import { WireDecoder } from './wire-codec.js';
-
-/** How long after a membership change a first activation asks the previous owner to let go. */
-const HANDOFF_WINDOW_MS = 30_000;
-const HANDOFF_TIMEOUT_MS = 2_000;
 
 /** Whatever consumes envelopes addressed to this thread: the actor host, or main-thread endpoints. */
 export interface LocalSink {
@@ -93,10 +90,8 @@ export class Router {
   #transport: Transport | null = null;
   #nextAsk = 1;
   #closed = false;
-  /** When the membership last changed (handoffs are asked for only shortly after one). */
-  #membersChangedAt = -Infinity;
-  /** Nodes the last change found dead: no handoff is asked of them. */
-  #down: ReadonlySet<string> = new Set();
+  /** Asks a moved actor's previous node to let go before a first activation here. */
+  readonly handoffs = new Handoffs(this);
   /** Sequencer for sends made from outside any actor but under a sender name (e.g. the gateway). */
   readonly #edgeSequencers = new Map<string, PairSequencer>();
   /** Main thread: the sequencer of sends from outside any actor and any name (sender `@<node>`). */
@@ -179,22 +174,7 @@ export class Router {
   /** A new membership: the placement is rebuilt and every cached location goes stale. */
   setMembers(members: readonly NodeMember[], down: readonly string[] = []): void {
     this.placement.setMembers(members);
-    this.#membersChangedAt = this.clock.now();
-    this.#down = new Set(down);
-  }
-
-  /**
-   * Before a first activation shortly after a membership change: if the actor was on another node
-   * that is still up, asks that node to passivate it (saving its state) and waits, so the state
-   * loaded here is the last one. Best effort within HANDOFF_TIMEOUT_MS: the store's version fence
-   * is what guarantees that a stale activation never writes.
-   */
-  async handoff(kind: string, id: string): Promise<void> {
-    if (this.clock.now() - this.#membersChangedAt > HANDOFF_WINDOW_MS || this.placement.previousOwner === undefined) return;
-    const previous = this.placement.previousOwner(id);
-    if (previous === null || this.#down.has(previous)) return;
-    const node: RouteCache = { kind: NODE_KIND, id: previous, key: NODE_KIND + ':' + previous, loc: null, locVersion: -1, seq: 0, seqEpoch: 0, cell: null };
-    await this.ask(node, null, { type: 'release', kind, id }, HANDOFF_TIMEOUT_MS).catch(() => {});
+    this.handoffs.changed(down);
   }
 
   /** Whether the actor at `key` belongs on this very thread under the current placement. */

@@ -1,4 +1,5 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Attributes, type Span } from '@opentelemetry/api';
+import type { Envelope } from './envelope.js';
 
 const carrier: Record<string, string> = {};
 const tracer = trace.getTracer('glass-runtime');
@@ -56,5 +57,33 @@ export function withEdgeSpan<T>(name: string, attributes: Attributes, fn: () => 
     return context.with(trace.setSpan(context.active(), span), fn);
   } finally {
     span.end();
+  }
+}
+
+/**
+ * The actor hops of the traced messages one thread is handling (an empty map without an SDK: an
+ * untraced envelope never reaches it). A hop's span becomes the envelope's trace, so what the actor
+ * sends while handling it, and the save it waits for, are the hop's children.
+ */
+export class MessageSpans {
+  readonly #open = new Map<Envelope, Span>();
+
+  start(e: Envelope, kind: string, actor: string, thread: number): void {
+    const span = startHop(`glass.actor ${kind}`, e.trace!, { 'glass.actor': actor, 'glass.message': e.msg.type, 'glass.thread': thread });
+    this.#open.set(e, span);
+    e.trace = traceparentOf(span) ?? e.trace;
+  }
+
+  /** The span of the save a traced message waits for; null for an untraced one. */
+  save(e: Envelope, actor: string): Span | null {
+    return this.#open.has(e) ? startHop('glass.store save', e.trace!, { 'glass.actor': actor }, SpanKind.CLIENT) : null;
+  }
+
+  end(e: Envelope, error?: unknown): void {
+    if (this.#open.size === 0) return;
+    const span = this.#open.get(e);
+    if (span === undefined) return;
+    this.#open.delete(e);
+    endHop(span, error);
   }
 }
