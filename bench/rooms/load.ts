@@ -1,20 +1,17 @@
-// A load generator of the rooms scenario, in a process of its own: WebSocket clients (the `ws`
-// package) for whole rooms, so that the sender and every receiver of a line share this process's
-// clock. Each client joins its room, then says at a fixed rate, the send time in the text; every
-// `said` received is counted, and its latency (receive − send, performance.now()) is recorded for
-// the lines said by the other members.
+// A load generator of the rooms scenario, in a process of its own: the players of whole rooms, so
+// that the sender and every receiver of a line share this process's clock. On our gateway and the
+// baseline a player is a `ws` client (ws-player.ts), on the peer a colyseus.js client
+// (peer-client.ts). Each player joins its room, then says at a fixed rate, the send time in the
+// text; every `said` received is counted, and its latency (receive − send, performance.now()) is
+// recorded for the lines said by the other members, the same way for every side (delivery-tally.ts).
 import hdr from 'hdr-histogram-js';
-import WebSocket from 'ws';
+import { DeliveryTally } from './delivery-tally.js';
 import { epochNow, serve } from './ipc.js';
+import type { LoadEvents, LoadPlayer, PlayerSpec, SideName } from './load-player.js';
+import { connectColyseusPlayer } from './peer-client.js';
+import { connectWsPlayer } from './ws-player.js';
 
-export type SideName = 'ours' | 'baseline';
-
-export interface PlayerSpec {
-  player: string;
-  room: string;
-  /** Access token (ours); the baseline takes the player from the query string. */
-  token?: string;
-}
+export type { PlayerSpec, SideName } from './load-player.js';
 
 export interface ConnectArgs {
   side: SideName;
@@ -62,122 +59,39 @@ export interface RunResult {
   maxSendLagMs: number;
 }
 
-class Client {
-  readonly ws: WebSocket;
-  readonly player: string;
-  readonly room: string;
-  readonly fromMark: string;
-  /** The first frames received (to explain a join that never completes). */
-  readonly seen: string[] = [];
-  nextAt = 0;
-  joined: (() => void) | null = null;
-  /** While joining: an error frame fails the join. */
-  refused: ((code: string) => void) | null = null;
-
-  constructor(ws: WebSocket, spec: PlayerSpec) {
-    this.ws = ws;
-    this.player = spec.player;
-    this.room = spec.room;
-    this.fromMark = `"from":"${spec.player}"`;
-  }
-}
-
-const clients: Record<SideName, Client[]> = { ours: [], baseline: [] };
+const players: Record<SideName, LoadPlayer[]> = { ours: [], baseline: [], peer: [] };
 const errors: Record<string, number> = {};
 const closes: Record<string, number> = {};
-let current: Run | null = null;
+let current: DeliveryTally | null = null;
 
-const SAID = '{"type":"said"';
-
-class Run {
-  readonly tag: string;
-  readonly #w0: number;
-  readonly #w1: number;
-  readonly histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
-  delivered = 0;
-  deliveredAll = 0;
-  strays = 0;
-
-  constructor(tag: string, w0: number, w1: number) {
-    this.tag = tag;
-    this.#w0 = w0;
-    this.#w1 = w1;
-  }
-
-  said(c: Client, s: string): void {
-    const now = performance.now();
-    const t = s.indexOf('"text":"') + 8;
-    const bar = s.indexOf('|', t);
-    if (t < 8 || bar < 0 || s.slice(t, bar) !== this.tag) {
-      this.strays++;
-      return;
-    }
-    this.deliveredAll++;
-    if (now < this.#w0 || now > this.#w1) return;
-    this.delivered++;
-    if (s.includes(c.fromMark)) return; // the sender's own confirmation
-    const sentAt = Number(s.slice(bar + 1, s.indexOf('|', bar + 1)));
-    this.histogram.recordValue(Math.min(600_000_000, Math.max(1, Math.round((now - sentAt) * 1000))));
-  }
-}
-
-function onMessage(c: Client, data: WebSocket.RawData): void {
-  const s = data.toString();
-  if (c.joined !== null && c.seen.length < 4) c.seen.push(s.slice(0, 160));
-  if (s.startsWith(SAID)) {
-    if (current !== null) current.said(c, s);
+const events: LoadEvents = {
+  said(receiver, from, text) {
+    if (current !== null) current.said(receiver, from, text);
     else errors['said outside a run'] = (errors['said outside a run'] ?? 0) + 1;
-  } else if (s.startsWith('{"type":"joined"')) {
-    c.joined?.();
-    c.joined = null;
-  } else if (s.startsWith('{"type":"error"')) {
-    const code = String((JSON.parse(s) as { code?: unknown }).code);
+  },
+  error(code) {
     errors[code] = (errors[code] ?? 0) + 1;
-    c.refused?.(code);
-  }
-}
+  },
+  closed(code) {
+    closes[String(code)] = (closes[String(code)] ?? 0) + 1;
+  },
+};
 
-function connect(args: ConnectArgs): Promise<number> {
-  const opened = args.players.map(
-    (spec) =>
-      new Promise<Client>((resolve, reject) => {
-        const query = spec.token === undefined ? `player=${encodeURIComponent(spec.player)}` : `token=${spec.token}`;
-        const ws = new WebSocket(`${args.url}?${query}`, { perMessageDeflate: false });
-        const c = new Client(ws, spec);
-        const timer = setTimeout(() => reject(new Error(`${spec.player}: not joined within ${args.timeoutMs} ms (socket state ${ws.readyState}, frames: ${c.seen.join(' ') || 'none'})`)), args.timeoutMs);
-        c.joined = () => {
-          clearTimeout(timer);
-          c.refused = null;
-          resolve(c);
-        };
-        c.refused = (code) => {
-          clearTimeout(timer);
-          reject(new Error(`${spec.player}: join refused with ${code}`));
-        };
-        ws.on('message', (data) => onMessage(c, data));
-        ws.on('open', () => ws.send(JSON.stringify({ type: 'join', room: spec.room })));
-        ws.on('unexpected-response', (_req, res) => reject(new Error(`${spec.player}: upgrade refused with HTTP ${res.statusCode}`)));
-        ws.on('error', (err) => reject(err));
-        ws.on('close', (code, reason) => {
-          if (c.joined !== null) c.seen.push(`[closed ${code} ${reason.toString()}]`);
-          closes[String(code)] = (closes[String(code)] ?? 0) + 1;
-        });
-      }),
-  );
-  return Promise.all(opened).then((list) => {
-    clients[args.side].push(...list);
-    return list.length;
-  });
+async function connect(args: ConnectArgs): Promise<number> {
+  const join = args.side === 'peer' ? connectColyseusPlayer : connectWsPlayer;
+  const list = await Promise.all(args.players.map((spec) => join(args.url, spec, args.timeoutMs, events)));
+  players[args.side].push(...list);
+  return list.length;
 }
 
 function run(a: RunArgs): Promise<RunResult> {
   if (current !== null) throw new Error('a run is in progress');
-  const list = clients[a.side];
-  if (list.length === 0) throw new Error(`no ${a.side} clients`);
+  const list = players[a.side];
+  if (list.length === 0) throw new Error(`no ${a.side} players`);
   const start = a.startAt - performance.timeOrigin;
   const w0 = start + a.warmupMs;
   const w1 = w0 + a.measureMs;
-  const r = new Run(a.tag, w0, w1);
+  const r = new DeliveryTally(a.tag, w0, w1);
   current = r;
   for (const k of Object.keys(errors)) delete errors[k];
   const period = 1000 / a.perClientPerSec;
@@ -234,7 +148,7 @@ function run(a: RunArgs): Promise<RunResult> {
           maxLag = Math.max(maxLag, now - c.nextAt);
           const t = performance.now();
           // The text: tag | send time (ms, this process's performance clock) | padding.
-          c.ws.send(`{"type":"say","room":"${c.room}","text":"${head}${t.toFixed(3)}${pad}"}`);
+          c.say(`${head}${t.toFixed(3)}${pad}`);
           sentByRoom.set(c.room, (sentByRoom.get(c.room) ?? 0) + 1);
           sent++;
           c.nextAt += period;
@@ -251,7 +165,7 @@ serve({
   run,
   now: epochNow,
   close() {
-    for (const list of Object.values(clients)) for (const c of list) c.ws.terminate();
+    for (const list of Object.values(players)) for (const p of list) p.terminate();
     setImmediate(() => process.exit(0));
   },
 });
