@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { PEERS_INSTALL_COMMAND, colyseusAvailability } from '../../bench/rooms/peer-packages.js';
+import { colyseusAvailability } from '../../bench/rooms/peer-packages.js';
 
 const run = promisify(execFile);
 const BENCH = new URL('../../bench/run.js', import.meta.url).pathname;
@@ -24,7 +24,7 @@ let twoSided: any;
 
 before(async () => {
   const availability = colyseusAvailability();
-  if (!availability.installed) assert.fail(`bench/peers is not installed, so the rooms scenario cannot run its peer (${availability.reason}). Run \`${PEERS_INSTALL_COMMAND}\` (CI's .ci/run does).`);
+  if (!availability.installed) assert.fail(`the rooms scenario cannot run its peer: ${availability.reason} (.ci/run installs it)`);
   threeSided = await rooms();
   twoSided = await rooms('--peer', 'none');
 });
