@@ -11,6 +11,8 @@ export interface LocalAudit {
   log: AuditLog | null;
   /** Where the rows go (no credentials), or why there is no audit log. */
   describe: string;
+  /** What a `glass start` node (another process) needs to append to the same log: GLASS_PG_URL and GLASS_PG_SCHEMA; empty without one. */
+  env: Record<string, string>;
   /** Closes the log and drops its schema. */
   close(): Promise<void>;
 }
@@ -57,7 +59,7 @@ export async function openLocalAudit(runId: string, env: NodeJS.ProcessEnv): Pro
   }
   if (url === undefined) {
     const where = configured === undefined ? '127.0.0.1:5432' : describePgUrl(configured);
-    return { log: null, describe: `none: no PostgreSQL reachable at ${where}`, close: async () => undefined };
+    return { log: null, describe: `none: no PostgreSQL reachable at ${where}`, env: {}, close: async () => undefined };
   }
   const schema = `glass_bench_${runId.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 63);
   const log = AuditLog.open({ url, schema, logger: createLogger('glass-bench', 'silent') });
@@ -74,7 +76,7 @@ export async function openLocalAudit(runId: string, env: NodeJS.ProcessEnv): Pro
   clearTimeout(timer);
   if (!ready) {
     await close();
-    return { log: null, describe: `none: PostgreSQL at ${describePgUrl(url)} answered but the audit schema could not be created`, close: async () => undefined };
+    return { log: null, describe: `none: PostgreSQL at ${describePgUrl(url)} answered but the audit schema could not be created`, env: {}, close: async () => undefined };
   }
-  return { log, describe: `${describePgUrl(url)} schema ${schema} (dropped after the run)`, close };
+  return { log, describe: `${describePgUrl(url)} schema ${schema} (dropped after the run)`, env: { GLASS_PG_URL: url, GLASS_PG_SCHEMA: schema }, close };
 }
