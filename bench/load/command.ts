@@ -10,8 +10,7 @@ import { BenchChild } from '../child-process.js';
 import { createProgress } from '../progress.js';
 import { readResultSummary, renderComparison } from './compare.js';
 import { renderHtml } from './html-report.js';
-import { openLocalAudit, type LocalAudit } from './local-audit.js';
-import { startLocalTarget, type LocalTarget } from './local-target.js';
+import { startAuditedLocalTarget, type AuditedLocalTarget } from './local-audited-target.js';
 import type { Counts, RunArgs, RunResult } from './player-process.js';
 import type { PlayerSpec } from './player.js';
 import { buildResult } from './result.js';
@@ -75,22 +74,12 @@ export async function runBenchCommand(args: string[], env: NodeJS.ProcessEnv): P
   }
   const out = resolve(values.out ?? DEFAULT_OUT);
 
-  let local: LocalTarget | null = null;
+  let local: AuditedLocalTarget | null = null;
   let url: string;
   let key: Uint8Array;
-  // Overrides are refused by a node without an audit log: with moderators, --local gets one.
-  let audit: LocalAudit | null = null;
   if (values.local === true) {
-    if (scenario.moderators !== undefined) {
-      audit = await openLocalAudit(`${Date.now().toString(36)}${process.pid}`, env);
-      if (audit.log === null) process.stderr.write(`glass bench: moderation audit log ${audit.describe}: every override will be refused (GLASS_ERR_AUDIT_UNAVAILABLE) and counted\n`);
-    }
-    try {
-      local = await startLocalTarget({ workers, audit: audit?.log ?? null });
-    } catch (err) {
-      await audit?.close();
-      throw err;
-    }
+    // Overrides are refused by a node without an audit log: with moderators, --local gets one.
+    local = await startAuditedLocalTarget({ workers, audit: scenario.moderators !== undefined }, env);
     url = local.url;
     key = local.key;
   } else {
@@ -98,11 +87,10 @@ export async function runBenchCommand(args: string[], env: NodeJS.ProcessEnv): P
     key = await remoteKey(values['token-secret-file'], env);
   }
   try {
-    await runScenario(scenario, { url, key, local: local !== null, out, ...(scenario.moderators === undefined ? {} : { auditLog: audit?.describe ?? 'unknown (a remote target)' }) });
+    await runScenario(scenario, { url, key, local: local !== null, out, ...(scenario.moderators === undefined ? {} : { auditLog: local?.auditLog ?? 'unknown (a remote target)' }) });
     return 0;
   } finally {
     await local?.close();
-    await audit?.close();
   }
 }
 
