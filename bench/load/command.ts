@@ -10,12 +10,14 @@ import { BenchChild } from '../child-process.js';
 import { createProgress } from '../progress.js';
 import { readResultSummary, renderComparison } from './compare.js';
 import { renderHtml } from './html-report.js';
-import { startLocalTarget, type LocalTarget } from './local-target.js';
+import { startAuditedLocalTarget, type AuditedLocalTarget } from './local-audited-target.js';
 import type { Counts, RunArgs, RunResult } from './player-process.js';
 import type { PlayerSpec } from './player.js';
 import { buildResult } from './result.js';
 import { readScenarioFile, type LoadScenario } from './scenario-file.js';
 import { renderSummary } from './summary-table.js';
+import { trafficArgs } from './traffic-fields.js';
+import { moderationTargets, moderatorPlan, sessionOf } from './traffic-plan.js';
 import { BENCH_USAGE } from './usage.js';
 
 
@@ -72,11 +74,12 @@ export async function runBenchCommand(args: string[], env: NodeJS.ProcessEnv): P
   }
   const out = resolve(values.out ?? DEFAULT_OUT);
 
-  let local: LocalTarget | null = null;
+  let local: AuditedLocalTarget | null = null;
   let url: string;
   let key: Uint8Array;
   if (values.local === true) {
-    local = await startLocalTarget({ workers });
+    // Overrides are refused by a node without an audit log: with moderators, --local gets one.
+    local = await startAuditedLocalTarget({ workers, audit: scenario.moderators !== undefined }, env);
     url = local.url;
     key = local.key;
   } else {
@@ -84,7 +87,7 @@ export async function runBenchCommand(args: string[], env: NodeJS.ProcessEnv): P
     key = await remoteKey(values['token-secret-file'], env);
   }
   try {
-    await runScenario(scenario, { url, key, local: local !== null, out });
+    await runScenario(scenario, { url, key, local: local !== null, out, ...(scenario.moderators === undefined ? {} : { auditLog: local?.auditLog ?? 'unknown (a remote target)' }) });
     return 0;
   } finally {
     await local?.close();
@@ -111,18 +114,20 @@ async function playerPlan(s: LoadScenario, key: Uint8Array, runId: string): Prom
     const r = i % s.rooms;
     const player = `bench-${runId}-p${i}`;
     const token = await signAccessToken(key, { player, character: `${player}-c`, roles: ['player'], ttlMs });
-    plan[r % s.loadProcesses].push({ player, room: `bench-${runId}-r${r}`, token, offsetMs: Math.floor((s.rampUpMs * i) / s.players) });
+    plan[r % s.loadProcesses].push({ player, room: `bench-${runId}-r${r}`, ...sessionOf(s, runId, i), token, offsetMs: Math.floor((s.rampUpMs * i) / s.players) });
   }
   return plan;
 }
 
-async function runScenario(s: LoadScenario, target: { url: string; key: Uint8Array; local: boolean; out: string }): Promise<void> {
+async function runScenario(s: LoadScenario, target: { url: string; key: Uint8Array; local: boolean; out: string; auditLog?: string }): Promise<void> {
   const runId = Date.now().toString(36);
   const plan = await playerPlan(s, target.key, runId);
+  const moderators = await moderatorPlan(s, target.key, runId, s.durationMs + s.drainMs + 3_600_000);
+  const targets = moderationTargets(s, runId);
   const children = plan.map((_, i) => new BenchChild(`load-${i}`, PLAYER_PROCESS));
   const progress = createProgress(`glass bench ${s.name}`);
   try {
-    await Promise.all(children.map((c, i) => c.request('prepare', { url: target.url, players: plan[i] })));
+    await Promise.all(children.map((c, i) => c.request('prepare', { url: target.url, players: plan[i], moderators: moderators[i], targets })));
     const startAt = Date.now() + START_DELAY_MS;
     const args: RunArgs = {
       startAt,
@@ -132,6 +137,7 @@ async function runScenario(s: LoadScenario, target: { url: string; key: Uint8Arr
       linesPerSecondPerPlayer: s.linesPerSecondPerPlayer,
       textChars: s.textChars,
       ...(s.reconnectEvery === undefined ? {} : { reconnectEvery: s.reconnectEvery }),
+      traffic: trafficArgs(s),
     };
     const cpu0 = process.cpuUsage();
     const runs = Promise.all(children.map((c) => c.request<RunResult>('run', args, s.durationMs + s.drainMs + 60_000)));
@@ -157,7 +163,7 @@ async function runScenario(s: LoadScenario, target: { url: string; key: Uint8Arr
     const wallMs = Date.now() - startAt;
     const cpu = process.cpuUsage(cpu0);
     const localNode = target.local ? { cpuPct: ((cpu.user + cpu.system) / 1000 / wallMs) * 100, rssMb: process.memoryUsage().rss / 2 ** 20 } : undefined;
-    const result = buildResult(s, { url: target.url, local: target.local }, startAt, results, localNode);
+    const result = buildResult(s, { url: target.url, local: target.local, ...(target.auditLog === undefined ? {} : { auditLog: target.auditLog }) }, startAt, results, localNode);
     await mkdir(target.out, { recursive: true });
     const stem = join(target.out, `${s.name}-${new Date(startAt).toISOString().replace(/[:.]/g, '-')}`);
     const files = { json: `${stem}.json`, html: `${stem}.html` };

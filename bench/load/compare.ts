@@ -1,6 +1,7 @@
 // `glass bench compare a.json b.json`: the key figures of two runs side by side, and b / a.
 import { readFile } from 'node:fs/promises';
 import { formatNumber, renderTable } from '../report.js';
+import { hopComparisonFigures } from './hop-table.js';
 import { LoadResultSummary } from './result.js';
 
 export async function readResultSummary(path: string): Promise<LoadResultSummary> {
@@ -26,7 +27,7 @@ export function ratio(a: number, b: number): string {
 
 export function renderComparison(a: LoadResultSummary, b: LoadResultSummary, names: [string, string]): string {
   const errors = (r: LoadResultSummary): number => Object.values(r.totals.errors).reduce((s, n) => s + n, 0);
-  const figures: [string, (r: LoadResultSummary) => number][] = [
+  const figures: [string, (r: LoadResultSummary) => number | undefined][] = [
     ['lines sent / s', (r) => r.totals.sentPerSec],
     ['lines heard / s', (r) => r.totals.deliveredPerSec],
     ['hop latency p50 (ms)', (r) => r.latencyMs.p50],
@@ -36,7 +37,13 @@ export function renderComparison(a: LoadResultSummary, b: LoadResultSummary, nam
     ['hop latency max (ms)', (r) => r.latencyMs.max],
     ['reconnects', (r) => r.totals.reconnects],
     ['errors', errors],
+    // Per hop kind, from version 2 on: "—" where a file has none.
+    ...hopComparisonFigures(a, b),
   ];
-  const rows = figures.map(([label, get]) => [label, formatNumber(get(a)), formatNumber(get(b)), ratio(get(a), get(b))]);
+  const show = (v: number | undefined): string => (v === undefined ? '—' : formatNumber(v));
+  const rows = figures.map(([label, get]) => {
+    const [x, y] = [get(a), get(b)];
+    return [label, show(x), show(y), x === undefined || y === undefined ? '—' : ratio(x, y)];
+  });
   return `a: ${names[0]} (${a.name})\nb: ${names[1]} (${b.name})\n\n${renderTable(['figure', 'a', 'b', 'b / a'], rows)}\n`;
 }

@@ -1,6 +1,7 @@
 // The self-contained HTML report of a `glass bench run`: the key figures and three inline SVG
 // plots (hop latency over time, throughput over time, latency distribution). No script, no link.
 import { formatNumber } from '../report.js';
+import { renderHopHtml } from './hop-table.js';
 import type { LoadResult } from './result.js';
 import { escapeXml, lineChart } from './svg-chart.js';
 
@@ -57,6 +58,7 @@ export function renderHtml(r: LoadResult): string {
 <table>
 ${rows.map(([k, v]) => `<tr><td>${escapeXml(k)}</td><td>${escapeXml(v)}</td></tr>`).join('\n')}
 </table>
+${renderHopHtml(r)}
 ${latency}
 ${throughput}
 ${distribution}

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGateway } from '../../clients/index.js';
+import { startGateway, type AuditLog } from '../../clients/index.js';
 import { startDefaultNode } from '../../cluster/index.js';
 
 export interface LocalTarget {
@@ -16,7 +16,8 @@ export interface LocalTarget {
 /** Long enough that no room is passivated during a run. */
 const IDLE_AFTER_MS = 3_600_000;
 
-export async function startLocalTarget(options: { workers: number }): Promise<LocalTarget> {
+/** `audit`: the moderation audit log (bench/load/local-audit.ts), opened and closed by the caller; none refuses overrides. */
+export async function startLocalTarget(options: { workers: number; audit?: AuditLog | null }): Promise<LocalTarget> {
   const key = new Uint8Array(randomBytes(32));
   const dataDir = await mkdtemp(join(tmpdir(), 'glass-bench-'));
   try {
@@ -25,7 +26,7 @@ export async function startLocalTarget(options: { workers: number }): Promise<Lo
       { ...process.env, COUCHDB_URL: '', GLASS_DATA_DIR: dataDir },
     );
     try {
-      const gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: key });
+      const gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: key, audit: options.audit ?? null });
       return {
         url: `ws://127.0.0.1:${gateway.port}/ws`,
         key,

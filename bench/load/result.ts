@@ -3,6 +3,7 @@
 import hdr from 'hdr-histogram-js';
 import { z } from 'zod';
 import { machine } from '../report.js';
+import { hopsSection, moderationSection, type HopsSection, type ModerationSection } from './hop-report.js';
 import type { RunResult } from './player-process.js';
 import type { LoadScenario } from './scenario-file.js';
 import { mergeTimelines, newHistogram } from './timeline.js';
@@ -24,6 +25,8 @@ export const LoadResultSummary = z.looseObject({
     errors: z.record(z.string(), z.number()),
   }),
   latencyMs: Latency,
+  // Version 2 on: per hop kind (bench/load/hop-report.ts); absent from version 1 files.
+  hops: z.record(z.string(), z.object({ p99: z.number() })).optional(),
 });
 export type LoadResultSummary = z.infer<typeof LoadResultSummary>;
 
@@ -41,12 +44,14 @@ export interface TimelinePoint {
 }
 
 export interface LoadResult extends LoadResultSummary {
-  version: 1;
+  /** 2: `hops`, `moderation` and `totals.lost` added; `glass bench compare` reads 1 too. */
+  version: 2;
   scenario: LoadScenario;
-  target: { url: string; local: boolean };
+  /** `auditLog`: where the target's moderation audit log is (bench/load/hop-report.ts). */
+  target: { url: string; local: boolean; auditLog?: string };
   startedAt: string;
   machine: ReturnType<typeof machine>;
-  totals: LoadResultSummary['totals'] & { replayed: number; resyncs: number; errorCount: number; maxSendLagMs: number };
+  totals: LoadResultSummary['totals'] & { replayed: number; resyncs: number; errorCount: number; maxSendLagMs: number; lost: number };
   timeline: TimelinePoint[];
   /** Hop latency (ms) at each percentile, for the distribution plot. */
   distribution: { percentile: number; ms: number }[];
@@ -54,6 +59,10 @@ export interface LoadResult extends LoadResultSummary {
   localNode?: { cpuPct: number; rssMb: number };
   /** The whole run's histogram (µs, HDR compressed base64), to merge or re-read. */
   histogram: string;
+  /** Per hop kind exercised: sent, refused, count and latency percentiles (ms). */
+  hops: HopsSection;
+  /** Overrides sent, applied and refused, and player frames refused because of them. */
+  moderation?: ModerationSection;
 }
 
 const ms = (us: number): number => Math.round(us) / 1000;
@@ -67,7 +76,7 @@ const DISTRIBUTION = [0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 9
 
 export function buildResult(
   scenario: LoadScenario,
-  target: { url: string; local: boolean },
+  target: { url: string; local: boolean; auditLog?: string },
   startedAt: number,
   results: readonly RunResult[],
   localNode?: { cpuPct: number; rssMb: number },
@@ -90,7 +99,7 @@ export function buildResult(
   }));
   const result: LoadResult = {
     kind: RESULT_KIND,
-    version: 1,
+    version: 2,
     name: scenario.name,
     scenario,
     target,
@@ -107,13 +116,17 @@ export function buildResult(
       errors,
       errorCount: Object.values(errors).reduce((a, n) => a + n, 0),
       maxSendLagMs: Math.max(0, ...results.map((r) => r.maxSendLagMs)),
+      lost: results.reduce((a, r) => a + (r.lost ?? 0), 0),
     },
     latencyMs: latencyFigures(whole),
     timeline,
     distribution: whole.totalCount === 0 ? [] : DISTRIBUTION.map((p) => ({ percentile: p, ms: ms(whole.getValueAtPercentile(p)) })),
     ...(localNode === undefined ? {} : { localNode }),
     histogram: hdr.encodeIntoCompressedBase64(whole),
+    hops: hopsSection(results, whole),
   };
+  const moderation = moderationSection(results, result.hops, target.auditLog ?? 'unknown', scenario.moderators ?? 0);
+  if (moderation !== undefined) result.moderation = moderation;
   for (const b of buckets) b.histogram.destroy();
   whole.destroy();
   return result;

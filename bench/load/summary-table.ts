@@ -1,5 +1,6 @@
 // The terminal table printed at the end of a `glass bench run`.
 import { formatNumber, renderTable } from '../report.js';
+import { renderHopSummary } from './hop-table.js';
 import type { LoadResult } from './result.js';
 
 export function renderSummary(r: LoadResult, files: { json: string; html: string }): string {
@@ -28,6 +29,8 @@ export function renderSummary(r: LoadResult, files: { json: string; html: string
     `${r.name}: ${r.scenario.players} players in ${r.scenario.rooms} rooms, ${r.scenario.linesPerSecondPerPlayer} lines/s each, ${formatNumber(r.scenario.durationMs / 1000)} s against ${r.target.url}`,
     '',
     renderTable(['figure', 'value'], rows),
+    // Per hop kind and moderation (bench/load/hop-table.ts).
+    renderHopSummary(r),
     '',
     `json: ${files.json}`,
     `html: ${files.html}`,

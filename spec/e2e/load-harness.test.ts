@@ -54,6 +54,7 @@ test('every line is heard by the other members of its room, with sane hop latenc
   assert.ok(json.totals.delivered + json.totals.replayed >= 2 * json.totals.sent * 0.8, `heard ${json.totals.delivered} + replayed ${json.totals.replayed} for ${json.totals.sent} sent`);
   assert.ok(json.totals.reconnects > 0, 'churn reconnected players');
   assert.equal(json.totals.resyncs, 0, 'resumes within the window replay, not resync');
+  assert.equal(json.totals.lost, 0, 'no seq skipped on a membership, none missing after the drain');
   const l = json.latencyMs;
   assert.equal(l.count, json.totals.delivered);
   assert.ok(l.p50 > 0 && l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max, JSON.stringify(l));
