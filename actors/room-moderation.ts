@@ -94,11 +94,11 @@ export function applyRoomOverride(state: RoomModerationState, room: string, msg:
       event.seq = c.seq;
       const i = state.history.findIndex((l) => l.seq === c.seq);
       // Replaced, not edited: the old line object may still be on its way to a gateway in a batch.
-      if (i >= 0) state.history[i] = { seq: state.history[i].seq, from: state.history[i].from, text: '', at: state.history[i].at, redacted: true };
+      if (i >= 0) state.history[i] = Object.freeze({ seq: state.history[i].seq, from: state.history[i].from, text: '', at: state.history[i].at, redacted: true as const });
       break;
     }
     case 'narrate': {
-      const line: ModeratedLine = { seq: ++state.seq, from: GM_SPEAKER, text: c.text!, at: now, narration: true };
+      const line: ModeratedLine = Object.freeze({ seq: ++state.seq, from: GM_SPEAKER, text: c.text!, at: now, narration: true as const });
       state.history.push(line);
       if (state.history.length > historyLimit) state.history.shift();
       event.line = { ...line };

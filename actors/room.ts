@@ -126,7 +126,8 @@ export const room = defineActor({
         if (moderation.paused) throw new GlassError(ModerationErrors.PAUSED, `room ${ctx.self.id} is paused by a moderator`);
         if (Object.hasOwn(moderation.muted, msg.player)) throw new GlassError(ModerationErrors.MUTED, `${msg.player} is muted in room ${ctx.self.id}`);
       }
-      const line: RoomLine = { seq: ++state.seq, from: msg.player, text: msg.text, at: ctx.now() };
+      // Frozen: lines are replaced, never edited (see redact), so stores reuse their JSON (runtime/state-json.ts).
+      const line: RoomLine = Object.freeze({ seq: ++state.seq, from: msg.player, text: msg.text, at: ctx.now() });
       state.history.push(line);
       if (state.history.length > ROOM_HISTORY_LIMIT) state.history.shift();
       broadcast(ctx, { type: 'said', room: ctx.self.id, line });

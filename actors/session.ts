@@ -82,11 +82,11 @@ export const session = defineActor({
         case 'redact': {
           const i = state.transcript.findIndex((t) => t.turn === c.seq);
           // Replaced, not edited: the old object may still be on its way in a reply's batch.
-          if (i >= 0) state.transcript[i] = { ...state.transcript[i], text: '', redacted: true };
+          if (i >= 0) state.transcript[i] = Object.freeze({ ...state.transcript[i], text: '', redacted: true as const });
           break;
         }
         case 'narrate':
-          append(state, GM_SPEAKER, c.text!, ctx.now()).narration = true;
+          append(state, GM_SPEAKER, c.text!, ctx.now(), true);
           break;
         default:
           // note (kept by the override actor and the audit log); kick and lock never reach a session.
@@ -98,8 +98,9 @@ export const session = defineActor({
   },
 });
 
-function append(state: SessionState, player: string, text: string, at: number): Turn {
-  const turn: Turn = { turn: ++state.turn, player, text, at };
+function append(state: SessionState, player: string, text: string, at: number, narration = false): Turn {
+  // Frozen: never edited in place (a redaction replaces it), so stores reuse its JSON (runtime/state-json.ts).
+  const turn: Turn = Object.freeze(narration ? { turn: ++state.turn, player, text, at, narration: true as const } : { turn: ++state.turn, player, text, at });
   state.transcript.push(turn);
   if (state.transcript.length > SESSION_TRANSCRIPT_LIMIT) state.transcript.shift();
   return turn;

@@ -244,11 +244,13 @@ export class Gateway {
     });
     verifyAccessToken(this.#o.key, token).then((check) => {
       if (aborted) return;
-      res.cork(() => {
-        if (this.#closed) return this.#refuseUpgrade(res, '503 Service Unavailable', ProtocolErrors.NODE_CLOSED, 'the server is shutting down');
-        if (!check.ok) return this.#refuseUpgrade(res, '401 Unauthorized', check.code, check.message);
-        res.upgrade<SocketData>({ claims: check.claims, connection: null }, key, protocol, extensions, context);
-      });
+      if (this.#closed) return res.cork(() => this.#refuseUpgrade(res, '503 Service Unavailable', ProtocolErrors.NODE_CLOSED, 'the server is shutting down'));
+      if (!check.ok) return res.cork(() => this.#refuseUpgrade(res, '401 Unauthorized', check.code, check.message));
+      // Not inside res.cork: after an asynchronous upgrade, this uWS build's cork() reads the
+      // finished response's state from memory the WebSocket now owns, and at random closes the new
+      // socket right after its open (1006; uNetworking/uWebSockets.js#1108, fixed upstream in
+      // uWebSockets#1929). The upgrade's 101 is one write; uncorked it costs nothing more.
+      res.upgrade<SocketData>({ claims: check.claims, connection: null }, key, protocol, extensions, context);
     });
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { StoreConflictError, StoreUnavailableError, type StateStore, type SeqTable, type StoredState } from '../runtime/index.js';
+import { StoreConflictError, StoreUnavailableError, stateJson, type StateStore, type SeqTable, type StoredState } from '../runtime/index.js';
 import { CouchHttp, CouchRequestError, type AllDocsRow } from './couch-http.js';
 import { resolveCouchOptions, type CouchStateStoreOptions, type ResolvedCouchOptions } from './couch-options.js';
 import { TickBatch } from './couch-tick-batch.js';
@@ -71,8 +71,9 @@ export class CouchStateStore implements StateStore {
     const writeId = `${this.#writer}.${++this.#writes}`;
     let json: string;
     try {
-      const doc = { _id: key, _rev: expectedVersion ?? undefined, kind, id, state, epoch, seqs, savedAt: new Date().toISOString(), writeId };
-      json = JSON.stringify(doc);
+      const doc = { _id: key, _rev: expectedVersion ?? undefined, kind, id, epoch, seqs, savedAt: new Date().toISOString(), writeId };
+      // The state's text goes in last, through stateJson (it reuses the text of unchanged entries).
+      json = JSON.stringify(doc).slice(0, -1) + ',"state":' + stateJson(state) + '}';
     } catch (err) {
       return Promise.reject(new StoreUnavailableError('save', key, { cause: err }));
     }

@@ -45,6 +45,7 @@ export {
   type SeqTable,
   type StoredState,
 } from './state-store.js';
+export { stateJson } from './state-json.js';
 export { LOOPBACK_RECEIPT, LocalTransport, NoRouteError, type Deliver, type DeliveryReceipt, type Transport } from './transport.js';
 export { QuarantineLog, type QuarantinedMessage } from './quarantine.js';
 export {

@@ -129,21 +129,22 @@ export class Router {
     const existing = this.#links[thread];
     if (existing === undefined) this.#links[thread] = new PortLink(port, this.#maxBatch, (e, reason) => this.#unsendable(e, reason), thread === 0);
     else existing.reattach(port);
-    const link = this.#links[thread]!;
     const decoder = new WireDecoder();
     const deliver = (e: Envelope): void => this.deliverInbound(e);
     let received = 0;
+    let taken: Int32Array | null = null;
     port.on('message', (data: unknown[]) => {
       switch (data[0]) {
         case BatchTag.ENVELOPES: {
           decoder.decode(data, thread, deliver);
           // Acknowledged now, before any handler of this batch can run: a message that kills its
           // worker must not be sent again to the replacement (it would kill that one too).
-          link.ackNow(++received);
+          Atomics.store(taken!, 0, ++received);
           return;
         }
-        case BatchTag.ACK:
-          return link.acknowledge(data[1] as number);
+        case BatchTag.ACK_COUNTER:
+          taken = new Int32Array(data[1] as SharedArrayBuffer);
+          return;
         case BatchTag.DEAD_LETTERS:
           for (let i = 1; i < data.length; i++) this.#onDeadLetter(data[i] as DeadLetter);
           return;

@@ -1,0 +1,53 @@
+/**
+ * JSON text of an actor state, for the state stores: the text JSON.stringify gives, made cheaper
+ * for the usual shape of a state that grows, a record of fields whose largest is a list of
+ * immutable entries (a room's history lines, a session's turns). An entry that is a frozen object
+ * of primitives cannot change, so its text is made once and reused by every later save; each save
+ * then pays for the new entries, not for the whole list. Only the state's own fields and the
+ * entries of its lists are looked at this way; everything else goes to JSON.stringify whole.
+ */
+const memo = new WeakMap<object, string>();
+
+export function stateJson(state: unknown): string {
+  if (state === null || typeof state !== 'object' || Array.isArray(state) || hasToJson(state)) return JSON.stringify(state) ?? 'null';
+  let out = '{';
+  for (const key of Object.keys(state)) {
+    const text = field((state as Record<string, unknown>)[key]);
+    if (text === undefined) continue;
+    out += (out.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + text;
+  }
+  return out + '}';
+}
+
+/** A field of the state; undefined where JSON leaves it out (undefined, a function, a symbol). */
+function field(value: unknown): string | undefined {
+  if (!Array.isArray(value) || value.length === 0) return JSON.stringify(value);
+  const last: unknown = value[value.length - 1];
+  if (!(typeof last === 'object' && last !== null && memo.has(last)) && !immutable(last)) return JSON.stringify(value);
+  const parts = new Array<string>(value.length);
+  for (let i = 0; i < value.length; i++) parts[i] = entry(value[i]);
+  return '[' + parts.join(',') + ']';
+}
+
+function entry(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null';
+  let text = memo.get(value);
+  if (text !== undefined) return text;
+  text = JSON.stringify(value) ?? 'null';
+  if (immutable(value)) memo.set(value, text);
+  return text;
+}
+
+/** A frozen object (not an array, no toJSON) whose own values are all primitives. */
+function immutable(value: unknown): value is object {
+  if (value === null || typeof value !== 'object' || !Object.isFrozen(value) || Array.isArray(value) || hasToJson(value)) return false;
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== null && (typeof v === 'object' || typeof v === 'function')) return false;
+  }
+  return true;
+}
+
+function hasToJson(value: object): boolean {
+  return typeof (value as { toJSON?: unknown }).toJSON === 'function';
+}
