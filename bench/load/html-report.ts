@@ -1,6 +1,7 @@
 // The self-contained HTML report of a `glass bench run`: the key figures and three inline SVG
 // plots (hop latency over time, throughput over time, latency distribution). No script, no link.
 import { formatNumber } from '../report.js';
+import { faultMarkers, resourceAndFaultTables, resourceCharts } from './html-sections.js';
 import type { LoadResult } from './result.js';
 import { escapeXml, lineChart } from './svg-chart.js';
 
@@ -8,6 +9,7 @@ import { escapeXml, lineChart } from './svg-chart.js';
 const tailX = (p: number): number => -Math.log10(Math.max(1e-6, 1 - p / 100));
 
 export function renderHtml(r: LoadResult): string {
+  const markers = faultMarkers(r);
   const latency = lineChart({
     title: 'Hop latency over time (send → heard by another member)',
     xLabel: 'seconds from start',
@@ -16,6 +18,7 @@ export function renderHtml(r: LoadResult): string {
       { name: 'p50', color: '#1f77b4', points: r.timeline.map((b) => [b.t, b.p50] as const) },
       { name: 'p99', color: '#d62728', points: r.timeline.map((b) => [b.t, b.p99] as const) },
     ],
+    markers,
   });
   const throughput = lineChart({
     title: 'Throughput over time',
@@ -25,6 +28,7 @@ export function renderHtml(r: LoadResult): string {
       { name: 'lines sent', color: '#2ca02c', points: r.timeline.map((b) => [b.t, b.sentPerSec] as const) },
       { name: 'lines heard', color: '#9467bd', points: r.timeline.map((b) => [b.t, b.deliveredPerSec] as const) },
     ],
+    markers,
   });
   const shown = r.distribution.filter((d) => d.percentile < 100);
   const distribution = lineChart({
@@ -60,6 +64,8 @@ ${rows.map(([k, v]) => `<tr><td>${escapeXml(k)}</td><td>${escapeXml(v)}</td></tr
 ${latency}
 ${throughput}
 ${distribution}
+${resourceCharts(r)}
+${resourceAndFaultTables(r)}
 </body></html>
 `;
 }

@@ -1,6 +1,7 @@
 // The scenario file of `glass bench run`: a JSON object, validated with zod (docs/LOAD.md).
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { FaultList } from './fault-plan.js';
 
 export const LoadScenario = z
   .strictObject({
@@ -26,10 +27,13 @@ export const LoadScenario = z
     bucketMs: z.int().min(100).max(60_000).default(1_000),
     /** Wait after sending stops for the last lines (counted, still in their bucket). */
     drainMs: z.int().min(0).max(60_000).default(1_000),
+    /** Faults injected during the run (fault-plan.ts): kill a worker, SIGKILL a node, restart Redis. */
+    faults: FaultList.optional(),
   })
   .refine((s) => s.rooms <= s.players, { message: 'rooms must not exceed players', path: ['rooms'] })
   .refine((s) => s.loadProcesses <= s.rooms, { message: 'loadProcesses must not exceed rooms (each process holds whole rooms)', path: ['loadProcesses'] })
-  .refine((s) => s.rampUpMs < s.durationMs, { message: 'rampUpMs must be less than durationMs', path: ['rampUpMs'] });
+  .refine((s) => s.rampUpMs < s.durationMs, { message: 'rampUpMs must be less than durationMs', path: ['rampUpMs'] })
+  .refine((s) => (s.faults ?? []).every((f) => f.atMs < s.durationMs), { message: 'every fault must come before durationMs', path: ['faults'] });
 
 export type LoadScenario = z.infer<typeof LoadScenario>;
 

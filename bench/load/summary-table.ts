@@ -1,5 +1,7 @@
 // The terminal table printed at the end of a `glass bench run`.
 import { formatNumber, renderTable } from '../report.js';
+import { renderFaultTable } from './fault-table.js';
+import { renderResourceTable } from './resource-table.js';
 import type { LoadResult } from './result.js';
 
 export function renderSummary(r: LoadResult, files: { json: string; html: string }): string {
@@ -29,6 +31,9 @@ export function renderSummary(r: LoadResult, files: { json: string; html: string
     '',
     renderTable(['figure', 'value'], rows),
     '',
+    // Resources and faults, when the run has them.
+    ...(r.resources === undefined || r.resources.series.length === 0 ? [] : [renderResourceTable(r.resources), '']),
+    ...(r.faults === undefined || r.faults.length === 0 ? [] : [renderFaultTable(r.faults), '']),
     `json: ${files.json}`,
     `html: ${files.html}`,
     '',
