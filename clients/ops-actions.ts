@@ -26,6 +26,7 @@ export const OpsAction = z.discriminatedUnion('action', [
   z.object({ action: z.literal('redrive'), node: NodeId, quarantineId: QuarantineId }).strict(),
   z.object({ action: z.literal('drop'), node: NodeId, quarantineId: QuarantineId }).strict(),
   z.object({ action: z.literal('drain-worker'), node: NodeId, thread: z.number().int().min(1).max(256) }).strict(),
+  z.object({ action: z.literal('crash-worker'), node: NodeId, thread: z.number().int().min(1).max(256) }).strict(),
   z.object({ action: z.literal('drain-node'), node: NodeId }).strict(),
 ]);
 export type OpsAction = z.infer<typeof OpsAction>;
@@ -90,6 +91,15 @@ export async function executeLocally(node: GlassNode, action: OpsAction, drainNo
     case 'drain-worker': {
       if (action.thread > node.workers.length) throw new GlassError(OpsErrors.NOT_FOUND, `node ${node.id} has no worker ${action.thread}`);
       return result(true, { passivated: await node.drainWorker(action.thread) });
+    }
+    case 'crash-worker': {
+      // The operator's chaos tool: the thread ends as if it had crashed (nothing drained or saved);
+      // the node supervisor sees the exit and restarts it with backoff, like any worker death.
+      const handle = node.workers[action.thread - 1];
+      if (handle === undefined) throw new GlassError(OpsErrors.NOT_FOUND, `node ${node.id} has no worker ${action.thread}`);
+      if (handle.status !== 'running') return result(false, { status: handle.status });
+      const exitCode = await handle.worker.terminate();
+      return result(true, { exitCode });
     }
     case 'drain-node': {
       if (node.members().filter((m) => m.id !== node.id).length === 0) {

@@ -16,6 +16,7 @@ Commands:
   redrive NODE QUARANTINE-ID   Send a quarantined message to its actor again
   drop NODE QUARANTINE-ID      Discard a quarantined message
   drain-worker NODE THREAD     Passivate every actor of a worker
+  crash-worker NODE THREAD     Chaos: end a worker thread as a crash would (needs --yes); it is restarted
   drain-node NODE              Show what would move if NODE left; with --yes, hand its actors over and stop it
 
 Options:
@@ -28,7 +29,7 @@ Options:
   --limit N          top: rows (default 20)
   --interval T       top: refresh period, e.g. 2s (default 2s)
   --frames N         top: stop after N frames (default: until Ctrl-C; 1 when not on a terminal)
-  --yes              drain-node: do it
+  --yes              drain-node, crash-worker: do it
 `;
 
 class OpsUsageError extends Error {}
@@ -86,7 +87,7 @@ async function run(args: string[], env: NodeJS.ProcessEnv, io: Io): Promise<numb
     io.stdout.write(OPS_USAGE);
     return 0;
   }
-  if (command === undefined) throw new OpsUsageError('a command is needed: tree, top, passivate, restart, redrive, drop, drain-worker or drain-node (see glass ops help)');
+  if (command === undefined) throw new OpsUsageError('a command is needed: tree, top, passivate, restart, redrive, drop, drain-worker, crash-worker or drain-node (see glass ops help)');
   const base = baseUrl(values.url ?? env.GLASS_URL, env);
   const api = new OpsClient(base, await tokenFor(values.token ?? env.GLASS_OPS_TOKEN, env));
   const arity = (n: number, what: string): string[] => {
@@ -133,8 +134,10 @@ async function run(args: string[], env: NodeJS.ProcessEnv, io: Io): Promise<numb
       const [node, quarantineId] = arity(2, 'NODE QUARANTINE-ID');
       return printAction(io, values.json === true, await api.post({ action: command, node, quarantineId }));
     }
-    case 'drain-worker': {
+    case 'drain-worker':
+    case 'crash-worker': {
       const [node, thread] = arity(2, 'NODE THREAD');
+      if (command === 'crash-worker' && !values.yes) throw new OpsUsageError('crash-worker ends a worker thread as a crash would: add --yes to do it');
       return printAction(io, values.json === true, await api.post({ action: command, node, thread: integer('THREAD', thread, 1, 256) }));
     }
     case 'drain-node': {

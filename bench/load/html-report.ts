@@ -2,6 +2,7 @@
 // plots (hop latency over time, throughput over time, latency distribution). No script, no link.
 import { formatNumber } from '../report.js';
 import { renderHopHtml } from './hop-table.js';
+import { faultMarkers, resourceAndFaultTables, resourceCharts } from './html-sections.js';
 import type { LoadResult } from './result.js';
 import { escapeXml, lineChart } from './svg-chart.js';
 
@@ -9,6 +10,7 @@ import { escapeXml, lineChart } from './svg-chart.js';
 const tailX = (p: number): number => -Math.log10(Math.max(1e-6, 1 - p / 100));
 
 export function renderHtml(r: LoadResult): string {
+  const markers = faultMarkers(r);
   const latency = lineChart({
     title: 'Hop latency over time (send → heard by another member)',
     xLabel: 'seconds from start',
@@ -17,6 +19,7 @@ export function renderHtml(r: LoadResult): string {
       { name: 'p50', color: '#1f77b4', points: r.timeline.map((b) => [b.t, b.p50] as const) },
       { name: 'p99', color: '#d62728', points: r.timeline.map((b) => [b.t, b.p99] as const) },
     ],
+    markers,
   });
   const throughput = lineChart({
     title: 'Throughput over time',
@@ -26,6 +29,7 @@ export function renderHtml(r: LoadResult): string {
       { name: 'lines sent', color: '#2ca02c', points: r.timeline.map((b) => [b.t, b.sentPerSec] as const) },
       { name: 'lines heard', color: '#9467bd', points: r.timeline.map((b) => [b.t, b.deliveredPerSec] as const) },
     ],
+    markers,
   });
   const shown = r.distribution.filter((d) => d.percentile < 100);
   const distribution = lineChart({
@@ -62,6 +66,8 @@ ${renderHopHtml(r)}
 ${latency}
 ${throughput}
 ${distribution}
+${resourceCharts(r)}
+${resourceAndFaultTables(r)}
 </body></html>
 `;
 }

@@ -9,6 +9,7 @@ import { startDefaultNode } from '../../cluster/index.js';
 
 export interface LocalTarget {
   url: string;
+  nodeId: string;
   key: Uint8Array;
   close(): Promise<void>;
 }
@@ -29,6 +30,7 @@ export async function startLocalTarget(options: { workers: number; audit?: Audit
       const gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: key, audit: options.audit ?? null });
       return {
         url: `ws://127.0.0.1:${gateway.port}/ws`,
+        nodeId: node.id,
         key,
         close: async () => {
           await gateway.close();

@@ -17,6 +17,8 @@ export interface PlayerSpec {
   token: string;
   /** When it connects, from the run's start (the ramp-up). */
   offsetMs: number;
+  /** Gateways of a local cluster, its own first: after an unexpected close it resumes on the next one. */
+  urls?: string[];
 }
 
 /** What a player reports to its load process. */
@@ -48,7 +50,9 @@ const RETRY_MS = 250;
 
 export class LoadPlayer {
   readonly spec: PlayerSpec;
-  readonly #url: string;
+  readonly #urls: readonly string[];
+  /** The gateway in use (index in #urls). */
+  #at = 0;
   readonly #events: PlayerEvents;
   #ws: WebSocket | null = null;
   /** The room it is in, or on its way into (a hop). */
@@ -68,7 +72,7 @@ export class LoadPlayer {
   #joinRetry: NodeJS.Timeout | null = null;
 
   constructor(url: string, spec: PlayerSpec, events: PlayerEvents) {
-    this.#url = url;
+    this.#urls = spec.urls ?? [url];
     this.spec = spec;
     this.#room = spec.room;
     this.#events = events;
@@ -102,7 +106,7 @@ export class LoadPlayer {
   /** Opens a connection; it joins (first time) or resumes (after a drop) once welcomed. */
   connect(): void {
     if (this.#finished) return;
-    const ws = new WebSocket(`${this.#url}?token=${encodeURIComponent(this.spec.token)}`, { perMessageDeflate: false });
+    const ws = new WebSocket(`${this.#urls[this.#at]}?token=${encodeURIComponent(this.spec.token)}`, { perMessageDeflate: false });
     this.#ws = ws;
     ws.on('message', (data) => this.#onFrame(data.toString()));
     ws.on('unexpected-response', (_req, res) => {
@@ -122,6 +126,8 @@ export class LoadPlayer {
         return;
       }
       this.#events.error(`CLOSE_${code}`);
+      // Its node may be gone (a fault): try the next gateway; resume works on any node.
+      this.#at = (this.#at + 1) % this.#urls.length;
       this.#retry = setTimeout(() => this.connect(), RETRY_MS);
     });
   }

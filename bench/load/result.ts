@@ -4,7 +4,10 @@ import hdr from 'hdr-histogram-js';
 import { z } from 'zod';
 import { machine } from '../report.js';
 import { hopsSection, moderationSection, type HopsSection, type ModerationSection } from './hop-report.js';
+import type { FaultReport } from './fault-report.js';
 import type { RunResult } from './player-process.js';
+import type { ResourceReport } from './resource-series.js';
+import type { LocalClusterInfo } from './run-target.js';
 import type { LoadScenario } from './scenario-file.js';
 import { mergeTimelines, newHistogram } from './timeline.js';
 
@@ -63,6 +66,14 @@ export interface LoadResult extends LoadResultSummary {
   hops: HopsSection;
   /** Overrides sent, applied and refused, and player frames refused because of them. */
   moderation?: ModerationSection;
+
+  // Nodes, resources and faults (set by command.ts after buildResult).
+  /** The local cluster the harness started (--local --nodes N ≥ 2). */
+  cluster?: LocalClusterInfo;
+  /** CPU and memory of every node, load process (and the cluster's Redis and store), one sample per bucket. */
+  resources?: ResourceReport;
+  /** The faults injected, each with its dip and recovery time. */
+  faults?: FaultReport[];
 }
 
 const ms = (us: number): number => Math.round(us) / 1000;

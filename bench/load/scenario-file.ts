@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { TrafficFields, checkTraffic } from './traffic-fields.js';
+import { FaultList } from './fault-plan.js';
 
 export const LoadScenario = z
   .strictObject({
@@ -29,11 +30,14 @@ export const LoadScenario = z
     drainMs: z.int().min(0).max(60_000).default(1_000),
     // Session turns, room hops and moderators (bench/load/traffic-fields.ts).
     ...TrafficFields,
+    /** Faults injected during the run (fault-plan.ts): kill a worker, SIGKILL a node, restart Redis. */
+    faults: FaultList.optional(),
   })
   .refine((s) => s.rooms <= s.players, { message: 'rooms must not exceed players', path: ['rooms'] })
   .refine((s) => s.loadProcesses <= s.rooms, { message: 'loadProcesses must not exceed rooms (each process holds whole rooms)', path: ['loadProcesses'] })
   .refine((s) => s.rampUpMs < s.durationMs, { message: 'rampUpMs must be less than durationMs', path: ['rampUpMs'] })
-  .superRefine(checkTraffic);
+  .superRefine(checkTraffic)
+  .refine((s) => (s.faults ?? []).every((f) => f.atMs < s.durationMs), { message: 'every fault must come before durationMs', path: ['faults'] });
 
 export type LoadScenario = z.infer<typeof LoadScenario>;
 

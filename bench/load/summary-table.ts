@@ -1,6 +1,8 @@
 // The terminal table printed at the end of a `glass bench run`.
 import { formatNumber, renderTable } from '../report.js';
 import { renderHopSummary } from './hop-table.js';
+import { renderFaultTable } from './fault-table.js';
+import { renderResourceTable } from './resource-table.js';
 import type { LoadResult } from './result.js';
 
 export function renderSummary(r: LoadResult, files: { json: string; html: string }): string {
@@ -32,6 +34,9 @@ export function renderSummary(r: LoadResult, files: { json: string; html: string
     // Per hop kind and moderation (bench/load/hop-table.ts).
     renderHopSummary(r),
     '',
+    // Resources and faults, when the run has them.
+    ...(r.resources === undefined || r.resources.series.length === 0 ? [] : [renderResourceTable(r.resources), '']),
+    ...(r.faults === undefined || r.faults.length === 0 ? [] : [renderFaultTable(r.faults), '']),
     `json: ${files.json}`,
     `html: ${files.html}`,
     '',

@@ -15,6 +15,8 @@ export interface ChartOptions {
   series: readonly Series[];
   /** Labels of x ticks instead of numbers (e.g. percentiles on a transformed axis). */
   xTicks?: readonly { x: number; label: string }[];
+  /** Vertical dashed lines at x with a short label (e.g. the faults of a run). */
+  markers?: readonly { x: number; label: string }[];
   width?: number;
   height?: number;
 }
@@ -71,6 +73,13 @@ export function lineChart(o: ChartOptions): string {
     `<text x="${PAD.left + plotW / 2}" y="${height - 8}" text-anchor="middle">${escapeXml(o.xLabel)}</text>`,
     `<text transform="translate(14 ${PAD.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(o.yLabel)}</text>`,
   );
+  for (const m of o.markers ?? []) {
+    const x = px(m.x).toFixed(1);
+    parts.push(
+      `<line x1="${x}" x2="${x}" y1="${PAD.top}" y2="${PAD.top + plotH}" stroke="#555" stroke-width="1" stroke-dasharray="4 3"/>`,
+      `<text x="${x}" y="${PAD.top + 10}" dx="3" fill="#555">${escapeXml(m.label)}</text>`,
+    );
+  }
   o.series.forEach((s, i) => {
     // Consecutive points with a value form one polyline; a null starts the next.
     let run: string[] = [];

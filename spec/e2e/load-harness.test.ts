@@ -67,7 +67,7 @@ test('the terminal table and the HTML report carry the figures and the plots', (
   assert.match(stdout, /hop latency p99 \(ms\)/);
   assert.match(stdout, new RegExp(`json: .*${jsonPath.split('/').pop()!.replace(/\./g, '\\.')}`));
   assert.match(html, /^<!doctype html>/);
-  assert.equal(html.match(/<svg /g)?.length, 3, 'latency over time, throughput over time, distribution');
+  assert.equal(html.match(/<svg /g)?.length, 5, 'latency over time, throughput over time, distribution, CPU and memory of the node');
   assert.match(html, /<polyline /);
   assert.doesNotMatch(html, /<script|src=|href=/, 'self-contained');
 });

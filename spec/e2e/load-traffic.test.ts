@@ -100,7 +100,7 @@ test('the table and the HTML report have a row per hop kind and the moderation f
   }
   assert.match(stdout, /^overrides: \d+ sent .* \d+ applied, refused: none$/m);
   assert.match(html, /<h2>Hops<\/h2>/);
-  assert.equal(html.match(/<svg /g)?.length, 3);
+  assert.equal(html.match(/<svg /g)?.length, 5, 'latency over time, throughput over time, distribution, CPU and memory of the node');
   assert.doesNotMatch(html, /<script|src=|href=/, 'self-contained');
 });
 
