@@ -1,11 +1,11 @@
 import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import * as Comlink from 'comlink';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Clock } from './clock.js';
 import type { WorkerControl, WorkerInit } from './control-api.js';
 import { ErrorCodes, GlassError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Router } from './router.js';
+import { workerControl } from './worker-control.js';
 
 export const WorkerStatus = {
   STARTING: 'starting',
@@ -110,7 +110,7 @@ export class NodeSupervisor {
       nextDelayMs: 0,
     };
     handle.worker = worker;
-    handle.control = Comlink.wrap<WorkerControl>(nodeEndpoint(worker));
+    handle.control = workerControl(worker);
     handle.status = WorkerStatus.STARTING;
     let error: string | null = null;
     worker.on('error', (err) => {

@@ -148,6 +148,24 @@ test('a poison message is quarantined on the node with its context while others 
   assert.deepEqual(await ref.ask({ type: 'done' }), [1, -1]);
 });
 
+test('a control call the worker never answers because it died is refused, not left pending (the ops view sampling a dying worker)', async () => {
+  const thread = 2;
+  const restarted = nextRestart(thread);
+  const [blocker] = idsOnThread(node, thread, 'blocker', 1);
+  const gate = new Int32Array(new SharedArrayBuffer(4));
+  crasher.ref(node, blocker).tell({ type: 'blockThenExit', gate: gate.buffer as SharedArrayBuffer });
+  // The worker is now inside the handler: nothing posted to it from here on is read.
+  // (Atomics.waitAsync is in Node 20; its type is in lib ES2024, past this project's ES2023.)
+  await (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { value: Promise<string> | string } }).waitAsync(gate, 0, 0).value;
+  const sampled = node.sampleWorkers();
+  Atomics.store(gate, 0, 2);
+  Atomics.notify(gate, 0);
+  await assert.rejects(sampled, (err: GlassError) => err.code === ErrorCodes.WORKER_FAILED);
+  await restarted;
+  // The replacement answers control calls again.
+  assert.equal((await node.sampleWorkers()).length, node.workers.length);
+});
+
 test('a message that kills its worker is not sent again to the replacement: one crash, one restart', async () => {
   const thread = 2;
   const restarted = nextRestart(thread);
