@@ -61,7 +61,7 @@ export const room = defineActor({
   // Members and lines are saved before the sayer hears back: a restart or a crashed worker
   // brings the room back exactly as its members last saw it (saves of many rooms share one bulk write).
   persistence: { save: 'every-message' },
-  readOnly: ['members', 'moderation'],
+  readOnly: ['members', 'moderation', 'lines'],
   initialState: (): RoomState => ({ members: {}, history: [], seq: 0 }),
   handlers: {
     /** `moderator`: the joiner's token has the moderator role; moderators may enter a locked room. */
@@ -155,6 +155,11 @@ export const room = defineActor({
     moderation(ctx, _msg: {}) {
       const m = moderationOf({ ...ctx.state });
       return { muted: Object.keys(m.muted), paused: m.paused, locked: m.locked };
+    },
+
+    /** The lines after `after` still in the history: what a gateway that missed some asks for (clients/line-order.ts). */
+    lines(ctx, msg: { after: number }) {
+      return { lines: ctx.state.history.filter((line) => line.seq > msg.after), seq: ctx.state.seq };
     },
 
     // `{}`, not Record<string, never>: MessageOf omits "type" from it, and an index signature of never made this message unsendable.

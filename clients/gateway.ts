@@ -6,6 +6,7 @@ import { verifyAccessToken } from './access-token.js';
 import { Connection, roomTopic, type ConnectionContext, type SocketData } from './connection.js';
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './gateway-options.js';
 import { HeldRooms } from './held-rooms.js';
+import { LineOrder } from './line-order.js';
 import { LocalRooms } from './local-rooms.js';
 import { mountModerationApi } from './moderation-api.js';
 import { ModerationDesk } from './moderation-desk.js';
@@ -59,6 +60,16 @@ export class Gateway {
   /** One connection per player on this node: rooms key members by player, not by socket. */
   readonly #players = new Map<string, Connection>();
   readonly #local = new LocalRooms<Connection>();
+  /** Each room's lines published once and in order, gaps repaired from the room's history. */
+  readonly #lines = new LineOrder(
+    (id, after) =>
+      room.ref(this.node, id).ask({ type: 'lines', after }).then((reply) => reply.lines.map((line) => ({ seq: line.seq, text: JSON.stringify({ type: 'said', room: id, line }) }))),
+    (id, text) => {
+      if (this.#closed) return;
+      this.#app.publish(roomTopic(id), text);
+      this.#local.checkBackpressure(id);
+    },
+  );
   readonly #held: HeldRooms;
   readonly #limiter: RateLimiter;
   readonly #pendingLeaves = new Set<Promise<unknown>>();
@@ -110,7 +121,10 @@ export class Gateway {
     // Ops actions share the moderation audit chain; without a log configured they are only logged.
     if (o.audit !== null) this.ops.service.setAudit(opsAuditHook(o.audit));
     this.#routes();
-    this.#sweep = setInterval(() => this.#limiter.sweep(), SWEEP_INTERVAL_MS);
+    this.#sweep = setInterval(() => {
+      this.#limiter.sweep();
+      this.#lines.prune((id) => this.#local.has(id));
+    }, SWEEP_INTERVAL_MS);
     this.#sweep.unref();
   }
 
@@ -276,11 +290,8 @@ export class Gateway {
     const id = event.room;
     const text = JSON.stringify(event);
     if (event.type === 'said') {
-      queueMicrotask(() => {
-        if (this.#closed) return;
-        this.#app.publish(roomTopic(id), text);
-        this.#local.checkBackpressure(id);
-      });
+      const seq = event.line.seq;
+      queueMicrotask(() => this.#lines.line(id, seq, text));
     } else if (event.type === 'moderated') {
       // Published like a line (same order as the room's lines). A kicked player's socket leaves the
       // topic first and gets the event directly: uWS delivers topic messages later, after the
@@ -291,8 +302,12 @@ export class Gateway {
             this.#held.adopt(event.player, id);
             this.#players.get(event.player)?.kicked(id, text);
           }
-          this.#app.publish(roomTopic(id), text);
-          this.#local.checkBackpressure(id);
+          // A narration is a numbered line: it takes its place in the room's order.
+          if (event.line !== undefined) this.#lines.line(id, event.line.seq, text);
+          else {
+            this.#app.publish(roomTopic(id), text);
+            this.#local.checkBackpressure(id);
+          }
         }
         this.#desk.applied(event.audit.id);
       });

@@ -39,6 +39,11 @@ export class LocalRooms<C extends RoomListener> {
     }
   }
 
+  /** Whether any connection here is in the room. */
+  has(room: string): boolean {
+    return this.#connections.has(room);
+  }
+
   members(room: string): readonly string[] {
     return this.#members.get(room) ?? [];
   }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CloseCodes, ProtocolErrors, startGateway, type Gateway } from '../../clients/index.js';
+import { room } from '../../actors/index.js';
 import { startDefaultNode } from '../../cluster/index.js';
 import type { GlassNode } from '../../runtime/index.js';
 import { TEST_KEY } from './tokens.js';
@@ -64,6 +65,27 @@ describe('gateway end to end (2 workers, embedded CouchDB store, uWS, ws clients
     await bob.next('left', (f) => f.ref === 'bye');
     const gone = await alice.next('presence', (f) => f.left === 'bob-a');
     assert.deepEqual(gone.members, ['alice-a']);
+  });
+
+  test('lines the gateway never got (their node died after saving them) reach its members in order before the next one', async () => {
+    const alice = await connect('alice-gap');
+    await alice.join('lobby-gap');
+    alice.send({ type: 'say', room: 'lobby-gap', text: 'one' });
+    assert.equal((await alice.next('said')).line.seq, 1);
+    // What a dead node's lost sends leave behind, made with real messages: the room takes alice to
+    // be on another node, so lines 2 and 3 are saved and sent there, never here; then she is back.
+    const lobby = room.ref(node, 'lobby-gap');
+    await lobby.ask({ type: 'join', player: 'alice-gap', node: 'gone-node' });
+    await lobby.ask({ type: 'join', player: 'carol-gap', node: 'gone-node' });
+    await lobby.ask({ type: 'say', player: 'carol-gap', text: 'two' });
+    await lobby.ask({ type: 'say', player: 'carol-gap', text: 'three' });
+    await lobby.ask({ type: 'join', player: 'alice-gap', node: node.id });
+    alice.send({ type: 'say', room: 'lobby-gap', text: 'four' });
+    const lines = [await alice.next('said'), await alice.next('said'), await alice.next('said')];
+    assert.deepEqual(
+      lines.map((f) => [f.line.seq, f.line.text]),
+      [[2, 'two'], [3, 'three'], [4, 'four']],
+    );
   });
 
   test('a join pipelined with a say (no wait for joined) gets joined first, then its own line', async () => {
