@@ -43,6 +43,8 @@ export interface ConnectionContext {
   slowConsumer(player: string): void;
   /** How long a narrative turn took, from the frame to the session's answer (the ops signal). */
   turnLatency(ms: number): void;
+  /** The first socket of a room here joined (or resumed) it with its lines up to `seq` (see LineOrder.seen). */
+  linesSeen(room: string, seq: number): void;
 }
 
 export function roomTopic(roomId: string): string {
@@ -143,7 +145,7 @@ export class Connection implements RoomListener {
         const join = this.#claims.roles.includes('moderator') ? { type: 'join', player: this.player, node: node.id, moderator: true } as const : { type: 'join', player: this.player, node: node.id } as const;
         room.ref(node, id).ask(join).then(
           (reply) => {
-            if (!this.#attach(id, reply.members)) return;
+            if (!this.#attach(id, reply.members, reply.seq)) return;
             this.#send({ type: 'joined', room: id, members: reply.members, history: reply.history, seq: reply.seq, ref });
             this.#issueResumeToken();
           },
@@ -238,7 +240,7 @@ export class Connection implements RoomListener {
       const after = Object.hasOwn(seen, id) ? seen[id] : -1;
       room.ref(node, id).ask({ type: 'resume', player: this.player, node: node.id, after }).then(
         (reply: ResumeReply) => {
-          if (!this.#attach(id, reply.members)) return;
+          if (!this.#attach(id, reply.members, reply.seq)) return;
           if (reply.resync === null) this.#send({ type: 'resumed', room: id, members: reply.members, lines: reply.lines, seq: reply.seq, ref });
           else this.#send({ type: 'resync', room: id, reason: reply.resync, members: reply.members, history: reply.history, seq: reply.seq, ref });
           settled();
@@ -251,10 +253,13 @@ export class Connection implements RoomListener {
     }
   }
 
-  /** A room answered a join or resume: from now on its lines and presence reach this socket. */
-  #attach(id: string, members: readonly string[]): boolean {
+  /** A room answered a join or resume (its lines up to `seq` came with it): from now on its lines and presence reach this socket. */
+  #attach(id: string, members: readonly string[], seq: number): boolean {
     if (this.#closed) return false;
     if (this.#rooms.has(id)) {
+      // First socket of the room here: nobody here is owed a line up to `seq`. Otherwise the others
+      // may be (a gap the next line repairs), and this socket then gets again what it has.
+      if (!this.#ctx.local.has(id)) this.#ctx.linesSeen(id, seq);
       this.#ws.subscribe(roomTopic(id));
       this.#ctx.local.add(id, this, members);
     }

@@ -115,6 +115,7 @@ export class Gateway {
         this.#events.emit('slow-consumer', player);
       },
       turnLatency: (ms) => gateway.ops?.service.observeTurnLatency(ms),
+      linesSeen: (id, seq) => gateway.#lines.seen(id, seq),
     };
     this.#app = uWS.App();
     this.ops = mountOps(this.#app, { node: o.node, key: o.key, log: o.log, drainNode: () => this.close().then(() => this.node.close()) });

@@ -72,6 +72,18 @@ export class LineOrder {
     );
   }
 
+  /**
+   * The room's first socket here joined (or resumed) it with its lines up to `seq`: nobody here is
+   * owed them (without this, a node whose members had all left and come back would take the
+   * lines said meanwhile for a gap, and send them again to a member that has them). Called only
+   * when no other socket here is in the room: those would be owed the lines, and a gap is right.
+   */
+  seen(room: string, seq: number): void {
+    const r = this.#rooms.get(room);
+    if (r === undefined) this.#rooms.set(room, { last: seq, held: null });
+    else if (seq > r.last) r.last = seq;
+  }
+
   /** Forgets the rooms `keep` says no to (no sockets here any more); a repair in flight stays. */
   prune(keep: (room: string) => boolean): void {
     for (const [room, r] of this.#rooms) if (r.held === null && !keep(room)) this.#rooms.delete(room);

@@ -86,3 +86,17 @@ test('rooms are independent, and pruning forgets rooms with nobody here but not 
   h.order.prune(() => false);
   assert.equal(h.order.rooms, 0);
 });
+
+test('lines a join or resume answer already gave are not taken for a gap', () => {
+  const h = harness([line(1), line(2), line(3), line(4)]);
+  h.order.line('r', 1, 'line 1');
+  // Everybody here left; lines 2 and 3 went to other nodes; then someone joins here at seq 3.
+  h.order.seen('r', 3);
+  h.order.line('r', 4, 'line 4');
+  assert.deepEqual(h.published, ['line 1', 'line 4']);
+  assert.deepEqual(h.fetches, []);
+  // A join answer older than what was published changes nothing.
+  h.order.seen('r', 2);
+  h.order.line('r', 5, 'line 5');
+  assert.deepEqual(h.published, ['line 1', 'line 4', 'line 5']);
+});
