@@ -23,12 +23,13 @@ const HOLD_LIMIT = 1_000_000;
 
 /**
  * The sending side of one thread-to-thread MessagePort. Envelopes are encoded into one batch and
- * posted once per microtask turn (or when the batch is full): one postMessage for many messages.
+ * posted once per event-loop turn (setImmediate: everything the turn's callbacks and microtasks sent),
+ * or when the batch is full: one postMessage for many messages.
  * One port per thread pair and one FIFO batch per port keeps per-pair order.
  *
  * Posted batches are kept until the receiving thread acknowledges them, which it does as soon as
  * it has taken them into mailboxes, before any of their handlers runs, by counting them in a
- * shared counter (`acknowledgeBatches`): an acknowledgement is an atomic store, not a post (a post
+ * shared counter (an `Atomics.store` in Router.attach): an acknowledgement is an atomic store, not a post (a post
  * costs both threads a wake-up; one per batch was a third of the gateway's time). If the receiver
  * dies, `hold()` takes back what it never acknowledged, keeps what is sent meanwhile, and
  * `reattach()` sends all of it, in order, to its replacement: nothing sent to a crashed worker is
