@@ -64,11 +64,7 @@ export class Gateway {
   readonly #lines = new LineOrder(
     (id, after) =>
       room.ref(this.node, id).ask({ type: 'lines', after }).then((reply) => reply.lines.map((line) => ({ seq: line.seq, text: JSON.stringify({ type: 'said', room: id, line }) }))),
-    (id, text) => {
-      if (this.#closed) return;
-      this.#app.publish(roomTopic(id), text);
-      this.#local.checkBackpressure(id);
-    },
+    (id, text) => this.#publish(id, text),
   );
   readonly #held: HeldRooms;
   readonly #limiter: RateLimiter;
@@ -305,10 +301,7 @@ export class Gateway {
           }
           // A narration is a numbered line: it takes its place in the room's order.
           if (event.line !== undefined) this.#lines.line(id, event.line.seq, text);
-          else {
-            this.#app.publish(roomTopic(id), text);
-            this.#local.checkBackpressure(id);
-          }
+          else this.#publish(id, text);
         }
         this.#desk.applied(event.audit.id);
       });
@@ -319,6 +312,13 @@ export class Gateway {
       });
     }
   };
+
+  /** Sends a frame to the room's sockets on this node, then closes those backed up past the hard limit. */
+  #publish(id: string, text: string): void {
+    if (this.#closed) return;
+    this.#app.publish(roomTopic(id), text);
+    this.#local.checkBackpressure(id);
+  }
 
   /** Leaves a room for a player, if this node still holds it there; tracked so close can wait. */
   #leave(player: string, id: string, endOfHold: boolean): void {
