@@ -11,8 +11,7 @@ export interface AuditedLocalTarget extends LocalTarget {
 
 export async function startAuditedLocalTarget(options: { workers: number; audit: boolean }, env: NodeJS.ProcessEnv): Promise<AuditedLocalTarget> {
   if (!options.audit) return startLocalTarget({ workers: options.workers });
-  const audit = await openLocalAudit(`${Date.now().toString(36)}${process.pid}`, env);
-  if (audit.log === null) process.stderr.write(`glass bench: moderation audit log ${audit.describe}: every override will be refused (GLASS_ERR_AUDIT_UNAVAILABLE) and counted\n`);
+  const audit = await openLocalAudit(env);
   let local: LocalTarget;
   try {
     local = await startLocalTarget({ workers: options.workers, audit: audit.log });

@@ -2,8 +2,9 @@
 // random rooms and sessions, with commands that leave the measurement standing: `narrate`, `note`,
 // and `mute` of a player or `pause`, each lifted (`unmute`, `resume`) once it has held for a while.
 // Every override is timed to its `override-applied` (the ref carries the send time).
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { hopRef, parseHopRef } from './hop-recorder.js';
+import { openLoadSocket } from './load-socket.js';
 import type { PlayerEvents } from './player.js';
 
 export interface ModeratorSpec {
@@ -71,25 +72,24 @@ export class LoadModerator {
 
   connect(): void {
     if (this.#finished) return;
-    const ws = new WebSocket(`${this.#url}?token=${encodeURIComponent(this.spec.token)}`, { perMessageDeflate: false });
+    const ws = openLoadSocket(this.#url, this.spec.token, {
+      frame: (f, receivedAt) => this.#onFrame(f, receivedAt),
+      error: (code) => this.#events.error(code),
+      close: (code) => this.#onClose(ws, code),
+    });
     this.#ws = ws;
-    ws.on('message', (data) => this.#onFrame(data.toString()));
-    ws.on('unexpected-response', (_req, res) => {
-      this.#events.error(`HTTP_${res.statusCode}`);
-      ws.terminate();
-    });
-    ws.on('error', () => undefined); // reported by its close
-    ws.on('close', (code) => {
-      if (this.#ws !== ws) return;
-      this.#ws = null;
-      this.#online = false;
-      // Answers of what was pending are lost with the socket: lift what may be in force.
-      for (const lift of this.#pending.values()) if (lift !== null) this.#lift(lift);
-      this.#pending.clear();
-      if (this.#finished) return;
-      this.#events.error(`CLOSE_${code}`);
-      this.#retry = setTimeout(() => this.connect(), RETRY_MS);
-    });
+  }
+
+  #onClose(ws: WebSocket, code: number): void {
+    if (this.#ws !== ws) return;
+    this.#ws = null;
+    this.#online = false;
+    // Answers of what was pending are lost with the socket: lift what may be in force.
+    for (const lift of this.#pending.values()) if (lift !== null) this.#lift(lift);
+    this.#pending.clear();
+    if (this.#finished) return;
+    this.#events.error(`CLOSE_${code}`);
+    this.#retry = setTimeout(() => this.connect(), RETRY_MS);
   }
 
   /** Sends one override to a random target. False when offline. */
@@ -141,15 +141,7 @@ export class LoadModerator {
     this.#lifts.push({ at: performance.now() + this.#holdMs, body });
   }
 
-  #onFrame(raw: string): void {
-    const now = performance.now();
-    let f: any;
-    try {
-      f = JSON.parse(raw);
-    } catch {
-      this.#events.error('BAD_FRAME');
-      return;
-    }
+  #onFrame(f: any, now: number): void {
     switch (f.type) {
       case 'welcome':
         this.#online = true;

@@ -5,8 +5,9 @@
 //
 // It follows the room's line numbers (`seq`) to account for loss: on one membership, every line
 // after the `joined` (or `resumed`) seq must arrive, in order, once; a seq skipped is a line lost.
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { hopRef, parseHopRef, type HopKind } from './hop-recorder.js';
+import { openLoadSocket } from './load-socket.js';
 
 export interface PlayerSpec {
   player: string;
@@ -106,30 +107,29 @@ export class LoadPlayer {
   /** Opens a connection; it joins (first time) or resumes (after a drop) once welcomed. */
   connect(): void {
     if (this.#finished) return;
-    const ws = new WebSocket(`${this.#urls[this.#at]}?token=${encodeURIComponent(this.spec.token)}`, { perMessageDeflate: false });
+    const ws = openLoadSocket(this.#urls[this.#at], this.spec.token, {
+      frame: (f, receivedAt) => this.#onFrame(f, receivedAt),
+      error: (code) => this.#events.error(code),
+      close: (code) => this.#onClose(ws, code),
+    });
     this.#ws = ws;
-    ws.on('message', (data) => this.#onFrame(data.toString()));
-    ws.on('unexpected-response', (_req, res) => {
-      this.#events.error(`HTTP_${res.statusCode}`);
-      ws.terminate();
-    });
-    ws.on('error', () => undefined); // reported by its close
-    ws.on('close', (code) => {
-      if (this.#ws !== ws) return;
-      this.#ws = null;
-      this.#ready = false;
-      this.#online = false;
-      if (this.#finished) return;
-      if (this.#dropping) {
-        this.#dropping = false;
-        this.connect();
-        return;
-      }
-      this.#events.error(`CLOSE_${code}`);
-      // Its node may be gone (a fault): try the next gateway; resume works on any node.
-      this.#at = (this.#at + 1) % this.#urls.length;
-      this.#retry = setTimeout(() => this.connect(), RETRY_MS);
-    });
+  }
+
+  #onClose(ws: WebSocket, code: number): void {
+    if (this.#ws !== ws) return;
+    this.#ws = null;
+    this.#ready = false;
+    this.#online = false;
+    if (this.#finished) return;
+    if (this.#dropping) {
+      this.#dropping = false;
+      this.connect();
+      return;
+    }
+    this.#events.error(`CLOSE_${code}`);
+    // Its node may be gone (a fault): try the next gateway; resume works on any node.
+    this.#at = (this.#at + 1) % this.#urls.length;
+    this.#retry = setTimeout(() => this.connect(), RETRY_MS);
   }
 
   /** A line in its room; only when ready. */
@@ -188,15 +188,7 @@ export class LoadPlayer {
     this.#events.sent('join');
   }
 
-  #onFrame(raw: string): void {
-    const now = performance.now();
-    let f: any;
-    try {
-      f = JSON.parse(raw);
-    } catch {
-      this.#events.error('BAD_FRAME');
-      return;
-    }
+  #onFrame(f: any, now: number): void {
     switch (f.type) {
       case 'welcome':
         this.#online = true;

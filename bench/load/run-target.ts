@@ -78,8 +78,7 @@ export async function openTarget(o: TargetOptions): Promise<RunTarget> {
     };
   }
   // The nodes share one audit chain, as the nodes of a real cluster do.
-  const audit = o.audit ? await openLocalAudit(`${Date.now().toString(36)}${process.pid}`, o.env) : null;
-  if (audit !== null && audit.log === null) process.stderr.write(`glass bench: moderation audit log ${audit.describe}: every override will be refused (GLASS_ERR_AUDIT_UNAVAILABLE) and counted\n`);
+  const audit = o.audit ? await openLocalAudit(o.env) : null;
   let cluster: LocalCluster;
   try {
     cluster = await LocalCluster.start({ nodes: o.nodes, workers: o.workers, env: audit?.env ?? {} });
