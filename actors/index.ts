@@ -38,5 +38,8 @@ export {
 export { moderationOf, type ModeratedEvent, type ModeratedLine, type RoomModeration } from './room-moderation.js';
 export { tellSystem } from './system-lane.js';
 
+/** This module, as a worker loads it (NodeOptions.actorModules). */
+export const GAME_ACTORS = import.meta.url;
+
 /** Loaded by every worker thread of a node on the game's defaults. */
 export const actors = [room, session, override];

@@ -1,4 +1,4 @@
-import { GlassError } from '../runtime/index.js';
+import { GATEWAY_KIND, GlassError } from '../runtime/index.js';
 import { defineActor, type ActorContext } from './define-actor.js';
 import { ModerationErrors, type ModerateMessage } from './override-command.js';
 import { applyRoomOverride, moderationOf, type ModeratedEvent, type ModeratedLine, type RoomModeration } from './room-moderation.js';
@@ -46,7 +46,7 @@ function broadcast(ctx: ActorContext<RoomState>, event: RoomEvent, ...alsoTo: st
   const nodes = new Set(Object.values(ctx.state.members));
   for (const node of alsoTo) nodes.add(node);
   const delivery: RoomDelivery = { type: 'room-event', event };
-  for (const node of nodes) ctx.tell({ kind: 'gateway', id: node }, delivery);
+  for (const node of nodes) ctx.tell({ kind: GATEWAY_KIND, id: node }, delivery);
 }
 
 function refuseLocked(ctx: ActorContext<RoomState>, player: string, moderator: boolean | undefined): void {

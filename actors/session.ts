@@ -1,4 +1,4 @@
-import { GlassError } from '../runtime/index.js';
+import { GATEWAY_KIND, GlassError } from '../runtime/index.js';
 import { defineActor } from './define-actor.js';
 import { GM_SPEAKER, ModerationErrors, type ModerateMessage } from './override-command.js';
 
@@ -92,7 +92,7 @@ export const session = defineActor({
           // note (kept by the override actor and the audit log); kick and lock never reach a session.
           break;
       }
-      ctx.tell({ kind: 'gateway', id: msg.replyTo }, { type: 'override-applied', target: { kind: 'session', id: ctx.self.id }, audit: msg.audit });
+      ctx.tell({ kind: GATEWAY_KIND, id: msg.replyTo }, { type: 'override-applied', target: { kind: 'session', id: ctx.self.id }, audit: msg.audit });
       return { audit: msg.audit.id };
     },
   },

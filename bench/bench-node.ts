@@ -1,5 +1,5 @@
 import { defaultNodeOptions } from '../cluster/index.js';
-import { startNode, type GlassNode } from '../runtime/index.js';
+import { startNode, type GlassNode } from '../runtime/node/index.js';
 import { BENCH_ACTORS } from './actors/bench-actors.js';
 
 /** Long enough that no actor is passivated during a run (the sweep would otherwise skew figures). */

@@ -3,7 +3,8 @@
 // when asked to close, or when the scenario's process goes away.
 import { startClusterNode } from '../cluster/cluster-node.js';
 import { MEMORY_STORE } from '../cluster/index.js';
-import type { Address, GlassNode } from '../runtime/index.js';
+import type { Address } from '../runtime/index.js';
+import type { GlassNode } from '../runtime/node/index.js';
 import { CLUSTER_ACTORS, PROBE_KIND, WAITER_KIND, PINGER_KIND, epochNow, type PingRun, type PingTiming } from './actors/cluster-actors.js';
 import { RawStreamsPeer, type BaselineOpen } from './scenarios/cross-node-baseline.js';
 import type { StartArgs } from './scenarios/cluster-helpers.js';

@@ -18,7 +18,8 @@ import {
   type Role,
 } from '../clients/index.js';
 import { startClusterNode, startDefaultNode, startOpsPublisher } from '../cluster/index.js';
-import { ErrorCodes, GlassError, createLogger, type GlassNode } from '../runtime/index.js';
+import { ErrorCodes, GlassError, createLogger } from '../runtime/index.js';
+import { type GlassNode } from '../runtime/node/index.js';
 import { BENCH_USAGE } from '../bench/load/usage.js';
 
 const USAGE = `Usage: glass <command> [options]

@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
-import { defaultNodeId, startNode, type GlassNode, type NodeOptions } from '../runtime/index.js';
+import { defaultNodeId, startNode, type GlassNode, type NodeOptions } from '../runtime/node/index.js';
 import { defaultNodeOptions } from './default-node.js';
-import { startSharedDevStore } from './shared-dev-store.js';
-import { RedisMembership } from './membership.js';
-import { DeadNodeClaims } from './dead-node-claims.js';
-import { RedisStreamsTransport } from './redis-streams-transport.js';
+import { startSharedDevStore } from './couch/shared-dev-store.js';
+import { RedisMembership } from './membership/membership.js';
+import { DeadNodeClaims } from './streams/dead-node-claims.js';
+import { RedisStreamsTransport } from './streams/redis-streams-transport.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const TRIM_INTERVAL_MS = 5_000;

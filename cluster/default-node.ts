@@ -1,18 +1,10 @@
 import { resolve } from 'node:path';
-import { startNode, type GlassNode, type ModuleRef, type NodeOptions } from '../runtime/index.js';
-import { redactCredentials } from './couch-options.js';
-import { startEmbeddedCouch } from './embedded-couch.js';
+import { type ModuleRef } from '../runtime/index.js';
+import { startNode, type GlassNode, type NodeOptions } from '../runtime/node/index.js';
+import { redactCredentials } from './couch/couch-options.js';
+import { startEmbeddedCouch } from './couch/embedded-couch.js';
+import { COUCH_STATE_STORE_MODULE, GAME_ACTORS, HASHRING_PLACEMENT, WORKER_SUPERVISOR } from './worker-modules.js';
 
-/** The placement every node uses unless told otherwise (hashring over nodes, then workers). */
-export const HASHRING_PLACEMENT = { module: new URL('./hashring-placement.js', import.meta.url).href, export: 'createHashringPlacement' };
-/** The supervision policy of every worker (restart intensity, backoff, poison detection). */
-export const WORKER_SUPERVISOR: ModuleRef = { module: new URL('../supervisors/worker-supervisor.js', import.meta.url).href, export: 'createWorkerSupervisor' };
-/** The game's actor kinds: room and session. */
-export const GAME_ACTORS = new URL('../actors/index.js', import.meta.url).href;
-/** State in a Map per worker thread, gone with the process: the explicit opt-out of CouchDB (tests, benches). */
-export const MEMORY_STORE: ModuleRef = { module: new URL('../runtime/state-store.js', import.meta.url).href, export: 'createMemoryStateStore' };
-/** The module whose `createCouchStateStore` export each worker calls with `{ url, db }`. */
-export const COUCH_STATE_STORE_MODULE = new URL('./couch-state-store.js', import.meta.url).href;
 export const DEFAULT_COUCH_DB = 'glass_actors';
 /** Where the embedded server keeps its files when GLASS_DATA_DIR is not set (from the working directory). */
 export const DEFAULT_DATA_DIR = '.data/couch';

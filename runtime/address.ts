@@ -8,6 +8,11 @@ export interface Address {
 
 /** The pinned kind of each node's own endpoint (actor handoffs between nodes): `glass-node:<node id>`. */
 export const NODE_KIND = 'glass-node';
+/**
+ * The kind a node's gateway binds on its main thread (id: the node id): actors tell it what goes
+ * out to that node's sockets. Pinned by default, like NODE_KIND.
+ */
+export const GATEWAY_KIND = 'gateway';
 
 const KIND_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 export const MAX_ID_LENGTH = 256;

@@ -1,4 +1,5 @@
 import { ErrorCodes, GlassError } from './errors.js';
+import type { ModuleRef } from './module-ref.js';
 import { stateJson } from './state-json.js';
 
 /** A persisted actor state and the tokens that fence the next write. */
@@ -78,3 +79,6 @@ export class MemoryStateStore implements StateStore {
 export function createMemoryStateStore(): StateStore {
   return new MemoryStateStore();
 }
+
+/** State in a Map per worker thread, gone with the process: the explicit opt-out of CouchDB (tests, benches). */
+export const MEMORY_STORE: ModuleRef = { module: import.meta.url, export: 'createMemoryStateStore' };

@@ -7,6 +7,7 @@ import {
   type SupervisionDecision,
   type SupervisionSpec,
   type Supervisor,
+  type ModuleRef,
 } from '../runtime/index.js';
 
 export interface WorkerSupervisorOptions {
@@ -67,3 +68,6 @@ export class WorkerSupervisor implements Supervisor {
 export function createWorkerSupervisor(options: { overrides?: Record<string, Partial<SupervisionSpec>> } = {}): Supervisor {
   return new WorkerSupervisor({ overrides: options.overrides });
 }
+
+/** What a worker loads to build its supervisor (workers receive data, not functions). */
+export const WORKER_SUPERVISOR: ModuleRef = { module: import.meta.url, export: 'createWorkerSupervisor' };

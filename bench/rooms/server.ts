@@ -3,7 +3,7 @@
 // The token key comes from GLASS_TOKEN_SECRET, set by the bench, exactly as `glass start` reads it.
 import { resolveTokenSecret, startGateway, type Gateway } from '../../clients/index.js';
 import { MEMORY_STORE, defaultNodeOptions } from '../../cluster/index.js';
-import { startNode, type GlassNode } from '../../runtime/index.js';
+import { startNode, type GlassNode } from '../../runtime/node/index.js';
 import { serve } from './ipc.js';
 
 /** Long enough that no room is passivated during a run. */

@@ -1,4 +1,4 @@
-import type { GlassNode } from '../../runtime/index.js';
+import type { GlassNode } from '../../runtime/node/index.js';
 import { DRIVER_KIND, HOP_KIND, SendVia, type RunTiming } from '../actors/bench-actors.js';
 import { PortPair } from '../baselines/baseline-worker.js';
 import { idsOnThread, processed, startBenchNode, waitProcessed } from '../bench-node.js';

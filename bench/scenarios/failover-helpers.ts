@@ -1,6 +1,6 @@
 // The failover scenario's work inside a surviving node process: feeding the counters, polling them
 // after the kill, reading their state back. Runs in bench/cluster-process.ts.
-import type { GlassNode } from '../../runtime/index.js';
+import type { GlassNode } from '../../runtime/node/index.js';
 import { COUNTER_KIND, FEEDER_KIND, epochNow, type CounterState } from '../actors/cluster-actors.js';
 
 export interface FeedStart {

@@ -1,4 +1,4 @@
-import type { GlassNode } from '../../runtime/index.js';
+import type { GlassNode } from '../../runtime/node/index.js';
 import { IDLE_KIND } from '../actors/bench-actors.js';
 import { processed, startBenchNode, waitProcessed } from '../bench-node.js';
 import type { Progress } from '../progress.js';

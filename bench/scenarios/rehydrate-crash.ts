@@ -1,7 +1,8 @@
 // The rehydrate scenario's worker-crash recovery phase.
 import { Worker } from 'node:worker_threads';
 import { COUCH_STATE_STORE_MODULE, defaultNodeOptions } from '../../cluster/index.js';
-import { type ModuleRef, type WorkerHandle } from '../../runtime/index.js';
+import { type ModuleRef } from '../../runtime/index.js';
+import { type WorkerHandle } from '../../runtime/node/index.js';
 import { CRASH_KIND, REHYDRATE_ACTORS, STATE_KIND, type ReadReply } from '../actors/rehydrate-actors.js';
 import { idsOnThread } from '../bench-node.js';
 import type { Progress } from '../progress.js';

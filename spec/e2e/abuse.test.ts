@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { CloseCodes, ProtocolErrors, startGateway, type Gateway } from '../../clients/index.js';
 import { MEMORY_STORE, startDefaultNode } from '../../cluster/index.js';
-import type { GlassNode } from '../../runtime/index.js';
+import type { GlassNode } from '../../runtime/node/index.js';
 import { TEST_KEY } from './tokens.js';
 import { TestClient } from './ws-client.js';
 

@@ -10,7 +10,7 @@ import { SignJWT, UnsecuredJWT } from 'jose';
 import WebSocket from 'ws';
 import { CloseCodes, ProtocolErrors, resolveTokenSecret, signResumeToken, startGateway, verifyAccessToken, type Gateway } from '../../clients/index.js';
 import { MEMORY_STORE, startDefaultNode } from '../../cluster/index.js';
-import type { GlassNode } from '../../runtime/index.js';
+import type { GlassNode } from '../../runtime/node/index.js';
 import { TEST_KEY, tokenFor } from './tokens.js';
 import { TestClient } from './ws-client.js';
 

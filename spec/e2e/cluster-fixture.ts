@@ -1,4 +1,4 @@
-import type { GlassNode } from '../../runtime/index.js';
+import type { GlassNode } from '../../runtime/node/index.js';
 
 export { SHARED_REDIS_URL as REDIS_URL, deleteKeys } from '../contract/transport-redis-server.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startGateway, type Gateway } from '../../clients/index.js';
 import { couchStoreRef, startClusterNode, startEmbeddedCouch, type EmbeddedCouch } from '../../cluster/index.js';
-import type { GlassNode } from '../../runtime/index.js';
+import type { GlassNode } from '../../runtime/node/index.js';
 import { TEST_KEY } from './tokens.js';
 import { TestClient } from './ws-client.js';
 import { REDIS_URL, allSee, deleteKeys } from './cluster-fixture.js';

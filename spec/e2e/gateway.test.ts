@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { CloseCodes, ProtocolErrors, startGateway, type Gateway } from '../../clients/index.js';
 import { room } from '../../actors/index.js';
 import { startDefaultNode } from '../../cluster/index.js';
-import type { GlassNode } from '../../runtime/index.js';
+import type { GlassNode } from '../../runtime/node/index.js';
 import { TEST_KEY } from './tokens.js';
 import { TestClient, idsOnDifferentThreads } from './ws-client.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startGateway, type Gateway } from '../../clients/index.js';
 import { startDefaultNode } from '../../cluster/index.js';
-import type { GlassNode } from '../../runtime/index.js';
+import type { GlassNode } from '../../runtime/node/index.js';
 import { SLOW_STORE_MODULE } from './fixtures/slow-store.js';
 import { TEST_KEY } from './tokens.js';
 import { TestClient } from './ws-client.js';

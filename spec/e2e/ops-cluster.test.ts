@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { room } from '../../actors/index.js';
 import { startGateway, type Gateway } from '../../clients/index.js';
 import { couchStoreRef, startClusterNode, startEmbeddedCouch, startOpsPublisher, type EmbeddedCouch } from '../../cluster/index.js';
-import type { GlassNode } from '../../runtime/index.js';
+import type { GlassNode } from '../../runtime/node/index.js';
 import { call, eventually } from './ops-harness.js';
 import { TEST_KEY, tokenFor } from './tokens.js';
 import { REDIS_URL, allSee, deleteKeys } from './cluster-fixture.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveTokenSecret, signAccessToken, startGateway, type Gateway, type Role } from '../../clients/index.js';
 import { startDefaultNode } from '../../cluster/index.js';
-import type { GlassNode } from '../../runtime/index.js';
+import type { GlassNode } from '../../runtime/node/index.js';
 
 export const GAME_ACTORS = new URL('../../actors/index.js', import.meta.url).href;
 export const CRASH_ACTORS = new URL('../fixtures/crash-actors.js', import.meta.url).href;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ProtocolErrors, signResumeToken, startGateway, type Gateway } from '../../clients/index.js';
 import { startDefaultNode } from '../../cluster/index.js';
-import type { GlassNode } from '../../runtime/index.js';
+import type { GlassNode } from '../../runtime/node/index.js';
 import { GAME_ACTORS_MODULE, WORKER_KILLER_MODULE } from './fixtures/worker-killer.js';
 import { TEST_KEY, tokenFor } from './tokens.js';
 import { TestClient } from './ws-client.js';

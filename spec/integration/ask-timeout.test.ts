@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AskTimeoutError, ErrorCodes, type GlassNode } from '../../runtime/index.js';
+import { AskTimeoutError, ErrorCodes } from '../../runtime/index.js';
+import { type GlassNode } from '../../runtime/node/index.js';
 import { blackHole, counter } from '../fixtures/probe-actors.js';
 import { idsOnThread, startTestNode } from './node-harness.js';
 

@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCodes, type GlassNode } from '../../runtime/index.js';
+import { ErrorCodes } from '../../runtime/index.js';
+import { type GlassNode } from '../../runtime/node/index.js';
 import { counter } from '../fixtures/probe-actors.js';
 import { idsOnThread, startTestNode } from './node-harness.js';
 

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { couchStoreRef } from '../../cluster/index.js';
 import { ledger } from '../fixtures/crash-actors.js';
-import type { GlassNode } from '../../runtime/index.js';
+import type { GlassNode } from '../../runtime/node/index.js';
 import { startTestCouch } from '../contract/couch-harness.js';
 import { startTestNode } from './node-harness.js';
 

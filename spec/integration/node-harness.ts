@@ -1,5 +1,6 @@
-import { HASHRING_PLACEMENT, WORKER_SUPERVISOR } from '../../cluster/default-node.js';
-import { startNode, type DeadLetter, type GlassNode, type NodeOptions } from '../../runtime/index.js';
+import { HASHRING_PLACEMENT, WORKER_SUPERVISOR } from '../../cluster/worker-modules.js';
+import { type DeadLetter } from '../../runtime/index.js';
+import { startNode, type GlassNode, type NodeOptions } from '../../runtime/node/index.js';
 
 export const TEST_ACTORS = new URL('../fixtures/probe-actors.js', import.meta.url).href;
 

@@ -1,7 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { counter } from '../fixtures/probe-actors.js';
-import { ErrorCodes, type GlassNode } from '../../runtime/index.js';
+import { ErrorCodes } from '../../runtime/index.js';
+import { type GlassNode } from '../../runtime/node/index.js';
 import { deadLetters, idsOnThread, startTestNode } from './node-harness.js';
 
 let node: GlassNode;

@@ -2,7 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { couchStoreRef } from '../../cluster/index.js';
 import { crasher, ledger, picky } from '../fixtures/crash-actors.js';
-import { ErrorCodes, type GlassError, type GlassNode, type QuarantinedMessage, type WorkerHandle } from '../../runtime/index.js';
+import { ErrorCodes, type GlassError, type QuarantinedMessage } from '../../runtime/index.js';
+import { type GlassNode, type WorkerHandle } from '../../runtime/node/index.js';
 import { startTestCouch } from '../contract/couch-harness.js';
 import { idsOnThread, startTestNode } from './node-harness.js';
 

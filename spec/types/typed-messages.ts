@@ -1,7 +1,7 @@
 // Type-level tests: compiled by `tsc -p .` with the rest of the build, never run. Each
 // `@ts-expect-error` must sit on a line that does not compile, or the build fails.
 import { room, session, type MessageOf, type ReplyOf } from '../../actors/index.js';
-import type { GlassNode } from '../../runtime/index.js';
+import type { GlassNode } from '../../runtime/node/index.js';
 
 export async function typedMessagesNeverCalled(node: GlassNode): Promise<void> {
   const lobby = room.ref(node, 'lobby');

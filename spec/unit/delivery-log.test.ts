@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { alreadyHandled, recordHandled } from '../../runtime/delivery-log.js';
+import { alreadyHandled, recordHandled } from '../../runtime/host/delivery-log.js';
 import { Envelope, Lane } from '../../runtime/index.js';
-import { Receipts } from '../../runtime/receipts.js';
+import { Receipts } from '../../runtime/wire/receipts.js';
 import type { SeqTable } from '../../runtime/index.js';
 
 function handle(table: SeqTable | null, from: string, epoch: number, seq: number): { table: SeqTable; fresh: boolean } {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LineOrder, type NumberedLine } from '../../clients/line-order.js';
+import { LineOrder, type NumberedLine } from '../../clients/gateway/line-order.js';
 
 /** A LineOrder over a room history given by the test; what it publishes, in order. */
 function harness(history: NumberedLine[] = []) {

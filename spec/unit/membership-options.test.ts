@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RedisMembership, type RedisMembershipOptions } from '../../cluster/index.js';
-import { reconnectDelayMs, resolveMembershipOptions } from '../../cluster/membership-options.js';
+import { reconnectDelayMs, resolveMembershipOptions } from '../../cluster/membership/membership-options.js';
 import { ErrorCodes, InvalidOptionError } from '../../runtime/index.js';
 
 const VALID: RedisMembershipOptions = { nodeId: 'n1', workers: 2 };

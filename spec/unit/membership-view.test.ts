@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EMPTY_VIEW, MemberState, nextView, parseRecord, type MemberRecord, type MemberSighting, type MembershipView } from '../../cluster/membership-view.js';
+import { EMPTY_VIEW, MemberState, nextView, parseRecord, type MemberRecord, type MemberSighting, type MembershipView } from '../../cluster/membership/membership-view.js';
 
 // Fixed Redis times: the down rule is a pure function of (previous view, heartbeats, now).
 const DOWN_AFTER = 2_000;

@@ -3,9 +3,10 @@ import os from 'node:os';
 import { syncBuiltinESMExports } from 'node:module';
 import assert from 'node:assert/strict';
 import { defineActor } from '../../actors/index.js';
-import { HASHRING_PLACEMENT, WORKER_SUPERVISOR } from '../../cluster/default-node.js';
-import { ErrorCodes, InvalidOptionError, startNode, type NodeOptions } from '../../runtime/index.js';
-import { resolveNodeOptions } from '../../runtime/node-options.js';
+import { HASHRING_PLACEMENT, WORKER_SUPERVISOR } from '../../cluster/worker-modules.js';
+import { ErrorCodes, InvalidOptionError } from '../../runtime/index.js';
+import { startNode, type NodeOptions } from '../../runtime/node/index.js';
+import { resolveNodeOptions } from '../../runtime/node/node-options.js';
 
 const STORE = { module: 'file:///store.js', export: 'createStore' };
 const VALID: NodeOptions = { actorModules: ['file:///actors.js'], placement: HASHRING_PLACEMENT, supervisor: WORKER_SUPERVISOR, nodeId: 'n1', workers: 2 };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Envelope, Lane } from '../../runtime/index.js';
-import { WireDecoder, WireEncoder } from '../../runtime/wire-codec.js';
+import { WireDecoder, WireEncoder } from '../../runtime/wire/wire-codec.js';
 
 function envelope(to: string, from: string | null, n: number, extra: Partial<Envelope> = {}): Envelope {
   return Object.assign(new Envelope(to, from, n, n, { type: 'm', n }, undefined, Lane.USER, -1, 0, 3), extra);

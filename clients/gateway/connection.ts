@@ -1,0 +1,406 @@
+import type { WebSocket } from 'uWebSockets.js';
+import { room, session, type ResumeReply } from '../../actors/index.js';
+import { withEdgeSpan, type Logger } from '../../runtime/index.js';
+import { type GlassNode } from '../../runtime/node/index.js';
+import type { AccessClaims } from '../tokens/access-token.js';
+import { decodeClientFrame, encodeServerFrame } from '../protocol/frame-codec.js';
+import type { HeldRooms } from './held-rooms.js';
+import type { LocalRooms, RoomListener } from './local-rooms.js';
+import { attemptOf, rawOverrideAttempt, type ModerationDesk, type OverrideAttempt } from '../moderation/moderation-desk.js';
+import { CloseCodes, FRAME_ROLES, PROTOCOL_VERSION, ProtocolErrors, ProtocolLimits, type ClientFrame, type ClientFrameType, type ServerFrame } from '../protocol/protocol.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { signResumeToken, verifyResumeToken } from '../tokens/resume-token.js';
+
+/** What uWS keeps per socket: set at upgrade, the connection attached on open. */
+export interface SocketData {
+  readonly claims: AccessClaims;
+  connection: Connection | null;
+}
+
+/** What a connection needs from its gateway. */
+export interface ConnectionContext {
+  readonly node: GlassNode;
+  readonly log: Logger;
+  readonly key: Uint8Array;
+  readonly maxFrameBytes: number;
+  readonly limiter: RateLimiter;
+  readonly held: HeldRooms;
+  readonly local: LocalRooms<Connection>;
+  readonly resumeWindowMs: number;
+  readonly resumeTokenTtlMs: number;
+  /** Unsent bytes above which presence is skipped (and sent as a snapshot once drained). */
+  readonly softLimitBytes: number;
+  /** Unsent bytes above which the connection is closed (4008). */
+  readonly hardLimitBytes: number;
+  /** Overrides: audit, send on the system lane, wait for the target. */
+  readonly moderation: ModerationDesk;
+  /** True once the gateway is shutting down: memberships are then left at once, not held. */
+  readonly closing: boolean;
+  /** Leaves a room for the player if this node still holds it there (tracked until it settles). */
+  leave(player: string, roomId: string): void;
+  /** Counts a refusal (for stats). */
+  refused(code: string): void;
+  /** Reports a connection closed for not reading. */
+  slowConsumer(player: string): void;
+  /** How long a narrative turn took, from the frame to the session's answer (the ops signal). */
+  turnLatency(ms: number): void;
+  /** The first socket of a room here joined (or resumed) it with its lines up to `seq` (see LineOrder.seen). */
+  linesSeen(room: string, seq: number): void;
+}
+
+export function roomTopic(roomId: string): string {
+  return 'room:' + roomId;
+}
+
+// setTimeout's ceiling; a token living longer is checked again when it fires.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * One player's WebSocket: decodes its frames, turns them into asks to room and session actors, and
+ * answers. Room lines do not pass through here: they reach the socket through its uWS topic
+ * subscriptions, published once per node by the gateway.
+ */
+export class Connection implements RoomListener {
+  readonly player: string;
+  readonly character: string;
+  readonly #claims: AccessClaims;
+  readonly #ws: WebSocket<SocketData>;
+  readonly #ctx: ConnectionContext;
+  /**
+   * Rooms this connection asked to join (or resumed) and has not asked to leave. It may
+   * over-approximate the room's own member list (a join that failed stays in it): that only costs
+   * a harmless leave and a room-side GLASS_ERR_NOT_MEMBER instead of our GLASS_ERR_NOT_IN_ROOM.
+   */
+  readonly #rooms = new Set<string>();
+  /** Rooms whose presence was skipped while the socket was backed up: a snapshot follows the drain. */
+  readonly #stalePresence = new Set<string>();
+  #expiry: NodeJS.Timeout | null = null;
+  /** Resume tokens are signed asynchronously; chaining keeps them in the order of the changes. */
+  #tokens: Promise<void> = Promise.resolve();
+  // uWS throws on any call on a socket after its close handler ran; replies to asks arrive later.
+  #closed = false;
+
+  constructor(ws: WebSocket<SocketData>, claims: AccessClaims, ctx: ConnectionContext) {
+    this.#ws = ws;
+    this.#claims = claims;
+    this.player = claims.player;
+    this.character = claims.character;
+    this.#ctx = ctx;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  open(): void {
+    const { limiter, maxFrameBytes, resumeWindowMs } = this.#ctx;
+    this.#send({
+      type: 'welcome',
+      v: PROTOCOL_VERSION,
+      player: this.player,
+      character: this.character,
+      roles: [...this.#claims.roles],
+      node: this.#ctx.node.id,
+      expiresAt: this.#claims.expiresAt,
+      limits: { maxFrameBytes, burst: limiter.limit.burst, perSecond: limiter.limit.perSecond, resumeWindowMs },
+    });
+    this.#armExpiry();
+  }
+
+  onMessage(data: ArrayBuffer, isBinary: boolean): void {
+    // Every frame costs a token, refused ones too: a flood of garbage is limited like any other.
+    const waitMs = this.#ctx.limiter.take(this.character);
+    const decoded = decodeClientFrame(data, isBinary, this.#ctx.maxFrameBytes);
+    if (waitMs > 0) {
+      return this.#refuse(ProtocolErrors.RATE_LIMITED, `too many frames: retry in ${waitMs} ms`, decoded.ok ? decoded.frame.ref : decoded.ref, waitMs);
+    }
+    if (!decoded.ok) {
+      // Every override attempt is audited, a malformed one too (without its unchecked content).
+      // It is answered once the refusal is written (or could not be).
+      const attempt = decoded.code === ProtocolErrors.BAD_FRAME_SCHEMA ? rawOverrideAttempt(data) : null;
+      if (attempt !== null) return this.#refuseOverride(attempt, decoded.code, decoded.message, decoded.ref);
+      return this.#refuse(decoded.code, decoded.message, decoded.ref);
+    }
+    const frame = decoded.frame;
+    if (!FRAME_ROLES[frame.type].some((role) => this.#claims.roles.includes(role))) {
+      const message = `"${frame.type}" needs one of the roles ${FRAME_ROLES[frame.type].join(', ')}`;
+      if (frame.type === 'override') return this.#refuseOverride(attemptOf(frame), ProtocolErrors.FORBIDDEN, message, frame.ref);
+      return this.#refuse(ProtocolErrors.FORBIDDEN, message, frame.ref);
+    }
+    // The gateway hop of a trace (when an SDK traces): the actors' spans are its children.
+    withEdgeSpan(`glass.gateway ${frame.type}`, { 'glass.player': this.player }, () => this.#dispatch(frame));
+  }
+
+  #dispatch(frame: ClientFrame): void {
+    const node = this.#ctx.node;
+    switch (frame.type) {
+      case 'join': {
+        const { room: id, ref } = frame;
+        if (!this.#rooms.has(id) && this.#rooms.size >= ProtocolLimits.RESUME_MAX_ROOMS) {
+          return this.#refuse(ProtocolErrors.TOO_MANY_ROOMS, `a connection may be in at most ${ProtocolLimits.RESUME_MAX_ROOMS} rooms`, ref);
+        }
+        this.#rooms.add(id);
+        this.#ctx.held.adopt(this.player, id);
+        // .then directly on the router's promise, not await: see Gateway #onRoomDelivery for why
+        // the number of microtask hops between the reply and this callback matters.
+        const join = this.#claims.roles.includes('moderator') ? { type: 'join', player: this.player, node: node.id, moderator: true } as const : { type: 'join', player: this.player, node: node.id } as const;
+        room.ref(node, id).ask(join).then(
+          (reply) => {
+            if (!this.#attach(id, reply.members, reply.seq)) return;
+            this.#send({ type: 'joined', room: id, members: reply.members, history: reply.history, seq: reply.seq, ref });
+            this.#issueResumeToken();
+          },
+          (err: unknown) => this.#failed('join', err, ref),
+        );
+        return;
+      }
+      case 'leave': {
+        const { room: id, ref } = frame;
+        if (!this.#rooms.has(id)) return this.#notInRoom(id, ref);
+        // Detach first: the leaver needs neither its own presence frame nor later lines.
+        this.#detach(id);
+        room.ref(node, id).ask({ type: 'leave', player: this.player, node: node.id }).then(
+          () => {
+            this.#send({ type: 'left', room: id, ref });
+            this.#issueResumeToken();
+          },
+          (err: unknown) => {
+            this.#rooms.add(id); // outcome unknown: keep it so close still leaves
+            this.#failed('leave', err, ref);
+          },
+        );
+        return;
+      }
+      case 'say': {
+        const { room: id, text, ref } = frame;
+        if (!this.#rooms.has(id)) return this.#notInRoom(id, ref);
+        // Success needs no answer: the line comes back to every member, the sender included, as `said`.
+        room.ref(node, id).ask({ type: 'say', player: this.player, text }).then(undefined, (err: unknown) => this.#failed('say', err, ref));
+        return;
+      }
+      case 'turn': {
+        const { session: id, text, ref } = frame;
+        const started = performance.now();
+        session.ref(node, id).ask({ type: 'turn', player: this.player, text }).then(
+          (reply) => {
+            this.#ctx.turnLatency(performance.now() - started);
+            this.#send({ type: 'turn-accepted', session: id, turn: reply.turn, ref });
+          },
+          (err: unknown) => {
+            this.#ctx.turnLatency(performance.now() - started);
+            this.#failed('turn', err, ref);
+          },
+        );
+        return;
+      }
+      case 'resume':
+        verifyResumeToken(this.#ctx.key, frame.token).then(
+          (check) => {
+            if (this.#closed) return;
+            if (!check.ok) return this.#refuse(check.code, check.message, frame.ref);
+            const { player, character, rooms } = check.claims;
+            if (player !== this.player || character !== this.character) {
+              return this.#refuse(ProtocolErrors.RESUME_INVALID, 'the resume token is for another player or character', frame.ref);
+            }
+            const unknown = Object.keys(frame.rooms).find((id) => !rooms.includes(id));
+            if (unknown !== undefined) return this.#refuse(ProtocolErrors.RESUME_INVALID, `room ${unknown} is not in the resume token`, frame.ref);
+            this.#resume(rooms, frame.rooms, frame.ref);
+          },
+          (err: unknown) => this.#failed('resume', err, frame.ref),
+        );
+        return;
+      case 'ping':
+        return this.#send({ type: 'pong', ref: frame.ref });
+      case 'override': {
+        const { type: _type, ref, ...request } = frame;
+        this.#ctx.moderation.submit(this.#claims, 'ws', request).then(
+          (outcome) => this.#send({ type: 'override-applied', [outcome.target.kind]: outcome.target.id, command: outcome.command, audit: outcome.audit, ref }),
+          (err: unknown) => this.#failed('override', err, ref),
+        );
+        return;
+      }
+    }
+  }
+
+  /** Takes over the token's rooms: each room replays what was missed after the client's seq, or resyncs. */
+  #resume(rooms: readonly string[], seen: Readonly<Record<string, number>>, ref: string | undefined): void {
+    const node = this.#ctx.node;
+    let pending = rooms.length;
+    const settled = (): void => {
+      if (--pending === 0) this.#issueResumeToken(ref);
+    };
+    if (pending === 0) return this.#issueResumeToken(ref);
+    for (const id of rooms) {
+      if (!this.#rooms.has(id) && this.#rooms.size >= ProtocolLimits.RESUME_MAX_ROOMS) {
+        this.#refuse(ProtocolErrors.TOO_MANY_ROOMS, `a connection may be in at most ${ProtocolLimits.RESUME_MAX_ROOMS} rooms`, ref);
+        settled();
+        continue;
+      }
+      this.#rooms.add(id);
+      this.#ctx.held.adopt(this.player, id);
+      const after = Object.hasOwn(seen, id) ? seen[id] : -1;
+      room.ref(node, id).ask({ type: 'resume', player: this.player, node: node.id, after }).then(
+        (reply: ResumeReply) => {
+          if (!this.#attach(id, reply.members, reply.seq)) return;
+          if (reply.resync === null) this.#send({ type: 'resumed', room: id, members: reply.members, lines: reply.lines, seq: reply.seq, ref });
+          else this.#send({ type: 'resync', room: id, reason: reply.resync, members: reply.members, history: reply.history, seq: reply.seq, ref });
+          settled();
+        },
+        (err: unknown) => {
+          this.#failed('resume', err, ref);
+          settled();
+        },
+      );
+    }
+  }
+
+  /** A room answered a join or resume (its lines up to `seq` came with it): from now on its lines and presence reach this socket. */
+  #attach(id: string, members: readonly string[], seq: number): boolean {
+    if (this.#closed) return false;
+    if (this.#rooms.has(id)) {
+      // First socket of the room here: nobody here is owed a line up to `seq`. Otherwise the others
+      // may be (a gap the next line repairs), and this socket then gets again what it has.
+      if (!this.#ctx.local.has(id)) this.#ctx.linesSeen(id, seq);
+      this.#ws.subscribe(roomTopic(id));
+      this.#ctx.local.add(id, this, members);
+    }
+    return true;
+  }
+
+  #detach(id: string): void {
+    this.#rooms.delete(id);
+    this.#stalePresence.delete(id);
+    this.#ws.unsubscribe(roomTopic(id));
+    this.#ctx.local.remove(id, this);
+  }
+
+  /** A fresh resume token for the rooms as they are now, after the answers that changed them. */
+  #issueResumeToken(ref?: string): void {
+    const rooms = [...this.#rooms];
+    const { key, resumeTokenTtlMs } = this.#ctx;
+    this.#tokens = this.#tokens
+      .then(() => signResumeToken(key, { player: this.player, character: this.character, rooms }, resumeTokenTtlMs))
+      .then(
+        (token) => this.#send({ type: 'resume-token', token, rooms, ref }),
+        (err: unknown) => this.#failed('resume', err, ref),
+      );
+  }
+
+  // ---- called by the gateway ----
+
+  presence(text: string, roomId: string, subject: string | undefined): void {
+    if (this.#closed || subject === this.player || !this.#rooms.has(roomId)) return;
+    // Presence is a snapshot (it carries the whole member list): skipping one loses nothing once
+    // a later one, or the snapshot sent on drain, arrives. Lines are never skipped.
+    if (this.#ws.getBufferedAmount() > this.#ctx.softLimitBytes) {
+      this.#stalePresence.add(roomId);
+      return;
+    }
+    this.#write(text);
+  }
+
+  /**
+   * A moderator kicked this player out of a room: `text` (the `moderated` frame) is the last it gets
+   * of the room, and the next resume token leaves the room out.
+   */
+  kicked(roomId: string, text: string): void {
+    if (this.#closed || !this.#rooms.has(roomId)) return;
+    this.#detach(roomId);
+    this.#write(text);
+    this.#issueResumeToken();
+  }
+
+  /** uWS drain handler: the socket's output went down; owed presence snapshots go out. */
+  onDrain(): void {
+    if (this.#closed || this.#stalePresence.size === 0 || this.#ws.getBufferedAmount() > this.#ctx.softLimitBytes) return;
+    for (const id of this.#stalePresence) {
+      if (this.#rooms.has(id)) this.#send({ type: 'presence', room: id, members: [...this.#ctx.local.members(id)] });
+    }
+    this.#stalePresence.clear();
+  }
+
+  overLimit(): boolean {
+    return !this.#closed && this.#ws.getBufferedAmount() > this.#ctx.hardLimitBytes;
+  }
+
+  closeSlow(): void {
+    if (this.#closed) return;
+    this.#ctx.slowConsumer(this.player);
+    // Queued behind the backlog: a client that reads again sees it, then the close.
+    this.#write(encodeServerFrame({ type: 'error', code: ProtocolErrors.SLOW_CONSUMER, message: 'output backed up past the limit: reconnect and resume' }), false);
+    this.end(CloseCodes.SLOW_CONSUMER, 'slow consumer');
+  }
+
+  /** The socket is gone (uWS close handler): its rooms are held for the resume window, then left. */
+  onClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#expiry !== null) clearTimeout(this.#expiry);
+    for (const id of this.#rooms) this.#ctx.local.remove(id, this);
+    if (this.#ctx.closing) for (const id of this.#rooms) this.#ctx.leave(this.player, id);
+    else this.#ctx.held.hold(this.player, this.#rooms);
+    this.#rooms.clear();
+  }
+
+  /** Closes the socket because the same player connected again; the close handler does the rest. */
+  replace(): void {
+    this.#sendError(ProtocolErrors.REPLACED, 'this player connected again; this connection is closed');
+    this.end(CloseCodes.REPLACED, 'replaced');
+  }
+
+  end(code: number, reason: string): void {
+    if (!this.#closed) this.#ws.end(code, reason);
+  }
+
+  // ---- helpers ----
+
+  #armExpiry(): void {
+    const left = this.#claims.expiresAt - Date.now();
+    this.#expiry = setTimeout(() => {
+      if (this.#claims.expiresAt > Date.now()) return this.#armExpiry();
+      this.#sendError(ProtocolErrors.TOKEN_EXPIRED, 'the access token expired: reconnect with a new one and resume');
+      this.end(CloseCodes.TOKEN_EXPIRED, 'token expired');
+    }, Math.min(Math.max(left, 0), MAX_TIMER_MS));
+    this.#expiry.unref();
+  }
+
+  #notInRoom(roomId: string, ref: string | undefined): void {
+    this.#refuse(ProtocolErrors.NOT_IN_ROOM, `not in room ${roomId}: join it first`, ref);
+  }
+
+  /** A refusal the gateway decides: counted, logged at debug, answered. */
+  #refuse(code: string, message: string, ref: string | undefined, retryAfterMs?: number): void {
+    this.#ctx.refused(code);
+    this.#ctx.log.debug({ player: this.player, code }, 'frame refused');
+    this.#sendError(code, message, ref, retryAfterMs);
+  }
+
+  /** An override refused before it reached the desk: audited first, then answered. */
+  #refuseOverride(attempt: OverrideAttempt, code: string, message: string, ref: string | undefined): void {
+    this.#ctx.moderation.refuse(this.#claims, 'ws', attempt, code).then(() => this.#refuse(code, message, ref));
+  }
+
+  /** A rejected ask: its runtime or actor code goes to the client as is. */
+  #failed(frameType: ClientFrameType, err: unknown, ref: string | undefined): void {
+    const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : ProtocolErrors.INTERNAL;
+    // An actor crash's message is the thrown error's: internal, so the client only gets the code.
+    const internal = code === ProtocolErrors.INTERNAL || code === ProtocolErrors.ACTOR_FAILED;
+    const message = internal ? 'the request failed inside the server' : (err as Error).message;
+    this.#ctx.log.debug({ player: this.player, frameType, code }, 'request refused');
+    this.#sendError(code, message, ref);
+  }
+
+  #sendError(code: string, message: string, ref?: string, retryAfterMs?: number): void {
+    this.#send({ type: 'error', code, message, retryAfterMs, ref });
+  }
+
+  #send(frame: ServerFrame): void {
+    this.#write(encodeServerFrame(frame));
+  }
+
+  #write(text: string, check = true): void {
+    if (this.#closed) return;
+    this.#ws.cork(() => this.#ws.send(text));
+    if (check && this.overLimit()) this.closeSlow();
+  }
+}

@@ -1,0 +1,370 @@
+import { EventEmitter } from 'node:events';
+import uWS from 'uWebSockets.js';
+import { room, type RoomDelivery } from '../../actors/index.js';
+import { ErrorCodes, GATEWAY_KIND, GlassError, type Logger } from '../../runtime/index.js';
+import { type GlassNode } from '../../runtime/node/index.js';
+import { verifyAccessToken } from '../tokens/access-token.js';
+import { Connection, roomTopic, type ConnectionContext, type SocketData } from './connection.js';
+import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './gateway-options.js';
+import { HeldRooms } from './held-rooms.js';
+import { LineOrder } from './line-order.js';
+import { LocalRooms } from './local-rooms.js';
+import { mountModerationApi } from '../moderation/moderation-api.js';
+import { ModerationDesk } from '../moderation/moderation-desk.js';
+import { opsAuditHook } from '../ops/ops-audit.js';
+import { mountOps, type OpsRoutes } from '../ops/ops-routes.js';
+import { CloseCodes, ProtocolErrors } from '../protocol/protocol.js';
+import { RateLimiter } from './rate-limiter.js';
+
+export const GatewayErrors = {
+  LISTEN_FAILED: 'GLASS_ERR_LISTEN_FAILED',
+} as const;
+
+/** How often idle rate-limit buckets are forgotten. */
+const SWEEP_INTERVAL_MS = 10_000;
+
+/** Counters since the gateway started. */
+export interface GatewayStats {
+  connections: number;
+  /** Room memberships of closed connections waiting for a resume. */
+  heldRooms: number;
+  /** Frames refused by the gateway, by error code. */
+  refused: Record<string, number>;
+  /** Upgrades refused, by error code. */
+  upgradesRefused: Record<string, number>;
+  slowConsumerCloses: number;
+}
+
+/** What `Gateway.on` reports (mostly for tests and metrics). */
+export interface GatewayEvents {
+  /** A connection was closed for not reading (4008). */
+  'slow-consumer': [player: string];
+  /** A held membership's window ended and its leave was answered (`left` false: the player had moved on). */
+  'hold-ended': [player: string, room: string, left: boolean];
+}
+
+/**
+ * The node's WebSocket edge: one uWS app on the main thread. A connection needs a signed access
+ * token (see access-token.ts), checked before the upgrade.
+ *
+ * Room fan-out: a room sends one `room-event` per gateway node that has members; the gateway
+ * publishes lines to the uWS topic `room:<id>` (uWS writes them to every subscribed socket) and
+ * sends presence socket by socket, so a backed-up socket can skip it.
+ */
+export class Gateway {
+  readonly node: GlassNode;
+  /** The ops page, its live feed, the ops API and /metrics (see docs/OPS.md). */
+  readonly ops: OpsRoutes;
+  readonly #o: ResolvedGatewayOptions;
+  readonly #log: Logger;
+  readonly #app: uWS.TemplatedApp;
+  /** One connection per player on this node: rooms key members by player, not by socket. */
+  readonly #players = new Map<string, Connection>();
+  readonly #local = new LocalRooms<Connection>();
+  /** Each room's lines published once and in order, gaps repaired from the room's history. */
+  readonly #lines = new LineOrder(
+    (id, after) =>
+      room.ref(this.node, id).ask({ type: 'lines', after }).then((reply) => reply.lines.map((line) => ({ seq: line.seq, text: JSON.stringify({ type: 'said', room: id, line }) }))),
+    (id, text) => this.#publish(id, text),
+  );
+  readonly #held: HeldRooms;
+  readonly #limiter: RateLimiter;
+  readonly #pendingLeaves = new Set<Promise<unknown>>();
+  readonly #context: ConnectionContext;
+  readonly #desk: ModerationDesk;
+  readonly #events = new EventEmitter();
+  readonly #stats: GatewayStats = { connections: 0, heldRooms: 0, refused: {}, upgradesRefused: {}, slowConsumerCloses: 0 };
+  readonly #sweep: NodeJS.Timeout;
+  #listenSocket: uWS.us_listen_socket | null = null;
+  #unbind: (() => void) | null = null;
+  #port = 0;
+  #closed = false;
+
+  private constructor(o: ResolvedGatewayOptions) {
+    this.#o = o;
+    this.node = o.node;
+    this.#log = o.log;
+    this.#limiter = new RateLimiter(o.rateLimit);
+    this.#held = new HeldRooms(o.resumeWindowMs, (player, id) => this.#leave(player, id, true));
+    this.#desk = new ModerationDesk({ node: o.node, audit: o.audit, log: o.log.child({ component: 'moderation' }), ackTimeoutMs: o.overrideTimeoutMs });
+    const gateway = this;
+    this.#context = {
+      node: o.node,
+      log: o.log,
+      key: o.key,
+      maxFrameBytes: o.maxFrameBytes,
+      limiter: this.#limiter,
+      held: this.#held,
+      local: this.#local,
+      resumeWindowMs: o.resumeWindowMs,
+      resumeTokenTtlMs: o.resumeTokenTtlMs,
+      softLimitBytes: o.softLimitBytes,
+      hardLimitBytes: o.hardLimitBytes,
+      moderation: this.#desk,
+      get closing() {
+        return gateway.#closed;
+      },
+      leave: (player, id) => this.#leave(player, id, false),
+      refused: (code) => count(this.#stats.refused, code),
+      slowConsumer: (player) => {
+        this.#stats.slowConsumerCloses++;
+        this.#log.info({ player }, 'slow consumer closed');
+        this.#events.emit('slow-consumer', player);
+      },
+      turnLatency: (ms) => gateway.ops?.service.observeTurnLatency(ms),
+      linesSeen: (id, seq) => gateway.#lines.seen(id, seq),
+    };
+    this.#app = uWS.App();
+    this.ops = mountOps(this.#app, { node: o.node, key: o.key, log: o.log, drainNode: () => this.close().then(() => this.node.close()) });
+    // Ops actions share the moderation audit chain; without a log configured they are only logged.
+    if (o.audit !== null) this.ops.service.setAudit(opsAuditHook(o.audit));
+    this.#routes();
+    this.#sweep = setInterval(() => {
+      this.#limiter.sweep();
+      this.#lines.prune((id) => this.#local.has(id));
+    }, SWEEP_INTERVAL_MS);
+    this.#sweep.unref();
+  }
+
+  static async start(options: GatewayOptions): Promise<Gateway> {
+    const gateway = new Gateway(resolveGatewayOptions(options));
+    gateway.#unbind = gateway.node.bind({ kind: GATEWAY_KIND, id: gateway.node.id }, gateway.#onRoomDelivery);
+    try {
+      await gateway.#listen(gateway.#o.host, gateway.#o.port);
+    } catch (err) {
+      clearInterval(gateway.#sweep);
+      gateway.#unbind();
+      throw err;
+    }
+    gateway.#log.info({ port: gateway.port }, 'gateway listening');
+    return gateway;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  get connections(): number {
+    return this.#players.size;
+  }
+
+  stats(): GatewayStats {
+    return {
+      ...this.#stats,
+      connections: this.#players.size,
+      heldRooms: this.#held.size,
+      refused: { ...this.#stats.refused },
+      upgradesRefused: { ...this.#stats.upgradesRefused },
+    };
+  }
+
+  /** Listens to a gateway event; returns the function that stops listening. */
+  on<E extends keyof GatewayEvents>(event: E, listener: (...args: GatewayEvents[E]) => void): () => void {
+    this.#events.on(event, listener as (...args: unknown[]) => void);
+    return () => this.#events.off(event, listener as (...args: unknown[]) => void);
+  }
+
+  #listen(host: string, port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#app.listen(host, port, (socket) => {
+        if (socket === false) {
+          return reject(new GlassError(GatewayErrors.LISTEN_FAILED, `gateway could not listen on ${host}:${port}`, { host, port }));
+        }
+        this.#listenSocket = socket;
+        this.#port = uWS.us_socket_local_port(socket as unknown as uWS.us_socket);
+        resolve();
+      });
+    });
+  }
+
+  #routes(): void {
+    const o = this.#o;
+    this.#app.ws<SocketData>('/ws', {
+      // Frames up to the limit plus headroom are read, so an oversized one is answered with an
+      // error frame; only larger ones make uWS drop the socket (1006), as it does invalid UTF-8.
+      maxPayloadLength: o.maxReadBytes,
+      // Our hard limit closes a socket (4008) before uWS's would skip it silently on publish: uWS's
+      // is set well above ours, and every send and publish checks ours.
+      maxBackpressure: o.hardLimitBytes * 4,
+      closeOnBackpressureLimit: 0,
+      idleTimeout: 120,
+      sendPingsAutomatically: true,
+      upgrade: (res, req, context) => this.#upgrade(res, req, context),
+      open: (ws) => {
+        const data = ws.getUserData();
+        const connection = new Connection(ws, data.claims, this.#context);
+        data.connection = connection;
+        this.#players.get(connection.player)?.replace();
+        this.#players.set(connection.player, connection);
+        connection.open();
+        this.#log.debug({ player: connection.player }, 'connected');
+      },
+      message: (ws, message, isBinary) => {
+        const connection = ws.getUserData().connection;
+        if (connection === null) return;
+        try {
+          connection.onMessage(message, isBinary);
+        } catch (err) {
+          // Decoding never throws; this is a bug in dispatch. The socket survives it.
+          this.#log.error({ player: connection.player, err: err instanceof Error ? err.message : String(err) }, 'frame handling failed');
+        }
+      },
+      drain: (ws) => ws.getUserData().connection?.onDrain(),
+      close: (ws, code, message) => {
+        const connection = ws.getUserData().connection;
+        if (connection === null) return;
+        connection.onClose();
+        if (this.#players.get(connection.player) === connection) this.#players.delete(connection.player);
+        // uWS's own refusals (a frame over maxReadBytes, invalid UTF-8) arrive here as 1006 and a reason.
+        const reason = code === 1006 ? Buffer.from(message).toString('utf8').slice(0, 64) : undefined;
+        this.#log.debug({ player: connection.player, code, reason }, 'disconnected');
+      },
+    });
+    this.#app.get('/healthz', (res) => {
+      const workers = this.node.supervisor.live().length;
+      res.writeHeader('content-type', 'application/json').end(JSON.stringify({ node: this.node.id, workers }));
+    });
+    mountModerationApi(this.#app, {
+      node: this.node,
+      desk: this.#desk,
+      key: o.key,
+      limiter: this.#limiter,
+      maxBodyBytes: o.maxFrameBytes,
+      log: o.log,
+      closing: () => this.#closed,
+      refused: (code) => count(this.#stats.refused, code),
+    });
+    this.#app.any('/*', (res) => {
+      res.writeStatus('404 Not Found').end();
+    });
+  }
+
+  /**
+   * Verifies the access token (`Authorization: Bearer …`, else `?token=`) before upgrading. The
+   * token is never logged. Verification is asynchronous, so the request's headers are read first.
+   */
+  #upgrade(res: uWS.HttpResponse, req: uWS.HttpRequest, context: uWS.us_socket_context_t): void {
+    const key = req.getHeader('sec-websocket-key');
+    const protocol = req.getHeader('sec-websocket-protocol');
+    const extensions = req.getHeader('sec-websocket-extensions');
+    const auth = req.getHeader('authorization');
+    // getQuery(key) is typed string but is undefined when absent in some uWS builds.
+    const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : (req.getQuery('token') ?? '');
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    verifyAccessToken(this.#o.key, token).then((check) => {
+      if (aborted) return;
+      if (this.#closed) return res.cork(() => this.#refuseUpgrade(res, '503 Service Unavailable', ProtocolErrors.NODE_CLOSED, 'the server is shutting down'));
+      if (!check.ok) return res.cork(() => this.#refuseUpgrade(res, '401 Unauthorized', check.code, check.message));
+      // Not inside res.cork: after an asynchronous upgrade, this uWS build's cork() reads the
+      // finished response's state from memory the WebSocket now owns, and at random closes the new
+      // socket right after its open (1006; uNetworking/uWebSockets.js#1108, fixed upstream in
+      // uWebSockets#1929). The upgrade's 101 is one write; uncorked it costs nothing more.
+      res.upgrade<SocketData>({ claims: check.claims, connection: null }, key, protocol, extensions, context);
+    });
+  }
+
+  #refuseUpgrade(res: uWS.HttpResponse, status: string, code: string, message: string): void {
+    count(this.#stats.upgradesRefused, code);
+    // Answered after an await (the token check): the connection is closed with the answer. A
+    // kept-alive connection answered asynchronously made a WebSocket upgraded later on this uWS
+    // build close right after its open (uNetworking/uWebSockets.js#1108).
+    res.writeStatus(status).writeHeader('content-type', 'application/json').end(JSON.stringify({ code, message }), true);
+  }
+
+  /**
+   * Delivers a room's event one microtask later. Why later: a room sends its events and its
+   * replies over one FIFO port, so a `join` reply is received before every line said after that
+   * join. Settling the reply queues the join callback (which subscribes the socket) as a
+   * microtask; deferring each delivery by exactly one microtask keeps that order, so a joiner gets
+   * every line after its `joined` seq and none before it.
+   */
+  readonly #onRoomDelivery = (msg: RoomDelivery): void => {
+    if (msg?.type === 'override-applied') return this.#desk.applied(msg.audit.id);
+    if (msg?.type !== 'room-event') throw new GlassError(ErrorCodes.UNKNOWN_MESSAGE, 'a gateway only takes room-event and override-applied messages');
+    const event = msg.event;
+    const id = event.room;
+    const text = JSON.stringify(event);
+    if (event.type === 'said') {
+      const seq = event.line.seq;
+      queueMicrotask(() => this.#lines.line(id, seq, text));
+    } else if (event.type === 'moderated') {
+      // Published like a line (same order as the room's lines). A kicked player's socket leaves the
+      // topic first and gets the event directly: uWS delivers topic messages later, after the
+      // unsubscription. The moderator waiting on this node hears back by the audit id.
+      queueMicrotask(() => {
+        if (!this.#closed) {
+          if (event.command === 'kick' && event.player !== undefined) {
+            this.#held.adopt(event.player, id);
+            this.#players.get(event.player)?.kicked(id, text);
+          }
+          // A narration is a numbered line: it takes its place in the room's order.
+          if (event.line !== undefined) this.#lines.line(id, event.line.seq, text);
+          else this.#publish(id, text);
+        }
+        this.#desk.applied(event.audit.id);
+      });
+    } else {
+      const subject = event.joined ?? event.left;
+      queueMicrotask(() => {
+        if (!this.#closed) this.#local.presence(id, text, event.members, subject);
+      });
+    }
+  };
+
+  /** Sends a frame to the room's sockets on this node, then closes those backed up past the hard limit. */
+  #publish(id: string, text: string): void {
+    if (this.#closed) return;
+    this.#app.publish(roomTopic(id), text);
+    this.#local.checkBackpressure(id);
+  }
+
+  /** Leaves a room for a player, if this node still holds it there; tracked so close can wait. */
+  #leave(player: string, id: string, endOfHold: boolean): void {
+    const pending = room.ref(this.node, id).ask({ type: 'leave', player, node: this.node.id });
+    if (endOfHold) {
+      pending.then(
+        (reply) => this.#events.emit('hold-ended', player, id, reply.left),
+        (err: unknown) => this.#log.warn({ player, room: id, code: (err as { code?: string })?.code }, 'leave at the end of a hold failed'),
+      );
+    }
+    const settled = pending.then(noop, noop).finally(() => this.#pendingLeaves.delete(settled));
+    this.#pendingLeaves.add(settled);
+  }
+
+  /**
+   * Stops listening, closes every socket (1001: clients resume on another node), leaves their rooms
+   * and the held ones, and waits for those leaves. The node stays up. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#sweep);
+    if (this.#listenSocket !== null) uWS.us_listen_socket_close(this.#listenSocket);
+    this.#listenSocket = null;
+    this.ops.close();
+    for (const connection of [...this.#players.values()]) connection.end(CloseCodes.GOING_AWAY, 'server shutting down');
+    this.#players.clear();
+    for (const [player, id] of this.#held.releaseAll()) this.#leave(player, id, false);
+    // Also drops idle HTTP keep-alive connections (health checkers), which would otherwise keep
+    // the process alive. Missing from the package's types, present in the 20.30 binary.
+    const app = this.#app as unknown as { close?: () => void };
+    if (typeof app.close === 'function') app.close();
+    await Promise.allSettled([...this.#pendingLeaves]);
+    this.#desk.close();
+    this.#unbind?.();
+    this.#log.info('gateway closed');
+  }
+}
+
+function noop(): void {}
+
+function count(table: Record<string, number>, code: string): void {
+  table[code] = (table[code] ?? 0) + 1;
+}
+
+export function startGateway(options: GatewayOptions): Promise<Gateway> {
+  return Gateway.start(options);
+}

@@ -1,0 +1,337 @@
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+import { GlassError, InvalidOptionError, createLogger, type Logger } from '../../runtime/index.js';
+import { hashEntry, verifyChain, type AuditEntry, type AuditRow, type ChainVerdict } from './audit-chain.js';
+import { auditTables, migrateAuditSchema, type AuditTables } from './audit-migration.js';
+
+export const AuditErrors = {
+  /** No audit log is configured, or PostgreSQL is unreachable: an override cannot be audited, so it is refused. */
+  UNAVAILABLE: 'GLASS_ERR_AUDIT_UNAVAILABLE',
+} as const;
+
+export class AuditUnavailableError extends GlassError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(AuditErrors.UNAVAILABLE, message, undefined, options);
+  }
+}
+
+/** `connecting` until the first migration, then `ready`, `unavailable` while PostgreSQL is away, `closed`. */
+export type AuditStatus = 'connecting' | 'ready' | 'unavailable' | 'closed';
+
+/** Where an appended row sits: its id and hash (what broadcasts and logs carry). */
+export interface AuditReceipt {
+  id: number;
+  hash: string;
+}
+
+export interface AuditLogOptions {
+  /** postgres:// or postgresql:// URL; its password never reaches a log. */
+  url: string;
+  /** Schema of the tables (created if missing). Default `public`. */
+  schema?: string;
+  logger?: Logger;
+  /** Backoff between reconnection attempts while PostgreSQL is away. Default 250 ms doubling to 5 s. */
+  retry?: { minMs?: number; maxMs?: number };
+  /** Default 3000. */
+  connectTimeoutMs?: number;
+  /** Default 5000: an append that takes longer is refused (its outcome in the table is then unknown, and the override is not applied). */
+  queryTimeoutMs?: number;
+  /** Connections in the pool. Default 4. */
+  poolSize?: number;
+}
+
+const DEFAULTS = { schema: 'public', minMs: 250, maxMs: 5_000, connectTimeoutMs: 3_000, queryTimeoutMs: 5_000, poolSize: 4 };
+const READ_BATCH = 1_000;
+
+/** The PostgreSQL URL from the environment: GLASS_PG_URL, else DATABASE_URL; undefined if neither is set. */
+export function auditUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const url = env.GLASS_PG_URL || env.DATABASE_URL;
+  return url === undefined || url === '' ? undefined : url;
+}
+
+/** Host, port and database of a PostgreSQL URL, for logs: never the user or password. */
+export function describePgUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '[unparsable PostgreSQL URL]';
+  }
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1 || value > 2 ** 31 - 1) throw new InvalidOptionError(name, 'a positive integer', value);
+  return value;
+}
+
+type PgRow = {
+  id: string;
+  at_ms: string;
+  node: string;
+  moderator: string;
+  roles: string[];
+  source: string;
+  outcome: 'accepted' | 'refused';
+  code: string | null;
+  target_kind: string | null;
+  target_id: string | null;
+  command: string | null;
+  args: Record<string, string | number>;
+  prev_hash: string;
+  hash: string;
+};
+
+/**
+ * The moderation audit log: a hash chain in PostgreSQL (pg). Appends are serialized across every
+ * node by a row lock on the chain's head row, so concurrent writers still form one chain.
+ *
+ * It never makes its caller wait for PostgreSQL to come back: while it is away `append` throws
+ * AuditUnavailableError at once, and a loop reconnects (and migrates) in the background.
+ */
+export class AuditLog {
+  readonly tables: AuditTables;
+  readonly #pool: pg.Pool;
+  readonly #log: Logger;
+  readonly #where: string;
+  readonly #minMs: number;
+  readonly #maxMs: number;
+  readonly #poolSize: number;
+  readonly #events = new EventEmitter();
+  #status: AuditStatus = 'connecting';
+  #retryMs: number;
+  #timer: NodeJS.Timeout | null = null;
+  #connecting = false;
+
+  private constructor(options: AuditLogOptions) {
+    if (options === null || typeof options !== 'object') throw new InvalidOptionError('', 'an object', options);
+    if (typeof options.url !== 'string' || !/^postgres(ql)?:\/\//.test(options.url)) {
+      throw new InvalidOptionError('url', 'a postgres:// or postgresql:// URL', options.url === undefined ? undefined : '[redacted]');
+    }
+    this.tables = auditTables(options.schema ?? DEFAULTS.schema);
+    this.#minMs = positive('retry.minMs', options.retry?.minMs, DEFAULTS.minMs);
+    this.#maxMs = positive('retry.maxMs', options.retry?.maxMs, Math.max(DEFAULTS.maxMs, this.#minMs));
+    this.#retryMs = this.#minMs;
+    this.#where = describePgUrl(options.url);
+    this.#log = (options.logger ?? createLogger('glass', 'info')).child({ component: 'audit', pg: this.#where, schema: this.tables.schema });
+    const queryTimeoutMs = positive('queryTimeoutMs', options.queryTimeoutMs, DEFAULTS.queryTimeoutMs);
+    this.#poolSize = positive('poolSize', options.poolSize, DEFAULTS.poolSize);
+    this.#pool = new pg.Pool({
+      connectionString: options.url,
+      max: this.#poolSize,
+      connectionTimeoutMillis: positive('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs),
+      query_timeout: queryTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      application_name: 'glass-audit',
+    });
+    // An idle connection that dies (PostgreSQL restarted, network cut) is reported here; unhandled,
+    // it would crash the process.
+    this.#pool.on('error', (err) => this.#lost(err));
+  }
+
+  /** Starts connecting (and migrating) in the background; never throws for an unreachable server. */
+  static open(options: AuditLogOptions): AuditLog {
+    const audit = new AuditLog(options);
+    void audit.#connect();
+    return audit;
+  }
+
+  get status(): AuditStatus {
+    return this.#status;
+  }
+
+  /** Called with every change of status; returns the function that stops listening. */
+  onStatus(listener: (status: AuditStatus) => void): () => void {
+    this.#events.on('status', listener);
+    return () => this.#events.off('status', listener);
+  }
+
+  /** Resolves once the log is ready (at once if it is); rejects if it is closed first. */
+  whenReady(): Promise<void> {
+    if (this.#status === 'ready') return Promise.resolve();
+    if (this.#status === 'closed') return Promise.reject(new AuditUnavailableError('the audit log is closed'));
+    return new Promise((resolve, reject) => {
+      const off = this.onStatus((status) => {
+        if (status === 'ready') resolve();
+        else if (status === 'closed') reject(new AuditUnavailableError('the audit log is closed'));
+        else return;
+        off();
+      });
+    });
+  }
+
+  /**
+   * Appends one entry at the end of the chain and returns its id and hash. Throws
+   * AuditUnavailableError when PostgreSQL is away or the write fails: nothing may act on an
+   * override that this did not return for.
+   */
+  async append(entry: Omit<AuditEntry, 'at'> & { at?: number }): Promise<AuditReceipt> {
+    if (this.#status !== 'ready') throw new AuditUnavailableError(`the audit log is ${this.#status}: overrides are refused until PostgreSQL is reachable`);
+    const full: AuditEntry = { ...entry, at: entry.at ?? Date.now() };
+    const t = this.tables;
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (err) {
+      // Every connection busy past the timeout is load, not an outage: refuse this one only.
+      if (this.#pool.waitingCount > 0 || this.#pool.idleCount === 0) {
+        if (this.#pool.totalCount >= this.#poolSize) throw new AuditUnavailableError('the audit log is busy: retry', { cause: err });
+      }
+      this.#lost(err);
+      throw new AuditUnavailableError('the audit log could not reach PostgreSQL', { cause: err });
+    }
+    // A checked-out client whose connection dies emits 'error' besides failing its query: without a
+    // listener that would be an uncaught exception.
+    client.on('error', ignore);
+    let failure: unknown;
+    try {
+      await client.query('BEGIN');
+      // The head row's lock is the chain's: every writer, on every node, queues here.
+      const head = await client.query<{ id: string; hash: string }>(`SELECT id, hash FROM ${t.head} WHERE singleton FOR UPDATE`);
+      if (head.rows.length !== 1) throw new GlassError(AuditErrors.UNAVAILABLE, 'the audit chain head is missing');
+      const id = Number(head.rows[0].id) + 1;
+      const prevHash = head.rows[0].hash;
+      const hash = hashEntry(full, prevHash);
+      await client.query(
+        `INSERT INTO ${t.log} (id, at_ms, node, moderator, roles, source, outcome, code, target_kind, target_id, command, args, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+        [id, full.at, full.node, full.moderator, [...full.roles], full.source, full.outcome, full.code, full.targetKind, full.targetId, full.command, JSON.stringify(full.args), prevHash, hash],
+      );
+      await client.query(`UPDATE ${t.head} SET id = $1, hash = $2 WHERE singleton`, [id, hash]);
+      await client.query('COMMIT');
+      return { id, hash };
+    } catch (err) {
+      failure = err;
+      await client.query('ROLLBACK').catch(() => {});
+      this.#lost(err);
+      throw new AuditUnavailableError('the audit row could not be written', { cause: err });
+    } finally {
+      client.off('error', ignore);
+      // A connection that failed is dropped, not reused.
+      client.release(failure === undefined ? undefined : (failure as Error));
+    }
+  }
+
+  /**
+   * Walks the whole chain (see verifyChain) in one snapshot (REPEATABLE READ): appends made
+   * meanwhile by other writers are neither seen nor mistaken for inserted rows.
+   */
+  async verify(): Promise<ChainVerdict> {
+    const client = await this.#pool.connect();
+    client.on('error', ignore);
+    let failure: unknown;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const head = await client.query<{ id: string; hash: string }>(`SELECT id, hash FROM ${this.tables.head} WHERE singleton`);
+      const verdict = await verifyChain(this.#rows(client), head.rows.length === 0 ? null : { id: Number(head.rows[0].id), hash: head.rows[0].hash });
+      await client.query('COMMIT');
+      return verdict;
+    } catch (err) {
+      failure = err;
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.off('error', ignore);
+      client.release(failure === undefined ? undefined : (failure as Error));
+    }
+  }
+
+  /** The rows in id order, read in batches. */
+  async *#rows(client: pg.ClientBase): AsyncGenerator<AuditRow> {
+    let after = 0;
+    for (;;) {
+      const { rows } = await client.query<PgRow>(`SELECT * FROM ${this.tables.log} WHERE id > $1 ORDER BY id LIMIT ${READ_BATCH}`, [after]);
+      for (const r of rows) yield toRow(r);
+      if (rows.length < READ_BATCH) return;
+      after = Number(rows[rows.length - 1].id);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#status === 'closed') return;
+    this.#setStatus('closed');
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    await this.#pool.end().catch(() => {});
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#connecting || this.#isClosed()) return;
+    this.#connecting = true;
+    this.#timer = null;
+    try {
+      const client = await this.#pool.connect();
+      client.on('error', ignore);
+      try {
+        const applied = await migrateAuditSchema(client, this.tables);
+        if (applied > 0) this.#log.info({ migrations: applied }, 'audit schema migrated');
+        client.off('error', ignore);
+        client.release();
+      } catch (err) {
+        client.off('error', ignore);
+        client.release(err as Error);
+        throw err;
+      }
+      if (this.#isClosed()) return;
+      this.#retryMs = this.#minMs;
+      this.#log.info('audit log ready');
+      this.#setStatus('ready');
+    } catch (err) {
+      if (this.#isClosed()) return;
+      if (this.#status !== 'unavailable') {
+        this.#log.error({ reason: reasonOf(err) }, 'audit log unreachable: overrides are refused (GLASS_ERR_AUDIT_UNAVAILABLE) until PostgreSQL is back; players are served meanwhile');
+      }
+      this.#setStatus('unavailable');
+      this.#timer = setTimeout(() => void this.#connect(), this.#retryMs);
+      this.#timer.unref();
+      this.#retryMs = Math.min(this.#retryMs * 2, this.#maxMs);
+    } finally {
+      this.#connecting = false;
+    }
+  }
+
+  /** A connection or a write failed: refuse overrides and reconnect (which also re-migrates). */
+  #lost(err: unknown): void {
+    if (this.#status !== 'ready') return;
+    this.#log.error({ reason: reasonOf(err) }, 'audit log lost PostgreSQL: overrides are refused until it is back');
+    this.#setStatus('unavailable');
+    void this.#connect();
+  }
+
+  // A method, not a comparison: TypeScript would narrow #status across the awaits of #connect.
+  #isClosed(): boolean {
+    return this.#status === 'closed';
+  }
+
+  #setStatus(status: AuditStatus): void {
+    if (this.#status === status) return;
+    this.#status = status;
+    this.#events.emit('status', status);
+  }
+}
+
+function ignore(): void {}
+
+/** A failure's code and message: pg's messages name no password. */
+function reasonOf(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown };
+  return [typeof e?.code === 'string' ? e.code : null, typeof e?.message === 'string' ? e.message : String(err)].filter((x) => x !== null).join(': ');
+}
+
+function toRow(r: PgRow): AuditRow {
+  return {
+    id: Number(r.id),
+    at: Number(r.at_ms),
+    node: r.node,
+    moderator: r.moderator,
+    roles: r.roles,
+    source: r.source,
+    outcome: r.outcome,
+    code: r.code,
+    targetKind: r.target_kind,
+    targetId: r.target_id,
+    command: r.command,
+    args: r.args,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}

@@ -1,0 +1,334 @@
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { z } from 'zod';
+import { previewPlacement, type OpsPublisher } from '../../cluster/index.js';
+import { GlassError, type ActorQuery, type ActorSample, type WorkerSample } from '../../runtime/index.js';
+import { ProcessSampler, type GlassNode } from '../../runtime/node/index.js';
+import { OpsErrors, actionTarget, executeLocally, noAudit, parseAction, targetNode, type ActionResult, type OpsAuditHook, type OpsOperator } from './ops-actions.js';
+import { OpsMetrics } from './ops-metrics.js';
+import { LatencyWindow, SignalTracker } from './ops-signals.js';
+import { QUARANTINE_ROWS, quarantineRow, streamFigures, workerReport, type ClusterView, type NodeReport } from './ops-view.js';
+
+export interface OpsServiceOptions {
+  /** Writes each action to the audit log before it is carried out. Default: records nothing. */
+  audit?: OpsAuditHook;
+  /** Publishes this node's report to the cluster and reaches the other nodes (a cluster node). */
+  cluster?: OpsPublisher | null;
+  /** Hands this node's actors to the others and stops it (the `drain-node` action). */
+  drainNode?: () => Promise<void> | void;
+  /** How often the view is refreshed while someone watches (and published in a cluster). Default 1,000 ms. */
+  intervalMs?: number;
+}
+
+/** An actor found by a search or listed by an expansion, with where it lives. */
+export interface ActorRow extends ActorSample {
+  node: string;
+  thread: number;
+}
+
+export interface DrainPreview {
+  node: string;
+  /** Members after the drain. */
+  remaining: string[];
+  total: number;
+  moved: number;
+  byNode: Record<string, { in: number; out: number }>;
+  /** The first moves (id, from, to). */
+  sample: { id: string; from: string; to: string }[];
+}
+
+const tracer = trace.getTracer('glass-runtime/ops');
+const TOP = 20;
+const ID_PAGE = 1_000;
+
+const RemoteRequest = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('actors'), thread: z.number().int().min(1).max(256), query: z.object({ kind: z.string().max(64).optional(), q: z.string().max(256).optional(), offset: z.number().int().min(0).optional(), limit: z.number().int().min(0).max(1000).optional() }) }),
+  z.object({ op: z.literal('search'), q: z.string().min(1).max(256), limit: z.number().int().min(1).max(500) }),
+  z.object({ op: z.literal('ids') }),
+  z.object({ op: z.literal('act'), action: z.unknown() }),
+]);
+
+/**
+ * The ops side of one node: samples its workers and process into a bounded report (aggregated per
+ * kind and worker), publishes it to the cluster, assembles the cluster view, feeds live watchers,
+ * answers expansions and searches, and carries out audited actions here or on the node concerned.
+ */
+export class OpsService {
+  readonly node: GlassNode;
+  readonly metrics: OpsMetrics;
+  readonly #process = new ProcessSampler();
+  readonly #signals = new SignalTracker();
+  readonly #turns = new LatencyWindow();
+  readonly #watchers = new Set<(view: ClusterView) => void>();
+  #audit: OpsAuditHook;
+  #cluster: OpsPublisher | null;
+  #drainNode: () => Promise<void> | void;
+  readonly #intervalMs: number;
+  #last: NodeReport | null = null;
+  #sampling: Promise<NodeReport> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #soon: NodeJS.Timeout | null = null;
+  #closed = false;
+  readonly #unsubscribe: () => void;
+
+  constructor(node: GlassNode, options: OpsServiceOptions = {}) {
+    this.node = node;
+    this.metrics = new OpsMetrics(node.id);
+    this.#audit = options.audit ?? noAudit;
+    this.#cluster = null;
+    this.#drainNode = options.drainNode ?? (() => node.close());
+    this.#intervalMs = options.intervalMs ?? 1_000;
+    this.#unsubscribe = node.quarantine.subscribe(() => {
+      this.metrics.quarantined();
+      this.#refreshSoon();
+    });
+    if (options.cluster) this.useCluster(options.cluster);
+  }
+
+  /** Sets the audit hook (e.g. the moderation audit log once it is up). */
+  setAudit(audit: OpsAuditHook): void {
+    this.#audit = audit;
+  }
+
+  setDrainNode(drain: () => Promise<void> | void): void {
+    this.#drainNode = drain;
+  }
+
+  /** Joins the cluster's ops view: publishes this node's report, answers the other nodes' requests. */
+  useCluster(publisher: OpsPublisher): void {
+    this.#cluster = publisher;
+    publisher.serve((body) => this.#answerRemote(body));
+    this.#arm();
+  }
+
+  /** A narrative turn's latency as the gateway measured it (feeds the p95 signal and its histogram). */
+  observeTurnLatency(ms: number): void {
+    this.#turns.observe(ms, Date.now());
+    this.metrics.observeTurn(ms);
+  }
+
+  /** This node's report, sampled now unless a sample younger than a quarter interval exists. */
+  report(): Promise<NodeReport> {
+    if (this.#last !== null && Date.now() - this.#last.at < this.#intervalMs / 4) return Promise.resolve(this.#last);
+    return (this.#sampling ??= this.#sample().finally(() => (this.#sampling = null)));
+  }
+
+  /** Every node's latest report: this one fresh, the others from Redis (a single node: just itself). */
+  async view(): Promise<ClusterView> {
+    const own = await this.report();
+    const nodes = [own];
+    const others = this.node.members().map((m) => m.id).filter((id) => id !== this.node.id);
+    const missing: string[] = [];
+    if (this.#cluster !== null && others.length > 0) {
+      const reports = await this.#cluster.read(others).catch(() => new Map<string, unknown>());
+      for (const id of others) {
+        const r = reports.get(id) as NodeReport | undefined;
+        if (r === undefined) missing.push(id);
+        else nodes.push(r);
+      }
+    } else missing.push(...others);
+    return { at: Date.now(), via: this.node.id, nodes, missing };
+  }
+
+  /** Calls `listener` with the cluster view every interval (and soon after a quarantine) while subscribed. */
+  watch(listener: (view: ClusterView) => void): () => void {
+    this.#watchers.add(listener);
+    this.#arm();
+    this.#refreshSoon();
+    return () => {
+      this.#watchers.delete(listener);
+      if (this.#watchers.size === 0 && this.#cluster === null) this.#disarm();
+    };
+  }
+
+  /** One page of the actors of a worker of any node (kind, id substring). */
+  async actors(nodeId: string, thread: number, query: ActorQuery): Promise<{ total: number; actors: ActorRow[] }> {
+    const page = nodeId === this.node.id ? await this.node.findActors(thread, query) : ((await this.#remote(nodeId, { op: 'actors', thread, query })) as { total: number; actors: ActorSample[] });
+    return { total: page.total, actors: page.actors.map((a) => ({ ...a, node: nodeId, thread })) };
+  }
+
+  /** Actors whose id contains `q`, on every node that answers. */
+  async search(q: string, limit = 100): Promise<{ actors: ActorRow[]; unreachable: string[] }> {
+    const ids = this.node.members().map((m) => m.id);
+    const unreachable: string[] = [];
+    const found = await Promise.all(
+      ids.map(async (id) => {
+        try {
+          return id === this.node.id ? await this.#searchLocal(q, limit) : ((await this.#remote(id, { op: 'search', q, limit })) as ActorRow[]);
+        } catch {
+          unreachable.push(id);
+          return [];
+        }
+      }),
+    );
+    return { actors: found.flat().slice(0, limit), unreachable };
+  }
+
+  /** What draining `nodeId` would move, by the same placement every node uses. */
+  async drainPreview(nodeId: string): Promise<DrainPreview> {
+    const members = this.node.members();
+    if (!members.some((m) => m.id === nodeId)) throw new GlassError(OpsErrors.UNKNOWN_NODE, `${nodeId} is not a member of the cluster`);
+    const remaining = members.filter((m) => m.id !== nodeId);
+    if (remaining.length === 0) throw new GlassError(OpsErrors.NO_PEERS, `node ${nodeId} is the only node: there is no other node to hand its actors to`);
+    const ids = nodeId === this.node.id ? await this.#rootIds() : ((await this.#remote(nodeId, { op: 'ids' })) as string[]);
+    const p = previewPlacement(members, remaining, ids);
+    return {
+      node: nodeId,
+      remaining: remaining.map((m) => m.id),
+      total: p.total,
+      moved: p.moved.length,
+      byNode: p.byNode,
+      sample: p.moved.slice(0, 50).map((m) => ({ id: m.id, from: `${m.from.node}/${m.from.thread}`, to: `${m.to.node}/${m.to.thread}` })),
+    };
+  }
+
+  /** Validates, audits (refused if the audit log fails), then carries out an action where it applies. */
+  async act(body: unknown, operator: OpsOperator): Promise<ActionResult> {
+    const action = parseAction(body);
+    const where = targetNode(this.node, action);
+    return tracer.startActiveSpan(`glass.ops.${action.action}`, { attributes: { 'glass.node': where, 'glass.ops.action': action.action } }, async (span) => {
+      try {
+        let auditRef: string | null;
+        try {
+          auditRef = await this.#audit({ type: 'ops-action', action: action.action, operator: { ...operator, roles: [...operator.roles] }, target: actionTarget(action, where), via: this.node.id, at: Date.now() });
+        } catch (err) {
+          throw new GlassError(OpsErrors.AUDIT_FAILED, 'the audit log did not record the action: it was not carried out', undefined, { cause: err });
+        }
+        const done = where === this.node.id ? await executeLocally(this.node, action, this.#drainNode) : ((await this.#remote(where, { op: 'act', action: { ...action, node: where } })) as Omit<ActionResult, 'auditRef'>);
+        this.node.log.info({ action: action.action, target: actionTarget(action, where), operator: operator.player, done: done.done, auditRef }, 'ops action');
+        this.#refreshSoon();
+        return { ...done, auditRef };
+      } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  /** The actors with the deepest mailboxes or the most restarts, over every node's latest report. */
+  static top(view: ClusterView, sort: 'mailbox' | 'restarts', limit = TOP): ActorRow[] {
+    const rows: ActorRow[] = [];
+    for (const n of view.nodes) {
+      for (const w of n.workers) {
+        if (w.sample === null) continue;
+        for (const a of sort === 'mailbox' ? w.sample.topMailbox : w.sample.topRestarts) rows.push({ ...a, node: n.node, thread: w.thread });
+      }
+    }
+    const key = (a: ActorRow) => (sort === 'mailbox' ? a.mailbox * 1e6 + a.restarts : a.restarts * 1e6 + a.mailbox);
+    return rows.sort((a, b) => key(b) - key(a)).slice(0, limit);
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#disarm();
+    if (this.#soon !== null) clearTimeout(this.#soon);
+    this.#unsubscribe();
+    this.#process.close();
+    this.#watchers.clear();
+  }
+
+  async #sample(): Promise<NodeReport> {
+    const samples: WorkerSample[] = await this.node.sampleWorkers({ top: TOP }).catch(() => []);
+    for (const s of samples) this.metrics.observeActivations(s.activationsMs);
+    const byThread = new Map(samples.map((s) => [s.thread, s]));
+    const proc = this.#process.sample();
+    const stream = streamFigures(this.node);
+    const now = Date.now();
+    const entries = this.node.quarantine.list();
+    const report: NodeReport = {
+      node: this.node.id,
+      at: now,
+      mode: this.node.clusterStatus().mode,
+      members: this.node.members().map((m) => m.id),
+      process: proc,
+      workers: this.node.workers.map((h) => workerReport(h, byThread.get(h.thread))),
+      quarantine: { size: entries.length, dropped: this.node.quarantine.dropped, latest: entries.slice(-QUARANTINE_ROWS).reverse().map((e) => quarantineRow(this.node.id, e)) },
+      stream,
+      signals: this.#signals.evaluate({ workers: samples, turnLatencyP95: this.#turns.p95Seconds(now), queuedRemote: stream?.queued ?? 0, cpu: proc.cpu }, now),
+    };
+    this.metrics.update(report);
+    this.#last = report;
+    return report;
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      const report = await this.report();
+      if (this.#cluster !== null) await this.#cluster.publish(report).catch(() => {});
+      if (this.#watchers.size > 0) {
+        const view = await this.view();
+        for (const w of this.#watchers) w(view);
+      }
+    } catch (err) {
+      this.node.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'ops refresh failed');
+    }
+  }
+
+  #arm(): void {
+    if (this.#timer !== null || this.#closed) return;
+    this.#timer = setInterval(() => void this.#tick(), this.#intervalMs);
+    this.#timer.unref();
+  }
+
+  #disarm(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  /** A refresh shortly (coalesced): a quarantine or an action shows without waiting a whole interval. */
+  #refreshSoon(): void {
+    if (this.#soon !== null || this.#closed || (this.#watchers.size === 0 && this.#cluster === null)) return;
+    this.#soon = setTimeout(() => {
+      this.#soon = null;
+      this.#last = null;
+      void this.#tick();
+    }, 50);
+    this.#soon.unref();
+  }
+
+  async #searchLocal(q: string, limit: number): Promise<ActorRow[]> {
+    const pages = await Promise.all(this.node.workers.map(async (w) => (await this.actors(this.node.id, w.thread, { q, limit })).actors));
+    return pages.flat().slice(0, limit);
+  }
+
+  /** The ids of the root actors in memory on this node (children move with their root). */
+  async #rootIds(): Promise<string[]> {
+    const ids: string[] = [];
+    for (const w of this.node.workers) {
+      for (let offset = 0; ; offset += ID_PAGE) {
+        const page = await this.node.findActors(w.thread, { offset, limit: ID_PAGE });
+        for (const a of page.actors) if (!a.id.includes('/')) ids.push(a.id);
+        if (page.actors.length < ID_PAGE) break;
+      }
+    }
+    return ids;
+  }
+
+  #remote(nodeId: string, body: z.infer<typeof RemoteRequest>): Promise<unknown> {
+    if (!this.node.members().some((m) => m.id === nodeId)) return Promise.reject(new GlassError(OpsErrors.UNKNOWN_NODE, `${nodeId} is not a member of the cluster`));
+    if (this.#cluster === null) return Promise.reject(new GlassError(OpsErrors.UNKNOWN_NODE, `this node does not publish to the cluster's ops view: ${nodeId} is out of reach`));
+    return this.#cluster.request(nodeId, body);
+  }
+
+  /** A request from another node (already authorised and audited there). */
+  async #answerRemote(body: unknown): Promise<unknown> {
+    const parsed = RemoteRequest.safeParse(body);
+    if (!parsed.success) throw new GlassError(OpsErrors.INVALID_REQUEST, 'invalid ops request');
+    const r = parsed.data;
+    switch (r.op) {
+      case 'actors':
+        return this.node.findActors(r.thread, r.query);
+      case 'search':
+        return this.#searchLocal(r.q, r.limit);
+      case 'ids':
+        return this.#rootIds();
+      case 'act': {
+        const action = parseAction(r.action);
+        if (action.node !== undefined && action.node !== this.node.id) throw new GlassError(OpsErrors.UNKNOWN_NODE, `this is ${this.node.id}, not ${action.node}`);
+        return executeLocally(this.node, action, this.#drainNode);
+      }
+    }
+  }
+}

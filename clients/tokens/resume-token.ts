@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import type { TokenCheck } from './access-token.js';
+import { signGlassJwt, verifyGlassJwt } from './glass-jwt.js';
+import { IdSchema, ProtocolErrors, ProtocolLimits } from '../protocol/protocol.js';
+
+export const RESUME_AUDIENCE = 'glass:resume';
+
+/**
+ * What a connection was: its player, character and rooms. Signed by the gateway and handed to the
+ * client, so any node of the cluster (sharing the key) can take the connection over without a
+ * shared buffer: the rooms replay what was missed from their own history.
+ */
+export interface ResumeClaims {
+  readonly player: string;
+  readonly character: string;
+  readonly rooms: readonly string[];
+  /** Unix time in milliseconds. */
+  readonly issuedAt: number;
+}
+
+const Claims = z.object({
+  sub: IdSchema,
+  chr: IdSchema,
+  rooms: z.array(IdSchema).max(ProtocolLimits.RESUME_MAX_ROOMS),
+  iat: z.number().int(),
+});
+
+export async function signResumeToken(key: Uint8Array, claims: { player: string; character: string; rooms: readonly string[] }, ttlMs: number): Promise<string> {
+  return signGlassJwt(key, RESUME_AUDIENCE, claims.player, { chr: claims.character, rooms: [...claims.rooms] }, ttlMs);
+}
+
+/** Verifies a resume token (signature, audience, expiry, shape). Never throws. */
+export async function verifyResumeToken(key: Uint8Array, token: string): Promise<TokenCheck<ResumeClaims>> {
+  const invalid = (message: string) => ({ ok: false, code: ProtocolErrors.RESUME_INVALID, message }) as const;
+  let payload: unknown;
+  try {
+    payload = await verifyGlassJwt(key, token, RESUME_AUDIENCE);
+  } catch {
+    return invalid('resume token invalid or expired: join the rooms again');
+  }
+  const claims = Claims.safeParse(payload);
+  if (!claims.success) return invalid('resume token claims invalid');
+  const { sub, chr, rooms, iat } = claims.data;
+  return { ok: true, claims: { player: sub, character: chr, rooms, issuedAt: iat * 1000 } };
+}

@@ -1,0 +1,71 @@
+import type { GlassNode } from '../../runtime/node/index.js';
+import type { MemberChange, MemberRecord } from '../membership/membership-view.js';
+import type { RedisStreamsTransport } from './redis-streams-transport.js';
+
+const REPEAT_MIN_IDLE_MS = 60_000;
+const LEFT_GRACE_MS = 5_000;
+
+/**
+ * Takes over what dead (or departed) nodes received and did not acknowledge. The live node with
+ * the lowest id claims their streams (XAUTOCLAIM, then what was never read) and hands every entry
+ * to its node, which routes each envelope to the actor's new owner; entries are acknowledged and
+ * deleted once handled there. Senders that had not yet seen the death may still append to the dead
+ * stream for a moment, so the claim is repeated a few times over the detection window.
+ */
+export class DeadNodeClaims {
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #stopped = false;
+
+  constructor(
+    private readonly node: GlassNode,
+    private readonly transport: RedisStreamsTransport,
+    private readonly members: () => MemberRecord[],
+    private readonly timing: { heartbeatMs: number; downAfterMs: number },
+  ) {}
+
+  changed(members: MemberRecord[], change: MemberChange): void {
+    if (members.length === 0 || members[0].id !== this.node.id) return;
+    const { heartbeatMs, downAfterMs } = this.timing;
+    // A dead node's entries are taken at once. A departing node is still draining: what it has in
+    // hand is left to it for a grace period (only entries idle that long are claimed).
+    const grace = Math.max(LEFT_GRACE_MS, 2 * downAfterMs);
+    const passes = (first: number): [number, number][] => [
+      [first, first === 0 ? 0 : grace],
+      // Later passes only pick up what was appended since: what an earlier pass claimed is
+      // pending under this node now, and must not be taken (and delivered) twice.
+      [first + 2 * heartbeatMs, REPEAT_MIN_IDLE_MS],
+      [first + downAfterMs, REPEAT_MIN_IDLE_MS],
+      [first + 2 * downAfterMs, REPEAT_MIN_IDLE_MS],
+    ];
+    for (const dead of change.down) if (dead !== this.node.id) this.#schedule(dead, passes(0));
+    for (const left of change.left) if (left !== this.node.id) this.#schedule(left, passes(grace));
+  }
+
+  #schedule(gone: string, passes: [number, number][]): void {
+    for (const [delay, minIdleMs] of passes) {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        void this.#claim(gone, minIdleMs);
+      }, delay);
+      this.#timers.add(timer);
+    }
+  }
+
+  async #claim(dead: string, minIdleMs: number): Promise<void> {
+    // It may have come back (a restart under the same id): its own reader takes its stream again.
+    if (this.#stopped || this.members().some((m) => m.id === dead)) return;
+    try {
+      const deliveries = await this.transport.claimFrom(dead, { minIdleMs });
+      if (deliveries.length > 0) this.node.log.warn({ dead, entries: deliveries.length }, 'claimed the pending entries of a node that is gone');
+      for (const d of deliveries) this.node.acceptDeliveries(d.envelopes, d);
+    } catch (err) {
+      this.node.log.error({ dead, err: (err as Error).message }, 'claiming a dead node\'s entries failed; retried at the next change');
+    }
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+}

@@ -1,0 +1,138 @@
+import type { Deliver, DeliveryReceipt, Envelope, Transport } from '../../runtime/index.js';
+import type { EnvelopeCodec } from './envelope-codec.js';
+import { MalformedEntryError } from './redis-streams-status.js';
+
+/** What a durable transport adds: delivery survives the receiver, so there is something to trim and claim. */
+export interface DurableTransport extends Transport {
+  /** Resolves when every envelope sent before the call is stored; rejects if one was given up. */
+  flush(): Promise<void>;
+  /** Drops stored entries that every reader has acknowledged; resolves how many went. */
+  trim(node?: string): Promise<number>;
+  /** Takes over what a dead node received and did not acknowledge, oldest first. */
+  claimFrom(deadNode: string, options?: ClaimOptions): Promise<StreamDelivery[]>;
+}
+
+export interface ClaimOptions {
+  /** Only entries delivered to a reader at least this long ago are claimed (default 10,000 ms). */
+  minIdleMs?: number;
+  /**
+   * Also take the entries the dead node never read (default true). Only for a node known to be
+   * dead: unlike pending entries, these have no idle time that would protect a live reader.
+   */
+  includeUndelivered?: boolean;
+}
+
+/** Where an acknowledged entry goes: the ack batcher of the transport. */
+export interface AckSink {
+  acknowledge(stream: string, id: string, remove: boolean): void;
+}
+
+/**
+ * One stream entry handed to a consumer. The envelopes of an entry were sent by one node in one
+ * turn to one node; the entry is acknowledged as a whole once all of them have been handled.
+ */
+export class StreamDelivery implements DeliveryReceipt {
+  readonly stream: string;
+  readonly id: string;
+  readonly from: string;
+  readonly envelopes: readonly Envelope[];
+  /** Entries claimed from a dead node are deleted once acknowledged: nobody reads that stream any more. */
+  readonly #remove: boolean;
+  readonly #sink: AckSink;
+  readonly #onAck: ((d: StreamDelivery) => void) | null;
+  #remaining: number;
+
+  constructor(
+    stream: string,
+    id: string,
+    from: string,
+    envelopes: readonly Envelope[],
+    sink: AckSink,
+    remove: boolean,
+    onAck: ((d: StreamDelivery) => void) | null,
+  ) {
+    this.stream = stream;
+    this.id = id;
+    this.from = from;
+    this.envelopes = envelopes;
+    this.#sink = sink;
+    this.#remove = remove;
+    this.#onAck = onAck;
+    this.#remaining = envelopes.length;
+  }
+
+  get acknowledged(): boolean {
+    return this.#remaining < 0;
+  }
+
+  ack(): void {
+    if (this.#remaining < 0) return;
+    this.#remaining = -1;
+    this.#sink.acknowledge(this.stream, this.id, this.#remove);
+    this.#onAck?.(this);
+  }
+
+  ackOne(): void {
+    if (this.#remaining > 0 && --this.#remaining === 0) this.ack();
+  }
+}
+
+/**
+ * Stream entries as the transport writes and reads them. An entry has two fields:
+ *   s  the sending node's id (replies and logs need it; the envelopes do not carry it)
+ *   e  the payload made by EnvelopeCodec.join
+ * Replies are read with callBuffer (RESP2), so ids and fields arrive as Buffers.
+ */
+export const SENDER_FIELD = 's';
+export const PAYLOAD_FIELD = 'e';
+
+export interface RawEntry {
+  id: string;
+  /** null when the entry was deleted while it sat in a pending list. */
+  fields: Buffer[] | null;
+}
+
+/** `[[id, fields], ...]`, the entry list of XRANGE, XREADGROUP and XAUTOCLAIM replies. */
+export function entryList(list: unknown): RawEntry[] {
+  if (!Array.isArray(list)) return [];
+  const out: RawEntry[] = [];
+  for (const item of list as [Buffer, Buffer[] | null][]) out.push({ id: item[0].toString(), fields: item[1] });
+  return out;
+}
+
+/** The entries of the single stream an XREADGROUP asked for; none when it timed out (null). */
+export function readGroupEntries(reply: unknown): RawEntry[] {
+  if (!Array.isArray(reply) || reply.length === 0) return [];
+  return entryList((reply[0] as [Buffer, unknown])[1]);
+}
+
+/** XAUTOCLAIM's reply: the cursor to continue from ("0-0" when done) and the claimed entries. */
+export function autoclaimReply(reply: unknown): { cursor: string; entries: RawEntry[] } {
+  const r = reply as [Buffer, unknown, unknown?];
+  return { cursor: r[0].toString(), entries: entryList(r[1]) };
+}
+
+function field(fields: Buffer[], name: string): Buffer | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i].toString() === name) return fields[i + 1];
+  return undefined;
+}
+
+/**
+ * The delivery for one entry that has fields. Throws MalformedEntryError when it is not one of
+ * ours: the caller acknowledges it anyway (it can never be handled, and left pending it would
+ * come back on every claim) and reports it.
+ */
+export function toDelivery(
+  codec: EnvelopeCodec,
+  stream: string,
+  entry: RawEntry & { fields: Buffer[] },
+  sink: AckSink,
+  remove: boolean,
+  onAck: ((d: StreamDelivery) => void) | null,
+): StreamDelivery {
+  const sender = field(entry.fields, SENDER_FIELD);
+  const payload = field(entry.fields, PAYLOAD_FIELD);
+  if (sender === undefined || payload === undefined) throw new MalformedEntryError(stream, entry.id, 'missing field');
+  const envelopes = codec.decode(payload, stream, entry.id);
+  return new StreamDelivery(stream, entry.id, sender.toString(), envelopes, sink, remove, onAck);
+}

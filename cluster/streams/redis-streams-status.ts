@@ -1,0 +1,118 @@
+// What the transport tells the outside: its errors (stable codes), status, events and counters.
+import { ErrorCodes, GlassError, type Envelope } from '../../runtime/index.js';
+import type { StreamDelivery } from './redis-streams-delivery.js';
+
+/**
+ * Codes the Redis Streams transport adds to the runtime's ErrorCodes. They belong in
+ * runtime/errors.ts once the transport is wired into the node; until then they live here so that
+ * the cluster layer does not edit the runtime's table.
+ */
+export const TransportErrorCodes = {
+  /** Redis could not take an envelope within the retry bound, or the send queue is full. */
+  TRANSPORT_UNAVAILABLE: 'GLASS_ERR_TRANSPORT_UNAVAILABLE',
+  /** A stream entry that this version cannot decode (wrong format byte, truncated, not an envelope). */
+  MALFORMED_ENTRY: 'GLASS_ERR_MALFORMED_ENTRY',
+  /** A call the transport's state does not allow (start twice, claim one's own stream). */
+  TRANSPORT_STATE: 'GLASS_ERR_TRANSPORT_STATE',
+} as const;
+
+/** Why a send was refused or given up; `details.reason` carries it for logs and tests. */
+export const UnavailableReason = {
+  /** Retried with backoff until `giveUpAfterMs` without Redis taking the entry. */
+  GAVE_UP: 'gave-up',
+  /** More than `maxQueuedEnvelopes` were waiting for Redis: refused at once, nothing queued. */
+  QUEUE_FULL: 'queue-full',
+  /** The transport closed before Redis took the entry. */
+  CLOSED: 'closed',
+  /** `start` did not reach Redis within `startTimeoutMs`. */
+  NOT_CONNECTED: 'not-connected',
+} as const;
+export type UnavailableReason = (typeof UnavailableReason)[keyof typeof UnavailableReason];
+
+export class TransportUnavailableError extends GlassError {
+  constructor(reason: UnavailableReason, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
+    super(TransportErrorCodes.TRANSPORT_UNAVAILABLE, message, { reason, ...details }, cause === undefined ? undefined : { cause });
+    this.name = 'TransportUnavailableError';
+  }
+}
+
+/**
+ * Some envelopes of a send could not be encoded (a function, a symbol, a cycle in the message).
+ * The same code as an uncloneable message between threads, so callers handle both alike; the
+ * envelopes are attached so the router can refuse each one (ask → error, tell → dead letter).
+ */
+export class UnencodableEnvelopeError extends GlassError {
+  readonly envelopes: readonly Envelope[];
+
+  constructor(node: string, envelopes: readonly Envelope[], cause: unknown) {
+    const first = envelopes[0];
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      ErrorCodes.INVALID_MESSAGE,
+      `cannot encode ${envelopes.length === 1 ? 'a message' : `${envelopes.length} messages`} for node ${node} (to ${first.to}, ${messageTypeOf(first.msg)}): ${why}`,
+      { node, to: first.to, messageType: messageTypeOf(first.msg), count: envelopes.length },
+      { cause },
+    );
+    this.name = 'UnencodableEnvelopeError';
+    this.envelopes = envelopes;
+  }
+}
+
+export class MalformedEntryError extends GlassError {
+  constructor(stream: string, id: string, why: string, cause?: unknown) {
+    super(TransportErrorCodes.MALFORMED_ENTRY, `stream entry ${stream} ${id} cannot be decoded: ${why}`, { stream, id }, cause === undefined ? undefined : { cause });
+    this.name = 'MalformedEntryError';
+  }
+}
+
+function messageTypeOf(msg: unknown): string {
+  return msg !== null && typeof msg === 'object' && typeof (msg as { type?: unknown }).type === 'string'
+    ? (msg as { type: string }).type
+    : '(untyped)';
+}
+
+/**
+ * What ops and the node see of the transport. `degraded` means Redis is unreachable or refusing:
+ * sends wait in the queue (bounded, retried with backoff), the reader waits for the reconnect,
+ * local actors are unaffected. It returns to `ready` on its own when Redis is back.
+ */
+export const TransportStatus = {
+  IDLE: 'idle',
+  STARTING: 'starting',
+  READY: 'ready',
+  DEGRADED: 'degraded',
+  CLOSED: 'closed',
+} as const;
+export type TransportStatus = (typeof TransportStatus)[keyof typeof TransportStatus];
+
+export type RedisStreamsEvents = {
+  /** Every change of status; `cause` is the error that made it degraded. */
+  status: [status: TransportStatus, cause: unknown];
+  /** Envelopes that will not be sent: Redis did not take them within `giveUpAfterMs`, or the transport closed. */
+  undeliverable: [node: string, envelopes: readonly Envelope[], error: TransportUnavailableError];
+  /** An entry that could not be decoded; it was acknowledged, since it can never be handled. */
+  malformed: [error: MalformedEntryError];
+  /** The consumer group of a stream was created: at the first start, or again after Redis lost it. */
+  group: [stream: string];
+  /** Entries below `floor` were trimmed from `stream` (by `trim()` or the periodic trim). */
+  trimmed: [stream: string, count: number, floor: string];
+  /** The deliver callback threw; the entry stays unacknowledged. */
+  'deliver-error': [error: unknown, delivery: StreamDelivery];
+};
+
+export interface RedisStreamsStats {
+  status: TransportStatus;
+  /** Accepted by send and not yet stored in Redis (nor given up). */
+  queuedEnvelopes: number;
+  sentEntries: number;
+  sentEnvelopes: number;
+  /** Backoff rounds the sender waited through. */
+  sendRetries: number;
+  givenUpEnvelopes: number;
+  receivedEntries: number;
+  receivedEnvelopes: number;
+  /** Delivered and not yet acknowledged by the consumer. */
+  inFlightEntries: number;
+  /** Acknowledged by the consumer and not yet taken by Redis. */
+  pendingAcks: number;
+}

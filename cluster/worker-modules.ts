@@ -1,0 +1,8 @@
+// The one registry of what worker threads load by reference. A worker receives data, not functions,
+// so each part it builds itself is named by module URL and export; every such module names itself
+// (its own import.meta.url beside the factory), and the imports below are real, so the graph shows them.
+export { GAME_ACTORS } from '../actors/index.js';
+export { WORKER_SUPERVISOR } from '../supervisors/index.js';
+export { MEMORY_STORE } from '../runtime/index.js';
+export { HASHRING_PLACEMENT } from './placement/hashring-placement.js';
+export { COUCH_STATE_STORE_MODULE } from './couch/couch-state-store.js';

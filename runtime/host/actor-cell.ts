@@ -1,0 +1,98 @@
+import type { ActorBehaviour } from '../behaviour.js';
+import type { Envelope } from '../envelope.js';
+import { Mailbox } from '../mailbox.js';
+import type { Ref } from '../wire/ref.js';
+import type { ActorTimers } from './actor-timers.js';
+import type { CellContext } from './actor-context.js';
+import type { RestartRecord } from '../supervision.js';
+import type { SeqTable } from '../state-store.js';
+
+/** An open outbox with nothing in it yet (shared: opening an outbox allocates nothing). */
+export const OUTBOX_OPEN = Object.freeze([]) as unknown as unknown[];
+
+export const CellStatus = {
+  ACTIVATING: 'activating',
+  ACTIVE: 'active',
+  /** Rehydrating from the store after a failure. */
+  RESTARTING: 'restarting',
+  /** Waiting out a restart (or save) backoff; messages queue meanwhile. */
+  BACKING_OFF: 'backing-off',
+  PASSIVATING: 'passivating',
+  PASSIVATED: 'passivated',
+  /** Stopped by its supervisor's `stop` directive: messages are refused until an ops restart. */
+  STOPPED: 'stopped',
+  /** Stopped because its restart limit was reached with nobody above to escalate to. */
+  QUARANTINED: 'quarantined',
+} as const;
+export type CellStatus = (typeof CellStatus)[keyof typeof CellStatus];
+
+export interface FailureRecord {
+  readonly messageType: string;
+  readonly message: string;
+  readonly at: number;
+}
+
+/**
+ * One activation of one actor on one thread: its state, mailbox and bookkeeping. Plain fields, no
+ * closures: a cell is what an idle actor costs, so everything optional is allocated on first use.
+ */
+export class ActorCell {
+  state: unknown = undefined;
+  version: string | null = null;
+  /** This activation's epoch: the stored epoch + 1, written with every save (the fencing token with version). */
+  epoch = 0;
+  /** What it handled from other nodes, saved with its state (see delivery-log.ts); null until the first. */
+  seqs: SeqTable | null = null;
+  status: CellStatus = CellStatus.ACTIVATING;
+  /** In the host's ready queue. */
+  scheduled = false;
+  /** Inside an async handler or a save: the next message waits (one message at a time, always). */
+  busy = false;
+  lastActiveAt = 0;
+  passivateRequested = false;
+  /** Handled since the last save (write-behind and passivation policies). */
+  dirty = false;
+  /** The save in flight, if any: saves of one cell never overlap (each needs the previous version). */
+  saving: Promise<unknown> | null = null;
+  failures = 0;
+  /** Messages handled by this activation (ops message rates). */
+  handled = 0;
+  lastFailure: FailureRecord | null = null;
+  /** Restart window and backoff, from the first failure on. */
+  restarts: RestartRecord | null = null;
+  /** The message that failed last and is to be handled again first, after a restart. */
+  retry: Envelope | null = null;
+  /** How many times `retry` has failed (poison detection). */
+  attempt = 0;
+  /** Bumped by every restart: a backoff timer of an earlier restart finds it changed and does nothing. */
+  generation = 0;
+  /**
+   * For `every-message` kinds, while a message is handled: the tells it makes, released only once
+   * the state they follow from is saved (a transactional outbox), dropped if it is not.
+   */
+  outbox: unknown[] | null = null;
+  /**
+   * Write-behind kinds: envelopes from other nodes handled since the last save. Their stream
+   * entries are acknowledged by the save that covers them; a fenced activation hands them on.
+   */
+  unsaved: Envelope[] | null = null;
+  /** The envelope being handled (sender, trace and reply routing for the context). */
+  current: Envelope | null = null;
+  ctx: CellContext | null = null;
+  /** One Ref per receiver this actor sent to (by kind, then id): each holds the pair's sequence counter. */
+  refs: Map<string, Map<string, Ref>> | null = null;
+  timers: ActorTimers | null = null;
+  /** The actor that spawned this one (its supervisor), and the keys this one spawned, in order. */
+  parent: ActorCell | null = null;
+  children: string[] | null = null;
+  readonly mailbox: Mailbox;
+
+  constructor(
+    readonly key: string,
+    readonly kind: string,
+    readonly id: string,
+    readonly behaviour: ActorBehaviour,
+  ) {
+    this.mailbox = new Mailbox(behaviour.mailbox);
+  }
+}

@@ -1,0 +1,119 @@
+import type { ActorCell } from './actor-cell.js';
+import { ActorTimers } from './actor-timers.js';
+import type { Address } from '../address.js';
+import { TIMER_SENDER } from '../behaviour.js';
+import { Envelope, Lane, NO_REPLY, nodeMessageId } from '../envelope.js';
+import { ErrorCodes, GlassError } from '../errors.js';
+import type { Router } from '../wire/router.js';
+import { Ref } from '../wire/ref.js';
+
+/** What a context needs of the host of its actor. */
+export interface HostHooks {
+  /** Delivers an envelope to an actor of this thread. */
+  deliver(e: Envelope): void;
+  /** Makes `kind:id` a child of `parent` (activating it if needed). */
+  spawnChild(parent: ActorCell, kind: string, id: string): void;
+}
+
+/**
+ * What a handler gets as `ctx`: its own address and state, the sender of the current message, and
+ * ways to message others. One per active cell, created on activation.
+ */
+export class CellContext {
+  readonly #cell: ActorCell;
+  readonly #router: Router;
+  readonly #host: HostHooks;
+  #self: Address | null = null;
+
+  constructor(cell: ActorCell, router: Router, host: HostHooks) {
+    this.#cell = cell;
+    this.#router = router;
+    this.#host = host;
+  }
+
+  get self(): Address {
+    return (this.#self ??= Object.freeze({ kind: this.#cell.kind, id: this.#cell.id }));
+  }
+
+  get state(): any {
+    return this.#cell.state;
+  }
+
+  set state(next: any) {
+    this.#cell.state = next;
+  }
+
+  /** Address key of the sender of the message being handled; null when it came from outside. */
+  get sender(): string | null {
+    return this.#cell.current?.from ?? null;
+  }
+
+  /** Per sender→receiver sequence number of the message being handled. */
+  get seq(): number {
+    return this.#cell.current?.seq ?? 0;
+  }
+
+  /** Id of the message being handled, unique within the node. */
+  get messageId(): number {
+    const current = this.#cell.current;
+    return current === null ? 0 : nodeMessageId(current);
+  }
+
+  get nodeId(): string {
+    return this.#router.nodeId;
+  }
+
+  now(): number {
+    return this.#router.clock.now();
+  }
+
+  /**
+   * The Ref from this actor to another: its messages carry this actor as sender, numbered per
+   * pair. One Ref per receiver is kept, so the pair has one counter however the Ref was obtained.
+   */
+  ref(kind: string | { readonly kind: string }, id: string): Ref {
+    const k = typeof kind === 'string' ? kind : kind.kind;
+    // Kind first, then id: both strings are usually reused objects whose hash V8 has cached,
+    // where a "kind:id" key would be a new string to build and hash on every send.
+    const byKind = (this.#cell.refs ??= new Map());
+    let byId = byKind.get(k);
+    if (byId === undefined) byKind.set(k, (byId = new Map()));
+    let ref = byId.get(id);
+    if (ref === undefined) byId.set(id, (ref = new Ref(k, id, this.#router, this.#cell)));
+    return ref;
+  }
+
+  tell(to: Address, msg: unknown): void {
+    this.ref(to.kind, to.id).tell(msg);
+  }
+
+  ask(to: Address, msg: unknown, options?: { timeoutMs?: number }): Promise<unknown> {
+    return this.ref(to.kind, to.id).ask(msg, options);
+  }
+
+  get timers(): ActorTimers {
+    const cell = this.#cell;
+    return (cell.timers ??= new ActorTimers(this.#router.clock, (msg) =>
+      this.#host.deliver(new Envelope(cell.key, TIMER_SENDER, this.#router.ids.next(), 0, msg, undefined, Lane.USER, NO_REPLY, 0, this.#router.thread)),
+    ));
+  }
+
+  /**
+   * Spawns (or finds) a child, supervised by this actor: its id is `<this id>/<name>`, so placement
+   * puts it on this actor's worker, and this actor's strategy decides what a failure of it restarts.
+   */
+  spawn(kind: string | { readonly kind: string }, name: string): Ref {
+    const k = typeof kind === 'string' ? kind : kind.kind;
+    if (typeof name !== 'string' || name.length === 0 || name.includes('/')) {
+      throw new GlassError(ErrorCodes.INVALID_ADDRESS, 'a child name is a non-empty string without "/"');
+    }
+    const id = this.#cell.id + '/' + name;
+    this.#host.spawnChild(this.#cell, k, id);
+    return this.ref(k, id);
+  }
+
+  /** Passivates this actor once the current message is handled (state saved, timers cancelled). */
+  passivate(): void {
+    this.#cell.passivateRequested = true;
+  }
+}

@@ -1,0 +1,457 @@
+import { ActorCell, CellStatus, OUTBOX_OPEN } from './actor-cell.js';
+import { idOfKey, kindOfKey } from '../address.js';
+import { SavePolicy, type ActorBehaviour } from '../behaviour.js';
+import { CellLifecycle, type LifecycleHost } from './cell-lifecycle.js';
+import { CellPersistence } from './cell-persistence.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import { Lane, NO_REPLY, messageType, type Envelope } from '../envelope.js';
+import { ErrorCodes, GlassError, MailboxFullError, UnknownKindError } from '../errors.js';
+import { FailureHandler, type ActorFailure } from './failure-handler.js';
+import type { Logger } from '../logger.js';
+import type { QuarantinedMessage } from '../quarantine.js';
+import { RingBuffer } from '../ring-buffer.js';
+import type { LocalSink, Router } from '../wire/router.js';
+import type { StateStore } from '../state-store.js';
+import type { Supervisor } from '../supervision.js';
+import { snapshotOf, type ActorSnapshot } from './cell-snapshot.js';
+import { alreadyHandled, recordHandled } from './delivery-log.js';
+import { MessageSpans, endHop } from '../trace.js';
+
+export type { ActorFailure } from './failure-handler.js';
+export type { ActorSnapshot } from './cell-snapshot.js';
+
+function isReadOnly(cell: ActorCell, type: string): boolean {
+  const readOnly = cell.behaviour.readOnly;
+  return readOnly !== null && readOnly.has(type);
+}
+
+export interface ActorHostOptions {
+  router: Router;
+  behaviours: readonly ActorBehaviour[];
+  store: StateStore;
+  clock: Clock;
+  logger: Logger;
+  supervisor: Supervisor;
+  /** Default idle time before passivation, for kinds that do not set their own. */
+  idleAfterMs: number;
+  /** How often idle actors are looked for. */
+  sweepIntervalMs: number;
+  /** Messages one actor may handle before the next ready actor gets its turn. */
+  throughput?: number;
+  /** Messages handled per dispatcher turn before yielding to I/O. */
+  turnBudget?: number;
+  /** Wall time drain/close waits for actors inside an async handler. Default 10 s. */
+  shutdownTimeoutMs?: number;
+  /** Where quarantined (poison) messages go; the worker forwards them to the main thread. */
+  onQuarantine?: (entry: QuarantinedMessage) => void;
+}
+
+
+/** Activation latencies kept between two ops samples; more are not recorded (the histogram is a sample). */
+const MAX_ACTIVATION_SAMPLES = 4_096;
+
+/**
+ * Hosts the actors of one thread: activates them on their first message, runs their mailboxes one
+ * message at a time, and hands failures to the FailureHandler, state changes to the CellLifecycle
+ * and saves to the CellPersistence. The dispatcher is a ready queue of cells, drained in bounded
+ * turns so that a busy thread still answers its ports.
+ */
+export class ActorHost implements LocalSink, LifecycleHost {
+  readonly cells = new Map<string, ActorCell>();
+  readonly #behaviours = new Map<string, ActorBehaviour>();
+  readonly #ready = new RingBuffer<ActorCell>(1 << 24, 1024);
+  readonly #router: Router;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #defaultIdleMs: number;
+  readonly #sweepIntervalMs: number;
+  readonly #throughput: number;
+  readonly #turnBudget: number;
+  readonly #shutdownTimeoutMs: number;
+  readonly #persistence: CellPersistence;
+  readonly #lifecycle: CellLifecycle;
+  readonly #failures: FailureHandler;
+  /** Passivations waiting for a busy cell to settle (rare: drain and shutdown). */
+  readonly #settleWaiters = new Map<ActorCell, (() => void)[]>();
+  #kicked = false;
+  #now = 0;
+  #sweepTimer: TimerHandle | null = null;
+  #processed = 0;
+  #closed = false;
+  readonly #activations: number[] = [];
+  /** Spans of traced messages being handled (empty unless an OpenTelemetry SDK is tracing). */
+  readonly #spans = new MessageSpans();
+
+  constructor(options: ActorHostOptions) {
+    this.#router = options.router;
+    this.#clock = options.clock;
+    this.#log = options.logger;
+    this.#defaultIdleMs = options.idleAfterMs;
+    this.#sweepIntervalMs = options.sweepIntervalMs;
+    this.#throughput = options.throughput ?? 64;
+    this.#turnBudget = options.turnBudget ?? 20_000;
+    this.#shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
+    for (const b of options.behaviours) this.#behaviours.set(b.kind, b);
+    const writeBehindMs = Math.min(60_000, ...options.behaviours.filter((b) => b.persistence.save === SavePolicy.WRITE_BEHIND).map((b) => b.persistence.writeBehindMs));
+    this.#persistence = new CellPersistence(
+      options.store,
+      this.#clock,
+      this.#log,
+      writeBehindMs,
+      (cell) => this.#lifecycle.fence(cell, null),
+      (covered) => covered.forEach((e) => this.#router.handled(e)),
+    );
+    this.#lifecycle = new CellLifecycle(this, this.#router, options.store, this.#persistence, this.#clock, this.#log);
+    this.#failures = new FailureHandler(this, this.#router, options.supervisor, this.#lifecycle, this.#clock, this.#log, options.onQuarantine);
+    this.#now = this.#clock.now();
+    this.#armSweep();
+  }
+
+  get activeCount(): number {
+    return this.cells.size;
+  }
+
+  get processed(): number {
+    return this.#processed;
+  }
+
+  onFailure(listener: (failure: ActorFailure) => void): () => void {
+    return this.#failures.onFailure(listener);
+  }
+
+  deliver(e: Envelope): void {
+    let cell = this.cells.get(e.to);
+    if (cell === undefined) {
+      if (this.#closed) return this.#router.refuse(e, new GlassError(ErrorCodes.NODE_CLOSED, 'worker is closing'), 'closed');
+      const behaviour = this.#behaviours.get(kindOfKey(e.to));
+      if (behaviour === undefined) return this.#router.refuse(e, new UnknownKindError(kindOfKey(e.to)), 'unknown-kind');
+      // The cluster changed since it was sent (or the actor just moved away): on to the owner.
+      if (!this.#router.owns(e.to)) return this.#router.forward(e);
+      cell = this.#create(e.to, behaviour);
+      this.#enqueue(cell, e);
+      void this.#activate(cell);
+      return;
+    }
+    if (cell.status === CellStatus.STOPPED || cell.status === CellStatus.QUARANTINED) return this.#lifecycle.refuseStopped(cell, e);
+    this.#enqueue(cell, e);
+    this.schedule(cell);
+  }
+
+  activeCell(key: string): ActorCell | undefined {
+    const cell = this.cells.get(key);
+    return cell !== undefined && cell.status === CellStatus.ACTIVE ? cell : undefined;
+  }
+
+  /** The fast path for a sender that kept the cell: an ACTIVE cell is always the one in cells. */
+  deliverTo(cell: ActorCell, e: Envelope): void {
+    this.#enqueue(cell, e);
+    this.schedule(cell);
+  }
+
+  spawnChild(parent: ActorCell, kind: string, id: string): void {
+    const behaviour = this.#behaviours.get(kind);
+    if (behaviour === undefined) throw new UnknownKindError(kind);
+    const key = kind + ':' + id;
+    this.#lifecycle.spawn(parent, key, this.cells.get(key), () => {
+      const cell = this.#create(key, behaviour);
+      void this.#lifecycle.activate(cell);
+      return cell;
+    });
+  }
+
+  /** A first activation, timed for the ops activation-latency histogram (not on the message path). */
+  async #activate(cell: ActorCell): Promise<void> {
+    const started = this.#clock.now();
+    await this.#lifecycle.activate(cell, true);
+    // A failed activation leaves the host: only activations that happened are timed.
+    if (this.cells.get(cell.key) !== cell) return;
+    if (this.#activations.length < MAX_ACTIVATION_SAMPLES) this.#activations.push(this.#clock.now() - started);
+  }
+
+  /** Activation latencies (ms) since the last call, oldest first (at most MAX_ACTIVATION_SAMPLES). */
+  takeActivationLatencies(): number[] {
+    return this.#activations.splice(0, this.#activations.length);
+  }
+
+  #create(key: string, behaviour: ActorBehaviour): ActorCell {
+    // behaviour.kind, not a slice of the key: one shared string for every cell of the kind.
+    const cell = new ActorCell(key, behaviour.kind, idOfKey(key), behaviour);
+    this.cells.set(key, cell);
+    return cell;
+  }
+
+  #enqueue(cell: ActorCell, e: Envelope): void {
+    if (e.lane === Lane.SYSTEM) return cell.mailbox.pushSystem(e);
+    const pushed = cell.mailbox.pushUser(e);
+    if (pushed === true) return;
+    if (pushed === false) return this.#router.refuse(e, new MailboxFullError(cell.key, cell.mailbox.capacity), 'mailbox-full');
+    this.#router.refuse(pushed, new MailboxFullError(cell.key, cell.mailbox.capacity), 'evicted');
+  }
+
+  /** Queues the cell for a turn if it is active, idle and has something to run. */
+  schedule(cell: ActorCell): void {
+    if (cell.scheduled || cell.busy || cell.status !== CellStatus.ACTIVE) return;
+    if (cell.mailbox.size === 0 && cell.retry === null) return;
+    cell.scheduled = true;
+    this.#ready.push(cell);
+    if (!this.#kicked) {
+      this.#kicked = true;
+      queueMicrotask(this.#drain);
+    }
+  }
+
+  readonly #drain = (): void => {
+    this.#now = this.#clock.now();
+    let budget = this.#turnBudget;
+    while (budget > 0) {
+      const cell = this.#ready.shift();
+      if (cell === undefined) break;
+      cell.scheduled = false;
+      budget -= this.#run(cell);
+    }
+    this.#processed += this.#turnBudget - budget;
+    if (this.#ready.size > 0) setImmediate(this.#drain);
+    else this.#kicked = false;
+  };
+
+  /** Runs up to `throughput` messages of one cell; returns how many it ran. */
+  #run(cell: ActorCell): number {
+    let n = 0;
+    while (n < this.#throughput && cell.status === CellStatus.ACTIVE && !cell.busy) {
+      // System messages first; then a message being retried after a restart; then the queue.
+      const e = cell.retry === null ? cell.mailbox.shift() : (cell.mailbox.shiftSystem() ?? cell.retry);
+      if (e === undefined) break;
+      n++;
+      this.#invoke(cell, e);
+    }
+    if (cell.busy) return n;
+    if (cell.passivateRequested && cell.status === CellStatus.ACTIVE) void this.passivate(cell.key);
+    else this.schedule(cell);
+    return n;
+  }
+
+  /** Handles one envelope. Leaves the cell busy when the handler went async or a save is pending. */
+  #invoke(cell: ActorCell, e: Envelope): void {
+    // From another node and sequenced: handled once, even when its stream entry comes again.
+    if (e.receipt !== 0 && e.seqEpoch !== 0 && cell.retry !== e) {
+      // A send from a node's main thread outside any actor is that node's ("@<node>").
+      const sender = e.from ?? '@' + e.replyNode;
+      if (alreadyHandled(cell.seqs, sender, e.seqEpoch, e.seq)) return this.#router.handled(e);
+      cell.seqs = recordHandled(cell.seqs, sender, e.seqEpoch, e.seq);
+    }
+    const msg = e.msg;
+    const handler = cell.behaviour.handlers[msg.type];
+    if (handler === undefined) {
+      if (cell.retry === e) cell.retry = null;
+      return this.#router.refuse(e, new GlassError(ErrorCodes.UNKNOWN_MESSAGE, `${cell.kind} has no handler for "${messageType(msg)}"`), 'unhandled');
+    }
+    if (e.from !== '@timer') cell.lastActiveAt = this.#now;
+    cell.handled++;
+    if (e.trace !== undefined) this.#spans.start(e, cell.kind, cell.key, this.#router.thread);
+    cell.current = e;
+    if (cell.behaviour.persistence.save === SavePolicy.EVERY_MESSAGE && !isReadOnly(cell, msg.type)) cell.outbox = OUTBOX_OPEN;
+    let result: unknown;
+    try {
+      result = handler(cell.ctx, msg);
+    } catch (err) {
+      cell.current = null;
+      cell.outbox = null; // a failed message has no effects
+      this.#spans.end(e, err);
+      return this.#failures.failed(cell, e, err);
+    }
+    if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
+      cell.busy = true;
+      (result as Promise<unknown>).then(
+        (value) => this.#completed(cell, e, value, true),
+        (err: unknown) => {
+          this.#idle(cell);
+          cell.outbox = null;
+          this.#spans.end(e, err);
+          this.#failures.failed(cell, e, err);
+          this.#resume(cell);
+        },
+      );
+      return;
+    }
+    // An idle actor must not keep its last message alive.
+    cell.current = null;
+    this.#completed(cell, e, result, false);
+  }
+
+  /**
+   * A message was handled: save if the policy says so, then answer and go on. `async`: called
+   * from an async handler's settlement (the cell is busy and nothing else will resume it).
+   */
+  #completed(cell: ActorCell, e: Envelope, value: unknown, async: boolean): void {
+    if (cell.retry === e) {
+      cell.retry = null;
+      cell.attempt = 0;
+    }
+    // Already dirty under a deferred policy (the common case under load): nothing to decide.
+    const deferred = cell.dirty && cell.behaviour.persistence.save !== SavePolicy.EVERY_MESSAGE;
+    if (deferred || isReadOnly(cell, e.msg.type) || !this.#persistence.afterMessage(cell)) {
+      if (async) this.#idle(cell);
+      if (e.replyThread !== NO_REPLY) this.#router.reply(e, value);
+      // Local messages (no receipt) pay one test here. From another node into a write-behind
+      // state: acknowledged by the save that covers it.
+      if (e.receipt !== 0) {
+        if (cell.behaviour.persistence.save === SavePolicy.WRITE_BEHIND && !isReadOnly(cell, e.msg.type)) (cell.unsaved ??= []).push(e);
+        else this.#router.handled(e);
+      }
+      if (e.trace !== undefined) this.#spans.end(e);
+      if (async) this.#resume(cell);
+      return;
+    }
+    // every-message: the answer, the tells the handler made and the actor's next message all
+    // wait for the save: nothing leaves that a crash could take back.
+    cell.busy = true;
+    const outbox = cell.outbox;
+    cell.outbox = null;
+    const store = e.trace === undefined ? null : this.#spans.save(e, cell.key);
+    void this.#persistence.save(cell, true).then((outcome) => {
+      if (store !== null) endHop(store, outcome === 'saved' ? undefined : outcome);
+      this.#idle(cell);
+      this.#spans.end(e, outcome === 'conflict' ? 'fenced' : undefined);
+      if (outcome === 'conflict') return this.#lifecycle.fence(cell, e);
+      if (outbox !== null && outbox !== OUTBOX_OPEN) this.#router.release(cell, outbox);
+      this.#router.reply(e, value);
+      this.#router.handled(e);
+      this.#resume(cell);
+    });
+  }
+
+  #idle(cell: ActorCell): void {
+    cell.busy = false;
+    cell.current = null;
+    const waiting = this.#settleWaiters.get(cell);
+    if (waiting !== undefined) {
+      this.#settleWaiters.delete(cell);
+      for (const resolve of waiting) resolve();
+    }
+  }
+
+  #resume(cell: ActorCell): void {
+    if (cell.passivateRequested && cell.status === CellStatus.ACTIVE) void this.passivate(cell.key);
+    else this.schedule(cell);
+  }
+
+  /** Passivates an actor (after its current handler, if any); resolves true if it was passivated. */
+  async passivate(key: string): Promise<boolean> {
+    const cell = this.cells.get(key);
+    if (cell === undefined || cell.status !== CellStatus.ACTIVE) return false;
+    if (cell.busy) {
+      // Never save a state in the middle of a handler: wait for it to settle, then try again.
+      await new Promise<void>((resolve) => {
+        const waiting = this.#settleWaiters.get(cell);
+        if (waiting === undefined) this.#settleWaiters.set(cell, [resolve]);
+        else waiting.push(resolve);
+      });
+      return this.passivate(key);
+    }
+    return this.#lifecycle.passivate(cell);
+  }
+
+  /**
+   * The placement changed: passivates (saving) every actor that now belongs to another thread or
+   * node; what reaches it afterwards is forwarded to its owner. Resolves with how many moved.
+   */
+  async rebalance(): Promise<number> {
+    const moving = [...this.cells.values()].filter((c) => c.parent === null && !this.#router.owns(c.key));
+    const done = await Promise.all(moving.map((c) => this.passivate(c.key)));
+    return done.filter(Boolean).length;
+  }
+
+  /** Ops restart: a stopped or quarantined actor comes back from its stored state; an active one is restarted. */
+  restart(key: string): boolean {
+    const cell = this.cells.get(key);
+    if (cell === undefined) return false;
+    cell.restarts = null;
+    if (cell.status === CellStatus.STOPPED || cell.status === CellStatus.QUARANTINED) {
+      cell.generation++;
+      cell.status = CellStatus.RESTARTING;
+      void this.#lifecycle.activate(cell);
+      // Its children were stopped with it: they come back with it.
+      for (const childKey of cell.children ?? []) {
+        const child = this.cells.get(childKey);
+        if (child?.parent === cell && (child.status === CellStatus.STOPPED || child.status === CellStatus.QUARANTINED)) this.restart(childKey);
+      }
+      return true;
+    }
+    if (cell.status !== CellStatus.ACTIVE) return false;
+    this.#lifecycle.restart(cell, 0);
+    return true;
+  }
+
+  #armSweep(): void {
+    this.#sweepTimer = this.#clock.setTimeout(() => {
+      this.#sweepTimer = null;
+      if (this.#closed) return;
+      this.sweep();
+      this.#armSweep();
+    }, this.#sweepIntervalMs);
+  }
+
+  /** Passivates every actor idle for longer than its kind's idle time; returns how many it started. */
+  sweep(): number {
+    const now = this.#clock.now();
+    let started = 0;
+    for (const cell of this.cells.values()) {
+      if (cell.status !== CellStatus.ACTIVE || cell.busy || cell.scheduled || cell.mailbox.size > 0 || cell.retry !== null) continue;
+      if (now - cell.lastActiveAt < (cell.behaviour.idleAfterMs ?? this.#defaultIdleMs)) continue;
+      started++;
+      void this.passivate(cell.key);
+    }
+    return started;
+  }
+
+  /** Saves every write-behind actor with unsaved changes now (they are saved together). */
+  flush(): void {
+    this.#persistence.flush();
+  }
+
+  /**
+   * Passivates every actor (worker drain, shutdown); resolves with how many were passivated.
+   * Actors inside an async handler are waited for, up to shutdownTimeoutMs of wall time; past
+   * that they are left as they are (a state caught mid-handler is never saved) and logged.
+   */
+  async drain(): Promise<number> {
+    let passivated = 0;
+    const all = Promise.all([...this.cells.keys()].map(async (key) => void ((await this.passivate(key)) && passivated++)));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(resolve, this.#shutdownTimeoutMs, 'timeout');
+    });
+    if ((await Promise.race([all, deadline])) === 'timeout') {
+      const busy = [...this.cells.values()].filter((c) => c.busy).map((c) => c.key);
+      this.#log.warn({ busy: busy.slice(0, 20), count: busy.length }, 'drain gave up on actors still inside a handler');
+    }
+    clearTimeout(timer);
+    return passivated;
+  }
+
+  inspect(filter?: { kind?: string; limit?: number }): ActorSnapshot[] {
+    const out: ActorSnapshot[] = [];
+    const limit = filter?.limit ?? Infinity;
+    const now = this.#clock.now();
+    for (const cell of this.cells.values()) {
+      if (out.length >= limit) break;
+      if (filter?.kind !== undefined && cell.kind !== filter.kind) continue;
+      out.push(snapshotOf(cell, now));
+    }
+    return out;
+  }
+
+  mailboxTotal(): number {
+    let total = 0;
+    for (const cell of this.cells.values()) total += cell.mailbox.size;
+    return total;
+  }
+
+  /** Drains every actor, then stops the sweep and the write-behind; later first messages are refused. */
+  async close(): Promise<void> {
+    await this.drain();
+    this.#closed = true;
+    this.#persistence.close();
+    if (this.#sweepTimer !== null) this.#clock.clearTimeout(this.#sweepTimer);
+  }
+}

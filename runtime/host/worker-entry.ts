@@ -1,0 +1,98 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { ActorHost } from './actor-host.js';
+import type { ActorModule } from '../behaviour.js';
+import { systemClock } from '../clock.js';
+import type { WorkerControl, WorkerInit } from './control-api.js';
+import { createLogger } from '../logger.js';
+import { WorkerSampler } from './metrics-sample.js';
+import { loadExport } from '../module-ref.js';
+import type { Placement, PlacementInit } from '../placement.js';
+import { Router } from '../wire/router.js';
+import type { StateStore } from '../state-store.js';
+import type { Supervisor } from '../supervision.js';
+
+// The entry of every worker thread. It imports only worker-safe runtime modules; actor kinds,
+// the state store and the placement are loaded from the modules named in workerData.
+const init = workerData as WorkerInit;
+const log = createLogger('glass-worker', init.logLevel, { node: init.nodeId, thread: init.thread });
+
+const modules = (await Promise.all(init.actorModules.map((m) => import(m)))) as ActorModule[];
+const behaviours = modules.flatMap((m) => m.actors);
+const createStore = await loadExport<(options: unknown) => StateStore | Promise<StateStore>>(init.store, 'store');
+const store = await createStore(init.store.options);
+const createPlacement = await loadExport<(init: PlacementInit) => Placement>(init.placement, 'placement');
+const createSupervisor = await loadExport<(options: unknown) => Supervisor>(init.supervisor, 'supervisor');
+const placement = createPlacement({ members: init.members, options: init.placement.options });
+
+const router = new Router({
+  nodeId: init.nodeId,
+  thread: init.thread,
+  placement,
+  clock: systemClock,
+  pinnedKinds: init.pinnedKinds,
+  defaultAskTimeoutMs: init.askTimeoutMs,
+  maxBatch: init.maxBatch,
+  onDeadLetter: (letter) => router.forwardDeadLetter(letter),
+});
+const host = new ActorHost({
+  router,
+  behaviours,
+  store,
+  clock: systemClock,
+  logger: log,
+  idleAfterMs: init.idleAfterMs,
+  sweepIntervalMs: init.sweepIntervalMs,
+  supervisor: createSupervisor(init.supervisor.options),
+  onQuarantine: (entry) => router.forwardQuarantined(entry),
+});
+router.setLocal(host);
+init.ports.forEach((port, thread) => {
+  if (port !== null) router.attach(thread, port);
+});
+
+const sampler = new WorkerSampler(init.thread, systemClock, () => host.cells.values(), () => ({
+  processed: host.processed,
+  mailboxTotal: host.mailboxTotal(),
+  pendingAsks: router.pendingAsks,
+  activations: host.takeActivationLatencies(),
+}));
+
+const control: WorkerControl = {
+  ready: () => ({ thread: init.thread, kinds: behaviours.map((b) => b.kind) }),
+  stats: () => ({
+    thread: init.thread,
+    actors: host.activeCount,
+    processed: host.processed,
+    mailboxTotal: host.mailboxTotal(),
+    pendingAsks: router.pendingAsks,
+  }),
+  inspect: (filter) => host.inspect(filter),
+  sample: (options) => sampler.sample(options),
+  actors: (query) => sampler.actors(query),
+  passivate: (kind, id) => host.passivate(kind + ':' + id),
+  restart: (kind, id) => host.restart(kind + ':' + id),
+  hold: (thread) => router.hold(thread),
+  attach: (thread, port) => router.attach(thread, port),
+  flush: () => host.flush(),
+  setMembers: (members, down) => {
+    router.setMembers(members, down);
+    return host.rebalance();
+  },
+  drain: () => host.drain(),
+  heapUsed: () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc !== undefined) gc();
+    return process.memoryUsage().heapUsed;
+  },
+  close: async () => {
+    sampler.close();
+    await host.close();
+    await store.close();
+    router.close(new Error('worker closed'));
+  },
+};
+
+Comlink.expose(control, nodeEndpoint(parentPort!));
+log.debug({ kinds: behaviours.map((b) => b.kind) }, 'worker ready');

@@ -1,0 +1,41 @@
+import type { Envelope } from '../envelope.js';
+import { ErrorCodes, GlassError, toWireError } from '../errors.js';
+import type { LocalSink, Router } from '../wire/router.js';
+
+/** A main-thread handler bound to an address, e.g. the gateway of this node ("gateway:<node>"). */
+export type EndpointHandler = (msg: any, envelope: Envelope) => unknown;
+
+/**
+ * The main thread's LocalSink: a few addresses bound to plain handlers. They are not actors (no
+ * mailbox, no state, no passivation): they are the runtime's edge towards sockets and tools.
+ */
+export class EndpointTable implements LocalSink {
+  readonly #handlers = new Map<string, EndpointHandler>();
+
+  constructor(readonly router: Router) {}
+
+  bind(key: string, handler: EndpointHandler): () => void {
+    if (this.#handlers.has(key)) throw new GlassError(ErrorCodes.INVALID_ADDRESS, `${key} is already bound`);
+    this.#handlers.set(key, handler);
+    return () => this.#handlers.delete(key);
+  }
+
+  deliver(e: Envelope): void {
+    const handler = this.#handlers.get(e.to);
+    if (handler === undefined) {
+      return this.router.refuse(e, new GlassError(ErrorCodes.NO_ROUTE, `nothing is bound to ${e.to} on the main thread`), 'unbound');
+    }
+    // A main-thread handler takes the message in one call: from here it is this node's.
+    this.router.handled(e);
+    try {
+      const result = handler(e.msg, e);
+      if (result instanceof Promise) {
+        result.then((value) => this.router.reply(e, value), (err: unknown) => this.router.reply(e, undefined, toWireError(err)));
+      } else {
+        this.router.reply(e, result);
+      }
+    } catch (err) {
+      this.router.reply(e, undefined, toWireError(err));
+    }
+  }
+}

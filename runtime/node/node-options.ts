@@ -1,0 +1,110 @@
+import { availableParallelism, hostname } from 'node:os';
+import type { ResourceLimits } from 'node:worker_threads';
+import type { Clock } from '../clock.js';
+import { InvalidOptionError } from '../errors.js';
+import type { ModuleRef } from '../module-ref.js';
+import { GATEWAY_KIND, NODE_KIND } from '../address.js';
+import { resolveSupervision, type SupervisionSpec } from '../supervision.js';
+
+export interface NodeOptions {
+  /** Unique per node in a cluster; default `<hostname>-<pid>`. */
+  nodeId?: string;
+  /** Worker threads hosting actors; default: available parallelism. */
+  workers?: number;
+  /** Module URLs, each exporting `actors` (an array of definitions), loaded by every worker. */
+  actorModules: readonly string[];
+  /** State store factory (export called with `options`); default: in-memory per worker. */
+  store?: ModuleRef;
+  /** Placement factory (export called with `{ members, options }`). */
+  placement: ModuleRef;
+  /** Supervisor factory for workers (export called with `{ overrides }`, see `supervision`). */
+  supervisor: ModuleRef;
+  /** Node-wide supervision overrides per actor kind, applied over each kind's own spec. */
+  supervision?: Record<string, Partial<SupervisionSpec>>;
+  /** Idle time before an actor is passivated, for kinds that do not set their own. Default 5 min. */
+  idleAfterMs?: number;
+  /** How often workers look for idle actors. Default: a quarter of idleAfterMs, at most 30 s. */
+  sweepIntervalMs?: number;
+  /** Default ask timeout. Default 5 s. */
+  askTimeoutMs?: number;
+  /** Most envelopes in one cross-thread post. Default 1024. */
+  maxBatch?: number;
+  /** pino level. Default "info". */
+  logLevel?: string;
+  /** Kinds whose actors live on the main thread of the node named by their id. Default ["gateway"]. */
+  pinnedKinds?: readonly string[];
+  /** Clock of the main thread (ask timeouts from outside actors); workers use the system clock. */
+  clock?: Clock;
+  resourceLimits?: ResourceLimits;
+}
+
+export type ResolvedNodeOptions = Required<Omit<NodeOptions, 'clock' | 'resourceLimits' | 'store' | 'supervision'>> &
+  Pick<NodeOptions, 'clock' | 'resourceLimits'> & { store: ModuleRef };
+
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+function positiveInt(name: string, value: unknown, max: number): number {
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) {
+    throw new InvalidOptionError(name, `an integer from 1 to ${max}`, value);
+  }
+  return value as number;
+}
+
+function moduleRef(name: string, value: unknown): ModuleRef {
+  const ref = value as ModuleRef;
+  if (ref === null || typeof ref !== 'object' || typeof ref.module !== 'string' || typeof ref.export !== 'string') {
+    throw new InvalidOptionError(name, 'a { module, export } reference', value);
+  }
+  return ref;
+}
+
+/** `<hostname>-<pid>` made to fit the nodeId rule: a pod name alone may take 63 characters. */
+export function defaultNodeId(): string {
+  const suffix = `-${process.pid}`;
+  return hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64 - suffix.length) + suffix;
+}
+
+function supervisionOverrides(value: unknown): Record<string, Partial<SupervisionSpec>> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidOptionError('supervision', 'an object of specs by actor kind', value);
+  const overrides = value as Record<string, Partial<SupervisionSpec>>;
+  for (const [kind, spec] of Object.entries(overrides)) resolveSupervision(spec, undefined, `supervision.${kind}`);
+  return overrides;
+}
+
+/** One guard per option, at the public entry; throws InvalidOptionError (GLASS_ERR_INVALID_OPTION). */
+export function resolveNodeOptions(options: NodeOptions, defaultStore: ModuleRef): ResolvedNodeOptions {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('', 'an object', options);
+  const nodeId = options.nodeId ?? defaultNodeId();
+  if (typeof nodeId !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(nodeId)) {
+    throw new InvalidOptionError('nodeId', 'letters, digits, ".", "_" or "-" (1 to 64)', nodeId);
+  }
+  if (!Array.isArray(options.actorModules) || options.actorModules.length === 0 || !options.actorModules.every((m) => typeof m === 'string')) {
+    throw new InvalidOptionError('actorModules', 'a non-empty array of module URLs', options.actorModules);
+  }
+  const idleAfterMs = positiveInt('idleAfterMs', options.idleAfterMs ?? 300_000, 2 ** 31 - 1);
+  const logLevel = options.logLevel ?? 'info';
+  if (!LOG_LEVELS.has(logLevel)) throw new InvalidOptionError('logLevel', `one of ${[...LOG_LEVELS].join(', ')}`, logLevel);
+  const given = options.pinnedKinds ?? [GATEWAY_KIND];
+  if (!Array.isArray(given) || !given.every((k) => typeof k === 'string')) {
+    throw new InvalidOptionError('pinnedKinds', 'an array of kind names', given);
+  }
+  // The node's own endpoint (handoffs) is always pinned.
+  const pinnedKinds = given.includes(NODE_KIND) ? given : [...given, NODE_KIND];
+  return {
+    nodeId,
+    workers: positiveInt('workers', options.workers ?? availableParallelism(), 256),
+    actorModules: options.actorModules,
+    store: moduleRef('store', options.store ?? defaultStore),
+    placement: moduleRef('placement', options.placement),
+    supervisor: { ...moduleRef('supervisor', options.supervisor), options: { overrides: supervisionOverrides(options.supervision) } },
+    idleAfterMs,
+    sweepIntervalMs: positiveInt('sweepIntervalMs', options.sweepIntervalMs ?? Math.min(Math.max(Math.floor(idleAfterMs / 4), 1), 30_000), 2 ** 31 - 1),
+    askTimeoutMs: positiveInt('askTimeoutMs', options.askTimeoutMs ?? 5_000, 2 ** 31 - 1),
+    maxBatch: positiveInt('maxBatch', options.maxBatch ?? 1024, 65_536),
+    logLevel,
+    pinnedKinds,
+    clock: options.clock,
+    resourceLimits: options.resourceLimits,
+  };
+}

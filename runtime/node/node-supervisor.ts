@@ -1,0 +1,187 @@
+import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import type { Clock } from '../clock.js';
+import type { WorkerControl, WorkerInit } from '../host/control-api.js';
+import { ErrorCodes, GlassError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Router } from '../wire/router.js';
+import { workerControl } from './worker-control.js';
+
+export const WorkerStatus = {
+  STARTING: 'starting',
+  RUNNING: 'running',
+  /** Died; waiting out its restart backoff. Messages for it are held meanwhile. */
+  BACKING_OFF: 'backing-off',
+  STOPPED: 'stopped',
+} as const;
+export type WorkerStatus = (typeof WorkerStatus)[keyof typeof WorkerStatus];
+
+export interface WorkerHandle {
+  readonly thread: number;
+  worker: Worker;
+  control: Comlink.Remote<WorkerControl>;
+  status: WorkerStatus;
+  restarts: number;
+  lastExit: { code: number; error: string | null; at: number } | null;
+  lastStart: number;
+  /** Delay before the next restart (exponential, reset after a long enough run). */
+  nextDelayMs: number;
+}
+
+export interface NodeSupervisorOptions {
+  workers: number;
+  router: Router;
+  clock: Clock;
+  log: Logger;
+  /** workerData of worker `thread`, given its ports (indexed by thread). */
+  init: (thread: number, ports: (MessagePort | null)[]) => WorkerInit;
+  resourceLimits?: ResourceLimits;
+  /** Restart backoff: doubles from minMs to maxMs, back to minMs after resetAfterMs up. */
+  backoff?: { minMs: number; maxMs: number; resetAfterMs: number };
+}
+
+const WORKER_ENTRY = new URL('../host/worker-entry.js', import.meta.url);
+
+/**
+ * The root of a node's supervision tree: it starts the worker threads (each the supervisor of its
+ * actors), wires every pair of threads with a MessagePort, and restarts a worker that dies — an
+ * uncaught exception, process.exit inside it, out of memory under resourceLimits — with backoff.
+ * While a worker is down every other thread holds what is sent to it (and what it had not yet
+ * acknowledged); the replacement gets new ports and all of it, and its actors come back from the
+ * store on their next message.
+ */
+export class NodeSupervisor {
+  readonly handles: WorkerHandle[] = [];
+  readonly #o: NodeSupervisorOptions;
+  readonly #backoff: { minMs: number; maxMs: number; resetAfterMs: number };
+  #closing = false;
+  readonly #exitListeners = new Set<(handle: WorkerHandle) => void>();
+  readonly #restartListeners = new Set<(handle: WorkerHandle) => void>();
+
+  constructor(options: NodeSupervisorOptions) {
+    this.#o = options;
+    this.#backoff = options.backoff ?? { minMs: 100, maxMs: 5_000, resetAfterMs: 30_000 };
+  }
+
+  /** Starts every worker with a full mesh of ports and waits until each is ready. */
+  async start(): Promise<void> {
+    const W = this.#o.workers;
+    // ports[a][b]: the port thread a uses to talk to thread b.
+    const ports: (MessagePort | null)[][] = Array.from({ length: W + 1 }, () => new Array<MessagePort | null>(W + 1).fill(null));
+    for (let a = 0; a <= W; a++) {
+      for (let b = a + 1; b <= W; b++) {
+        const { port1, port2 } = new MessageChannel();
+        ports[a][b] = port1;
+        ports[b][a] = port2;
+      }
+    }
+    for (let b = 1; b <= W; b++) this.#o.router.attach(b, ports[0][b]!);
+    for (let thread = 1; thread <= W; thread++) this.handles.push(this.#spawn(thread, ports[thread], null));
+    await Promise.all(this.handles.map((h) => this.#ready(h)));
+  }
+
+  live(): WorkerHandle[] {
+    return this.handles.filter((h) => h.status === WorkerStatus.RUNNING);
+  }
+
+  /** Called whenever a worker exits unexpectedly (before its restart is scheduled). */
+  onExit(listener: (handle: WorkerHandle) => void): () => void {
+    this.#exitListeners.add(listener);
+    return () => this.#exitListeners.delete(listener);
+  }
+
+  /** Called whenever a restarted worker is ready again. */
+  onRestart(listener: (handle: WorkerHandle) => void): () => void {
+    this.#restartListeners.add(listener);
+    return () => this.#restartListeners.delete(listener);
+  }
+
+  #spawn(thread: number, ports: (MessagePort | null)[], previous: WorkerHandle | null): WorkerHandle {
+    const transfer = ports.filter((p): p is MessagePort => p !== null);
+    const worker = new Worker(WORKER_ENTRY, { workerData: this.#o.init(thread, ports), transferList: transfer, resourceLimits: this.#o.resourceLimits });
+    const handle: WorkerHandle = previous ?? {
+      thread,
+      worker,
+      control: null as never,
+      status: WorkerStatus.STARTING,
+      restarts: 0,
+      lastExit: null,
+      lastStart: this.#o.clock.now(),
+      nextDelayMs: 0,
+    };
+    handle.worker = worker;
+    handle.control = workerControl(worker);
+    handle.status = WorkerStatus.STARTING;
+    let error: string | null = null;
+    worker.on('error', (err) => {
+      error = err.message;
+      this.#o.log.error({ thread, err: err.message }, 'worker failed');
+    });
+    worker.once('exit', (code) => {
+      if (handle.worker !== worker) return;
+      handle.lastExit = { code, error, at: this.#o.clock.now() };
+      if (this.#closing) {
+        handle.status = WorkerStatus.STOPPED;
+        return;
+      }
+      this.#died(handle);
+    });
+    return handle;
+  }
+
+  async #ready(handle: WorkerHandle): Promise<void> {
+    const worker = handle.worker;
+    await Promise.race([
+      handle.control.ready(),
+      new Promise((_, reject) =>
+        worker.once('exit', (code) => reject(new GlassError(ErrorCodes.WORKER_FAILED, `worker ${handle.thread} exited during start (code ${code})`))),
+      ),
+    ]);
+    if (handle.worker === worker && handle.status === WorkerStatus.STARTING) handle.status = WorkerStatus.RUNNING;
+  }
+
+  #died(handle: WorkerHandle): void {
+    const { thread } = handle;
+    const upFor = handle.lastExit!.at - handle.lastStart;
+    handle.status = WorkerStatus.BACKING_OFF;
+    // Everyone holds what goes to the dead thread from now on, and takes back what it never read.
+    this.#o.router.hold(thread);
+    for (const other of this.live()) void other.control.hold(thread).catch(() => {});
+    handle.nextDelayMs = upFor >= this.#backoff.resetAfterMs ? this.#backoff.minMs : Math.min(this.#backoff.maxMs, Math.max(this.#backoff.minMs, handle.nextDelayMs * 2));
+    this.#o.log.error({ thread, code: handle.lastExit!.code, err: handle.lastExit!.error, restartInMs: handle.nextDelayMs }, 'worker died; restarting');
+    for (const listener of this.#exitListeners) listener(handle);
+    this.#o.clock.setTimeout(() => void this.#restart(handle), handle.nextDelayMs);
+  }
+
+  async #restart(handle: WorkerHandle): Promise<void> {
+    if (this.#closing) return;
+    const thread = handle.thread;
+    const ports = new Array<MessagePort | null>(this.#o.workers + 1).fill(null);
+    const main = new MessageChannel();
+    ports[0] = main.port2;
+    this.#o.router.attach(thread, main.port1);
+    for (const other of this.live()) {
+      const { port1, port2 } = new MessageChannel();
+      ports[other.thread] = port1;
+      await other.control.attach(thread, Comlink.transfer(port2, [port2]));
+    }
+    handle.restarts++;
+    handle.lastStart = this.#o.clock.now();
+    this.#spawn(thread, ports, handle);
+    try {
+      await this.#ready(handle);
+      this.#o.log.info({ thread, restarts: handle.restarts }, 'worker restarted');
+      for (const listener of this.#restartListeners) listener(handle);
+    } catch (err) {
+      this.#o.log.error({ thread, err: (err as Error).message }, 'worker restart failed');
+    }
+  }
+
+  /** Closes every live worker (they drain their actors first), then terminates all of them. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    await Promise.allSettled(this.live().map((h) => h.control.close()));
+    await Promise.allSettled(this.handles.map((h) => h.worker.terminate()));
+    for (const h of this.handles) h.status = WorkerStatus.STOPPED;
+  }
+}

@@ -1,0 +1,35 @@
+import type { ActorSnapshot } from '../host/actor-host.js';
+import type { WorkerStatus } from './node-supervisor.js';
+
+/** One actor in the tree, with the children it spawned (and supervises). */
+export interface ActorTreeNode extends Omit<ActorSnapshot, 'children'> {
+  children: ActorTreeNode[];
+}
+
+/** One worker: the supervisor of the root actors on it. */
+export interface WorkerTreeNode {
+  thread: number;
+  status: WorkerStatus;
+  restarts: number;
+  lastExit: { code: number; error: string | null; at: number } | null;
+  actors: ActorTreeNode[];
+}
+
+/** The node supervisor → worker supervisors → actors → spawned children. */
+export interface SupervisionTree {
+  node: string;
+  workers: WorkerTreeNode[];
+}
+
+/** Nests a worker's flat actor list by parent: root actors first, each with its children. */
+export function nestActors(actors: readonly ActorSnapshot[]): ActorTreeNode[] {
+  const byKey = new Map<string, ActorTreeNode>();
+  for (const a of actors) byKey.set(`${a.kind}:${a.id}`, { ...a, children: [] });
+  const roots: ActorTreeNode[] = [];
+  for (const node of byKey.values()) {
+    const parent = node.parent === null ? undefined : byKey.get(node.parent);
+    if (parent === undefined) roots.push(node);
+    else parent.children.push(node);
+  }
+  return roots;
+}
