@@ -9,12 +9,24 @@ export interface BackoffPolicy {
   readonly maxMs: number;
   /** Jitter: a delay lies in [base, base × (1 + randomFactor)], so that callers cut off together do not retry in lockstep. */
   readonly randomFactor: number;
+  /** A spell this long without failure starts the backoff again from minMs (Akka's reset); unset: never. */
+  readonly resetAfterMs?: number;
 }
 
-/** The delay before retry number `attempt` (0 for the first): minMs × 2^attempt, capped, jittered. */
+/**
+ * The delay before retry number `attempt` (0 for the first): minMs × 2^attempt, capped, jittered
+ * upward. A zero minMs retries at once the first time and then doubles from 1 ms: a loop that
+ * never backed off would spin against whatever keeps failing.
+ */
 export function backoffDelayMs(policy: BackoffPolicy, attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(policy.maxMs, policy.minMs * 2 ** Math.min(attempt, 52));
+  const first = attempt === 0 ? policy.minMs : Math.max(policy.minMs, 1) * 2 ** Math.min(attempt, 52);
+  const base = Math.min(policy.maxMs, first);
   return Math.round(Math.min(policy.maxMs, base * (1 + policy.randomFactor * random())));
+}
+
+/** The attempt number to go on with after `quietMs` without failure: 0 once that lasted resetAfterMs. */
+export function attemptAfterQuiet(policy: BackoffPolicy, attempt: number, quietMs: number): number {
+  return policy.resetAfterMs !== undefined && quietMs >= policy.resetAfterMs ? 0 : attempt;
 }
 
 /** A retry loop's attempt counter: `next()` gives the delay to wait, `reset()` after a success. */
@@ -33,7 +45,9 @@ export class Backoff {
     return this.#attempt;
   }
 
-  next(): number {
+  /** The delay before the next retry; `quietMs`, the time since the last failure, may reset it first. */
+  next(quietMs = 0): number {
+    this.#attempt = attemptAfterQuiet(this.policy, this.#attempt, quietMs);
     return backoffDelayMs(this.policy, this.#attempt++, this.#random);
   }
 
