@@ -48,13 +48,17 @@ export { QuarantineLog, type QuarantinedMessage } from './quarantine.js';
 export {
   DEFAULT_SUPERVISION,
   Directive,
+  EscalationTarget,
   Strategy,
   newRestartRecord,
   resolveSupervision,
   type BackoffSpec,
+  type Escalation,
   type FailureReport,
   type RestartRecord,
+  type RestartStrategy,
   type SupervisionDecision,
   type SupervisionSpec,
   type Supervisor,
+  type ThreadExit,
 } from './supervision.js';

@@ -1,10 +1,11 @@
 import { InvalidOptionError } from './errors.js';
 
 /**
- * The contract between the actor host (which runs actors) and a supervisor (which decides what
- * happens when one fails). The host reports every failure as data and carries out the decision;
- * the policy itself (strategies, limits, backoff) lives in supervisors/ and is loaded by module
- * reference like the state store, so that runtime/ never imports the layer above it.
+ * The contract between the runtime (which runs actors and worker threads) and a supervisor (which
+ * decides what happens when one fails). The runtime reports every failure as data and carries out
+ * the decision; the policy itself (strategies, limits, backoff, escalation, poison) lives in
+ * supervisors/ and is loaded by module reference like the state store, on each worker and on the
+ * main thread, so that runtime/ never imports the layer above it.
  */
 
 /** What to do with an actor whose handler failed (Akka's names). */
@@ -79,21 +80,64 @@ export interface RestartRecord {
   restarts: number[];
   /** Total restarts over the actor's life on this worker. */
   total: number;
-  /** Next backoff delay. */
-  nextDelayMs: number;
+  /** Restarts since the backoff last started again from minMs (the next delay's exponent). */
+  backoffAttempts: number;
   lastFailureAt: number;
 }
 
 export function newRestartRecord(): RestartRecord {
-  return { restarts: [], total: 0, nextDelayMs: 0, lastFailureAt: -Infinity };
+  return { restarts: [], total: 0, backoffAttempts: 0, lastFailureAt: -Infinity };
 }
 
-/** The policy, as the host calls it. */
+/** Which siblings go down with a failing child (one strategy object per Strategy). */
+export interface RestartStrategy {
+  readonly name: Strategy;
+  /**
+   * Whether the sibling at `siblingIndex` among the parent's children (in spawn order) restarts
+   * with the failing child at `failedIndex` (-1 if the parent no longer lists it).
+   */
+  restartsWith(failedIndex: number, siblingIndex: number): boolean;
+}
+
+/** Where an escalated failure goes. */
+export const EscalationTarget = {
+  /** The live parent that spawned the actor: its own supervision handles the failure. */
+  PARENT: 'parent',
+  /** No live parent: the actor itself is quarantined (stopped until an ops restart). */
+  QUARANTINE: 'quarantine',
+} as const;
+export type EscalationTarget = (typeof EscalationTarget)[keyof typeof EscalationTarget];
+
+export type Escalation =
+  | { readonly to: typeof EscalationTarget.PARENT; readonly failure: FailureReport }
+  | { readonly to: typeof EscalationTarget.QUARANTINE; readonly reason: string };
+
+/** A worker thread's death, as the node reports it to the supervisor. */
+export interface ThreadExit {
+  readonly thread: number;
+  /** How long it had been up since its last start. */
+  readonly upForMs: number;
+  readonly code: number;
+}
+
+/**
+ * The policy, as the runtime calls it: the actor host on each worker (failures, save retries) and
+ * the node on the main thread (worker-thread deaths), each from an instance built by the factory
+ * NodeOptions.supervisor names. The runtime carries out what these return and decides nothing.
+ */
 export interface Supervisor {
   /** The spec for a kind (its own, or the node's override, or the default). */
   specFor(kind: string, own: Partial<SupervisionSpec> | undefined): SupervisionSpec;
   /** Decides for a failure; may update the record (restart window, backoff). */
   decide(spec: SupervisionSpec, record: RestartRecord, failure: FailureReport): SupervisionDecision;
+  /** The strategy a parent with this spec applies to its children. */
+  strategy(spec: SupervisionSpec): RestartStrategy;
+  /** Where an ESCALATE decision for an actor with this spec goes; `parent` is null when it has no live parent. */
+  escalate(spec: SupervisionSpec, failure: FailureReport, parent: { readonly key: string; readonly kind: string } | null): Escalation;
+  /** Wait before retry number `attempt` (0 for the first) of a state save the store refused as unavailable. */
+  saveRetryDelayMs(attempt: number): number;
+  /** A worker thread died: wait this long before starting its replacement. */
+  threadRestartDelayMs(exit: ThreadExit): number;
 }
 
 /**

@@ -6,7 +6,7 @@ import { ErrorCodes, GlassError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { QuarantinedMessage } from '../quarantine.js';
 import type { Router } from '../wire/router.js';
-import { Directive, Strategy, newRestartRecord, type FailureReport, type Supervisor } from '../supervision.js';
+import { Directive, EscalationTarget, newRestartRecord, type FailureReport, type SupervisionSpec, type Supervisor } from '../supervision.js';
 
 /** A failure as listeners see it: data, never an exception through the runtime. */
 export interface ActorFailure {
@@ -17,11 +17,12 @@ export interface ActorFailure {
 }
 
 /**
- * Turns a handler's exception into a supervision decision and carries it out. A GlassError is
- * the handler refusing the request (its code goes to the asker, the actor is fine); anything else
- * is a failure: the supervisor decides restart (the message is retried after the restart, until it
- * has failed poisonAfter times and is quarantined), resume, stop, or escalate (to the parent that
- * spawned the actor, or — for a root actor — quarantine of the actor itself).
+ * Turns a handler's exception into a failure report and carries out what the supervisor decides
+ * for it; it decides nothing itself. A GlassError is the handler refusing the request (its code
+ * goes to the asker, the actor is fine); anything else is a failure: restart (the message is
+ * retried after the restart, unless the supervisor flags it as poison and it is quarantined) with
+ * the siblings the parent's strategy names, resume, stop, or escalate (to the parent that spawned
+ * the actor, or — for a root actor — quarantine of the actor itself).
  */
 export class FailureHandler {
   readonly #host: { readonly cells: Map<string, ActorCell> };
@@ -103,7 +104,7 @@ export class FailureHandler {
       case Directive.STOP:
         return this.#lifecycle.stop(cell, CellStatus.STOPPED, report.message);
       case Directive.ESCALATE:
-        return this.#escalate(cell, report, error);
+        return this.#escalate(cell, spec, report, error);
     }
   }
 
@@ -111,25 +112,22 @@ export class FailureHandler {
   #restart(cell: ActorCell, delayMs: number): void {
     const parent = cell.parent;
     if (parent === null || parent.children === null || parent.status !== CellStatus.ACTIVE) return this.#lifecycle.restart(cell, delayMs);
-    const strategy = this.#supervisor.specFor(parent.kind, parent.behaviour.supervision).strategy;
+    const strategy = this.#supervisor.strategy(this.#supervisor.specFor(parent.kind, parent.behaviour.supervision));
     const siblings = parent.children;
-    const from = strategy === Strategy.REST_FOR_ONE ? Math.max(0, siblings.indexOf(cell.key)) : 0;
+    const failed = siblings.indexOf(cell.key);
     for (let i = 0; i < siblings.length; i++) {
       const sibling = this.#host.cells.get(siblings[i]);
       if (sibling === undefined || sibling.parent !== parent) continue;
       if (sibling === cell) this.#lifecycle.restart(cell, delayMs);
-      else if (strategy !== Strategy.ONE_FOR_ONE && i >= from && sibling.status === CellStatus.ACTIVE) this.#lifecycle.restart(sibling, 0);
+      else if (sibling.status === CellStatus.ACTIVE && strategy.restartsWith(failed, i)) this.#lifecycle.restart(sibling, 0);
     }
   }
 
-  #escalate(cell: ActorCell, report: FailureReport, error: unknown): void {
-    const parent = cell.parent;
-    if (parent !== null && parent.status === CellStatus.ACTIVE) {
-      const escalation: FailureReport = { ...report, key: parent.key, kind: parent.kind, messageType: `escalation from ${cell.key}`, attempt: 1 };
-      return this.#supervise(parent, escalation, null, error);
-    }
-    const spec = this.#supervisor.specFor(cell.kind, cell.behaviour.supervision);
-    this.#lifecycle.stop(cell, CellStatus.QUARANTINED, `restart limit reached (${spec.maxRestarts} within ${spec.withinMs} ms): ${report.message}`);
+  #escalate(cell: ActorCell, spec: SupervisionSpec, report: FailureReport, error: unknown): void {
+    const parent = cell.parent !== null && cell.parent.status === CellStatus.ACTIVE ? cell.parent : null;
+    const escalation = this.#supervisor.escalate(spec, report, parent);
+    if (escalation.to === EscalationTarget.PARENT) return this.#supervise(parent!, escalation.failure, null, error);
+    this.#lifecycle.stop(cell, CellStatus.QUARANTINED, escalation.reason);
   }
 
   #retryAfterRestart(cell: ActorCell, e: Envelope, attempt: number): void {
