@@ -5,6 +5,7 @@ import type { WorkerControl, WorkerInit } from '../host/control-api.js';
 import { ErrorCodes, GlassError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Router } from '../wire/router.js';
+import type { Supervisor } from '../supervision.js';
 import { workerControl } from './worker-control.js';
 
 export const WorkerStatus = {
@@ -24,7 +25,7 @@ export interface WorkerHandle {
   restarts: number;
   lastExit: { code: number; error: string | null; at: number } | null;
   lastStart: number;
-  /** Delay before the next restart (exponential, reset after a long enough run). */
+  /** The delay the supervisor gave for the last restart (0 before the first death). */
   nextDelayMs: number;
 }
 
@@ -36,8 +37,8 @@ export interface NodeSupervisorOptions {
   /** workerData of worker `thread`, given its ports (indexed by thread). */
   init: (thread: number, ports: (MessagePort | null)[]) => WorkerInit;
   resourceLimits?: ResourceLimits;
-  /** Restart backoff: doubles from minMs to maxMs, back to minMs after resetAfterMs up. */
-  backoff?: { minMs: number; maxMs: number; resetAfterMs: number };
+  /** Decides how long a dead worker waits before its replacement starts (the node's supervisor policy). */
+  supervisor: Pick<Supervisor, 'threadRestartDelayMs'>;
 }
 
 const WORKER_ENTRY = new URL('../host/worker-entry.js', import.meta.url);
@@ -48,19 +49,17 @@ const WORKER_ENTRY = new URL('../host/worker-entry.js', import.meta.url);
  * uncaught exception, process.exit inside it, out of memory under resourceLimits — with backoff.
  * While a worker is down every other thread holds what is sent to it (and what it had not yet
  * acknowledged); the replacement gets new ports and all of it, and its actors come back from the
- * store on their next message.
+ * store on their next message. When to restart is the supervisor's decision, not this class's.
  */
 export class NodeSupervisor {
   readonly handles: WorkerHandle[] = [];
   readonly #o: NodeSupervisorOptions;
-  readonly #backoff: { minMs: number; maxMs: number; resetAfterMs: number };
   #closing = false;
   readonly #exitListeners = new Set<(handle: WorkerHandle) => void>();
   readonly #restartListeners = new Set<(handle: WorkerHandle) => void>();
 
   constructor(options: NodeSupervisorOptions) {
     this.#o = options;
-    this.#backoff = options.backoff ?? { minMs: 100, maxMs: 5_000, resetAfterMs: 30_000 };
   }
 
   /** Starts every worker with a full mesh of ports and waits until each is ready. */
@@ -147,7 +146,7 @@ export class NodeSupervisor {
     // Everyone holds what goes to the dead thread from now on, and takes back what it never read.
     this.#o.router.hold(thread);
     for (const other of this.live()) void other.control.hold(thread).catch(() => {});
-    handle.nextDelayMs = upFor >= this.#backoff.resetAfterMs ? this.#backoff.minMs : Math.min(this.#backoff.maxMs, Math.max(this.#backoff.minMs, handle.nextDelayMs * 2));
+    handle.nextDelayMs = this.#o.supervisor.threadRestartDelayMs({ thread, upForMs: upFor, code: handle.lastExit!.code });
     this.#o.log.error({ thread, code: handle.lastExit!.code, err: handle.lastExit!.error, restartInMs: handle.nextDelayMs }, 'worker died; restarting');
     for (const listener of this.#exitListeners) listener(handle);
     this.#o.clock.setTimeout(() => void this.#restart(handle), handle.nextDelayMs);

@@ -16,6 +16,7 @@ import { Router } from '../wire/router.js';
 import type { Envelope } from '../envelope.js';
 import { LocalTransport, type DeliveryReceipt, type Transport } from '../transport.js';
 import { QuarantineLog } from '../quarantine.js';
+import type { Supervisor } from '../supervision.js';
 import { MEMORY_STORE } from '../state-store.js';
 import { NodeSupervisor, WorkerStatus, type WorkerHandle } from './node-supervisor.js';
 import { nestActors, type SupervisionTree, type WorkerTreeNode } from './supervision-tree.js';
@@ -64,7 +65,7 @@ export class GlassNode {
   #closing: Promise<void> | null = null;
   readonly #closeHooks: (() => Promise<void> | void)[] = [];
 
-  private constructor(options: ResolvedNodeOptions, placement: Placement, cluster: ClusterParts | null, members: NodeMember[]) {
+  private constructor(options: ResolvedNodeOptions, placement: Placement, supervisor: Supervisor, cluster: ClusterParts | null, members: NodeMember[]) {
     this.id = options.nodeId;
     this.#cluster = cluster;
     this.#members = members;
@@ -92,6 +93,7 @@ export class GlassNode {
       log: this.log,
       init: (thread, ports) => this.#init(thread, ports),
       resourceLimits: options.resourceLimits,
+      supervisor,
     });
     // What a dead worker held from other nodes goes to its replacement (the link holds it).
     this.supervisor.onExit((handle) => this.#router.redeliver(handle.thread));
@@ -123,7 +125,10 @@ export class GlassNode {
     const createPlacement = await loadExport<(init: PlacementInit) => Placement>(options.placement, 'placement');
     const self = { id: options.nodeId, workers: options.workers };
     const members = cluster === undefined ? [self] : withSelf(cluster.membership.members(), self);
-    const node = new GlassNode(options, createPlacement({ members, options: options.placement.options }), cluster ?? null, members);
+    // The same supervisor module the workers load: here it decides the worker threads' restarts.
+    const createSupervisor = await loadExport<(options: unknown) => Supervisor>(options.supervisor, 'supervisor');
+    const supervisor = createSupervisor(options.supervisor.options);
+    const node = new GlassNode(options, createPlacement({ members, options: options.placement.options }), supervisor, cluster ?? null, members);
     // Listening from the start: a peer that joins while the workers start must not be missed.
     cluster?.membership.onChange((next, change) => void node.#applyMembers(withSelf(next, self), change.down));
     try {
