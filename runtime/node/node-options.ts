@@ -17,7 +17,7 @@ export interface NodeOptions {
   store?: ModuleRef;
   /** Placement factory (export called with `{ members, options }`). */
   placement: ModuleRef;
-  /** Supervisor factory for workers (export called with `{ overrides }`, see `supervision`). */
+  /** Supervisor factory (export called with `{ overrides }`, see `supervision`): each worker builds one for its actors, the main thread one for the worker threads. */
   supervisor: ModuleRef;
   /** Node-wide supervision overrides per actor kind, applied over each kind's own spec. */
   supervision?: Record<string, Partial<SupervisionSpec>>;

@@ -1,6 +1,10 @@
 import type { ActorSnapshot } from '../host/actor-host.js';
 import type { WorkerStatus } from './node-supervisor.js';
 
+// The picture of the supervision tree that GlassNode.supervisionTree() gives ops and tests: what
+// is running under whom, not a decision, so it stays with the node (runtime/ cannot import
+// supervisors/, and the tree is built from the workers' actor snapshots on the main thread).
+
 /** One actor in the tree, with the children it spawned (and supervises). */
 export interface ActorTreeNode extends Omit<ActorSnapshot, 'children'> {
   children: ActorTreeNode[];
