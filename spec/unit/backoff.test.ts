@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Backoff, attemptAfterQuiet, backoffDelayMs } from '../../supervisors/index.js';
+import { Backoff, Jitter, attemptAfterQuiet, backoffDelayMs } from '../../supervisors/index.js';
 
 test('backoffDelayMs: minMs × 2^attempt capped at maxMs; jitter only upward and still capped', () => {
   const policy = { minMs: 100, maxMs: 5_000, randomFactor: 0 };
@@ -37,4 +37,14 @@ test('attemptAfterQuiet and Backoff: a quiet spell of resetAfterMs starts again 
   backoff.reset();
   assert.equal(backoff.attempts, 0);
   assert.equal(backoff.next(), 10);
+});
+
+test('jitter shapes: UP (the default) in [d, d(1+f)], AROUND in [d(1-f), d(1+f)], DOWN in [d(1-f), d]; all capped at maxMs', () => {
+  const at = (jitter: Jitter | undefined, r: number, attempt = 0) => backoffDelayMs({ minMs: 50, maxMs: 2_000, randomFactor: 0.2, jitter }, attempt, () => r);
+  assert.deepEqual([0, 0.5, 0.999_999].map((r) => at(undefined, r)), [50, 55, 60]);
+  assert.deepEqual([0, 0.5, 0.999_999].map((r) => at(Jitter.UP, r)), [50, 55, 60]);
+  assert.deepEqual([0, 0.5, 0.999_999].map((r) => at(Jitter.AROUND, r)), [40, 50, 60]);
+  assert.deepEqual([0, 0.5, 0.999_999].map((r) => at(Jitter.DOWN, r)), [50, 45, 40]);
+  assert.deepEqual([Jitter.UP, Jitter.AROUND, Jitter.DOWN].map((j) => at(j, 0.999_999, 6)), [2_000, 2_000, 1_600]);
+  assert.equal(at(Jitter.AROUND, 0, 10_000), 1_600);
 });
