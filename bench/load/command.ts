@@ -6,29 +6,29 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveTokenSecret, signAccessToken } from '../../clients/index.js';
 import { ErrorCodes, GlassError } from '../../runtime/index.js';
-import { BenchChild } from '../child-process.js';
-import { createProgress } from '../progress.js';
-import { readResultSummary, renderComparison } from './compare.js';
-import { CountsLog } from './counts-log.js';
-import { checkFaultTarget } from './fault-plan.js';
-import { buildFaultReports } from './fault-report.js';
-import { FaultRunner } from './fault-runner.js';
-import { renderHtml } from './html-report.js';
+import { BenchChild } from '../support/child-process.js';
+import { createProgress } from '../support/progress.js';
+import { readResultSummary, renderComparison } from './report/compare.js';
+import { CountsLog } from './faults/counts-log.js';
+import { checkFaultTarget } from './faults/fault-plan.js';
+import { buildFaultReports } from './faults/fault-report.js';
+import { FaultRunner } from './faults/fault-runner.js';
+import { renderHtml } from './report/html-report.js';
 import { teardownOnSignals } from './interrupt.js';
-import type { Counts, RunArgs, RunResult } from './player-process.js';
-import type { PlayerSpec } from './player.js';
-import { ProcProbe } from './proc-probe.js';
-import { ResourceMonitor } from './resource-monitor.js';
-import { buildResult } from './result.js';
-import { openTarget, type RunTarget, type TargetMode } from './run-target.js';
+import type { Counts, RunArgs, RunResult } from './traffic/player-process.js';
+import type { PlayerSpec } from './traffic/player.js';
+import { ProcProbe } from './resources/proc-probe.js';
+import { ResourceMonitor } from './resources/resource-monitor.js';
+import { buildResult } from './report/result.js';
+import { openTarget, type RunTarget, type TargetMode } from './targets/run-target.js';
 import { readScenarioFile, type LoadScenario } from './scenario-file.js';
-import { renderSummary } from './summary-table.js';
-import { trafficArgs } from './traffic-fields.js';
-import { moderationTargets, moderatorPlan, sessionOf } from './traffic-plan.js';
+import { renderSummary } from './report/summary-table.js';
+import { trafficArgs } from './traffic/traffic-fields.js';
+import { moderationTargets, moderatorPlan, sessionOf } from './traffic/traffic-plan.js';
 import { BENCH_USAGE } from './usage.js';
 
 
-const PLAYER_PROCESS = fileURLToPath(new URL('./player-process.js', import.meta.url));
+const PLAYER_PROCESS = fileURLToPath(new URL('./traffic/player-process.js', import.meta.url));
 /** The source tree's bench/results (git-ignored), from dist/bench/load/. */
 const DEFAULT_OUT = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
 /** Time between the load processes being told to start and the start itself. */
