@@ -2,7 +2,7 @@
 import type hdr from 'hdr-histogram-js';
 import { HOP_KINDS, mergeHops, type HopKind } from '../traffic/hop-recorder.js';
 import type { RunResult } from '../traffic/player-process.js';
-import { latencyFigures, type LatencyFigures } from './result.js';
+import { latencyFigures, type LatencyFigures } from './latency-figures.js';
 
 /**
  * One hop kind: frames `sent`, answers counted in `count` (for say, each delivery to another

@@ -4,6 +4,7 @@ import hdr from 'hdr-histogram-js';
 import { z } from 'zod';
 import { machine } from '../../support/report.js';
 import { hopsSection, moderationSection, type HopsSection, type ModerationSection } from './hop-report.js';
+import { LatencyFigures, latencyFigures, usToMs } from './latency-figures.js';
 import type { FaultReport } from '../faults/fault-report.js';
 import type { RunResult } from '../traffic/player-process.js';
 import type { ResourceReport } from '../resources/resource-series.js';
@@ -12,8 +13,6 @@ import type { LoadScenario } from '../scenario-file.js';
 import { mergeTimelines, newHistogram } from '../traffic/timeline.js';
 
 export const RESULT_KIND = 'glass-bench-load';
-
-const Latency = z.object({ count: z.number(), p50: z.number(), p90: z.number(), p99: z.number(), p999: z.number(), max: z.number(), mean: z.number() });
 
 /** The fields `compare` needs; the rest of the file is for people and plots. */
 export const LoadResultSummary = z.looseObject({
@@ -27,13 +26,11 @@ export const LoadResultSummary = z.looseObject({
     reconnects: z.number(),
     errors: z.record(z.string(), z.number()),
   }),
-  latencyMs: Latency,
+  latencyMs: LatencyFigures,
   // Version 2 on: per hop kind (bench/load/report/hop-report.ts); absent from version 1 files.
   hops: z.record(z.string(), z.object({ p99: z.number() })).optional(),
 });
 export type LoadResultSummary = z.infer<typeof LoadResultSummary>;
-
-export type LatencyFigures = z.infer<typeof Latency>;
 
 export interface TimelinePoint {
   /** Seconds from the start to the end of the bucket. */
@@ -76,13 +73,6 @@ export interface LoadResult extends LoadResultSummary {
   faults?: FaultReport[];
 }
 
-const ms = (us: number): number => Math.round(us) / 1000;
-
-export function latencyFigures(h: hdr.Histogram): LatencyFigures {
-  const q = (p: number): number => (h.totalCount === 0 ? 0 : ms(h.getValueAtPercentile(p)));
-  return { count: h.totalCount, p50: q(50), p90: q(90), p99: q(99), p999: q(99.9), max: h.totalCount === 0 ? 0 : ms(h.maxValue), mean: h.totalCount === 0 ? 0 : ms(h.mean) };
-}
-
 const DISTRIBUTION = [0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999, 100];
 
 export function buildResult(
@@ -104,9 +94,9 @@ export function buildResult(
     t: ((i + 1) * scenario.bucketMs) / 1000,
     sentPerSec: b.sent / perSec,
     deliveredPerSec: b.delivered / perSec,
-    p50: b.histogram.totalCount === 0 ? null : ms(b.histogram.getValueAtPercentile(50)),
-    p99: b.histogram.totalCount === 0 ? null : ms(b.histogram.getValueAtPercentile(99)),
-    max: b.histogram.totalCount === 0 ? null : ms(b.histogram.maxValue),
+    p50: b.histogram.totalCount === 0 ? null : usToMs(b.histogram.getValueAtPercentile(50)),
+    p99: b.histogram.totalCount === 0 ? null : usToMs(b.histogram.getValueAtPercentile(99)),
+    max: b.histogram.totalCount === 0 ? null : usToMs(b.histogram.maxValue),
   }));
   const result: LoadResult = {
     kind: RESULT_KIND,
@@ -131,7 +121,7 @@ export function buildResult(
     },
     latencyMs: latencyFigures(whole),
     timeline,
-    distribution: whole.totalCount === 0 ? [] : DISTRIBUTION.map((p) => ({ percentile: p, ms: ms(whole.getValueAtPercentile(p)) })),
+    distribution: whole.totalCount === 0 ? [] : DISTRIBUTION.map((p) => ({ percentile: p, ms: usToMs(whole.getValueAtPercentile(p)) })),
     ...(localNode === undefined ? {} : { localNode }),
     histogram: hdr.encodeIntoCompressedBase64(whole),
     hops: hopsSection(results, whole),
