@@ -2,12 +2,10 @@
 // through its JSON log lines: the port it listens on, the members it sees.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { GlassError } from '../../../runtime/index.js';
 import { LoadErrors } from '../load-errors.js';
+import { glassCliPath } from './glass-cli.js';
 
-/** The compiled `glass` command (from dist/bench/load/). */
-const GLASS = fileURLToPath(new URL('../../../bin/glass.js', import.meta.url));
 /** Most output kept, to explain a node that failed. */
 const TAIL_CHARS = 4_096;
 
@@ -36,7 +34,7 @@ export class GlassNodeProcess {
 
   constructor(id: string, args: readonly string[], env: NodeJS.ProcessEnv) {
     this.id = id;
-    this.#child = spawn(process.execPath, [GLASS, 'start', '--node-id', id, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = spawn(process.execPath, [glassCliPath(), 'start', '--node-id', id, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child.stderr!.setEncoding('utf8').on('data', (chunk: string) => this.#keep(chunk));
     createInterface({ input: this.#child.stdout! }).on('line', (text) => this.#line(text));
     this.exited = new Promise((resolve) =>
