@@ -1,14 +1,14 @@
 // Baseline of the cross-node scenario, run in the main thread of each node process: the same pings
 // and pongs, as the same envelopes encoded by the same EnvelopeCodec, moved with bare ioredis —
 // pipelined XADD, XREADGROUP, XACK — and nothing else: no routing, no actors, no worker threads,
-// no delivery receipts, no retries. Also the envelopes the encoding comparison is made of.
+// no delivery receipts, no retries.
 import { Redis } from 'ioredis';
 import { EnvelopeCodec } from '../../cluster/index.js';
-import { Envelope, Lane } from '../../runtime/index.js';
-import { ECHO_KIND, PINGER_KIND, epochNow, type Ping, type PingRun, type PingTiming, type Pong } from './actors/cluster-actors.js';
+import type { Envelope } from '../../runtime/index.js';
+import { epochNow, type Ping, type PingRun, type PingTiming, type Pong } from './actors/cluster-actors.js';
+import { BaselineRun } from './cross-node-baseline-run.js';
+import { Numbering } from './cross-node-envelopes.js';
 
-/** What the runtime puts in replyThread for a tell (runtime/envelope.ts NO_REPLY). */
-const TELL = -1;
 /** The transport's defaults (cluster/redis-streams-options.ts), used the same way here. */
 export const READ_COUNT = 128;
 export const BLOCK_MS = 1_000;
@@ -16,26 +16,6 @@ export const ENTRY_ENVELOPES = 32;
 export const ENTRY_BYTES = 65_536;
 export const PIPELINE_ENTRIES = 512;
 const GROUP = 'bench';
-
-/** Sequence numbers per sender→receiver pair and message ids, as the runtime numbers them. */
-export class Numbering {
-  #id = 0;
-  readonly #seq = new Map<string, number>();
-  /** The pair's incarnation: a millisecond clock value, as the runtime's nextPairEpoch gives. */
-  readonly epoch = Date.now();
-
-  envelope(to: string, from: string, msg: unknown): Envelope {
-    const pair = `${from}>${to}`;
-    const seq = (this.#seq.get(pair) ?? 0) + 1;
-    this.#seq.set(pair, seq);
-    const e = new Envelope(to, from, ++this.#id, seq, msg, undefined, Lane.USER, TELL, 0, 1);
-    e.seqEpoch = this.epoch;
-    return e;
-  }
-}
-
-export const pingerKey = (id: string): string => `${PINGER_KIND}:${id}`;
-export const echoKey = (id: string): string => `${ECHO_KIND}:${id}`;
 
 export interface BaselineOpen {
   prefix: string;
@@ -211,133 +191,4 @@ export class RawStreamsPeer {
       this.#run?.pong(msg, now);
     }
   }
-}
-
-/** A ping run of side a, shaped like the pinger actor's. */
-class BaselineRun {
-  readonly #run: PingRun;
-  readonly #peer: RawStreamsPeer;
-  readonly #from: string;
-  readonly #targets: string[];
-  readonly #pongLatencyUs: Float64Array;
-  readonly #roundTripUs: Float64Array;
-  #sent = 0;
-  #pongs = 0;
-  #strays = 0;
-  #startedAt = 0;
-  #timer: NodeJS.Timeout | null = null;
-  #finish!: (t: PingTiming) => void;
-
-  constructor(run: PingRun, peer: RawStreamsPeer) {
-    this.#run = run;
-    this.#peer = peer;
-    this.#from = pingerKey(peer.pinger);
-    this.#targets = run.targets.map(echoKey);
-    this.#pongLatencyUs = new Float64Array(run.total);
-    this.#roundTripUs = new Float64Array(run.total);
-  }
-
-  start(): Promise<PingTiming> {
-    const done = new Promise<PingTiming>((resolve) => (this.#finish = resolve));
-    this.#startedAt = epochNow();
-    if (this.#run.rate > 0) this.#pace();
-    else while (this.#sent < this.#run.total && this.#sent - this.#pongs < this.#run.window) this.#sendPing();
-    return done;
-  }
-
-  pong(msg: Pong, now: number): void {
-    if (msg.n >= this.#run.total) return void this.#strays++;
-    const i = this.#pongs++;
-    this.#pongLatencyUs[i] = (now - msg.bt) * 1000;
-    this.#roundTripUs[i] = (now - msg.at) * 1000;
-    if (this.#run.rate === 0) while (this.#sent < this.#run.total && this.#sent - this.#pongs < this.#run.window) this.#sendPing();
-    if (this.#pongs === this.#run.total) {
-      if (this.#timer !== null) clearTimeout(this.#timer);
-      this.#finish({
-        pings: this.#sent,
-        pongs: this.#pongs,
-        elapsedMs: now - this.#startedAt,
-        pongLatencyUs: this.#pongLatencyUs,
-        roundTripUs: this.#roundTripUs,
-        strays: this.#strays,
-      });
-    }
-  }
-
-  #sendPing(): void {
-    const n = this.#sent++;
-    this.#peer.send(this.#peer.numbers.envelope(this.#targets[n % this.#targets.length], this.#from, { type: 'ping', n, at: epochNow() } satisfies Ping));
-  }
-
-  /** The same pacing as the pinger: a 1 ms timer, sending what is due by now. */
-  #pace(): void {
-    const due = Math.min(this.#run.total, Math.floor(((epochNow() - this.#startedAt) * this.#run.rate) / 1000) + 1);
-    while (this.#sent < due) this.#sendPing();
-    this.#timer = this.#sent < this.#run.total ? setTimeout(() => this.#pace(), 1) : null;
-  }
-}
-
-// ---- envelopes for the encoding comparison ---------------------------------------------------
-
-/** The wire fields of an envelope as a JSON transport would send them, by name. */
-export function namedRecord(e: Envelope): Record<string, unknown> {
-  return {
-    to: e.to,
-    from: e.from,
-    id: e.id,
-    seq: e.seq,
-    lane: e.lane,
-    replyThread: e.replyThread,
-    replyId: e.replyId,
-    origin: e.origin,
-    trace: e.trace ?? null,
-    msg: e.msg,
-    seqEpoch: e.seqEpoch,
-    replyNode: e.replyNode,
-  };
-}
-
-/** The same fields in the codec's positional order. */
-export function positionalRecord(e: Envelope): unknown[] {
-  return [e.to, e.from, e.id, e.seq, e.lane, e.replyThread, e.replyId, e.origin, e.trace ?? null, e.msg, e.seqEpoch, e.replyNode];
-}
-
-export function fromPositional(r: unknown[]): Envelope {
-  const e = new Envelope(r[0] as string, r[1] as string | null, r[2] as number, r[3] as number, r[9], (r[8] ?? undefined) as string | undefined, r[4] as Lane, r[5] as number, r[6] as number, r[7] as number);
-  e.seqEpoch = r[10] as number;
-  e.replyNode = r[11] as string | null;
-  return e;
-}
-
-export interface EnvelopeSample {
-  name: string;
-  envelopes: Envelope[];
-}
-
-/**
- * Envelopes as the scenario sends them (pings A → B, pongs B → A), and a game message for
- * comparison: a player's `say` asked of a room from the gateway (outside any actor), whose reply
- * goes back across nodes.
- */
-export function sampleEnvelopes(count: number, pinger: string, targets: readonly string[]): EnvelopeSample[] {
-  const numbers = new Numbering();
-  const now = epochNow();
-  const pings: Envelope[] = [];
-  const pongs: Envelope[] = [];
-  const says: Envelope[] = [];
-  const lines = ['I open the door', 'Is anyone here? We come from the northern pass.', 'hello', 'I draw my sword and step between them and the innkeeper.'];
-  for (let n = 0; n < count; n++) {
-    const at = now + n * 0.1;
-    const ping = numbers.envelope(echoKey(targets[n % targets.length]), pingerKey(pinger), { type: 'ping', n, at } satisfies Ping);
-    pings.push(ping);
-    pongs.push(numbers.envelope(ping.from!, ping.to, { type: 'pong', n, at, bt: at + 0.8 } satisfies Pong));
-    const say = new Envelope(`room:hall-${n % 50}`, null, n + 1, 0, { type: 'say', player: `player-${n % 1000}`, text: lines[n % lines.length] }, undefined, Lane.USER, 0, n + 1, 0);
-    say.replyNode = 'glass-node-a-12345';
-    says.push(say);
-  }
-  return [
-    { name: 'ping (A → B)', envelopes: pings },
-    { name: 'pong (B → A)', envelopes: pongs },
-    { name: 'room say (gateway ask)', envelopes: says },
-  ];
 }
