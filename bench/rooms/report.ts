@@ -1,7 +1,7 @@
 import type { Histogram } from 'hdr-histogram-js';
 import type { PeerTransport } from './colyseus-api.js';
 import type { SideName } from './load.js';
-import { formatNumber, renderBars, renderTable, type ScenarioResult } from '../support/report.js';
+import { formatNumber, renderBars, type ScenarioResult } from '../support/report.js';
 import type { OptionValues } from '../support/scenario.js';
 
 /** Server CPU by thread, % of one core. */
