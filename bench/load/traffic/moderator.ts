@@ -3,8 +3,9 @@
 // and `mute` of a player or `pause`, each lifted (`unmute`, `resume`) once it has held for a while.
 // Every override is timed to its `override-applied` (the ref carries the send time).
 import type WebSocket from 'ws';
+import { Backoff } from '../../../supervisors/index.js';
 import { hopRef, parseHopRef } from './hop-recorder.js';
-import { openLoadSocket } from './load-socket.js';
+import { LOAD_RETRY, openLoadSocket } from './load-socket.js';
 import type { PlayerEvents } from './player.js';
 
 export interface ModeratorSpec {
@@ -31,7 +32,6 @@ type Override = { room: string } | { session: string };
 type OverrideBody = Override & { command: string; player?: string; text?: string; reason?: string };
 
 const REASON = 'glass bench load run';
-const RETRY_MS = 250;
 /** Not a code of a refusal but of an unknown outcome: a mute or pause may be in force, so it is lifted anyway. */
 const OVERRIDE_TIMEOUT = 'GLASS_ERR_OVERRIDE_TIMEOUT';
 
@@ -53,6 +53,7 @@ export class LoadModerator {
   #online = false;
   #finished = false;
   #retry: NodeJS.Timeout | null = null;
+  readonly #reconnects = new Backoff(LOAD_RETRY);
   /** Overrides sent and not answered, by ref: the override that lifts each, if any. */
   readonly #pending = new Map<string, OverrideBody | null>();
   /** Lifts due (mute → unmute, pause → resume), in order of their time. */
@@ -89,7 +90,7 @@ export class LoadModerator {
     this.#pending.clear();
     if (this.#finished) return;
     this.#events.error(`CLOSE_${code}`);
-    this.#retry = setTimeout(() => this.connect(), RETRY_MS);
+    this.#retry = setTimeout(() => this.connect(), this.#reconnects.next());
   }
 
   /** Sends one override to a random target. False when offline. */
@@ -145,6 +146,7 @@ export class LoadModerator {
     switch (f.type) {
       case 'welcome':
         this.#online = true;
+        this.#reconnects.reset();
         break;
       case 'override-applied': {
         const hop = parseHopRef(f.ref);

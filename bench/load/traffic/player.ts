@@ -6,8 +6,9 @@
 // It follows the room's line numbers (`seq`) to account for loss: on one membership, every line
 // after the `joined` (or `resumed`) seq must arrive, in order, once; a seq skipped is a line lost.
 import type WebSocket from 'ws';
+import { Backoff } from '../../../supervisors/index.js';
 import { hopRef, parseHopRef, type HopKind } from './hop-recorder.js';
-import { openLoadSocket } from './load-socket.js';
+import { LOAD_RETRY, openLoadSocket } from './load-socket.js';
 
 export interface PlayerSpec {
   player: string;
@@ -46,9 +47,6 @@ export interface PlayerEvents {
   seq(room: string, seq: number): void;
 }
 
-/** Wait before reconnecting after an unexpected close or a refused connection. */
-const RETRY_MS = 250;
-
 export class LoadPlayer {
   readonly spec: PlayerSpec;
   readonly #urls: readonly string[];
@@ -71,6 +69,8 @@ export class LoadPlayer {
   #finished = false;
   #retry: NodeJS.Timeout | null = null;
   #joinRetry: NodeJS.Timeout | null = null;
+  readonly #reconnects = new Backoff(LOAD_RETRY);
+  readonly #joinRetries = new Backoff(LOAD_RETRY);
 
   constructor(url: string, spec: PlayerSpec, events: PlayerEvents) {
     this.#urls = spec.urls ?? [url];
@@ -129,7 +129,7 @@ export class LoadPlayer {
     this.#events.error(`CLOSE_${code}`);
     // Its node may be gone (a fault): try the next gateway; resume works on any node.
     this.#at = (this.#at + 1) % this.#urls.length;
-    this.#retry = setTimeout(() => this.connect(), RETRY_MS);
+    this.#retry = setTimeout(() => this.connect(), this.#reconnects.next());
   }
 
   /** A line in its room; only when ready. */
@@ -192,6 +192,7 @@ export class LoadPlayer {
     switch (f.type) {
       case 'welcome':
         this.#online = true;
+        this.#reconnects.reset();
         // A resume needs a token for exactly our room (a close mid-hop leaves one for another room
         // set): otherwise join afresh; the held memberships lapse after the resume window.
         if (this.#resumeToken !== null && this.#lastSeq >= 0 && this.#tokenRooms.length === 1 && this.#tokenRooms[0] === this.#room) {
@@ -207,6 +208,7 @@ export class LoadPlayer {
         this.#lastSeq = f.seq;
         this.#events.seq(f.room, f.seq);
         this.#ready = true;
+        this.#joinRetries.reset();
         break;
       case 'left':
         this.#answered(f.ref, now);
@@ -253,7 +255,7 @@ export class LoadPlayer {
           this.#joinRetry = setTimeout(() => {
             this.#joinRetry = null;
             if (this.#online && !this.#ready) this.#join(performance.now());
-          }, RETRY_MS);
+          }, this.#joinRetries.next());
         }
         break;
       }
