@@ -1,15 +1,15 @@
 // The benchmark CLI: `npm run bench -- <scenario> [--json] [options]`, `npm run bench -- --help`.
 import { parseArgs } from 'node:util';
-import { createProgress } from './progress.js';
-import { renderReport, resultJson, writeResult } from './report.js';
-import { describeOptions, resolveOptions, type Scenario } from './scenario.js';
-import { crossNode } from './scenarios/cross-node.js';
-import { crossWorker } from './scenarios/cross-worker.js';
-import { failover } from './scenarios/failover.js';
-import { inWorker } from './scenarios/in-worker.js';
-import { memory } from './scenarios/memory.js';
-import { rehydrate } from './scenarios/rehydrate.js';
-import { rooms } from './scenarios/rooms.js';
+import { createProgress } from './support/progress.js';
+import { renderReport, resultJson, writeResult } from './support/report.js';
+import { describeOptions, resolveOptions, type Scenario } from './support/scenario.js';
+import { crossNode } from './micro/cross-node.js';
+import { crossWorker } from './micro/cross-worker.js';
+import { failover } from './micro/failover.js';
+import { inWorker } from './micro/in-worker.js';
+import { memory } from './micro/memory.js';
+import { rehydrate } from './micro/rehydrate.js';
+import { rooms } from './rooms/scenario.js';
 
 const SCENARIOS: readonly Scenario[] = [inWorker, crossWorker, memory, rehydrate, crossNode, failover, rooms];
 

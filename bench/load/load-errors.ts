@@ -6,4 +6,6 @@ export const LoadErrors = {
   FAULT_FAILED: 'GLASS_ERR_BENCH_FAULT',
   /** The run was stopped by SIGINT or SIGTERM; everything it started was torn down. */
   INTERRUPTED: 'GLASS_ERR_BENCH_INTERRUPTED',
+  /** A library of the harness (a devDependency, not the product's) is not installed. */
+  NOT_INSTALLED: 'GLASS_ERR_BENCH_NOT_INSTALLED',
 } as const;

@@ -1,8 +1,8 @@
 // The scenario file of `glass bench run`: a JSON object, validated with zod (docs/LOAD.md).
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { TrafficFields, checkTraffic } from './traffic-fields.js';
-import { FaultList } from './fault-plan.js';
+import { TrafficFields, checkTraffic } from './traffic/traffic-fields.js';
+import { FaultList } from './faults/fault-plan.js';
 
 export const LoadScenario = z
   .strictObject({
@@ -28,7 +28,7 @@ export const LoadScenario = z
     bucketMs: z.int().min(100).max(60_000).default(1_000),
     /** Wait after sending stops for the last lines (counted, still in their bucket). */
     drainMs: z.int().min(0).max(60_000).default(1_000),
-    // Session turns, room hops and moderators (bench/load/traffic-fields.ts).
+    // Session turns, room hops and moderators (bench/load/traffic/traffic-fields.ts).
     ...TrafficFields,
     /** Faults injected during the run (fault-plan.ts): kill a worker, SIGKILL a node, restart Redis. */
     faults: FaultList.optional(),

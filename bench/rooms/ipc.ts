@@ -1,8 +1,8 @@
 // The rooms scenario's child processes (server under test, bare uWS baseline, load generators):
-// the IPC of bench/child-process.ts, plus CPU sampling of each process and its threads.
+// the IPC of bench/support/child-process.ts, plus CPU sampling of each process and its threads.
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BenchChild, serve as serveCommands } from '../child-process.js';
+import { BenchChild, serve as serveCommands } from '../support/child-process.js';
 
 /** Wall-clock milliseconds with sub-millisecond resolution (same machine: comparable between processes to a few ms). */
 export function epochNow(): number {

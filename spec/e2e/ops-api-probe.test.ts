@@ -1,8 +1,8 @@
-// The load harness samples a remote cluster's nodes through the ops API (bench/load/ops-api-probe.ts):
+// The load harness samples a remote cluster's nodes through the ops API (bench/load/resources/ops-api-probe.ts):
 // against a real node and gateway, each node's CPU, RSS and worker utilisation per sample.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { OpsApiProbe, opsBaseOf } from '../../bench/load/ops-api-probe.js';
+import { OpsApiProbe, opsBaseOf } from '../../bench/load/resources/ops-api-probe.js';
 import { startOpsNode, type OpsNode } from './ops-harness.js';
 
 let ops: OpsNode;

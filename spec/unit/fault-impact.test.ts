@@ -1,10 +1,10 @@
-// The dip and recovery of a fault, computed from a run's timeline alone (bench/load/fault-impact.ts),
-// and the errors and reconnects of its window (bench/load/counts-log.ts).
+// The dip and recovery of a fault, computed from a run's timeline alone (bench/load/faults/fault-impact.ts),
+// and the errors and reconnects of its window (bench/load/faults/counts-log.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CountsLog } from '../../bench/load/counts-log.js';
-import { faultImpacts, type ImpactInput } from '../../bench/load/fault-impact.js';
-import { checkFaultTarget, FaultSpec } from '../../bench/load/fault-plan.js';
+import { CountsLog } from '../../bench/load/faults/counts-log.js';
+import { faultImpacts, type ImpactInput } from '../../bench/load/faults/fault-impact.js';
+import { checkFaultTarget, FaultSpec } from '../../bench/load/faults/fault-plan.js';
 
 /** Buckets of 1 s: delivered/s per bucket, t = the bucket's end. */
 function timeline(rates: number[]): ImpactInput['timeline'] {

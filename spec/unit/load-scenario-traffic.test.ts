@@ -1,4 +1,4 @@
-// The scenario fields of session turns, room hops and moderators (bench/load/traffic-fields.ts):
+// The scenario fields of session turns, room hops and moderators (bench/load/traffic/traffic-fields.ts):
 // one table of refused scenarios, each naming the field at fault, and what a valid one becomes.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { LoadScenario, readScenarioFile } from '../../bench/load/scenario-file.js';
-import { DEFAULT_OVERRIDE_HOLD_MS, trafficArgs } from '../../bench/load/traffic-fields.js';
+import { DEFAULT_OVERRIDE_HOLD_MS, trafficArgs } from '../../bench/load/traffic/traffic-fields.js';
 
 const BASE = { name: 'traffic', players: 30, rooms: 6, linesPerSecondPerPlayer: 1, rampUpMs: 1_000, durationMs: 8_000, loadProcesses: 2 };
 const FULL = { ...BASE, sessions: 3, turnsPerMinutePerPlayer: 20, hopEvery: 2_000, moderators: 2, overridesPerMinute: 30, overrideHoldMs: 500 };

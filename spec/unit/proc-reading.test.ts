@@ -1,8 +1,8 @@
-// Reading a process's CPU time and RSS from /proc (bench/load/proc-reading.ts): the parsing, and a
+// Reading a process's CPU time and RSS from /proc (bench/load/resources/proc-reading.ts): the parsing, and a
 // live reading of this very process.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseStat, parseVmRss, readProc } from '../../bench/load/proc-reading.js';
+import { parseStat, parseVmRss, readProc } from '../../bench/load/resources/proc-reading.js';
 
 test('utime + stime come from fields 14 and 15, counted after the last ")" of the command name', () => {
   // A command name with a space and a parenthesis; utime 250, stime 50 ticks.

@@ -1,0 +1,188 @@
+// A node process of the cluster scenarios, forked by bench/micro/cluster-helpers.ts. It starts
+// one cluster node and does what the scenario asks over the IPC channel (see `commands`); it ends
+// when asked to close, or when the scenario's process goes away.
+import { MEMORY_STORE, startClusterNode } from '../../cluster/index.js';
+import type { Address } from '../../runtime/index.js';
+import type { GlassNode } from '../../runtime/node/index.js';
+import { CLUSTER_ACTORS, PROBE_KIND, WAITER_KIND, PINGER_KIND, epochNow, type PingRun, type PingTiming } from './actors/cluster-actors.js';
+import { RawStreamsPeer, type BaselineOpen } from './cross-node-baseline.js';
+import type { StartArgs } from './cluster-helpers.js';
+import { serve } from '../support/child-process.js';
+import { Feeding, dumpCounters, pollUntilAnswered, type FeedStart, type PollArgs } from './failover-helpers.js';
+
+/** Long enough that no actor is passivated during a run. */
+const IDLE_AFTER_MS = 3_600_000;
+
+let node: GlassNode | null = null;
+let peer: RawStreamsPeer | null = null;
+let feeding: Feeding | null = null;
+/** Every membership change this node saw: when, and the live member ids after it. */
+const memberLog: { at: number; ids: string[] }[] = [];
+
+function live(): GlassNode {
+  if (node === null) throw new Error('the node is not started');
+  return node;
+}
+
+/**
+ * The ids of live members, from what `members()` / `onMembers` hand out: ids, or records with an
+ * id and a state (records in state "down" or "left" are not live).
+ */
+export function memberIds(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : value instanceof Map ? [...value.values()] : value !== null && typeof value === 'object' && 'members' in value ? (value as { members: unknown }).members : [];
+  const ids: string[] = [];
+  for (const m of list as unknown[]) {
+    if (typeof m === 'string') ids.push(m);
+    else if (m !== null && typeof m === 'object') {
+      const r = m as { id?: unknown; nodeId?: unknown; node?: unknown; state?: unknown; status?: unknown };
+      const state = String(r.state ?? r.status ?? 'up').toLowerCase();
+      if (state === 'down' || state === 'left' || state === 'suspect') continue;
+      const id = r.id ?? r.nodeId ?? r.node;
+      if (typeof id === 'string') ids.push(id);
+    }
+  }
+  return ids.sort();
+}
+
+const commands: Record<string, (args: any) => unknown> = {
+  async start(a: StartArgs) {
+    if (node !== null) throw new Error('already started');
+    node = await startClusterNode({
+      nodeId: a.nodeId,
+      prefix: a.prefix,
+      redisUrl: a.redisUrl,
+      workers: a.workers,
+      store: a.store ?? MEMORY_STORE,
+      actorModules: [CLUSTER_ACTORS],
+      idleAfterMs: IDLE_AFTER_MS,
+      logLevel: process.env.BENCH_NODE_LOG_LEVEL ?? 'warn',
+      ...(a.heartbeatMs === undefined ? {} : { heartbeatMs: a.heartbeatMs }),
+      ...(a.downAfterMs === undefined ? {} : { downAfterMs: a.downAfterMs }),
+      ...(a.askTimeoutMs === undefined ? {} : { askTimeoutMs: a.askTimeoutMs }),
+    });
+    node.onMembers((m: unknown) => memberLog.push({ at: epochNow(), ids: memberIds(m) }));
+    return { nodeId: node.options.nodeId, workers: node.options.workers };
+  },
+
+  members() {
+    return memberIds(live().members());
+  },
+
+  status() {
+    return live().clusterStatus();
+  },
+
+  /** Resolves when the live members are exactly `ids`. */
+  async 'wait-members'(a: { ids: string[]; timeoutMs: number }) {
+    const want = [...a.ids].sort().join(',');
+    const deadline = performance.now() + a.timeoutMs;
+    for (;;) {
+      const ids = memberIds(live().members());
+      if (ids.join(',') === want) return ids;
+      if (performance.now() > deadline) throw new Error(`members are [${ids.join(', ')}], expected [${want}] after ${a.timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  },
+
+  'member-log'(a: { since: number }) {
+    return memberLog.filter((m) => m.at >= a.since);
+  },
+
+  locate(a: { kind: string; ids: string[] }) {
+    const n = live();
+    return a.ids.map((id) => n.locate(a.kind, id));
+  },
+
+  /** `count` ids `<prefix><i>` (i = 0, 1, …) that the placement puts on `node` (and `thread`, if given). */
+  pick(a: { kind: string; prefix: string; count: number; node: string; thread?: number }) {
+    const n = live();
+    const ids: string[] = [];
+    for (let i = 0; ids.length < a.count; i++) {
+      if (i > a.count * 1_000) throw new Error(`the placement puts too few ${a.kind} ids on ${a.node}`);
+      const id = `${a.prefix}${i}`;
+      const loc = n.locate(a.kind, id);
+      if (loc.node === a.node && (a.thread === undefined || loc.thread === a.thread)) ids.push(id);
+    }
+    return ids;
+  },
+
+  ask(a: { to: Address; msg: unknown; timeoutMs?: number }) {
+    return live().ask(a.to, a.msg, a.timeoutMs === undefined ? undefined : { timeoutMs: a.timeoutMs });
+  },
+
+  // ---- cross-node -----------------------------------------------------------------------------
+
+  /** Ours: the pinger on this node runs `run`; answered with the timing measured in its worker. */
+  async 'xn-ping'(a: { pinger: string; waiter: string; run: PingRun; timeoutMs: number }) {
+    const n = live();
+    await n.ask({ kind: PINGER_KIND, id: a.pinger }, { type: 'start', ...a.run }, { timeoutMs: a.timeoutMs });
+    return (await n.ask({ kind: WAITER_KIND, id: a.waiter }, { type: 'wait' }, { timeoutMs: a.timeoutMs })) as PingTiming;
+  },
+
+  /** Ours: the one-way latencies of the pings the echo actors of this node received since the last take. */
+  async 'xn-take'(a: { probes: string[] }) {
+    const n = live();
+    const parts = (await Promise.all(a.probes.map((id) => n.ask({ kind: PROBE_KIND, id }, { type: 'take' })))) as { count: number; latencyUs: Float64Array }[];
+    const all = new Float64Array(parts.reduce((s, p) => s + p.latencyUs.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      all.set(p.latencyUs, at);
+      at += p.latencyUs.length;
+    }
+    return { count: parts.reduce((s, p) => s + p.count, 0), latencyUs: all };
+  },
+
+  async 'baseline-open'(a: BaselineOpen) {
+    if (peer !== null) throw new Error('baseline already open');
+    peer = new RawStreamsPeer(a);
+    await peer.start();
+  },
+
+  'baseline-ping'(a: { run: PingRun }) {
+    if (peer === null) throw new Error('baseline not open');
+    return peer.ping(a.run);
+  },
+
+  'baseline-take'() {
+    if (peer === null) throw new Error('baseline not open');
+    return peer.take();
+  },
+
+  async 'baseline-close'() {
+    await peer?.close();
+    peer = null;
+  },
+
+  // ---- failover -------------------------------------------------------------------------------
+
+  'fo-feed-start'(a: FeedStart) {
+    if (feeding !== null) throw new Error('already feeding');
+    feeding = new Feeding(live(), a);
+  },
+
+  async 'fo-feed-stop'() {
+    if (feeding === null) throw new Error('not feeding');
+    const outcome = await feeding.stop();
+    feeding = null;
+    return outcome;
+  },
+
+  'fo-poll'(a: PollArgs) {
+    return pollUntilAnswered(live(), a);
+  },
+
+  'fo-dump'(a: { counters: string[]; timeoutMs: number }) {
+    return dumpCounters(live(), a.counters, a.timeoutMs);
+  },
+
+  async close() {
+    await peer?.close().catch(() => undefined);
+    peer = null;
+    const n = node;
+    node = null;
+    await n?.close();
+    setImmediate(() => process.exit(0));
+  },
+};
+
+serve(commands);

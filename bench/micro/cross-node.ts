@@ -1,0 +1,143 @@
+import type { RunTiming } from './actors/bench-actors.js';
+import { ECHO_KIND, PINGER_KIND, PROBE_KIND, WAITER_KIND, type PingRun, type PingTiming } from './actors/cluster-actors.js';
+import type { Progress } from '../support/progress.js';
+import { formatNumber, type ScenarioResult } from '../support/report.js';
+import { alternate } from './rounds.js';
+import type { OptionValues, Scenario } from '../support/scenario.js';
+import { REDIS_URL, deleteRunKeys, runPrefix, startNodes, waitMembers, type NodeProcess } from './cluster-helpers.js';
+import { sampleEnvelopes } from './cross-node-envelopes.js';
+import { measureEncoding } from './cross-node-encoding.js';
+import { addSlice, emptySide, type Side } from './cross-node-latency.js';
+import { GOAL_P99_MS, GOAL_RATIO, report } from './cross-node-report.js';
+import { wireBytes } from './cross-node-wire.js';
+
+const ROUND_TIMEOUT_MS = 120_000;
+
+/**
+ * Actor messages between two node processes over Redis Streams, against bare ioredis moving the
+ * same bytes.
+ *
+ * Two node processes (forked, `workers` worker threads each, memory store) join one cluster on the
+ * shared Redis under a prefix unique to the run. A pinger actor on node A tells `ping {n, at}` to
+ * `targets` echo actors that the placement puts on node B, in turn; each echo actor tells
+ * `pong {n, at, bt}` back to the pinger. Every ping and every pong is a cross-node message.
+ *
+ * - Throughput: `messages` pings per round, at most `window` unanswered (closed loop); rate =
+ *   (pings + pongs) / time from the first ping to the last pong, measured in A's worker.
+ * - Latency: pings paced at `rate` per second (a 1 ms timer sends what is due) for `latency-ms`
+ *   in all, in `latency-rounds` slices alternating with the baseline's (ABBA), pooled;
+ *   one-way latency of every ping (A's send → B's handler) and every pong (B's send → A's
+ *   handler), from the two processes' clocks (same machine: performance.timeOrigin + now()).
+ *
+ * Baseline, same two processes, same run: their main threads exchange the same pings and pongs as
+ * the same envelopes (same fields, EnvelopeCodec), one entry per turn of up to 32 envelopes, every
+ * turn's XADDs and XACKs in one pipeline, read with XREADGROUP (COUNT 128, BLOCK 1000) — the
+ * transport's wire format and defaults, with no runtime around them. Rounds alternate ABBA.
+ *
+ * Also: size and encode+decode time of msgpackr (EnvelopeCodec) against JSON.stringify/parse of
+ * the same envelopes, in this process.
+ */
+export const crossNode: Scenario = {
+  name: 'cross-node',
+  summary: `actor pings/pongs between two node processes over Redis Streams vs bare XADD/XREADGROUP/XACK of the same bytes; latency at an offered rate; msgpack vs JSON (goals: ratio >= ${GOAL_RATIO}, p99 < ${GOAL_P99_MS} ms)`,
+  options: {
+    workers: { kind: 'int', default: 1, min: 1, max: 16, description: 'worker threads per node process' },
+    targets: { kind: 'int', default: 64, min: 1, max: 100_000, description: 'echo actors on node B' },
+    messages: { kind: 'int', default: 20_000, min: 1, max: 10_000_000, description: 'pings per throughput round (each answered: twice as many messages)' },
+    window: { kind: 'int', default: 1_024, min: 1, max: 100_000, description: 'unanswered pings at most in a throughput round' },
+    rounds: { kind: 'int', default: 5, min: 1, max: 101, description: 'measured throughput rounds of each side, alternating; the median is reported' },
+    warmup: { kind: 'int', default: 1, min: 0, max: 100, description: 'unmeasured throughput rounds of each side first' },
+    rate: { kind: 'int', default: 10_000, min: 0, max: 1_000_000, description: 'pings per second offered in the latency phase (0: skip it)' },
+    'latency-ms': { kind: 'int', default: 6_000, min: 100, max: 600_000, description: 'length of the latency phase, each side' },
+    'latency-rounds': { kind: 'int', default: 2, min: 1, max: 100, description: 'slices of the latency phase, each side, alternating which goes first' },
+    'encode-envelopes': { kind: 'int', default: 4_096, min: 32, max: 1_000_000, description: 'envelopes of each kind in the encoding comparison' },
+  },
+  run: runCrossNode,
+};
+
+async function runCrossNode(options: OptionValues, progress: Progress): Promise<ScenarioResult> {
+  const workers = options.workers as number;
+  const messages = options.messages as number;
+  const window = options.window as number;
+  const rate = options.rate as number;
+  const latencyMs = options['latency-ms'] as number;
+  const prefix = runPrefix('xn');
+  const ids = [`xn-a-${process.pid}`, `xn-b-${process.pid}`];
+  let procs: NodeProcess[] = [];
+  const runStarted = performance.now();
+  try {
+    progress.begin('starting two node processes', 3);
+    procs = await startNodes(['node-a', 'node-b'], (_name, i) => ({ nodeId: ids[i], prefix, redisUrl: REDIS_URL, workers, store: null }));
+    progress.tick();
+    await waitMembers(procs, ids);
+    progress.tick();
+    const [a, b] = procs;
+    const [pinger] = await a.request<string[]>('pick', { kind: PINGER_KIND, prefix: 'pinger-', count: 1, node: ids[0] });
+    const [pingerAt] = await a.request<{ node: string; thread: number }[]>('locate', { kind: PINGER_KIND, ids: [pinger] });
+    const [waiter] = await a.request<string[]>('pick', { kind: WAITER_KIND, prefix: 'waiter-', count: 1, node: ids[0], thread: pingerAt.thread });
+    const targets = await a.request<string[]>('pick', { kind: ECHO_KIND, prefix: 'echo-', count: options.targets as number, node: ids[1] });
+    const seenByB = await b.request<{ node: string }[]>('locate', { kind: ECHO_KIND, ids: targets });
+    if (seenByB.some((l) => l.node !== ids[1])) throw new Error('nodes A and B do not agree on where the echo actors live');
+    const probes: string[] = [];
+    for (let t = 1; t <= workers; t++) probes.push(...(await b.request<string[]>('pick', { kind: PROBE_KIND, prefix: 'probe-', count: 1, node: ids[1], thread: t })));
+    await Promise.all([
+      a.request('baseline-open', { prefix, redisUrl: REDIS_URL, side: 'a', pinger }),
+      b.request('baseline-open', { prefix, redisUrl: REDIS_URL, side: 'b', pinger }),
+    ]);
+    progress.tick();
+
+    const encoding = measureEncoding(sampleEnvelopes(options['encode-envelopes'] as number, pinger, targets), progress);
+
+    // ---- throughput ----
+    const strays: number[] = [];
+    const asRun = (t: PingTiming): RunTiming => {
+      strays.push(t.strays);
+      return { chains: t.pongs, handled: t.pings + t.pongs, elapsedMs: t.elapsedMs };
+    };
+    const closedLoop: PingRun = { targets, total: messages, window, rate: 0 };
+    const ours = async (): Promise<RunTiming> => asRun(await a.request<PingTiming>('xn-ping', { pinger, waiter, run: closedLoop, timeoutMs: ROUND_TIMEOUT_MS }, ROUND_TIMEOUT_MS + 5_000));
+    const raw = async (): Promise<RunTiming> => asRun(await a.request<PingTiming>('baseline-ping', { run: closedLoop }, ROUND_TIMEOUT_MS));
+    const outcome = await alternate(ours, raw, 2 * messages, options.rounds as number, options.warmup as number, progress);
+    if (strays.some((s) => s > 0)) throw new Error(`pongs of another run arrived (${strays.join(', ')}): the figures are not valid`);
+
+    // ---- latency at an offered rate: `latency-rounds` slices, alternating which side goes first ----
+    let latency: { ours: Side; baseline: Side } | null = null;
+    if (rate > 0) {
+      const slices = options['latency-rounds'] as number;
+      const total = Math.max(1, Math.round((rate * latencyMs) / 1000 / slices));
+      const paced: PingRun = { targets, total, window: total, rate };
+      await b.request('xn-take', { probes });
+      await b.request('baseline-take');
+      const sides: { ours: Side; baseline: Side } = { ours: emptySide(), baseline: emptySide() };
+      const runOurs = async (): Promise<void> => {
+        const timing = await a.request<PingTiming>('xn-ping', { pinger, waiter, run: paced, timeoutMs: ROUND_TIMEOUT_MS }, ROUND_TIMEOUT_MS + 5_000);
+        addSlice(sides.ours, timing, (await b.request<{ latencyUs: Float64Array }>('xn-take', { probes })).latencyUs, total, 'ours');
+      };
+      const runBaseline = async (): Promise<void> => {
+        const timing = await a.request<PingTiming>('baseline-ping', { run: paced }, ROUND_TIMEOUT_MS);
+        addSlice(sides.baseline, timing, (await b.request<{ latencyUs: Float64Array }>('baseline-take')).latencyUs, total, 'baseline');
+      };
+      progress.begin(`latency at ${formatNumber(rate)} pings/s (${slices} slices of ${formatNumber(total)} pings each side)`, 2 * slices);
+      for (let i = 0; i < slices; i++) {
+        const order = i % 2 === 0 ? [runOurs, runBaseline] : [runBaseline, runOurs];
+        for (const run of order) {
+          await run();
+          progress.tick();
+        }
+      }
+      latency = sides;
+    }
+
+    progress.begin('reading stored entries (bytes per envelope on the wire)', 1);
+    const wire = await wireBytes(prefix, ids);
+    progress.tick();
+    return report(options, outcome, latency, encoding, wire, { pinger, targets: targets.length, workers, runMs: Math.round(performance.now() - runStarted) });
+  } finally {
+    progress.begin('closing nodes, deleting the run’s Redis keys', 1);
+    await Promise.allSettled(procs.map((p) => p.request('baseline-close', {}, 10_000)));
+    await Promise.allSettled(procs.map((p) => p.close()));
+    await deleteRunKeys(prefix).catch(() => undefined);
+    progress.tick();
+    progress.stop();
+  }
+}
