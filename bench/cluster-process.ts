@@ -1,8 +1,7 @@
 // A node process of the cluster scenarios, forked by bench/scenarios/cluster-helpers.ts. It starts
 // one cluster node and does what the scenario asks over the IPC channel (see `commands`); it ends
 // when asked to close, or when the scenario's process goes away.
-import { startClusterNode } from '../cluster/cluster-node.js';
-import { MEMORY_STORE } from '../cluster/index.js';
+import { MEMORY_STORE, startClusterNode } from '../cluster/index.js';
 import type { Address } from '../runtime/index.js';
 import type { GlassNode } from '../runtime/node/index.js';
 import { CLUSTER_ACTORS, PROBE_KIND, WAITER_KIND, PINGER_KIND, epochNow, type PingRun, type PingTiming } from './actors/cluster-actors.js';
