@@ -102,7 +102,8 @@ export function openConnection(options: ResolvedOptions, role: 'commands' | 'rea
     // RESP2 shapes: XREADGROUP and XAUTOCLAIM replies are parsed by position.
     protocol: 2,
     connectionName: `${options.prefix}:${options.nodeId}:${role}`,
-    // Without jitter: ioredis reconnects on its own schedule, the transport's retries are spread.
+    // Unspread, as it was: it only paces reconnecting; the sends, reads and acknowledgements waiting
+    // on the connection retry on backoffMs, which is spread.
     retryStrategy: (times: number) => backoffDelayMs(options.retry, times, NO_JITTER),
   };
   return typeof options.redis === 'string' ? new Redis(options.redis, overrides) : new Redis({ ...options.redis, ...overrides });
