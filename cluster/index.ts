@@ -1,34 +1,11 @@
-export { HashringPlacement, createHashringPlacement } from './placement/hashring-placement.js';
+// The public entry of the cluster layer: the implementations of runtime's seams (couch/, streams/,
+// membership/, placement/), the ops presence (ops/) and the composition of a node (compose/).
+// Other layers import from here only; the rooms import each other through their own entries.
 export { COUCH_STATE_STORE_MODULE, GAME_ACTORS, HASHRING_PLACEMENT, MEMORY_STORE, WORKER_SUPERVISOR } from './worker-modules.js';
-export {
-  DEFAULT_COUCH_DB,
-  DEFAULT_DATA_DIR,
-  couchStoreRef,
-  defaultNodeOptions,
-  startDefaultNode,
-  startStateBackend,
-  type StateBackend,
-} from './default-node.js';
-export { CouchStateStore, createCouchStateStore } from './couch/couch-state-store.js';
-export { redactCredentials, type CouchRetryOptions, type CouchStateStoreOptions } from './couch/couch-options.js';
-export { EmbeddedCouchError, startEmbeddedCouch, type EmbeddedCouch, type EmbeddedCouchOptions } from './couch/embedded-couch.js';
-export { RedisMembership, type MembershipListener, type MembershipStatus, type MembershipStatusListener } from './membership/membership.js';
-export { MEMBERSHIP_UNAVAILABLE, MembershipUnavailableError, type RedisMembershipOptions } from './membership/membership-options.js';
-export { MemberState, nextView, type MemberChange, type MemberRecord, type MemberSighting, type MembershipView } from './membership/membership-view.js';
-export { previewPlacement, type NodeFlow, type PlacementMove, type PlacementPreview } from './placement/placement-preview.js';
-export { RedisStreamsTransport } from './streams/redis-streams-transport.js';
-export { streamKey as redisStreamKey, type RedisStreamsTransportOptions } from './streams/redis-streams-options.js';
-export { StreamDelivery, type ClaimOptions, type DurableTransport } from './streams/redis-streams-delivery.js';
-export {
-  MalformedEntryError,
-  TransportErrorCodes,
-  TransportStatus,
-  TransportUnavailableError,
-  UnavailableReason,
-  UnencodableEnvelopeError,
-  type RedisStreamsEvents,
-  type RedisStreamsStats,
-} from './streams/redis-streams-status.js';
-export { ENTRY_FORMAT, EnvelopeCodec } from './streams/envelope-codec.js';
-export { DEFAULT_REDIS_URL, startClusterNode, type ClusterNodeOptions } from './cluster-node.js';
-export { OpsPublisher, OpsPublisherErrors, startOpsPublisher, type OpsPublisherOptions, type OpsRequestHandler } from './ops/ops-publisher.js';
+export { DEFAULT_REDIS_URL } from './redis-connection.js';
+export * from './compose/index.js';
+export * from './couch/index.js';
+export * from './membership/index.js';
+export * from './ops/index.js';
+export * from './placement/index.js';
+export * from './streams/index.js';

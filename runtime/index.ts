@@ -23,6 +23,17 @@ export {
   type WireError,
 } from './errors.js';
 export { createLogger, type Logger } from './logger.js';
+export {
+  MAX_TIMER_MS,
+  atLeastOption,
+  durationOption,
+  integerOption,
+  nonEmptyStringOption,
+  objectOption,
+  positiveIntegerOption,
+  stringOption,
+  urlOption,
+} from './options-check.js';
 export { DEFAULT_MAILBOX, OverflowPolicy, validateMailboxOptions, type MailboxOptions } from './mailbox.js';
 export type { ModuleRef } from './module-ref.js';
 export { withEdgeSpan } from './trace.js';

@@ -1,4 +1,5 @@
 import nano from 'nano';
+import { backoffDelayMs, type BackoffPolicy } from '../../supervisors/index.js';
 import { redactCredentials, type ResolvedCouchOptions } from './couch-options.js';
 
 /** One row of `POST _all_docs?include_docs=true`: a document, a deleted one, or a missing key. */
@@ -65,9 +66,14 @@ interface Call {
 export class CouchHttp {
   readonly #server: nano.ServerScope;
   readonly #options: ResolvedCouchOptions;
+  readonly #retry: BackoffPolicy;
 
   constructor(options: ResolvedCouchOptions) {
     this.#options = options;
+    // "Equal jitter": half the delay fixed, half random (initialDelayMs/2 × 2^attempt, up to twice
+    // that), so that stores that failed together (every worker of a node when the server restarts)
+    // do not come back together. No ceiling: maxTotalMs ends the retries.
+    this.#retry = { minMs: options.initialDelayMs / 2, maxMs: Number.POSITIVE_INFINITY, randomFactor: 1 };
     // parseUrl: false, or nano takes a path in the URL for a database name.
     this.#server = nano({ url: options.url, parseUrl: false } as nano.Configuration);
   }
@@ -100,7 +106,7 @@ export class CouchHttp {
   }
 
   async #send<T>(call: Call): Promise<T> {
-    const { initialDelayMs, maxTotalMs, requestTimeoutMs, db } = this.#options;
+    const { maxTotalMs, requestTimeoutMs, db } = this.#options;
     const started = performance.now();
     let createdDb = false;
     for (let attempt = 0; ; ) {
@@ -123,10 +129,7 @@ export class CouchHttp {
         err = failed;
       }
       if (!err.retryable) throw err;
-      const base = initialDelayMs * 2 ** attempt++;
-      // "Equal jitter": half the delay fixed, half random, so that stores that failed together
-      // (every worker of a node when the server restarts) do not come back together.
-      const delay = base / 2 + (Math.random() * base) / 2;
+      const delay = backoffDelayMs(this.#retry, attempt++);
       if (performance.now() - started + delay > maxTotalMs) throw err;
       if (call.trace !== undefined) call.trace.retried = true;
       await new Promise((resolve) => setTimeout(resolve, delay));

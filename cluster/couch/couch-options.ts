@@ -1,4 +1,9 @@
-import { InvalidOptionError } from '../../runtime/index.js';
+import { InvalidOptionError, MAX_TIMER_MS, integerOption, objectOption, stringOption, urlOption } from '../../runtime/index.js';
+
+/** The database of actor documents when none is named. */
+export const DEFAULT_COUCH_DB = 'glass_actors';
+/** Retry defaults: the first backoff delay, and how long retries may go on. */
+export const DEFAULT_COUCH_RETRY = { initialDelayMs: 50, maxTotalMs: 2_000 } as const;
 
 export interface CouchRetryOptions {
   /** First backoff delay; doubled after each failed attempt (with jitter). Default 50 ms. */
@@ -39,41 +44,22 @@ export function redactCredentials(text: string): string {
   return text.replace(/(\/\/)[^/@\s]*@/g, '$1***@');
 }
 
-function integer(name: string, value: unknown, min: number, max: number): number {
-  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-    throw new InvalidOptionError(name, `an integer from ${min} to ${max}`, value);
-  }
-  return value as number;
-}
-
 /** One guard per option, at the factory; throws InvalidOptionError (GLASS_ERR_INVALID_OPTION). */
 export function resolveCouchOptions(options: CouchStateStoreOptions): ResolvedCouchOptions {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('', 'an object', options);
+  objectOption('', options);
   const url = options.url;
   const safeUrl = typeof url === 'string' ? redactCredentials(url) : url;
-  let parsed: URL | undefined;
-  try {
-    parsed = typeof url === 'string' ? new URL(url) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-    throw new InvalidOptionError('url', 'an http: or https: URL', safeUrl);
-  }
+  const parsed = urlOption('url', url, ['http:', 'https:'], 'an http: or https: URL', safeUrl);
   if (parsed.search !== '' || parsed.hash !== '') throw new InvalidOptionError('url', 'a server URL without query or fragment', safeUrl);
-  const db = options.db ?? 'glass_actors';
-  if (typeof db !== 'string' || !DB_NAME.test(db)) {
-    throw new InvalidOptionError('db', 'a CouchDB database name (lowercase letter first, then a-z 0-9 _$()+/-)', db);
-  }
-  const retry = options.retry ?? {};
-  if (retry === null || typeof retry !== 'object') throw new InvalidOptionError('retry', 'an object', retry);
+  const db = stringOption('db', options.db ?? DEFAULT_COUCH_DB, DB_NAME, 'a CouchDB database name (lowercase letter first, then a-z 0-9 _$()+/-)');
+  const retry = objectOption('retry', options.retry ?? {});
   return {
     url: url as string,
     safeUrl: safeUrl as string,
     db,
-    initialDelayMs: integer('retry.initialDelayMs', retry.initialDelayMs ?? 50, 1, 60_000),
-    maxTotalMs: integer('retry.maxTotalMs', retry.maxTotalMs ?? 2_000, 0, 600_000),
-    requestTimeoutMs: integer('requestTimeoutMs', options.requestTimeoutMs ?? 5_000, 1, 2 ** 31 - 1),
-    maxBatch: integer('maxBatch', options.maxBatch ?? 256, 1, 10_000),
+    initialDelayMs: integerOption('retry.initialDelayMs', retry.initialDelayMs ?? DEFAULT_COUCH_RETRY.initialDelayMs, 1, 60_000),
+    maxTotalMs: integerOption('retry.maxTotalMs', retry.maxTotalMs ?? DEFAULT_COUCH_RETRY.maxTotalMs, 0, 600_000),
+    requestTimeoutMs: integerOption('requestTimeoutMs', options.requestTimeoutMs ?? 5_000, 1, MAX_TIMER_MS),
+    maxBatch: integerOption('maxBatch', options.maxBatch ?? 256, 1, 10_000),
   };
 }

@@ -1,4 +1,15 @@
-import { GlassError, InvalidOptionError } from '../../runtime/index.js';
+import {
+  GlassError,
+  InvalidOptionError,
+  MAX_TIMER_MS,
+  atLeastOption,
+  integerOption,
+  nonEmptyStringOption,
+  objectOption,
+  stringOption,
+  urlOption,
+} from '../../runtime/index.js';
+import { DEFAULT_REDIS_URL, redisRetryDelayMs } from '../redis-connection.js';
 
 export interface RedisMembershipOptions {
   /** This node's id, as the placement knows it. */
@@ -38,29 +49,24 @@ export interface ResolvedMembershipOptions {
 }
 
 const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;
-const MAX_TIMER_MS = 2 ** 31 - 1;
+const KEY_PREFIX = /^\S+$/;
+/** Reconnect delays spread ±20 % (see redisRetryDelayMs). */
+const RECONNECT_SPREAD = 0.2;
 
 export function resolveMembershipOptions(options: RedisMembershipOptions): ResolvedMembershipOptions {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('membership', 'an object', options);
-  const o = options;
-  if (typeof o.nodeId !== 'string' || !NODE_ID.test(o.nodeId)) {
-    throw new InvalidOptionError('nodeId', '1–64 characters of letters, digits, ".", "_" or "-"', o.nodeId);
-  }
-  if (!Number.isInteger(o.workers) || o.workers < 1 || o.workers > 256) throw new InvalidOptionError('workers', 'an integer from 1 to 256', o.workers);
-  if (o.address !== undefined && (typeof o.address !== 'string' || o.address === '')) throw new InvalidOptionError('address', 'a non-empty string', o.address);
-  const redisUrl = o.redisUrl ?? 'redis://127.0.0.1:6379';
-  if (typeof redisUrl !== 'string' || !/^rediss?:\/\//.test(redisUrl)) throw new InvalidOptionError('redisUrl', 'a redis:// or rediss:// URL', '<redacted>');
-  const keyPrefix = o.keyPrefix ?? 'glass:';
-  if (typeof keyPrefix !== 'string' || keyPrefix === '' || /\s/.test(keyPrefix)) throw new InvalidOptionError('keyPrefix', 'a non-empty string without spaces', keyPrefix);
+  const o = objectOption('membership', options);
+  stringOption('nodeId', o.nodeId, NODE_ID, '1–64 characters of letters, digits, ".", "_" or "-"');
+  integerOption('workers', o.workers, 1, 256);
+  if (o.address !== undefined) nonEmptyStringOption('address', o.address);
+  const redisUrl = o.redisUrl ?? DEFAULT_REDIS_URL;
+  urlOption('redisUrl', redisUrl, ['redis:', 'rediss:'], 'a redis:// or rediss:// URL', '<redacted>');
+  const keyPrefix = stringOption('keyPrefix', o.keyPrefix ?? 'glass:', KEY_PREFIX, 'a non-empty string without spaces');
   const heartbeatMs = duration('heartbeatMs', o.heartbeatMs, 500);
-  const downAfterMs = duration('downAfterMs', o.downAfterMs, 2_000);
   // One missed beat must not be a death: require room for at least one more beat before "down".
-  if (downAfterMs < 2 * heartbeatMs) throw new InvalidOptionError('downAfterMs', `at least 2 × heartbeatMs (${2 * heartbeatMs})`, downAfterMs);
-  const reconnect = o.reconnect ?? {};
-  if (reconnect === null || typeof reconnect !== 'object') throw new InvalidOptionError('reconnect', 'an object', reconnect);
+  const downAfterMs = atLeastOption('downAfterMs', duration('downAfterMs', o.downAfterMs, 2_000), '2 × heartbeatMs', 2 * heartbeatMs);
+  const reconnect = objectOption('reconnect', o.reconnect ?? {});
   const reconnectMinMs = duration('reconnect.minMs', reconnect.minMs, 50);
-  const reconnectMaxMs = duration('reconnect.maxMs', reconnect.maxMs, 2_000);
-  if (reconnectMaxMs < reconnectMinMs) throw new InvalidOptionError('reconnect.maxMs', `at least reconnect.minMs (${reconnectMinMs})`, reconnectMaxMs);
+  const reconnectMaxMs = atLeastOption('reconnect.maxMs', duration('reconnect.maxMs', reconnect.maxMs, 2_000), 'reconnect.minMs', reconnectMinMs);
   const commandTimeoutMs = duration('commandTimeoutMs', o.commandTimeoutMs, 1_000);
   const now = o.now ?? Date.now;
   if (typeof now !== 'function') throw new InvalidOptionError('now', 'a function returning milliseconds', now);
@@ -79,18 +85,14 @@ export function resolveMembershipOptions(options: RedisMembershipOptions): Resol
   };
 }
 
-/** ioredis's retryStrategy: doubling with ±20 % jitter (nodes cut off together do not reconnect in lockstep), bounded, never giving up. */
+/** ioredis's retryStrategy (`attempt` from 1): doubling with ±20 % spread, bounded, never giving up. */
 export function reconnectDelayMs(attempt: number, o: Pick<ResolvedMembershipOptions, 'reconnectMinMs' | 'reconnectMaxMs'>, random = Math.random): number {
-  const base = Math.min(o.reconnectMinMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30), o.reconnectMaxMs);
-  return Math.max(1, Math.min(o.reconnectMaxMs, Math.round(base * (0.8 + 0.4 * random()))));
+  return redisRetryDelayMs({ minMs: o.reconnectMinMs, maxMs: o.reconnectMaxMs, randomFactor: RECONNECT_SPREAD }, Math.max(attempt - 1, 0), random);
 }
 
 function duration(option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TIMER_MS) {
-    throw new InvalidOptionError(option, `a positive integer of milliseconds up to ${MAX_TIMER_MS}`, value);
-  }
-  return value;
+  return integerOption(option, value, 1, MAX_TIMER_MS, `a positive integer of milliseconds up to ${MAX_TIMER_MS}`);
 }
 
 // Defined here until runtime's ErrorCodes (owned by the runtime layer) lists it.

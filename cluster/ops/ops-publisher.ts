@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { GlassError, InvalidOptionError } from '../../runtime/index.js';
+import { GlassError, nonEmptyStringOption } from '../../runtime/index.js';
 
 export const OpsPublisherErrors = {
   /** No node listens for ops requests under that id (down, or not publishing). */
@@ -64,7 +64,7 @@ export class OpsPublisher {
 
   static async start(options: OpsPublisherOptions): Promise<OpsPublisher> {
     for (const name of ['redisUrl', 'prefix', 'nodeId'] as const) {
-      if (typeof options[name] !== 'string' || options[name] === '') throw new InvalidOptionError(name, 'a non-empty string', name === 'redisUrl' ? '[redacted]' : options[name]);
+      nonEmptyStringOption(name, options[name], name === 'redisUrl' ? '[redacted]' : options[name]);
     }
     const p = new OpsPublisher(options);
     await Promise.all([p.#cmd.connect(), p.#sub.connect()]);

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { backoffMs } from './redis-streams-options.js';
+import { backoffMs } from './redis-streams-connection.js';
 import type { AckSink } from './redis-streams-delivery.js';
 import type { ResolvedOptions } from './redis-streams-options.js';
 

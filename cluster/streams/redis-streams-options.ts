@@ -1,5 +1,7 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import { InvalidOptionError } from '../../runtime/index.js';
+import type { RedisOptions } from 'ioredis';
+import { atLeastOption, durationOption, objectOption, positiveIntegerOption, stringOption } from '../../runtime/index.js';
+import type { BackoffPolicy } from '../../supervisors/index.js';
+import { DEFAULT_REDIS_URL } from '../redis-connection.js';
 
 export interface RedisStreamsTransportOptions {
   nodeId: string;
@@ -37,17 +39,23 @@ export interface RedisStreamsTransportOptions {
   trimIntervalMs?: number;
 }
 
-export type ResolvedOptions = Required<Omit<RedisStreamsTransportOptions, 'redis'>> & { redis: string | RedisOptions };
+export type ResolvedOptions = Required<Omit<RedisStreamsTransportOptions, 'redis'>> & {
+  redis: string | RedisOptions;
+  /** retryMinDelayMs to retryMaxDelayMs, spread ±20 % (see redisRetryDelayMs). */
+  retry: BackoffPolicy;
+};
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const RETRY_SPREAD = 0.2;
+// A key part with whitespace or a colon would make another node's stream name ambiguous.
+const KEY_PART = /^[^\s:]+$/;
 
 const COUNTS = ['readCount', 'maxEntryEnvelopes', 'maxEntryBytes', 'maxPipelineEntries', 'maxInFlightEntries', 'maxQueuedEnvelopes'] as const;
 const POSITIVE_MS = ['blockMs', 'retryMinDelayMs', 'retryMaxDelayMs', 'giveUpAfterMs', 'startTimeoutMs', 'closeTimeoutMs'] as const;
 
 /** One guard per option, at the constructor: a wrong option fails there, not at the first outage. */
 export function resolveOptions(options: RedisStreamsTransportOptions): ResolvedOptions {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('nodeId', 'given in an options object', options);
-  const r: ResolvedOptions = {
+  objectOption('nodeId', options, 'given in an options object');
+  const r: Omit<ResolvedOptions, 'retry'> = {
     nodeId: options.nodeId,
     redis: options.redis ?? DEFAULT_REDIS_URL,
     prefix: options.prefix ?? 'glass',
@@ -66,93 +74,15 @@ export function resolveOptions(options: RedisStreamsTransportOptions): ResolvedO
     closeTimeoutMs: options.closeTimeoutMs ?? 5_000,
     trimIntervalMs: options.trimIntervalMs ?? 0,
   };
-  for (const name of ['nodeId', 'prefix', 'group'] as const) {
-    const v = r[name];
-    // A key part with whitespace or a colon would make another node's stream name ambiguous.
-    if (typeof v !== 'string' || !/^[^\s:]+$/.test(v)) throw new InvalidOptionError(name, 'a non-empty string without spaces or ":"', v);
-  }
-  if (typeof r.redis !== 'string' && (r.redis === null || typeof r.redis !== 'object')) {
-    throw new InvalidOptionError('redis', 'a redis:// URL or an ioredis options object', r.redis);
-  }
-  for (const name of COUNTS) {
-    if (!Number.isSafeInteger(r[name]) || r[name] < 1) throw new InvalidOptionError(name, 'a positive integer', r[name]);
-  }
-  for (const name of POSITIVE_MS) {
-    if (!Number.isFinite(r[name]) || r[name] <= 0) throw new InvalidOptionError(name, 'a positive number of milliseconds', r[name]);
-  }
-  if (!Number.isFinite(r.trimIntervalMs) || r.trimIntervalMs < 0) {
-    throw new InvalidOptionError('trimIntervalMs', '0 (off) or a positive number of milliseconds', r.trimIntervalMs);
-  }
-  if (r.retryMaxDelayMs < r.retryMinDelayMs) throw new InvalidOptionError('retryMaxDelayMs', `at least retryMinDelayMs (${r.retryMinDelayMs})`, r.retryMaxDelayMs);
-  return r;
+  for (const name of ['nodeId', 'prefix', 'group'] as const) stringOption(name, r[name], KEY_PART, 'a non-empty string without spaces or ":"');
+  if (typeof r.redis !== 'string') objectOption('redis', r.redis, 'a redis:// URL or an ioredis options object');
+  for (const name of COUNTS) positiveIntegerOption(name, r[name]);
+  for (const name of POSITIVE_MS) durationOption(name, r[name]);
+  durationOption('trimIntervalMs', r.trimIntervalMs, true, '0 (off) or a positive number of milliseconds');
+  atLeastOption('retryMaxDelayMs', r.retryMaxDelayMs, 'retryMinDelayMs', r.retryMinDelayMs);
+  return { ...r, retry: { minMs: r.retryMinDelayMs, maxMs: r.retryMaxDelayMs, randomFactor: RETRY_SPREAD } };
 }
 
 export function streamKey(prefix: string, node: string): string {
   return `${prefix}:node:${node}`;
-}
-
-/**
- * A connection the transport owns. Every retry is the transport's own, so ioredis must neither
- * queue commands while disconnected nor resend them after a reconnect: a resent XADD behind the
- * transport's back would overtake, or duplicate, what the transport retries itself in order; a
- * resent XREADGROUP would deliver entries to nobody. ioredis keeps reconnecting, with our backoff.
- */
-export function openConnection(options: ResolvedOptions, role: 'commands' | 'reader'): Redis {
-  const overrides: RedisOptions = {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    // RESP2 shapes: XREADGROUP and XAUTOCLAIM replies are parsed by position.
-    protocol: 2,
-    connectionName: `${options.prefix}:${options.nodeId}:${role}`,
-    retryStrategy: (times: number) => Math.min(options.retryMinDelayMs * 2 ** Math.min(times, 16), options.retryMaxDelayMs),
-  };
-  return typeof options.redis === 'string' ? new Redis(options.redis, overrides) : new Redis({ ...options.redis, ...overrides });
-}
-
-/** Exponential backoff with ±20% jitter, so that nodes cut off together do not retry in lockstep. */
-export function backoffMs(options: ResolvedOptions, attempt: number): number {
-  const base = Math.min(options.retryMinDelayMs * 2 ** Math.min(attempt, 16), options.retryMaxDelayMs);
-  return base * (0.8 + Math.random() * 0.4);
-}
-
-/**
- * Resolves true when `redis` is ready, false if `signal` aborted first. Waits on the connection's
- * own event, so recovery starts the moment ioredis has reconnected. Not `events.once`: it rejects
- * on the first 'error' event, and every failed reconnect attempt emits one.
- */
-export function whenReady(redis: Redis, signal: AbortSignal): Promise<boolean> {
-  if (redis.status === 'ready') return Promise.resolve(true);
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const settle = (ready: boolean): void => {
-      redis.off('ready', onReady);
-      signal.removeEventListener('abort', onAbort);
-      resolve(ready);
-    };
-    const onReady = (): void => settle(true);
-    const onAbort = (): void => settle(false);
-    redis.on('ready', onReady);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** A reply error naming a missing stream or consumer group (the stream vanished with a Redis restart). */
-export function isNoGroup(err: unknown): boolean {
-  return err instanceof Error && err.message.startsWith('NOGROUP');
-}
-
-/** Creates the group reading `stream` from its first entry; false if it was there already. */
-export async function ensureGroup(redis: Redis, stream: string, group: string, makeStream: boolean): Promise<boolean> {
-  try {
-    // From id 0, not $: a stream recreated by a sender's XADD after a Redis restart already holds
-    // entries for this node, and they must be read too.
-    if (makeStream) await redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM');
-    else await redis.call('XGROUP', 'CREATE', stream, group, '0');
-    return true;
-  } catch (err) {
-    if (err instanceof Error && err.message.startsWith('BUSYGROUP')) return false;
-    throw err;
-  }
 }

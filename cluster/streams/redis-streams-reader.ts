@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { EnvelopeCodec } from './envelope-codec.js';
-import { backoffMs, ensureGroup, isNoGroup, whenReady } from './redis-streams-options.js';
+import { backoffMs, ensureGroup, isNoGroup, whenReady } from './redis-streams-connection.js';
 import { readGroupEntries, toDelivery, type AckSink, type RawEntry, type StreamDelivery } from './redis-streams-delivery.js';
 import type { ResolvedOptions } from './redis-streams-options.js';
 

@@ -4,7 +4,8 @@ import type { EnvelopeCodec } from './envelope-codec.js';
 import { PAYLOAD_FIELD, SENDER_FIELD } from './redis-streams-delivery.js';
 import { TransportUnavailableError, UnavailableReason, UnencodableEnvelopeError } from './redis-streams-status.js';
 import { Outbox, type OutEntry } from './redis-streams-outbox.js';
-import { backoffMs, streamKey, type ResolvedOptions } from './redis-streams-options.js';
+import { backoffMs } from './redis-streams-connection.js';
+import { streamKey, type ResolvedOptions } from './redis-streams-options.js';
 
 export interface SenderHooks {
   onUndeliverable(node: string, envelopes: readonly Envelope[], error: TransportUnavailableError): void;

@@ -4,7 +4,8 @@ import { GlassError, NoRouteError, type Deliver, type Envelope } from '../../run
 import { EnvelopeCodec } from './envelope-codec.js';
 import { AckBatcher } from './redis-streams-acks.js';
 import type { ClaimOptions, DurableTransport, StreamDelivery } from './redis-streams-delivery.js';
-import { openConnection, resolveOptions, streamKey, whenReady, type RedisStreamsTransportOptions, type ResolvedOptions } from './redis-streams-options.js';
+import { openConnection, whenReady } from './redis-streams-connection.js';
+import { resolveOptions, streamKey, type RedisStreamsTransportOptions, type ResolvedOptions } from './redis-streams-options.js';
 import { StreamReader } from './redis-streams-reader.js';
 import { StreamSender } from './redis-streams-sender.js';
 import {

@@ -2,7 +2,7 @@
 // taking over what a dead node left. Both run on the command connection.
 import type { Redis } from 'ioredis';
 import type { EnvelopeCodec } from './envelope-codec.js';
-import { ensureGroup } from './redis-streams-options.js';
+import { ensureGroup } from './redis-streams-connection.js';
 import { autoclaimReply, readGroupEntries, toDelivery, type AckSink, type RawEntry, type StreamDelivery } from './redis-streams-delivery.js';
 import { MalformedEntryError } from './redis-streams-status.js';
 

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
+import { DEFAULT_REDIS_URL } from '../../cluster/index.js';
 
 /** The machine's Redis, shared with everything else: tests only add and delete their own keys. */
-export const SHARED_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const SHARED_REDIS_URL = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
 
 /** A prefix no other test file (or run) uses, so tests never see each other's streams. */
 export function uniquePrefix(name: string): string {

@@ -1,18 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  Cluster,
-  Load,
-  allTallyProblems,
-  counterProblems,
-  eventually,
-  seenOrBusy,
-  pumpsSent,
-  tallyReports,
-  totalSeen,
-  totalSent,
-  type NodeProcess,
-} from './cluster-harness.js';
+import { Cluster, eventually } from './cluster-harness.js';
+import { Load } from './cluster-load.js';
+import type { NodeProcess } from './cluster-process.js';
+import { allTallyProblems, counterProblems, seenOrBusy, pumpsSent, tallyReports, totalSeen, totalSent } from './cluster-tallies.js';
 
 // Short heartbeat and detection times so that a killed node is declared down within seconds, yet
 // long enough that a live node whose main thread stalls under load on two shared cores is not.

@@ -1,18 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HashringPlacement } from '../../cluster/index.js';
-import {
-  Cluster,
-  Load,
-  allTallyProblems,
-  eventually,
-  seenOrBusy,
-  pumpsSent,
-  tallyReports,
-  totalSeen,
-  totalSent,
-  type NodeProcess,
-} from './cluster-harness.js';
+import { Cluster, eventually } from './cluster-harness.js';
+import { Load } from './cluster-load.js';
+import type { NodeProcess } from './cluster-process.js';
+import { allTallyProblems, seenOrBusy, pumpsSent, tallyReports, totalSeen, totalSent } from './cluster-tallies.js';
 
 const NODES = ['a', 'b', 'c'];
 const IDS = 400;

@@ -1,7 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCodes, type NodeMember } from '../../runtime/index.js';
-import { Cluster, RemoteError, until, type NodeProcess } from './cluster-harness.js';
+import { Cluster, until } from './cluster-harness.js';
+import { RemoteError, type NodeProcess } from './cluster-process.js';
 
 // Three node processes (two workers each) on one machine, one Redis and one CouchDB-protocol server.
 const NODES = ['a', 'b', 'c'];

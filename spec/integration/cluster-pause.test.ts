@@ -1,6 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Cluster, Load, allTallyProblems, eventually, pumpsSent, seenOrBusy, tallyReports, totalSeen, totalSent, type NodeProcess } from './cluster-harness.js';
+import { Cluster, eventually } from './cluster-harness.js';
+import { Load } from './cluster-load.js';
+import type { NodeProcess } from './cluster-process.js';
+import { allTallyProblems, pumpsSent, seenOrBusy, tallyReports, totalSeen, totalSent } from './cluster-tallies.js';
 
 // A node frozen (SIGSTOP) past the detection time is declared down while it still holds its actors
 // in memory, then wakes up (SIGCONT) and rejoins: a false "down", as a long GC pause or a stalled

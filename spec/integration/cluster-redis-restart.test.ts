@@ -1,6 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Cluster, Load, counterProblems, type NodeProcess } from './cluster-harness.js';
+import { Cluster } from './cluster-harness.js';
+import { Load } from './cluster-load.js';
+import type { NodeProcess } from './cluster-process.js';
+import { counterProblems } from './cluster-tallies.js';
 
 const NODES = ['a', 'b', 'c'];
 const DOWN_AFTER_MS = 1_500;

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { RedisMembership, type MemberChange, type MemberRecord, type MembershipStatus, type RedisMembershipOptions } from '../../cluster/index.js';
+import { DEFAULT_REDIS_URL, RedisMembership, type MemberChange, type MemberRecord, type MembershipStatus, type RedisMembershipOptions } from '../../cluster/index.js';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const REDIS_URL = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
 
 /** A prefix no other test file (or run) shares, so parallel files never see each other's nodes. */
 export function uniquePrefix(): string {

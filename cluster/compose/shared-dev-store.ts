@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
-import { startStateBackend, type StateBackend } from '../default-node.js';
-import { couchStoreRef } from '../default-node.js';
+import { couchStoreRef, startStateBackend, type StateBackend } from './state-backend.js';
 
 const WAIT_MS = 30_000;
 const POLL_MS = 200;

@@ -1,6 +1,6 @@
 import type { GlassNode } from '../../runtime/node/index.js';
-import type { MemberChange, MemberRecord } from '../membership/membership-view.js';
-import type { RedisStreamsTransport } from './redis-streams-transport.js';
+import type { MemberChange, MemberRecord } from '../membership/index.js';
+import type { RedisStreamsTransport } from '../streams/index.js';
 
 const REPEAT_MIN_IDLE_MS = 60_000;
 const LEFT_GRACE_MS = 5_000;
@@ -13,19 +13,23 @@ const LEFT_GRACE_MS = 5_000;
  * stream for a moment, so the claim is repeated a few times over the detection window.
  */
 export class DeadNodeClaims {
+  readonly #node: GlassNode;
+  readonly #transport: RedisStreamsTransport;
+  readonly #members: () => MemberRecord[];
+  readonly #timing: { heartbeatMs: number; downAfterMs: number };
   readonly #timers = new Set<NodeJS.Timeout>();
   #stopped = false;
 
-  constructor(
-    private readonly node: GlassNode,
-    private readonly transport: RedisStreamsTransport,
-    private readonly members: () => MemberRecord[],
-    private readonly timing: { heartbeatMs: number; downAfterMs: number },
-  ) {}
+  constructor(node: GlassNode, transport: RedisStreamsTransport, members: () => MemberRecord[], timing: { heartbeatMs: number; downAfterMs: number }) {
+    this.#node = node;
+    this.#transport = transport;
+    this.#members = members;
+    this.#timing = timing;
+  }
 
   changed(members: MemberRecord[], change: MemberChange): void {
-    if (members.length === 0 || members[0].id !== this.node.id) return;
-    const { heartbeatMs, downAfterMs } = this.timing;
+    if (members.length === 0 || members[0].id !== this.#node.id) return;
+    const { heartbeatMs, downAfterMs } = this.#timing;
     // A dead node's entries are taken at once. A departing node is still draining: what it has in
     // hand is left to it for a grace period (only entries idle that long are claimed).
     const grace = Math.max(LEFT_GRACE_MS, 2 * downAfterMs);
@@ -37,8 +41,8 @@ export class DeadNodeClaims {
       [first + downAfterMs, REPEAT_MIN_IDLE_MS],
       [first + 2 * downAfterMs, REPEAT_MIN_IDLE_MS],
     ];
-    for (const dead of change.down) if (dead !== this.node.id) this.#schedule(dead, passes(0));
-    for (const left of change.left) if (left !== this.node.id) this.#schedule(left, passes(grace));
+    for (const dead of change.down) if (dead !== this.#node.id) this.#schedule(dead, passes(0));
+    for (const left of change.left) if (left !== this.#node.id) this.#schedule(left, passes(grace));
   }
 
   #schedule(gone: string, passes: [number, number][]): void {
@@ -53,13 +57,13 @@ export class DeadNodeClaims {
 
   async #claim(dead: string, minIdleMs: number): Promise<void> {
     // It may have come back (a restart under the same id): its own reader takes its stream again.
-    if (this.#stopped || this.members().some((m) => m.id === dead)) return;
+    if (this.#stopped || this.#members().some((m) => m.id === dead)) return;
     try {
-      const deliveries = await this.transport.claimFrom(dead, { minIdleMs });
-      if (deliveries.length > 0) this.node.log.warn({ dead, entries: deliveries.length }, 'claimed the pending entries of a node that is gone');
-      for (const d of deliveries) this.node.acceptDeliveries(d.envelopes, d);
+      const deliveries = await this.#transport.claimFrom(dead, { minIdleMs });
+      if (deliveries.length > 0) this.#node.log.warn({ dead, entries: deliveries.length }, 'claimed the pending entries of a node that is gone');
+      for (const d of deliveries) this.#node.acceptDeliveries(d.envelopes, d);
     } catch (err) {
-      this.node.log.error({ dead, err: (err as Error).message }, 'claiming a dead node\'s entries failed; retried at the next change');
+      this.#node.log.error({ dead, err: (err as Error).message }, 'claiming a dead node\'s entries failed; retried at the next change');
     }
   }
 

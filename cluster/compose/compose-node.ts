@@ -1,0 +1,124 @@
+import { availableParallelism } from 'node:os';
+import { defaultNodeId, startNode, type GlassNode, type NodeOptions, type ClusterParts } from '../../runtime/node/index.js';
+import { RedisMembership } from '../membership/index.js';
+import { DEFAULT_REDIS_URL } from '../redis-connection.js';
+import { RedisStreamsTransport } from '../streams/index.js';
+import { GAME_ACTORS, HASHRING_PLACEMENT, WORKER_SUPERVISOR } from '../worker-modules.js';
+import { DeadNodeClaims } from './dead-node-claims.js';
+import { startSharedDevStore } from './shared-dev-store.js';
+import { startStateBackend, type StateBackend } from './state-backend.js';
+
+const TRIM_INTERVAL_MS = 5_000;
+const DEFAULT_HEARTBEAT_MS = 500;
+const DEFAULT_DOWN_AFTER_MS = 2_000;
+
+export interface ClusterNodeOptions extends Partial<NodeOptions> {
+  /** Default REDIS_URL, else redis://127.0.0.1:6379. */
+  redisUrl?: string;
+  /** Namespaces the streams and the membership keys (default "glass"): one cluster per prefix. */
+  prefix?: string;
+  /** Membership heartbeat (default 500 ms). */
+  heartbeatMs?: number;
+  /** A node silent this long is down (default 2,000 ms). */
+  downAfterMs?: number;
+  /** Where this node's gateway can be reached, shown to the other nodes. */
+  address?: string;
+}
+
+/** Options for a node on the game's kinds and hashring placement; the store is the runtime's (memory) unless given. */
+export function defaultNodeOptions(overrides: Partial<NodeOptions> = {}): NodeOptions {
+  return {
+    ...overrides,
+    actorModules: overrides.actorModules ?? [GAME_ACTORS],
+    placement: overrides.placement ?? HASHRING_PLACEMENT,
+    supervisor: overrides.supervisor ?? WORKER_SUPERVISOR,
+  };
+}
+
+/**
+ * A node on the defaults, its state in CouchDB (see startStateBackend) unless `overrides.store`
+ * names another store (MEMORY_STORE for none). node.close() saves the actors, then stops the
+ * embedded server if one was started.
+ */
+export async function startDefaultNode(overrides: Partial<NodeOptions> = {}, env: NodeJS.ProcessEnv = process.env): Promise<GlassNode> {
+  const backend = overrides.store === undefined ? await startStateBackend(env) : null;
+  return startOnBackend(backend, () => startNode(defaultNodeOptions({ ...overrides, store: overrides.store ?? backend!.store })));
+}
+
+/**
+ * A node that joins the cluster named by `prefix` on Redis: membership by heartbeats, placement
+ * over the live nodes, actor messages to other nodes over Redis Streams. The state store is
+ * `options.store`, else the CouchDB at COUCHDB_URL, else the development server one node embeds
+ * for all (see startSharedDevStore). Resolves once the node is registered and
+ * its first view is in place on every thread.
+ */
+export async function startClusterNode(options: ClusterNodeOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<GlassNode> {
+  const { redisUrl, prefix = 'glass', heartbeatMs, downAfterMs, address, ...overrides } = options;
+  const url = redisUrl ?? (env.REDIS_URL || DEFAULT_REDIS_URL);
+  const nodeId = overrides.nodeId ?? defaultNodeId();
+  const workers = overrides.workers ?? availableParallelism();
+  const backend = overrides.store === undefined ? await startSharedDevStore(url, prefix, nodeId, env) : null;
+  const membership = new RedisMembership({ nodeId, workers, redisUrl: url, keyPrefix: `${prefix}:`, heartbeatMs, downAfterMs, address });
+  // Trimmed in the background: only what every reader acknowledged goes.
+  // Write-behind actors acknowledge with their next save: allow a period's worth in flight.
+  const transport = new RedisStreamsTransport({ nodeId, redis: url, prefix, trimIntervalMs: TRIM_INTERVAL_MS, maxInFlightEntries: 16_384 });
+  const parts: ClusterParts = { transport, membership, status: () => ({ transport: transport.status, stream: transport.stats() }) };
+  const node = await startOnBackend(
+    backend,
+    async () => {
+      await membership.start();
+      return startNode(defaultNodeOptions({ ...overrides, nodeId, workers, store: overrides.store ?? backend!.store }), parts);
+    },
+    async () => {
+      await membership.close().catch(() => {});
+      await transport.close().catch(() => {});
+    },
+  );
+  logClusterEvents(node, transport, membership);
+  const timing = { heartbeatMs: heartbeatMs ?? DEFAULT_HEARTBEAT_MS, downAfterMs: downAfterMs ?? DEFAULT_DOWN_AFTER_MS };
+  const claims = new DeadNodeClaims(node, transport, membership.members.bind(membership), timing);
+  membership.onChange((members, change) => claims.changed(members, change));
+  node.onClose(() => claims.stop());
+  return node;
+}
+
+/**
+ * Starts a node whose store is `backend` (null: a store the caller named, nothing to stop). If the
+ * node does not start, `undo` releases what was opened for it, then the backend; once it runs,
+ * the backend is stopped after the node closes.
+ */
+async function startOnBackend(backend: StateBackend | null, start: () => Promise<GlassNode>, undo?: () => Promise<void>): Promise<GlassNode> {
+  let node: GlassNode;
+  try {
+    node = await start();
+  } catch (err) {
+    await undo?.();
+    await backend?.close();
+    throw err;
+  }
+  if (backend !== null) {
+    node.onClose(() => backend.close());
+    node.log.info({ store: backend.description }, 'actor state in CouchDB');
+  }
+  return node;
+}
+
+/** What the cluster parts report, in the node's log; envelopes given up go back to their senders. */
+function logClusterEvents(node: GlassNode, transport: RedisStreamsTransport, membership: RedisMembership): void {
+  const log = node.log;
+  transport.on('status', (status, cause) => {
+    const fields = { status, err: cause instanceof Error ? cause.message : undefined };
+    if (status === 'degraded') log.warn(fields, 'cluster transport degraded: cross-node sends are retried');
+    else log.info(fields, 'cluster transport status');
+  });
+  transport.on('undeliverable', (to, envelopes, error) => {
+    log.error({ to, envelopes: envelopes.length, code: error.code }, 'cross-node envelopes given up');
+    node.refuseUndeliverable(envelopes, error);
+  });
+  transport.on('malformed', (error) => log.error({ err: error.message }, 'malformed stream entry acknowledged and dropped'));
+  transport.on('deliver-error', (err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'delivery failed; entry left pending'));
+  membership.onStatus((status, lastError) => {
+    if (status === 'connected') log.info({ status }, 'cluster membership connected');
+    else log.warn({ status, err: lastError?.message }, 'cluster membership lost Redis: the last view is kept');
+  });
+}

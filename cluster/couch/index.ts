@@ -1,0 +1,6 @@
+// The CouchDB room: the StateStore on CouchDB (nano), its options, and the embedded
+// CouchDB-protocol server of the development default. Workers load couch-state-store.ts by
+// reference (cluster/worker-modules.ts), not this entry.
+export { CouchStateStore, createCouchStateStore, COUCH_STATE_STORE_MODULE } from './couch-state-store.js';
+export { DEFAULT_COUCH_DB, DEFAULT_COUCH_RETRY, redactCredentials, type CouchRetryOptions, type CouchStateStoreOptions } from './couch-options.js';
+export { EmbeddedCouchError, startEmbeddedCouch, type EmbeddedCouch, type EmbeddedCouchOptions } from './embedded-couch.js';

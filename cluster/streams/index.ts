@@ -1,0 +1,16 @@
+// The Redis Streams room: the Transport between nodes (one stream per node, read in a consumer
+// group, acknowledged after delivery, claimed from dead nodes), its entry codec and its errors.
+export { RedisStreamsTransport } from './redis-streams-transport.js';
+export { streamKey as redisStreamKey, type RedisStreamsTransportOptions } from './redis-streams-options.js';
+export { StreamDelivery, type ClaimOptions, type DurableTransport } from './redis-streams-delivery.js';
+export {
+  MalformedEntryError,
+  TransportErrorCodes,
+  TransportStatus,
+  TransportUnavailableError,
+  UnavailableReason,
+  UnencodableEnvelopeError,
+  type RedisStreamsEvents,
+  type RedisStreamsStats,
+} from './redis-streams-status.js';
+export { ENTRY_FORMAT, EnvelopeCodec } from './envelope-codec.js';
