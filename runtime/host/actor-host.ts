@@ -1,4 +1,4 @@
-import { ActorCell, CellStatus, OUTBOX_OPEN } from './actor-cell.js';
+import { ActorCell, CellStatus } from './actor-cell.js';
 import { idOfKey, kindOfKey } from '../address.js';
 import { SavePolicy, type ActorBehaviour } from '../behaviour.js';
 import { CellLifecycle, type LifecycleHost } from './cell-lifecycle.js';
@@ -10,7 +10,11 @@ import { FailureHandler, type ActorFailure } from './failure-handler.js';
 import type { Logger } from '../logger.js';
 import type { QuarantinedMessage } from '../quarantine.js';
 import { RingBuffer } from '../ring-buffer.js';
-import type { LocalSink, Router } from '../wire/router.js';
+import type { NodeMember } from '../placement.js';
+import type { LocalSink, RouteCache } from '../wire/route.js';
+import type { Router } from '../wire/router.js';
+import { Handoffs } from './handoff.js';
+import { Outbox } from './outbox.js';
 import type { StateStore } from '../state-store.js';
 import type { Supervisor } from '../supervision.js';
 import { snapshotOf, type ActorSnapshot } from './cell-snapshot.js';
@@ -71,6 +75,9 @@ export class ActorHost implements LocalSink, LifecycleHost {
   readonly #persistence: CellPersistence;
   readonly #lifecycle: CellLifecycle;
   readonly #failures: FailureHandler;
+  readonly #outbox: Outbox;
+  /** Asks a moved actor's previous node to let go before a first activation here. */
+  readonly #handoffs: Handoffs;
   /** Passivations waiting for a busy cell to settle (rare: drain and shutdown). */
   readonly #settleWaiters = new Map<ActorCell, (() => void)[]>();
   #kicked = false;
@@ -101,7 +108,10 @@ export class ActorHost implements LocalSink, LifecycleHost {
       (cell) => this.#lifecycle.fence(cell, null),
       (covered) => covered.forEach((e) => this.#router.handled(e)),
     );
-    this.#lifecycle = new CellLifecycle(this, this.#router, options.store, this.#persistence, this.#clock, this.#log);
+    this.#outbox = new Outbox(this.#router);
+    this.#router.setOutbox(this.#outbox);
+    this.#handoffs = new Handoffs(this.#router);
+    this.#lifecycle = new CellLifecycle(this, this.#router, this.#handoffs, options.store, this.#persistence, this.#clock, this.#log);
     this.#failures = new FailureHandler(this, this.#router, options.supervisor, this.#lifecycle, this.#clock, this.#log, options.onQuarantine);
     this.#now = this.#clock.now();
     this.#armSweep();
@@ -137,13 +147,21 @@ export class ActorHost implements LocalSink, LifecycleHost {
     this.schedule(cell);
   }
 
-  activeCell(key: string): ActorCell | undefined {
-    const cell = this.cells.get(key);
-    return cell !== undefined && cell.status === CellStatus.ACTIVE ? cell : undefined;
-  }
-
-  /** The fast path for a sender that kept the cell: an ACTIVE cell is always the one in cells. */
-  deliverTo(cell: ActorCell, e: Envelope): void {
+  /**
+   * The hot path: a send through a Ref to an actor of this thread. The Ref keeps the receiver's
+   * cell while it is active (an ACTIVE cell is always the one in cells), so the next send skips
+   * the lookup.
+   */
+  deliverVia(target: RouteCache, e: Envelope): void {
+    let cell = target.cell as ActorCell | null;
+    if (cell === null || cell.status !== CellStatus.ACTIVE) {
+      const found = this.cells.get(target.key);
+      if (found === undefined || found.status !== CellStatus.ACTIVE) {
+        target.cell = null;
+        return this.deliver(e);
+      }
+      target.cell = cell = found;
+    }
     this.#enqueue(cell, e);
     this.schedule(cell);
   }
@@ -249,13 +267,13 @@ export class ActorHost implements LocalSink, LifecycleHost {
     cell.handled++;
     if (e.trace !== undefined) this.#spans.start(e, cell.kind, cell.key, this.#router.thread);
     cell.current = e;
-    if (cell.behaviour.persistence.save === SavePolicy.EVERY_MESSAGE && !isReadOnly(cell, msg.type)) cell.outbox = OUTBOX_OPEN;
+    if (cell.behaviour.persistence.save === SavePolicy.EVERY_MESSAGE && !isReadOnly(cell, msg.type)) this.#outbox.open(cell);
     let result: unknown;
     try {
       result = handler(cell.ctx, msg);
     } catch (err) {
       cell.current = null;
-      cell.outbox = null; // a failed message has no effects
+      this.#outbox.drop(cell); // a failed message has no effects
       this.#spans.end(e, err);
       return this.#failures.failed(cell, e, err);
     }
@@ -265,7 +283,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
         (value) => this.#completed(cell, e, value, true),
         (err: unknown) => {
           this.#idle(cell);
-          cell.outbox = null;
+          this.#outbox.drop(cell);
           this.#spans.end(e, err);
           this.#failures.failed(cell, e, err);
           this.#resume(cell);
@@ -305,15 +323,14 @@ export class ActorHost implements LocalSink, LifecycleHost {
     // every-message: the answer, the tells the handler made and the actor's next message all
     // wait for the save: nothing leaves that a crash could take back.
     cell.busy = true;
-    const outbox = cell.outbox;
-    cell.outbox = null;
+    const parked = this.#outbox.take(cell);
     const store = e.trace === undefined ? null : this.#spans.save(e, cell.key);
     void this.#persistence.save(cell, true).then((outcome) => {
       if (store !== null) endHop(store, outcome === 'saved' ? undefined : outcome);
       this.#idle(cell);
       this.#spans.end(e, outcome === 'conflict' ? 'fenced' : undefined);
       if (outcome === 'conflict') return this.#lifecycle.fence(cell, e);
-      if (outbox !== null && outbox !== OUTBOX_OPEN) this.#router.release(cell, outbox);
+      if (parked !== null) this.#outbox.release(cell, parked);
       this.#router.reply(e, value);
       this.#router.handled(e);
       this.#resume(cell);
@@ -349,6 +366,17 @@ export class ActorHost implements LocalSink, LifecycleHost {
       return this.passivate(key);
     }
     return this.#lifecycle.passivate(cell);
+  }
+
+  /**
+   * A new membership: the placement is rebuilt, first activations shortly after ask a moved
+   * actor's previous node to let go (Handoffs), and what moved away is passivated (rebalance).
+   * `down` are the members the change lost without a leave. Resolves with how many moved.
+   */
+  setMembers(members: readonly NodeMember[], down: readonly string[]): Promise<number> {
+    this.#router.setMembers(members);
+    this.#handoffs.changed(down);
+    return this.rebalance();
   }
 
   /**

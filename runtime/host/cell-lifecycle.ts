@@ -6,6 +6,7 @@ import { ErrorCodes, GlassError, MailboxFullError, toWireError } from '../errors
 import type { Logger } from '../logger.js';
 import type { CellPersistence } from './cell-persistence.js';
 import type { Router } from '../wire/router.js';
+import type { Handoffs } from './handoff.js';
 import type { StateStore } from '../state-store.js';
 
 /** What the lifecycle needs of its host. */
@@ -22,14 +23,16 @@ export interface LifecycleHost extends HostHooks {
 export class CellLifecycle {
   readonly #host: LifecycleHost;
   readonly #router: Router;
+  readonly #handoffs: Handoffs;
   readonly #store: StateStore;
   readonly #persistence: CellPersistence;
   readonly #clock: Clock;
   readonly #log: Logger;
 
-  constructor(host: LifecycleHost, router: Router, store: StateStore, persistence: CellPersistence, clock: Clock, log: Logger) {
+  constructor(host: LifecycleHost, router: Router, handoffs: Handoffs, store: StateStore, persistence: CellPersistence, clock: Clock, log: Logger) {
     this.#host = host;
     this.#router = router;
+    this.#handoffs = handoffs;
     this.#store = store;
     this.#persistence = persistence;
     this.#clock = clock;
@@ -44,7 +47,7 @@ export class CellLifecycle {
   async activate(cell: ActorCell, handoff = false): Promise<void> {
     try {
       // Just moved here from a node that is still up: it lets go (and saves) first.
-      if (handoff && cell.parent === null) await this.#router.handoffs.before(cell.kind, cell.id);
+      if (handoff && cell.parent === null) await this.#handoffs.before(cell.kind, cell.id);
       const stored = await this.#store.load(cell.kind, cell.id);
       cell.state = stored === undefined ? cell.behaviour.initialState(cell.id) : stored.state;
       cell.version = stored === undefined ? null : stored.version;

@@ -1,6 +1,7 @@
 import type { Envelope } from '../envelope.js';
 import { ErrorCodes, GlassError, toWireError } from '../errors.js';
-import type { LocalSink, Router } from '../wire/router.js';
+import type { LocalSink, RouteCache } from '../wire/route.js';
+import type { MainRouter } from './main-router.js';
 
 /** A main-thread handler bound to an address, e.g. the gateway of this node ("gateway:<node>"). */
 export type EndpointHandler = (msg: any, envelope: Envelope) => unknown;
@@ -12,12 +13,17 @@ export type EndpointHandler = (msg: any, envelope: Envelope) => unknown;
 export class EndpointTable implements LocalSink {
   readonly #handlers = new Map<string, EndpointHandler>();
 
-  constructor(readonly router: Router) {}
+  constructor(readonly router: MainRouter) {}
 
   bind(key: string, handler: EndpointHandler): () => void {
     if (this.#handlers.has(key)) throw new GlassError(ErrorCodes.INVALID_ADDRESS, `${key} is already bound`);
     this.#handlers.set(key, handler);
     return () => this.#handlers.delete(key);
+  }
+
+  /** Endpoints are few and looked up by key: a Ref's cache slot is of no use here. */
+  deliverVia(_target: RouteCache, e: Envelope): void {
+    this.deliver(e);
   }
 
   deliver(e: Envelope): void {

@@ -6,3 +6,4 @@ export { nestActors, type ActorTreeNode, type SupervisionTree, type WorkerTreeNo
 export { defaultNodeId, type NodeOptions } from './node-options.js';
 export { ProcessSampler, type ProcessSample } from './node-stats.js';
 export type { EndpointHandler } from './endpoints.js';
+export { MainRouter, type MainRouterOptions } from './main-router.js';

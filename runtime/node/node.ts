@@ -12,7 +12,7 @@ import { resolveNodeOptions, type NodeOptions, type ResolvedNodeOptions } from '
 import type { Location, NodeMember, Placement, PlacementInit } from '../placement.js';
 import type { Membership } from '../membership.js';
 import { Ref } from '../wire/ref.js';
-import { Router } from '../wire/router.js';
+import { MainRouter } from './main-router.js';
 import type { Envelope } from '../envelope.js';
 import { LocalTransport, type DeliveryReceipt, type Transport } from '../transport.js';
 import { QuarantineLog } from '../quarantine.js';
@@ -53,7 +53,7 @@ export class GlassNode {
   readonly log: Logger;
   /** Starts, watches and restarts the worker threads (the root of the supervision tree). */
   readonly supervisor: NodeSupervisor;
-  readonly #router: Router;
+  readonly #router: MainRouter;
   readonly #endpoints: EndpointTable;
   readonly #transport: Transport;
   readonly #cluster: ClusterParts | null;
@@ -70,9 +70,8 @@ export class GlassNode {
     this.#members = members;
     this.options = options;
     this.log = createLogger('glass', options.logLevel, { node: options.nodeId, thread: 0 });
-    this.#router = new Router({
+    this.#router = new MainRouter({
       nodeId: options.nodeId,
-      thread: 0,
       placement,
       clock: options.clock ?? systemClock,
       pinnedKinds: options.pinnedKinds,
@@ -196,7 +195,7 @@ export class GlassNode {
       if (this.#closed || sameMembers(members, this.#members)) return;
       const before = this.#members.map((m) => m.id);
       this.#members = members;
-      this.#router.setMembers(members, down);
+      this.#router.setMembers(members);
       const moved = await Promise.all(this.#live().map((w) => w.control.setMembers(members, [...down]).catch(() => 0)));
       this.log.info({ before, members: members.map((m) => m.id), passivated: moved.reduce((a, b) => a + b, 0) }, 'cluster changed');
       for (const listener of this.#memberListeners) listener(members);
