@@ -331,8 +331,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
       this.#spans.end(e, outcome === 'conflict' ? 'fenced' : undefined);
       if (outcome === 'conflict') return this.#lifecycle.fence(cell, e);
       if (parked !== null) this.#outbox.release(cell, parked);
-      this.#router.reply(e, value);
-      this.#router.handled(e);
+      this.#router.done(e, value);
       this.#resume(cell);
     });
   }

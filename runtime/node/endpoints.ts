@@ -27,10 +27,17 @@ export class EndpointTable implements LocalSink {
   }
 
   deliver(e: Envelope): void {
+    if (!this.take(e)) this.router.refuse(e, new GlassError(ErrorCodes.NO_ROUTE, `nothing is bound to ${e.to} on the main thread`), 'unbound');
+  }
+
+  /**
+   * Hands `e` to the handler bound to its address; false when nothing is bound there. A bound
+   * address is always this thread's, whatever the placement (only pinned kinds with this node's
+   * id are bound), so the router may try here before locating anything.
+   */
+  take(e: Envelope): boolean {
     const handler = this.#handlers.get(e.to);
-    if (handler === undefined) {
-      return this.router.refuse(e, new GlassError(ErrorCodes.NO_ROUTE, `nothing is bound to ${e.to} on the main thread`), 'unbound');
-    }
+    if (handler === undefined) return false;
     // A main-thread handler takes the message in one call: from here it is this node's.
     this.router.handled(e);
     try {
@@ -43,5 +50,6 @@ export class EndpointTable implements LocalSink {
     } catch (err) {
       this.router.reply(e, undefined, toWireError(err));
     }
+    return true;
   }
 }

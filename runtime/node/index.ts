@@ -1,6 +1,7 @@
 // The main-thread entry of the runtime layer: the node, its worker threads and the control plane.
 // Worker-side code never imports it (runtime/index.ts is the worker-safe entry).
-export { GlassNode, startNode, type ClusterParts, type ClusterStatus } from './node.js';
+export { GlassNode, startNode } from './node.js';
+export type { ClusterParts, ClusterStatus } from './node-membership.js';
 export { NodeSupervisor, WorkerStatus, type WorkerHandle } from './node-supervisor.js';
 export { nestActors, type ActorTreeNode, type SupervisionTree, type WorkerTreeNode } from './supervision-tree.js';
 export { defaultNodeId, type NodeOptions } from './node-options.js';

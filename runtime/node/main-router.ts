@@ -8,6 +8,7 @@ import { edgeTraceparent, endHop, startHop, traceparentOf } from '../trace.js';
 import type { DeliveryReceipt, Transport } from '../transport.js';
 import { BatchTag } from '../wire/port-link.js';
 import { MAIN_THREAD, Router, type RouterOptions } from '../wire/router.js';
+import { EndpointTable } from './endpoints.js';
 import { PairSequencer } from './pair-sequencer.js';
 import { MAX_DELIVERY_ATTEMPTS, Receipts } from './receipts.js';
 
@@ -28,6 +29,8 @@ export interface MainRouterOptions extends RouterOptions {
 export class MainRouter extends Router {
   /** Envelopes from other nodes that a worker has not yet reported handled. */
   readonly receipts = new Receipts();
+  /** This thread's local sink: the handlers bound to its addresses (the gateway, the node's own). */
+  readonly endpoints: EndpointTable;
   readonly #onDeadLetter: (letter: DeadLetter) => void;
   readonly #onQuarantined: ((entry: QuarantinedMessage) => void) | undefined;
   #transport: Transport | null = null;
@@ -38,6 +41,8 @@ export class MainRouter extends Router {
 
   constructor(options: MainRouterOptions) {
     super(options, MAIN_THREAD);
+    this.endpoints = new EndpointTable(this);
+    this.setLocal(this.endpoints);
     this.#onDeadLetter = options.onDeadLetter;
     this.#onQuarantined = options.onQuarantined;
   }
@@ -114,6 +119,9 @@ export class MainRouter extends Router {
   /** From a worker: a reply, something for this thread's endpoints, or something to relay to another node. */
   deliverInbound(e: Envelope): void {
     if (e.lane === Lane.REPLY) return this.deliverReply(e);
+    // Most of what workers send here is for an endpoint (a room's lines to the gateway): taken
+    // without locating anything, which would cut the key in two and build a location.
+    if (this.endpoints.take(e)) return;
     this.route(e, this.locate(kindOfKey(e.to), idOfKey(e.to)));
   }
 

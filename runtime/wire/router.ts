@@ -241,6 +241,15 @@ export abstract class Router {
     this.deliverReply(r);
   }
 
+  /**
+   * The envelope was handled and its effects are saved: its ask is answered and, if it came from
+   * another node, its stream entry may be acknowledged. One call for both (the end of every turn).
+   */
+  done(e: Envelope, value: unknown): void {
+    if (e.replyThread !== NO_REPLY) this.reply(e, value);
+    if (e.receipt !== 0) this.handled(e);
+  }
+
   #settle(r: Envelope): void {
     const pending = this.#pending.get(r.replyId);
     if (pending === undefined) return; // timed out already: the late answer is dropped
