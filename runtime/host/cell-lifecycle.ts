@@ -95,6 +95,25 @@ export class CellLifecycle {
     else rehydrate();
   }
 
+  /** Ops restart: a stopped or quarantined actor (and its children) comes back from its stored state; an active one is restarted. */
+  opsRestart(cell: ActorCell): boolean {
+    cell.restarts = null;
+    if (cell.status === CellStatus.STOPPED || cell.status === CellStatus.QUARANTINED) {
+      cell.generation++;
+      cell.status = CellStatus.RESTARTING;
+      void this.activate(cell);
+      // Its children were stopped with it: they come back with it.
+      for (const childKey of cell.children ?? []) {
+        const child = this.#host.cells.get(childKey);
+        if (child?.parent === cell && (child.status === CellStatus.STOPPED || child.status === CellStatus.QUARANTINED)) this.opsRestart(child);
+      }
+      return true;
+    }
+    if (cell.status !== CellStatus.ACTIVE) return false;
+    this.restart(cell, 0);
+    return true;
+  }
+
   /** Stops an actor (and its children): queued and later messages are refused until restarted. */
   stop(cell: ActorCell, status: typeof CellStatus.STOPPED | typeof CellStatus.QUARANTINED, reason: string): void {
     this.#quiesce(cell);
