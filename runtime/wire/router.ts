@@ -70,11 +70,6 @@ export abstract class Router {
     return this.#pending.size;
   }
 
-  /** What consumes the envelopes addressed to this thread. */
-  protected get local(): LocalSink {
-    return this.#local!;
-  }
-
   setLocal(sink: LocalSink): void {
     this.#local = sink;
   }

@@ -3,6 +3,7 @@ import { Envelope, Lane } from '../envelope.js';
 import type { QuarantinedMessage } from '../quarantine.js';
 import { edgeTraceparent } from '../trace.js';
 import { BatchTag } from './port-link.js';
+import type { LocalSink } from './route.js';
 import { MAIN_THREAD, Router, type RouterOptions } from './router.js';
 
 export interface WorkerRouterOptions extends RouterOptions {
@@ -20,6 +21,8 @@ export interface WorkerRouterOptions extends RouterOptions {
  */
 export class WorkerRouter extends Router {
   readonly #onDeadLetter: ((letter: DeadLetter) => void) | undefined;
+  /** The actor host, kept here too: every envelope a worker is sent goes straight to it. */
+  #host: LocalSink | null = null;
 
   constructor(options: WorkerRouterOptions) {
     super(options, options.thread);
@@ -29,6 +32,11 @@ export class WorkerRouter extends Router {
   protected deadLetter(letter: DeadLetter): void {
     if (this.#onDeadLetter === undefined) this.forwardDeadLetter(letter);
     else this.#onDeadLetter(letter);
+  }
+
+  override setLocal(sink: LocalSink): void {
+    super.setLocal(sink);
+    this.#host = sink;
   }
 
   protected edgeEnvelope(key: string, msg: unknown, lane: Lane, replyThread: number, replyId: number): Envelope {
@@ -42,7 +50,7 @@ export class WorkerRouter extends Router {
   /** Workers are only sent what they own (or replies to their own asks). */
   deliverInbound(e: Envelope): void {
     if (e.lane === Lane.REPLY) return this.deliverReply(e);
-    this.local.deliver(e);
+    this.#host!.deliver(e);
   }
 
   handled(e: Envelope): void {
