@@ -5,9 +5,9 @@ import type { DeadLetter } from '../dead-letters.js';
 import { Envelope, Lane, MessageIds, NO_REPLY, messageType, nextPairEpoch } from '../envelope.js';
 import { AskTimeoutError, ErrorCodes, GlassError, errorFromWire, type WireError } from '../errors.js';
 import type { Location, NodeMember, Placement } from '../placement.js';
-import { BatchTag, PortLink } from './port-link.js';
+import { PortLink } from './port-link.js';
+import { listenToPort } from './port-inbox.js';
 import type { LocalSink, RouteCache, Sender, TellOutbox } from './route.js';
-import { WireDecoder } from './wire-codec.js';
 
 /** The thread of every node that holds its endpoints and its way to the other nodes. */
 export const MAIN_THREAD = 0;
@@ -55,6 +55,8 @@ export abstract class Router {
   #outbox: TellOutbox | null = null;
   #nextAsk = 1;
   #closed = false;
+  readonly #inbound = (e: Envelope): void => this.deliverInbound(e);
+  readonly #events = (data: unknown[]): void => this.receiveEvents(data);
 
   constructor(options: RouterOptions, thread: number) {
     this.nodeId = options.nodeId;
@@ -87,22 +89,7 @@ export abstract class Router {
     const existing = this.#links[thread];
     if (existing === undefined) this.#links[thread] = new PortLink(port, this.#maxBatch, (e, reason) => this.#unsendable(e, reason), thread === MAIN_THREAD);
     else existing.reattach(port);
-    const decoder = new WireDecoder();
-    const deliver = (e: Envelope): void => this.deliverInbound(e);
-    let received = 0;
-    let taken: Int32Array | null = null;
-    port.on('message', (data: unknown[]) => {
-      if (data[0] === BatchTag.ENVELOPES) {
-        decoder.decode(data, thread, deliver);
-        // Acknowledged now, before any handler of this batch can run: a message that kills its
-        // worker must not be sent again to the replacement (it would kill that one too).
-        Atomics.store(taken!, 0, ++received);
-      } else if (data[0] === BatchTag.ACK_COUNTER) {
-        taken = new Int32Array(data[1] as SharedArrayBuffer);
-      } else {
-        this.receiveEvents(data);
-      }
-    });
+    listenToPort(port, thread, this.#inbound, this.#events);
   }
 
   /** Records another thread reported ([tag, ...records], see BatchTag); only the main thread gets any. */
