@@ -42,7 +42,8 @@ export type { ActorQuery, ActorSample, KindSample, SampleOptions, WorkerSample }
 export type { Location, NodeMember, Placement, PlacementInit } from './placement.js';
 export { Ref } from './wire/ref.js';
 export { RingBuffer } from './ring-buffer.js';
-export { Router } from './wire/router.js';
+export type { Router } from './wire/router.js';
+export { WorkerRouter, type WorkerRouterOptions } from './wire/worker-router.js';
 export {
   MEMORY_STORE,
   MemoryStateStore,

@@ -2,13 +2,11 @@ import type { ActorBehaviour } from '../behaviour.js';
 import type { Envelope } from '../envelope.js';
 import { Mailbox } from '../mailbox.js';
 import type { Ref } from '../wire/ref.js';
+import type { Sender } from '../wire/route.js';
 import type { ActorTimers } from './actor-timers.js';
 import type { CellContext } from './actor-context.js';
 import type { RestartRecord } from '../supervision.js';
 import type { SeqTable } from '../state-store.js';
-
-/** An open outbox with nothing in it yet (shared: opening an outbox allocates nothing). */
-export const OUTBOX_OPEN = Object.freeze([]) as unknown as unknown[];
 
 export const CellStatus = {
   ACTIVATING: 'activating',
@@ -36,7 +34,7 @@ export interface FailureRecord {
  * One activation of one actor on one thread: its state, mailbox and bookkeeping. Plain fields, no
  * closures: a cell is what an idle actor costs, so everything optional is allocated on first use.
  */
-export class ActorCell {
+export class ActorCell implements Sender {
   state: unknown = undefined;
   version: string | null = null;
   /** This activation's epoch: the stored epoch + 1, written with every save (the fencing token with version). */
@@ -68,7 +66,7 @@ export class ActorCell {
   generation = 0;
   /**
    * For `every-message` kinds, while a message is handled: the tells it makes, released only once
-   * the state they follow from is saved (a transactional outbox), dropped if it is not.
+   * the state they follow from is saved. Written only by the host's Outbox (outbox.ts).
    */
   outbox: unknown[] | null = null;
   /**

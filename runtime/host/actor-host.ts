@@ -1,19 +1,24 @@
-import { ActorCell, CellStatus, OUTBOX_OPEN } from './actor-cell.js';
+import { ActorCell, CellStatus } from './actor-cell.js';
 import { idOfKey, kindOfKey } from '../address.js';
 import { SavePolicy, type ActorBehaviour } from '../behaviour.js';
 import { CellLifecycle, type LifecycleHost } from './cell-lifecycle.js';
 import { CellPersistence } from './cell-persistence.js';
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock } from '../clock.js';
 import { Lane, NO_REPLY, messageType, type Envelope } from '../envelope.js';
 import { ErrorCodes, GlassError, MailboxFullError, UnknownKindError } from '../errors.js';
 import { FailureHandler, type ActorFailure } from './failure-handler.js';
 import type { Logger } from '../logger.js';
 import type { QuarantinedMessage } from '../quarantine.js';
 import { RingBuffer } from '../ring-buffer.js';
-import type { LocalSink, Router } from '../wire/router.js';
+import type { NodeMember } from '../placement.js';
+import type { LocalSink, RouteCache } from '../wire/route.js';
+import type { Router } from '../wire/router.js';
+import { Handoffs } from './handoff.js';
+import { Outbox } from './outbox.js';
 import type { StateStore } from '../state-store.js';
 import type { Supervisor } from '../supervision.js';
-import { snapshotOf, type ActorSnapshot } from './cell-snapshot.js';
+import { CellPassivation } from './cell-passivation.js';
+import { inspectCells, mailboxTotal, type ActorSnapshot } from './cell-snapshot.js';
 import { alreadyHandled, recordHandled } from './delivery-log.js';
 import { MessageSpans, endHop } from '../trace.js';
 
@@ -63,19 +68,17 @@ export class ActorHost implements LocalSink, LifecycleHost {
   readonly #router: Router;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #defaultIdleMs: number;
-  readonly #sweepIntervalMs: number;
   readonly #throughput: number;
   readonly #turnBudget: number;
-  readonly #shutdownTimeoutMs: number;
+  readonly #passivation: CellPassivation;
   readonly #persistence: CellPersistence;
   readonly #lifecycle: CellLifecycle;
   readonly #failures: FailureHandler;
-  /** Passivations waiting for a busy cell to settle (rare: drain and shutdown). */
-  readonly #settleWaiters = new Map<ActorCell, (() => void)[]>();
+  readonly #outbox: Outbox;
+  /** Asks a moved actor's previous node to let go before a first activation here. */
+  readonly #handoffs: Handoffs;
   #kicked = false;
   #now = 0;
-  #sweepTimer: TimerHandle | null = null;
   #processed = 0;
   #closed = false;
   readonly #activations: number[] = [];
@@ -86,11 +89,8 @@ export class ActorHost implements LocalSink, LifecycleHost {
     this.#router = options.router;
     this.#clock = options.clock;
     this.#log = options.logger;
-    this.#defaultIdleMs = options.idleAfterMs;
-    this.#sweepIntervalMs = options.sweepIntervalMs;
     this.#throughput = options.throughput ?? 64;
     this.#turnBudget = options.turnBudget ?? 20_000;
-    this.#shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
     for (const b of options.behaviours) this.#behaviours.set(b.kind, b);
     const writeBehindMs = Math.min(60_000, ...options.behaviours.filter((b) => b.persistence.save === SavePolicy.WRITE_BEHIND).map((b) => b.persistence.writeBehindMs));
     this.#persistence = new CellPersistence(
@@ -101,10 +101,17 @@ export class ActorHost implements LocalSink, LifecycleHost {
       (cell) => this.#lifecycle.fence(cell, null),
       (covered) => covered.forEach((e) => this.#router.handled(e)),
     );
-    this.#lifecycle = new CellLifecycle(this, this.#router, options.store, this.#persistence, this.#clock, this.#log);
+    this.#outbox = new Outbox(this.#router);
+    this.#router.setOutbox(this.#outbox);
+    this.#handoffs = new Handoffs(this.#router);
+    this.#lifecycle = new CellLifecycle(this, this.#router, this.#handoffs, options.store, this.#persistence, this.#clock, this.#log);
     this.#failures = new FailureHandler(this, this.#router, options.supervisor, this.#lifecycle, this.#clock, this.#log, options.onQuarantine);
+    this.#passivation = new CellPassivation(this.cells, this.#lifecycle, this.#router, this.#clock, this.#log, {
+      defaultIdleMs: options.idleAfterMs,
+      sweepIntervalMs: options.sweepIntervalMs,
+      shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
+    });
     this.#now = this.#clock.now();
-    this.#armSweep();
   }
 
   get activeCount(): number {
@@ -137,13 +144,21 @@ export class ActorHost implements LocalSink, LifecycleHost {
     this.schedule(cell);
   }
 
-  activeCell(key: string): ActorCell | undefined {
-    const cell = this.cells.get(key);
-    return cell !== undefined && cell.status === CellStatus.ACTIVE ? cell : undefined;
-  }
-
-  /** The fast path for a sender that kept the cell: an ACTIVE cell is always the one in cells. */
-  deliverTo(cell: ActorCell, e: Envelope): void {
+  /**
+   * The hot path: a send through a Ref to an actor of this thread. The Ref keeps the receiver's
+   * cell while it is active (an ACTIVE cell is always the one in cells), so the next send skips
+   * the lookup.
+   */
+  deliverVia(target: RouteCache, e: Envelope): void {
+    let cell = target.cell as ActorCell | null;
+    if (cell === null || cell.status !== CellStatus.ACTIVE) {
+      const found = this.cells.get(target.key);
+      if (found === undefined || found.status !== CellStatus.ACTIVE) {
+        target.cell = null;
+        return this.deliver(e);
+      }
+      target.cell = cell = found;
+    }
     this.#enqueue(cell, e);
     this.schedule(cell);
   }
@@ -249,13 +264,13 @@ export class ActorHost implements LocalSink, LifecycleHost {
     cell.handled++;
     if (e.trace !== undefined) this.#spans.start(e, cell.kind, cell.key, this.#router.thread);
     cell.current = e;
-    if (cell.behaviour.persistence.save === SavePolicy.EVERY_MESSAGE && !isReadOnly(cell, msg.type)) cell.outbox = OUTBOX_OPEN;
+    if (cell.behaviour.persistence.save === SavePolicy.EVERY_MESSAGE && !isReadOnly(cell, msg.type)) this.#outbox.open(cell);
     let result: unknown;
     try {
       result = handler(cell.ctx, msg);
     } catch (err) {
       cell.current = null;
-      cell.outbox = null; // a failed message has no effects
+      this.#outbox.drop(cell); // a failed message has no effects
       this.#spans.end(e, err);
       return this.#failures.failed(cell, e, err);
     }
@@ -265,7 +280,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
         (value) => this.#completed(cell, e, value, true),
         (err: unknown) => {
           this.#idle(cell);
-          cell.outbox = null;
+          this.#outbox.drop(cell);
           this.#spans.end(e, err);
           this.#failures.failed(cell, e, err);
           this.#resume(cell);
@@ -305,17 +320,15 @@ export class ActorHost implements LocalSink, LifecycleHost {
     // every-message: the answer, the tells the handler made and the actor's next message all
     // wait for the save: nothing leaves that a crash could take back.
     cell.busy = true;
-    const outbox = cell.outbox;
-    cell.outbox = null;
+    const parked = this.#outbox.take(cell);
     const store = e.trace === undefined ? null : this.#spans.save(e, cell.key);
     void this.#persistence.save(cell, true).then((outcome) => {
       if (store !== null) endHop(store, outcome === 'saved' ? undefined : outcome);
       this.#idle(cell);
       this.#spans.end(e, outcome === 'conflict' ? 'fenced' : undefined);
       if (outcome === 'conflict') return this.#lifecycle.fence(cell, e);
-      if (outbox !== null && outbox !== OUTBOX_OPEN) this.#router.release(cell, outbox);
-      this.#router.reply(e, value);
-      this.#router.handled(e);
+      if (parked !== null) this.#outbox.release(cell, parked);
+      this.#router.done(e, value);
       this.#resume(cell);
     });
   }
@@ -323,11 +336,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
   #idle(cell: ActorCell): void {
     cell.busy = false;
     cell.current = null;
-    const waiting = this.#settleWaiters.get(cell);
-    if (waiting !== undefined) {
-      this.#settleWaiters.delete(cell);
-      for (const resolve of waiting) resolve();
-    }
+    this.#passivation.settled(cell);
   }
 
   #resume(cell: ActorCell): void {
@@ -336,72 +345,35 @@ export class ActorHost implements LocalSink, LifecycleHost {
   }
 
   /** Passivates an actor (after its current handler, if any); resolves true if it was passivated. */
-  async passivate(key: string): Promise<boolean> {
-    const cell = this.cells.get(key);
-    if (cell === undefined || cell.status !== CellStatus.ACTIVE) return false;
-    if (cell.busy) {
-      // Never save a state in the middle of a handler: wait for it to settle, then try again.
-      await new Promise<void>((resolve) => {
-        const waiting = this.#settleWaiters.get(cell);
-        if (waiting === undefined) this.#settleWaiters.set(cell, [resolve]);
-        else waiting.push(resolve);
-      });
-      return this.passivate(key);
-    }
-    return this.#lifecycle.passivate(cell);
+  passivate(key: string): Promise<boolean> {
+    return this.#passivation.passivate(key);
   }
 
   /**
-   * The placement changed: passivates (saving) every actor that now belongs to another thread or
-   * node; what reaches it afterwards is forwarded to its owner. Resolves with how many moved.
+   * A new membership: the placement is rebuilt, first activations shortly after ask a moved
+   * actor's previous node to let go (Handoffs), and what moved away is passivated (rebalance).
+   * `down` are the members the change lost without a leave. Resolves with how many moved.
    */
-  async rebalance(): Promise<number> {
-    const moving = [...this.cells.values()].filter((c) => c.parent === null && !this.#router.owns(c.key));
-    const done = await Promise.all(moving.map((c) => this.passivate(c.key)));
-    return done.filter(Boolean).length;
+  setMembers(members: readonly NodeMember[], down: readonly string[]): Promise<number> {
+    this.#router.setMembers(members);
+    this.#handoffs.changed(down);
+    return this.rebalance();
+  }
+
+  /** The placement changed: passivates what moved away; resolves with how many moved. */
+  rebalance(): Promise<number> {
+    return this.#passivation.rebalance();
   }
 
   /** Ops restart: a stopped or quarantined actor comes back from its stored state; an active one is restarted. */
   restart(key: string): boolean {
     const cell = this.cells.get(key);
-    if (cell === undefined) return false;
-    cell.restarts = null;
-    if (cell.status === CellStatus.STOPPED || cell.status === CellStatus.QUARANTINED) {
-      cell.generation++;
-      cell.status = CellStatus.RESTARTING;
-      void this.#lifecycle.activate(cell);
-      // Its children were stopped with it: they come back with it.
-      for (const childKey of cell.children ?? []) {
-        const child = this.cells.get(childKey);
-        if (child?.parent === cell && (child.status === CellStatus.STOPPED || child.status === CellStatus.QUARANTINED)) this.restart(childKey);
-      }
-      return true;
-    }
-    if (cell.status !== CellStatus.ACTIVE) return false;
-    this.#lifecycle.restart(cell, 0);
-    return true;
-  }
-
-  #armSweep(): void {
-    this.#sweepTimer = this.#clock.setTimeout(() => {
-      this.#sweepTimer = null;
-      if (this.#closed) return;
-      this.sweep();
-      this.#armSweep();
-    }, this.#sweepIntervalMs);
+    return cell !== undefined && this.#lifecycle.opsRestart(cell);
   }
 
   /** Passivates every actor idle for longer than its kind's idle time; returns how many it started. */
   sweep(): number {
-    const now = this.#clock.now();
-    let started = 0;
-    for (const cell of this.cells.values()) {
-      if (cell.status !== CellStatus.ACTIVE || cell.busy || cell.scheduled || cell.mailbox.size > 0 || cell.retry !== null) continue;
-      if (now - cell.lastActiveAt < (cell.behaviour.idleAfterMs ?? this.#defaultIdleMs)) continue;
-      started++;
-      void this.passivate(cell.key);
-    }
-    return started;
+    return this.#passivation.sweep();
   }
 
   /** Saves every write-behind actor with unsaved changes now (they are saved together). */
@@ -409,42 +381,17 @@ export class ActorHost implements LocalSink, LifecycleHost {
     this.#persistence.flush();
   }
 
-  /**
-   * Passivates every actor (worker drain, shutdown); resolves with how many were passivated.
-   * Actors inside an async handler are waited for, up to shutdownTimeoutMs of wall time; past
-   * that they are left as they are (a state caught mid-handler is never saved) and logged.
-   */
-  async drain(): Promise<number> {
-    let passivated = 0;
-    const all = Promise.all([...this.cells.keys()].map(async (key) => void ((await this.passivate(key)) && passivated++)));
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(resolve, this.#shutdownTimeoutMs, 'timeout');
-    });
-    if ((await Promise.race([all, deadline])) === 'timeout') {
-      const busy = [...this.cells.values()].filter((c) => c.busy).map((c) => c.key);
-      this.#log.warn({ busy: busy.slice(0, 20), count: busy.length }, 'drain gave up on actors still inside a handler');
-    }
-    clearTimeout(timer);
-    return passivated;
+  /** Passivates every actor (worker drain, shutdown), waiting up to shutdownTimeoutMs for busy ones. */
+  drain(): Promise<number> {
+    return this.#passivation.drain();
   }
 
   inspect(filter?: { kind?: string; limit?: number }): ActorSnapshot[] {
-    const out: ActorSnapshot[] = [];
-    const limit = filter?.limit ?? Infinity;
-    const now = this.#clock.now();
-    for (const cell of this.cells.values()) {
-      if (out.length >= limit) break;
-      if (filter?.kind !== undefined && cell.kind !== filter.kind) continue;
-      out.push(snapshotOf(cell, now));
-    }
-    return out;
+    return inspectCells(this.cells.values(), this.#clock.now(), filter);
   }
 
   mailboxTotal(): number {
-    let total = 0;
-    for (const cell of this.cells.values()) total += cell.mailbox.size;
-    return total;
+    return mailboxTotal(this.cells.values());
   }
 
   /** Drains every actor, then stops the sweep and the write-behind; later first messages are refused. */
@@ -452,6 +399,6 @@ export class ActorHost implements LocalSink, LifecycleHost {
     await this.drain();
     this.#closed = true;
     this.#persistence.close();
-    if (this.#sweepTimer !== null) this.#clock.clearTimeout(this.#sweepTimer);
+    this.#passivation.stop();
   }
 }

@@ -6,6 +6,7 @@ import { ErrorCodes, GlassError, MailboxFullError, toWireError } from '../errors
 import type { Logger } from '../logger.js';
 import type { CellPersistence } from './cell-persistence.js';
 import type { Router } from '../wire/router.js';
+import type { Handoffs } from './handoff.js';
 import type { StateStore } from '../state-store.js';
 
 /** What the lifecycle needs of its host. */
@@ -22,14 +23,16 @@ export interface LifecycleHost extends HostHooks {
 export class CellLifecycle {
   readonly #host: LifecycleHost;
   readonly #router: Router;
+  readonly #handoffs: Handoffs;
   readonly #store: StateStore;
   readonly #persistence: CellPersistence;
   readonly #clock: Clock;
   readonly #log: Logger;
 
-  constructor(host: LifecycleHost, router: Router, store: StateStore, persistence: CellPersistence, clock: Clock, log: Logger) {
+  constructor(host: LifecycleHost, router: Router, handoffs: Handoffs, store: StateStore, persistence: CellPersistence, clock: Clock, log: Logger) {
     this.#host = host;
     this.#router = router;
+    this.#handoffs = handoffs;
     this.#store = store;
     this.#persistence = persistence;
     this.#clock = clock;
@@ -44,7 +47,7 @@ export class CellLifecycle {
   async activate(cell: ActorCell, handoff = false): Promise<void> {
     try {
       // Just moved here from a node that is still up: it lets go (and saves) first.
-      if (handoff && cell.parent === null) await this.#router.handoffs.before(cell.kind, cell.id);
+      if (handoff && cell.parent === null) await this.#handoffs.before(cell.kind, cell.id);
       const stored = await this.#store.load(cell.kind, cell.id);
       cell.state = stored === undefined ? cell.behaviour.initialState(cell.id) : stored.state;
       cell.version = stored === undefined ? null : stored.version;
@@ -90,6 +93,25 @@ export class CellLifecycle {
     };
     if (delayMs > 0) this.#clock.setTimeout(rehydrate, delayMs);
     else rehydrate();
+  }
+
+  /** Ops restart: a stopped or quarantined actor (and its children) comes back from its stored state; an active one is restarted. */
+  opsRestart(cell: ActorCell): boolean {
+    cell.restarts = null;
+    if (cell.status === CellStatus.STOPPED || cell.status === CellStatus.QUARANTINED) {
+      cell.generation++;
+      cell.status = CellStatus.RESTARTING;
+      void this.activate(cell);
+      // Its children were stopped with it: they come back with it.
+      for (const childKey of cell.children ?? []) {
+        const child = this.#host.cells.get(childKey);
+        if (child?.parent === cell && (child.status === CellStatus.STOPPED || child.status === CellStatus.QUARANTINED)) this.opsRestart(child);
+      }
+      return true;
+    }
+    if (cell.status !== CellStatus.ACTIVE) return false;
+    this.restart(cell, 0);
+    return true;
   }
 
   /** Stops an actor (and its children): queued and later messages are refused until restarted. */

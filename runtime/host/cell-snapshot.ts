@@ -36,3 +36,22 @@ export function snapshotOf(cell: ActorCell, now: number): ActorSnapshot {
     unsaved: cell.dirty,
   };
 }
+
+/** Snapshots of the cells, in the host's order, of one kind if asked, at most `limit`. */
+export function inspectCells(cells: Iterable<ActorCell>, now: number, filter?: { kind?: string; limit?: number }): ActorSnapshot[] {
+  const out: ActorSnapshot[] = [];
+  const limit = filter?.limit ?? Infinity;
+  for (const cell of cells) {
+    if (out.length >= limit) break;
+    if (filter?.kind !== undefined && cell.kind !== filter.kind) continue;
+    out.push(snapshotOf(cell, now));
+  }
+  return out;
+}
+
+/** Messages queued in all the cells. */
+export function mailboxTotal(cells: Iterable<ActorCell>): number {
+  let total = 0;
+  for (const cell of cells) total += cell.mailbox.size;
+  return total;
+}

@@ -9,7 +9,7 @@ import { createLogger } from '../logger.js';
 import { WorkerSampler } from './metrics-sample.js';
 import { loadExport } from '../module-ref.js';
 import type { Placement, PlacementInit } from '../placement.js';
-import { Router } from '../wire/router.js';
+import { WorkerRouter } from '../wire/worker-router.js';
 import type { StateStore } from '../state-store.js';
 import type { Supervisor } from '../supervision.js';
 
@@ -26,7 +26,8 @@ const createPlacement = await loadExport<(init: PlacementInit) => Placement>(ini
 const createSupervisor = await loadExport<(options: unknown) => Supervisor>(init.supervisor, 'supervisor');
 const placement = createPlacement({ members: init.members, options: init.placement.options });
 
-const router = new Router({
+// Its dead letters go to the main thread, which keeps the node's log.
+const router = new WorkerRouter({
   nodeId: init.nodeId,
   thread: init.thread,
   placement,
@@ -34,7 +35,6 @@ const router = new Router({
   pinnedKinds: init.pinnedKinds,
   defaultAskTimeoutMs: init.askTimeoutMs,
   maxBatch: init.maxBatch,
-  onDeadLetter: (letter) => router.forwardDeadLetter(letter),
 });
 const host = new ActorHost({
   router,
@@ -76,10 +76,7 @@ const control: WorkerControl = {
   hold: (thread) => router.hold(thread),
   attach: (thread, port) => router.attach(thread, port),
   flush: () => host.flush(),
-  setMembers: (members, down) => {
-    router.setMembers(members, down);
-    return host.rebalance();
-  },
+  setMembers: (members, down) => host.setMembers(members, down),
   drain: () => host.drain(),
   heapUsed: () => {
     const gc = (globalThis as { gc?: () => void }).gc;

@@ -1,8 +1,10 @@
 // The main-thread entry of the runtime layer: the node, its worker threads and the control plane.
 // Worker-side code never imports it (runtime/index.ts is the worker-safe entry).
-export { GlassNode, startNode, type ClusterParts, type ClusterStatus } from './node.js';
+export { GlassNode, startNode } from './node.js';
+export type { ClusterParts, ClusterStatus } from './node-membership.js';
 export { NodeSupervisor, WorkerStatus, type WorkerHandle } from './node-supervisor.js';
 export { nestActors, type ActorTreeNode, type SupervisionTree, type WorkerTreeNode } from './supervision-tree.js';
 export { defaultNodeId, type NodeOptions } from './node-options.js';
 export { ProcessSampler, type ProcessSample } from './node-stats.js';
 export type { EndpointHandler } from './endpoints.js';
+export { MainRouter, type MainRouterOptions } from './main-router.js';

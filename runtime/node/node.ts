@@ -1,49 +1,40 @@
 import type { MessagePort } from 'node:worker_threads';
 import { NODE_KIND, addressKey, validateAddress, type Address } from '../address.js';
 import { systemClock } from '../clock.js';
+import { DeadLetterLog } from '../dead-letters.js';
+import type { Envelope } from '../envelope.js';
+import { ErrorCodes, GlassError } from '../errors.js';
 import type { WorkerInit, WorkerStats } from '../host/control-api.js';
 import type { ActorSnapshot } from '../host/actor-host.js';
-import { DeadLetterLog } from '../dead-letters.js';
-import { EndpointTable, type EndpointHandler } from './endpoints.js';
-import { ErrorCodes, GlassError } from '../errors.js';
+import type { ActorQuery, ActorSample, SampleOptions, WorkerSample } from '../host/metrics-sample.js';
 import { createLogger, type Logger } from '../logger.js';
 import { loadExport } from '../module-ref.js';
-import { resolveNodeOptions, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
 import type { Location, NodeMember, Placement, PlacementInit } from '../placement.js';
-import type { Membership } from '../membership.js';
-import { Ref } from '../wire/ref.js';
-import { Router } from '../wire/router.js';
-import type { Envelope } from '../envelope.js';
-import { LocalTransport, type DeliveryReceipt, type Transport } from '../transport.js';
 import { QuarantineLog } from '../quarantine.js';
 import type { Supervisor } from '../supervision.js';
 import { MEMORY_STORE } from '../state-store.js';
-import { NodeSupervisor, WorkerStatus, type WorkerHandle } from './node-supervisor.js';
-import { nestActors, type SupervisionTree, type WorkerTreeNode } from './supervision-tree.js';
-import type { ActorQuery, ActorSample, SampleOptions, WorkerSample } from '../host/metrics-sample.js';
+import { LocalTransport, type DeliveryReceipt, type Transport } from '../transport.js';
+import { Ref } from '../wire/ref.js';
+import type { EndpointHandler } from './endpoints.js';
+import { MainRouter } from './main-router.js';
+import { NodeControl } from './node-control.js';
+import { NodeMembership, firstView, type ClusterParts, type ClusterStatus } from './node-membership.js';
+import { resolveNodeOptions, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
+import { NodeSupervisor, type WorkerHandle } from './node-supervisor.js';
+import type { SupervisionTree } from './supervision-tree.js';
 
+export type { ClusterParts, ClusterStatus } from './node-membership.js';
 
-/** What makes a node part of a cluster: how it reaches the others, and who they are. */
-export interface ClusterParts {
-  readonly transport: Transport;
-  readonly membership: Membership;
-  /** Extra figures for clusterStatus() (e.g. the transport's status and counters). */
-  readonly status?: () => Record<string, unknown>;
-}
-
-export interface ClusterStatus {
-  mode: 'single' | 'cluster';
-  members: string[];
-  membership: string;
-  /** Envelopes from other nodes handed to a worker and not yet reported handled. */
-  unackedDeliveries: number;
-  [extra: string]: unknown;
-}
+/** Refs the node keeps for its own sends (the gateway's asks); past this they are made again. */
+const MAX_CACHED_REFS = 100_000;
 
 /**
  * A node: the main thread's router and endpoints plus W worker threads hosting the actors. Every
  * thread gets a MessagePort to every other thread (a full mesh), so actor-to-actor messages
- * between workers never pass through the main thread.
+ * between workers never pass through the main thread. What it does is in its parts: the router
+ * (MainRouter), the membership it follows (NodeMembership), the control plane over its workers
+ * (NodeControl) and the supervisor of its worker threads (NodeSupervisor); this class composes
+ * them and is the node's one public face.
  */
 export class GlassNode {
   readonly id: string;
@@ -54,26 +45,23 @@ export class GlassNode {
   readonly log: Logger;
   /** Starts, watches and restarts the worker threads (the root of the supervision tree). */
   readonly supervisor: NodeSupervisor;
-  readonly #router: Router;
-  readonly #endpoints: EndpointTable;
+  readonly #router: MainRouter;
   readonly #transport: Transport;
-  readonly #cluster: ClusterParts | null;
-  #members: NodeMember[];
-  #applying: Promise<void> = Promise.resolve();
-  readonly #memberListeners = new Set<(members: readonly NodeMember[]) => void>();
+  readonly #membership: NodeMembership;
+  readonly #control: NodeControl;
+  /** The main thread's Refs, by kind then id: a Ref keeps its actor's location between sends. */
+  readonly #refs = new Map<string, Map<string, Ref>>();
+  #refCount = 0;
   #closed = false;
   #closing: Promise<void> | null = null;
   readonly #closeHooks: (() => Promise<void> | void)[] = [];
 
-  private constructor(options: ResolvedNodeOptions, placement: Placement, supervisor: Supervisor, cluster: ClusterParts | null, members: NodeMember[]) {
+  private constructor(options: ResolvedNodeOptions, placement: Placement, supervisor: Supervisor, cluster: ClusterParts | null, self: NodeMember, members: NodeMember[]) {
     this.id = options.nodeId;
-    this.#cluster = cluster;
-    this.#members = members;
     this.options = options;
     this.log = createLogger('glass', options.logLevel, { node: options.nodeId, thread: 0 });
-    this.#router = new Router({
+    this.#router = new MainRouter({
       nodeId: options.nodeId,
-      thread: 0,
       placement,
       clock: options.clock ?? systemClock,
       pinnedKinds: options.pinnedKinds,
@@ -82,8 +70,6 @@ export class GlassNode {
       onDeadLetter: (letter) => this.deadLetters.record(letter),
       onQuarantined: (entry) => this.quarantine.record(entry),
     });
-    this.#endpoints = new EndpointTable(this.#router);
-    this.#router.setLocal(this.#endpoints);
     this.#transport = cluster?.transport ?? new LocalTransport(options.nodeId);
     this.#router.setTransport(this.#transport);
     this.supervisor = new NodeSupervisor({
@@ -97,18 +83,9 @@ export class GlassNode {
     });
     // What a dead worker held from other nodes goes to its replacement (the link holds it).
     this.supervisor.onExit((handle) => this.#router.redeliver(handle.thread));
-    this.#endpoints.bind(addressKey(NODE_KIND, this.id), (msg) => this.#onNodeMessage(msg));
-  }
-
-  /** This node's own endpoint: a peer that now owns an actor asks this node to let go of it. */
-  async #onNodeMessage(msg: { type?: unknown; kind?: unknown; id?: unknown }): Promise<boolean> {
-    if (msg.type !== 'release' || typeof msg.kind !== 'string' || typeof msg.id !== 'string') {
-      throw new GlassError(ErrorCodes.UNKNOWN_MESSAGE, `${NODE_KIND} does not handle ${String(msg.type)}`);
-    }
-    const { kind, id } = msg;
-    // Whichever worker has it (the placement may already say it is elsewhere).
-    const released = await Promise.all(this.#live().map((w) => w.control.passivate(kind, id).catch(() => false)));
-    return released.some(Boolean);
+    this.#membership = new NodeMembership(self, members, cluster, this.#router, () => this.supervisor.live(), this.log);
+    this.#control = new NodeControl(this.id, this.supervisor, (id) => this.threadOf(id));
+    this.#router.endpoints.bind(addressKey(NODE_KIND, this.id), (msg) => this.#control.onNodeMessage(msg));
   }
 
   /** The worker threads, 1..W at indexes 0..W-1, whatever their status. */
@@ -124,17 +101,15 @@ export class GlassNode {
     const options = resolveNodeOptions(input, MEMORY_STORE);
     const createPlacement = await loadExport<(init: PlacementInit) => Placement>(options.placement, 'placement');
     const self = { id: options.nodeId, workers: options.workers };
-    const members = cluster === undefined ? [self] : withSelf(cluster.membership.members(), self);
+    const members = firstView(self, cluster ?? null);
     // The same supervisor module the workers load: here it decides the worker threads' restarts.
     const createSupervisor = await loadExport<(options: unknown) => Supervisor>(options.supervisor, 'supervisor');
     const supervisor = createSupervisor(options.supervisor.options);
-    const node = new GlassNode(options, createPlacement({ members, options: options.placement.options }), supervisor, cluster ?? null, members);
-    // Listening from the start: a peer that joins while the workers start must not be missed.
-    cluster?.membership.onChange((next, change) => void node.#applyMembers(withSelf(next, self), change.down));
+    const node = new GlassNode(options, createPlacement({ members, options: options.placement.options }), supervisor, cluster ?? null, self, members);
     try {
       await node.supervisor.start();
       // Workers started before a change that came meanwhile get the view now.
-      if (cluster !== undefined) await node.#pushMembers();
+      if (cluster !== undefined) await node.#membership.push();
       // Workers first: a delivery may go to any of them.
       await node.#transport.start((batch, receipt) => node.acceptDeliveries(batch, receipt));
     } catch (err) {
@@ -161,13 +136,12 @@ export class GlassNode {
 
   /** Live members of the cluster (this node alone when not in one), sorted by id. */
   members(): readonly NodeMember[] {
-    return this.#members;
+    return this.#membership.members;
   }
 
   /** Called after a membership change was applied on every thread and moved actors were passivated. */
   onMembers(listener: (members: readonly NodeMember[]) => void): () => void {
-    this.#memberListeners.add(listener);
-    return () => this.#memberListeners.delete(listener);
+    return this.#membership.onMembers(listener);
   }
 
   /** Where an actor lives under the current placement. */
@@ -177,36 +151,7 @@ export class GlassNode {
   }
 
   clusterStatus(): ClusterStatus {
-    return {
-      mode: this.#cluster === null ? 'single' : 'cluster',
-      members: this.#members.map((m) => m.id),
-      membership: this.#cluster?.membership.status() ?? 'single',
-      unackedDeliveries: this.#router.receipts.size,
-      ...this.#cluster?.status?.(),
-    };
-  }
-
-  /** Gives every live worker the node's current view (in the queue of views, so in order). */
-  #pushMembers(): Promise<void> {
-    const push = async (): Promise<void> => {
-      const members = this.#members;
-      await Promise.all(this.#live().map((w) => w.control.setMembers(members, []).catch(() => 0)));
-    };
-    return (this.#applying = this.#applying.then(push, push));
-  }
-
-  /** Applies views one at a time, in order: placement everywhere, then moved actors passivated. */
-  #applyMembers(members: NodeMember[], down: readonly string[] = []): Promise<void> {
-    const apply = async (): Promise<void> => {
-      if (this.#closed || sameMembers(members, this.#members)) return;
-      const before = this.#members.map((m) => m.id);
-      this.#members = members;
-      this.#router.setMembers(members, down);
-      const moved = await Promise.all(this.#live().map((w) => w.control.setMembers(members, [...down]).catch(() => 0)));
-      this.log.info({ before, members: members.map((m) => m.id), passivated: moved.reduce((a, b) => a + b, 0) }, 'cluster changed');
-      for (const listener of this.#memberListeners) listener(members);
-    };
-    return (this.#applying = this.#applying.then(apply, apply));
+    return this.#membership.status();
   }
 
   #init(thread: number, ports: (MessagePort | null)[]): WorkerInit {
@@ -214,7 +159,7 @@ export class GlassNode {
     return {
       nodeId: this.id,
       thread,
-      members: this.#members,
+      members: this.#membership.members,
       ports,
       actorModules: [...o.actorModules],
       store: o.store,
@@ -229,10 +174,27 @@ export class GlassNode {
     };
   }
 
-  /** A Ref to any actor of the cluster, usable from the main thread. */
+  /**
+   * A Ref to any actor of the cluster, usable from the main thread. The same Ref comes back for
+   * the same actor (it remembers where the actor is), so a frame does not pay for a new one.
+   */
   ref(kind: string | { readonly kind: string }, id: string): Ref {
     this.#assertOpen();
-    return new Ref(typeof kind === 'string' ? kind : kind.kind, id, this.#router, null);
+    const k = typeof kind === 'string' ? kind : kind.kind;
+    let byId = this.#refs.get(k);
+    if (byId === undefined) this.#refs.set(k, (byId = new Map()));
+    let ref = byId.get(id);
+    if (ref === undefined) {
+      ref = new Ref(k, id, this.#router, null);
+      // Bounded: a tool sending to millions of actors must not keep a Ref for each.
+      if (++this.#refCount > MAX_CACHED_REFS) {
+        this.#refs.clear();
+        this.#refs.set(k, (byId = new Map()));
+        this.#refCount = 1;
+      }
+      byId.set(id, ref);
+    }
+    return ref;
   }
 
   tell(to: Address, msg: unknown): void {
@@ -256,7 +218,7 @@ export class GlassNode {
     if (!this.options.pinnedKinds.includes(address.kind) || address.id !== this.id) {
       throw new GlassError(ErrorCodes.INVALID_ADDRESS, `only pinned kinds (${this.options.pinnedKinds.join(', ')}) with this node's id can be bound here`);
     }
-    return this.#endpoints.bind(addressKey(address.kind, address.id), handler);
+    return this.#router.endpoints.bind(addressKey(address.kind, address.id), handler);
   }
 
   /** Which thread of its node hosts an actor id (1..W), by the node's placement. */
@@ -264,8 +226,8 @@ export class GlassNode {
     return this.#router.placement.locate(id).thread;
   }
 
-  async inspect(filter?: { kind?: string; limit?: number }): Promise<{ thread: number; actors: ActorSnapshot[] }[]> {
-    return Promise.all(this.#live().map(async (w) => ({ thread: w.thread, actors: await w.control.inspect(filter) })));
+  inspect(filter?: { kind?: string; limit?: number }): Promise<{ thread: number; actors: ActorSnapshot[] }[]> {
+    return this.#control.inspect(filter);
   }
 
   /**
@@ -273,44 +235,32 @@ export class GlassNode {
    * restarts and last exit, and under it every active actor with status, restarts and last failure,
    * children nested under the actor that spawned them. A worker that is down shows no actors.
    */
-  async supervisionTree(filter?: { kind?: string; limit?: number }): Promise<SupervisionTree> {
-    const workers = await Promise.all(
-      this.workers.map(async (w): Promise<WorkerTreeNode> => ({
-        thread: w.thread,
-        status: w.status,
-        restarts: w.restarts,
-        lastExit: w.lastExit,
-        actors: w.status === WorkerStatus.RUNNING ? nestActors(await w.control.inspect(filter)) : [],
-      })),
-    );
-    return { node: this.id, workers };
+  supervisionTree(filter?: { kind?: string; limit?: number }): Promise<SupervisionTree> {
+    return this.#control.supervisionTree(filter);
   }
 
   /** The ops sample of every live worker (aggregates per kind, notable actors, rates since the last sample). */
-  async sampleWorkers(options?: SampleOptions): Promise<WorkerSample[]> {
-    return Promise.all(this.#live().map((w) => w.control.sample(options)));
+  sampleWorkers(options?: SampleOptions): Promise<WorkerSample[]> {
+    return this.#control.sampleWorkers(options);
   }
 
   /** One page of the actors of one worker (1..W) matching a query; empty when the worker is down. */
-  async findActors(thread: number, query?: ActorQuery): Promise<{ total: number; actors: ActorSample[] }> {
-    const w = this.workers[thread - 1];
-    return w !== undefined && w.status === WorkerStatus.RUNNING ? w.control.actors(query) : { total: 0, actors: [] };
+  findActors(thread: number, query?: ActorQuery): Promise<{ total: number; actors: ActorSample[] }> {
+    return this.#control.findActors(thread, query);
   }
 
-  async stats(): Promise<WorkerStats[]> {
-    return Promise.all(this.#live().map((w) => w.control.stats()));
+  stats(): Promise<WorkerStats[]> {
+    return this.#control.stats();
   }
 
   /** Passivates one actor wherever it lives on this node. */
-  async passivate(kind: string, id: string): Promise<boolean> {
-    const w = this.workers[this.threadOf(id) - 1];
-    return w !== undefined && w.status === WorkerStatus.RUNNING ? w.control.passivate(kind, id) : false;
+  passivate(kind: string, id: string): Promise<boolean> {
+    return this.#control.passivate(kind, id);
   }
 
   /** Ops restart of one actor: a stopped or quarantined actor comes back from its stored state. */
-  async restart(kind: string, id: string): Promise<boolean> {
-    const w = this.workers[this.threadOf(id) - 1];
-    return w !== undefined && w.status === WorkerStatus.RUNNING ? w.control.restart(kind, id) : false;
+  restart(kind: string, id: string): Promise<boolean> {
+    return this.#control.restart(kind, id);
   }
 
   /**
@@ -326,15 +276,13 @@ export class GlassNode {
   }
 
   /** Saves every write-behind actor with unsaved changes on every worker now. */
-  async flush(): Promise<void> {
-    await Promise.all(this.#live().map((w) => w.control.flush()));
+  flush(): Promise<void> {
+    return this.#control.flush();
   }
 
   /** Passivates every actor of one worker (1..W), saving their state. */
-  async drainWorker(thread: number): Promise<number> {
-    const w = this.workers[thread - 1];
-    if (w === undefined || w.status !== WorkerStatus.RUNNING) throw new GlassError(ErrorCodes.WORKER_FAILED, `no live worker ${thread}`);
-    return w.control.drain();
+  drainWorker(thread: number): Promise<number> {
+    return this.#control.drainWorker(thread);
   }
 
   /** Runs `fn` at the end of close(), after the workers have saved their state (e.g. to stop the store's server). */
@@ -348,7 +296,8 @@ export class GlassNode {
   }
 
   async #close(): Promise<void> {
-    if (this.#cluster !== null) await this.#leave(this.#cluster);
+    // Leaves the cluster first (its actors placed on the others and saved here), then stops.
+    await this.#membership.leave();
     this.#closed = true;
     await this.supervisor.close();
     this.#router.close(new GlassError(ErrorCodes.NODE_CLOSED, 'node closed'));
@@ -361,23 +310,6 @@ export class GlassNode {
     this.log.info('node closed');
   }
 
-  /**
-   * Leaves the cluster gracefully: says so (peers rebuild their rings at once), then places its own
-   * actors on the others and passivates them here, so that they are saved before their new owners
-   * load them, and what still arrives is forwarded.
-   */
-  async #leave(cluster: ClusterParts): Promise<void> {
-    await this.#applying;
-    const others = this.#members.filter((m) => m.id !== this.id);
-    await cluster.membership.leave().catch(() => false);
-    if (others.length > 0) await this.#applyMembers(others);
-    await this.#applying;
-  }
-
-  #live(): WorkerHandle[] {
-    return this.supervisor.live();
-  }
-
   #assertOpen(): void {
     if (this.#closed) throw new GlassError(ErrorCodes.NODE_CLOSED, 'node is closed');
   }
@@ -385,15 +317,4 @@ export class GlassNode {
 
 export function startNode(options: NodeOptions, cluster?: ClusterParts): Promise<GlassNode> {
   return GlassNode.start(options, cluster);
-}
-
-/** The membership's view, with this node in it even before its own registration shows. */
-function withSelf(members: readonly NodeMember[], self: NodeMember): NodeMember[] {
-  const list = members.map((m) => ({ id: m.id, workers: m.workers }));
-  if (!list.some((m) => m.id === self.id)) list.push(self);
-  return list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-}
-
-function sameMembers(a: readonly NodeMember[], b: readonly NodeMember[]): boolean {
-  return a.length === b.length && a.every((m, i) => m.id === b[i].id && m.workers === b[i].workers);
 }

@@ -29,7 +29,7 @@ const HOLD_LIMIT = 1_000_000;
  *
  * Posted batches are kept until the receiving thread acknowledges them, which it does as soon as
  * it has taken them into mailboxes, before any of their handlers runs, by counting them in a
- * shared counter (an `Atomics.store` in Router.attach): an acknowledgement is an atomic store, not a post (a post
+ * shared counter (an `Atomics.store` in listenToPort, port-inbox.ts): an acknowledgement is an atomic store, not a post (a post
  * costs both threads a wake-up; one per batch was a third of the gateway's time). If the receiver
  * dies, `hold()` takes back what it never acknowledged, keeps what is sent meanwhile, and
  * `reattach()` sends all of it, in order, to its replacement: nothing sent to a crashed worker is

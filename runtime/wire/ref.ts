@@ -1,8 +1,8 @@
-import type { ActorCell } from '../host/actor-cell.js';
 import { addressKey, MAX_ID_LENGTH, validateAddress } from '../address.js';
 import { Lane, NO_REPLY } from '../envelope.js';
 import type { Location } from '../placement.js';
-import type { RouteCache, Router } from './router.js';
+import type { RouteCache, Sender } from './route.js';
+import type { Router } from './router.js';
 
 const CHECKED_KINDS = new Set<string>();
 
@@ -22,15 +22,15 @@ export class Ref implements RouteCache {
   /** @internal */
   seqEpoch = 0;
   /** @internal */
-  cell: ActorCell | null = null;
+  cell: object | null = null;
   readonly #router: Router;
-  readonly #from: ActorCell | null;
+  readonly #from: Sender | null;
 
   constructor(
     readonly kind: string,
     readonly id: string,
     router: Router,
-    from: ActorCell | null,
+    from: Sender | null,
   ) {
     // Kinds come from a handful of definitions: checking each one once keeps refs cheap to make.
     if (!CHECKED_KINDS.has(kind)) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { alreadyHandled, recordHandled } from '../../runtime/host/delivery-log.js';
 import { Envelope, Lane } from '../../runtime/index.js';
-import { Receipts } from '../../runtime/wire/receipts.js';
+import { Receipts } from '../../runtime/node/receipts.js';
 import type { SeqTable } from '../../runtime/index.js';
 
 function handle(table: SeqTable | null, from: string, epoch: number, seq: number): { table: SeqTable; fresh: boolean } {

@@ -7,7 +7,7 @@ import {
   ManualClock,
   MemoryStateStore,
   Ref,
-  Router,
+  WorkerRouter,
   createLogger,
   type ActorBehaviour,
   type ActorFailure,
@@ -47,12 +47,12 @@ export class HostHarness {
   readonly quarantine = new QuarantineLog();
   readonly failures: ActorFailure[] = [];
   readonly store: StateStore;
-  readonly router: Router;
+  readonly router: WorkerRouter;
   readonly host: ActorHost;
 
   constructor(options: HarnessOptions) {
     this.store = options.store ?? new MemoryStateStore();
-    this.router = new Router({
+    this.router = new WorkerRouter({
       nodeId: NODE_ID,
       thread: 1,
       placement: singleThreadPlacement,

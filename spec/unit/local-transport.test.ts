@@ -9,10 +9,10 @@ import {
   ManualClock,
   NoRouteError,
   Ref,
-  Router,
   type Location,
   type Placement,
 } from '../../runtime/index.js';
+import { MainRouter } from '../../runtime/node/index.js';
 
 function envelope(to: string, n: number): Envelope {
   return new Envelope(to, null, n, 0, { type: 'note', n }, undefined, Lane.USER, -1, 0, 0);
@@ -58,9 +58,8 @@ test('LocalTransport has no route to any other node, nor before start or after c
 test('a router sending to another node over LocalTransport: ask → GLASS_ERR_NO_ROUTE, tell → dead letter "no-route"', async () => {
   const elsewhere: Placement = { version: 1, locate: (): Location => ({ node: 'n2', thread: 1 }), setMembers: () => {} };
   const letters = new DeadLetterLog();
-  const router = new Router({
+  const router = new MainRouter({
     nodeId: 'n1',
-    thread: 0,
     placement: elsewhere,
     clock: new ManualClock(),
     pinnedKinds: [],

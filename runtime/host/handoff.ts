@@ -1,5 +1,6 @@
 import { NODE_KIND } from '../address.js';
-import type { RouteCache, Router } from './router.js';
+import type { RouteCache } from '../wire/route.js';
+import type { Router } from '../wire/router.js';
 
 /** How long after a membership change a first activation asks the previous owner to let go. */
 const HANDOFF_WINDOW_MS = 30_000;
@@ -17,20 +18,24 @@ export class Handoffs {
   /** Nodes the last change found dead: no handoff is asked of them. */
   #down: ReadonlySet<string> = new Set();
 
-  constructor(private readonly router: Router) {}
+  readonly #router: Router;
+
+  constructor(router: Router) {
+    this.#router = router;
+  }
 
   /** The membership changed now; `down` are the members it lost without a leave. */
   changed(down: readonly string[]): void {
-    this.#changedAt = this.router.clock.now();
+    this.#changedAt = this.#router.clock.now();
     this.#down = new Set(down);
   }
 
   async before(kind: string, id: string): Promise<void> {
-    const placement = this.router.placement;
-    if (this.router.clock.now() - this.#changedAt > HANDOFF_WINDOW_MS || placement.previousOwner === undefined) return;
+    const placement = this.#router.placement;
+    if (this.#router.clock.now() - this.#changedAt > HANDOFF_WINDOW_MS || placement.previousOwner === undefined) return;
     const previous = placement.previousOwner(id);
     if (previous === null || this.#down.has(previous)) return;
     const node: RouteCache = { kind: NODE_KIND, id: previous, key: NODE_KIND + ':' + previous, loc: null, locVersion: -1, seq: 0, seqEpoch: 0, cell: null };
-    await this.router.ask(node, null, { type: 'release', kind, id }, HANDOFF_TIMEOUT_MS).catch(() => {});
+    await this.#router.ask(node, null, { type: 'release', kind, id }, HANDOFF_TIMEOUT_MS).catch(() => {});
   }
 }
