@@ -100,6 +100,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
       writeBehindMs,
       (cell) => this.#lifecycle.fence(cell, null),
       (covered) => covered.forEach((e) => this.#router.handled(e)),
+      options.supervisor,
     );
     this.#outbox = new Outbox(this.#router);
     this.#router.setOutbox(this.#outbox);

@@ -5,18 +5,17 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { StoreConflictError, type StateStore } from '../state-store.js';
 import { toWireError } from '../errors.js';
+import type { Supervisor } from '../supervision.js';
 
 /** Outcome of one save of one cell. */
 export type SaveOutcome = 'saved' | 'conflict' | 'unavailable';
-
-const RETRY_MIN_MS = 100;
-const RETRY_MAX_MS = 5_000;
 
 /**
  * When and how actor state reaches the store, per the kind's save policy (see SavePolicy for the
  * trade-off). Saves of one cell never overlap: each expects the version the previous one returned,
  * so a second save started before the first returned would fence the actor against itself.
- * A save that fails because the store is down is retried with backoff, forever: the state stays
+ * A save that fails because the store is down is retried forever, after the delays the supervisor
+ * gives (saveRetryDelayMs): the state stays
  * in memory meanwhile, and for `every-message` kinds the actor holds its next messages.
  */
 export class CellPersistence {
@@ -28,11 +27,13 @@ export class CellPersistence {
   readonly #flushEveryMs: number;
   readonly #onConflict: (cell: ActorCell) => void;
   readonly #onCovered: (envelopes: Envelope[]) => void;
+  readonly #supervisor: Pick<Supervisor, 'saveRetryDelayMs'>;
 
   /**
    * @param flushEveryMs the write-behind period (the shortest writeBehindMs of the worker's kinds)
    * @param onConflict a write-behind save was fenced: another activation owns the actor
    * @param onCovered a save stored the effects of these envelopes (ActorCell.unsaved)
+   * @param supervisor decides how long to wait before retrying a save the store could not take
    */
   constructor(
     store: StateStore,
@@ -41,6 +42,7 @@ export class CellPersistence {
     flushEveryMs: number,
     onConflict: (cell: ActorCell) => void,
     onCovered: (envelopes: Envelope[]) => void,
+    supervisor: Pick<Supervisor, 'saveRetryDelayMs'>,
   ) {
     this.#store = store;
     this.#clock = clock;
@@ -48,6 +50,7 @@ export class CellPersistence {
     this.#flushEveryMs = flushEveryMs;
     this.#onConflict = onConflict;
     this.#onCovered = onCovered;
+    this.#supervisor = supervisor;
   }
 
   get dirtyCount(): number {
@@ -74,7 +77,7 @@ export class CellPersistence {
    */
   save(cell: ActorCell, retry: boolean): Promise<SaveOutcome> {
     const previous = cell.saving ?? Promise.resolve();
-    const next = previous.then(() => this.#saveOnce(cell, retry, RETRY_MIN_MS));
+    const next = previous.then(() => this.#saveOnce(cell, retry, 0));
     cell.saving = next;
     void next.then(() => {
       if (cell.saving === next) cell.saving = null;
@@ -82,7 +85,7 @@ export class CellPersistence {
     return next;
   }
 
-  async #saveOnce(cell: ActorCell, retry: boolean, delayMs: number): Promise<SaveOutcome> {
+  async #saveOnce(cell: ActorCell, retry: boolean, attempt: number): Promise<SaveOutcome> {
     cell.dirty = false;
     const covered = cell.unsaved;
     cell.unsaved = null;
@@ -97,10 +100,11 @@ export class CellPersistence {
       if (covered !== null) cell.unsaved = cell.unsaved === null ? covered : covered.concat(cell.unsaved);
       if (err instanceof StoreConflictError) return 'conflict';
       cell.dirty = true;
-      this.#log.warn({ actor: cell.key, err: toWireError(err).message, retryInMs: retry ? delayMs : null }, 'state save failed; state kept in memory');
-      if (!retry) return 'unavailable';
+      const delayMs = retry ? this.#supervisor.saveRetryDelayMs(attempt) : null;
+      this.#log.warn({ actor: cell.key, err: toWireError(err).message, retryInMs: delayMs }, 'state save failed; state kept in memory');
+      if (delayMs === null) return 'unavailable';
       await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, delayMs));
-      return this.#saveOnce(cell, retry, Math.min(delayMs * 2, RETRY_MAX_MS));
+      return this.#saveOnce(cell, retry, attempt + 1);
     }
   }
 

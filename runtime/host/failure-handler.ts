@@ -60,7 +60,6 @@ export class FailureHandler {
 
   /** The handler of `e` threw (or its promise rejected) with `error`. */
   failed(cell: ActorCell, e: Envelope, error: unknown): void {
-    cell.outbox = null;
     if (error instanceof GlassError) {
       if (cell.retry === e) cell.retry = null;
       this.#router.handled(e);
