@@ -1,13 +1,9 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { GlassError, InvalidOptionError, createLogger, type Logger } from '../../runtime/index.js';
+import { AuditErrors } from '../protocol/index.js';
 import { hashEntry, verifyChain, type AuditEntry, type AuditRow, type ChainVerdict } from './audit-chain.js';
 import { auditTables, migrateAuditSchema, type AuditTables } from './audit-migration.js';
-
-export const AuditErrors = {
-  /** No audit log is configured, or PostgreSQL is unreachable: an override cannot be audited, so it is refused. */
-  UNAVAILABLE: 'GLASS_ERR_AUDIT_UNAVAILABLE',
-} as const;
 
 export class AuditUnavailableError extends GlassError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -1,7 +1,7 @@
 // GlassClient: one player's connection to a Glass gateway, kept alive across drops. It sends
 // requests matched by `ref`, reports room events, and after an unexpected close reconnects with
 // backoff and takes its rooms back (resume), so every line reaches the app once, in order.
-import { ClientFrame, CloseCodes, ProtocolErrors, type ServerFrame, type ServerFrameOf } from '../protocol/protocol.js';
+import { ClientFrame, CloseCodes, ProtocolErrors, type ServerFrame, type ServerFrameOf } from '../protocol/index.js';
 import { reconnectDelay } from './backoff.js';
 import { attemptUrl, renewable } from './endpoint.js';
 import { ClientErrors, GlassClientError, type GlassClientErrorDetails } from './errors.js';
