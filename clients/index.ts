@@ -21,3 +21,4 @@ export * from './protocol/index.js';
 export * from './tokens/index.js';
 export * from './moderation/index.js';
 export * from './ops/index.js';
+export { serveNode, type ServeNodeOptions, type ServedNode } from './serve-node.js';
