@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { GlassError, InvalidOptionError, createLogger, type Logger } from '../../runtime/index.js';
+import { Backoff } from '../../supervisors/index.js';
 import { AuditErrors } from '../protocol/index.js';
 import { hashEntry, verifyChain, type AuditEntry, type AuditRow, type ChainVerdict } from './audit-chain.js';
 import { auditTables, migrateAuditSchema, type AuditTables } from './audit-migration.js';
@@ -90,12 +91,11 @@ export class AuditLog {
   readonly #pool: pg.Pool;
   readonly #log: Logger;
   readonly #where: string;
-  readonly #minMs: number;
-  readonly #maxMs: number;
+  /** No jitter: one log per node, and its first retry is due soon after the outage is noticed. */
+  readonly #retry: Backoff;
   readonly #poolSize: number;
   readonly #events = new EventEmitter();
   #status: AuditStatus = 'connecting';
-  #retryMs: number;
   #timer: NodeJS.Timeout | null = null;
   #connecting = false;
 
@@ -105,9 +105,9 @@ export class AuditLog {
       throw new InvalidOptionError('url', 'a postgres:// or postgresql:// URL', options.url === undefined ? undefined : '[redacted]');
     }
     this.tables = auditTables(options.schema ?? DEFAULTS.schema);
-    this.#minMs = positive('retry.minMs', options.retry?.minMs, DEFAULTS.minMs);
-    this.#maxMs = positive('retry.maxMs', options.retry?.maxMs, Math.max(DEFAULTS.maxMs, this.#minMs));
-    this.#retryMs = this.#minMs;
+    const minMs = positive('retry.minMs', options.retry?.minMs, DEFAULTS.minMs);
+    const maxMs = positive('retry.maxMs', options.retry?.maxMs, Math.max(DEFAULTS.maxMs, minMs));
+    this.#retry = new Backoff({ minMs, maxMs, randomFactor: 0 });
     this.#where = describePgUrl(options.url);
     this.#log = (options.logger ?? createLogger('glass', 'info')).child({ component: 'audit', pg: this.#where, schema: this.tables.schema });
     const queryTimeoutMs = positive('queryTimeoutMs', options.queryTimeoutMs, DEFAULTS.queryTimeoutMs);
@@ -268,7 +268,7 @@ export class AuditLog {
         throw err;
       }
       if (this.#isClosed()) return;
-      this.#retryMs = this.#minMs;
+      this.#retry.reset();
       this.#log.info('audit log ready');
       this.#setStatus('ready');
     } catch (err) {
@@ -277,9 +277,8 @@ export class AuditLog {
         this.#log.error({ reason: reasonOf(err) }, 'audit log unreachable: overrides are refused (GLASS_ERR_AUDIT_UNAVAILABLE) until PostgreSQL is back; players are served meanwhile');
       }
       this.#setStatus('unavailable');
-      this.#timer = setTimeout(() => void this.#connect(), this.#retryMs);
+      this.#timer = setTimeout(() => void this.#connect(), this.#retry.next());
       this.#timer.unref();
-      this.#retryMs = Math.min(this.#retryMs * 2, this.#maxMs);
     } finally {
       this.#connecting = false;
     }
