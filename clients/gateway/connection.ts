@@ -1,7 +1,6 @@
 import type { WebSocket } from 'uWebSockets.js';
-import { room, session, type ResumeReply } from '../../actors/index.js';
-import { withEdgeSpan, type Logger } from '../../runtime/index.js';
-import { type GlassNode } from '../../runtime/node/index.js';
+import { session, type ResumeReply } from '../../actors/index.js';
+import { withEdgeSpan } from '../../runtime/index.js';
 import {
   CloseCodes,
   decodeClientFrame,
@@ -16,54 +15,10 @@ import {
   type ServerFrame,
 } from '../protocol/index.js';
 import { signResumeToken, verifyResumeToken, type AccessClaims } from '../tokens/index.js';
-import type { OverrideHandler } from './gateway-parts.js';
-import type { HeldRooms } from './held-rooms.js';
-import type { LocalRooms, RoomListener } from './local-rooms.js';
-import type { RateLimiter } from './rate-limiter.js';
+import { roomTopic, type ConnectionContext, type SessionRef, type SocketData } from './connection-context.js';
+import type { RoomListener } from './local-rooms.js';
 
-export type RoomRef = ReturnType<typeof room.ref>;
-type SessionRef = ReturnType<typeof session.ref>;
-
-/** What uWS keeps per socket: set at upgrade, the connection attached on open. */
-export interface SocketData {
-  readonly claims: AccessClaims;
-  connection: Connection | null;
-}
-
-/** What a connection needs from its gateway. */
-export interface ConnectionContext {
-  readonly node: GlassNode;
-  readonly log: Logger;
-  readonly key: Uint8Array;
-  readonly maxFrameBytes: number;
-  readonly limiter: RateLimiter;
-  readonly held: HeldRooms;
-  readonly local: LocalRooms<Connection, RoomRef>;
-  readonly resumeWindowMs: number;
-  readonly resumeTokenTtlMs: number;
-  /** Unsent bytes above which presence is skipped (and sent as a snapshot once drained). */
-  readonly softLimitBytes: number;
-  /** Unsent bytes above which the connection is closed (4008). */
-  readonly hardLimitBytes: number;
-  /** Overrides: audit, send on the system lane, wait for the target (the moderation desk's). */
-  readonly overrides: OverrideHandler;
-  /** True once the gateway is shutting down: memberships are then left at once, not held. */
-  readonly closing: boolean;
-  /** Leaves a room for the player if this node still holds it there (tracked until it settles). */
-  leave(player: string, roomId: string): void;
-  /** Counts a refusal (for stats). */
-  refused(code: string): void;
-  /** Reports a connection closed for not reading. */
-  slowConsumer(player: string): void;
-  /** How long a narrative turn took, from the frame to the session's answer (the ops signal). */
-  turnLatency(ms: number): void;
-  /** The first socket of a room here joined (or resumed) it with its lines up to `seq` (see LineOrder.seen). */
-  linesSeen(room: string, seq: number): void;
-}
-
-export function roomTopic(roomId: string): string {
-  return 'room:' + roomId;
-}
+export { roomTopic, type ConnectionContext, type RoomRef, type SocketData } from './connection-context.js';
 
 // setTimeout's ceiling; a token living longer is checked again when it fires.
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -4,14 +4,17 @@ import { room, type RoomDelivery } from '../../actors/index.js';
 import { ErrorCodes, GATEWAY_KIND, GlassError, type Logger } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
 import { CloseCodes, ProtocolErrors } from '../protocol/index.js';
-import { verifyAccessToken } from '../tokens/index.js';
 import { Connection, roomTopic, type ConnectionContext, type RoomRef, type SocketData } from './connection.js';
 import type { ResolvedGatewayServerOptions } from './gateway-options.js';
 import type { GatewayParts, MountContext } from './gateway-parts.js';
 import { HeldRooms } from './held-rooms.js';
 import { LineOrder } from './line-order.js';
 import { LocalRooms } from './local-rooms.js';
+import { count, type GatewayEvents, type GatewayStats } from './gateway-stats.js';
 import { RateLimiter } from './rate-limiter.js';
+import { upgradeWithToken, type UpgradeContext } from './token-upgrade.js';
+
+export type { GatewayEvents, GatewayStats };
 
 export const GatewayErrors = {
   LISTEN_FAILED: 'GLASS_ERR_LISTEN_FAILED',
@@ -19,26 +22,6 @@ export const GatewayErrors = {
 
 /** How often idle rate-limit buckets are forgotten. */
 const SWEEP_INTERVAL_MS = 10_000;
-
-/** Counters since the gateway started. */
-export interface GatewayStats {
-  connections: number;
-  /** Room memberships of closed connections waiting for a resume. */
-  heldRooms: number;
-  /** Frames refused by the gateway, by error code. */
-  refused: Record<string, number>;
-  /** Upgrades refused, by error code. */
-  upgradesRefused: Record<string, number>;
-  slowConsumerCloses: number;
-}
-
-/** What `Gateway.on` reports (mostly for tests and metrics). */
-export interface GatewayEvents {
-  /** A connection was closed for not reading (4008). */
-  'slow-consumer': [player: string];
-  /** A held membership's window ended and its leave was answered (`left` false: the player had moved on). */
-  'hold-ended': [player: string, room: string, left: boolean];
-}
 
 /**
  * The node's WebSocket edge: one uWS app on the main thread. A connection needs a signed access
@@ -175,6 +158,7 @@ export class GatewayServer {
 
   #routes(): void {
     const o = this.#o;
+    const upgrades: UpgradeContext = { key: o.key, closing: () => this.#closed, refused: (code) => count(this.#stats.upgradesRefused, code) };
     this.#app.ws<SocketData>('/ws', {
       // Frames up to the limit plus headroom are read, so an oversized one is answered with an
       // error frame; only larger ones make uWS drop the socket (1006), as it does invalid UTF-8.
@@ -185,7 +169,7 @@ export class GatewayServer {
       closeOnBackpressureLimit: 0,
       idleTimeout: 120,
       sendPingsAutomatically: true,
-      upgrade: (res, req, context) => this.#upgrade(res, req, context),
+      upgrade: (res, req, context) => upgradeWithToken(res, req, context, upgrades),
       open: (ws) => {
         const data = ws.getUserData();
         const connection = new Connection(ws, data.claims, this.#context);
@@ -230,41 +214,6 @@ export class GatewayServer {
     this.#app.any('/*', (res) => {
       res.writeStatus('404 Not Found').end();
     });
-  }
-
-  /**
-   * Verifies the access token (`Authorization: Bearer …`, else `?token=`) before upgrading. The
-   * token is never logged. Verification is asynchronous, so the request's headers are read first.
-   */
-  #upgrade(res: uWS.HttpResponse, req: uWS.HttpRequest, context: uWS.us_socket_context_t): void {
-    const key = req.getHeader('sec-websocket-key');
-    const protocol = req.getHeader('sec-websocket-protocol');
-    const extensions = req.getHeader('sec-websocket-extensions');
-    const auth = req.getHeader('authorization');
-    // getQuery(key) is typed string but is undefined when absent in some uWS builds.
-    const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : (req.getQuery('token') ?? '');
-    let aborted = false;
-    res.onAborted(() => {
-      aborted = true;
-    });
-    verifyAccessToken(this.#o.key, token).then((check) => {
-      if (aborted) return;
-      if (this.#closed) return res.cork(() => this.#refuseUpgrade(res, '503 Service Unavailable', ProtocolErrors.NODE_CLOSED, 'the server is shutting down'));
-      if (!check.ok) return res.cork(() => this.#refuseUpgrade(res, '401 Unauthorized', check.code, check.message));
-      // Not inside res.cork: after an asynchronous upgrade, this uWS build's cork() reads the
-      // finished response's state from memory the WebSocket now owns, and at random closes the new
-      // socket right after its open (1006; uNetworking/uWebSockets.js#1108, fixed upstream in
-      // uWebSockets#1929). The upgrade's 101 is one write; uncorked it costs nothing more.
-      res.upgrade<SocketData>({ claims: check.claims, connection: null }, key, protocol, extensions, context);
-    });
-  }
-
-  #refuseUpgrade(res: uWS.HttpResponse, status: string, code: string, message: string): void {
-    count(this.#stats.upgradesRefused, code);
-    // Answered after an await (the token check): the connection is closed with the answer. A
-    // kept-alive connection answered asynchronously made a WebSocket upgraded later on this uWS
-    // build close right after its open (uNetworking/uWebSockets.js#1108).
-    res.writeStatus(status).writeHeader('content-type', 'application/json').end(JSON.stringify({ code, message }), true);
   }
 
   /**
@@ -353,7 +302,3 @@ export class GatewayServer {
 }
 
 function noop(): void {}
-
-function count(table: Record<string, number>, code: string): void {
-  table[code] = (table[code] ?? 0) + 1;
-}
