@@ -2,6 +2,7 @@
 // The composed edge of a node (gateway with moderation and ops mounted) is startGateway/Gateway.
 // The SDK is not here: it is browser-safe and has its own entry (clients/sdk/index.ts, "./sdk").
 export { Gateway, startGateway, type GatewayOptions } from './serve.js';
+export { serveNode, type ServeNodeOptions, type ServedNode } from './serve-node.js';
 export {
   DEFAULT_RATE_LIMIT,
   GatewayErrors,
@@ -21,4 +22,3 @@ export * from './protocol/index.js';
 export * from './tokens/index.js';
 export * from './moderation/index.js';
 export * from './ops/index.js';
-export { serveNode, type ServeNodeOptions, type ServedNode } from './serve-node.js';
