@@ -16,12 +16,12 @@ export {
   type ReplyOf,
   type StateOf,
 } from './define-actor.js';
-export { room, RoomErrors, ROOM_HISTORY_LIMIT, MAX_SAY_LENGTH, type ResumeReply, type RoomDelivery, type RoomEvent, type RoomLine, type RoomState } from './room.js';
+export { ModerationErrors, RoomErrors } from './actor-errors.js';
+export { room, ROOM_HISTORY_LIMIT, MAX_SAY_LENGTH, type ResumeReply, type RoomDelivery, type RoomEvent, type RoomLine, type RoomState } from './room.js';
 export { session, SESSION_TRANSCRIPT_LIMIT, MAX_TURN_LENGTH, type SessionModeration, type SessionState, type Turn } from './session.js';
 export { override, OVERRIDE_RECORD_LIMIT, type AppliedOverride, type OverrideState } from './override.js';
 export {
   GM_SPEAKER,
-  ModerationErrors,
   OVERRIDE_COMMANDS,
   OVERRIDE_TARGET_KINDS,
   SESSION_COMMANDS,

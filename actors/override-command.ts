@@ -14,16 +14,6 @@ export const SESSION_COMMANDS: ReadonlySet<OverrideCommandName> = new Set(['mute
 /** Who narrates injected lines and turns; not a valid player id of a real player by convention. */
 export const GM_SPEAKER = 'gm';
 
-/** Codes with which a room or session refuses what a moderator forbade. */
-export const ModerationErrors = {
-  /** The player is muted in this room or session. */
-  MUTED: 'GLASS_ERR_MUTED',
-  /** The room or session is paused: no lines or turns until it is resumed. */
-  PAUSED: 'GLASS_ERR_PAUSED',
-  /** The room is locked: only its members may (re)enter. */
-  LOCKED: 'GLASS_ERR_ROOM_LOCKED',
-} as const;
-
 /** One command, validated. `player` for mute/unmute/kick, `seq` for redact, `text` for narrate/note. */
 export interface OverrideCommand {
   command: OverrideCommandName;

@@ -1,12 +1,8 @@
 import { GATEWAY_KIND, GlassError } from '../runtime/index.js';
 import { defineActor, type ActorContext } from './define-actor.js';
-import { ModerationErrors, type ModerateMessage } from './override-command.js';
+import { ModerationErrors, RoomErrors } from './actor-errors.js';
+import type { ModerateMessage } from './override-command.js';
 import { applyRoomOverride, moderationOf, type ModeratedEvent, type ModeratedLine, type RoomModeration } from './room-moderation.js';
-
-export const RoomErrors = {
-  NOT_MEMBER: 'GLASS_ERR_NOT_MEMBER',
-  TEXT_TOO_LONG: 'GLASS_ERR_TEXT_TOO_LONG',
-} as const;
 
 export const ROOM_HISTORY_LIMIT = 50;
 export const MAX_SAY_LENGTH = 2_000;

@@ -1,6 +1,7 @@
 import { GATEWAY_KIND, GlassError } from '../runtime/index.js';
 import { defineActor } from './define-actor.js';
-import { GM_SPEAKER, ModerationErrors, type ModerateMessage } from './override-command.js';
+import { ModerationErrors, RoomErrors } from './actor-errors.js';
+import { GM_SPEAKER, type ModerateMessage } from './override-command.js';
 
 export const SESSION_TRANSCRIPT_LIMIT = 500;
 export const MAX_TURN_LENGTH = 4_000;
@@ -42,7 +43,7 @@ export const session = defineActor({
   handlers: {
     turn(ctx, msg: { player: string; text: string }) {
       if (typeof msg.text !== 'string' || msg.text.length === 0 || msg.text.length > MAX_TURN_LENGTH) {
-        throw new GlassError('GLASS_ERR_TEXT_TOO_LONG', `a turn is 1 to ${MAX_TURN_LENGTH} characters`);
+        throw new GlassError(RoomErrors.TEXT_TOO_LONG, `a turn is 1 to ${MAX_TURN_LENGTH} characters`);
       }
       const state = ctx.state;
       const moderation = state.moderation;

@@ -1,56 +1,24 @@
 import type { WebSocket } from 'uWebSockets.js';
-import { room, session, type ResumeReply } from '../../actors/index.js';
-import { withEdgeSpan, type Logger } from '../../runtime/index.js';
-import { type GlassNode } from '../../runtime/node/index.js';
-import type { AccessClaims } from '../tokens/access-token.js';
-import { decodeClientFrame, encodeServerFrame } from '../protocol/frame-codec.js';
-import type { HeldRooms } from './held-rooms.js';
-import type { LocalRooms, RoomListener } from './local-rooms.js';
-import { attemptOf, rawOverrideAttempt, type ModerationDesk, type OverrideAttempt } from '../moderation/moderation-desk.js';
-import { CloseCodes, FRAME_ROLES, PROTOCOL_VERSION, ProtocolErrors, ProtocolLimits, type ClientFrame, type ClientFrameType, type ServerFrame } from '../protocol/protocol.js';
-import type { RateLimiter } from './rate-limiter.js';
-import { signResumeToken, verifyResumeToken } from '../tokens/resume-token.js';
+import { session, type ResumeReply } from '../../actors/index.js';
+import { withEdgeSpan } from '../../runtime/index.js';
+import {
+  CloseCodes,
+  decodeClientFrame,
+  encodeServerFrame,
+  FRAME_ROLES,
+  PROTOCOL_VERSION,
+  ProtocolErrors,
+  ProtocolLimits,
+  type ClientFrame,
+  type ClientFrameType,
+  type OverrideFrame,
+  type ServerFrame,
+} from '../protocol/index.js';
+import { signResumeToken, verifyResumeToken, type AccessClaims } from '../tokens/index.js';
+import { roomTopic, type ConnectionContext, type SessionRef, type SocketData } from './connection-context.js';
+import type { RoomListener } from './local-rooms.js';
 
-/** What uWS keeps per socket: set at upgrade, the connection attached on open. */
-export interface SocketData {
-  readonly claims: AccessClaims;
-  connection: Connection | null;
-}
-
-/** What a connection needs from its gateway. */
-export interface ConnectionContext {
-  readonly node: GlassNode;
-  readonly log: Logger;
-  readonly key: Uint8Array;
-  readonly maxFrameBytes: number;
-  readonly limiter: RateLimiter;
-  readonly held: HeldRooms;
-  readonly local: LocalRooms<Connection>;
-  readonly resumeWindowMs: number;
-  readonly resumeTokenTtlMs: number;
-  /** Unsent bytes above which presence is skipped (and sent as a snapshot once drained). */
-  readonly softLimitBytes: number;
-  /** Unsent bytes above which the connection is closed (4008). */
-  readonly hardLimitBytes: number;
-  /** Overrides: audit, send on the system lane, wait for the target. */
-  readonly moderation: ModerationDesk;
-  /** True once the gateway is shutting down: memberships are then left at once, not held. */
-  readonly closing: boolean;
-  /** Leaves a room for the player if this node still holds it there (tracked until it settles). */
-  leave(player: string, roomId: string): void;
-  /** Counts a refusal (for stats). */
-  refused(code: string): void;
-  /** Reports a connection closed for not reading. */
-  slowConsumer(player: string): void;
-  /** How long a narrative turn took, from the frame to the session's answer (the ops signal). */
-  turnLatency(ms: number): void;
-  /** The first socket of a room here joined (or resumed) it with its lines up to `seq` (see LineOrder.seen). */
-  linesSeen(room: string, seq: number): void;
-}
-
-export function roomTopic(roomId: string): string {
-  return 'room:' + roomId;
-}
+export { roomTopic, type ConnectionContext, type RoomRef, type SocketData } from './connection-context.js';
 
 // setTimeout's ceiling; a token living longer is checked again when it fires.
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -74,6 +42,8 @@ export class Connection implements RoomListener {
   readonly #rooms = new Set<string>();
   /** Rooms whose presence was skipped while the socket was backed up: a snapshot follows the drain. */
   readonly #stalePresence = new Set<string>();
+  /** The session of the last turn and its Ref: a player plays one session at a time, so turns reuse it. */
+  #session: SessionRef | null = null;
   #expiry: NodeJS.Timeout | null = null;
   /** Resume tokens are signed asynchronously; chaining keeps them in the order of the changes. */
   #tokens: Promise<void> = Promise.resolve();
@@ -117,14 +87,14 @@ export class Connection implements RoomListener {
     if (!decoded.ok) {
       // Every override attempt is audited, a malformed one too (without its unchecked content).
       // It is answered once the refusal is written (or could not be).
-      const attempt = decoded.code === ProtocolErrors.BAD_FRAME_SCHEMA ? rawOverrideAttempt(data) : null;
-      if (attempt !== null) return this.#refuseOverride(attempt, decoded.code, decoded.message, decoded.ref);
+      const audited = decoded.code === ProtocolErrors.BAD_FRAME_SCHEMA ? this.#ctx.overrides.refuseRaw(this.#claims, data, decoded.code) : null;
+      if (audited !== null) return this.#answerAfter(audited, decoded.code, decoded.message, decoded.ref);
       return this.#refuse(decoded.code, decoded.message, decoded.ref);
     }
     const frame = decoded.frame;
     if (!FRAME_ROLES[frame.type].some((role) => this.#claims.roles.includes(role))) {
       const message = `"${frame.type}" needs one of the roles ${FRAME_ROLES[frame.type].join(', ')}`;
-      if (frame.type === 'override') return this.#refuseOverride(attemptOf(frame), ProtocolErrors.FORBIDDEN, message, frame.ref);
+      if (frame.type === 'override') return this.#refuseOverride(frame, ProtocolErrors.FORBIDDEN, message, frame.ref);
       return this.#refuse(ProtocolErrors.FORBIDDEN, message, frame.ref);
     }
     // The gateway hop of a trace (when an SDK traces): the actors' spans are its children.
@@ -144,7 +114,7 @@ export class Connection implements RoomListener {
         // .then directly on the router's promise, not await: see Gateway #onRoomDelivery for why
         // the number of microtask hops between the reply and this callback matters.
         const join = this.#claims.roles.includes('moderator') ? { type: 'join', player: this.player, node: node.id, moderator: true } as const : { type: 'join', player: this.player, node: node.id } as const;
-        room.ref(node, id).ask(join).then(
+        this.#ctx.local.ref(id).ask(join).then(
           (reply) => {
             if (!this.#attach(id, reply.members, reply.seq)) return;
             this.#send({ type: 'joined', room: id, members: reply.members, history: reply.history, seq: reply.seq, ref });
@@ -158,8 +128,9 @@ export class Connection implements RoomListener {
         const { room: id, ref } = frame;
         if (!this.#rooms.has(id)) return this.#notInRoom(id, ref);
         // Detach first: the leaver needs neither its own presence frame nor later lines.
+        const target = this.#ctx.local.ref(id);
         this.#detach(id);
-        room.ref(node, id).ask({ type: 'leave', player: this.player, node: node.id }).then(
+        target.ask({ type: 'leave', player: this.player, node: node.id }).then(
           () => {
             this.#send({ type: 'left', room: id, ref });
             this.#issueResumeToken();
@@ -175,13 +146,13 @@ export class Connection implements RoomListener {
         const { room: id, text, ref } = frame;
         if (!this.#rooms.has(id)) return this.#notInRoom(id, ref);
         // Success needs no answer: the line comes back to every member, the sender included, as `said`.
-        room.ref(node, id).ask({ type: 'say', player: this.player, text }).then(undefined, (err: unknown) => this.#failed('say', err, ref));
+        this.#ctx.local.ref(id).ask({ type: 'say', player: this.player, text }).then(undefined, (err: unknown) => this.#failed('say', err, ref));
         return;
       }
       case 'turn': {
         const { session: id, text, ref } = frame;
         const started = performance.now();
-        session.ref(node, id).ask({ type: 'turn', player: this.player, text }).then(
+        this.#sessionRef(id).ask({ type: 'turn', player: this.player, text }).then(
           (reply) => {
             this.#ctx.turnLatency(performance.now() - started);
             this.#send({ type: 'turn-accepted', session: id, turn: reply.turn, ref });
@@ -213,7 +184,7 @@ export class Connection implements RoomListener {
         return this.#send({ type: 'pong', ref: frame.ref });
       case 'override': {
         const { type: _type, ref, ...request } = frame;
-        this.#ctx.moderation.submit(this.#claims, 'ws', request).then(
+        this.#ctx.overrides.submit(this.#claims, request).then(
           (outcome) => this.#send({ type: 'override-applied', [outcome.target.kind]: outcome.target.id, command: outcome.command, audit: outcome.audit, ref }),
           (err: unknown) => this.#failed('override', err, ref),
         );
@@ -239,7 +210,7 @@ export class Connection implements RoomListener {
       this.#rooms.add(id);
       this.#ctx.held.adopt(this.player, id);
       const after = Object.hasOwn(seen, id) ? seen[id] : -1;
-      room.ref(node, id).ask({ type: 'resume', player: this.player, node: node.id, after }).then(
+      this.#ctx.local.ref(id).ask({ type: 'resume', player: this.player, node: node.id, after }).then(
         (reply: ResumeReply) => {
           if (!this.#attach(id, reply.members, reply.seq)) return;
           if (reply.resync === null) this.#send({ type: 'resumed', room: id, members: reply.members, lines: reply.lines, seq: reply.seq, ref });
@@ -376,8 +347,18 @@ export class Connection implements RoomListener {
   }
 
   /** An override refused before it reached the desk: audited first, then answered. */
-  #refuseOverride(attempt: OverrideAttempt, code: string, message: string, ref: string | undefined): void {
-    this.#ctx.moderation.refuse(this.#claims, 'ws', attempt, code).then(() => this.#refuse(code, message, ref));
+  #refuseOverride(frame: OverrideFrame, code: string, message: string, ref: string | undefined): void {
+    this.#answerAfter(this.#ctx.overrides.refuse(this.#claims, frame, code), code, message, ref);
+  }
+
+  #answerAfter(audited: Promise<void>, code: string, message: string, ref: string | undefined): void {
+    audited.then(() => this.#refuse(code, message, ref));
+  }
+
+  #sessionRef(id: string): SessionRef {
+    const cached = this.#session;
+    if (cached !== null && cached.id === id) return cached;
+    return (this.#session = session.ref(this.#ctx.node, id));
   }
 
   /** A rejected ask: its runtime or actor code goes to the client as is. */

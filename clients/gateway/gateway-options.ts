@@ -1,11 +1,11 @@
 import { InvalidOptionError, type Logger } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
-import { AuditLog } from '../moderation/audit-log.js';
-import { MIN_SECRET_LENGTH } from '../tokens/token-secret.js';
-import { ProtocolLimits } from '../protocol/protocol.js';
+import { ProtocolLimits } from '../protocol/index.js';
+import { MIN_SECRET_LENGTH } from '../tokens/index.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limiter.js';
 
-export interface GatewayOptions {
+/** How the gateway serves (the composer's own options, moderation's, are in clients/serve.ts). */
+export interface GatewayServerOptions {
   node: GlassNode;
   /** 0 picks a free port; `Gateway.port` tells which. */
   port: number;
@@ -25,16 +25,9 @@ export interface GatewayOptions {
   backpressure?: { softBytes?: number; hardBytes?: number };
   /** Default: a child of the node's logger. */
   logger?: Logger;
-  /**
-   * The moderation audit log (PostgreSQL). Without one (the default) every override is refused with
-   * GLASS_ERR_AUDIT_UNAVAILABLE: nothing is applied unaudited. The caller opens and closes it.
-   */
-  audit?: AuditLog | null;
-  /** How long an override waits for its target's acknowledgement before GLASS_ERR_OVERRIDE_TIMEOUT. Default 5000. */
-  overrideTimeoutMs?: number;
 }
 
-export interface ResolvedGatewayOptions {
+export interface ResolvedGatewayServerOptions {
   readonly node: GlassNode;
   readonly port: number;
   readonly host: string;
@@ -48,46 +41,41 @@ export interface ResolvedGatewayOptions {
   readonly softLimitBytes: number;
   readonly hardLimitBytes: number;
   readonly log: Logger;
-  readonly audit: AuditLog | null;
-  readonly overrideTimeoutMs: number;
 }
 
 /** Frames this much over the limit are still read, so they are answered with an error frame. */
 export const READ_HEADROOM_BYTES = 1024 * 1024;
 const DAY_MS = 24 * 3_600_000;
 
-function integer(name: string, value: unknown, min: number, max: number): number {
+export function integerOption(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidOptionError(name, `an integer from ${min} to ${max}`, value);
   }
   return value;
 }
 
-/** Checks every option once, at the public constructor, and fills in the defaults. */
-export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayOptions {
+/** Checks every option once, at the public entry, and fills in the defaults. */
+export function resolveGatewayServerOptions(options: GatewayServerOptions): ResolvedGatewayServerOptions {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('', 'an object', options);
   const node = options.node;
   if (node === null || typeof node !== 'object' || typeof node.bind !== 'function') throw new InvalidOptionError('node', 'a started GlassNode', node);
-  const port = integer('port', options.port, 0, 65_535);
+  const port = integerOption('port', options.port, 0, 65_535);
   if (options.host !== undefined && (typeof options.host !== 'string' || options.host.length === 0)) {
     throw new InvalidOptionError('host', 'a non-empty string', options.host);
   }
   if (!(options.tokenSecret instanceof Uint8Array) || options.tokenSecret.byteLength < MIN_SECRET_LENGTH) {
     throw new InvalidOptionError('tokenSecret', `a Uint8Array of at least ${MIN_SECRET_LENGTH} bytes`, options.tokenSecret === undefined ? undefined : '[redacted]');
   }
-  const maxFrameBytes = integer('maxFrameBytes', options.maxFrameBytes ?? ProtocolLimits.DEFAULT_MAX_FRAME_BYTES, 64, 16 * 1024 * 1024);
+  const maxFrameBytes = integerOption('maxFrameBytes', options.maxFrameBytes ?? ProtocolLimits.DEFAULT_MAX_FRAME_BYTES, 64, 16 * 1024 * 1024);
   const rate = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
-  const burst = integer('rateLimit.burst', rate.burst, 1, 1_000_000);
+  const burst = integerOption('rateLimit.burst', rate.burst, 1, 1_000_000);
   if (typeof rate.perSecond !== 'number' || !Number.isFinite(rate.perSecond) || rate.perSecond <= 0 || rate.perSecond > 1_000_000) {
     throw new InvalidOptionError('rateLimit.perSecond', 'a number above 0, at most 1000000', rate.perSecond);
   }
-  const resumeWindowMs = integer('resumeWindowMs', options.resumeWindowMs ?? 60_000, 0, DAY_MS);
-  const resumeTokenTtlMs = integer('resumeTokenTtlMs', options.resumeTokenTtlMs ?? DAY_MS, 1_000, 30 * DAY_MS);
-  const softLimitBytes = integer('backpressure.softBytes', options.backpressure?.softBytes ?? 256 * 1024, 1_024, 1 << 30);
-  const hardLimitBytes = integer('backpressure.hardBytes', options.backpressure?.hardBytes ?? 1024 * 1024, softLimitBytes, 1 << 30);
-  const audit = options.audit ?? null;
-  if (audit !== null && !(audit instanceof AuditLog)) throw new InvalidOptionError('audit', 'an AuditLog or null', typeof audit);
-  const overrideTimeoutMs = integer('overrideTimeoutMs', options.overrideTimeoutMs ?? 5_000, 100, 600_000);
+  const resumeWindowMs = integerOption('resumeWindowMs', options.resumeWindowMs ?? 60_000, 0, DAY_MS);
+  const resumeTokenTtlMs = integerOption('resumeTokenTtlMs', options.resumeTokenTtlMs ?? DAY_MS, 1_000, 30 * DAY_MS);
+  const softLimitBytes = integerOption('backpressure.softBytes', options.backpressure?.softBytes ?? 256 * 1024, 1_024, 1 << 30);
+  const hardLimitBytes = integerOption('backpressure.hardBytes', options.backpressure?.hardBytes ?? 1024 * 1024, softLimitBytes, 1 << 30);
   return {
     node,
     port,
@@ -101,7 +89,5 @@ export function resolveGatewayOptions(options: GatewayOptions): ResolvedGatewayO
     softLimitBytes,
     hardLimitBytes,
     log: options.logger ?? node.log.child({ component: 'gateway' }),
-    audit,
-    overrideTimeoutMs,
   };
 }

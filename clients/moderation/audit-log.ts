@@ -1,13 +1,11 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { GlassError, InvalidOptionError, createLogger, type Logger } from '../../runtime/index.js';
+import { Backoff } from '../../supervisors/index.js';
+import { AuditErrors } from '../protocol/index.js';
 import { hashEntry, verifyChain, type AuditEntry, type AuditRow, type ChainVerdict } from './audit-chain.js';
 import { auditTables, migrateAuditSchema, type AuditTables } from './audit-migration.js';
-
-export const AuditErrors = {
-  /** No audit log is configured, or PostgreSQL is unreachable: an override cannot be audited, so it is refused. */
-  UNAVAILABLE: 'GLASS_ERR_AUDIT_UNAVAILABLE',
-} as const;
+import { AUDIT_DEFAULTS as DEFAULTS, describePgUrl, positive, type AuditLogOptions } from './audit-options.js';
 
 export class AuditUnavailableError extends GlassError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -24,46 +22,7 @@ export interface AuditReceipt {
   hash: string;
 }
 
-export interface AuditLogOptions {
-  /** postgres:// or postgresql:// URL; its password never reaches a log. */
-  url: string;
-  /** Schema of the tables (created if missing). Default `public`. */
-  schema?: string;
-  logger?: Logger;
-  /** Backoff between reconnection attempts while PostgreSQL is away. Default 250 ms doubling to 5 s. */
-  retry?: { minMs?: number; maxMs?: number };
-  /** Default 3000. */
-  connectTimeoutMs?: number;
-  /** Default 5000: an append that takes longer is refused (its outcome in the table is then unknown, and the override is not applied). */
-  queryTimeoutMs?: number;
-  /** Connections in the pool. Default 4. */
-  poolSize?: number;
-}
-
-const DEFAULTS = { schema: 'public', minMs: 250, maxMs: 5_000, connectTimeoutMs: 3_000, queryTimeoutMs: 5_000, poolSize: 4 };
 const READ_BATCH = 1_000;
-
-/** The PostgreSQL URL from the environment: GLASS_PG_URL, else DATABASE_URL; undefined if neither is set. */
-export function auditUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const url = env.GLASS_PG_URL || env.DATABASE_URL;
-  return url === undefined || url === '' ? undefined : url;
-}
-
-/** Host, port and database of a PostgreSQL URL, for logs: never the user or password. */
-export function describePgUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return '[unparsable PostgreSQL URL]';
-  }
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1 || value > 2 ** 31 - 1) throw new InvalidOptionError(name, 'a positive integer', value);
-  return value;
-}
 
 type PgRow = {
   id: string;
@@ -94,12 +53,11 @@ export class AuditLog {
   readonly #pool: pg.Pool;
   readonly #log: Logger;
   readonly #where: string;
-  readonly #minMs: number;
-  readonly #maxMs: number;
+  /** No jitter: one log per node, and its first retry is due soon after the outage is noticed. */
+  readonly #retry: Backoff;
   readonly #poolSize: number;
   readonly #events = new EventEmitter();
   #status: AuditStatus = 'connecting';
-  #retryMs: number;
   #timer: NodeJS.Timeout | null = null;
   #connecting = false;
 
@@ -109,9 +67,9 @@ export class AuditLog {
       throw new InvalidOptionError('url', 'a postgres:// or postgresql:// URL', options.url === undefined ? undefined : '[redacted]');
     }
     this.tables = auditTables(options.schema ?? DEFAULTS.schema);
-    this.#minMs = positive('retry.minMs', options.retry?.minMs, DEFAULTS.minMs);
-    this.#maxMs = positive('retry.maxMs', options.retry?.maxMs, Math.max(DEFAULTS.maxMs, this.#minMs));
-    this.#retryMs = this.#minMs;
+    const minMs = positive('retry.minMs', options.retry?.minMs, DEFAULTS.minMs);
+    const maxMs = positive('retry.maxMs', options.retry?.maxMs, Math.max(DEFAULTS.maxMs, minMs));
+    this.#retry = new Backoff({ minMs, maxMs, randomFactor: 0 });
     this.#where = describePgUrl(options.url);
     this.#log = (options.logger ?? createLogger('glass', 'info')).child({ component: 'audit', pg: this.#where, schema: this.tables.schema });
     const queryTimeoutMs = positive('queryTimeoutMs', options.queryTimeoutMs, DEFAULTS.queryTimeoutMs);
@@ -272,7 +230,7 @@ export class AuditLog {
         throw err;
       }
       if (this.#isClosed()) return;
-      this.#retryMs = this.#minMs;
+      this.#retry.reset();
       this.#log.info('audit log ready');
       this.#setStatus('ready');
     } catch (err) {
@@ -281,9 +239,8 @@ export class AuditLog {
         this.#log.error({ reason: reasonOf(err) }, 'audit log unreachable: overrides are refused (GLASS_ERR_AUDIT_UNAVAILABLE) until PostgreSQL is back; players are served meanwhile');
       }
       this.#setStatus('unavailable');
-      this.#timer = setTimeout(() => void this.#connect(), this.#retryMs);
+      this.#timer = setTimeout(() => void this.#connect(), this.#retry.next());
       this.#timer.unref();
-      this.#retryMs = Math.min(this.#retryMs * 2, this.#maxMs);
     } finally {
       this.#connecting = false;
     }

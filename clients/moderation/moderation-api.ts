@@ -2,10 +2,10 @@ import type uWS from 'uWebSockets.js';
 import { override, overrideId, type OverrideTargetKind } from '../../actors/index.js';
 import type { Logger } from '../../runtime/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
-import { verifyAccessToken, type AccessClaims } from '../tokens/access-token.js';
+import { verifyAccessToken, type AccessClaims } from '../tokens/index.js';
 import { attemptOf, type ModerationDesk } from './moderation-desk.js';
-import { IdSchema, OverrideRequest, ProtocolErrors } from '../protocol/protocol.js';
-import type { RateLimiter } from '../gateway/rate-limiter.js';
+import { IdSchema, OverrideRequest, ProtocolErrors } from '../protocol/index.js';
+import type { RateLimiter } from '../gateway/index.js';
 
 /** What the HTTP API needs from its gateway. */
 export interface ModerationApiContext {

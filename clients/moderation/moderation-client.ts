@@ -1,6 +1,6 @@
 import type { AppliedOverride } from '../../actors/index.js';
 import { GlassError, InvalidOptionError } from '../../runtime/index.js';
-import { OverrideRequest, ProtocolErrors } from '../protocol/protocol.js';
+import { OverrideRequest, ProtocolErrors } from '../protocol/index.js';
 
 export interface ModeratorClientOptions {
   /** The gateway's HTTP origin, e.g. http://127.0.0.1:9001. */

@@ -10,7 +10,7 @@ import {
 import { GlassError, type Logger } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
 import { AuditUnavailableError, type AuditLog, type AuditReceipt } from './audit-log.js';
-import { IdSchema, ProtocolErrors, type OverrideRequest, type Role } from '../protocol/protocol.js';
+import { IdSchema, ProtocolErrors, type OverrideRequest, type Role } from '../protocol/index.js';
 
 /** Who asked, from a verified access token. */
 export interface Requester {

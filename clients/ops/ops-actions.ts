@@ -1,18 +1,7 @@
 import { z } from 'zod';
 import { ErrorCodes, GlassError, validateAddress } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
-
-export const OpsErrors = {
-  /** The token lacks the `ops` role. */
-  FORBIDDEN: 'GLASS_ERR_FORBIDDEN',
-  INVALID_REQUEST: 'GLASS_ERR_OPS_INVALID_REQUEST',
-  /** The audit log could not record the action: it was not carried out. */
-  AUDIT_FAILED: 'GLASS_ERR_OPS_AUDIT_FAILED',
-  NOT_FOUND: 'GLASS_ERR_OPS_NOT_FOUND',
-  /** Draining the only node: there is nobody to hand its actors to. */
-  NO_PEERS: 'GLASS_ERR_OPS_NO_PEERS',
-  UNKNOWN_NODE: 'GLASS_ERR_OPS_UNKNOWN_NODE',
-} as const;
+import { OpsErrors } from '../protocol/index.js';
 
 const Kind = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 /** Actor ids may carry a child path (`root/child`). */

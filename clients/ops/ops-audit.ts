@@ -1,4 +1,4 @@
-import type { AuditLog } from '../moderation/audit-log.js';
+import type { AuditLog } from '../moderation/index.js';
 import type { OpsAuditEntry, OpsAuditHook } from './ops-actions.js';
 
 /**

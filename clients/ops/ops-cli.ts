@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { signAccessToken } from '../tokens/access-token.js';
+import { ProtocolErrors } from '../protocol/index.js';
+import { resolveTokenSecret, signAccessToken } from '../tokens/index.js';
 import type { ActionResult } from './ops-actions.js';
 import { renderTop, renderTree } from './ops-render.js';
 import type { ActorRow, DrainPreview } from './ops-service.js';
 import type { ClusterView } from './ops-view.js';
-import { resolveTokenSecret } from '../tokens/token-secret.js';
 
 export const OPS_USAGE = `Usage: glass ops <command> [options]
 
@@ -182,7 +182,7 @@ class OpsClient {
     try {
       res = await fetch(this.base + path, { ...init, headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' } });
     } catch (err) {
-      throw Object.assign(new Error(`cannot reach ${this.base}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`), { code: 'GLASS_ERR_OPS_UNREACHABLE' });
+      throw Object.assign(new Error(`cannot reach ${this.base}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`), { code: ProtocolErrors.OPS_UNREACHABLE });
     }
     const body = (await res.json().catch(() => null)) as { code?: string; message?: string } | null;
     if (!res.ok) throw Object.assign(new Error(body?.message ?? `HTTP ${res.status}`), { code: body?.code ?? `HTTP_${res.status}` });

@@ -2,8 +2,8 @@ import uWS from 'uWebSockets.js';
 import { z } from 'zod';
 import { GlassError, type Logger } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
-import { verifyAccessToken, type AccessClaims } from '../tokens/access-token.js';
-import { OpsErrors } from './ops-actions.js';
+import { verifyAccessToken, type AccessClaims } from '../tokens/index.js';
+import { OpsErrors, ProtocolErrors } from '../protocol/index.js';
 import { OPS_PAGE_FILES, loadOpsPage, type OpsPageFile } from './ops-page-assets.js';
 import { OpsService, type OpsServiceOptions } from './ops-service.js';
 import type { ClusterView } from './ops-view.js';
@@ -174,7 +174,7 @@ export class OpsRoutes {
         write(out.status, out.type, out.body);
       })
       .catch((err: unknown) => {
-        const code = err instanceof GlassError ? err.code : 'GLASS_ERR_INTERNAL';
+        const code = err instanceof GlassError ? err.code : ProtocolErrors.INTERNAL;
         const message = err instanceof Error ? err.message : String(err);
         if (!(err instanceof GlassError)) this.#log.error({ err: message }, 'ops request failed');
         write(statusOf(code), 'application/json', JSON.stringify({ code, message }));
@@ -256,8 +256,8 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
 function statusOf(code: string): string {
   switch (code) {
     case OpsErrors.INVALID_REQUEST:
-    case 'GLASS_ERR_INVALID_ADDRESS':
-    case 'GLASS_ERR_INVALID_OPTION':
+    case ProtocolErrors.INVALID_ADDRESS:
+    case ProtocolErrors.INVALID_OPTION:
       return '400 Bad Request';
     case OpsErrors.NOT_FOUND:
     case OpsErrors.UNKNOWN_NODE:
@@ -265,10 +265,10 @@ function statusOf(code: string): string {
     case OpsErrors.NO_PEERS:
       return '409 Conflict';
     case OpsErrors.AUDIT_FAILED:
-    case 'GLASS_ERR_OPS_UNREACHABLE':
-    case 'GLASS_ERR_WORKER_FAILED':
+    case ProtocolErrors.OPS_UNREACHABLE:
+    case ProtocolErrors.WORKER_FAILED:
       return '503 Service Unavailable';
-    case 'GLASS_ERR_OPS_TIMEOUT':
+    case ProtocolErrors.OPS_TIMEOUT:
       return '504 Gateway Timeout';
     default:
       return '500 Internal Server Error';

@@ -1,5 +1,8 @@
 import type { z } from 'zod';
-import { CLIENT_FRAME_TYPES, ClientFrame, ProtocolErrors, RefSchema, type ServerFrame } from './protocol.js';
+import { CLIENT_FRAME_TYPES, ClientFrame } from './client-frames.js';
+import { EdgeErrors } from './error-codes.js';
+import { RefSchema } from './field-schemas.js';
+import type { ServerFrame } from './server-frames.js';
 
 /** A frame the gateway refuses: the error frame to answer with (code, message, and the ref if one could be read). */
 export interface FrameRejection {
@@ -26,28 +29,28 @@ function reject(code: string, message: string, ref?: string): FrameRejection {
  * Never throws: every refusal is a value, so nothing escapes the uWS message callback.
  */
 export function decodeClientFrame(data: ArrayBuffer, isBinary: boolean, maxFrameBytes: number): DecodedFrame {
-  if (isBinary) return reject(ProtocolErrors.BINARY_UNSUPPORTED, 'binary frames are not supported: send JSON text frames');
+  if (isBinary) return reject(EdgeErrors.BINARY_UNSUPPORTED, 'binary frames are not supported: send JSON text frames');
   if (data.byteLength > maxFrameBytes) {
-    return reject(ProtocolErrors.FRAME_TOO_LARGE, `frame is ${data.byteLength} bytes; the limit is ${maxFrameBytes}`);
+    return reject(EdgeErrors.FRAME_TOO_LARGE, `frame is ${data.byteLength} bytes; the limit is ${maxFrameBytes}`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(utf8.decode(data));
   } catch {
-    return reject(ProtocolErrors.BAD_FRAME, 'frame is not valid UTF-8 JSON');
+    return reject(EdgeErrors.BAD_FRAME, 'frame is not valid UTF-8 JSON');
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return reject(ProtocolErrors.BAD_FRAME, `frame must be a JSON object (received ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw})`);
+    return reject(EdgeErrors.BAD_FRAME, `frame must be a JSON object (received ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw})`);
   }
   const record = raw as Record<string, unknown>;
   // The ref is echoed even on a frame that fails validation, when it is itself well formed, so
   // the client can tell which of its requests was refused.
   const ref = RefSchema.safeParse(record.ref).success ? (record.ref as string) : undefined;
   if (typeof record.type === 'string' && !KNOWN_TYPES.has(record.type)) {
-    return reject(ProtocolErrors.UNKNOWN_FRAME_TYPE, `unknown frame type; expected one of ${CLIENT_FRAME_TYPES.join(', ')}`, ref);
+    return reject(EdgeErrors.UNKNOWN_FRAME_TYPE, `unknown frame type; expected one of ${CLIENT_FRAME_TYPES.join(', ')}`, ref);
   }
   const parsed = ClientFrame.safeParse(raw);
-  if (!parsed.success) return reject(ProtocolErrors.BAD_FRAME_SCHEMA, summarise(parsed.error), ref);
+  if (!parsed.success) return reject(EdgeErrors.BAD_FRAME_SCHEMA, summarise(parsed.error), ref);
   return { ok: true, frame: parsed.data };
 }
 

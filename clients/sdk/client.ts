@@ -1,23 +1,19 @@
 // GlassClient: one player's connection to a Glass gateway, kept alive across drops. It sends
 // requests matched by `ref`, reports room events, and after an unexpected close reconnects with
 // backoff and takes its rooms back (resume), so every line reaches the app once, in order.
-import { ClientFrame, CloseCodes, ProtocolErrors, type ServerFrame, type ServerFrameOf } from '../protocol/protocol.js';
+import { CloseCodes, ProtocolErrors, type ServerFrame, type ServerFrameOf } from '../protocol/index.js';
 import { reconnectDelay } from './backoff.js';
 import { attemptUrl, renewable } from './endpoint.js';
 import { ClientErrors, GlassClientError, type GlassClientErrorDetails } from './errors.js';
+import { Outbox } from './outbox.js';
 import { Emitter, type ClientState, type GlassClientEventName, type Listener, type RoomLine, type RoomSnapshot, type Welcome } from './events.js';
 import { resolveOptions, type GlassClientOptions, type ResolvedOptions } from './options.js';
-import { Pacer } from './pacer.js';
-import { Requests, type PendingRequest } from './requests.js';
 import { planResume, repairAfterResume, type HeldToken } from './resume-plan.js';
 import { RoomBook } from './room-book.js';
 import type { TimerPurpose } from './scheduler.js';
 import { Link, type LinkClosed } from './socket.js';
 
-/** A client frame as the caller gives it: the SDK adds the `ref`. */
-type Outgoing = ClientFrame extends infer F ? (F extends { ref?: string } ? Omit<F, 'ref'> : never) : never;
-
-type TimerSlot = 'reconnect' | 'connect' | 'pace';
+type TimerSlot = 'reconnect' | 'connect';
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -28,9 +24,8 @@ interface Deferred<T> {
 export class GlassClient {
   readonly #o: ResolvedOptions;
   readonly #events = new Emitter();
-  readonly #requests: Requests;
+  readonly #outbox: Outbox;
   readonly #rooms = new RoomBook();
-  readonly #pacer: Pacer;
   #state: ClientState = 'idle';
   #link: Link | null = null;
   /** `welcome` of the current link; null until it arrives. */
@@ -44,12 +39,19 @@ export class GlassClient {
   /** Bumped by every attempt and by close(), so a late token or URL lookup is dropped. */
   #generation = 0;
   #connecting: Deferred<Welcome> | null = null;
-  readonly #timers: Record<TimerSlot, unknown> = { reconnect: null, connect: null, pace: null };
+  readonly #timers: Record<TimerSlot, unknown> = { reconnect: null, connect: null };
 
   constructor(options: GlassClientOptions) {
     this.#o = resolveOptions(options);
-    this.#requests = new Requests(this.#o.maxQueued);
-    this.#pacer = new Pacer(this.#o.scheduler.now);
+    const client = this;
+    this.#outbox = new Outbox(this.#o, {
+      get state() {
+        return client.#state;
+      },
+      get link() {
+        return client.#link;
+      },
+    });
   }
 
   get state(): ClientState {
@@ -97,30 +99,30 @@ export class GlassClient {
 
   /** Joins a room; resolves with its members, recent lines and last seq. Lines after that seq arrive as `said`. */
   async join(room: string): Promise<RoomSnapshot> {
-    const joined = (await this.#request({ type: 'join', room })) as ServerFrameOf<'joined'>;
+    const joined = (await this.#outbox.request({ type: 'join', room })) as ServerFrameOf<'joined'>;
     return { room: joined.room, members: joined.members, history: joined.history, seq: joined.seq };
   }
 
   async leave(room: string): Promise<void> {
-    await this.#request({ type: 'leave', room });
+    await this.#outbox.request({ type: 'leave', room });
   }
 
   /** Says a line; resolves with it as the room numbered it (its `said`, which listeners also get). */
   async say(room: string, text: string): Promise<RoomLine> {
-    const said = (await this.#request({ type: 'say', room, text })) as ServerFrameOf<'said'>;
+    const said = (await this.#outbox.request({ type: 'say', room, text })) as ServerFrameOf<'said'>;
     return said.line;
   }
 
   /** Takes a turn in a narrative session; resolves with the turn's number in the session. */
   async turn(session: string, text: string): Promise<number> {
-    const accepted = (await this.#request({ type: 'turn', session, text })) as ServerFrameOf<'turn-accepted'>;
+    const accepted = (await this.#outbox.request({ type: 'turn', session, text })) as ServerFrameOf<'turn-accepted'>;
     return accepted.turn;
   }
 
   /** A round trip to the gateway; resolves with its duration in ms. */
   async ping(): Promise<number> {
     const start = this.#o.scheduler.now();
-    await this.#request({ type: 'ping' });
+    await this.#outbox.request({ type: 'ping' });
     return this.#o.scheduler.now() - start;
   }
 
@@ -192,11 +194,11 @@ export class GlassClient {
     const hadWelcome = this.#welcome !== null;
     this.#welcome = null;
     this.#cancel('connect');
-    this.#cancel('pace');
+    this.#outbox.cancelPace();
     this.#endResume();
-    for (const request of this.#requests.takeSent()) {
+    for (const request of this.#outbox.requests.takeSent()) {
       this.#o.scheduler.clearTimeout(request.timer);
-      request.reject(this.#error(ClientErrors.CONNECTION_LOST, `the connection closed before the answer to ${request.frame.type}: its outcome is unknown`, request, { closeCode: info?.code }));
+      request.reject(this.#outbox.error(ClientErrors.CONNECTION_LOST, `the connection closed before the answer to ${request.frame.type}: its outcome is unknown`, request, { closeCode: info?.code }));
     }
     if (this.#state === 'closed') return;
     if (this.#connecting !== null) {
@@ -205,7 +207,7 @@ export class GlassClient {
         closeCode: info?.code,
         upgradeStatus: info?.upgradeStatus,
       });
-      for (const request of this.#requests.takeAll()) this.#rejectRequest(request, failed);
+      for (const request of this.#outbox.requests.takeAll()) this.#outbox.reject(request, failed);
       this.#connecting.reject(failed);
       this.#connecting = null;
       return this.#setState('idle', { error: failed });
@@ -256,13 +258,14 @@ export class GlassClient {
   #shutdown(cause: GlassClientError, report = true): void {
     if (this.#state === 'closed') return;
     this.#generation++;
-    for (const purpose of ['reconnect', 'connect', 'pace'] as const) this.#cancel(purpose);
+    for (const purpose of ['reconnect', 'connect'] as const) this.#cancel(purpose);
+    this.#outbox.cancelPace();
     this.#endResume();
     const link = this.#link;
     this.#link = null;
     this.#welcome = null;
     link?.close(1000, 'client closed');
-    for (const request of this.#requests.takeAll()) this.#rejectRequest(request, cause);
+    for (const request of this.#outbox.requests.takeAll()) this.#outbox.reject(request, cause);
     this.#connecting?.reject(cause);
     this.#connecting = null;
     this.#setState('closed', { error: cause });
@@ -277,13 +280,13 @@ export class GlassClient {
         return this.#onWelcome(frame);
       case 'joined':
         this.#rooms.reset(frame.room, frame.seq, frame.members);
-        return this.#answer(frame.ref, frame);
+        return this.#outbox.answer(frame.ref, frame);
       case 'left':
         this.#rooms.remove(frame.room);
-        return this.#answer(frame.ref, frame);
+        return this.#outbox.answer(frame.ref, frame);
       case 'turn-accepted':
       case 'pong':
-        return this.#answer(frame.ref, frame);
+        return this.#outbox.answer(frame.ref, frame);
       case 'said':
         return this.#onSaid(frame);
       case 'presence': {
@@ -313,14 +316,14 @@ export class GlassClient {
     this.#cancel('connect');
     this.#welcome = welcome;
     this.#lastWelcome = welcome;
-    this.#pacer.configure(welcome.limits.burst, welcome.limits.perSecond);
+    this.#outbox.pacer.configure(welcome.limits.burst, welcome.limits.perSecond);
     this.#events.emit('welcome', welcome);
     if (this.#connecting !== null) {
       const connecting = this.#connecting;
       this.#connecting = null;
       this.#setState('open');
       connecting.resolve(welcome);
-      return this.#flush();
+      return this.#outbox.flush();
     }
     this.#setState('resuming');
     this.#startResume();
@@ -330,8 +333,8 @@ export class GlassClient {
     const fresh = this.#rooms.accept(frame.room, frame.line);
     if (fresh) this.#events.emit('said', { room: frame.room, line: frame.line, replayed: false });
     if (frame.line.from !== this.#welcome?.player) return;
-    const say = this.#requests.sayFor(frame.room, frame.line.text);
-    if (say !== undefined) this.#settle(say).resolve(frame);
+    const say = this.#outbox.requests.sayFor(frame.room, frame.line.text);
+    if (say !== undefined) this.#outbox.settle(say).resolve(frame);
   }
 
   #onResumed(frame: ServerFrameOf<'resumed'>): void {
@@ -353,16 +356,16 @@ export class GlassClient {
       this.#resumeToken = null;
       return this.#finishResume([], new Set());
     }
-    const request = frame.ref === undefined ? undefined : this.#requests.get(frame.ref);
+    const request = frame.ref === undefined ? undefined : this.#outbox.requests.get(frame.ref);
     if (request === undefined) return this.#events.emit('error', new GlassClientError(frame.code, frame.message, details));
     if (frame.code === ProtocolErrors.RATE_LIMITED && request.rateLimitRetries < this.#o.rateLimitRetries) {
       // The frame was not acted on: send it again first once the bucket has refilled.
       request.rateLimitRetries++;
-      this.#requests.requeue(request);
-      this.#pacer.pause(frame.retryAfterMs ?? 0);
-      return this.#flush();
+      this.#outbox.requests.requeue(request);
+      this.#outbox.pacer.pause(frame.retryAfterMs ?? 0);
+      return this.#outbox.flush();
     }
-    this.#settle(request).reject(this.#error(frame.code, frame.message, request, details));
+    this.#outbox.settle(request).reject(this.#outbox.error(frame.code, frame.message, request, details));
   }
 
   // ---- resume ----
@@ -370,10 +373,10 @@ export class GlassClient {
   #startResume(): void {
     const { resume } = planResume(this.#resumeToken, this.#rooms.seqs());
     if (resume === null) return this.#finishResume([], new Set());
-    const { ref } = this.#requests.nextRef();
+    const { ref } = this.#outbox.requests.nextRef();
     const timer = this.#timer(() => this.#dropLink(`no answer to the resume within ${this.#o.requestTimeoutMs} ms`), this.#o.requestTimeoutMs, 'request');
     this.#resume = { ref, timer, answered: new Set() };
-    this.#pacer.spend();
+    this.#outbox.pacer.spend();
     this.#link?.send({ type: 'resume', token: resume.token, rooms: resume.rooms, ref });
   }
 
@@ -382,9 +385,9 @@ export class GlassClient {
     this.#endResume();
     const { rejoin, leave } = repairAfterResume(held, answered, this.#rooms.rooms());
     // Repairs go first (a queued `say` may need its room joined again), in this order.
-    for (const room of [...leave].reverse()) this.#request({ type: 'leave', room }, true).catch(() => {});
+    for (const room of [...leave].reverse()) this.#outbox.request({ type: 'leave', room }, true).catch(() => {});
     for (const room of [...rejoin].reverse()) {
-      this.#request({ type: 'join', room }, true).then(
+      this.#outbox.request({ type: 'join', room }, true).then(
         (frame) => {
           const joined = frame as ServerFrameOf<'joined'>;
           this.#events.emit('resync', { room, reason: 'rejoined', members: joined.members, history: joined.history, seq: joined.seq });
@@ -398,99 +401,13 @@ export class GlassClient {
     }
     this.#attempt = 0;
     this.#setState('open');
-    this.#flush();
+    this.#outbox.flush();
   }
 
   #endResume(): void {
     if (this.#resume === null) return;
     this.#o.scheduler.clearTimeout(this.#resume.timer);
     this.#resume = null;
-  }
-
-  // ---- requests ----
-
-  #request(frame: Outgoing, internal = false): Promise<ServerFrame> {
-    if (this.#state === 'closed') return Promise.reject(new GlassClientError(ClientErrors.CLOSED, `the client is closed: ${frame.type} not sent`));
-    if (this.#state === 'idle') return Promise.reject(new GlassClientError(ClientErrors.NOT_CONNECTED, `connect() first: ${frame.type} not sent`));
-    const { ref, order } = this.#requests.nextRef();
-    const parsed = ClientFrame.safeParse({ ...frame, ref });
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue === undefined ? '' : `${issue.path.join('.')}: ${issue.message}`;
-      return Promise.reject(new GlassClientError(ClientErrors.INVALID_REQUEST, `invalid ${frame.type} (${where}): not sent`, targets(frame)));
-    }
-    return new Promise<ServerFrame>((resolve, reject) => {
-      const request: PendingRequest = {
-        ref,
-        order,
-        frame: parsed.data as PendingRequest['frame'],
-        internal,
-        resolve,
-        reject,
-        sent: false,
-        rateLimitRetries: 0,
-        timer: null,
-      };
-      if (!this.#requests.enqueue(request, internal)) {
-        return reject(this.#error(ClientErrors.QUEUE_FULL, `${this.#o.maxQueued} requests already wait for the connection`, request));
-      }
-      request.timer = this.#timer(
-        () => {
-          if (!this.#requests.remove(request)) return;
-          const outcome = request.sent ? 'its outcome is unknown' : 'it was not sent';
-          reject(this.#error(ClientErrors.TIMEOUT, `no answer to ${frame.type} within ${this.#o.requestTimeoutMs} ms: ${outcome}`, request));
-        },
-        this.#o.requestTimeoutMs,
-        'request',
-      );
-      this.#flush();
-    });
-  }
-
-  /** Sends queued requests while the connection is open, as fast as the gateway's rate limit allows. */
-  #flush(): void {
-    if (this.#state !== 'open') return;
-    this.#cancel('pace');
-    while (this.#requests.peek() !== undefined) {
-      const link = this.#link;
-      if (link === null || !link.open) return;
-      const wait = this.#pacer.waitMs();
-      if (wait > 0) {
-        this.#timers.pace = this.#timer(
-          () => {
-            this.#timers.pace = null;
-            this.#flush();
-          },
-          wait,
-          'pace',
-        );
-        return;
-      }
-      this.#pacer.take();
-      const request = this.#requests.markSent();
-      if (request !== undefined) link.send(request.frame);
-    }
-  }
-
-  #answer(ref: string | undefined, frame: ServerFrame): void {
-    const request = ref === undefined ? undefined : this.#requests.get(ref);
-    if (request !== undefined) this.#settle(request).resolve(frame);
-  }
-
-  /** Forgets an answered request and stops its timer; returns it to resolve or reject. */
-  #settle(request: PendingRequest): PendingRequest {
-    this.#requests.remove(request);
-    this.#o.scheduler.clearTimeout(request.timer);
-    return request;
-  }
-
-  #rejectRequest(request: PendingRequest, cause: GlassClientError): void {
-    this.#o.scheduler.clearTimeout(request.timer);
-    request.reject(this.#error(cause.code, cause.message, request, { closeCode: cause.closeCode, cause: cause.cause }));
-  }
-
-  #error(code: string, message: string, request: PendingRequest, details: GlassClientErrorDetails = {}): GlassClientError {
-    return new GlassClientError(code, message, { ...targets(request.frame), ...details });
   }
 
   // ---- helpers ----
@@ -512,13 +429,6 @@ export class GlassClient {
     this.#o.scheduler.clearTimeout(handle);
     this.#timers[purpose] = null;
   }
-}
-
-function targets(frame: { type: string; room?: string; session?: string }): { room?: string; session?: string } {
-  const found: { room?: string; session?: string } = {};
-  if (frame.room !== undefined) found.room = frame.room;
-  if (frame.session !== undefined) found.session = frame.session;
-  return found;
 }
 
 function deferred<T>(): Deferred<T> {

@@ -1,5 +1,5 @@
 // The one error type the SDK rejects and reports with: the server's stable code, or a client-side one.
-import type { ProtocolErrorCode } from '../protocol/protocol.js';
+import type { ProtocolErrorCode } from '../protocol/index.js';
 
 /** Codes the SDK decides itself (the server's are in `ProtocolErrors`). Stable: match on them. */
 export const ClientErrors = {

@@ -1,6 +1,6 @@
 // What a GlassClient reports, typed from the protocol's frames, and the small emitter that reports it
 // (no node:events: the SDK runs in browsers).
-import type { RoomLineFrame, ServerFrameOf } from '../protocol/protocol.js';
+import type { RoomLineFrame, ServerFrameOf } from '../protocol/index.js';
 import type { GlassClientError } from './errors.js';
 
 /** A room line: `{seq, from, text, at}`. */

@@ -8,4 +8,4 @@ export { DEFAULT_RECONNECT, reconnectDelay, type ReconnectPolicy } from './backo
 export { realScheduler, type Scheduler, type TimerPurpose } from './scheduler.js';
 export type { TokenSource, UrlSource } from './endpoint.js';
 export type { SocketEvent, WebSocketConstructor, WebSocketLike } from './socket.js';
-export { CloseCodes, PROTOCOL_VERSION, ProtocolErrors, type ProtocolErrorCode } from '../protocol/protocol.js';
+export { CloseCodes, PROTOCOL_VERSION, ProtocolErrors, type ProtocolErrorCode } from '../protocol/index.js';

@@ -3,7 +3,7 @@
 // and a room returns its lines in the order of the says, so sent says wait per room, oldest first,
 // and a line from this player confirms the oldest one of its text (a say whose answer timed out
 // cannot confirm a later one with another text).
-import type { ClientFrame, ServerFrame } from '../protocol/protocol.js';
+import type { ClientFrame, ServerFrame } from '../protocol/index.js';
 import type { GlassClientError } from './errors.js';
 
 export interface PendingRequest {

@@ -1,7 +1,7 @@
 // The WHATWG WebSocket as the SDK needs it, and one connection's link: text frames out, validated
 // server frames in, one close report. Works with browsers' WebSocket, Node's
 // `--experimental-websocket` global (undici) and the `ws` package.
-import { ServerFrame } from '../protocol/protocol.js';
+import { ServerFrame } from '../protocol/index.js';
 
 /** The fields of WebSocket events the SDK reads (open, message, close, error). */
 export interface SocketEvent {

@@ -2,7 +2,7 @@ import { errors as joseErrors } from 'jose';
 import { z } from 'zod';
 import { InvalidOptionError } from '../../runtime/index.js';
 import { signGlassJwt, verifyGlassJwt } from './glass-jwt.js';
-import { IdSchema, ProtocolErrors, ProtocolLimits, RoleSchema, type Role } from '../protocol/protocol.js';
+import { IdSchema, ProtocolErrors, ProtocolLimits, RoleSchema, type Role } from '../protocol/index.js';
 
 export { TOKEN_ALGORITHM, TOKEN_ISSUER } from './glass-jwt.js';
 export const ACCESS_AUDIENCE = 'glass:player';

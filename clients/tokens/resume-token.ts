@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { TokenCheck } from './access-token.js';
 import { signGlassJwt, verifyGlassJwt } from './glass-jwt.js';
-import { IdSchema, ProtocolErrors, ProtocolLimits } from '../protocol/protocol.js';
+import { IdSchema, ProtocolErrors, ProtocolLimits } from '../protocol/index.js';
 
 export const RESUME_AUDIENCE = 'glass:resume';
 

@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { GlassError, nonEmptyStringOption } from '../../runtime/index.js';
+import { OpsPublisherErrors } from './ops-publisher-errors.js';
 
-export const OpsPublisherErrors = {
-  /** No node listens for ops requests under that id (down, or not publishing). */
-  UNREACHABLE: 'GLASS_ERR_OPS_UNREACHABLE',
-  TIMEOUT: 'GLASS_ERR_OPS_TIMEOUT',
-  /** The remote node answered with an error without a code of its own. */
-  REMOTE_FAILED: 'GLASS_ERR_OPS_REMOTE_FAILED',
-} as const;
+export { OpsPublisherErrors };
 
 export interface OpsPublisherOptions {
   redisUrl: string;

@@ -2,19 +2,9 @@
 import { ErrorCodes, GlassError, type Envelope } from '../../runtime/index.js';
 import type { StreamDelivery } from './redis-streams-delivery.js';
 
-/**
- * Codes the Redis Streams transport adds to the runtime's ErrorCodes. They belong in
- * runtime/errors.ts once the transport is wired into the node; until then they live here so that
- * the cluster layer does not edit the runtime's table.
- */
-export const TransportErrorCodes = {
-  /** Redis could not take an envelope within the retry bound, or the send queue is full. */
-  TRANSPORT_UNAVAILABLE: 'GLASS_ERR_TRANSPORT_UNAVAILABLE',
-  /** A stream entry that this version cannot decode (wrong format byte, truncated, not an envelope). */
-  MALFORMED_ENTRY: 'GLASS_ERR_MALFORMED_ENTRY',
-  /** A call the transport's state does not allow (start twice, claim one's own stream). */
-  TRANSPORT_STATE: 'GLASS_ERR_TRANSPORT_STATE',
-} as const;
+import { TransportErrorCodes } from './transport-errors.js';
+
+export { TransportErrorCodes };
 
 /** Why a send was refused or given up; `details.reason` carries it for logs and tests. */
 export const UnavailableReason = {

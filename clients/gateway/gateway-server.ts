@@ -3,18 +3,18 @@ import uWS from 'uWebSockets.js';
 import { room, type RoomDelivery } from '../../actors/index.js';
 import { ErrorCodes, GATEWAY_KIND, GlassError, type Logger } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
-import { verifyAccessToken } from '../tokens/access-token.js';
-import { Connection, roomTopic, type ConnectionContext, type SocketData } from './connection.js';
-import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './gateway-options.js';
+import { CloseCodes, ProtocolErrors } from '../protocol/index.js';
+import { Connection, roomTopic, type ConnectionContext, type RoomRef, type SocketData } from './connection.js';
+import type { ResolvedGatewayServerOptions } from './gateway-options.js';
+import type { GatewayParts, MountContext } from './gateway-parts.js';
 import { HeldRooms } from './held-rooms.js';
 import { LineOrder } from './line-order.js';
 import { LocalRooms } from './local-rooms.js';
-import { mountModerationApi } from '../moderation/moderation-api.js';
-import { ModerationDesk } from '../moderation/moderation-desk.js';
-import { opsAuditHook } from '../ops/ops-audit.js';
-import { mountOps, type OpsRoutes } from '../ops/ops-routes.js';
-import { CloseCodes, ProtocolErrors } from '../protocol/protocol.js';
+import { count, type GatewayEvents, type GatewayStats } from './gateway-stats.js';
 import { RateLimiter } from './rate-limiter.js';
+import { upgradeWithToken, type UpgradeContext } from './token-upgrade.js';
+
+export type { GatewayEvents, GatewayStats };
 
 export const GatewayErrors = {
   LISTEN_FAILED: 'GLASS_ERR_LISTEN_FAILED',
@@ -23,55 +23,35 @@ export const GatewayErrors = {
 /** How often idle rate-limit buckets are forgotten. */
 const SWEEP_INTERVAL_MS = 10_000;
 
-/** Counters since the gateway started. */
-export interface GatewayStats {
-  connections: number;
-  /** Room memberships of closed connections waiting for a resume. */
-  heldRooms: number;
-  /** Frames refused by the gateway, by error code. */
-  refused: Record<string, number>;
-  /** Upgrades refused, by error code. */
-  upgradesRefused: Record<string, number>;
-  slowConsumerCloses: number;
-}
-
-/** What `Gateway.on` reports (mostly for tests and metrics). */
-export interface GatewayEvents {
-  /** A connection was closed for not reading (4008). */
-  'slow-consumer': [player: string];
-  /** A held membership's window ended and its leave was answered (`left` false: the player had moved on). */
-  'hold-ended': [player: string, room: string, left: boolean];
-}
-
 /**
  * The node's WebSocket edge: one uWS app on the main thread. A connection needs a signed access
- * token (see access-token.ts), checked before the upgrade.
+ * token (see access-token.ts), checked before the upgrade. It serves; it composes nothing: the
+ * override handler and the HTTP products mounted beside /ws (moderation API, ops) come from
+ * whoever composes the node (clients/serve.ts), through GatewayParts.
  *
  * Room fan-out: a room sends one `room-event` per gateway node that has members; the gateway
  * publishes lines to the uWS topic `room:<id>` (uWS writes them to every subscribed socket) and
  * sends presence socket by socket, so a backed-up socket can skip it.
  */
-export class Gateway {
+export class GatewayServer {
   readonly node: GlassNode;
-  /** The ops page, its live feed, the ops API and /metrics (see docs/OPS.md). */
-  readonly ops: OpsRoutes;
-  readonly #o: ResolvedGatewayOptions;
+  readonly #o: ResolvedGatewayServerOptions;
+  readonly #parts: GatewayParts;
   readonly #log: Logger;
   readonly #app: uWS.TemplatedApp;
   /** One connection per player on this node: rooms key members by player, not by socket. */
   readonly #players = new Map<string, Connection>();
-  readonly #local = new LocalRooms<Connection>();
+  readonly #local: LocalRooms<Connection, RoomRef>;
   /** Each room's lines published once and in order, gaps repaired from the room's history. */
   readonly #lines = new LineOrder(
     (id, after) =>
-      room.ref(this.node, id).ask({ type: 'lines', after }).then((reply) => reply.lines.map((line) => ({ seq: line.seq, text: JSON.stringify({ type: 'said', room: id, line }) }))),
+      this.#local.ref(id).ask({ type: 'lines', after }).then((reply) => reply.lines.map((line) => ({ seq: line.seq, text: JSON.stringify({ type: 'said', room: id, line }) }))),
     (id, text) => this.#publish(id, text),
   );
   readonly #held: HeldRooms;
   readonly #limiter: RateLimiter;
   readonly #pendingLeaves = new Set<Promise<unknown>>();
   readonly #context: ConnectionContext;
-  readonly #desk: ModerationDesk;
   readonly #events = new EventEmitter();
   readonly #stats: GatewayStats = { connections: 0, heldRooms: 0, refused: {}, upgradesRefused: {}, slowConsumerCloses: 0 };
   readonly #sweep: NodeJS.Timeout;
@@ -80,13 +60,14 @@ export class Gateway {
   #port = 0;
   #closed = false;
 
-  private constructor(o: ResolvedGatewayOptions) {
+  private constructor(o: ResolvedGatewayServerOptions, parts: GatewayParts) {
     this.#o = o;
+    this.#parts = parts;
     this.node = o.node;
     this.#log = o.log;
+    this.#local = new LocalRooms<Connection, RoomRef>((id) => room.ref(o.node, id));
     this.#limiter = new RateLimiter(o.rateLimit);
     this.#held = new HeldRooms(o.resumeWindowMs, (player, id) => this.#leave(player, id, true));
-    this.#desk = new ModerationDesk({ node: o.node, audit: o.audit, log: o.log.child({ component: 'moderation' }), ackTimeoutMs: o.overrideTimeoutMs });
     const gateway = this;
     this.#context = {
       node: o.node,
@@ -100,7 +81,7 @@ export class Gateway {
       resumeTokenTtlMs: o.resumeTokenTtlMs,
       softLimitBytes: o.softLimitBytes,
       hardLimitBytes: o.hardLimitBytes,
-      moderation: this.#desk,
+      overrides: parts.overrides,
       get closing() {
         return gateway.#closed;
       },
@@ -111,13 +92,10 @@ export class Gateway {
         this.#log.info({ player }, 'slow consumer closed');
         this.#events.emit('slow-consumer', player);
       },
-      turnLatency: (ms) => gateway.ops?.service.observeTurnLatency(ms),
+      turnLatency: (ms) => parts.observeTurnLatency?.(ms),
       linesSeen: (id, seq) => gateway.#lines.seen(id, seq),
     };
     this.#app = uWS.App();
-    this.ops = mountOps(this.#app, { node: o.node, key: o.key, log: o.log, drainNode: () => this.close().then(() => this.node.close()) });
-    // Ops actions share the moderation audit chain; without a log configured they are only logged.
-    if (o.audit !== null) this.ops.service.setAudit(opsAuditHook(o.audit));
     this.#routes();
     this.#sweep = setInterval(() => {
       this.#limiter.sweep();
@@ -126,8 +104,9 @@ export class Gateway {
     this.#sweep.unref();
   }
 
-  static async start(options: GatewayOptions): Promise<Gateway> {
-    const gateway = new Gateway(resolveGatewayOptions(options));
+  /** Options as resolveGatewayServerOptions returns them; the parts are mounted before it listens. */
+  static async start(options: ResolvedGatewayServerOptions, parts: GatewayParts): Promise<GatewayServer> {
+    const gateway = new GatewayServer(options, parts);
     gateway.#unbind = gateway.node.bind({ kind: GATEWAY_KIND, id: gateway.node.id }, gateway.#onRoomDelivery);
     try {
       await gateway.#listen(gateway.#o.host, gateway.#o.port);
@@ -179,6 +158,7 @@ export class Gateway {
 
   #routes(): void {
     const o = this.#o;
+    const upgrades: UpgradeContext = { key: o.key, closing: () => this.#closed, refused: (code) => count(this.#stats.upgradesRefused, code) };
     this.#app.ws<SocketData>('/ws', {
       // Frames up to the limit plus headroom are read, so an oversized one is answered with an
       // error frame; only larger ones make uWS drop the socket (1006), as it does invalid UTF-8.
@@ -189,7 +169,7 @@ export class Gateway {
       closeOnBackpressureLimit: 0,
       idleTimeout: 120,
       sendPingsAutomatically: true,
-      upgrade: (res, req, context) => this.#upgrade(res, req, context),
+      upgrade: (res, req, context) => upgradeWithToken(res, req, context, upgrades),
       open: (ws) => {
         const data = ws.getUserData();
         const connection = new Connection(ws, data.claims, this.#context);
@@ -224,54 +204,16 @@ export class Gateway {
       const workers = this.node.supervisor.live().length;
       res.writeHeader('content-type', 'application/json').end(JSON.stringify({ node: this.node.id, workers }));
     });
-    mountModerationApi(this.#app, {
-      node: this.node,
-      desk: this.#desk,
-      key: o.key,
+    const mountContext: MountContext = {
+      app: this.#app,
       limiter: this.#limiter,
-      maxBodyBytes: o.maxFrameBytes,
-      log: o.log,
       closing: () => this.#closed,
       refused: (code) => count(this.#stats.refused, code),
-    });
+    };
+    for (const part of this.#parts.mounts) part.mount(mountContext);
     this.#app.any('/*', (res) => {
       res.writeStatus('404 Not Found').end();
     });
-  }
-
-  /**
-   * Verifies the access token (`Authorization: Bearer …`, else `?token=`) before upgrading. The
-   * token is never logged. Verification is asynchronous, so the request's headers are read first.
-   */
-  #upgrade(res: uWS.HttpResponse, req: uWS.HttpRequest, context: uWS.us_socket_context_t): void {
-    const key = req.getHeader('sec-websocket-key');
-    const protocol = req.getHeader('sec-websocket-protocol');
-    const extensions = req.getHeader('sec-websocket-extensions');
-    const auth = req.getHeader('authorization');
-    // getQuery(key) is typed string but is undefined when absent in some uWS builds.
-    const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : (req.getQuery('token') ?? '');
-    let aborted = false;
-    res.onAborted(() => {
-      aborted = true;
-    });
-    verifyAccessToken(this.#o.key, token).then((check) => {
-      if (aborted) return;
-      if (this.#closed) return res.cork(() => this.#refuseUpgrade(res, '503 Service Unavailable', ProtocolErrors.NODE_CLOSED, 'the server is shutting down'));
-      if (!check.ok) return res.cork(() => this.#refuseUpgrade(res, '401 Unauthorized', check.code, check.message));
-      // Not inside res.cork: after an asynchronous upgrade, this uWS build's cork() reads the
-      // finished response's state from memory the WebSocket now owns, and at random closes the new
-      // socket right after its open (1006; uNetworking/uWebSockets.js#1108, fixed upstream in
-      // uWebSockets#1929). The upgrade's 101 is one write; uncorked it costs nothing more.
-      res.upgrade<SocketData>({ claims: check.claims, connection: null }, key, protocol, extensions, context);
-    });
-  }
-
-  #refuseUpgrade(res: uWS.HttpResponse, status: string, code: string, message: string): void {
-    count(this.#stats.upgradesRefused, code);
-    // Answered after an await (the token check): the connection is closed with the answer. A
-    // kept-alive connection answered asynchronously made a WebSocket upgraded later on this uWS
-    // build close right after its open (uNetworking/uWebSockets.js#1108).
-    res.writeStatus(status).writeHeader('content-type', 'application/json').end(JSON.stringify({ code, message }), true);
   }
 
   /**
@@ -282,7 +224,7 @@ export class Gateway {
    * every line after its `joined` seq and none before it.
    */
   readonly #onRoomDelivery = (msg: RoomDelivery): void => {
-    if (msg?.type === 'override-applied') return this.#desk.applied(msg.audit.id);
+    if (msg?.type === 'override-applied') return this.#parts.overrides.applied(msg.audit.id);
     if (msg?.type !== 'room-event') throw new GlassError(ErrorCodes.UNKNOWN_MESSAGE, 'a gateway only takes room-event and override-applied messages');
     const event = msg.event;
     const id = event.room;
@@ -304,7 +246,7 @@ export class Gateway {
           if (event.line !== undefined) this.#lines.line(id, event.line.seq, text);
           else this.#publish(id, text);
         }
-        this.#desk.applied(event.audit.id);
+        this.#parts.overrides.applied(event.audit.id);
       });
     } else {
       const subject = event.joined ?? event.left;
@@ -323,7 +265,7 @@ export class Gateway {
 
   /** Leaves a room for a player, if this node still holds it there; tracked so close can wait. */
   #leave(player: string, id: string, endOfHold: boolean): void {
-    const pending = room.ref(this.node, id).ask({ type: 'leave', player, node: this.node.id });
+    const pending = this.#local.ref(id).ask({ type: 'leave', player, node: this.node.id });
     if (endOfHold) {
       pending.then(
         (reply) => this.#events.emit('hold-ended', player, id, reply.left),
@@ -344,7 +286,7 @@ export class Gateway {
     clearInterval(this.#sweep);
     if (this.#listenSocket !== null) uWS.us_listen_socket_close(this.#listenSocket);
     this.#listenSocket = null;
-    this.ops.close();
+    for (const part of this.#parts.mounts) part.close?.();
     for (const connection of [...this.#players.values()]) connection.end(CloseCodes.GOING_AWAY, 'server shutting down');
     this.#players.clear();
     for (const [player, id] of this.#held.releaseAll()) this.#leave(player, id, false);
@@ -353,18 +295,10 @@ export class Gateway {
     const app = this.#app as unknown as { close?: () => void };
     if (typeof app.close === 'function') app.close();
     await Promise.allSettled([...this.#pendingLeaves]);
-    this.#desk.close();
+    this.#parts.overrides.close();
     this.#unbind?.();
     this.#log.info('gateway closed');
   }
 }
 
 function noop(): void {}
-
-function count(table: Record<string, number>, code: string): void {
-  table[code] = (table[code] ?? 0) + 1;
-}
-
-export function startGateway(options: GatewayOptions): Promise<Gateway> {
-  return Gateway.start(options);
-}

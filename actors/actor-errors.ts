@@ -1,0 +1,18 @@
+// The codes with which the game's actors refuse a message. A leaf module (no imports): the
+// protocol re-exports these tables for its clients, the SDK included, without loading an actor.
+
+/** Codes with which a room (and a session, for text) refuses what a player asked. */
+export const RoomErrors = {
+  NOT_MEMBER: 'GLASS_ERR_NOT_MEMBER',
+  TEXT_TOO_LONG: 'GLASS_ERR_TEXT_TOO_LONG',
+} as const;
+
+/** Codes with which a room or session refuses what a moderator forbade. */
+export const ModerationErrors = {
+  /** The player is muted in this room or session. */
+  MUTED: 'GLASS_ERR_MUTED',
+  /** The room or session is paused: no lines or turns until it is resumed. */
+  PAUSED: 'GLASS_ERR_PAUSED',
+  /** The room is locked: only its members may (re)enter. */
+  LOCKED: 'GLASS_ERR_ROOM_LOCKED',
+} as const;

@@ -1,0 +1,62 @@
+// The help text of `glass` (glass help). The bench's part is the harness's own, kept apart so
+// that `glass` loads the harness only when `bench` runs.
+import { BENCH_USAGE } from '../bench/load/usage.js';
+
+export const USAGE = `Usage: glass <command> [options]
+
+Commands:
+  start    Start a node and its WebSocket gateway (ws://HOST:PORT/ws?token=<access token>)
+  token    Print an access token for development: glass token --player ID --character ID
+  mod      A moderator override: glass mod mute --room r1 --player alice --reason "spam"
+  audit    Check the moderation audit log: glass audit verify
+  ops      Look at and act on a running cluster: glass ops tree | top | … (glass ops help)
+  bench    Load a gateway from a scenario file: glass bench run s.json --local (docs/LOAD.md)
+  help     Show this help
+
+Options for start (environment variable in brackets):
+  --port N          Port of the gateway, 0 for any free port [PORT] (default 9001)
+  --host H          Address to listen on [HOST] (default 0.0.0.0)
+  --workers N       Worker threads hosting actors [GLASS_WORKERS] (default: CPU count)
+  --idle-ms N       Idle time before an actor is passivated [GLASS_IDLE_MS] (default 300000)
+  --log-level L     fatal, error, warn, info, debug, trace or silent [LOG_LEVEL] (default info)
+  --node-id ID      This node's id in the cluster [GLASS_NODE_ID] (default <hostname>-<pid>)
+  --redis URL       Join the cluster on this Redis [REDIS_URL] (default: run alone)
+  --cluster NAME    Cluster name: the Redis key prefix [GLASS_CLUSTER] (default glass)
+
+Cluster: with --redis (or REDIS_URL) the node joins the other nodes of the same cluster name on
+that Redis; actors are placed over all live nodes, and a player on any node reaches any room.
+
+Actor state: the CouchDB at COUCHDB_URL, else an embedded server on GLASS_DATA_DIR (default .data/couch).
+
+Options for token:
+  --player ID       The player's id (required)
+  --character ID    The character's id (required)
+  --role R          player, moderator or ops; repeat for several (default player)
+  --ttl T           Life of the token: 90s, 30m, 1h, 7d (default 1h, at most 30d)
+
+Token key (start and token alike): GLASS_TOKEN_SECRET (at least 32 characters; every node of a
+cluster needs the same), else the file GLASS_TOKEN_SECRET_FILE (default .data/token-secret),
+created with a random key and mode 0600 on first use.
+
+Moderation audit log (start and audit): PostgreSQL at GLASS_PG_URL (else DATABASE_URL), tables in
+schema GLASS_PG_SCHEMA (default public), created at start. Without it, overrides are refused
+(GLASS_ERR_AUDIT_UNAVAILABLE); players are served either way.
+
+glass mod COMMAND (--room ID | --session ID) [options]
+  COMMAND           mute, unmute, kick, pause, resume, lock, unlock, redact, narrate or note
+  --player ID       mute, unmute, kick: the player
+  --seq N           redact: the room line's seq (or the session turn's number)
+  --text T          narrate, note: the text
+  --reason R        why (required except for narrate and note)
+  --url URL         the gateway [GLASS_URL] (default http://127.0.0.1:9001)
+  --token T         an access token with the moderator role [GLASS_MOD_TOKEN]
+  --as ID           without a token: sign a 5-minute moderator token as ID with the local token key
+  Prints the override's audit ref as JSON. Exit 1 if it was refused (the code is printed).
+
+glass audit verify
+  Walks the audit chain; prints "ok" and the head, or the first row altered, inserted or deleted
+  (exit 3).
+
+${BENCH_USAGE}
+Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a failure, 2 on a usage error.
+`;

@@ -1,0 +1,54 @@
+// What a player's connection needs of its gateway, and what uWS keeps per socket.
+import type { room, session } from '../../actors/index.js';
+import type { Logger } from '../../runtime/index.js';
+import type { GlassNode } from '../../runtime/node/index.js';
+import type { AccessClaims } from '../tokens/index.js';
+import type { Connection } from './connection.js';
+import type { OverrideHandler } from './gateway-parts.js';
+import type { HeldRooms } from './held-rooms.js';
+import type { LocalRooms } from './local-rooms.js';
+import type { RateLimiter } from './rate-limiter.js';
+
+export type RoomRef = ReturnType<typeof room.ref>;
+export type SessionRef = ReturnType<typeof session.ref>;
+
+/** What uWS keeps per socket: set at upgrade, the connection attached on open. */
+export interface SocketData {
+  readonly claims: AccessClaims;
+  connection: Connection | null;
+}
+
+/** What a connection needs from its gateway. */
+export interface ConnectionContext {
+  readonly node: GlassNode;
+  readonly log: Logger;
+  readonly key: Uint8Array;
+  readonly maxFrameBytes: number;
+  readonly limiter: RateLimiter;
+  readonly held: HeldRooms;
+  readonly local: LocalRooms<Connection, RoomRef>;
+  readonly resumeWindowMs: number;
+  readonly resumeTokenTtlMs: number;
+  /** Unsent bytes above which presence is skipped (and sent as a snapshot once drained). */
+  readonly softLimitBytes: number;
+  /** Unsent bytes above which the connection is closed (4008). */
+  readonly hardLimitBytes: number;
+  /** Overrides: audit, send on the system lane, wait for the target (the moderation desk's). */
+  readonly overrides: OverrideHandler;
+  /** True once the gateway is shutting down: memberships are then left at once, not held. */
+  readonly closing: boolean;
+  /** Leaves a room for the player if this node still holds it there (tracked until it settles). */
+  leave(player: string, roomId: string): void;
+  /** Counts a refusal (for stats). */
+  refused(code: string): void;
+  /** Reports a connection closed for not reading. */
+  slowConsumer(player: string): void;
+  /** How long a narrative turn took, from the frame to the session's answer (the ops signal). */
+  turnLatency(ms: number): void;
+  /** The first socket of a room here joined (or resumed) it with its lines up to `seq` (see LineOrder.seen). */
+  linesSeen(room: string, seq: number): void;
+}
+
+export function roomTopic(roomId: string): string {
+  return 'room:' + roomId;
+}

@@ -1,0 +1,43 @@
+// How an audit log is configured: its options and defaults, and the PostgreSQL URL from the
+// environment (described for logs without its credentials).
+import { InvalidOptionError, type Logger } from '../../runtime/index.js';
+
+export interface AuditLogOptions {
+  /** postgres:// or postgresql:// URL; its password never reaches a log. */
+  url: string;
+  /** Schema of the tables (created if missing). Default `public`. */
+  schema?: string;
+  logger?: Logger;
+  /** Backoff between reconnection attempts while PostgreSQL is away. Default 250 ms doubling to 5 s. */
+  retry?: { minMs?: number; maxMs?: number };
+  /** Default 3000. */
+  connectTimeoutMs?: number;
+  /** Default 5000: an append that takes longer is refused (its outcome in the table is then unknown, and the override is not applied). */
+  queryTimeoutMs?: number;
+  /** Connections in the pool. Default 4. */
+  poolSize?: number;
+}
+
+export const AUDIT_DEFAULTS = { schema: 'public', minMs: 250, maxMs: 5_000, connectTimeoutMs: 3_000, queryTimeoutMs: 5_000, poolSize: 4 };
+
+/** The PostgreSQL URL from the environment: GLASS_PG_URL, else DATABASE_URL; undefined if neither is set. */
+export function auditUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const url = env.GLASS_PG_URL || env.DATABASE_URL;
+  return url === undefined || url === '' ? undefined : url;
+}
+
+/** Host, port and database of a PostgreSQL URL, for logs: never the user or password. */
+export function describePgUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '[unparsable PostgreSQL URL]';
+  }
+}
+
+export function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1 || value > 2 ** 31 - 1) throw new InvalidOptionError(name, 'a positive integer', value);
+  return value;
+}

@@ -1,0 +1,93 @@
+// Client → server frames of protocol v1: what a WebSocket client may send, and which roles may send it.
+import { z } from 'zod';
+// The leaf module of the override vocabulary, not the actors' entry: the protocol stays loadable
+// without the runtime (clients that only speak the protocol).
+import { OVERRIDE_COMMANDS, SESSION_COMMANDS, type OverrideCommandName } from '../../actors/override-command.js';
+import { IdSchema, RefSchema, ROLES, SeqSchema, type Role } from './field-schemas.js';
+import { ProtocolLimits } from './protocol-limits.js';
+
+export const JoinFrame = z.strictObject({ type: z.literal('join'), room: IdSchema, ref: RefSchema.optional() });
+export const LeaveFrame = z.strictObject({ type: z.literal('leave'), room: IdSchema, ref: RefSchema.optional() });
+export const SayFrame = z.strictObject({
+  type: z.literal('say'),
+  room: IdSchema,
+  text: z.string().max(ProtocolLimits.SAY_MAX_LENGTH),
+  ref: RefSchema.optional(),
+});
+export const TurnFrame = z.strictObject({
+  type: z.literal('turn'),
+  session: IdSchema,
+  text: z.string().min(1).max(ProtocolLimits.TURN_MAX_LENGTH),
+  ref: RefSchema.optional(),
+});
+export const PingFrame = z.strictObject({ type: z.literal('ping'), ref: RefSchema.optional() });
+/** Rooms of an earlier connection, each with the `seq` of the last line the client saw in it. */
+export const ResumeFrame = z.strictObject({
+  type: z.literal('resume'),
+  token: z.string().min(1).max(ProtocolLimits.TOKEN_MAX_LENGTH),
+  rooms: z.record(IdSchema, SeqSchema).refine((r) => Object.keys(r).length <= ProtocolLimits.RESUME_MAX_ROOMS, {
+    message: `at most ${ProtocolLimits.RESUME_MAX_ROOMS} rooms`,
+  }),
+  ref: RefSchema.optional(),
+});
+
+/** The fields of an override, shared by the `override` frame and the body of `POST /api/overrides`. */
+const OverrideFields = {
+  room: IdSchema.optional(),
+  session: IdSchema.optional(),
+  command: z.enum(OVERRIDE_COMMANDS),
+  player: IdSchema.optional(),
+  seq: z.number().int().positive().optional(),
+  text: z.string().min(1).max(ProtocolLimits.OVERRIDE_TEXT_MAX_LENGTH).optional(),
+  reason: z.string().min(1).max(ProtocolLimits.REASON_MAX_LENGTH).optional(),
+};
+
+const NEEDS: Readonly<Record<OverrideCommandName, readonly ('player' | 'seq' | 'text' | 'reason')[]>> = {
+  mute: ['player', 'reason'],
+  unmute: ['player', 'reason'],
+  kick: ['player', 'reason'],
+  pause: ['reason'],
+  resume: ['reason'],
+  lock: ['reason'],
+  unlock: ['reason'],
+  redact: ['seq', 'reason'],
+  narrate: ['text'],
+  note: ['text'],
+};
+
+/** Which fields each command needs and allows (`reason` is optional for narrate and note), and the target's kind. */
+function checkOverride(v: { room?: string; session?: string; command: OverrideCommandName; player?: string; seq?: number; text?: string; reason?: string }, ctx: z.RefinementCtx): void {
+  if ((v.room === undefined) === (v.session === undefined)) ctx.addIssue({ code: 'custom', path: ['room'], message: 'exactly one of room and session is required' });
+  if (v.session !== undefined && !SESSION_COMMANDS.has(v.command)) ctx.addIssue({ code: 'custom', path: ['command'], message: `${v.command} applies to rooms only` });
+  const needs = NEEDS[v.command];
+  for (const field of ['player', 'seq', 'text'] as const) {
+    if (needs.includes(field) && v[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `required for ${v.command}` });
+    if (!needs.includes(field) && v[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `not allowed for ${v.command}` });
+  }
+  if (needs.includes('reason') && v.reason === undefined) ctx.addIssue({ code: 'custom', path: ['reason'], message: `required for ${v.command}` });
+}
+
+/** A moderator's command to a room or a session (role moderator only; every attempt is audited). */
+export const OverrideFrame = z
+  .strictObject({ type: z.literal('override'), ...OverrideFields, ref: RefSchema.optional() })
+  .superRefine(checkOverride);
+export type OverrideFrame = z.infer<typeof OverrideFrame>;
+/** The body of `POST /api/overrides`: the override frame without `type` and `ref`. */
+export const OverrideRequest = z.strictObject(OverrideFields).superRefine(checkOverride);
+export type OverrideRequest = z.infer<typeof OverrideRequest>;
+
+export const ClientFrame = z.discriminatedUnion('type', [JoinFrame, LeaveFrame, SayFrame, TurnFrame, PingFrame, ResumeFrame, OverrideFrame]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+export type ClientFrameType = ClientFrame['type'];
+export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = ['join', 'leave', 'say', 'turn', 'ping', 'resume', 'override'];
+
+/** Which roles may send each frame type. */
+export const FRAME_ROLES: Readonly<Record<ClientFrameType, readonly Role[]>> = {
+  join: ['player', 'moderator'],
+  leave: ['player', 'moderator'],
+  say: ['player', 'moderator'],
+  turn: ['player', 'moderator'],
+  resume: ['player', 'moderator'],
+  ping: ROLES,
+  override: ['moderator'],
+};

@@ -1,0 +1,109 @@
+// Every error code the wire carries, each defined once. The edge's own codes (the gateway, the
+// HTTP APIs, moderation, ops) are defined here; codes that come from below (a rejected ask carries
+// its runtime, actor or transport code to the client as is) are defined by their layer in a leaf
+// module with no imports, and only gathered here. Importing those leaves, not their layers'
+// entries, keeps the protocol (and so the SDK) free of Node code. The committed list in
+// spec/fixtures/wire-error-codes.ts pins every string; spec/unit/wire-error-codes.test.ts checks both.
+import { ModerationErrors, RoomErrors } from '../../actors/actor-errors.js';
+import { OpsPublisherErrors } from '../../cluster/ops/ops-publisher-errors.js';
+import { TransportErrorCodes } from '../../cluster/streams/transport-errors.js';
+import { ErrorCodes } from '../../runtime/errors.js';
+
+export { ErrorCodes, ModerationErrors, OpsPublisherErrors, RoomErrors, TransportErrorCodes };
+
+/** The gateway's own codes: of the `error` frame, of refused upgrades, and of the HTTP APIs. */
+export const EdgeErrors = {
+  /** Not UTF-8 JSON, or JSON that is not an object. */
+  BAD_FRAME: 'GLASS_ERR_BAD_FRAME',
+  /** An object that fails validation (missing or extra field, wrong type, too long). */
+  BAD_FRAME_SCHEMA: 'GLASS_ERR_BAD_FRAME_SCHEMA',
+  /** An object whose `type` is not a client frame type of this protocol version. */
+  UNKNOWN_FRAME_TYPE: 'GLASS_ERR_UNKNOWN_FRAME_TYPE',
+  FRAME_TOO_LARGE: 'GLASS_ERR_FRAME_TOO_LARGE',
+  BINARY_UNSUPPORTED: 'GLASS_ERR_BINARY_UNSUPPORTED',
+  /** The character's token bucket is empty: the frame was not acted on; retry after `retryAfterMs`. */
+  RATE_LIMITED: 'GLASS_ERR_RATE_LIMITED',
+  /** The token's roles do not allow this frame type (or this API). */
+  FORBIDDEN: 'GLASS_ERR_FORBIDDEN',
+  /** `say` or `leave` for a room this connection has not joined. */
+  NOT_IN_ROOM: 'GLASS_ERR_NOT_IN_ROOM',
+  /** A `join` past the number of rooms one connection may be in (RESUME_MAX_ROOMS). */
+  TOO_MANY_ROOMS: 'GLASS_ERR_TOO_MANY_ROOMS',
+  /** A resume token that is forged, expired, for another player or character, or a room it does not cover. */
+  RESUME_INVALID: 'GLASS_ERR_RESUME_INVALID',
+  /** Sent before closing a connection because the same player connected again to this node. */
+  REPLACED: 'GLASS_ERR_REPLACED',
+  /** Sent before closing a connection whose unsent output passed the hard limit (close 4008). */
+  SLOW_CONSUMER: 'GLASS_ERR_SLOW_CONSUMER',
+  /** At upgrade (HTTP 401) no token; or sent before close 4401 when the token expires. */
+  TOKEN_MISSING: 'GLASS_ERR_TOKEN_MISSING',
+  /** At upgrade (HTTP 401): forged, malformed, wrong audience or claims. */
+  TOKEN_INVALID: 'GLASS_ERR_TOKEN_INVALID',
+  /** At upgrade (HTTP 401), or as an error frame before close 4401 when it expires while connected. */
+  TOKEN_EXPIRED: 'GLASS_ERR_TOKEN_EXPIRED',
+  /** An unexpected failure in the gateway itself; the message says no more than needed. */
+  INTERNAL: 'GLASS_ERR_INTERNAL',
+  /** The override was audited and sent, but its target did not acknowledge it in time: its outcome is unknown. */
+  OVERRIDE_TIMEOUT: 'GLASS_ERR_OVERRIDE_TIMEOUT',
+  // HTTP API only.
+  /** The body is not JSON or fails validation; `message` names the first field at fault. */
+  BAD_REQUEST: 'GLASS_ERR_BAD_REQUEST',
+  BODY_TOO_LARGE: 'GLASS_ERR_BODY_TOO_LARGE',
+  NOT_FOUND: 'GLASS_ERR_NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'GLASS_ERR_METHOD_NOT_ALLOWED',
+} as const;
+
+/** Codes of the moderation audit log (clients/moderation/audit-log.ts). */
+export const AuditErrors = {
+  /** No audit log is configured, or PostgreSQL is unreachable: an override cannot be audited, so it is refused. */
+  UNAVAILABLE: 'GLASS_ERR_AUDIT_UNAVAILABLE',
+} as const;
+
+/** Codes of the ops API's actions (clients/ops/). */
+export const OpsErrors = {
+  /** The token lacks the `ops` role. */
+  FORBIDDEN: EdgeErrors.FORBIDDEN,
+  INVALID_REQUEST: 'GLASS_ERR_OPS_INVALID_REQUEST',
+  /** The audit log could not record the action: it was not carried out. */
+  AUDIT_FAILED: 'GLASS_ERR_OPS_AUDIT_FAILED',
+  NOT_FOUND: 'GLASS_ERR_OPS_NOT_FOUND',
+  /** Draining the only node: there is nobody to hand its actors to. */
+  NO_PEERS: 'GLASS_ERR_OPS_NO_PEERS',
+  UNKNOWN_NODE: 'GLASS_ERR_OPS_UNKNOWN_NODE',
+} as const;
+
+/**
+ * Every code a client of the gateway may meet, by one name each: the edge's own, then those passed
+ * through from rejected asks and from the ops API. Gathered from the tables above; none is typed
+ * again here.
+ */
+export const ProtocolErrors = {
+  ...EdgeErrors,
+  // Passed through from rejected asks: the runtime's and the actors'.
+  ...ErrorCodes,
+  NOT_MEMBER: RoomErrors.NOT_MEMBER,
+  TEXT_TOO_LONG: RoomErrors.TEXT_TOO_LONG,
+  /** The player is muted in this room or session (from the actor). */
+  MUTED: ModerationErrors.MUTED,
+  /** The room or session is paused by a moderator (from the actor). */
+  PAUSED: ModerationErrors.PAUSED,
+  /** The room is locked: only its members and moderators may enter (from the actor). */
+  ROOM_LOCKED: ModerationErrors.LOCKED,
+  /** A send across nodes that Redis could not take (cluster mode). */
+  TRANSPORT_UNAVAILABLE: TransportErrorCodes.TRANSPORT_UNAVAILABLE,
+  MALFORMED_ENTRY: TransportErrorCodes.MALFORMED_ENTRY,
+  TRANSPORT_STATE: TransportErrorCodes.TRANSPORT_STATE,
+  /** No audit log is configured or PostgreSQL is unreachable: the override was not applied. */
+  AUDIT_UNAVAILABLE: AuditErrors.UNAVAILABLE,
+  // The ops API's.
+  OPS_INVALID_REQUEST: OpsErrors.INVALID_REQUEST,
+  OPS_AUDIT_FAILED: OpsErrors.AUDIT_FAILED,
+  OPS_NOT_FOUND: OpsErrors.NOT_FOUND,
+  OPS_NO_PEERS: OpsErrors.NO_PEERS,
+  OPS_UNKNOWN_NODE: OpsErrors.UNKNOWN_NODE,
+  OPS_UNREACHABLE: OpsPublisherErrors.UNREACHABLE,
+  OPS_TIMEOUT: OpsPublisherErrors.TIMEOUT,
+  OPS_REMOTE_FAILED: OpsPublisherErrors.REMOTE_FAILED,
+} as const;
+
+export type ProtocolErrorCode = (typeof ProtocolErrors)[keyof typeof ProtocolErrors];

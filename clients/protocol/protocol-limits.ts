@@ -1,0 +1,34 @@
+// Protocol v1's version, the limits its schemas enforce, and the WebSocket close codes the gateway uses.
+
+export const PROTOCOL_VERSION = 1;
+
+/** Limits the schemas enforce. Text limits match the room and session actors' own checks. */
+export const ProtocolLimits = {
+  ID_MAX_LENGTH: 128,
+  REF_MAX_LENGTH: 128,
+  SAY_MAX_LENGTH: 2_000,
+  TURN_MAX_LENGTH: 4_000,
+  /** A token (access or resume) longer than this is refused unread. */
+  TOKEN_MAX_LENGTH: 8_192,
+  /** Rooms one connection may be in; one resume may name; one resume token may carry. */
+  RESUME_MAX_ROOMS: 64,
+  /** Default largest frame the gateway reads, in bytes (UTF-8). */
+  DEFAULT_MAX_FRAME_BYTES: 16_384,
+  /** An override's `reason`. */
+  REASON_MAX_LENGTH: 500,
+  /** An override's `text` (narration, safety note). */
+  OVERRIDE_TEXT_MAX_LENGTH: 2_000,
+} as const;
+
+/** WebSocket close codes the gateway uses (4000-4999 are the application's range). */
+export const CloseCodes = {
+  /** The server is shutting down; reconnect (to any node) and resume. */
+  GOING_AWAY: 1001,
+  /** The same player opened another connection on this node; this one is superseded. */
+  REPLACED: 4001,
+  /** The client did not read fast enough (unsent output over the hard limit); reconnect and resume. */
+  SLOW_CONSUMER: 4008,
+  /** The access token expired; get a new one, reconnect and resume. */
+  TOKEN_EXPIRED: 4401,
+} as const;
+

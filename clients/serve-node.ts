@@ -1,0 +1,82 @@
+// A whole node as `glass start` runs it: the token key, the node (alone, or in a cluster on
+// Redis), the moderation audit log, the gateway with moderation and ops mounted, and the ops
+// publisher that lets `glass ops` see the cluster. bin/commands/start.ts calls it; so may any
+// harness that wants a real node in-process.
+import { startClusterNode, startDefaultNode, startOpsPublisher } from '../cluster/index.js';
+import { type GlassNode } from '../runtime/node/index.js';
+import { AuditLog, auditUrlFromEnv, describePgUrl } from './moderation/index.js';
+import { startGateway, type Gateway } from './serve.js';
+import { resolveTokenSecret } from './tokens/index.js';
+
+export interface ServeNodeOptions {
+  port: number;
+  host: string;
+  workers?: number;
+  idleAfterMs?: number;
+  logLevel: string;
+  nodeId?: string;
+  /** Join the cluster on this Redis; without it the node runs alone. */
+  redisUrl?: string;
+  /** The cluster's name: its Redis key prefix. */
+  cluster: string;
+}
+
+/** A node serving players: close it gateway first, so rooms are left before the node saves its actors. */
+export interface ServedNode {
+  readonly node: GlassNode;
+  readonly gateway: Gateway;
+  readonly audit: AuditLog | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the node and serves it. `listening` runs once the gateway listens and before the node
+ * joins the cluster's ops view (the caller installs its signal handlers there, so a signal during
+ * that join already shuts down cleanly).
+ */
+export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv, listening: (served: ServedNode) => void = () => {}): Promise<ServedNode> {
+  // First, so that a bad key fails before anything starts.
+  const secret = await resolveTokenSecret(env);
+  const options = {
+    ...(config.workers !== undefined && { workers: config.workers }),
+    ...(config.idleAfterMs !== undefined && { idleAfterMs: config.idleAfterMs }),
+    ...(config.nodeId !== undefined && { nodeId: config.nodeId }),
+    logLevel: config.logLevel,
+  };
+  const node =
+    config.redisUrl === undefined
+      ? await startDefaultNode(options)
+      : await startClusterNode({ ...options, redisUrl: config.redisUrl, prefix: config.cluster, address: `ws://${config.host}:${config.port}` });
+  // The audit log connects in the background: an unreachable PostgreSQL refuses overrides, not players.
+  const pgUrl = auditUrlFromEnv(env);
+  const audit = pgUrl === undefined ? null : AuditLog.open({ url: pgUrl, schema: env.GLASS_PG_SCHEMA || undefined, logger: node.log });
+  if (audit === null) node.log.warn('no moderation audit log (GLASS_PG_URL unset): overrides are refused with GLASS_ERR_AUDIT_UNAVAILABLE');
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway({ node, port: config.port, host: config.host, tokenSecret: secret.key, audit });
+  } catch (err) {
+    await audit?.close();
+    await node.close();
+    throw err;
+  }
+  // Where the key came from, never the key; where PostgreSQL is, never its credentials.
+  node.log.info({ port: gateway.port, host: config.host, tokenSecret: secret.source, tokenSecretFile: secret.path, auditLog: pgUrl === undefined ? null : describePgUrl(pgUrl) }, 'listening');
+  const served: ServedNode = {
+    node,
+    gateway,
+    audit,
+    close: () =>
+      gateway
+        .close()
+        .then(() => node.close())
+        .then(() => audit?.close()),
+  };
+  listening(served);
+  if (config.redisUrl !== undefined) {
+    // The ops view of the whole cluster (docs/OPS.md).
+    const publisher = await startOpsPublisher({ redisUrl: config.redisUrl, prefix: config.cluster, nodeId: node.id });
+    node.onClose(() => publisher.close());
+    gateway.ops.service.useCluster(publisher);
+  }
+  return served;
+}

@@ -1,0 +1,111 @@
+// Composes a node's public edge: the gateway, and the products mounted on it. The gateway serves
+// sockets and HTTP; this file decides what it carries: the moderation desk (behind the override
+// frames and /api/overrides) and the ops surface (/ops, /metrics), wired to the audit log.
+// `glass start` reaches it through startGateway; tests and the bench do too.
+import { InvalidOptionError } from '../runtime/index.js';
+import { type GlassNode } from '../runtime/node/index.js';
+import {
+  GatewayServer,
+  integerOption,
+  resolveGatewayServerOptions,
+  type GatewayEvents,
+  type GatewayServerOptions,
+  type GatewayStats,
+} from './gateway/index.js';
+import { AuditLog, ModerationDesk, mountModerationApi, socketOverrides } from './moderation/index.js';
+import { mountOps, opsAuditHook, type OpsRoutes } from './ops/index.js';
+
+export interface GatewayOptions extends GatewayServerOptions {
+  /**
+   * The moderation audit log (PostgreSQL). Without one (the default) every override is refused with
+   * GLASS_ERR_AUDIT_UNAVAILABLE: nothing is applied unaudited. The caller opens and closes it.
+   */
+  audit?: AuditLog | null;
+  /** How long an override waits for its target's acknowledgement before GLASS_ERR_OVERRIDE_TIMEOUT. Default 5000. */
+  overrideTimeoutMs?: number;
+}
+
+/**
+ * A node's gateway with moderation and ops mounted on it: what startGateway returns. `ops` is the
+ * ops surface (its service takes the cluster publisher and the drain hook); the rest is the
+ * gateway's own.
+ */
+export class Gateway {
+  readonly node: GlassNode;
+  /** The ops page, its live feed, the ops API and /metrics (see docs/OPS.md). */
+  readonly ops: OpsRoutes;
+  readonly moderation: ModerationDesk;
+  readonly #server: GatewayServer;
+
+  private constructor(server: GatewayServer, ops: OpsRoutes, moderation: ModerationDesk) {
+    this.node = server.node;
+    this.#server = server;
+    this.ops = ops;
+    this.moderation = moderation;
+  }
+
+  /** Builds the desk and the ops surface, mounts them on a new gateway, and starts it listening. */
+  static async start(options: GatewayOptions): Promise<Gateway> {
+    const o = resolveGatewayServerOptions(options);
+    const audit = options.audit ?? null;
+    if (audit !== null && !(audit instanceof AuditLog)) throw new InvalidOptionError('audit', 'an AuditLog or null', typeof audit);
+    const overrideTimeoutMs = integerOption('overrideTimeoutMs', options.overrideTimeoutMs ?? 5_000, 100, 600_000);
+    const { node, key, log } = o;
+    const desk = new ModerationDesk({ node, audit, log: log.child({ component: 'moderation' }), ackTimeoutMs: overrideTimeoutMs });
+    // Filled in as the gateway mounts its parts, which it does before it listens.
+    const made: { ops: OpsRoutes | null; gateway: Gateway | null } = { ops: null, gateway: null };
+    const server = await GatewayServer.start(o, {
+      overrides: socketOverrides(desk),
+      mounts: [
+        {
+          mount: ({ app }) => {
+            const ops = mountOps(app, { node, key, log, drainNode: () => (made.gateway?.close() ?? Promise.resolve()).then(() => node.close()) });
+            // Ops actions share the moderation audit chain; without a log configured they are only logged.
+            if (audit !== null) ops.service.setAudit(opsAuditHook(audit));
+            made.ops = ops;
+          },
+          close: () => made.ops?.close(),
+        },
+        {
+          mount: ({ app, limiter, closing, refused }) =>
+            mountModerationApi(app, { node, desk, key, limiter, maxBodyBytes: o.maxFrameBytes, log, closing, refused }),
+        },
+      ],
+      observeTurnLatency: (ms) => made.ops?.service.observeTurnLatency(ms),
+    });
+    if (made.ops === null) throw new Error('the gateway did not mount ops');
+    made.gateway = new Gateway(server, made.ops, desk);
+    return made.gateway;
+  }
+
+  get port(): number {
+    return this.#server.port;
+  }
+
+  get connections(): number {
+    return this.#server.connections;
+  }
+
+  stats(): GatewayStats {
+    return this.#server.stats();
+  }
+
+  /** Listens to a gateway event; returns the function that stops listening. */
+  on<E extends keyof GatewayEvents>(event: E, listener: (...args: GatewayEvents[E]) => void): () => void {
+    return this.#server.on(event, listener);
+  }
+
+  /**
+   * Stops listening, closes every socket (1001: clients resume on another node), leaves their rooms
+   * and the held ones, and waits for those leaves; then closes ops and fails pending overrides.
+   * The node stays up. Idempotent.
+   */
+  close(): Promise<void> {
+    return this.#server.close();
+  }
+}
+
+/** Starts a node's gateway with moderation and ops mounted (see Gateway.start). */
+export function startGateway(options: GatewayOptions): Promise<Gateway> {
+  return Gateway.start(options);
+}
