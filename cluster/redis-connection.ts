@@ -1,5 +1,6 @@
 // What every Redis client of the cluster layer (streams, membership, the development store, ops)
 // shares: where Redis is when nothing says otherwise, and how long to wait before trying again.
+import { Redis, type RedisOptions } from 'ioredis';
 import { Jitter, backoffDelayMs, type BackoffPolicy } from '../supervisors/index.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -15,4 +16,36 @@ export const NO_JITTER = (): number => 0;
  */
 export function redisRetryDelayMs(policy: BackoffPolicy, attempt: number, random: () => number = Math.random): number {
   return Math.max(1, backoffDelayMs(policy.jitter === Jitter.AROUND ? policy : { ...policy, jitter: Jitter.AROUND }, attempt, random));
+}
+
+/**
+ * Every Redis client of the cluster layer is opened here, from a `redis://[user:password@]host:port`
+ * or `rediss://` (TLS) URL or ioredis options: ioredis takes the user and password (AUTH, ACL users)
+ * and TLS from the URL, so whatever REDIS_URL says reaches streams, membership, ops and the
+ * development store alike. `overrides` are each client's own settings (retries, queueing); they
+ * never replace what the URL says about where and who.
+ */
+export function openRedis(target: string | RedisOptions, overrides: RedisOptions): Redis {
+  return typeof target === 'string' ? new Redis(target, overrides) : new Redis({ ...target, ...overrides });
+}
+
+/** Whether the URL or options carry a password (false: anyone who reaches Redis is in). */
+export function redisHasPassword(target: string | RedisOptions): boolean {
+  if (typeof target !== 'string') return typeof target.password === 'string' && target.password !== '';
+  try {
+    return new URL(target).password !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** Where Redis is, for a log line: scheme, host and port, user if any; never the password. */
+export function redisDescription(target: string | RedisOptions): string {
+  if (typeof target !== 'string') return `${target.tls ? 'rediss' : 'redis'}://${target.host ?? '127.0.0.1'}:${target.port ?? 6379}`;
+  try {
+    const u = new URL(target);
+    return `${u.protocol}//${u.username === '' ? '' : `${u.username}@`}${u.host}`;
+  } catch {
+    return '(unparsable Redis URL)';
+  }
 }

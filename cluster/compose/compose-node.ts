@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defaultNodeId, startNode, type GlassNode, type NodeOptions, type ClusterParts } from '../../runtime/node/index.js';
+import { clusterKeyFrom, type ClusterKeyInput } from '../cluster-key.js';
 import { RedisMembership } from '../membership/index.js';
 import { DEFAULT_REDIS_URL } from '../redis-connection.js';
 import { RedisStreamsTransport } from '../streams/index.js';
@@ -23,6 +24,12 @@ export interface ClusterNodeOptions extends Partial<NodeOptions> {
   downAfterMs?: number;
   /** Where this node's gateway can be reached, shown to the other nodes. */
   address?: string;
+  /**
+   * The cluster key (HMAC-SHA256) everything this node writes to Redis is signed with; default:
+   * GLASS_CLUSTER_KEY, else the file GLASS_CLUSTER_KEY_FILE (default .data/cluster-key, made once).
+   * Never the token key. See cluster-key.ts.
+   */
+  clusterKey?: ClusterKeyInput;
 }
 
 /** Options for a node on the game's kinds and hashring placement; the store is the runtime's (memory) unless given. */
@@ -53,15 +60,17 @@ export async function startDefaultNode(overrides: Partial<NodeOptions> = {}, env
  * its first view is in place on every thread.
  */
 export async function startClusterNode(options: ClusterNodeOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<GlassNode> {
-  const { redisUrl, prefix = 'glass', heartbeatMs, downAfterMs, address, ...overrides } = options;
+  const { redisUrl, prefix = 'glass', heartbeatMs, downAfterMs, address, clusterKey: keyOption, ...overrides } = options;
+  // First: a node without its key (or with the token key) refuses to start before touching Redis.
+  const clusterKey = clusterKeyFrom(keyOption, env);
   const url = redisUrl ?? (env.REDIS_URL || DEFAULT_REDIS_URL);
   const nodeId = overrides.nodeId ?? defaultNodeId();
   const workers = overrides.workers ?? availableParallelism();
-  const backend = overrides.store === undefined ? await startSharedDevStore(url, prefix, nodeId, env) : null;
+  const backend = overrides.store === undefined ? await startSharedDevStore(url, prefix, nodeId, env, clusterKey) : null;
   const membership = new RedisMembership({ nodeId, workers, redisUrl: url, keyPrefix: `${prefix}:`, heartbeatMs, downAfterMs, address });
   // Trimmed in the background: only what every reader acknowledged goes.
   // Write-behind actors acknowledge with their next save: allow a period's worth in flight.
-  const transport = new RedisStreamsTransport({ nodeId, redis: url, prefix, trimIntervalMs: TRIM_INTERVAL_MS, maxInFlightEntries: 16_384 });
+  const transport = new RedisStreamsTransport({ nodeId, redis: url, prefix, clusterKey, trimIntervalMs: TRIM_INTERVAL_MS, maxInFlightEntries: 16_384 });
   const parts: ClusterParts = { transport, membership, status: () => ({ transport: transport.status, stream: transport.stats() }) };
   const node = await startOnBackend(
     backend,
@@ -114,6 +123,12 @@ function logClusterEvents(node: GlassNode, transport: RedisStreamsTransport, mem
   transport.on('undeliverable', (to, envelopes, error) => {
     log.error({ to, envelopes: envelopes.length, code: error.code }, 'cross-node envelopes given up');
     node.refuseUndeliverable(envelopes, error);
+  });
+  transport.on('forged', (error) => {
+    // Stream and entry id only: never the payload.
+    const { stream, id } = error.details as { stream: string; id: string };
+    log.warn({ stream, id, code: error.code }, 'stream entry failed verification: acknowledged, deleted, not delivered');
+    node.deadLetters.record({ to: stream, from: null, messageType: '(stream entry)', reason: 'forged-entry', at: Date.now() });
   });
   transport.on('malformed', (error) => log.error({ err: error.message }, 'malformed stream entry acknowledged and dropped'));
   transport.on('deliver-error', (err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'delivery failed; entry left pending'));

@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { openRedis } from '../redis-connection.js';
 import { MembershipUnavailableError, reconnectDelayMs, resolveMembershipOptions, type RedisMembershipOptions, type ResolvedMembershipOptions } from './membership-options.js';
 import { HeartbeatLoop } from './membership-loop.js';
 import { beatAndRead, membershipKeys, readSnapshot, writeTombstone, type MembershipKeys, type Snapshot } from './membership-scripts.js';
@@ -87,9 +88,9 @@ export class RedisMembership {
     this.#record = this.#o.address === undefined ? record : { ...record, address: this.#o.address };
     const base: RedisOptions = { lazyConnect: true, connectTimeout: this.#o.commandTimeoutMs, retryStrategy: (attempt) => reconnectDelayMs(attempt, this.#o) };
     // Commands fail fast while disconnected: a heartbeat queued during an outage is worthless.
-    this.#cmd = this.#wire(new Redis(this.#o.redisUrl, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: this.#o.commandTimeoutMs }));
+    this.#cmd = this.#wire(openRedis(this.#o.redisUrl, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: this.#o.commandTimeoutMs }));
     // A dedicated connection: one in subscriber mode cannot run the scripts.
-    this.#sub = this.#wire(new Redis(this.#o.redisUrl, { ...base, maxRetriesPerRequest: null }));
+    this.#sub = this.#wire(openRedis(this.#o.redisUrl, { ...base, maxRetriesPerRequest: null }));
     this.#sub.on('message', this.#onMessage);
     try {
       await Promise.all([this.#cmd.connect(), this.#sub.connect()]);
