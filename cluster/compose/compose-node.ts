@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { defaultNodeId, startNode, type GlassNode, type NodeOptions, type ClusterParts } from '../../runtime/node/index.js';
 import { clusterKeyFrom, type ClusterKeyInput } from '../cluster-key.js';
 import { RedisMembership } from '../membership/index.js';
-import { DEFAULT_REDIS_URL } from '../redis-connection.js';
+import { DEFAULT_REDIS_URL, redisDescription, redisHasPassword } from '../redis-connection.js';
 import { RedisStreamsTransport } from '../streams/index.js';
 import { GAME_ACTORS, HASHRING_PLACEMENT, WORKER_SUPERVISOR } from '../worker-modules.js';
 import { DeadNodeClaims } from './dead-node-claims.js';
@@ -84,6 +84,11 @@ export async function startClusterNode(options: ClusterNodeOptions = {}, env: No
     },
   );
   logClusterEvents(node, transport, membership);
+  // Where Redis is and whose key signs: never the password, never the key.
+  node.log.info({ redis: redisDescription(url), clusterKey: clusterKey.source, clusterKeyFile: clusterKey.path }, 'cluster on Redis; entries, ops messages and member records signed with the cluster key');
+  if (!redisHasPassword(url)) {
+    node.log.warn({ redis: redisDescription(url) }, 'Redis asks this node for no password: anyone who reaches it can read the cluster traffic and fill it (set a password or an ACL user in REDIS_URL, redis://user:password@host:port, and rediss:// for TLS)');
+  }
   const timing = { heartbeatMs: heartbeatMs ?? DEFAULT_HEARTBEAT_MS, downAfterMs: downAfterMs ?? DEFAULT_DOWN_AFTER_MS };
   const claims = new DeadNodeClaims(node, transport, membership.members.bind(membership), timing);
   membership.onChange((members, change) => claims.changed(members, change));
