@@ -1,5 +1,6 @@
 // What every Redis client of the cluster layer (streams, membership, the development store, ops)
 // shares: where Redis is when nothing says otherwise, and how long to wait before trying again.
+import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import { Jitter, backoffDelayMs, type BackoffPolicy } from '../supervisors/index.js';
 
@@ -26,7 +27,19 @@ export function redisRetryDelayMs(policy: BackoffPolicy, attempt: number, random
  * never replace what the URL says about where and who.
  */
 export function openRedis(target: string | RedisOptions, overrides: RedisOptions): Redis {
-  return typeof target === 'string' ? new Redis(target, overrides) : new Redis({ ...target, ...overrides });
+  if (typeof target !== 'string') return new Redis({ ...target, ...overrides });
+  const tls = target.startsWith('rediss:') ? tlsFromEnv(process.env) : undefined;
+  return new Redis(target, tls === undefined ? overrides : { ...overrides, tls });
+}
+
+/**
+ * For rediss:// URLs: GLASS_REDIS_CA_FILE names the PEM file of the CA that signed Redis's
+ * certificate (a private CA, a self-signed certificate); without it Node's own CA list decides.
+ * The certificate is always verified: there is no switch to turn that off.
+ */
+function tlsFromEnv(env: NodeJS.ProcessEnv): { ca: Buffer } | undefined {
+  const file = env.GLASS_REDIS_CA_FILE;
+  return file === undefined || file === '' ? undefined : { ca: readFileSync(file) };
 }
 
 /** Whether the URL or options carry a password (false: anyone who reaches Redis is in). */
