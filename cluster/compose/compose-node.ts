@@ -67,11 +67,11 @@ export async function startClusterNode(options: ClusterNodeOptions = {}, env: No
   const nodeId = overrides.nodeId ?? defaultNodeId();
   const workers = overrides.workers ?? availableParallelism();
   const backend = overrides.store === undefined ? await startSharedDevStore(url, prefix, nodeId, env, clusterKey) : null;
-  const membership = new RedisMembership({ nodeId, workers, redisUrl: url, keyPrefix: `${prefix}:`, heartbeatMs, downAfterMs, address });
+  const membership = new RedisMembership({ nodeId, workers, redisUrl: url, keyPrefix: `${prefix}:`, heartbeatMs, downAfterMs, address, clusterKey });
   // Trimmed in the background: only what every reader acknowledged goes.
   // Write-behind actors acknowledge with their next save: allow a period's worth in flight.
   const transport = new RedisStreamsTransport({ nodeId, redis: url, prefix, clusterKey, trimIntervalMs: TRIM_INTERVAL_MS, maxInFlightEntries: 16_384 });
-  const parts: ClusterParts = { transport, membership, status: () => ({ transport: transport.status, stream: transport.stats() }) };
+  const parts: ClusterParts = { transport, membership, status: () => ({ transport: transport.status, stream: transport.stats(), forgedMemberRecords: membership.forgedRecords() }) };
   const node = await startOnBackend(
     backend,
     async () => {
