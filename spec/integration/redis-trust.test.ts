@@ -209,3 +209,17 @@ test('a forged ops report is read as missing', async () => {
   assert.deepEqual([...reports], [[a.nodeId, { healthy: true }]]);
   assert.equal(a.rejected, 1);
 });
+
+test('a signed ops request older than the window is refused as stale', async () => {
+  const target = await publisher(`ops-t${++next}`);
+  let acted = 0;
+  target.serve(async () => ++acted);
+  const channel = `${prefix}:ops:rpc:${target.nodeId}`;
+  const ts = Date.now() - 60_000;
+  const p = JSON.stringify({ t: 'req', id: 'old-1', from: 'ops-x', body: { action: 'crash-worker' } });
+  const mac = resolveClusterKey().mac('glass-ops/1', channel, String(ts), p).toString('base64');
+  await admin.publish(channel, JSON.stringify({ ts, p, mac }));
+  await rejections(target, 1);
+  assert.deepEqual(target.reasons, ['stale']);
+  assert.equal(acted, 0);
+});
