@@ -55,8 +55,11 @@ export async function startDefaultNode(overrides: Partial<NodeOptions> = {}, env
 /**
  * A node that joins the cluster named by `prefix` on Redis: membership by heartbeats, placement
  * over the live nodes, actor messages to other nodes over Redis Streams. The state store is
- * `options.store`, else the CouchDB at COUCHDB_URL, else the development server one node embeds
- * for all (see startSharedDevStore). Resolves once the node is registered and
+ * `options.store`, else the CouchDB at COUCHDB_URL, else — only with GLASS_DEV_SHARED_STORE=1 —
+ * the development server one node embeds for all (see startSharedDevStore); without either it
+ * refuses to start (GLASS_ERR_CLUSTER_STORE_URL). Everything it writes to Redis is signed with the
+ * cluster key (`options.clusterKey`, else from `env`: see cluster-key.ts), and it refuses to start
+ * without a usable one (GLASS_ERR_CLUSTER_KEY). Resolves once the node is registered and
  * its first view is in place on every thread.
  */
 export async function startClusterNode(options: ClusterNodeOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<GlassNode> {
