@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { defaultNodeId, startNode, type GlassNode, type NodeOptions, type ClusterParts } from '../../runtime/node/index.js';
+import { clusterKeyFrom, type ClusterKeyInput } from '../cluster-key.js';
 import { RedisMembership } from '../membership/index.js';
-import { DEFAULT_REDIS_URL } from '../redis-connection.js';
+import { DEFAULT_REDIS_URL, redisDescription, redisHasPassword } from '../redis-connection.js';
 import { RedisStreamsTransport } from '../streams/index.js';
 import { GAME_ACTORS, HASHRING_PLACEMENT, WORKER_SUPERVISOR } from '../worker-modules.js';
 import { DeadNodeClaims } from './dead-node-claims.js';
@@ -23,6 +24,12 @@ export interface ClusterNodeOptions extends Partial<NodeOptions> {
   downAfterMs?: number;
   /** Where this node's gateway can be reached, shown to the other nodes. */
   address?: string;
+  /**
+   * The cluster key (HMAC-SHA256) everything this node writes to Redis is signed with; default:
+   * GLASS_CLUSTER_KEY, else the file GLASS_CLUSTER_KEY_FILE (default .data/cluster-key, made once).
+   * Never the token key. See cluster-key.ts.
+   */
+  clusterKey?: ClusterKeyInput;
 }
 
 /** Options for a node on the game's kinds and hashring placement; the store is the runtime's (memory) unless given. */
@@ -48,21 +55,26 @@ export async function startDefaultNode(overrides: Partial<NodeOptions> = {}, env
 /**
  * A node that joins the cluster named by `prefix` on Redis: membership by heartbeats, placement
  * over the live nodes, actor messages to other nodes over Redis Streams. The state store is
- * `options.store`, else the CouchDB at COUCHDB_URL, else the development server one node embeds
- * for all (see startSharedDevStore). Resolves once the node is registered and
+ * `options.store`, else the CouchDB at COUCHDB_URL, else — only with GLASS_DEV_SHARED_STORE=1 —
+ * the development server one node embeds for all (see startSharedDevStore); without either it
+ * refuses to start (GLASS_ERR_CLUSTER_STORE_URL). Everything it writes to Redis is signed with the
+ * cluster key (`options.clusterKey`, else from `env`: see cluster-key.ts), and it refuses to start
+ * without a usable one (GLASS_ERR_CLUSTER_KEY). Resolves once the node is registered and
  * its first view is in place on every thread.
  */
 export async function startClusterNode(options: ClusterNodeOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<GlassNode> {
-  const { redisUrl, prefix = 'glass', heartbeatMs, downAfterMs, address, ...overrides } = options;
+  const { redisUrl, prefix = 'glass', heartbeatMs, downAfterMs, address, clusterKey: keyOption, ...overrides } = options;
+  // First: a node without its key (or with the token key) refuses to start before touching Redis.
+  const clusterKey = clusterKeyFrom(keyOption, env);
   const url = redisUrl ?? (env.REDIS_URL || DEFAULT_REDIS_URL);
   const nodeId = overrides.nodeId ?? defaultNodeId();
   const workers = overrides.workers ?? availableParallelism();
-  const backend = overrides.store === undefined ? await startSharedDevStore(url, prefix, nodeId, env) : null;
-  const membership = new RedisMembership({ nodeId, workers, redisUrl: url, keyPrefix: `${prefix}:`, heartbeatMs, downAfterMs, address });
+  const backend = overrides.store === undefined ? await startSharedDevStore(url, prefix, nodeId, env, clusterKey) : null;
+  const membership = new RedisMembership({ nodeId, workers, redisUrl: url, keyPrefix: `${prefix}:`, heartbeatMs, downAfterMs, address, clusterKey });
   // Trimmed in the background: only what every reader acknowledged goes.
   // Write-behind actors acknowledge with their next save: allow a period's worth in flight.
-  const transport = new RedisStreamsTransport({ nodeId, redis: url, prefix, trimIntervalMs: TRIM_INTERVAL_MS, maxInFlightEntries: 16_384 });
-  const parts: ClusterParts = { transport, membership, status: () => ({ transport: transport.status, stream: transport.stats() }) };
+  const transport = new RedisStreamsTransport({ nodeId, redis: url, prefix, clusterKey, trimIntervalMs: TRIM_INTERVAL_MS, maxInFlightEntries: 16_384 });
+  const parts: ClusterParts = { transport, membership, status: () => ({ transport: transport.status, stream: transport.stats(), forgedMemberRecords: membership.forgedRecords() }) };
   const node = await startOnBackend(
     backend,
     async () => {
@@ -75,6 +87,11 @@ export async function startClusterNode(options: ClusterNodeOptions = {}, env: No
     },
   );
   logClusterEvents(node, transport, membership);
+  // Where Redis is and whose key signs: never the password, never the key.
+  node.log.info({ redis: redisDescription(url), clusterKey: clusterKey.source, clusterKeyFile: clusterKey.path }, 'cluster on Redis; entries, ops messages and member records signed with the cluster key');
+  if (!redisHasPassword(url)) {
+    node.log.warn({ redis: redisDescription(url) }, 'Redis asks this node for no password: anyone who reaches it can read the cluster traffic and fill it (set a password or an ACL user in REDIS_URL, redis://user:password@host:port, and rediss:// for TLS)');
+  }
   const timing = { heartbeatMs: heartbeatMs ?? DEFAULT_HEARTBEAT_MS, downAfterMs: downAfterMs ?? DEFAULT_DOWN_AFTER_MS };
   const claims = new DeadNodeClaims(node, transport, membership.members.bind(membership), timing);
   membership.onChange((members, change) => claims.changed(members, change));
@@ -114,6 +131,12 @@ function logClusterEvents(node: GlassNode, transport: RedisStreamsTransport, mem
   transport.on('undeliverable', (to, envelopes, error) => {
     log.error({ to, envelopes: envelopes.length, code: error.code }, 'cross-node envelopes given up');
     node.refuseUndeliverable(envelopes, error);
+  });
+  transport.on('forged', (error) => {
+    // Stream and entry id only: never the payload.
+    const { stream, id } = error.details as { stream: string; id: string };
+    log.warn({ stream, id, code: error.code }, 'stream entry failed verification: acknowledged, deleted, not delivered');
+    node.deadLetters.record({ to: stream, from: null, messageType: '(stream entry)', reason: 'forged-entry', at: Date.now() });
   });
   transport.on('malformed', (error) => log.error({ err: error.message }, 'malformed stream entry acknowledged and dropped'));
   transport.on('deliver-error', (err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'delivery failed; entry left pending'));

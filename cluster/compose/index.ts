@@ -3,3 +3,4 @@
 // cluster/worker-modules.ts.
 export { defaultNodeOptions, startClusterNode, startDefaultNode, type ClusterNodeOptions } from './compose-node.js';
 export { DEFAULT_DATA_DIR, couchStoreRef, startStateBackend, type StateBackend } from './state-backend.js';
+export { DEV_SHARED_STORE_ENV, SharedStoreErrors, startSharedDevStore } from './shared-dev-store.js';

@@ -1,3 +1,4 @@
+import type { ClusterKeyInput } from '../cluster-key.js';
 import {
   GlassError,
   InvalidOptionError,
@@ -32,6 +33,8 @@ export interface RedisMembershipOptions {
   readonly commandTimeoutMs?: number;
   /** The local clock, for startedAt and lastHeartbeatAt. Liveness is judged on Redis's clock. */
   readonly now?: () => number;
+  /** Member records are signed and verified with it; default: the configured cluster key (see cluster-key.ts). */
+  readonly clusterKey?: ClusterKeyInput;
 }
 
 export interface ResolvedMembershipOptions {

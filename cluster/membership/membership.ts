@@ -1,4 +1,6 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { clusterKeyFrom, type ClusterKey } from '../cluster-key.js';
+import { openRedis } from '../redis-connection.js';
 import { MembershipUnavailableError, reconnectDelayMs, resolveMembershipOptions, type RedisMembershipOptions, type ResolvedMembershipOptions } from './membership-options.js';
 import { HeartbeatLoop } from './membership-loop.js';
 import { beatAndRead, membershipKeys, readSnapshot, writeTombstone, type MembershipKeys, type Snapshot } from './membership-scripts.js';
@@ -20,6 +22,9 @@ export type MembershipStatusListener = (status: MembershipStatus, lastError: Err
 export class RedisMembership {
   readonly #o: ResolvedMembershipOptions;
   readonly #keys: MembershipKeys;
+  readonly #key: ClusterKey;
+  /** Records read that did not verify (forged, or signed with another key): never members. */
+  #forgedRecords = 0;
   #record: MemberRecord;
   #cmd: Redis | undefined;
   #sub: Redis | undefined;
@@ -42,6 +47,7 @@ export class RedisMembership {
   constructor(options: RedisMembershipOptions) {
     this.#o = resolveMembershipOptions(options);
     this.#keys = membershipKeys(this.#o.keyPrefix);
+    this.#key = clusterKeyFrom(options.clusterKey);
     this.#record = { id: this.#o.nodeId, workers: this.#o.workers, startedAt: 0 };
     this.#loop = new HeartbeatLoop(() => this.#tick(), this.#o.heartbeatMs, this.#noteFailure);
   }
@@ -53,6 +59,11 @@ export class RedisMembership {
   /** Live members sorted by id (the input of Placement.setMembers); the last known view while Redis is away. */
   members(): MemberRecord[] {
     return this.#view.members.slice();
+  }
+
+  /** How many member records read so far failed verification (each read of one counts). */
+  forgedRecords(): number {
+    return this.#forgedRecords;
   }
 
   status(): MembershipStatus {
@@ -87,15 +98,15 @@ export class RedisMembership {
     this.#record = this.#o.address === undefined ? record : { ...record, address: this.#o.address };
     const base: RedisOptions = { lazyConnect: true, connectTimeout: this.#o.commandTimeoutMs, retryStrategy: (attempt) => reconnectDelayMs(attempt, this.#o) };
     // Commands fail fast while disconnected: a heartbeat queued during an outage is worthless.
-    this.#cmd = this.#wire(new Redis(this.#o.redisUrl, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: this.#o.commandTimeoutMs }));
+    this.#cmd = this.#wire(openRedis(this.#o.redisUrl, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: this.#o.commandTimeoutMs }));
     // A dedicated connection: one in subscriber mode cannot run the scripts.
-    this.#sub = this.#wire(new Redis(this.#o.redisUrl, { ...base, maxRetriesPerRequest: null }));
+    this.#sub = this.#wire(openRedis(this.#o.redisUrl, { ...base, maxRetriesPerRequest: null }));
     this.#sub.on('message', this.#onMessage);
     try {
       await Promise.all([this.#cmd.connect(), this.#sub.connect()]);
       await this.#sub.subscribe(this.#keys.channel);
       const sentAt = this.#o.now();
-      this.#apply(await beatAndRead(this.#cmd, this.#keys, this.#record, this.#o.downAfterMs, true), sentAt);
+      this.#apply(await beatAndRead(this.#cmd, this.#key, this.#keys, this.#record, this.#o.downAfterMs, true), sentAt);
     } catch (err) {
       await this.close();
       throw new MembershipUnavailableError(this.#o.nodeId, err);
@@ -116,7 +127,7 @@ export class RedisMembership {
     const tombstone: MemberRecord = { ...this.#record, leftAt: this.#o.now() };
     try {
       if (this.#cmd?.status === 'ready') {
-        await writeTombstone(this.#cmd, this.#keys, tombstone, this.#o.downAfterMs);
+        await writeTombstone(this.#cmd, this.#key, this.#keys, tombstone, this.#o.downAfterMs);
         announced = true;
       }
     } catch (err) {
@@ -190,7 +201,7 @@ export class RedisMembership {
       do {
         this.#refreshAgain = false;
         if (!this.#running || this.#cmd?.status !== 'ready') return;
-        this.#apply(await readSnapshot(this.#cmd, this.#keys));
+        this.#apply(await readSnapshot(this.#cmd, this.#key, this.#keys));
       } while (this.#refreshAgain);
     } catch (err) {
       this.#noteFailure(err);
@@ -203,11 +214,12 @@ export class RedisMembership {
     const cmd = this.#cmd;
     if (!this.#running || cmd === undefined || cmd.status !== 'ready') return;
     const sentAt = this.#o.now();
-    this.#apply(await beatAndRead(cmd, this.#keys, this.#record, this.#o.downAfterMs, false), sentAt);
+    this.#apply(await beatAndRead(cmd, this.#key, this.#keys, this.#record, this.#o.downAfterMs, false), sentAt);
   }
 
   #apply(snapshot: Snapshot, beatSentAt?: number): void {
     if (beatSentAt !== undefined) this.#lastHeartbeatAt = beatSentAt;
+    this.#forgedRecords += snapshot.forged.length;
     // A reply that lands after leave() or close() describes a membership this node is no longer in.
     if (!this.#running) return;
     this.#lastRedisNow = snapshot.nowMs;

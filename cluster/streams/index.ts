@@ -2,8 +2,9 @@
 // group, acknowledged after delivery, claimed from dead nodes), its entry codec and its errors.
 export { RedisStreamsTransport } from './redis-streams-transport.js';
 export { streamKey as redisStreamKey, type RedisStreamsTransportOptions } from './redis-streams-options.js';
-export { StreamDelivery, type ClaimOptions, type DurableTransport } from './redis-streams-delivery.js';
+export { MAC_FIELD, PAYLOAD_FIELD, SENDER_FIELD, entryMac, StreamDelivery, type ClaimOptions, type DurableTransport } from './redis-streams-delivery.js';
 export {
+  ForgedEntryError,
   MalformedEntryError,
   TransportErrorCodes,
   TransportStatus,

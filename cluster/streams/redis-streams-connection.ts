@@ -1,8 +1,8 @@
 // The transport's Redis connections: how they are opened, how long to wait before a retry, when
 // they are ready again, and the consumer group every read needs.
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { backoffDelayMs } from '../../supervisors/index.js';
-import { NO_JITTER, redisRetryDelayMs } from '../redis-connection.js';
+import { NO_JITTER, openRedis, redisRetryDelayMs } from '../redis-connection.js';
 import type { ResolvedOptions } from './redis-streams-options.js';
 
 /**
@@ -24,7 +24,7 @@ export function openConnection(options: ResolvedOptions, role: 'commands' | 'rea
     // on the connection retry on backoffMs, which is spread.
     retryStrategy: (times: number) => backoffDelayMs(options.retry, times, NO_JITTER),
   };
-  return typeof options.redis === 'string' ? new Redis(options.redis, overrides) : new Redis({ ...options.redis, ...overrides });
+  return openRedis(options.redis, overrides);
 }
 
 /** The wait before retry `attempt` of a send, a read or an acknowledgement: spread, so that nodes cut off together do not retry in lockstep. */

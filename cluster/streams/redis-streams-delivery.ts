@@ -1,6 +1,7 @@
 import type { Deliver, DeliveryReceipt, Envelope, Transport } from '../../runtime/index.js';
+import type { ClusterKey } from '../cluster-key.js';
 import type { EnvelopeCodec } from './envelope-codec.js';
-import { MalformedEntryError } from './redis-streams-status.js';
+import { ForgedEntryError, MalformedEntryError } from './redis-streams-status.js';
 
 /** What a durable transport adds: delivery survives the receiver, so there is something to trim and claim. */
 export interface DurableTransport extends Transport {
@@ -78,13 +79,27 @@ export class StreamDelivery implements DeliveryReceipt {
 }
 
 /**
- * Stream entries as the transport writes and reads them. An entry has two fields:
+ * Stream entries as the transport writes and reads them. An entry has three fields:
  *   s  the sending node's id (replies and logs need it; the envelopes do not carry it)
  *   e  the payload made by EnvelopeCodec.join
+ *   m  the entry's MAC (entryMac): HMAC-SHA256 with the cluster key over the stream it was
+ *      written to, the sender and the payload's exact bytes
  * Replies are read with callBuffer (RESP2), so ids and fields arrive as Buffers.
  */
 export const SENDER_FIELD = 's';
 export const PAYLOAD_FIELD = 'e';
+export const MAC_FIELD = 'm';
+
+/** What an entry's MAC covers: one per entry (up to maxEntryEnvelopes envelopes), not per envelope. */
+const ENTRY_MAC_CONTEXT = 'glass-stream-entry/1';
+
+/**
+ * The MAC of an entry. The stream is part of it, so an entry copied into another node's stream is
+ * refused there; the sender is, so an entry cannot claim to come from another node.
+ */
+export function entryMac(key: ClusterKey, stream: string, sender: string, payload: Uint8Array): Buffer {
+  return key.mac(ENTRY_MAC_CONTEXT, stream, sender, payload);
+}
 
 export interface RawEntry {
   id: string;
@@ -118,12 +133,15 @@ function field(fields: Buffer[], name: string): Buffer | undefined {
 }
 
 /**
- * The delivery for one entry that has fields. Throws MalformedEntryError when it is not one of
- * ours: the caller acknowledges it anyway (it can never be handled, and left pending it would
- * come back on every claim) and reports it.
+ * The delivery for one entry that has fields. Verifies the entry's MAC before decoding anything:
+ * throws ForgedEntryError when it is missing or wrong (written by someone without the cluster key,
+ * signed with another key, or copied from another stream), MalformedEntryError when the signed
+ * payload cannot be decoded. Either way the caller acknowledges it (it can never be handled, and
+ * left pending it would come back on every claim) and reports it; it is never delivered.
  */
 export function toDelivery(
   codec: EnvelopeCodec,
+  key: ClusterKey,
   stream: string,
   entry: RawEntry & { fields: Buffer[] },
   sink: AckSink,
@@ -132,7 +150,11 @@ export function toDelivery(
 ): StreamDelivery {
   const sender = field(entry.fields, SENDER_FIELD);
   const payload = field(entry.fields, PAYLOAD_FIELD);
-  if (sender === undefined || payload === undefined) throw new MalformedEntryError(stream, entry.id, 'missing field');
+  const mac = field(entry.fields, MAC_FIELD);
+  if (sender === undefined || payload === undefined || mac === undefined) throw new ForgedEntryError(stream, entry.id, 'missing field');
+  if (!key.verify(mac, ENTRY_MAC_CONTEXT, stream, sender.toString(), payload)) {
+    throw new ForgedEntryError(stream, entry.id, 'bad MAC');
+  }
   const envelopes = codec.decode(payload, stream, entry.id);
   return new StreamDelivery(stream, entry.id, sender.toString(), envelopes, sink, remove, onAck);
 }

@@ -1,6 +1,7 @@
 import type { RedisOptions } from 'ioredis';
 import { atLeastOption, durationOption, objectOption, positiveIntegerOption, stringOption } from '../../runtime/index.js';
 import type { BackoffPolicy } from '../../supervisors/index.js';
+import { clusterKeyFrom, type ClusterKey, type ClusterKeyInput } from '../cluster-key.js';
 import { DEFAULT_REDIS_URL } from '../redis-connection.js';
 
 export interface RedisStreamsTransportOptions {
@@ -35,12 +36,18 @@ export interface RedisStreamsTransportOptions {
   startTimeoutMs?: number;
   /** How long `close` waits for queued sends and acknowledgements (default 5,000 ms). */
   closeTimeoutMs?: number;
+  /**
+   * The cluster key entries are signed and verified with (see cluster-key.ts); default: the
+   * configured one (GLASS_CLUSTER_KEY, else the file GLASS_CLUSTER_KEY_FILE or .data/cluster-key).
+   */
+  clusterKey?: ClusterKeyInput;
   /** Trim this node's stream every so often (default 0: only when `trim()` is called). */
   trimIntervalMs?: number;
 }
 
-export type ResolvedOptions = Required<Omit<RedisStreamsTransportOptions, 'redis'>> & {
+export type ResolvedOptions = Required<Omit<RedisStreamsTransportOptions, 'redis' | 'clusterKey'>> & {
   redis: string | RedisOptions;
+  clusterKey: ClusterKey;
   /** retryMinDelayMs to retryMaxDelayMs, spread ±20 % (see redisRetryDelayMs). */
   retry: BackoffPolicy;
 };
@@ -73,6 +80,7 @@ export function resolveOptions(options: RedisStreamsTransportOptions): ResolvedO
     startTimeoutMs: options.startTimeoutMs ?? 10_000,
     closeTimeoutMs: options.closeTimeoutMs ?? 5_000,
     trimIntervalMs: options.trimIntervalMs ?? 0,
+    clusterKey: clusterKeyFrom(options.clusterKey),
   };
   for (const name of ['nodeId', 'prefix', 'group'] as const) stringOption(name, r[name], KEY_PART, 'a non-empty string without spaces or ":"');
   if (typeof r.redis !== 'string') objectOption('redis', r.redis, 'a redis:// URL or an ioredis options object');

@@ -4,10 +4,13 @@ import type { EnvelopeCodec } from './envelope-codec.js';
 import { backoffMs, ensureGroup, isNoGroup, whenReady } from './redis-streams-connection.js';
 import { readGroupEntries, toDelivery, type AckSink, type RawEntry, type StreamDelivery } from './redis-streams-delivery.js';
 import type { ResolvedOptions } from './redis-streams-options.js';
+import { ForgedEntryError } from './redis-streams-status.js';
 
 export interface ReaderHooks {
   deliver(delivery: StreamDelivery): void;
   onMalformed(stream: string, id: string, error: unknown): void;
+  /** An entry that failed verification; acknowledged here, the transport deletes it. */
+  onForged(stream: string, id: string, error: ForgedEntryError): void;
   onHealth(ok: boolean, cause?: unknown): void;
   onGroupCreated(stream: string): void;
 }
@@ -135,9 +138,10 @@ export class StreamReader {
     }
     let delivery: StreamDelivery;
     try {
-      delivery = toDelivery(this.#codec, this.#stream, entry as RawEntry & { fields: Buffer[] }, this.#acks, false, this.#onAck);
+      delivery = toDelivery(this.#codec, this.#options.clusterKey, this.#stream, entry as RawEntry & { fields: Buffer[] }, this.#acks, false, this.#onAck);
     } catch (err) {
       this.#acks.acknowledge(this.#stream, entry.id, false);
+      if (err instanceof ForgedEntryError) return this.#hooks.onForged(this.#stream, entry.id, err);
       this.#hooks.onMalformed(this.#stream, entry.id, err);
       return;
     }

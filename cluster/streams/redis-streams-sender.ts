@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Envelope } from '../../runtime/index.js';
 import type { EnvelopeCodec } from './envelope-codec.js';
-import { PAYLOAD_FIELD, SENDER_FIELD } from './redis-streams-delivery.js';
+import { MAC_FIELD, PAYLOAD_FIELD, SENDER_FIELD, entryMac } from './redis-streams-delivery.js';
 import { TransportUnavailableError, UnavailableReason, UnencodableEnvelopeError } from './redis-streams-status.js';
 import { Outbox, type OutEntry } from './redis-streams-outbox.js';
 import { backoffMs } from './redis-streams-connection.js';
@@ -112,7 +112,7 @@ export class StreamSender {
       entry = undefined;
     }
     if (entry === undefined) {
-      entry = { node, stream: streamKey(this.#options.prefix, node), records: [], bytes: 0, envelopes: [], payload: null, queuedAt: Date.now(), seq: 0, stored: false };
+      entry = { node, stream: streamKey(this.#options.prefix, node), records: [], bytes: 0, envelopes: [], payload: null, mac: null, queuedAt: Date.now(), seq: 0, stored: false };
       this.#open.set(node, entry);
     }
     entry.records.push(record);
@@ -124,6 +124,8 @@ export class StreamSender {
   #seal(entry: OutEntry): void {
     this.#open.delete(entry.node);
     entry.payload = this.#codec.join(entry.records, entry.bytes);
+    // One MAC per entry, over the exact bytes Redis will hold.
+    entry.mac = entryMac(this.#options.clusterKey, entry.stream, this.#options.nodeId, entry.payload);
     entry.records = [];
     this.#outbox.push(entry);
   }
@@ -154,7 +156,7 @@ export class StreamSender {
         for (let i = 0; i < wanted; i++) {
           const entry = this.#outbox.at(i);
           if (entry.stored) continue;
-          pipeline.xadd(entry.stream, '*', SENDER_FIELD, this.#options.nodeId, PAYLOAD_FIELD, entry.payload!);
+          pipeline.xadd(entry.stream, '*', SENDER_FIELD, this.#options.nodeId, PAYLOAD_FIELD, entry.payload!, MAC_FIELD, entry.mac!);
           sent.push(entry);
         }
         let results: [Error | null, unknown][] | null = null;

@@ -55,6 +55,14 @@ export class MalformedEntryError extends GlassError {
   }
 }
 
+/** An entry that failed verification (see entryMac): acknowledged, deleted, counted, never delivered. */
+export class ForgedEntryError extends GlassError {
+  constructor(stream: string, id: string, why: string) {
+    super(TransportErrorCodes.FORGED_ENTRY, `stream entry ${stream} ${id} refused: ${why}`, { stream, id });
+    this.name = 'ForgedEntryError';
+  }
+}
+
 function messageTypeOf(msg: unknown): string {
   return msg !== null && typeof msg === 'object' && typeof (msg as { type?: unknown }).type === 'string'
     ? (msg as { type: string }).type
@@ -82,6 +90,8 @@ export type RedisStreamsEvents = {
   undeliverable: [node: string, envelopes: readonly Envelope[], error: TransportUnavailableError];
   /** An entry that could not be decoded; it was acknowledged, since it can never be handled. */
   malformed: [error: MalformedEntryError];
+  /** An entry that failed verification (forged, signed with another key, replayed from another stream): acknowledged, deleted, never delivered. */
+  forged: [error: ForgedEntryError];
   /** The consumer group of a stream was created: at the first start, or again after Redis lost it. */
   group: [stream: string];
   /** Entries below `floor` were trimmed from `stream` (by `trim()` or the periodic trim). */
@@ -101,6 +111,8 @@ export interface RedisStreamsStats {
   givenUpEnvelopes: number;
   receivedEntries: number;
   receivedEnvelopes: number;
+  /** Entries refused because their MAC was missing or wrong (forged): never delivered. */
+  rejectedEntries: number;
   /** Delivered and not yet acknowledged by the consumer. */
   inFlightEntries: number;
   /** Acknowledged by the consumer and not yet taken by Redis. */

@@ -9,6 +9,7 @@ import { resolveOptions, streamKey, type RedisStreamsTransportOptions, type Reso
 import { StreamReader } from './redis-streams-reader.js';
 import { StreamSender } from './redis-streams-sender.js';
 import {
+  type ForgedEntryError,
   MalformedEntryError,
   TransportErrorCodes,
   TransportStatus,
@@ -44,6 +45,7 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
   #trimTimer: NodeJS.Timeout | null = null;
   #receivedEntries = 0;
   #receivedEnvelopes = 0;
+  #rejectedEntries = 0;
 
   constructor(options: RedisStreamsTransportOptions) {
     super();
@@ -86,6 +88,7 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
       givenUpEnvelopes: this.#sender.givenUpEnvelopes,
       receivedEntries: this.#receivedEntries,
       receivedEnvelopes: this.#receivedEnvelopes,
+      rejectedEntries: this.#rejectedEntries,
       inFlightEntries: this.#reader?.inFlight ?? 0,
       pendingAcks: this.#acks.pending,
     };
@@ -104,6 +107,11 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
       this.#reader = new StreamReader(this.#readerConnection, this.#options, this.stream, this.#codec, this.#acks, {
         deliver: (d) => this.#hand(d),
         onMalformed: (_stream, _id, error) => this.emit('malformed', error as MalformedEntryError),
+        onForged: (stream, id, error) => {
+          // Acknowledged by the reader; deleted too, so that nothing reads it again.
+          this.#commands.xdel(stream, id).catch(() => {});
+          this.#forged(error);
+        },
         onHealth: (ok, cause) => this.#health(() => (this.#readerOk = ok), cause),
         onGroupCreated: (stream) => this.emit('group', stream),
       });
@@ -149,7 +157,7 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
 
   async claimFrom(deadNode: string, options: ClaimOptions = {}): Promise<StreamDelivery[]> {
     if (deadNode === this.nodeId) throw new GlassError(TransportErrorCodes.TRANSPORT_STATE, 'a node cannot claim its own stream');
-    const { deliveries, malformed } = await claimStream(
+    const { deliveries, malformed, forged } = await claimStream(
       this.#commands,
       {
         stream: streamKey(this.#options.prefix, deadNode),
@@ -158,12 +166,19 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
         minIdleMs: options.minIdleMs ?? 10_000,
         includeUndelivered: options.includeUndelivered ?? true,
         count: this.#options.readCount,
+        key: this.#options.clusterKey,
       },
       this.#codec,
       this.#acks,
     );
     for (const error of malformed) this.emit('malformed', error);
+    for (const error of forged) this.#forged(error);
     return deliveries;
+  }
+
+  #forged(error: ForgedEntryError): void {
+    this.#rejectedEntries++;
+    this.emit('forged', error);
   }
 
   /**

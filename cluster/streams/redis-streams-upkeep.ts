@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import type { EnvelopeCodec } from './envelope-codec.js';
 import { ensureGroup } from './redis-streams-connection.js';
 import { autoclaimReply, readGroupEntries, toDelivery, type AckSink, type RawEntry, type StreamDelivery } from './redis-streams-delivery.js';
-import { MalformedEntryError } from './redis-streams-status.js';
+import type { ClusterKey } from '../cluster-key.js';
+import { ForgedEntryError, type MalformedEntryError } from './redis-streams-status.js';
 
 /**
  * Trims a stream below the oldest entry some reader still needs, in one script so that nothing is
@@ -69,12 +70,16 @@ export interface ClaimRequest {
   consumer: string;
   minIdleMs: number;
   includeUndelivered: boolean;
+  /** Claimed entries are verified like read ones. */
+  key: ClusterKey;
   count: number;
 }
 
 export interface ClaimResult {
   deliveries: StreamDelivery[];
   malformed: MalformedEntryError[];
+  /** Entries that failed verification: acknowledged and deleted, never delivered. */
+  forged: ForgedEntryError[];
 }
 
 /**
@@ -89,7 +94,7 @@ export interface ClaimResult {
  * the next claim takes them again.
  */
 export async function claimStream(redis: Redis, request: ClaimRequest, codec: EnvelopeCodec, acks: AckSink): Promise<ClaimResult> {
-  const result: ClaimResult = { deliveries: [], malformed: [] };
+  const result: ClaimResult = { deliveries: [], malformed: [], forged: [] };
   if ((await redis.exists(request.stream)) === 0) return result;
   // The dead node may never have created its group (it died before reading anything).
   await ensureGroup(redis, request.stream, request.group, false);
@@ -115,9 +120,10 @@ function take(entry: RawEntry, codec: EnvelopeCodec, request: ClaimRequest, acks
   // without fields can still come from an older server or a race with XDEL.
   if (entry.fields === null) return acks.acknowledge(request.stream, entry.id, true);
   try {
-    result.deliveries.push(toDelivery(codec, request.stream, entry as RawEntry & { fields: Buffer[] }, acks, true, null));
+    result.deliveries.push(toDelivery(codec, request.key, request.stream, entry as RawEntry & { fields: Buffer[] }, acks, true, null));
   } catch (err) {
     acks.acknowledge(request.stream, entry.id, true);
-    result.malformed.push(err as MalformedEntryError);
+    if (err instanceof ForgedEntryError) result.forged.push(err);
+    else result.malformed.push(err as MalformedEntryError);
   }
 }

@@ -11,6 +11,8 @@ export const TransportErrorCodes = {
   TRANSPORT_UNAVAILABLE: 'GLASS_ERR_TRANSPORT_UNAVAILABLE',
   /** A stream entry that this version cannot decode (wrong format byte, truncated, not an envelope). */
   MALFORMED_ENTRY: 'GLASS_ERR_MALFORMED_ENTRY',
+  /** A stream entry whose MAC is missing or wrong: not written by a node holding the cluster key, or copied from another stream. */
+  FORGED_ENTRY: 'GLASS_ERR_FORGED_ENTRY',
   /** A call the transport's state does not allow (start twice, claim one's own stream). */
   TRANSPORT_STATE: 'GLASS_ERR_TRANSPORT_STATE',
 } as const;

@@ -64,6 +64,7 @@ class GlassProcess {
 test('two `glass start` with REDIS_URL form one runtime: a player on each node talks in one room', async () => {
   const cluster = `glass-e2e-cli-${process.pid}-${Date.now()}`;
   const secret = randomBytes(32).toString('base64url');
+  const clusterKey = randomBytes(32).toString('base64');
   const dirs = await Promise.all([1, 2].map((i) => mkdtemp(join(tmpdir(), `glass-e2e-cli-${i}-`))));
   const env = (i: number): NodeJS.ProcessEnv => ({
     ...process.env,
@@ -72,6 +73,9 @@ test('two `glass start` with REDIS_URL form one runtime: a player on each node t
     GLASS_TOKEN_SECRET: secret,
     GLASS_DATA_DIR: dirs[i - 1],
     COUCHDB_URL: '',
+    // No COUCHDB_URL: the nodes share one node's embedded store, found through Redis (development mode only).
+    GLASS_DEV_SHARED_STORE: '1',
+    GLASS_CLUSTER_KEY: clusterKey,
     LOG_LEVEL: 'info',
   });
   const started: GlassProcess[] = [];

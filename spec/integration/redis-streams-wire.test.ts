@@ -1,7 +1,7 @@
 import { after, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { ENTRY_FORMAT, RedisStreamsTransport, TransportErrorCodes, type MalformedEntryError, type RedisStreamsTransportOptions } from '../../cluster/index.js';
+import { ENTRY_FORMAT, RedisStreamsTransport, TransportErrorCodes, entryMac, resolveClusterKey, type ForgedEntryError, type MalformedEntryError, type RedisStreamsTransportOptions } from '../../cluster/index.js';
 import { ErrorCodes } from '../../runtime/index.js';
 import { Inbox, nextEvent, note, ns } from '../contract/transport-harness.js';
 import { SHARED_REDIS_URL, deleteKeys, uniquePrefix } from '../contract/transport-redis-server.js';
@@ -84,23 +84,32 @@ test('an entry is acknowledged with the last ackOne of its envelopes; further ac
   assert.equal(receiver.stats().inFlightEntries, 0);
 });
 
-test('an entry that is not ours is reported (GLASS_ERR_MALFORMED_ENTRY) and acknowledged; its neighbours arrive', async () => {
+test('an entry that is not ours is reported (GLASS_ERR_MALFORMED_ENTRY, or GLASS_ERR_FORGED_ENTRY unsigned) and acknowledged; its neighbours arrive', async () => {
   const inbox = new Inbox();
   const receiver = await started('r', inbox);
   const sender = await started('s', null);
   const malformed: MalformedEntryError[] = [];
+  const forged: ForgedEntryError[] = [];
   receiver.on('malformed', (err) => malformed.push(err));
+  receiver.on('forged', (err) => forged.push(err));
   sender.send(receiver.nodeId, [note('room:a', null, 1)]);
   await sender.flush();
-  const garbage = await admin.xadd(receiver.stream, '*', 's', 'intruder', 'e', Buffer.from([ENTRY_FORMAT, 0xc1]));
+  // Signed with the cluster key (a node of a newer version, say) but not decodable: malformed.
+  const bad = Buffer.from([ENTRY_FORMAT, 0xc1]);
+  const garbage = await admin.xadd(receiver.stream, '*', 's', 'intruder', 'e', bad, 'm', entryMac(resolveClusterKey(), receiver.stream, 'intruder', bad));
   const fieldless = await admin.xadd(receiver.stream, '*', 'other', 'thing');
   sender.send(receiver.nodeId, [note('room:a', null, 2)]);
   await inbox.until(2, 10_000);
   assert.deepEqual(inbox.ns(), [1, 2]);
   assert.deepEqual(
     malformed.map((e) => [e.code, e.details?.id]),
-    [[TransportErrorCodes.MALFORMED_ENTRY, garbage], [TransportErrorCodes.MALFORMED_ENTRY, fieldless]],
+    [[TransportErrorCodes.MALFORMED_ENTRY, garbage]],
   );
+  assert.deepEqual(
+    forged.map((e) => [e.code, e.details?.id]),
+    [[TransportErrorCodes.FORGED_ENTRY, fieldless]],
+  );
+  assert.equal(receiver.stats().rejectedEntries, 1);
   await receiver.flushAcks();
   assert.equal(await pendingCount(receiver.stream), 0);
 });
