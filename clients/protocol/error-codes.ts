@@ -92,6 +92,7 @@ export const ProtocolErrors = {
   /** A send across nodes that Redis could not take (cluster mode). */
   TRANSPORT_UNAVAILABLE: TransportErrorCodes.TRANSPORT_UNAVAILABLE,
   MALFORMED_ENTRY: TransportErrorCodes.MALFORMED_ENTRY,
+  FORGED_ENTRY: TransportErrorCodes.FORGED_ENTRY,
   TRANSPORT_STATE: TransportErrorCodes.TRANSPORT_STATE,
   /** No audit log is configured or PostgreSQL is unreachable: the override was not applied. */
   AUDIT_UNAVAILABLE: AuditErrors.UNAVAILABLE,

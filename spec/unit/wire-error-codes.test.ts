@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ModerationErrors, RoomErrors } from '../../actors/index.js';
 import { AuditErrors, EdgeErrors, GatewayErrors, OpsErrors, TokenSecretErrors } from '../../clients/index.js';
 import { ProtocolErrors as SdkKnownErrors } from '../../clients/sdk/index.js';
-import { MEMBERSHIP_UNAVAILABLE, OpsPublisherErrors, TransportErrorCodes } from '../../cluster/index.js';
+import { ClusterKeyErrors, MEMBERSHIP_UNAVAILABLE, OpsPublisherErrors, SharedStoreErrors, TransportErrorCodes } from '../../cluster/index.js';
 import { ErrorCodes } from '../../runtime/index.js';
 import { COMMITTED_ERROR_CODES, LOCAL_TABLES, WIRE_TABLES } from '../fixtures/wire-error-codes.js';
 
@@ -23,6 +23,8 @@ const LIVE: Record<string, Readonly<Record<string, string>>> = {
   GatewayErrors,
   TokenSecretErrors,
   Membership: { MEMBERSHIP_UNAVAILABLE },
+  ClusterKeyErrors,
+  SharedStoreErrors,
 };
 
 const DIST = fileURLToPath(new URL('../../', import.meta.url));
