@@ -15,7 +15,7 @@ Commands:
 
 Options for start (environment variable in brackets):
   --port N          Port of the gateway, 0 for any free port [PORT] (default 9001)
-  --host H          Address to listen on [HOST] (default 0.0.0.0)
+  --host H          Address to listen on [HOST] (default 127.0.0.1: this machine only; 0.0.0.0 for every interface)
   --workers N       Worker threads hosting actors [GLASS_WORKERS] (default: CPU count)
   --idle-ms N       Idle time before an actor is passivated [GLASS_IDLE_MS] (default 300000)
   --log-level L     fatal, error, warn, info, debug, trace or silent [LOG_LEVEL] (default info)

@@ -60,7 +60,7 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
     throw err;
   }
   // Where the key came from, never the key; where PostgreSQL is, never its credentials.
-  node.log.info({ port: gateway.port, host: config.host, tokenSecret: secret.source, tokenSecretFile: secret.path, auditLog: pgUrl === undefined ? null : describePgUrl(pgUrl) }, 'listening');
+  node.log.info({ port: gateway.port, host: config.host, loopbackOnly: isLoopback(config.host), tokenSecret: secret.source, tokenSecretFile: secret.path, auditLog: pgUrl === undefined ? null : describePgUrl(pgUrl) }, 'listening');
   const served: ServedNode = {
     node,
     gateway,
@@ -79,4 +79,9 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
     gateway.ops.service.useCluster(publisher);
   }
   return served;
+}
+
+/** Whether a listen address reaches this machine only (what the start log says, so nobody is surprised either way). */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }

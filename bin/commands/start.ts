@@ -17,7 +17,8 @@ export function parseStart(args: string[], env: NodeJS.ProcessEnv): ServeNodeOpt
   });
   const logLevel = values['log-level'] ?? env.LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (received ${JSON.stringify(logLevel)})`);
-  const host = values.host ?? env.HOST ?? '0.0.0.0';
+  // Loopback unless told otherwise: a development node is not reachable from the network by accident.
+  const host = values.host ?? env.HOST ?? LOOPBACK;
   if (host.trim() === '') throw new UsageError('--host must not be empty');
   return {
     port: integerArg(values.port !== undefined ? '--port' : 'PORT', values.port ?? env.PORT, 0, 65_535) ?? 9001,
@@ -30,6 +31,9 @@ export function parseStart(args: string[], env: NodeJS.ProcessEnv): ServeNodeOpt
     cluster: nonEmpty('--cluster', values.cluster ?? env.GLASS_CLUSTER) ?? 'glass',
   };
 }
+
+/** Where `glass start` listens when neither --host nor HOST says: this machine only. */
+export const LOOPBACK = '127.0.0.1';
 
 function nonEmpty(name: string, raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;

@@ -13,6 +13,7 @@ import { LocalRooms } from './local-rooms.js';
 import { count, type GatewayEvents, type GatewayStats } from './gateway-stats.js';
 import { RateLimiter } from './rate-limiter.js';
 import { upgradeWithToken, type UpgradeContext } from './token-upgrade.js';
+import { guardedApp } from './guarded-app.js';
 
 export type { GatewayEvents, GatewayStats };
 
@@ -53,7 +54,7 @@ export class GatewayServer {
   readonly #pendingLeaves = new Set<Promise<unknown>>();
   readonly #context: ConnectionContext;
   readonly #events = new EventEmitter();
-  readonly #stats: GatewayStats = { connections: 0, heldRooms: 0, refused: {}, upgradesRefused: {}, slowConsumerCloses: 0 };
+  readonly #stats: GatewayStats = { connections: 0, heldRooms: 0, refused: {}, upgradesRefused: {}, slowConsumerCloses: 0, handlerFailures: {} };
   readonly #sweep: NodeJS.Timeout;
   #listenSocket: uWS.us_listen_socket | null = null;
   #unbind: (() => void) | null = null;
@@ -95,7 +96,7 @@ export class GatewayServer {
       turnLatency: (ms) => parts.observeTurnLatency?.(ms),
       linesSeen: (id, seq) => gateway.#lines.seen(id, seq),
     };
-    this.#app = uWS.App();
+    this.#app = guardedApp(uWS.App(), { log: this.#log, caught: (where) => count(this.#stats.handlerFailures, where) });
     this.#routes();
     this.#sweep = setInterval(() => {
       this.#limiter.sweep();
@@ -134,6 +135,7 @@ export class GatewayServer {
       heldRooms: this.#held.size,
       refused: { ...this.#stats.refused },
       upgradesRefused: { ...this.#stats.upgradesRefused },
+      handlerFailures: { ...this.#stats.handlerFailures },
     };
   }
 

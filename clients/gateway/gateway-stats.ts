@@ -10,6 +10,8 @@ export interface GatewayStats {
   /** Upgrades refused, by error code. */
   upgradesRefused: Record<string, number>;
   slowConsumerCloses: number;
+  /** Exceptions caught around uWS callbacks (answered 400/500, the node goes on), by route and callback. */
+  handlerFailures: Record<string, number>;
 }
 
 /** What `Gateway.on` reports (mostly for tests and metrics). */

@@ -79,11 +79,21 @@ export function mountModerationApi(app: uWS.TemplatedApp, ctx: ModerationApiCont
     const reply = new Reply(res);
     const token = bearer(req);
     const kind = req.getParameter(0) ?? '';
-    const id = decodeURIComponent(req.getParameter(1) ?? '');
+    const id = decodedParameter(req.getParameter(1) ?? '');
+    if (id === null) return reply.error(ProtocolErrors.BAD_REQUEST, 'the id is not a valid percent-encoding');
     void getRecent(reply, ctx, token, kind, id).catch((err: unknown) => answerFailure(reply, ctx, err));
   });
   app.any('/api/overrides', (res) => new Reply(res).error(ProtocolErrors.METHOD_NOT_ALLOWED, 'use POST'));
   app.any('/api/*', (res) => new Reply(res).error(ProtocolErrors.NOT_FOUND, 'no such API route'));
+}
+
+/** A path segment decoded, or null when its percent-encoding is malformed (decodeURIComponent throws on it). */
+function decodedParameter(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
 }
 
 function bearer(req: uWS.HttpRequest): string {

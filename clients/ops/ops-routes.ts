@@ -71,7 +71,8 @@ export class OpsRoutes {
     });
     app.get('/ops/assets/:file', (res, req) => {
       const name = req.getParameter(0) as OpsPageFile;
-      if (name === 'index.html' || !(name in OPS_PAGE_FILES)) return void res.writeStatus('404 Not Found').end();
+      // Own keys only: `in` also finds Object.prototype's (constructor, toString …), whose lookup then threw.
+      if (name === 'index.html' || !Object.hasOwn(OPS_PAGE_FILES, name)) return void res.writeStatus('404 Not Found').end();
       res.writeHeader('content-type', OPS_PAGE_FILES[name]).writeHeader('cache-control', 'no-cache').end(this.#file(name));
     });
     app.get('/ops/api/view', (res, req) => this.#json(res, readAuth(req), () => this.service.view()));
