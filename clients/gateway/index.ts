@@ -4,3 +4,4 @@ export { GatewayErrors, GatewayServer, type GatewayEvents, type GatewayStats } f
 export { integerOption, READ_HEADROOM_BYTES, resolveGatewayServerOptions, type GatewayServerOptions, type ResolvedGatewayServerOptions } from './gateway-options.js';
 export type { AppliedOverrideReceipt, GatewayMount, GatewayParts, MountContext, OverrideHandler } from './gateway-parts.js';
 export { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limiter.js';
+export { guardedApp, type GuardHooks } from './guarded-app.js';
