@@ -2,12 +2,11 @@
 // Redis), the moderation audit log, the gateway with moderation and ops mounted, and the ops
 // publisher that lets `glass ops` see the cluster. bin/commands/start.ts calls it; so may any
 // harness that wants a real node in-process.
-import { resolve } from 'node:path';
 import { startClusterNode, startDefaultNode, startOpsPublisher } from '../cluster/index.js';
 import { type GlassNode } from '../runtime/node/index.js';
 import { AuditLog, auditUrlFromEnv, describePgUrl } from './moderation/index.js';
 import { startGateway, type Gateway } from './serve.js';
-import { DEFAULT_PRIVATE_KEY_FILE, resolveTokenPublicKey, resolveTokenSecret } from './tokens/index.js';
+import { resolveTokenPublicKey, resolveTokenSecret } from './tokens/index.js';
 
 export interface ServeNodeOptions {
   port: number;
@@ -62,8 +61,13 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
     await node.close();
     throw err;
   }
-  if (config.redisUrl !== undefined && tokenKey.path === resolve(DEFAULT_PRIVATE_KEY_FILE)) {
-    node.log.warn({ tokenKeyFile: tokenKey.path }, 'token key: this node verifies with its own development key pair; give every node of a cluster the issuer\'s public key (GLASS_TOKEN_PUBLIC_KEY or GLASS_TOKEN_PUBLIC_KEY_FILE)');
+  if (tokenKey.development === true && (config.redisUrl !== undefined || (env.GLASS_TOKEN_SECRET ?? '') !== '')) {
+    // A cluster, or a deployment that used to sign access tokens with GLASS_TOKEN_SECRET: that
+    // secret now signs resume tokens only, and HS256 access tokens are refused.
+    node.log.warn(
+      { tokenKeyFile: tokenKey.path },
+      'token key: this node verifies access tokens with its own development key pair; give every node the issuer\'s public key (GLASS_TOKEN_PUBLIC_KEY or GLASS_TOKEN_PUBLIC_KEY_FILE). GLASS_TOKEN_SECRET no longer verifies access tokens (HS256 is refused); it signs resume tokens only',
+    );
   }
   // Where the key came from, never the key; where PostgreSQL is, never its credentials.
   node.log.info({ port: gateway.port, host: config.host, loopbackOnly: isLoopback(config.host), tokenKey: tokenKey.source, tokenKeyFile: tokenKey.path, tokenAlgorithm: tokenKey.algorithm, tokenSecret: secret.source, tokenSecretFile: secret.path, auditLog: pgUrl === undefined ? null : describePgUrl(pgUrl) }, 'listening');

@@ -24,6 +24,8 @@ export interface ResolvedTokenKey {
   readonly source: 'env' | 'file' | 'generated';
   /** The file, for `file` and `generated`. */
   readonly path?: string;
+  /** The development pair under .data/ (nothing configured). */
+  readonly development?: boolean;
 }
 
 function keyError(message: string): GlassError {
@@ -104,7 +106,7 @@ export async function resolveTokenPublicKey(env: NodeJS.ProcessEnv = process.env
   }
   const pair = await developmentPair();
   const key = createPublicKey(pair.key);
-  return { key, algorithm: pair.algorithm, source: pair.source, path: resolve(DEFAULT_PUBLIC_KEY_FILE) };
+  return { key, algorithm: pair.algorithm, source: pair.source, path: resolve(DEFAULT_PUBLIC_KEY_FILE), development: true };
 }
 
 /**
@@ -153,7 +155,7 @@ async function developmentPair(): Promise<ResolvedTokenKey> {
   const key = parseTokenKey(text, 'private', path);
   // The public half next to it, for whoever configures other nodes (GLASS_TOKEN_PUBLIC_KEY_FILE).
   if ((await readKeyFile(publicPath, false)) === null) await writeFile(publicPath, publicKeyPem(key), { mode: 0o644 }).catch(() => {});
-  return { key, algorithm: tokenAlgorithm(key), source, path };
+  return { key, algorithm: tokenAlgorithm(key), source, path, development: true };
 }
 
 /** A key file's text, or null if it does not exist; a private key readable by others is refused. */

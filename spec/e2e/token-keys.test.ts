@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
+import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { generateTokenKeyPair, ProtocolErrors, publicKeyPem, signAccessToken } from '../../clients/index.js';
 import { TestClient } from './ws-client.js';
@@ -130,6 +131,41 @@ test('glass start refuses a private key where the public key belongs, and a key 
       assert.ok(!result.stderr.includes(value.split('\n')[1] ?? value), `${what}: not echoed`);
     }
   } finally {
+    await rm(cwd, { recursive: true, force: true });
+  }
+});
+
+test('a node left on the development pair while GLASS_TOKEN_SECRET is set says at start that the secret no longer verifies access tokens', async () => {
+  const cwd = await mkdtemp(join(tmpdir(), 'glass-e2e-keys-legacy-'));
+  const secret = 'legacy-'.repeat(8);
+  const child = spawn(process.execPath, [GLASS, 'start', '--port', '0', '--host', '127.0.0.1', '--workers', '1'], {
+    cwd,
+    env: cleanEnv({ GLASS_TOKEN_SECRET: secret }),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  try {
+    const seen: { msg?: string; level?: number | string }[] = [];
+    let port = 0;
+    for await (const line of createInterface({ input: child.stdout! })) {
+      assert.ok(!line.includes(secret), 'the secret is never logged');
+      const entry = JSON.parse(line) as { msg?: string; port?: number };
+      seen.push(entry);
+      if (entry.msg === 'listening') {
+        port = entry.port!;
+        break;
+      }
+    }
+    assert.ok(port > 0);
+    assert.ok(seen.some((e) => /GLASS_TOKEN_SECRET no longer verifies access tokens/.test(e.msg ?? '')), 'the warning is logged before listening');
+    // And an HS256 token made with that secret is refused.
+    const now = Math.floor(Date.now() / 1000);
+    const hs = await new SignJWT({ chr: 'c', roles: ['ops'] }).setProtectedHeader({ alg: 'HS256' }).setIssuer('glass').setAudience('glass:player').setSubject('mal').setIssuedAt(now).setExpirationTime(now + 600).sign(new TextEncoder().encode(secret));
+    assert.deepEqual(await refused(`ws://127.0.0.1:${port}/ws`, hs), { status: 401, code: ProtocolErrors.TOKEN_INVALID });
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
     await rm(cwd, { recursive: true, force: true });
   }
 });
