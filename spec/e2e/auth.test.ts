@@ -51,9 +51,9 @@ function rawToken(claims: Record<string, unknown>, options: { audience?: string;
   return jwt.sign(key);
 }
 
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [GLASS, ...args], { env }, (err, stdout, stderr) => {
+    execFile(process.execPath, [GLASS, ...args], { env, cwd }, (err, stdout, stderr) => {
       resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr });
     });
   });
@@ -179,10 +179,7 @@ describe('tokens: the handshake, roles, expiry, and the glass token command', ()
   test('glass token signs with GLASS_TOKEN_PRIVATE_KEY_FILE, else (nothing configured) a 0600 pair it creates once; bad input exits 2', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'glass-e2e-token-'));
     const env = { ...process.env, GLASS_TOKEN_SECRET: '', GLASS_TOKEN_SECRET_FILE: '', GLASS_TOKEN_PUBLIC_KEY: '', GLASS_TOKEN_PUBLIC_KEY_FILE: '', GLASS_TOKEN_PRIVATE_KEY_FILE: '' };
-    const runIn = (args: string[], e: NodeJS.ProcessEnv) =>
-      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-        execFile(process.execPath, [GLASS, ...args], { env: e, cwd }, (err, stdout, stderr) => resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr })),
-      );
+    const runIn = (args: string[], e: NodeJS.ProcessEnv) => run(args, e, cwd);
     const file = join(cwd, '.data', 'token-private-key.pem');
     const first = await runIn(['token', '--player', 'alice', '--character', 'ember', '--role', 'moderator', '--ttl', '2h'], env);
     assert.equal(first.code, 0, first.stderr);
