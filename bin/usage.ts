@@ -34,9 +34,15 @@ Options for token:
   --role R          player, moderator or ops; repeat for several (default player)
   --ttl T           Life of the token: 90s, 30m, 1h, 7d (default 1h, at most 30d)
 
-Token key (start and token alike): GLASS_TOKEN_SECRET (at least 32 characters; every node of a
-cluster needs the same), else the file GLASS_TOKEN_SECRET_FILE (default .data/token-secret),
-created with a random key and mode 0600 on first use.
+Token keys: access tokens are signed with the issuer's private key (Ed25519 or P-256) and verified
+with its public key. start: GLASS_TOKEN_PUBLIC_KEY (PEM or JWK text), else the file
+GLASS_TOKEN_PUBLIC_KEY_FILE (every node of a cluster gets the same; nodes need no private key).
+token, mod --as, ops: the private key file GLASS_TOKEN_PRIVATE_KEY_FILE (PEM or JWK, mode 0600);
+with a public key but no private key they refuse. With no key configured at all (development),
+both use the pair generated once under .data/ (token-private-key.pem 0600, token-public-key.pem).
+Resume tokens (start only): the nodes' own secret GLASS_TOKEN_SECRET (at least 32 characters;
+every node of a cluster needs the same), else the file GLASS_TOKEN_SECRET_FILE (default
+.data/token-secret), created with a random key and mode 0600 on first use; it signs no access token.
 
 Moderation audit log (start and audit): PostgreSQL at GLASS_PG_URL (else DATABASE_URL), tables in
 schema GLASS_PG_SCHEMA (default public), created at start. Without it, overrides are refused

@@ -6,7 +6,7 @@ import { startClusterNode, startDefaultNode, startOpsPublisher } from '../cluste
 import { type GlassNode } from '../runtime/node/index.js';
 import { AuditLog, auditUrlFromEnv, describePgUrl } from './moderation/index.js';
 import { startGateway, type Gateway } from './serve.js';
-import { resolveTokenSecret } from './tokens/index.js';
+import { resolveTokenPublicKey, resolveTokenSecret } from './tokens/index.js';
 
 export interface ServeNodeOptions {
   port: number;
@@ -35,7 +35,9 @@ export interface ServedNode {
  * that join already shuts down cleanly).
  */
 export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv, listening: (served: ServedNode) => void = () => {}): Promise<ServedNode> {
-  // First, so that a bad key fails before anything starts.
+  // First, so that a bad key fails before anything starts. The node verifies access tokens with
+  // the public key only; its own secret signs the resume tokens it issues itself.
+  const tokenKey = await resolveTokenPublicKey(env);
   const secret = await resolveTokenSecret(env);
   const options = {
     ...(config.workers !== undefined && { workers: config.workers }),
@@ -53,14 +55,22 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
   if (audit === null) node.log.warn('no moderation audit log (GLASS_PG_URL unset): overrides are refused with GLASS_ERR_AUDIT_UNAVAILABLE');
   let gateway: Gateway;
   try {
-    gateway = await startGateway({ node, port: config.port, host: config.host, tokenSecret: secret.key, audit });
+    gateway = await startGateway({ node, port: config.port, host: config.host, tokenKey: tokenKey.key, resumeKey: secret.key, audit });
   } catch (err) {
     await audit?.close();
     await node.close();
     throw err;
   }
+  if (tokenKey.development === true && (config.redisUrl !== undefined || (env.GLASS_TOKEN_SECRET ?? '') !== '')) {
+    // A cluster, or a deployment that used to sign access tokens with GLASS_TOKEN_SECRET: that
+    // secret now signs resume tokens only, and HS256 access tokens are refused.
+    node.log.warn(
+      { tokenKeyFile: tokenKey.path },
+      'token key: this node verifies access tokens with its own development key pair; give every node the issuer\'s public key (GLASS_TOKEN_PUBLIC_KEY or GLASS_TOKEN_PUBLIC_KEY_FILE). GLASS_TOKEN_SECRET no longer verifies access tokens (HS256 is refused); it signs resume tokens only',
+    );
+  }
   // Where the key came from, never the key; where PostgreSQL is, never its credentials.
-  node.log.info({ port: gateway.port, host: config.host, loopbackOnly: isLoopback(config.host), tokenSecret: secret.source, tokenSecretFile: secret.path, auditLog: pgUrl === undefined ? null : describePgUrl(pgUrl) }, 'listening');
+  node.log.info({ port: gateway.port, host: config.host, loopbackOnly: isLoopback(config.host), tokenKey: tokenKey.source, tokenKeyFile: tokenKey.path, tokenAlgorithm: tokenKey.algorithm, tokenSecret: secret.source, tokenSecretFile: secret.path, auditLog: pgUrl === undefined ? null : describePgUrl(pgUrl) }, 'listening');
   const served: ServedNode = {
     node,
     gateway,

@@ -1,11 +1,12 @@
 // The load harness, `glass bench run | compare` (docs/LOAD.md): drives a scenario file's players
 // against a gateway from forked load processes, then reports (terminal table, JSON, HTML with SVG
 // plots). Loaded by command.ts.
+import type { KeyObject } from 'node:crypto';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { resolveTokenSecret, signAccessToken } from '../../clients/index.js';
+import { resolveTokenPrivateKey, signAccessToken } from '../../clients/index.js';
 import { ErrorCodes, GlassError } from '../../runtime/index.js';
 import { BenchChild } from '../support/child-process.js';
 import { createProgress } from '../support/progress.js';
@@ -63,7 +64,7 @@ export async function runBenchCommand(args: string[], env: NodeJS.ProcessEnv): P
       args: rest,
       strict: true,
       allowPositionals: true,
-      options: { url: { type: 'string' }, 'token-secret-file': { type: 'string' }, local: { type: 'boolean' }, nodes: { type: 'string' }, workers: { type: 'string' }, out: { type: 'string' } },
+      options: { url: { type: 'string' }, 'token-private-key-file': { type: 'string' }, local: { type: 'boolean' }, nodes: { type: 'string' }, workers: { type: 'string' }, out: { type: 'string' } },
     });
   } catch (err) {
     throw usage((err as Error).message);
@@ -90,7 +91,7 @@ export async function runBenchCommand(args: string[], env: NodeJS.ProcessEnv): P
     throw usage((err as Error).message);
   }
   const out = resolve(values.out ?? DEFAULT_OUT);
-  const key = mode === 'remote' ? await remoteKey(values['token-secret-file'], env) : undefined;
+  const key = mode === 'remote' ? await remoteKey(values['token-private-key-file'], env) : undefined;
 
   // Ctrl-C or SIGTERM from here on tears down what was started (local cluster, store, Redis, temp dirs).
   let target: RunTarget | null = null;
@@ -117,16 +118,14 @@ async function checkRemoteNodes(s: LoadScenario, target: RunTarget): Promise<voi
   for (const f of wanted) if (f.node >= ids.length) throw usage(`faults: kill-worker of node ${f.node}, but the cluster has ${ids.length} (${ids.join(', ')})`);
 }
 
-/** The cluster's key, from --token-secret-file (which must exist: a load tool creates no key) or GLASS_TOKEN_SECRET. */
-async function remoteKey(file: string | undefined, env: NodeJS.ProcessEnv): Promise<Uint8Array> {
-  if (file !== undefined) {
-    await access(file).catch(() => {
-      throw usage(`--token-secret-file ${file} does not exist`);
-    });
-    return (await resolveTokenSecret({ GLASS_TOKEN_SECRET_FILE: file })).key;
-  }
-  if (env.GLASS_TOKEN_SECRET === undefined || env.GLASS_TOKEN_SECRET === '') throw usage('with --url, give the key that signs tokens: --token-secret-file F or GLASS_TOKEN_SECRET');
-  return (await resolveTokenSecret({ GLASS_TOKEN_SECRET: env.GLASS_TOKEN_SECRET })).key;
+/** The issuer's private key, from --token-private-key-file or GLASS_TOKEN_PRIVATE_KEY_FILE (which must exist: a load tool creates no key). */
+async function remoteKey(file: string | undefined, env: NodeJS.ProcessEnv): Promise<KeyObject> {
+  const path = file ?? (env.GLASS_TOKEN_PRIVATE_KEY_FILE || undefined);
+  if (path === undefined) throw usage('with --url, give the private key that signs tokens: --token-private-key-file F or GLASS_TOKEN_PRIVATE_KEY_FILE');
+  await access(path).catch(() => {
+    throw usage(`--token-private-key-file ${path} does not exist`);
+  });
+  return (await resolveTokenPrivateKey({ GLASS_TOKEN_PRIVATE_KEY_FILE: path })).key;
 }
 
 /**
@@ -135,7 +134,7 @@ async function remoteKey(file: string | undefined, env: NodeJS.ProcessEnv): Prom
  * of room r (k = floor(i / rooms)) uses gateway (r + k) mod N first, then the others in turn: the
  * members of a room sit on different nodes, so its lines cross nodes.
  */
-async function playerPlan(s: LoadScenario, key: Uint8Array, runId: string, urls: readonly string[]): Promise<PlayerSpec[][]> {
+async function playerPlan(s: LoadScenario, key: KeyObject, runId: string, urls: readonly string[]): Promise<PlayerSpec[][]> {
   const ttlMs = s.durationMs + s.drainMs + 3_600_000;
   const plan: PlayerSpec[][] = Array.from({ length: s.loadProcesses }, () => []);
   for (let i = 0; i < s.players; i++) {

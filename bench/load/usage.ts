@@ -1,8 +1,8 @@
 // The help text of `glass bench` (also in `glass help`): kept apart so that `glass` loads the
 // harness only when `bench` runs.
 export const BENCH_USAGE = `glass bench run SCENARIO.json (--url ws://HOST:PORT/ws | --local [--nodes N]) [options]
-  --url URL                the gateway to load; tokens are signed with the cluster's key:
-  --token-secret-file F    that key's file (else GLASS_TOKEN_SECRET); its ops API is sampled for
+  --url URL                the gateway to load; tokens are signed with the issuer's private key:
+  --token-private-key-file F  that key's file (else GLASS_TOKEN_PRIVATE_KEY_FILE); its ops API is sampled for
                            every node's CPU and memory, and takes the kill-worker faults
   --local                  start one node + gateway in this process (temporary data dir, fresh key)
   --nodes N                --local: start a cluster of N node processes instead (N >= 2: a private

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { signAccessToken } from '../../clients/index.js';
+import { generateTokenKeyPair, publicKeyPem, signAccessToken } from '../../clients/index.js';
 import { PEER_TRANSPORTS, type PeerTransport } from './colyseus-api.js';
 import { Child } from './ipc.js';
 import type { PlayerSpec, SideName } from './load.js';
@@ -29,7 +28,7 @@ const RAMP_FACTOR = 1.5;
  * deliveries per second of server CPU at the same offered load.
  *
  * Four kinds of child process: the server under test (bench/rooms/server.ts: a node with the game
- * kinds and the memory store, and its gateway, with GLASS_TOKEN_SECRET set by the bench, which
+ * kinds and the memory store, and its gateway, with GLASS_TOKEN_PUBLIC_KEY set by the bench, which
  * mints one access token per player), the baseline (bench/rooms/baseline.ts: bare uWS, each `join`
  * subscribes the socket to the room's topic, each `say` is published to it as a `said` frame of
  * the same shape), the peer (bench/rooms/peer-server.ts: a Colyseus server, one Colyseus room per
@@ -91,9 +90,9 @@ async function runRooms(options: OptionValues, progress: Progress): Promise<Scen
   const peerTransport = peerInfo.name === null ? null : peerInfo.transport;
 
   const runStarted = performance.now();
-  const secret = randomBytes(32).toString('base64url');
+  const pair = generateTokenKeyPair();
   // BENCH_NODE_ARGV (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p") applies to the servers, not the load generators.
-  const server = new Child('server', './server.js', { env: { GLASS_TOKEN_SECRET: secret }, measured: true });
+  const server = new Child('server', './server.js', { env: { GLASS_TOKEN_PUBLIC_KEY: publicKeyPem(pair.publicKey) }, measured: true });
   const baseline = new Child('baseline', './baseline.js', { measured: true });
   const peer = peerInfo.name === null ? null : new Child('peer', './peer-server.js', { measured: true });
   const loads = Array.from({ length: clientCount }, (_, i) => new Child(`load-${i}`, './load.js'));
@@ -107,7 +106,7 @@ async function runRooms(options: OptionValues, progress: Progress): Promise<Scen
     const peerStarted = peer === null ? null : await peer.request<{ port: number }>('start', { transport: peerTransport });
     if (peer !== null) progress.tick();
 
-    const key = new TextEncoder().encode(secret);
+    const key = pair.privateKey;
     const members = new Array<number>(roomCount).fill(0);
     const byLoad: PlayerSpec[][] = loads.map(() => []);
     for (let i = 0; i < players; i++) {

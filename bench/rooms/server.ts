@@ -1,7 +1,7 @@
 // The server under test of the rooms scenario, in a process of its own so that its CPU time is its
 // alone: a node (game kinds, memory store) and its WebSocket gateway on a free port of 127.0.0.1.
-// The token key comes from GLASS_TOKEN_SECRET, set by the bench, exactly as `glass start` reads it.
-import { resolveTokenSecret, startGateway, type Gateway } from '../../clients/index.js';
+// The token key comes from GLASS_TOKEN_PUBLIC_KEY, set by the bench, exactly as `glass start` reads it.
+import { resolveTokenPublicKey, startGateway, type Gateway } from '../../clients/index.js';
 import { MEMORY_STORE, defaultNodeOptions } from '../../cluster/index.js';
 import { startNode, type GlassNode } from '../../runtime/node/index.js';
 import { serve } from './ipc.js';
@@ -21,14 +21,14 @@ let gateway: Gateway | null = null;
 serve({
   async start(a: ServerStart) {
     if (node !== null) throw new Error('already started');
-    const secret = await resolveTokenSecret(process.env);
-    if (secret.source !== 'env') throw new Error('GLASS_TOKEN_SECRET is not set for the server process');
+    const tokenKey = await resolveTokenPublicKey(process.env);
+    if (tokenKey.source !== 'env') throw new Error('GLASS_TOKEN_PUBLIC_KEY is not set for the server process');
     // Actor state in memory: every room saves after every message (its kind's policy), to the
     // runtime's in-memory store rather than CouchDB; the bench measures the live path, not a database.
     node = await startNode(
       defaultNodeOptions({ nodeId: `rooms-${process.pid}`, workers: a.workers, store: MEMORY_STORE, idleAfterMs: IDLE_AFTER_MS, logLevel: process.env.BENCH_NODE_LOG_LEVEL ?? 'warn' }),
     );
-    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: secret.key, ...(a.rateLimit === undefined ? {} : { rateLimit: a.rateLimit }) });
+    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenKey: tokenKey.key, ...(a.rateLimit === undefined ? {} : { rateLimit: a.rateLimit }) });
     return { port: gateway.port, workers: node.options.workers, pid: process.pid };
   },
 

@@ -1,5 +1,5 @@
 // glass mod: one moderator override through a gateway's HTTP API; prints its audit ref.
-import { ModeratorClient, OverrideRequest, resolveTokenSecret, signAccessToken } from '../../clients/index.js';
+import { ModeratorClient, OverrideRequest, resolveTokenPrivateKey, signAccessToken } from '../../clients/index.js';
 import { integerArg, parseCommandArgs, UsageError } from '../cli-args.js';
 
 export interface ModConfig {
@@ -49,8 +49,8 @@ export function parseMod(args: string[], env: NodeJS.ProcessEnv): ModConfig {
 export async function mod(config: ModConfig, env: NodeJS.ProcessEnv): Promise<void> {
   let token = config.token;
   if (token === undefined) {
-    const secret = await resolveTokenSecret(env);
-    token = await signAccessToken(secret.key, { player: config.as!, character: config.as!, roles: ['moderator'], ttlMs: 5 * 60_000 });
+    const signing = await resolveTokenPrivateKey(env);
+    token = await signAccessToken(signing.key, { player: config.as!, character: config.as!, roles: ['moderator'], ttlMs: 5 * 60_000 });
   }
   const receipt = await new ModeratorClient({ url: config.url, token }).override(config.request);
   process.stdout.write(JSON.stringify(receipt) + '\n');

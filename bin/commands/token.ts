@@ -1,5 +1,6 @@
-// glass token: an access token for development, signed with the local token key.
-import { MAX_ACCESS_TTL_MS, ROLES, resolveTokenSecret, signAccessToken, type Role } from '../../clients/index.js';
+// glass token: an access token, signed with the issuer's private key (GLASS_TOKEN_PRIVATE_KEY_FILE,
+// else on a machine with no key configured the development pair under .data/). Nodes hold only the public key.
+import { MAX_ACCESS_TTL_MS, ROLES, resolveTokenPrivateKey, signAccessToken, type Role } from '../../clients/index.js';
 import { parseCommandArgs, UsageError } from '../cli-args.js';
 
 export interface TokenConfig {
@@ -41,6 +42,6 @@ export function parseToken(args: string[]): TokenConfig {
 }
 
 export async function token(config: TokenConfig, env: NodeJS.ProcessEnv): Promise<void> {
-  const secret = await resolveTokenSecret(env);
-  process.stdout.write((await signAccessToken(secret.key, config)) + '\n');
+  const signing = await resolveTokenPrivateKey(env);
+  process.stdout.write((await signAccessToken(signing.key, config)) + '\n');
 }

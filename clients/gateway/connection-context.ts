@@ -22,6 +22,7 @@ export interface SocketData {
 export interface ConnectionContext {
   readonly node: GlassNode;
   readonly log: Logger;
+  /** The node-held resume-token secret (never the access-token key). */
   readonly key: Uint8Array;
   readonly maxFrameBytes: number;
   readonly limiter: RateLimiter;

@@ -1,7 +1,8 @@
+import { randomBytes, type KeyObject } from 'node:crypto';
 import { InvalidOptionError, type Logger } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
 import { ProtocolLimits } from '../protocol/index.js';
-import { MIN_SECRET_LENGTH } from '../tokens/index.js';
+import { MIN_SECRET_LENGTH, tokenAlgorithm } from '../tokens/index.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limiter.js';
 
 /** How the gateway serves (the composer's own options, moderation's, are in clients/serve.ts). */
@@ -11,8 +12,17 @@ export interface GatewayServerOptions {
   port: number;
   /** Default 0.0.0.0. */
   host?: string;
-  /** The key access and resume tokens are signed with (see resolveTokenSecret). There is no unauthenticated mode. */
-  tokenSecret: Uint8Array;
+  /**
+   * The public key access tokens are verified with (Ed25519 or P-256, see resolveTokenPublicKey):
+   * the node never holds the key that issues them. There is no unauthenticated mode.
+   */
+  tokenKey: KeyObject;
+  /**
+   * The node-held secret (at least 32 bytes) of the resume tokens this gateway issues and takes
+   * back (see resolveTokenSecret); every node of a cluster needs the same one for a resume to move
+   * between nodes. Default: 32 random bytes, so resume tokens work on this gateway only.
+   */
+  resumeKey?: Uint8Array;
   /** Largest client frame accepted, in bytes; larger ones get GLASS_ERR_FRAME_TOO_LARGE. Default 16384. */
   maxFrameBytes?: number;
   /** Per character on this node: `burst` frames at once, refilled at `perSecond`. Default 40 and 20. */
@@ -31,7 +41,10 @@ export interface ResolvedGatewayServerOptions {
   readonly node: GlassNode;
   readonly port: number;
   readonly host: string;
-  readonly key: Uint8Array;
+  /** Verifies access tokens (public). */
+  readonly key: KeyObject;
+  /** Signs and verifies resume tokens (node-held). */
+  readonly resumeKey: Uint8Array;
   readonly maxFrameBytes: number;
   /** What uWS reads at all (maxPayloadLength): frames up to it are answered by us, larger ones close the socket. */
   readonly maxReadBytes: number;
@@ -63,8 +76,10 @@ export function resolveGatewayServerOptions(options: GatewayServerOptions): Reso
   if (options.host !== undefined && (typeof options.host !== 'string' || options.host.length === 0)) {
     throw new InvalidOptionError('host', 'a non-empty string', options.host);
   }
-  if (!(options.tokenSecret instanceof Uint8Array) || options.tokenSecret.byteLength < MIN_SECRET_LENGTH) {
-    throw new InvalidOptionError('tokenSecret', `a Uint8Array of at least ${MIN_SECRET_LENGTH} bytes`, options.tokenSecret === undefined ? undefined : '[redacted]');
+  const tokenKey = publicTokenKey(options.tokenKey);
+  const resumeKey = options.resumeKey ?? new Uint8Array(randomBytes(32));
+  if (!(resumeKey instanceof Uint8Array) || resumeKey.byteLength < MIN_SECRET_LENGTH) {
+    throw new InvalidOptionError('resumeKey', `a Uint8Array of at least ${MIN_SECRET_LENGTH} bytes`, '[redacted]');
   }
   const maxFrameBytes = integerOption('maxFrameBytes', options.maxFrameBytes ?? ProtocolLimits.DEFAULT_MAX_FRAME_BYTES, 64, 16 * 1024 * 1024);
   const rate = { ...DEFAULT_RATE_LIMIT, ...options.rateLimit };
@@ -80,7 +95,8 @@ export function resolveGatewayServerOptions(options: GatewayServerOptions): Reso
     node,
     port,
     host: options.host ?? '0.0.0.0',
-    key: options.tokenSecret,
+    key: tokenKey,
+    resumeKey,
     maxFrameBytes,
     maxReadBytes: maxFrameBytes + READ_HEADROOM_BYTES,
     rateLimit: { burst, perSecond: rate.perSecond },
@@ -90,4 +106,17 @@ export function resolveGatewayServerOptions(options: GatewayServerOptions): Reso
     hardLimitBytes,
     log: options.logger ?? node.log.child({ component: 'gateway' }),
   };
+}
+
+/** The access-token verification key: a public Ed25519 or P-256 KeyObject (a shared secret, or the issuer's private key, is refused). */
+function publicTokenKey(value: unknown): KeyObject {
+  const expectation = 'a public Ed25519 or P-256 KeyObject (resolveTokenPublicKey), not a shared secret or the private key';
+  const key = value as KeyObject;
+  if (key === null || typeof key !== 'object' || key.type !== 'public') throw new InvalidOptionError('tokenKey', expectation, value === undefined ? undefined : '[redacted]');
+  try {
+    tokenAlgorithm(key);
+  } catch {
+    throw new InvalidOptionError('tokenKey', expectation, '[redacted]');
+  }
+  return key;
 }

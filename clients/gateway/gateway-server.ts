@@ -73,7 +73,7 @@ export class GatewayServer {
     this.#context = {
       node: o.node,
       log: o.log,
-      key: o.key,
+      key: o.resumeKey,
       maxFrameBytes: o.maxFrameBytes,
       limiter: this.#limiter,
       held: this.#held,

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type uWS from 'uWebSockets.js';
 import { ProtocolErrors } from '../protocol/index.js';
 import { verifyAccessToken } from '../tokens/index.js';
@@ -5,7 +6,8 @@ import type { SocketData } from './connection.js';
 
 /** What the upgrade needs of its gateway; made once, not per upgrade. */
 export interface UpgradeContext {
-  readonly key: Uint8Array;
+  /** The public access-token key. */
+  readonly key: KeyObject;
   /** True once the gateway is shutting down: upgrades are then refused (503). */
   closing(): boolean;
   /** Counts a refused upgrade by its code. */

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type uWS from 'uWebSockets.js';
 import { override, overrideId, type OverrideTargetKind } from '../../actors/index.js';
 import type { Logger } from '../../runtime/index.js';
@@ -11,7 +12,8 @@ import type { RateLimiter } from '../gateway/index.js';
 export interface ModerationApiContext {
   readonly node: GlassNode;
   readonly desk: ModerationDesk;
-  readonly key: Uint8Array;
+  /** The public access-token key. */
+  readonly key: KeyObject;
   readonly limiter: RateLimiter;
   readonly maxBodyBytes: number;
   readonly log: Logger;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ProtocolErrors } from '../protocol/index.js';
-import { resolveTokenSecret, signAccessToken } from '../tokens/index.js';
+import { resolveTokenPrivateKey, signAccessToken } from '../tokens/index.js';
 import type { ActionResult } from './ops-actions.js';
 import { renderTop, renderTree } from './ops-render.js';
 import type { ActorRow, DrainPreview } from './ops-service.js';
@@ -204,8 +204,8 @@ function baseUrl(raw: string | undefined, env: NodeJS.ProcessEnv): string {
 
 async function tokenFor(given: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
   if (given !== undefined && given !== '') return given;
-  const secret = await resolveTokenSecret(env);
-  return signAccessToken(secret.key, { player: 'ops-cli', character: 'ops-cli', roles: ['ops'], ttlMs: 5 * 60_000 });
+  const signing = await resolveTokenPrivateKey(env);
+  return signAccessToken(signing.key, { player: 'ops-cli', character: 'ops-cli', roles: ['ops'], ttlMs: 5 * 60_000 });
 }
 
 function integer(name: string, raw: string, min: number, max: number): number {

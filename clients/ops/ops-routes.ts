@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import uWS from 'uWebSockets.js';
 import { z } from 'zod';
 import { GlassError, type Logger } from '../../runtime/index.js';
@@ -10,8 +11,8 @@ import type { ClusterView } from './ops-view.js';
 
 export interface OpsRoutesOptions extends OpsServiceOptions {
   node: GlassNode;
-  /** The key access tokens are signed with (the gateway's). */
-  key: Uint8Array;
+  /** The public key access tokens are verified with (the gateway's). */
+  key: KeyObject;
   log: Logger;
 }
 
@@ -46,7 +47,7 @@ type Authorised = { ok: true; claims: AccessClaims } | { ok: false; status: stri
  */
 export class OpsRoutes {
   readonly service: OpsService;
-  readonly #key: Uint8Array;
+  readonly #key: KeyObject;
   readonly #log: Logger;
   readonly #sockets = new Set<uWS.WebSocket<OpsSocket>>();
   #page: Record<OpsPageFile, Buffer> | null = null;

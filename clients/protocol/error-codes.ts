@@ -41,6 +41,10 @@ export const EdgeErrors = {
   TOKEN_INVALID: 'GLASS_ERR_TOKEN_INVALID',
   /** At upgrade (HTTP 401), or as an error frame before close 4401 when it expires while connected. */
   TOKEN_EXPIRED: 'GLASS_ERR_TOKEN_EXPIRED',
+  /** At upgrade (HTTP 401): an authentic token whose `iat` is more than the clock tolerance (30 s) ahead. */
+  TOKEN_NOT_YET_VALID: 'GLASS_ERR_TOKEN_NOT_YET_VALID',
+  /** At upgrade (HTTP 401): an authentic token with no `exp`, or living longer than the maximum TTL (30 days). */
+  TOKEN_LIFETIME: 'GLASS_ERR_TOKEN_LIFETIME',
   /** An unexpected failure in the gateway itself; the message says no more than needed. */
   INTERNAL: 'GLASS_ERR_INTERNAL',
   /** The override was audited and sent, but its target did not acknowledge it in time: its outcome is unknown. */

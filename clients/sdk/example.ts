@@ -15,7 +15,7 @@ const [player = 'alice', character = 'ember', room = 'lobby'] = process.argv.sli
 const url = process.env.GLASS_URL ?? 'ws://localhost:9001/ws';
 const glass = fileURLToPath(new URL('../../bin/glass.js', import.meta.url));
 
-/** A fresh token from the CLI, signed with the node's key (.data/token-secret): called on every (re)connection. */
+/** A fresh token from the CLI, signed with the issuer's private key (GLASS_TOKEN_PRIVATE_KEY_FILE, else the development pair under .data/): called on every (re)connection. */
 function token(): Promise<string> {
   return new Promise((resolve, reject) =>
     execFile(process.execPath, [glass, 'token', '--player', player, '--character', character, '--ttl', '1h'], (err, stdout) => (err ? reject(err) : resolve(stdout.trim()))),

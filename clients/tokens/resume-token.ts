@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import type { TokenCheck } from './access-token.js';
-import { signGlassJwt, verifyGlassJwt } from './glass-jwt.js';
+import { checkLifetime, signGlassJwt, verifyGlassJwt } from './glass-jwt.js';
 import { IdSchema, ProtocolErrors, ProtocolLimits } from '../protocol/index.js';
 
 export const RESUME_AUDIENCE = 'glass:resume';
+/** Longest life of a resume token (the gateway's resumeTokenTtlMs is at most this). */
+export const MAX_RESUME_TTL_MS = 30 * 24 * 3_600_000;
 
 /**
  * What a connection was: its player, character and rooms. Signed by the gateway and handed to the
- * client, so any node of the cluster (sharing the key) can take the connection over without a
+ * client, so any node of the cluster (sharing the node-held secret, never the access-token key) can take the connection over without a
  * shared buffer: the rooms replay what was missed from their own history.
  */
 export interface ResumeClaims {
@@ -32,12 +34,13 @@ export async function signResumeToken(key: Uint8Array, claims: { player: string;
 /** Verifies a resume token (signature, audience, expiry, shape). Never throws. */
 export async function verifyResumeToken(key: Uint8Array, token: string): Promise<TokenCheck<ResumeClaims>> {
   const invalid = (message: string) => ({ ok: false, code: ProtocolErrors.RESUME_INVALID, message }) as const;
-  let payload: unknown;
+  let payload: Record<string, unknown>;
   try {
     payload = await verifyGlassJwt(key, token, RESUME_AUDIENCE);
   } catch {
     return invalid('resume token invalid or expired: join the rooms again');
   }
+  if (checkLifetime(payload, MAX_RESUME_TTL_MS) !== null) return invalid('resume token issued in the future or living too long: join the rooms again');
   const claims = Claims.safeParse(payload);
   if (!claims.success) return invalid('resume token claims invalid');
   const { sub, chr, rooms, iat } = claims.data;

@@ -8,6 +8,8 @@ export const TokenSecretErrors = {
   WEAK_SECRET: 'GLASS_ERR_WEAK_TOKEN_SECRET',
   /** The secret file can be read by others than its owner (like ssh, refused rather than used). */
   INSECURE_SECRET_FILE: 'GLASS_ERR_INSECURE_SECRET_FILE',
+  /** An access-token key is missing, unreadable, not Ed25519/P-256, or (to sign) only the public half is configured. */
+  TOKEN_KEY: 'GLASS_ERR_TOKEN_KEY',
 } as const;
 
 /** Where the generated secret lives when neither GLASS_TOKEN_SECRET nor GLASS_TOKEN_SECRET_FILE is set. */
@@ -15,7 +17,7 @@ export const DEFAULT_SECRET_FILE = '.data/token-secret';
 /** Characters (of GLASS_TOKEN_SECRET) or bytes (of the file) below which a secret is refused. */
 export const MIN_SECRET_LENGTH = 32;
 
-/** The key that signs and verifies tokens, and where it came from (for a log line: never the key). */
+/** The nodes' own secret (resume tokens), and where it came from (for a log line: never the key). */
 export interface TokenSecret {
   readonly key: Uint8Array;
   readonly source: 'env' | 'file' | 'generated';
@@ -24,10 +26,11 @@ export interface TokenSecret {
 }
 
 /**
- * The token signing key from configuration: GLASS_TOKEN_SECRET, else the file GLASS_TOKEN_SECRET_FILE
- * (default .data/token-secret, from the working directory), created on first use with 32 random
- * bytes and mode 0600. So a fresh machine needs nothing configured, and `glass token` signs with the
- * key `glass start` verifies with. Every node of a cluster must share the key: set GLASS_TOKEN_SECRET.
+ * The node-held HMAC secret of the resume tokens the gateway issues and verifies itself (never of
+ * access tokens: those are verified with a public key, see token-keys.ts): GLASS_TOKEN_SECRET, else
+ * the file GLASS_TOKEN_SECRET_FILE (default .data/token-secret, from the working directory), created
+ * on first use with 32 random bytes and mode 0600. Every node of a cluster must share it (a resume
+ * token is taken back by any node): set GLASS_TOKEN_SECRET. Issuers never need it.
  */
 export async function resolveTokenSecret(env: NodeJS.ProcessEnv = process.env): Promise<TokenSecret> {
   const fromEnv = env.GLASS_TOKEN_SECRET;

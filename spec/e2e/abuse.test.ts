@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { CloseCodes, ProtocolErrors, startGateway, type Gateway } from '../../clients/index.js';
 import { MEMORY_STORE, startDefaultNode } from '../../cluster/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
-import { TEST_KEY } from './tokens.js';
+import { TEST_KEYS } from './tokens.js';
 import { TestClient } from './ws-client.js';
 
 const E = ProtocolErrors;
@@ -96,13 +96,13 @@ describe('abuse: a fuzz of bad frames, unauthorised frames, rate limits, slow co
       node,
       port: 0,
       host: '127.0.0.1',
-      tokenSecret: TEST_KEY,
+      ...TEST_KEYS,
       rateLimit: { burst: 100_000, perSecond: 100_000 },
       backpressure: { softBytes: 16 * 1024, hardBytes: 64 * 1024 },
     });
     url = `ws://127.0.0.1:${gateway.port}/ws`;
     limitedNode = await startDefaultNode({ nodeId: 'abuse-limited', workers: 1, logLevel: 'silent', store: MEMORY_STORE });
-    limited = await startGateway({ node: limitedNode, port: 0, host: '127.0.0.1', tokenSecret: TEST_KEY, rateLimit: { burst: 5, perSecond: 2 } });
+    limited = await startGateway({ node: limitedNode, port: 0, host: '127.0.0.1', ...TEST_KEYS, rateLimit: { burst: 5, perSecond: 2 } });
     limitedUrl = `ws://127.0.0.1:${limited.port}/ws`;
   });
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
-import { signAccessToken } from '../../clients/index.js';
+import { generateTokenKeyPair, publicKeyPem, signAccessToken } from '../../clients/index.js';
 import { TestClient } from './ws-client.js';
 import { REDIS_URL, deleteKeys } from './cluster-fixture.js';
 
@@ -64,6 +64,7 @@ class GlassProcess {
 test('two `glass start` with REDIS_URL form one runtime: a player on each node talks in one room', async () => {
   const cluster = `glass-e2e-cli-${process.pid}-${Date.now()}`;
   const secret = randomBytes(32).toString('base64url');
+  const pair = generateTokenKeyPair();
   const clusterKey = randomBytes(32).toString('base64');
   const dirs = await Promise.all([1, 2].map((i) => mkdtemp(join(tmpdir(), `glass-e2e-cli-${i}-`))));
   const env = (i: number): NodeJS.ProcessEnv => ({
@@ -71,6 +72,8 @@ test('two `glass start` with REDIS_URL form one runtime: a player on each node t
     REDIS_URL,
     GLASS_CLUSTER: cluster,
     GLASS_TOKEN_SECRET: secret,
+    // The issuer's public key only: the nodes cannot mint tokens.
+    GLASS_TOKEN_PUBLIC_KEY: publicKeyPem(pair.publicKey),
     GLASS_DATA_DIR: dirs[i - 1],
     COUCHDB_URL: '',
     // No COUCHDB_URL: the nodes share one node's embedded store, found through Redis (development mode only).
@@ -94,7 +97,7 @@ test('two `glass start` with REDIS_URL form one runtime: a player on each node t
     assert.ok(n2.seen.some((l) => l.msg === 'actor state in CouchDB'), 'n2 says where its state is');
 
     const token = (player: string): Promise<string> =>
-      signAccessToken(new TextEncoder().encode(secret), { player, character: `${player}-c`, roles: ['player'], ttlMs: 600_000 });
+      signAccessToken(pair.privateKey, { player, character: `${player}-c`, roles: ['player'], ttlMs: 600_000 });
     const ann = await TestClient.connectWith(`ws://127.0.0.1:${port1}/ws`, 'ann', await token('ann'));
     const bob = await TestClient.connectWith(`ws://127.0.0.1:${port2}/ws`, 'bob', await token('bob'));
     clients.push(ann, bob);

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { startGateway, type Gateway } from '../../clients/index.js';
 import { couchStoreRef, startClusterNode, startEmbeddedCouch, type EmbeddedCouch } from '../../cluster/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
-import { TEST_KEY } from './tokens.js';
+import { TEST_KEYS } from './tokens.js';
 import { TestClient } from './ws-client.js';
 import { REDIS_URL, allSee, deleteKeys } from './cluster-fixture.js';
 
@@ -35,7 +35,7 @@ describe('players on two nodes of one cluster (real Redis, embedded CouchDB, uWS
         downAfterMs: 1_000,
       });
       nodes.push(node);
-      gateways.push(await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: TEST_KEY, resumeWindowMs: RESUME_WINDOW_MS }));
+      gateways.push(await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS, resumeWindowMs: RESUME_WINDOW_MS }));
     }
     // Both must place alike before a player joins anything.
     await allSee(nodes, 2);

@@ -7,7 +7,7 @@ import { CloseCodes, ProtocolErrors, startGateway, type Gateway } from '../../cl
 import { room } from '../../actors/index.js';
 import { startDefaultNode } from '../../cluster/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
-import { TEST_KEY } from './tokens.js';
+import { TEST_KEYS } from './tokens.js';
 import { TestClient, idsOnDifferentThreads } from './ws-client.js';
 
 /** Short, so that the test of a closed socket's rooms being left does not wait long. */
@@ -32,7 +32,7 @@ describe('gateway end to end (2 workers, embedded CouchDB store, uWS, ws clients
     // no state from an earlier run leaks in, and never an outside COUCHDB_URL.
     dataDir = await mkdtemp(join(tmpdir(), 'glass-e2e-'));
     node = await startDefaultNode({ workers: 2, logLevel: 'silent' }, { ...process.env, COUCHDB_URL: '', GLASS_DATA_DIR: dataDir });
-    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: TEST_KEY, resumeWindowMs: RESUME_WINDOW_MS });
+    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS, resumeWindowMs: RESUME_WINDOW_MS });
     url = `ws://127.0.0.1:${gateway.port}/ws`;
   });
 

@@ -11,7 +11,7 @@ import { ProtocolErrors, startGateway, type Gateway } from '../../clients/index.
 import { MEMORY_STORE, startDefaultNode } from '../../cluster/index.js';
 import { createLogger } from '../../runtime/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
-import { TEST_KEY, tokenFor } from './tokens.js';
+import { TEST_KEYS, tokenFor } from './tokens.js';
 
 interface RawAnswer {
   /** The HTTP status, or null when the server closed without answering. */
@@ -86,7 +86,7 @@ describe('no HTTP request ends the node (a real gateway with moderation and ops,
 
   before(async () => {
     node = await startDefaultNode({ nodeId: 'http-fuzz', workers: 1, logLevel: 'silent', store: MEMORY_STORE });
-    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: TEST_KEY, logger: createLogger('fuzz', 'silent') });
+    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS, logger: createLogger('fuzz', 'silent') });
     port = gateway.port;
     bearer = { Authorization: `Bearer ${await tokenFor('fuzz-mod', { roles: ['moderator', 'ops'] })}` };
   });

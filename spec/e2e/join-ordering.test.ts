@@ -4,7 +4,7 @@ import { startGateway, type Gateway } from '../../clients/index.js';
 import { startDefaultNode } from '../../cluster/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
 import { SLOW_STORE_MODULE } from './fixtures/slow-store.js';
-import { TEST_KEY } from './tokens.js';
+import { TEST_KEYS } from './tokens.js';
 import { TestClient } from './ws-client.js';
 
 // A room's events and its replies share one FIFO port to the main thread. When several requests
@@ -25,7 +25,7 @@ describe('join ordering when a room handles a burst in one turn (slow store)', (
       logLevel: 'silent',
       store: { module: SLOW_STORE_MODULE, export: 'createSlowStore', options: { loadDelayMs: 50 } },
     });
-    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: TEST_KEY });
+    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS });
     url = `ws://127.0.0.1:${gateway.port}/ws`;
   });
 

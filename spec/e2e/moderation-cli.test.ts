@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { AuditLog, startGateway, type Gateway } from '../../clients/index.js';
+import { AuditLog, generateTokenKeyPair, startGateway, type Gateway } from '../../clients/index.js';
 import { MEMORY_STORE, startDefaultNode } from '../../cluster/index.js';
 import { createLogger } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
@@ -20,9 +22,11 @@ interface Run {
 }
 
 describe('glass mod and glass audit verify (the CLI against a live gateway and PostgreSQL)', () => {
-  // The CLI finds the key as `glass start` does: here from GLASS_TOKEN_SECRET.
-  const secret = randomBytes(32).toString('base64');
-  const key = new TextEncoder().encode(secret);
+  // The CLI finds the issuer's private key as `glass token` does: here from GLASS_TOKEN_PRIVATE_KEY_FILE.
+  const pair = generateTokenKeyPair();
+  const key = pair.privateKey;
+  const keyFile = join(mkdtempSync(join(tmpdir(), 'glass-mod-cli-')), 'token-private-key.pem');
+  writeFileSync(keyFile, key.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   let node: GlassNode;
   let gateway: Gateway;
   let audit: AuditLog;
@@ -33,9 +37,9 @@ describe('glass mod and glass audit verify (the CLI against a live gateway and P
 
   function glass(args: string[], env: Record<string, string> = {}): Promise<Run> {
     const base = { ...process.env };
-    for (const name of ['GLASS_PG_URL', 'DATABASE_URL', 'GLASS_PG_SCHEMA', 'GLASS_MOD_TOKEN', 'GLASS_URL', 'GLASS_TOKEN_SECRET_FILE']) delete base[name];
+    for (const name of ['GLASS_PG_URL', 'DATABASE_URL', 'GLASS_PG_SCHEMA', 'GLASS_MOD_TOKEN', 'GLASS_URL', 'GLASS_TOKEN_SECRET_FILE', 'GLASS_TOKEN_SECRET', 'GLASS_TOKEN_PUBLIC_KEY', 'GLASS_TOKEN_PUBLIC_KEY_FILE']) delete base[name];
     return new Promise((resolve) => {
-      execFile(process.execPath, [GLASS, ...args], { env: { ...base, GLASS_TOKEN_SECRET: secret, ...env } }, (err, stdout, stderr) => {
+      execFile(process.execPath, [GLASS, ...args], { env: { ...base, GLASS_TOKEN_PRIVATE_KEY_FILE: keyFile, ...env } }, (err, stdout, stderr) => {
         resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
       });
     });
@@ -47,7 +51,7 @@ describe('glass mod and glass audit verify (the CLI against a live gateway and P
     node = await startDefaultNode({ workers: 1, logLevel: 'silent', store: MEMORY_STORE });
     audit = AuditLog.open({ url: pgUrl, schema, logger: createLogger('test', 'silent') });
     await audit.whenReady();
-    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: key, audit });
+    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenKey: pair.publicKey, audit });
     httpUrl = `http://127.0.0.1:${gateway.port}`;
   });
 

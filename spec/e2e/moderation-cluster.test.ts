@@ -8,7 +8,7 @@ import { couchStoreRef, startClusterNode, startEmbeddedCouch, type EmbeddedCouch
 import { createLogger } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
 import { dropSchema, sql, testPgUrl, uniqueSchema } from '../integration/audit-harness.js';
-import { TEST_KEY, tokenFor } from './tokens.js';
+import { TEST_KEYS, tokenFor } from './tokens.js';
 import { REDIS_URL, allSee, deleteKeys } from './cluster-fixture.js';
 
 const PER_NODE = 25;
@@ -33,7 +33,7 @@ before(async () => {
     const audit = AuditLog.open({ url, schema, logger: createLogger('test', 'silent') });
     await audit.whenReady();
     logs.push(audit);
-    gateways.push(await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: TEST_KEY, audit }));
+    gateways.push(await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS, audit }));
   }
   await allSee(nodes, 2);
 });

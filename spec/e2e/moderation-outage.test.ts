@@ -5,7 +5,7 @@ import { MEMORY_STORE, startDefaultNode } from '../../cluster/index.js';
 import { createLogger } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
 import { TcpProxy, dropSchema, sql, testPgUrl, uniqueSchema, viaPort } from '../integration/audit-harness.js';
-import { TEST_KEY, tokenFor } from './tokens.js';
+import { TEST_KEYS, tokenFor } from './tokens.js';
 import { TestClient } from './ws-client.js';
 
 function statusReached(audit: AuditLog, wanted: AuditStatus): Promise<void> {
@@ -51,7 +51,7 @@ describe('moderation while PostgreSQL is away (a TCP proxy in front of the real 
     schema = uniqueSchema('outage');
     node = await startDefaultNode({ workers: 2, logLevel: 'silent', store: MEMORY_STORE });
     audit = AuditLog.open({ url: viaPort(pgUrl, proxy.port), schema, logger: createLogger('test', 'silent'), retry: { minMs: 20, maxMs: 200 }, connectTimeoutMs: 1_000, queryTimeoutMs: 2_000 });
-    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: TEST_KEY, audit });
+    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS, audit });
     wsUrl = `ws://127.0.0.1:${gateway.port}/ws`;
     httpUrl = `http://127.0.0.1:${gateway.port}`;
   });
@@ -110,7 +110,7 @@ describe('moderation while PostgreSQL is away (a TCP proxy in front of the real 
 
   test('a gateway with no audit log configured refuses every override', async () => {
     const bare = await startDefaultNode({ workers: 1, logLevel: 'silent', store: MEMORY_STORE });
-    const bareGateway = await startGateway({ node: bare, port: 0, host: '127.0.0.1', tokenSecret: TEST_KEY });
+    const bareGateway = await startGateway({ node: bare, port: 0, host: '127.0.0.1', ...TEST_KEYS });
     try {
       const url = `http://127.0.0.1:${bareGateway.port}`;
       const res = await post(url, { room: 'void-o', command: 'pause', reason: 'x' });

@@ -9,7 +9,7 @@ import { startDefaultNode } from '../../cluster/index.js';
 import { createLogger } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
 import { dropSchema, sql, testPgUrl, uniqueSchema } from '../integration/audit-harness.js';
-import { TEST_KEY, tokenFor } from './tokens.js';
+import { TEST_KEYS, tokenFor } from './tokens.js';
 import { TestClient } from './ws-client.js';
 
 interface AuditRowView {
@@ -65,7 +65,7 @@ describe('moderation end to end (2 workers, embedded CouchDB, uWS, PostgreSQL au
     audit = AuditLog.open({ url: await testPgUrl(), schema, logger: createLogger('test', 'silent') });
     await audit.whenReady();
     // A high rate limit: the priority test queues hundreds of lines from one player.
-    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: TEST_KEY, audit, rateLimit: { burst: 2_000, perSecond: 2_000 } });
+    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS, audit, rateLimit: { burst: 2_000, perSecond: 2_000 } });
     wsUrl = `ws://127.0.0.1:${gateway.port}/ws`;
     httpUrl = `http://127.0.0.1:${gateway.port}`;
   });

@@ -8,7 +8,7 @@ import { startGateway, type Gateway } from '../../clients/index.js';
 import { couchStoreRef, startClusterNode, startEmbeddedCouch, startOpsPublisher, type EmbeddedCouch } from '../../cluster/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
 import { call, eventually } from './ops-harness.js';
-import { TEST_KEY, tokenFor } from './tokens.js';
+import { TEST_KEYS, tokenFor } from './tokens.js';
 import { REDIS_URL, allSee, deleteKeys } from './cluster-fixture.js';
 
 
@@ -28,7 +28,7 @@ describe('the ops view of a two-node cluster (real Redis, embedded CouchDB, uWS)
     for (const nodeId of ['ops-a', 'ops-b']) {
       const node = await startClusterNode({ nodeId, prefix, redisUrl: REDIS_URL, workers: 1, logLevel: 'silent', store: couchStoreRef(couch.url), heartbeatMs: 100, downAfterMs: 1_000 });
       nodes.push(node);
-      const gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: TEST_KEY });
+      const gateway = await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS });
       gateways.push(gateway);
       const publisher = await startOpsPublisher({ redisUrl: REDIS_URL, prefix, nodeId, ttlMs: 3_000 });
       node.onClose(() => publisher.close());

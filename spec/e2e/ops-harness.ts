@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveTokenSecret, signAccessToken, startGateway, type Gateway, type Role } from '../../clients/index.js';
+import { generateTokenKeyPair, publicKeyPem, resolveTokenPrivateKey, resolveTokenPublicKey, resolveTokenSecret, signAccessToken, startGateway, type Gateway, type Role } from '../../clients/index.js';
 import { startDefaultNode } from '../../cluster/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
 
@@ -11,9 +12,16 @@ export const CRASH_ACTORS = new URL('../fixtures/crash-actors.js', import.meta.u
 /** The compiled `glass` command, next to this file's compiled form. */
 export const GLASS_BIN = new URL('../../bin/glass.js', import.meta.url).pathname;
 
-/** A token secret as GLASS_TOKEN_SECRET carries it: the gateway and `glass ops` find the same key. */
+/**
+ * Token keys as a deployment carries them: the node's public key in GLASS_TOKEN_PUBLIC_KEY, the
+ * issuer's private key in a 0600 file (GLASS_TOKEN_PRIVATE_KEY_FILE, which `glass ops` signs with),
+ * and the node-held resume secret in GLASS_TOKEN_SECRET.
+ */
 export function secretEnv(): NodeJS.ProcessEnv {
-  return { GLASS_TOKEN_SECRET: randomBytes(32).toString('base64') };
+  const pair = generateTokenKeyPair();
+  const file = join(mkdtempSync(join(tmpdir(), 'glass-ops-key-')), 'token-private-key.pem');
+  writeFileSync(file, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  return { GLASS_TOKEN_PUBLIC_KEY: publicKeyPem(pair.publicKey), GLASS_TOKEN_PRIVATE_KEY_FILE: file, GLASS_TOKEN_SECRET: randomBytes(32).toString('base64') };
 }
 
 export interface OpsNode {
@@ -21,7 +29,8 @@ export interface OpsNode {
   gateway: Gateway;
   base: string;
   env: NodeJS.ProcessEnv;
-  key: Uint8Array;
+  /** The issuer's private key (signs the harness's tokens). */
+  key: KeyObject;
   token(roles: Role[], player?: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -29,13 +38,15 @@ export interface OpsNode {
 /** A real node (2 workers, the game's kinds and the crash fixtures, embedded CouchDB) behind a real gateway. */
 export async function startOpsNode(nodeId: string): Promise<OpsNode> {
   const env = secretEnv();
-  const { key } = await resolveTokenSecret(env);
+  const { key } = await resolveTokenPrivateKey(env);
+  const tokenKey = (await resolveTokenPublicKey(env)).key;
+  const resumeKey = (await resolveTokenSecret(env)).key;
   const dataDir = await mkdtemp(join(tmpdir(), 'glass-ops-'));
   const node = await startDefaultNode(
     { nodeId, workers: 2, logLevel: 'silent', actorModules: [GAME_ACTORS, CRASH_ACTORS] },
     { ...process.env, COUCHDB_URL: '', GLASS_DATA_DIR: dataDir },
   );
-  const gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: key });
+  const gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenKey, resumeKey });
   return {
     node,
     gateway,

@@ -8,7 +8,7 @@ import { ProtocolErrors, signResumeToken, startGateway, type Gateway } from '../
 import { startDefaultNode } from '../../cluster/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
 import { GAME_ACTORS_MODULE, WORKER_KILLER_MODULE } from './fixtures/worker-killer.js';
-import { TEST_KEY, tokenFor } from './tokens.js';
+import { TEST_KEYS, TEST_RESUME_KEY, tokenFor } from './tokens.js';
 import { TestClient } from './ws-client.js';
 
 const RESUME_WINDOW_MS = 1_500;
@@ -30,7 +30,7 @@ describe('reconnect and resume on one node (2 workers, embedded CouchDB, uWS)', 
       node,
       port: 0,
       host: '127.0.0.1',
-      tokenSecret: TEST_KEY,
+      ...TEST_KEYS,
       resumeWindowMs: RESUME_WINDOW_MS,
       rateLimit: { burst: 500, perSecond: 500 },
     });
@@ -205,8 +205,8 @@ describe('reconnect and resume on one node (2 workers, embedded CouchDB, uWS)', 
     await ben.join('study-r6');
     const bens = (await ben.next('resume-token')).token;
     const forged = await signResumeToken(new Uint8Array(randomBytes(32)), { player: 'ann-r6', character: 'ann-r6-char', rooms: ['study-r6'] }, 60_000);
-    const otherCharacter = await signResumeToken(TEST_KEY, { player: 'ann-r6', character: 'someone-else', rooms: ['study-r6'] }, 60_000);
-    const own = await signResumeToken(TEST_KEY, { player: 'ann-r6', character: 'ann-r6-char', rooms: [] }, 60_000);
+    const otherCharacter = await signResumeToken(TEST_RESUME_KEY, { player: 'ann-r6', character: 'someone-else', rooms: ['study-r6'] }, 60_000);
+    const own = await signResumeToken(TEST_RESUME_KEY, { player: 'ann-r6', character: 'ann-r6-char', rooms: [] }, 60_000);
     const cases: [string, string, Record<string, number>][] = [
       ['forged', forged, {}],
       ['another player’s', bens, {}],

@@ -5,6 +5,7 @@ import { ClientErrors, GlassClient, GlassClientError, ProtocolErrors, type Glass
 import { EventLog } from './fixtures/sdk-events.js';
 import { startSdkServer, type SdkServer } from './fixtures/sdk-server.js';
 import { tokenFor, type TokenOptions } from './tokens.js';
+import { generateTokenKeyPair } from '../../clients/index.js';
 
 /** The gateway's rate limit in this file: small, so pacing and the rate-limit retry are exercised. */
 const BURST = 10;
@@ -110,7 +111,7 @@ describe('player SDK against a real node and gateway (2 workers, uWS over loopba
   });
 
   test('connection errors: a forged token fails connect() with the HTTP status; requests before connect() or after close() fail with client codes', async () => {
-    const forged = new GlassClient({ url: server.url, token: await tokenFor('eve-s4', { key: new Uint8Array(32).fill(7) }), WebSocket });
+    const forged = new GlassClient({ url: server.url, token: await tokenFor('eve-s4', { key: generateTokenKeyPair().privateKey }), WebSocket });
     const states = new EventLog('forged', forged);
     const failed = await rejection(forged.connect());
     assert.equal(failed.code, ClientErrors.CONNECT_FAILED);

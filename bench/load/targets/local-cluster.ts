@@ -4,11 +4,11 @@
 // gateway on a free port of 127.0.0.1, sharing a fresh random key. The store is the harness's, not
 // a node's (as `glass start` alone would do), so that any node can be killed without taking the
 // state of the others with it.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveTokenSecret } from '../../../clients/index.js';
+import { generateTokenKeyPair, publicKeyPem } from '../../../clients/index.js';
 import { startEmbeddedCouch, type EmbeddedCouch } from '../../../cluster/index.js';
 import { OwnRedisServer } from '../../support/redis-server.js';
 import { GlassNodeProcess } from './glass-node-process.js';
@@ -27,7 +27,7 @@ const IDLE_AFTER_MS = 3_600_000;
 /** Bound on a node's graceful stop at the end (SIGTERM, then SIGKILL). */
 const STOP_TIMEOUT_MS = 5_000;
 /** Variables of the caller that must not reach the nodes: the private cluster's own take their place. */
-const NOT_PASSED = ['GLASS_PG_URL', 'DATABASE_URL', 'GLASS_NODE_ID', 'GLASS_CLUSTER', 'PORT', 'HOST', 'GLASS_WORKERS', 'GLASS_TOKEN_SECRET_FILE', 'GLASS_IDLE_MS'];
+const NOT_PASSED = ['GLASS_PG_URL', 'DATABASE_URL', 'GLASS_NODE_ID', 'GLASS_CLUSTER', 'PORT', 'HOST', 'GLASS_WORKERS', 'GLASS_TOKEN_SECRET_FILE', 'GLASS_TOKEN_PUBLIC_KEY_FILE', 'GLASS_TOKEN_PRIVATE_KEY_FILE', 'GLASS_IDLE_MS'];
 
 /** Clusters not yet closed: their node processes are killed if this process exits first. */
 const open = new Set<LocalCluster>();
@@ -37,7 +37,7 @@ process.once('exit', () => {
 
 export class LocalCluster {
   readonly ids: string[];
-  readonly key: Uint8Array;
+  readonly key: KeyObject;
   readonly redis: OwnRedisServer;
   readonly couch: EmbeddedCouch;
   readonly nodes: GlassNodeProcess[];
@@ -45,7 +45,7 @@ export class LocalCluster {
   #urls: string[] = [];
   #closing: Promise<void> | null = null;
 
-  private constructor(dir: string, key: Uint8Array, redis: OwnRedisServer, couch: EmbeddedCouch, nodes: GlassNodeProcess[]) {
+  private constructor(dir: string, key: KeyObject, redis: OwnRedisServer, couch: EmbeddedCouch, nodes: GlassNodeProcess[]) {
     this.#dir = dir;
     this.key = key;
     this.redis = redis;
@@ -64,10 +64,12 @@ export class LocalCluster {
     let cluster: LocalCluster | null = null;
     try {
       [redis, couch] = await Promise.all([OwnRedisServer.start(), startEmbeddedCouch({ dataDir: join(dir, 'couch') })]);
-      // Characters, as GLASS_TOKEN_SECRET carries them: the nodes and the harness derive the same key.
+      // The nodes verify with the public key (GLASS_TOKEN_PUBLIC_KEY); the harness signs with the
+      // private one; GLASS_TOKEN_SECRET is the nodes' shared resume-token secret.
       const secret = randomBytes(32).toString('base64url');
-      const { key } = await resolveTokenSecret({ GLASS_TOKEN_SECRET: secret });
-      const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: redis.url, COUCHDB_URL: couch.url, GLASS_TOKEN_SECRET: secret, LOG_LEVEL: 'info' };
+      const pair = generateTokenKeyPair();
+      const key = pair.privateKey;
+      const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: redis.url, COUCHDB_URL: couch.url, GLASS_TOKEN_SECRET: secret, GLASS_TOKEN_PUBLIC_KEY: publicKeyPem(pair.publicKey), LOG_LEVEL: 'info' };
       for (const name of NOT_PASSED) delete env[name];
       Object.assign(env, options.env);
       const clusterName = `bench-${Date.now().toString(36)}`;

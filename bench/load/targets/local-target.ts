@@ -1,16 +1,16 @@
 // `glass bench run --local`: one node (embedded CouchDB in a temporary data directory) and its
 // gateway on a free port of 127.0.0.1, signing with a fresh random key, in this process.
-import { randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGateway, type AuditLog } from '../../../clients/index.js';
+import { generateTokenKeyPair, startGateway, type AuditLog } from '../../../clients/index.js';
 import { startDefaultNode } from '../../../cluster/index.js';
 
 export interface LocalTarget {
   url: string;
   nodeId: string;
-  key: Uint8Array;
+  key: KeyObject;
   close(): Promise<void>;
 }
 
@@ -19,7 +19,8 @@ const IDLE_AFTER_MS = 3_600_000;
 
 /** `audit`: the moderation audit log (bench/load/targets/local-audit.ts), opened and closed by the caller; none refuses overrides. */
 export async function startLocalTarget(options: { workers: number; audit?: AuditLog | null }): Promise<LocalTarget> {
-  const key = new Uint8Array(randomBytes(32));
+  const pair = generateTokenKeyPair();
+  const key = pair.privateKey;
   const dataDir = await mkdtemp(join(tmpdir(), 'glass-bench-'));
   try {
     const node = await startDefaultNode(
@@ -27,7 +28,7 @@ export async function startLocalTarget(options: { workers: number; audit?: Audit
       { ...process.env, COUCHDB_URL: '', GLASS_DATA_DIR: dataDir },
     );
     try {
-      const gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: key, audit: options.audit ?? null });
+      const gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenKey: pair.publicKey, audit: options.audit ?? null });
       return {
         url: `ws://127.0.0.1:${gateway.port}/ws`,
         nodeId: node.id,

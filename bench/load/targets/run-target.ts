@@ -1,6 +1,7 @@
 // What a `glass bench run` loads: a remote gateway (--url), one node in the glass process
 // (--local), or a local cluster of node processes (--local --nodes N). Each gives the gateways the
 // players use, the key that signs their tokens, what to sample, and how to carry out faults.
+import type { KeyObject } from 'node:crypto';
 import { signAccessToken } from '../../../clients/index.js';
 import { GlassError } from '../../../runtime/index.js';
 import type { FaultActions } from '../faults/fault-runner.js';
@@ -27,7 +28,7 @@ export interface RunTarget {
   mode: TargetMode;
   /** Gateways in node order (one for a remote target or a single local node). */
   urls: string[];
-  key: Uint8Array;
+  key: KeyObject;
   nodes: number;
   workers: number;
   /** Samplers of the nodes (and Redis, the store) for the run; the load processes are the caller's. */
@@ -46,8 +47,8 @@ export interface RunTarget {
 export interface TargetOptions {
   mode: TargetMode;
   url?: string;
-  /** The remote cluster's key (--token-secret-file, GLASS_TOKEN_SECRET). */
-  key?: Uint8Array;
+  /** The remote cluster's key (the issuer's private key: --token-private-key-file, GLASS_TOKEN_PRIVATE_KEY_FILE). */
+  key?: KeyObject;
   nodes: number;
   workers: number;
   /** How long the run's tokens live. */
@@ -130,7 +131,7 @@ const noLocalCluster: Pick<FaultActions, 'killNode' | 'restartRedis'> = {
   restartRedis: () => Promise.reject(new GlassError(LoadErrors.FAULT_FAILED, 'restart-redis needs --local --nodes N')),
 };
 
-async function remoteTarget(url: string, key: Uint8Array, ttlMs: number): Promise<RunTarget> {
+async function remoteTarget(url: string, key: KeyObject, ttlMs: number): Promise<RunTarget> {
   const base = opsBaseOf(url);
   const opsToken = await signOps(key, ttlMs);
   const probe = new OpsApiProbe({ base, token: opsToken, timeoutMs: 5_000 });
@@ -157,7 +158,7 @@ async function remoteTarget(url: string, key: Uint8Array, ttlMs: number): Promis
   };
 }
 
-function signOps(key: Uint8Array, ttlMs: number): Promise<string> {
+function signOps(key: KeyObject, ttlMs: number): Promise<string> {
   return signAccessToken(key, { player: 'glass-bench', character: 'glass-bench', roles: ['ops'], ttlMs });
 }
 

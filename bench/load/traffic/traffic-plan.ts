@@ -2,6 +2,7 @@
 // moderator role, spread over the load processes) and what they may target. Names follow the
 // players' and rooms' (`bench-<run>-p<i>`, `-r<r>`): sessions are `bench-<run>-s<s>`, moderators
 // `bench-<run>-m<m>`.
+import type { KeyObject } from 'node:crypto';
 import { signAccessToken } from '../../../clients/index.js';
 import type { ModerationTargets, ModeratorSpec } from './moderator.js';
 import type { LoadScenario } from '../scenario-file.js';
@@ -12,7 +13,7 @@ export function sessionOf(s: LoadScenario, runId: string, i: number): { session?
 }
 
 /** Moderator m runs in load process m mod loadProcesses. */
-export async function moderatorPlan(s: LoadScenario, key: Uint8Array, runId: string, ttlMs: number): Promise<ModeratorSpec[][]> {
+export async function moderatorPlan(s: LoadScenario, key: KeyObject, runId: string, ttlMs: number): Promise<ModeratorSpec[][]> {
   const plan: ModeratorSpec[][] = Array.from({ length: s.loadProcesses }, () => []);
   for (let m = 0; m < (s.moderators ?? 0); m++) {
     const player = `bench-${runId}-m${m}`;
