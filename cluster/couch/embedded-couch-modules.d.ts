@@ -9,7 +9,7 @@ declare module 'pouchdb-node' {
 }
 
 declare module 'express-pouchdb' {
-  import type { Server } from 'node:http';
+  import type { IncomingMessage, Server, ServerResponse } from 'node:http';
   export interface ExpressPouchDBOptions {
     mode?: 'minimumForPouchDB' | 'fullCouchDB' | 'custom';
     configPath?: string;
@@ -17,6 +17,7 @@ declare module 'express-pouchdb' {
     overrideMode?: { include?: string[]; exclude?: string[] };
   }
   export interface ExpressPouchDBApp {
+    (req: IncomingMessage, res: ServerResponse): void;
     listen(port: number, host: string): Server;
   }
   export default function expressPouchDB(PouchDB: unknown, options?: ExpressPouchDBOptions): ExpressPouchDBApp;

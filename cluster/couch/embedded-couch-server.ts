@@ -1,8 +1,9 @@
 // Child-process entry of the embedded CouchDB-protocol server (forked by embedded-couch.ts): a
 // PouchDB on leveldb in `dataDir`, served over HTTP by express-pouchdb. It runs in its own process
 // so that the node's main thread never spends time serving CouchDB requests.
-import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import expressPouchDB from 'express-pouchdb';
 import PouchDB from 'pouchdb-node';
@@ -35,8 +36,40 @@ function fail(err: unknown): never {
   process.exit(1);
 }
 
+/** The child's copy of embedded-couch.ts's names (the child imports nothing from its parent's module). */
+const SECRET_ENV = 'GLASS_EMBEDDED_COUCH_SECRET';
+const USER = 'glass';
+
+/** The expected Authorization header, or null when the server was started without a secret. */
+function expectedAuthorization(): Buffer | null {
+  const secret = process.env[SECRET_ENV];
+  // Out of the environment at once: nothing this process runs later inherits or prints it.
+  delete process.env[SECRET_ENV];
+  return secret === undefined || secret === '' ? null : Buffer.from(`Basic ${Buffer.from(`${USER}:${secret}`).toString('base64')}`);
+}
+
+function authorized(expected: Buffer, header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const given = Buffer.from(header);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Owner only: the directory 0700, every file in it 0600, whatever an earlier run or the umask left. */
+function restrict(dir: string): void {
+  chmodSync(dir, 0o700);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) restrict(path);
+    else if (entry.isFile()) chmodSync(path, 0o600);
+  }
+}
+
 async function start(config: EmbeddedCouchConfig): Promise<Server> {
-  mkdirSync(config.dataDir, { recursive: true });
+  // Everything this process creates (leveldb files, logs) is its owner's only.
+  process.umask(0o077);
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  restrict(config.dataDir);
+  const expected = expectedAuthorization();
   // The prefix puts every database (and pouchdb-all-dbs' own) under dataDir; the config and log
   // paths too, should a mode that writes them ever be used: nothing lands in the working directory.
   const Pouch = PouchDB.defaults({ prefix: config.dataDir.replace(/\/?$/, '/') });
@@ -55,7 +88,13 @@ async function start(config: EmbeddedCouchConfig): Promise<Server> {
     configPath: join(config.dataDir, 'config.json'),
     logPath: join(config.dataDir, 'log.txt'),
   });
-  const server = app.listen(config.port, config.host);
+  // The check runs before express-pouchdb sees the request: nothing is read or written without the secret.
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (expected === null || authorized(expected, req.headers.authorization)) return app(req, res);
+    res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="glass-embedded-couch"' });
+    res.end('{"error":"unauthorized","reason":"this server answers its node only"}');
+  });
+  server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   return server;
 }
