@@ -52,6 +52,7 @@ function superviseInto(node: GlassNode, couch: SupervisedCouch): void {
     ready: couch.status === 'up',
     status: couch.status,
     restarts: couch.restarts,
+    pid: couch.pid,
     ...(couch.lastExit !== null && { lastExit: couch.lastExit }),
   }));
   couch.on('status', (status, exit) => {
