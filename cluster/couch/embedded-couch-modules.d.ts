@@ -1,8 +1,10 @@
 // pouchdb-node and express-pouchdb ship no types; only what the embedded server uses is declared.
 declare module 'pouchdb-node' {
-  interface PouchDBConstructor {
-    new (name: string): { info(): Promise<unknown> };
-    defaults(options: { prefix: string }): PouchDBConstructor;
+  export interface PouchDBConstructor {
+    new (name: string): { info(): Promise<unknown>; compact(): Promise<unknown> };
+    defaults(options: { prefix: string; revs_limit?: number; auto_compaction?: boolean }): PouchDBConstructor;
+    /** pouchdb-all-dbs, installed by express-pouchdb. */
+    allDbs(): Promise<string[]>;
   }
   const PouchDB: PouchDBConstructor;
   export default PouchDB;

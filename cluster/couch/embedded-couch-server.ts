@@ -6,13 +6,17 @@ import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import expressPouchDB from 'express-pouchdb';
-import PouchDB from 'pouchdb-node';
+import PouchDB, { type PouchDBConstructor } from 'pouchdb-node';
 
 /** Passed as the first argument, JSON-encoded. */
 export interface EmbeddedCouchConfig {
   dataDir: string;
   port: number;
   host: string;
+  /** Revisions a document's tree keeps (pouchdb's revs_limit); older ones are forgotten with their bodies. */
+  revsLimit: number;
+  /** How often every database is compacted (0: never; writes compact as they go anyway). */
+  compactIntervalMs: number;
 }
 
 /** Child → parent, over the IPC channel. */
@@ -72,7 +76,10 @@ async function start(config: EmbeddedCouchConfig): Promise<Server> {
   const expected = expectedAuthorization();
   // The prefix puts every database (and pouchdb-all-dbs' own) under dataDir; the config and log
   // paths too, should a mode that writes them ever be used: nothing lands in the working directory.
-  const Pouch = PouchDB.defaults({ prefix: config.dataDir.replace(/\/?$/, '/') });
+  // Storage stays bounded and a redaction is real: a document keeps `revsLimit` revisions in its
+  // tree, and auto_compaction drops the body of the revision a write replaces in the same
+  // transaction, so no earlier revision of a state can be read back (GET ?rev=, open_revs).
+  const Pouch = PouchDB.defaults({ prefix: config.dataDir.replace(/\/?$/, '/'), revs_limit: config.revsLimit, auto_compaction: true });
   // leveldb locks a database when it is opened, and express-pouchdb opens them lazily: a second
   // server on the same dataDir would start and then fail every request. Opening the registry of
   // databases now takes the lock (kept for the life of this process) or fails the start.
@@ -96,7 +103,34 @@ async function start(config: EmbeddedCouchConfig): Promise<Server> {
   });
   server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  // Periodic compaction also reaches what was written before auto_compaction (an older data
+  // directory) and the view indexes; the first runs at start.
+  if (config.compactIntervalMs > 0) {
+    void compactAll(Pouch);
+    setInterval(() => void compactAll(Pouch), config.compactIntervalMs).unref();
+  }
   return server;
+}
+
+let compacting = false;
+
+/** Compacts every database in turn; a failure is reported on stderr (names only) and the rest go on. */
+async function compactAll(Pouch: PouchDBConstructor): Promise<void> {
+  if (compacting) return;
+  compacting = true;
+  try {
+    for (const name of await Pouch.allDbs()) {
+      try {
+        await new Pouch(name).compact();
+      } catch (err) {
+        process.stderr.write(`embedded-couch-server: compaction of ${name} failed: ${(err as Error).message}\n`);
+      }
+    }
+  } catch (err) {
+    process.stderr.write(`embedded-couch-server: compaction skipped: ${(err as Error).message}\n`);
+  } finally {
+    compacting = false;
+  }
 }
 
 let server: Server | undefined;

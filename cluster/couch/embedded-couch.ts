@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ErrorCodes, GlassError, InvalidOptionError } from '../../runtime/index.js';
+import { ErrorCodes, GlassError, InvalidOptionError, MAX_TIMER_MS, integerOption } from '../../runtime/index.js';
 import type { EmbeddedCouchCommand, EmbeddedCouchConfig, EmbeddedCouchReport } from './embedded-couch-server.js';
 
 export interface EmbeddedCouchOptions {
@@ -12,6 +12,10 @@ export interface EmbeddedCouchOptions {
   port?: number;
   /** Default 127.0.0.1: the server has no authentication, keep it on loopback. */
   host?: string;
+  /** Revisions each document keeps (older ones and their bodies are dropped). Default 3. */
+  revsLimit?: number;
+  /** How often every database is compacted (0: never). Default 300,000 ms (5 min); writes also compact as they go. */
+  compactIntervalMs?: number;
   /** How long the child may take to listen. Default 15 s. */
   startTimeoutMs?: number;
   /**
@@ -65,6 +69,11 @@ export class EmbeddedCouchError extends GlassError {
   }
 }
 
+/** Revisions a document of the embedded server keeps. */
+export const DEFAULT_REVS_LIMIT = 3;
+/** How often the embedded server compacts every database. */
+export const DEFAULT_COMPACT_INTERVAL_MS = 300_000;
+
 const SERVER_ENTRY = fileURLToPath(new URL('./embedded-couch-server.js', import.meta.url));
 /** Most stderr kept from the child, to explain a failed start. */
 const STDERR_TAIL = 4_096;
@@ -110,7 +119,9 @@ function validate(options: EmbeddedCouchOptions): EmbeddedCouchConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidOptionError('port', 'an integer from 0 to 65535', port);
   const host = options.host ?? '127.0.0.1';
   if (typeof host !== 'string' || host === '') throw new InvalidOptionError('host', 'a host name or address', host);
-  return { dataDir: resolve(options.dataDir), port, host };
+  const revsLimit = integerOption('revsLimit', options.revsLimit ?? DEFAULT_REVS_LIMIT, 1, 1_000);
+  const compactIntervalMs = integerOption('compactIntervalMs', options.compactIntervalMs ?? DEFAULT_COMPACT_INTERVAL_MS, 0, MAX_TIMER_MS);
+  return { dataDir: resolve(options.dataDir), port, host, revsLimit, compactIntervalMs };
 }
 
 function waitListening(child: ChildProcess, config: EmbeddedCouchConfig, timeoutMs: number, stderr: () => string): Promise<number> {
