@@ -53,6 +53,7 @@ function superviseInto(node: GlassNode, couch: SupervisedCouch): void {
     status: couch.status,
     restarts: couch.restarts,
     pid: couch.pid,
+    port: couch.port,
     ...(couch.lastExit !== null && { lastExit: couch.lastExit }),
   }));
   couch.on('status', (status, exit) => {
