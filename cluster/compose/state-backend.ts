@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { ModuleRef } from '../../runtime/index.js';
 import { addReadinessCheck, type GlassNode } from '../../runtime/node/index.js';
-import { DEFAULT_COUCH_DB, SupervisedCouch, redactCredentials, type SupervisedCouchOptions } from '../couch/index.js';
+import { CouchProbe, DEFAULT_COUCH_DB, SupervisedCouch, redactCredentials, type SupervisedCouchOptions } from '../couch/index.js';
 import { COUCH_STATE_STORE_MODULE } from '../worker-modules.js';
 
 /** Where the embedded server keeps its files when GLASS_DATA_DIR is not set (from the working directory). */
@@ -32,7 +32,18 @@ export function couchStoreRef(url: string, db: string = DEFAULT_COUCH_DB): Modul
 export async function startStateBackend(env: NodeJS.ProcessEnv = process.env, supervision: Omit<SupervisedCouchOptions, 'dataDir'> = {}): Promise<StateBackend> {
   const url = env.COUCHDB_URL;
   if (url !== undefined && url !== '') {
-    return { store: couchStoreRef(url), description: redactCredentials(url), close: async () => {} };
+    // Not ours to restart; its readiness is a probe (3 failures in a row, 2 s apart: not ready).
+    let probe: CouchProbe | null = null;
+    return {
+      store: couchStoreRef(url),
+      description: redactCredentials(url),
+      attach: (node) => {
+        const watching = (probe = new CouchProbe(url, 2_000, 1_000, 3));
+        const remove = addReadinessCheck(node, 'store', () => ({ ...watching.status, outside: true }));
+        node.onClose(remove);
+      },
+      close: async () => probe?.close(),
+    };
   }
   const dataDir = resolve(env.GLASS_DATA_DIR || DEFAULT_DATA_DIR);
   const couch = await SupervisedCouch.start({ ...supervision, dataDir });

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { durationOption, integerOption, objectOption } from '../../runtime/index.js';
 import { Backoff, type BackoffPolicy } from '../../supervisors/index.js';
+import { probeCouch } from './couch-probe.js';
 import { embeddedCouchSecret, startEmbeddedCouch, type EmbeddedCouch, type EmbeddedCouchExit, type EmbeddedCouchOptions } from './embedded-couch.js';
 
 /** Whether the supervised server answers: `up`; `restarting` while its child is down; `closed` after close(). */
@@ -47,7 +48,6 @@ export class SupervisedCouch extends EventEmitter<SupervisedCouchEvents> {
   readonly #probeIntervalMs: number;
   readonly #probeTimeoutMs: number;
   readonly #probeFailures: number;
-  readonly #authorization: string;
   #child: EmbeddedCouch;
   #status: SupervisedCouchStatus = 'up';
   #restarts = 0;
@@ -72,7 +72,6 @@ export class SupervisedCouch extends EventEmitter<SupervisedCouchEvents> {
     this.#probeIntervalMs = resolved.probeIntervalMs;
     this.#probeTimeoutMs = resolved.probeTimeoutMs;
     this.#probeFailures = resolved.probeFailures;
-    this.#authorization = `Basic ${Buffer.from(new URL(child.url).username + ':' + decodeURIComponent(new URL(child.url).password)).toString('base64')}`;
     this.#watch(child);
     this.#probe = setInterval(() => void this.#runProbe(), this.#probeIntervalMs).unref();
   }
@@ -168,16 +167,8 @@ export class SupervisedCouch extends EventEmitter<SupervisedCouchEvents> {
     if (this.#probing || this.#status !== 'up') return;
     this.#probing = true;
     const child = this.#child;
-    let ok = false;
-    try {
-      const res = await fetch(this.safeUrl, { headers: { authorization: this.#authorization }, signal: AbortSignal.timeout(this.#probeTimeoutMs) });
-      await res.arrayBuffer();
-      ok = res.ok;
-    } catch {
-      ok = false;
-    } finally {
-      this.#probing = false;
-    }
+    const ok = await probeCouch(this.url, this.#probeTimeoutMs);
+    this.#probing = false;
     if (child !== this.#child || this.#status !== 'up') return;
     if (ok) {
       this.#failedProbes = 0;

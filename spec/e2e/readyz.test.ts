@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { startGateway, type Gateway } from '../../clients/index.js';
-import { startClusterNode, startDefaultNode } from '../../cluster/index.js';
+import { startClusterNode, startDefaultNode, startEmbeddedCouch } from '../../cluster/index.js';
+import { tempDataDir } from '../contract/couch-harness.js';
 import { MEMORY_STORE } from '../../runtime/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
 import { OwnRedisServer } from '../fixtures/redis-server.js';
@@ -44,6 +45,25 @@ describe('/readyz is readiness, /healthz liveness', () => {
     assert.equal(down.checks.workers.running, 1);
     assert.equal((await getJson(gateway.port, '/healthz')).status, 200);
     await until('200 once the worker is back', async () => ((await readyz(gateway.port)).status === 200 ? true : undefined));
+  });
+
+  test('an outside CouchDB (COUCHDB_URL) is probed: 503 naming the store once it stops answering', async () => {
+    const dir = tempDataDir('readyz-outside');
+    closers.push(async () => dir.remove());
+    const couch = await startEmbeddedCouch({ dataDir: dir.path });
+    closers.push(() => couch.close());
+    const gateway = await serve(await startDefaultNode({ workers: 1, logLevel: 'silent' }, { ...process.env, COUCHDB_URL: couch.url }));
+    const ready = await readyz(gateway.port);
+    assert.equal(ready.status, 200);
+    assert.deepEqual({ ready: ready.checks.store.ready, outside: ready.checks.store.outside }, { ready: true, outside: true });
+    // Not ours to restart: it stays down, and the node says so.
+    couch.kill();
+    const down = await until('503 naming the store', async () => {
+      const r = await readyz(gateway.port);
+      return r.status === 503 ? r : undefined;
+    }, 20_000);
+    assert.deepEqual(down.notReady, ['store']);
+    assert.equal((await getJson(gateway.port, '/healthz')).status, 200);
   });
 
   test('in a cluster: 503 naming the cluster while Redis is unreachable, 200 once it is back', async () => {
