@@ -27,36 +27,33 @@ function storeAccess(node: GlassNode, storeUrl: string): { base: string; headers
 describe('a moderator\'s redact leaves no readable copy of the line in the embedded store', () => {
   let node: GlassNode;
   let gateway: Gateway;
-  let audit: AuditLog;
-  let schema: string;
-  let dataDir: string;
   let storeUrl: string;
-  const clients: TestClient[] = [];
+  /** Teardown, last opened first. */
+  const undo: (() => Promise<unknown>)[] = [];
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'glass-e2e-redact-'));
+    const dataDir = await mkdtemp(join(tmpdir(), 'glass-e2e-redact-'));
+    undo.push(() => rm(dataDir, { recursive: true, force: true }));
+    const schema = uniqueSchema('e2e_redact');
+    undo.push(() => dropSchema(schema));
     node = await startDefaultNode({ workers: 2, logLevel: 'silent' }, { ...process.env, COUCHDB_URL: '', GLASS_DATA_DIR: dataDir });
-    schema = uniqueSchema('e2e_redact');
-    audit = AuditLog.open({ url: await testPgUrl(), schema, logger: createLogger('test', 'silent') });
+    undo.push(() => node.close());
+    const audit = AuditLog.open({ url: await testPgUrl(), schema, logger: createLogger('test', 'silent') });
+    undo.push(() => audit.close());
     await audit.whenReady();
     gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: TEST_KEY, audit });
-    const port = nodeReadiness(node).checks.store.port as number;
-    storeUrl = `http://127.0.0.1:${port}`;
+    undo.push(() => gateway.close());
+    storeUrl = `http://127.0.0.1:${nodeReadiness(node).checks.store.port as number}`;
   });
 
   after(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    await gateway?.close();
-    await node?.close();
-    await audit?.close();
-    if (schema !== undefined) await dropSchema(schema);
-    await rm(dataDir, { recursive: true, force: true });
+    for (const step of undo.reverse()) await step().catch(() => {});
   });
 
   test('redact through POST /api/overrides: the room document\'s earlier revisions, its changes and every document lack the text', async () => {
     const wsUrl = `ws://127.0.0.1:${gateway.port}/ws`;
     const gus = await TestClient.connect(wsUrl, 'gus-x');
-    clients.push(gus);
+    undo.push(() => gus.close());
     await gus.join('cellar');
     const secret = 'the password to the vault is swordfish';
     for (const text of ['hello', secret, 'after one', 'after two']) {
