@@ -32,6 +32,12 @@ function storePort(node: StoreNodeProcess): number {
   return Number(match[1]);
 }
 
+/** The secret in a store child's environment (this test runs as the same user). */
+function secretOf(pid: number): string | undefined {
+  const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  return environ.find((v) => v.startsWith(`${EMBEDDED_COUCH_SECRET_ENV}=`))?.slice(EMBEDDED_COUCH_SECRET_ENV.length + 1);
+}
+
 /** Every directory and file under `dir` (itself included), with its permission bits. */
 function walk(dir: string): { path: string; mode: number; dir: boolean }[] {
   const out = [{ path: dir, mode: statSync(dir).mode & 0o777, dir: true }];
@@ -111,8 +117,7 @@ describe('the embedded store of a running node (glass start in a child process)'
   test('the store answers its node only: without the secret a read or a write is refused (401) and changes nothing; files 0600 in a 0700 directory; the secret is in no log line nor argv', async () => {
     const { store } = await storeCheck(node.port);
     // The secret is in the child's environment (readable only by its user, as its files are), never its arguments.
-    const environ = readFileSync(`/proc/${store.pid}/environ`, 'utf8').split('\0');
-    const secret = environ.find((v) => v.startsWith(`${EMBEDDED_COUCH_SECRET_ENV}=`))?.slice(EMBEDDED_COUCH_SECRET_ENV.length + 1);
+    const secret = secretOf(store.pid);
     assert.ok(secret !== undefined && secret.length >= 32, 'the child got its secret through its environment');
     assert.ok(!readFileSync(`/proc/${store.pid}/cmdline`, 'utf8').includes(secret), 'not in argv');
     // Some state to protect: a room with a line.
@@ -171,8 +176,11 @@ describe('the embedded store of a running node (glass start in a child process)'
       talkers.push(new Talker(client, room));
     }
     talkers.forEach((t) => t.start());
+    let up: Awaited<ReturnType<typeof storeCheck>>;
+    let firstSecret: string | undefined;
     try {
       await until('lines acknowledged before the kill', async () => (talkers.every((t) => t.acknowledged.length >= 3) ? true : undefined));
+      firstSecret = secretOf(first.store.pid);
       process.kill(first.store.pid, 'SIGKILL');
       // While it is down (or restarting): not ready, still live.
       const down = await until('/readyz 503 naming the store', async () => {
@@ -182,7 +190,7 @@ describe('the embedded store of a running node (glass start in a child process)'
       assert.deepEqual(down.notReady, ['store']);
       assert.equal(down.store.ready, false);
       assert.equal((await getJson(node.port, '/healthz')).status, 200, '/healthz is liveness: 200 while the process serves');
-      const up = await until('/readyz 200 again', async () => {
+      up = await until('/readyz 200 again', async () => {
         const check = await storeCheck(node.port);
         return check.status === 200 ? check : undefined;
       });
@@ -211,5 +219,14 @@ describe('the embedded store of a running node (glass start in a child process)'
     assert.equal(exited.signal, 'SIGKILL');
     const restarted = await node.waitForLog((e) => e.msg === 'embedded store restarted');
     assert.equal(restarted.restarts, 1);
+    // The restarted child has the same secret (the workers' URL still holds), and the outage logged
+    // neither it nor a URL carrying it.
+    const secret = secretOf(up.store.pid);
+    assert.ok(secret !== undefined && secret.length >= 32);
+    assert.equal(secret, firstSecret);
+    for (const line of node.lines) {
+      assert.ok(!line.includes(secret), `the secret is not logged: ${line.slice(0, 200)}`);
+      assert.doesNotMatch(line, /\/\/[^/\s"]*:[^/\s"@]*@/, 'no URL with credentials is logged');
+    }
   });
 });
