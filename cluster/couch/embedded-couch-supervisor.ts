@@ -57,6 +57,8 @@ export class SupervisedCouch extends EventEmitter<SupervisedCouchEvents> {
   #probing = false;
   #probe: NodeJS.Timeout;
   #restartTimer: NodeJS.Timeout | null = null;
+  /** A restart under way (its child is closed by close() once it started). */
+  #restarting: Promise<void> | null = null;
   #closing: Promise<void> | null = null;
 
   private constructor(child: EmbeddedCouch, options: EmbeddedCouchOptions, resolved: Required<Pick<SupervisedCouchOptions, 'restartBackoff' | 'probeIntervalMs' | 'probeTimeoutMs' | 'probeFailures'>>) {
@@ -119,6 +121,7 @@ export class SupervisedCouch extends EventEmitter<SupervisedCouchEvents> {
     this.#setStatus('closed', undefined);
     clearInterval(this.#probe);
     if (this.#restartTimer !== null) clearTimeout(this.#restartTimer);
+    await this.#restarting;
     await this.#child.close();
   }
 
@@ -134,7 +137,9 @@ export class SupervisedCouch extends EventEmitter<SupervisedCouchEvents> {
   #scheduleRestart(): void {
     if (this.#closing !== null) return;
     const delayMs = this.#backoff.next(performance.now() - this.#upSince);
-    this.#restartTimer = setTimeout(() => void this.#restart(delayMs), delayMs);
+    this.#restartTimer = setTimeout(() => {
+      this.#restarting = this.#restart(delayMs).finally(() => (this.#restarting = null));
+    }, delayMs);
   }
 
   async #restart(lastDelayMs: number): Promise<void> {
