@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import uWS from 'uWebSockets.js';
 import { room, type RoomDelivery } from '../../actors/index.js';
 import { ErrorCodes, GATEWAY_KIND, GlassError, type Logger } from '../../runtime/index.js';
-import { type GlassNode } from '../../runtime/node/index.js';
+import { nodeReadiness, type GlassNode } from '../../runtime/node/index.js';
 import { CloseCodes, ProtocolErrors } from '../protocol/index.js';
 import { Connection, roomTopic, type ConnectionContext, type RoomRef, type SocketData } from './connection.js';
 import type { ResolvedGatewayServerOptions } from './gateway-options.js';
@@ -205,6 +205,16 @@ export class GatewayServer {
     this.#app.get('/healthz', (res) => {
       const workers = this.node.supervisor.live().length;
       res.writeHeader('content-type', 'application/json').end(JSON.stringify({ node: this.node.id, workers }));
+    });
+    // Readiness, not liveness: 503 with the parts that are not ready (a worker down, the store
+    // restarting, Redis unreachable in a cluster), so a balancer sends players elsewhere meanwhile.
+    this.#app.get('/readyz', (res) => {
+      const readiness = nodeReadiness(this.node);
+      res
+        .writeStatus(readiness.ready ? '200 OK' : '503 Service Unavailable')
+        .writeHeader('content-type', 'application/json')
+        .writeHeader('cache-control', 'no-store')
+        .end(JSON.stringify({ node: this.node.id, ...readiness }));
     });
     const mountContext: MountContext = {
       app: this.#app,

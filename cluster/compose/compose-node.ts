@@ -114,6 +114,7 @@ async function startOnBackend(backend: StateBackend | null, start: () => Promise
     throw err;
   }
   if (backend !== null) {
+    backend.attach?.(node);
     node.onClose(() => backend.close());
     node.log.info({ store: backend.description }, 'actor state in CouchDB');
   }

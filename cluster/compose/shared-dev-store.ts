@@ -1,6 +1,7 @@
 import { GlassError } from '../../runtime/index.js';
 import type { ClusterKey } from '../cluster-key.js';
 import { openRedis } from '../redis-connection.js';
+import { redactCredentials } from '../couch/index.js';
 import { couchStoreRef, startStateBackend, type StateBackend } from './state-backend.js';
 
 export const SharedStoreErrors = {
@@ -42,7 +43,7 @@ export async function startSharedDevStore(redisUrl: string, prefix: string, node
     for (;;) {
       const url = verifiedUrl(await redis.get(key), key, clusterKey);
       if (url !== null && (await reachable(url))) {
-        return { store: couchStoreRef(url), description: `the development CouchDB served by another node (${url})`, close: async () => {} };
+        return { store: couchStoreRef(url), description: `the development CouchDB served by another node (${redactCredentials(url)})`, close: async () => {} };
       }
       // One node starts it; the others wait for its URL.
       if ((await redis.set(`${key}:lock`, nodeId, 'PX', WAIT_MS, 'NX')) === 'OK') {
@@ -73,7 +74,13 @@ function verifiedUrl(raw: string | null, key: string, clusterKey: ClusterKey): s
 
 async function reachable(url: string): Promise<boolean> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    // fetch refuses a URL with credentials: they go in the header (the embedded server asks for its secret).
+    const parsed = new URL(url);
+    const headers: Record<string, string> = {};
+    if (parsed.username !== '') headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`;
+    parsed.username = '';
+    parsed.password = '';
+    const res = await fetch(parsed, { headers, signal: AbortSignal.timeout(1_000) });
     return res.ok;
   } catch {
     return false;

@@ -140,10 +140,25 @@ export class CouchHttp {
   async #createDb(): Promise<CouchRequestError | undefined> {
     try {
       await this.#server.request({ db: this.#options.db, method: 'PUT', signal: AbortSignal.timeout(this.#options.requestTimeoutMs) } as Request);
+      await this.#limitRevisions();
       return undefined;
     } catch (raw) {
       const err = toRequestError(`create ${this.#options.db}`, raw);
       return err.statusCode === 412 ? undefined : err;
+    }
+  }
+
+  /**
+   * A database this store created keeps `revsLimit` revisions per document (CouchDB's
+   * `_revs_limit`; its compaction daemon then drops the older bodies). Best effort: a server
+   * without the endpoint (the embedded one sets its limit itself) or a refusal changes nothing.
+   */
+  async #limitRevisions(): Promise<void> {
+    try {
+      const { db, revsLimit, requestTimeoutMs } = this.#options;
+      await this.#server.request({ db, path: '_revs_limit', method: 'PUT', body: String(revsLimit), dontStringify: true, signal: AbortSignal.timeout(requestTimeoutMs) } as Request);
+    } catch {
+      // See above.
     }
   }
 }

@@ -2,6 +2,8 @@ import { InvalidOptionError, MAX_TIMER_MS, integerOption, objectOption, stringOp
 
 /** The database of actor documents when none is named. */
 export const DEFAULT_COUCH_DB = 'glass_actors';
+/** Revisions a document keeps in a database the store creates: enough for fencing, too few to keep old text. */
+export const DEFAULT_COUCH_REVS_LIMIT = 3;
 /** Retry defaults: the first backoff delay, and how long retries may go on. */
 export const DEFAULT_COUCH_RETRY = { initialDelayMs: 50, maxTotalMs: 2_000 } as const;
 
@@ -22,6 +24,8 @@ export interface CouchStateStoreOptions {
   requestTimeoutMs?: number;
   /** Most keys coalesced into one `_all_docs` or `_bulk_docs` request. Default 256. */
   maxBatch?: number;
+  /** `_revs_limit` set on a database this store creates (revisions kept per document). Default 3. */
+  revsLimit?: number;
 }
 
 export interface ResolvedCouchOptions {
@@ -34,6 +38,7 @@ export interface ResolvedCouchOptions {
   maxTotalMs: number;
   requestTimeoutMs: number;
   maxBatch: number;
+  revsLimit: number;
 }
 
 // CouchDB's rule for database names.
@@ -61,5 +66,6 @@ export function resolveCouchOptions(options: CouchStateStoreOptions): ResolvedCo
     maxTotalMs: integerOption('retry.maxTotalMs', retry.maxTotalMs ?? DEFAULT_COUCH_RETRY.maxTotalMs, 0, 600_000),
     requestTimeoutMs: integerOption('requestTimeoutMs', options.requestTimeoutMs ?? 5_000, 1, MAX_TIMER_MS),
     maxBatch: integerOption('maxBatch', options.maxBatch ?? 256, 1, 10_000),
+    revsLimit: integerOption('revsLimit', options.revsLimit ?? DEFAULT_COUCH_REVS_LIMIT, 1, 1_000),
   };
 }

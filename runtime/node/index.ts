@@ -8,3 +8,4 @@ export { defaultNodeId, type NodeOptions } from './node-options.js';
 export { ProcessSampler, type ProcessSample } from './node-stats.js';
 export type { EndpointHandler } from './endpoints.js';
 export { MainRouter, type MainRouterOptions } from './main-router.js';
+export { addReadinessCheck, nodeReadiness, type NodeReadiness, type ReadinessAnswer, type ReadinessCheck } from './node-readiness.js';
