@@ -70,7 +70,7 @@ function prng(seed: number): () => number {
 }
 
 const ROUTES = [
-  '/ws', '/healthz', '/ops', '/ops/assets/ops.js', '/ops/api/view', '/ops/api/actors', '/ops/api/search', '/ops/api/top',
+  '/ws', '/healthz', '/readyz', '/ops', '/ops/assets/ops.js', '/ops/api/view', '/ops/api/actors', '/ops/api/search', '/ops/api/top',
   '/ops/api/drain-preview', '/ops/api/actions', '/ops/ws', '/metrics', '/api/overrides', '/api/overrides/room/lobby', '/api/other', '/nowhere',
 ];
 const PROTOTYPE_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', 'isPrototypeOf', '__defineGetter__'];

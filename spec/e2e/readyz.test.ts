@@ -8,7 +8,7 @@ import { MEMORY_STORE } from '../../runtime/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
 import { OwnRedisServer } from '../fixtures/redis-server.js';
 import { getJson, until } from './store-node-process.js';
-import { TEST_KEY } from './tokens.js';
+import { TEST_KEYS } from './tokens.js';
 
 /** /readyz's status and the parts it names as not ready. */
 async function readyz(port: number): Promise<{ status: number; notReady: string[]; checks: Record<string, Record<string, unknown>> }> {
@@ -24,7 +24,7 @@ describe('/readyz is readiness, /healthz liveness', () => {
 
   async function serve(node: GlassNode): Promise<Gateway> {
     closers.push(() => node.close());
-    const gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: TEST_KEY });
+    const gateway = await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS });
     closers.push(() => gateway.close());
     return gateway;
   }

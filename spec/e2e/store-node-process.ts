@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { publicKeyPem } from '../../clients/index.js';
+import { TEST_KEY } from './tokens.js';
 
 const GLASS = fileURLToPath(new URL('../../bin/glass.js', import.meta.url));
 
@@ -45,6 +47,9 @@ export class StoreNodeProcess {
       REDIS_URL: '',
       GLASS_PG_URL: '',
       GLASS_DATA_DIR: join(dir, 'couch'),
+      // The node verifies with the test pair's public key (TestClient signs with its private key);
+      // GLASS_TOKEN_SECRET is its resume secret.
+      GLASS_TOKEN_PUBLIC_KEY: publicKeyPem(TEST_KEY),
       GLASS_TOKEN_SECRET: tokenSecret,
       LOG_LEVEL: 'debug',
     };

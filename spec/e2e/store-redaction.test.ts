@@ -9,7 +9,7 @@ import { DEFAULT_COUCH_DB, EMBEDDED_COUCH_SECRET_ENV, EMBEDDED_COUCH_USER, start
 import { createLogger } from '../../runtime/index.js';
 import { nodeReadiness, type GlassNode } from '../../runtime/node/index.js';
 import { dropSchema, testPgUrl, uniqueSchema } from '../integration/audit-harness.js';
-import { TEST_KEY, tokenFor } from './tokens.js';
+import { TEST_KEYS, tokenFor } from './tokens.js';
 import { TestClient } from './ws-client.js';
 
 /**
@@ -41,7 +41,7 @@ describe('a moderator\'s redact leaves no readable copy of the line in the embed
     const audit = AuditLog.open({ url: await testPgUrl(), schema, logger: createLogger('test', 'silent') });
     undo.push(() => audit.close());
     await audit.whenReady();
-    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: TEST_KEY, audit });
+    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS, audit });
     undo.push(() => gateway.close());
     storeUrl = `http://127.0.0.1:${nodeReadiness(node).checks.store.port as number}`;
   });

@@ -109,7 +109,7 @@ describe('the embedded store of a running node (glass start in a child process)'
   });
 
   async function connect(player: string): Promise<TestClient> {
-    const client = await TestClient.connect(`ws://127.0.0.1:${node.port}/ws`, player, { key: new TextEncoder().encode(node.tokenSecret) });
+    const client = await TestClient.connect(`ws://127.0.0.1:${node.port}/ws`, player);
     clients.push(client);
     return client;
   }
