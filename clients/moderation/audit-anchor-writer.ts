@@ -56,7 +56,12 @@ export class AnchorWriter {
 
   /** A row was appended: resolves once its head is anchored when a write is due, else at once. */
   note(head: AnchorHead): Promise<void> {
-    if (this.#stats.frozen !== null || head.id <= this.#floor) return Promise.resolve();
+    if (this.#stats.frozen !== null) return Promise.resolve();
+    // Ids only grow: a row at or below the anchored one means the table lost rows since.
+    if (head.id <= this.#floor) {
+      this.freeze(`row ${head.id} was appended, but row ${this.#floor} is anchored: the table lost rows`);
+      return Promise.resolve();
+    }
     if (this.#pending === null || head.id > this.#pending.id) this.#pending = head;
     this.#waiting++;
     if (this.#waiting >= this.#o.everyRows) return this.flush();

@@ -108,7 +108,7 @@ export class AuditLog {
     // it would crash the process.
     this.#pool.on('error', (err) => this.#lost(err));
     this.#anchorWriter =
-      this.#anchor === null
+      this.#anchor === null || options.verifyOnly === true
         ? null
         : new AnchorWriter({
             anchor: this.#anchor,

@@ -26,6 +26,8 @@ export interface AuditLogOptions {
   anchorEveryRows?: number;
   /** … or this long after the first row that waits. Default 1000. */
   anchorEveryMs?: number;
+  /** Reads the anchor, never writes it (`glass audit verify`). Default false. */
+  verifyOnly?: boolean;
   /** Where the defaults of `key` and `anchor` are read. Default process.env. */
   env?: NodeJS.ProcessEnv;
 }
