@@ -7,6 +7,7 @@ import { AnchorWriter, type AnchorStats } from './audit-anchor-writer.js';
 import { FileAuditAnchor, openAnchor, type AnchorChain, type AuditAnchor } from './audit-anchor.js';
 import { GENESIS_HASH, checkChain, macEntry, type AnchorHead, type AuditEntry, type AuditRow, type ChainVerdict } from './audit-chain.js';
 import { AuditKey, resolveAuditKey } from './audit-key.js';
+import { RefusalRecorder } from './audit-refusals.js';
 import { auditTables, migrateAuditSchema, type AuditTables } from './audit-migration.js';
 import { AUDIT_DEFAULTS as DEFAULTS, databaseOf, describePgUrl, positive, type AuditLogOptions } from './audit-options.js';
 
@@ -62,6 +63,8 @@ export interface AnchoredVerdict {
  */
 export class AuditLog {
   readonly tables: AuditTables;
+  /** Refusals go through here: written within a bound per caller, counted past it. */
+  readonly refusals: RefusalRecorder;
   readonly #pool: pg.Pool;
   readonly #log: Logger;
   readonly #where: string;
@@ -107,6 +110,7 @@ export class AuditLog {
     // An idle connection that dies (PostgreSQL restarted, network cut) is reported here; unhandled,
     // it would crash the process.
     this.#pool.on('error', (err) => this.#lost(err));
+    this.refusals = new RefusalRecorder(this, this.#log, options.refusalBound);
     this.#anchorWriter =
       this.#anchor === null || options.verifyOnly === true
         ? null

@@ -3,6 +3,7 @@
 import { InvalidOptionError, type Logger } from '../../runtime/index.js';
 import type { AuditAnchor } from './audit-anchor.js';
 import type { AuditKeyInput } from './audit-key.js';
+import type { RefusalBound } from './audit-refusals.js';
 
 export interface AuditLogOptions {
   /** postgres:// or postgresql:// URL; its password never reaches a log. */
@@ -26,6 +27,8 @@ export interface AuditLogOptions {
   anchorEveryRows?: number;
   /** … or this long after the first row that waits. Default 1000. */
   anchorEveryMs?: number;
+  /** Refusals written per caller and in all (audit-refusals.ts); past it they are counted, not written. Default 10 at once and 10 a minute per caller, 200 and 600 a minute in all. */
+  refusalBound?: Partial<RefusalBound>;
   /** Reads the anchor, never writes it (`glass audit verify`). Default false. */
   verifyOnly?: boolean;
   /** Where the defaults of `key` and `anchor` are read. Default process.env. */
