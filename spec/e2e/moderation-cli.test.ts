@@ -3,7 +3,10 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { AuditLog, startGateway, type Gateway } from '../../clients/index.js';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuditLog, FileAuditAnchor, startGateway, type Gateway } from '../../clients/index.js';
 import { MEMORY_STORE, startDefaultNode } from '../../cluster/index.js';
 import { createLogger } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
@@ -23,6 +26,9 @@ describe('glass mod and glass audit verify (the CLI against a live gateway and P
   // The CLI finds the key as `glass start` does: here from GLASS_TOKEN_SECRET.
   const secret = randomBytes(32).toString('base64');
   const key = new TextEncoder().encode(secret);
+  // The audit key and anchor, shared with the CLI through its environment.
+  const auditKey = randomBytes(32).toString('base64');
+  const anchorFile = join(tmpdir(), `glass-cli-anchor-${process.pid}-${Date.now()}`);
   let node: GlassNode;
   let gateway: Gateway;
   let audit: AuditLog;
@@ -33,9 +39,9 @@ describe('glass mod and glass audit verify (the CLI against a live gateway and P
 
   function glass(args: string[], env: Record<string, string> = {}): Promise<Run> {
     const base = { ...process.env };
-    for (const name of ['GLASS_PG_URL', 'DATABASE_URL', 'GLASS_PG_SCHEMA', 'GLASS_MOD_TOKEN', 'GLASS_URL', 'GLASS_TOKEN_SECRET_FILE']) delete base[name];
+    for (const name of ['GLASS_PG_URL', 'DATABASE_URL', 'GLASS_PG_SCHEMA', 'GLASS_MOD_TOKEN', 'GLASS_URL', 'GLASS_TOKEN_SECRET_FILE', 'GLASS_AUDIT_KEY_FILE']) delete base[name];
     return new Promise((resolve) => {
-      execFile(process.execPath, [GLASS, ...args], { env: { ...base, GLASS_TOKEN_SECRET: secret, ...env } }, (err, stdout, stderr) => {
+      execFile(process.execPath, [GLASS, ...args], { env: { ...base, GLASS_TOKEN_SECRET: secret, GLASS_AUDIT_KEY: auditKey, GLASS_AUDIT_ANCHOR_FILE: anchorFile, ...env } }, (err, stdout, stderr) => {
         resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
       });
     });
@@ -45,7 +51,7 @@ describe('glass mod and glass audit verify (the CLI against a live gateway and P
     pgUrl = await testPgUrl();
     schema = uniqueSchema('cli');
     node = await startDefaultNode({ workers: 1, logLevel: 'silent', store: MEMORY_STORE });
-    audit = AuditLog.open({ url: pgUrl, schema, logger: createLogger('test', 'silent') });
+    audit = AuditLog.open({ url: pgUrl, schema, logger: createLogger('test', 'silent'), key: auditKey, anchor: new FileAuditAnchor(anchorFile) });
     await audit.whenReady();
     gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: key, audit });
     httpUrl = `http://127.0.0.1:${gateway.port}`;
@@ -57,6 +63,7 @@ describe('glass mod and glass audit verify (the CLI against a live gateway and P
     await node?.close();
     await audit?.close();
     if (schema !== undefined) await dropSchema(schema);
+    rmSync(anchorFile, { force: true });
   });
 
   test('glass mod mute applies the override and prints its audit ref; refusals exit non-zero with the code', async () => {
