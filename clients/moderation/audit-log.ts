@@ -189,6 +189,7 @@ export class AuditLog {
     // listener that would be an uncaught exception.
     client.on('error', ignore);
     let failure: unknown;
+    let receipt: AuditReceipt;
     try {
       await client.query('BEGIN');
       // The chain's lock: every writer, on every node, queues here; the head is then the last row
@@ -204,9 +205,7 @@ export class AuditLog {
         [id, full.at, full.node, full.moderator, [...full.roles], full.source, full.outcome, full.code, full.targetKind, full.targetId, full.command, JSON.stringify(full.args), prevHash, hash],
       );
       await client.query('COMMIT');
-      this.#keyedFrom ??= id;
-      await this.#anchorWriter?.note({ id, hash, count: id, keyedFrom: this.#keyedFrom });
-      return { id, hash };
+      receipt = { id, hash };
     } catch (err) {
       failure = err;
       await client.query('ROLLBACK').catch(() => {});
@@ -217,6 +216,10 @@ export class AuditLog {
       // A connection that failed is dropped, not reused.
       client.release(failure === undefined ? undefined : (failure as Error));
     }
+    // Anchored once the connection is back in the pool: other appends need not wait for the file.
+    this.#keyedFrom ??= receipt.id;
+    await this.#anchorWriter?.note({ id: receipt.id, hash: receipt.hash, count: receipt.id, keyedFrom: this.#keyedFrom });
+    return receipt;
   }
 
   /** Walks the whole chain against the key and the anchor (see verifyAnchored). */
