@@ -59,9 +59,11 @@ glass mod COMMAND (--room ID | --session ID) [options]
   --as ID           without a token: sign a 5-minute moderator token as ID with the local token key
   Prints the override's audit ref as JSON. Exit 1 if it was refused (the code is printed).
 
-glass audit verify
-  Walks the audit chain; prints "ok" and the head, or the first row altered, inserted or deleted
-  (exit 3).
+glass audit verify [--anchor FILE]
+  Walks the audit chain with the audit key (GLASS_AUDIT_KEY, else GLASS_AUDIT_KEY_FILE, default
+  .data/audit-key) against its anchor (--anchor, else GLASS_AUDIT_ANCHOR_FILE, default
+  .data/audit-anchor[-SCHEMA]). Exit 0 ok, 3 tampered (the row and the kind: altered, inserted,
+  deleted, emptied), 4 no anchor, 1 cannot verify (PostgreSQL, key or anchor).
 
 ${BENCH_USAGE}
 Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a failure, 2 on a usage error.

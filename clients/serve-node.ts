@@ -51,7 +51,14 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
       : await startClusterNode({ ...options, redisUrl: config.redisUrl, prefix: config.cluster, address: `ws://${config.host}:${config.port}` });
   // The audit log connects in the background: an unreachable PostgreSQL refuses overrides, not players.
   const pgUrl = auditUrlFromEnv(env);
-  const audit = pgUrl === undefined ? null : AuditLog.open({ url: pgUrl, schema: env.GLASS_PG_SCHEMA || undefined, logger: node.log });
+  // The audit key and anchor come from the same environment; a bad key refuses the start (GLASS_ERR_AUDIT_KEY).
+  let audit: AuditLog | null;
+  try {
+    audit = pgUrl === undefined ? null : AuditLog.open({ url: pgUrl, schema: env.GLASS_PG_SCHEMA || undefined, logger: node.log, env });
+  } catch (err) {
+    await node.close();
+    throw err;
+  }
   if (audit === null) node.log.warn('no moderation audit log (GLASS_PG_URL unset): overrides are refused with GLASS_ERR_AUDIT_UNAVAILABLE');
   let gateway: Gateway;
   try {

@@ -13,7 +13,7 @@ import {
   type GatewayStats,
 } from './gateway/index.js';
 import { AuditLog, ModerationDesk, mountModerationApi, socketOverrides } from './moderation/index.js';
-import { mountOps, opsAuditHook, type OpsRoutes } from './ops/index.js';
+import { mountOps, opsAuditHook, opsRefusalHook, type OpsRoutes } from './ops/index.js';
 
 export interface GatewayOptions extends GatewayServerOptions {
   /**
@@ -62,6 +62,8 @@ export class Gateway {
             const ops = mountOps(app, { node, key, log, drainNode: () => (made.gateway?.close() ?? Promise.resolve()).then(() => node.close()) });
             // Ops actions share the moderation audit chain; without a log configured they are only logged.
             if (audit !== null) ops.service.setAudit(opsAuditHook(audit));
+            // Refused ops requests (401, 403, refused actions) too, within a bound per caller.
+            if (audit !== null) ops.setRefusalAudit(opsRefusalHook(audit, node.id));
             made.ops = ops;
           },
           close: () => made.ops?.close(),

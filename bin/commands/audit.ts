@@ -1,29 +1,57 @@
-// glass audit verify: walks the moderation audit chain; exit 3 at the first row tampered with.
-import { AuditErrors, AuditLog, auditUrlFromEnv, describePgUrl, type AuditStatus } from '../../clients/index.js';
+// glass audit verify: walks the moderation audit chain with the audit key and checks it against the
+// anchor kept outside PostgreSQL. Exit 0 ok, 3 tampered (the kind and the row named), 4 no anchor
+// to check a deleted tail or an emptied table against, 1 cannot verify (PostgreSQL, key, anchor).
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  AuditErrors,
+  AuditKeyError,
+  AuditLog,
+  DEFAULT_AUDIT_KEY_FILE,
+  FileAuditAnchor,
+  auditUrlFromEnv,
+  describePgUrl,
+  resolveAuditKey,
+  type AuditStatus,
+} from '../../clients/index.js';
 import { GlassError, createLogger } from '../../runtime/index.js';
-import { UsageError } from '../cli-args.js';
+import { UsageError, parseCommandArgs } from '../cli-args.js';
+
+/** Exit codes of `glass audit verify` (docs/OPS.md). */
+export const AUDIT_EXIT = { OK: 0, FAILED: 1, USAGE: 2, TAMPERED: 3, UNANCHORED: 4 } as const;
 
 export async function auditCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  if (args.length !== 1 || args[0] !== 'verify') throw new UsageError('usage: glass audit verify');
+  const { values, positionals } = parseCommandArgs(args, { anchor: { type: 'string' } }, true);
+  if (positionals.length !== 1 || positionals[0] !== 'verify') throw new UsageError('usage: glass audit verify [--anchor FILE]');
   const url = auditUrlFromEnv(env);
   if (url === undefined) throw new UsageError('glass audit verify needs GLASS_PG_URL (or DATABASE_URL)');
-  const log = AuditLog.open({ url, schema: env.GLASS_PG_SCHEMA || undefined, logger: createLogger('glass', 'silent'), retry: { minMs: 60_000 } });
+  // Verifying never creates a key: a new key would call every row altered.
+  const keyFile = resolve(env.GLASS_AUDIT_KEY_FILE || DEFAULT_AUDIT_KEY_FILE);
+  if (!env.GLASS_AUDIT_KEY && !existsSync(keyFile)) throw new AuditKeyError(`no audit key: set GLASS_AUDIT_KEY or GLASS_AUDIT_KEY_FILE (${keyFile} does not exist)`);
+  const key = resolveAuditKey(env);
+  const schema = env.GLASS_PG_SCHEMA || 'public';
+  const anchor = values.anchor !== undefined && values.anchor !== '' ? new FileAuditAnchor(values.anchor) : FileAuditAnchor.fromEnv(schema, env);
+  const log = AuditLog.open({ url, schema, key, anchor, verifyOnly: true, logger: createLogger('glass', 'silent'), retry: { minMs: 60_000 } });
   try {
-    const status = await new Promise<AuditStatus>((resolve) => {
-      if (log.status !== 'connecting') return resolve(log.status);
+    const status = await new Promise<AuditStatus>((resolveStatus) => {
+      if (log.status !== 'connecting') return resolveStatus(log.status);
       const off = log.onStatus((s) => {
         off();
-        resolve(s);
+        resolveStatus(s);
       });
     });
     if (status !== 'ready') throw new GlassError(AuditErrors.UNAVAILABLE, `PostgreSQL at ${describePgUrl(url)} is unreachable`);
-    const verdict = await log.verify();
-    if (verdict.ok) {
-      process.stdout.write(`ok: ${verdict.rows} rows, head ${verdict.head.id} ${verdict.head.hash}\n`);
-      return 0;
+    const { verdict, anchor: anchored, where } = await log.verifyAnchored();
+    if (!verdict.ok) {
+      process.stdout.write(`tampered: row ${verdict.id} ${verdict.kind} (${verdict.detail}); ${verdict.rows} rows before it are intact\n`);
+      return AUDIT_EXIT.TAMPERED;
     }
-    process.stdout.write(`tampered: row ${verdict.id} ${verdict.kind} (${verdict.detail}); ${verdict.rows} rows before it are intact\n`);
-    return 3;
+    if (anchored === null && verdict.rows > 0) {
+      process.stdout.write(`unanchored: ${verdict.rows} rows verify, but there is no anchor (${where}): a deleted tail or an emptied table cannot be seen\n`);
+      return AUDIT_EXIT.UNANCHORED;
+    }
+    process.stdout.write(`ok: ${verdict.rows} rows, head ${verdict.head.id} ${verdict.head.hash}\n`);
+    return AUDIT_EXIT.OK;
   } finally {
     await log.close();
   }

@@ -3,9 +3,13 @@ import pg from 'pg';
 import { GlassError, InvalidOptionError, createLogger, type Logger } from '../../runtime/index.js';
 import { Backoff } from '../../supervisors/index.js';
 import { AuditErrors } from '../protocol/index.js';
-import { hashEntry, verifyChain, type AuditEntry, type AuditRow, type ChainVerdict } from './audit-chain.js';
+import { AnchorWriter, type AnchorStats } from './audit-anchor-writer.js';
+import { FileAuditAnchor, openAnchor, type AnchorChain, type AuditAnchor } from './audit-anchor.js';
+import { GENESIS_HASH, checkChain, macEntry, type AnchorHead, type AuditEntry, type AuditRow, type ChainVerdict } from './audit-chain.js';
+import { AuditKey, resolveAuditKey } from './audit-key.js';
+import { RefusalRecorder } from './audit-refusals.js';
 import { auditTables, migrateAuditSchema, type AuditTables } from './audit-migration.js';
-import { AUDIT_DEFAULTS as DEFAULTS, describePgUrl, positive, type AuditLogOptions } from './audit-options.js';
+import { AUDIT_DEFAULTS as DEFAULTS, databaseOf, describePgUrl, positive, type AuditLogOptions } from './audit-options.js';
 
 export class AuditUnavailableError extends GlassError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -41,15 +45,26 @@ type PgRow = {
   hash: string;
 };
 
+/** What verifyAnchored says: the verdict, and the anchor it was checked against (null: none yet). */
+export interface AnchoredVerdict {
+  verdict: ChainVerdict;
+  anchor: AnchorHead | null;
+  where: string;
+}
+
 /**
- * The moderation audit log: a hash chain in PostgreSQL (pg). Appends are serialized across every
- * node by a row lock on the chain's head row, so concurrent writers still form one chain.
+ * The moderation audit log: a chain in PostgreSQL (pg) whose rows carry HMAC-SHA256 MACs made with
+ * the audit key, which the database does not hold, and whose head is also kept outside it (the
+ * anchor). Appends are serialized across every node by a transaction-scoped advisory lock; the head
+ * is the last row, so an append is one INSERT: the node's role needs no UPDATE or DELETE.
  *
  * It never makes its caller wait for PostgreSQL to come back: while it is away `append` throws
  * AuditUnavailableError at once, and a loop reconnects (and migrates) in the background.
  */
 export class AuditLog {
   readonly tables: AuditTables;
+  /** Refusals go through here: written within a bound per caller, counted past it. */
+  readonly refusals: RefusalRecorder;
   readonly #pool: pg.Pool;
   readonly #log: Logger;
   readonly #where: string;
@@ -57,6 +72,12 @@ export class AuditLog {
   readonly #retry: Backoff;
   readonly #poolSize: number;
   readonly #events = new EventEmitter();
+  readonly #key: AuditKey;
+  readonly #anchor: AuditAnchor | null;
+  readonly #anchorWriter: AnchorWriter | null;
+  readonly #chain: AnchorChain;
+  /** The first keyed row (from the database at start, else this log's first append). */
+  #keyedFrom: number | null = null;
   #status: AuditStatus = 'connecting';
   #timer: NodeJS.Timeout | null = null;
   #connecting = false;
@@ -67,6 +88,10 @@ export class AuditLog {
       throw new InvalidOptionError('url', 'a postgres:// or postgresql:// URL', options.url === undefined ? undefined : '[redacted]');
     }
     this.tables = auditTables(options.schema ?? DEFAULTS.schema);
+    const env = options.env ?? process.env;
+    this.#key = options.key === undefined ? resolveAuditKey(env) : AuditKey.of(options.key);
+    this.#anchor = options.anchor === undefined ? FileAuditAnchor.fromEnv(this.tables.schema, env) : options.anchor;
+    this.#chain = { database: databaseOf(options.url), schema: this.tables.schema };
     const minMs = positive('retry.minMs', options.retry?.minMs, DEFAULTS.minMs);
     const maxMs = positive('retry.maxMs', options.retry?.maxMs, Math.max(DEFAULTS.maxMs, minMs));
     this.#retry = new Backoff({ minMs, maxMs, randomFactor: 0 });
@@ -85,6 +110,28 @@ export class AuditLog {
     // An idle connection that dies (PostgreSQL restarted, network cut) is reported here; unhandled,
     // it would crash the process.
     this.#pool.on('error', (err) => this.#lost(err));
+    this.refusals = new RefusalRecorder(this, this.#log, options.refusalBound);
+    this.#anchorWriter =
+      this.#anchor === null || options.verifyOnly === true
+        ? null
+        : new AnchorWriter({
+            anchor: this.#anchor,
+            key: this.#key,
+            chain: this.#chain,
+            everyRows: positive('anchorEveryRows', options.anchorEveryRows, DEFAULTS.anchorEveryRows),
+            everyMs: positive('anchorEveryMs', options.anchorEveryMs, DEFAULTS.anchorEveryMs),
+            log: this.#log,
+          });
+  }
+
+  /** Where the key came from and where the anchor is (for the start log: never the key). */
+  describe(): { key: AuditKey; anchor: string | null } {
+    return { key: this.#key, anchor: this.#anchor?.describe() ?? null };
+  }
+
+  /** The anchor's writes, failures, and whether it is frozen (null without an anchor). */
+  anchorStats(): AnchorStats | null {
+    return this.#anchorWriter?.stats() ?? null;
   }
 
   /** Starts connecting (and migrating) in the background; never throws for an unreachable server. */
@@ -142,22 +189,23 @@ export class AuditLog {
     // listener that would be an uncaught exception.
     client.on('error', ignore);
     let failure: unknown;
+    let receipt: AuditReceipt;
     try {
       await client.query('BEGIN');
-      // The head row's lock is the chain's: every writer, on every node, queues here.
-      const head = await client.query<{ id: string; hash: string }>(`SELECT id, hash FROM ${t.head} WHERE singleton FOR UPDATE`);
-      if (head.rows.length !== 1) throw new GlassError(AuditErrors.UNAVAILABLE, 'the audit chain head is missing');
-      const id = Number(head.rows[0].id) + 1;
-      const prevHash = head.rows[0].hash;
-      const hash = hashEntry(full, prevHash);
+      // The chain's lock: every writer, on every node, queues here; the head is then the last row
+      // (READ COMMITTED: the statement after the lock sees every append committed before it).
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`glass-audit-chain:${t.schema}`]);
+      const last = await client.query<{ id: string; hash: string }>(`SELECT id, hash FROM ${t.log} ORDER BY id DESC LIMIT 1`);
+      const id = last.rows.length === 0 ? 1 : Number(last.rows[0].id) + 1;
+      const prevHash = last.rows.length === 0 ? GENESIS_HASH : last.rows[0].hash;
+      const hash = macEntry(this.#key, full, prevHash);
       await client.query(
         `INSERT INTO ${t.log} (id, at_ms, node, moderator, roles, source, outcome, code, target_kind, target_id, command, args, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
         [id, full.at, full.node, full.moderator, [...full.roles], full.source, full.outcome, full.code, full.targetKind, full.targetId, full.command, JSON.stringify(full.args), prevHash, hash],
       );
-      await client.query(`UPDATE ${t.head} SET id = $1, hash = $2 WHERE singleton`, [id, hash]);
       await client.query('COMMIT');
-      return { id, hash };
+      receipt = { id, hash };
     } catch (err) {
       failure = err;
       await client.query('ROLLBACK').catch(() => {});
@@ -168,22 +216,34 @@ export class AuditLog {
       // A connection that failed is dropped, not reused.
       client.release(failure === undefined ? undefined : (failure as Error));
     }
+    // Anchored once the connection is back in the pool: other appends need not wait for the file.
+    this.#keyedFrom ??= receipt.id;
+    await this.#anchorWriter?.note({ id: receipt.id, hash: receipt.hash, count: receipt.id, keyedFrom: this.#keyedFrom });
+    return receipt;
+  }
+
+  /** Walks the whole chain against the key and the anchor (see verifyAnchored). */
+  async verify(): Promise<ChainVerdict> {
+    return (await this.verifyAnchored()).verdict;
   }
 
   /**
-   * Walks the whole chain (see verifyChain) in one snapshot (REPEATABLE READ): appends made
-   * meanwhile by other writers are neither seen nor mistaken for inserted rows.
+   * Reads the anchor, then walks the whole chain (see checkChain) in one snapshot (REPEATABLE
+   * READ): appends made meanwhile by other writers are neither seen nor mistaken for inserted rows,
+   * and the anchor, read first, is never ahead of the snapshot. Throws AuditAnchorError when the
+   * anchor cannot be read or does not carry the key's MAC.
    */
-  async verify(): Promise<ChainVerdict> {
+  async verifyAnchored(): Promise<AnchoredVerdict> {
+    await this.#anchorWriter?.flush();
+    const anchor = await this.#readAnchor();
     const client = await this.#pool.connect();
     client.on('error', ignore);
     let failure: unknown;
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const head = await client.query<{ id: string; hash: string }>(`SELECT id, hash FROM ${this.tables.head} WHERE singleton`);
-      const verdict = await verifyChain(this.#rows(client), head.rows.length === 0 ? null : { id: Number(head.rows[0].id), hash: head.rows[0].hash });
+      const verdict = await checkChain(this.#rows(client), { key: this.#key, anchor });
       await client.query('COMMIT');
-      return verdict;
+      return { verdict, anchor, where: this.#anchor?.describe() ?? 'none' };
     } catch (err) {
       failure = err;
       await client.query('ROLLBACK').catch(() => {});
@@ -209,6 +269,7 @@ export class AuditLog {
     if (this.#status === 'closed') return;
     this.#setStatus('closed');
     if (this.#timer !== null) clearTimeout(this.#timer);
+    await this.#anchorWriter?.flush();
     await this.#pool.end().catch(() => {});
   }
 
@@ -222,6 +283,7 @@ export class AuditLog {
       try {
         const applied = await migrateAuditSchema(client, this.tables);
         if (applied > 0) this.#log.info({ migrations: applied }, 'audit schema migrated');
+        await this.#checkAnchor(client);
         client.off('error', ignore);
         client.release();
       } catch (err) {
@@ -231,7 +293,7 @@ export class AuditLog {
       }
       if (this.#isClosed()) return;
       this.#retry.reset();
-      this.#log.info('audit log ready');
+      this.#log.info({ auditKey: this.#key.source, auditKeyFile: this.#key.path, anchor: this.#anchor?.describe() ?? null }, 'audit log ready');
       this.#setStatus('ready');
     } catch (err) {
       if (this.#isClosed()) return;
@@ -244,6 +306,41 @@ export class AuditLog {
     } finally {
       this.#connecting = false;
     }
+  }
+
+  /** The anchor's head, opened with the key; null when there is no anchor or nothing was anchored yet. */
+  async #readAnchor(): Promise<AnchorHead | null> {
+    if (this.#anchor === null) return null;
+    const text = await this.#anchor.read();
+    return text === null ? null : openAnchor(this.#key, this.#chain, text, this.#anchor.describe());
+  }
+
+  /**
+   * At start: the anchor must name a row the database holds, with the same MAC; if not, the
+   * anchor is frozen (never moved again by this node) so that the evidence stays for verify. With no
+   * anchor yet, the database's last row is anchored (trust on first use).
+   */
+  async #checkAnchor(client: pg.ClientBase): Promise<void> {
+    const t = this.tables;
+    const writer = this.#anchorWriter;
+    if (writer === null) return;
+    let anchor: AnchorHead | null;
+    try {
+      anchor = await this.#readAnchor();
+    } catch (err) {
+      return writer.freeze(err instanceof Error ? err.message : String(err));
+    }
+    if (anchor !== null) {
+      const row = await client.query<{ hash: string }>(`SELECT hash FROM ${t.log} WHERE id = $1`, [anchor.id]);
+      if (anchor.id > 0 && row.rows[0]?.hash !== anchor.hash) return writer.freeze(`the anchor names row ${anchor.id}, which the database ${row.rows.length === 0 ? 'does not hold' : 'holds with another MAC'}`);
+      this.#keyedFrom ??= anchor.keyedFrom;
+      return writer.start(anchor);
+    }
+    const last = await client.query<{ id: string; hash: string }>(`SELECT id, hash FROM ${t.log} ORDER BY id DESC LIMIT 1`);
+    if (last.rows.length === 0) return;
+    const id = Number(last.rows[0].id);
+    await writer.note({ id, hash: last.rows[0].hash, count: id, keyedFrom: this.#keyedFrom });
+    await writer.flush();
   }
 
   /** A connection or a write failed: refuse overrides and reconnect (which also re-migrates). */

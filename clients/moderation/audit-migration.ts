@@ -11,7 +11,7 @@ export interface AuditTables {
   readonly schema: string;
   /** The rows, one per override, accepted or refused. */
   readonly log: string;
-  /** One row: the id and hash of the last row. Locked by every append (it serializes the chain). */
+  /** Legacy (format 1): one row, the id and hash of the last row. No longer written: the head is the last row. */
   readonly head: string;
   readonly migrations: string;
 }
@@ -55,6 +55,9 @@ export const AUDIT_SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Creates the schema and applies pending migrations, in one transaction. Returns how many it applied. */
 export async function migrateAuditSchema(client: pg.ClientBase, tables: AuditTables): Promise<number> {
+  // Up to date: nothing to create. Checked first, with reads only, so that a node whose role may
+  // only INSERT and SELECT (infra/postgres/append-only-role.sql) starts on a migrated schema.
+  if ((await appliedVersion(client, tables)) === MIGRATIONS.length) return 0;
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`glass-audit:${tables.schema}`]);
@@ -72,4 +75,11 @@ export async function migrateAuditSchema(client: pg.ClientBase, tables: AuditTab
     await client.query('ROLLBACK').catch(() => {});
     throw err;
   }
+}
+
+async function appliedVersion(client: pg.ClientBase, tables: AuditTables): Promise<number> {
+  const { rows } = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [tables.migrations]);
+  if (rows[0]?.t == null) return 0;
+  const applied = await client.query<{ v: number | null }>(`SELECT max(version) AS v FROM ${tables.migrations}`);
+  return applied.rows[0]?.v ?? 0;
 }

@@ -74,16 +74,18 @@ export function mountModerationApi(app: uWS.TemplatedApp, ctx: ModerationApiCont
   app.post('/api/overrides', (res, req) => {
     const reply = new Reply(res);
     const token = bearer(req);
+    const address = addressOf(res);
     // Whatever fails on the way (the node closing under a request included) is answered, never thrown.
-    readBody(res, reply, ctx, (body) => void postOverride(reply, ctx, token, body).catch((err: unknown) => answerFailure(reply, ctx, err)));
+    readBody(res, reply, ctx, (body) => void postOverride(reply, ctx, token, address, body).catch((err: unknown) => answerFailure(reply, ctx, err)));
   });
   app.get('/api/overrides/:kind/:id', (res, req) => {
     const reply = new Reply(res);
     const token = bearer(req);
+    const address = addressOf(res);
     const kind = req.getParameter(0) ?? '';
     const id = decodedParameter(req.getParameter(1) ?? '');
     if (id === null) return reply.error(ProtocolErrors.BAD_REQUEST, 'the id is not a valid percent-encoding');
-    void getRecent(reply, ctx, token, kind, id).catch((err: unknown) => answerFailure(reply, ctx, err));
+    void getRecent(reply, ctx, token, address, kind, id).catch((err: unknown) => answerFailure(reply, ctx, err));
   });
   app.any('/api/overrides', (res) => new Reply(res).error(ProtocolErrors.METHOD_NOT_ALLOWED, 'use POST'));
   app.any('/api/*', (res) => new Reply(res).error(ProtocolErrors.NOT_FOUND, 'no such API route'));
@@ -96,6 +98,11 @@ function decodedParameter(raw: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** The peer's address as text (read while the request is current: uWS forbids it later). */
+function addressOf(res: uWS.HttpResponse): string {
+  return Buffer.from(res.getRemoteAddressAsText()).toString('utf8');
 }
 
 function bearer(req: uWS.HttpRequest): string {
@@ -118,7 +125,7 @@ function readBody(res: uWS.HttpResponse, reply: Reply, ctx: ModerationApiContext
 }
 
 /** Verifies the token and takes a token from the character's bucket; answers and returns null on refusal. */
-async function authenticate(reply: Reply, ctx: ModerationApiContext, token: string): Promise<AccessClaims | null> {
+async function authenticate(reply: Reply, ctx: ModerationApiContext, token: string, address: string): Promise<AccessClaims | null> {
   if (ctx.closing()) {
     reply.error(ProtocolErrors.NODE_CLOSED, 'the server is shutting down');
     return null;
@@ -126,6 +133,8 @@ async function authenticate(reply: Reply, ctx: ModerationApiContext, token: stri
   const check = await verifyAccessToken(ctx.key, token);
   if (!check.ok) {
     ctx.refused(check.code);
+    // Audited by address, within its bound (a flood of bad tokens is counted, not written).
+    await ctx.desk.refuseAnonymous(address, 'api', check.code);
     reply.error(check.code, check.message);
     return null;
   }
@@ -138,8 +147,8 @@ async function authenticate(reply: Reply, ctx: ModerationApiContext, token: stri
   return check.claims;
 }
 
-async function postOverride(reply: Reply, ctx: ModerationApiContext, token: string, body: Buffer): Promise<void> {
-  const claims = await authenticate(reply, ctx, token);
+async function postOverride(reply: Reply, ctx: ModerationApiContext, token: string, address: string, body: Buffer): Promise<void> {
+  const claims = await authenticate(reply, ctx, token, address);
   if (claims === null) return;
   let raw: unknown;
   try {
@@ -169,10 +178,13 @@ async function postOverride(reply: Reply, ctx: ModerationApiContext, token: stri
   }
 }
 
-async function getRecent(reply: Reply, ctx: ModerationApiContext, token: string, kind: string, id: string): Promise<void> {
-  const claims = await authenticate(reply, ctx, token);
+async function getRecent(reply: Reply, ctx: ModerationApiContext, token: string, address: string, kind: string, id: string): Promise<void> {
+  const claims = await authenticate(reply, ctx, token, address);
   if (claims === null) return;
-  if (!claims.roles.includes('moderator')) return reply.error(ProtocolErrors.FORBIDDEN, 'reading overrides needs the moderator role');
+  if (!claims.roles.includes('moderator')) {
+    await ctx.desk.refuse(claims, 'api', attemptOf({ [kind]: id }), ProtocolErrors.FORBIDDEN);
+    return reply.error(ProtocolErrors.FORBIDDEN, 'reading overrides needs the moderator role');
+  }
   if ((kind !== 'room' && kind !== 'session') || !IdSchema.safeParse(id).success) return reply.error(ProtocolErrors.BAD_REQUEST, 'expected /api/overrides/room/<id> or /api/overrides/session/<id>');
   try {
     const recent = await override.ref(ctx.node, overrideId({ kind: kind as OverrideTargetKind, id })).ask({ type: 'recent' });

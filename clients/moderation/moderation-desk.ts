@@ -10,6 +10,10 @@ import {
 import { GlassError, type Logger } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
 import { AuditUnavailableError, type AuditLog, type AuditReceipt } from './audit-log.js';
+import type { RefusalEntry } from './audit-refusals.js';
+
+/** The `moderator` of a refusal's row when the request had no valid token. */
+export const ANONYMOUS = '(no valid token)';
 import { IdSchema, ProtocolErrors, type OverrideRequest, type Role } from '../protocol/index.js';
 
 /** Who asked, from a verified access token. */
@@ -125,29 +129,27 @@ export class ModerationDesk {
     return { audit: receipt, target, command: command.command };
   }
 
-  /** Appends a refused attempt to the audit log. Never throws: a refusal that cannot be audited is logged. */
+  /**
+   * Appends a refused attempt to the audit log, within the refusal bound of its caller (the player).
+   * Never throws: a refusal that cannot be audited is logged; one past the bound is counted.
+   */
   async refuse(who: Requester, source: OverrideSource, attempt: OverrideAttempt, code: string): Promise<void> {
     const targetKind = attempt.room !== undefined ? 'room' : attempt.session !== undefined ? 'session' : null;
-    const fields = { moderator: who.player, source, code, command: attempt.command ?? null, target: targetKind === null ? null : `${targetKind}:${attempt.room ?? attempt.session}` };
+    await this.#refusal(`player:${who.player}`, { moderator: who.player, roles: who.roles, source, code, targetKind, targetId: attempt.room ?? attempt.session ?? null, command: attempt.command ?? null, args: argsOf(attempt) });
+  }
+
+  /** A request refused before it had a valid token (401): audited by its address, within that address's bound. */
+  async refuseAnonymous(address: string, source: OverrideSource, code: string): Promise<void> {
+    await this.#refusal(`address:${address}`, { moderator: ANONYMOUS, roles: [], source, code, targetKind: null, targetId: null, command: null, args: { address } });
+  }
+
+  async #refusal(caller: string, row: Omit<RefusalEntry, 'node'>): Promise<void> {
+    const fields = { moderator: row.moderator, source: row.source, code: row.code, command: row.command, target: row.targetKind === null ? null : `${row.targetKind}:${row.targetId}` };
     const audit = this.#o.audit;
     if (audit === null) return void this.#o.log.warn(fields, 'override refused (no audit log configured)');
-    try {
-      const receipt = await audit.append({
-        node: this.#o.node.id,
-        moderator: who.player,
-        roles: who.roles,
-        source,
-        outcome: 'refused',
-        code,
-        targetKind,
-        targetId: attempt.room ?? attempt.session ?? null,
-        command: attempt.command ?? null,
-        args: argsOf(attempt),
-      });
-      this.#o.log.warn({ ...fields, audit: receipt.id, auditHash: receipt.hash }, 'override refused');
-    } catch (err) {
-      this.#o.log.warn({ ...fields, auditCode: (err as GlassError).code }, 'override refused and not audited: the audit log is unavailable');
-    }
+    const result = await audit.refusals.record(caller, { ...row, node: this.#o.node.id });
+    if (result === 'unavailable') this.#o.log.warn(fields, 'override refused and not audited: the audit log is unavailable');
+    else if (result !== 'suppressed') this.#o.log.warn({ ...fields, audit: result.id, auditHash: result.hash }, 'override refused');
   }
 
   /** The target acknowledged the override of this audit row (called by the gateway endpoint). */

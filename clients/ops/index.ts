@@ -3,7 +3,7 @@
 export { OpsRoutes, mountOps, type OpsRoutesOptions } from './ops-routes.js';
 export { OpsService, type ActorRow, type DrainPreview, type OpsServiceOptions } from './ops-service.js';
 export { OpsAction, noAudit, type ActionResult, type OpsActionName, type OpsAuditEntry, type OpsAuditHook, type OpsOperator } from './ops-actions.js';
-export { opsAuditHook } from './ops-audit.js';
+export { opsAuditHook, opsRefusalHook, type OpsCaller, type OpsRefusalHook } from './ops-audit.js';
 export { OpsMetrics } from './ops-metrics.js';
 export { LatencyWindow, SCALING_TRIGGERS, SignalTracker, type Signal, type SignalId } from './ops-signals.js';
 export type { ClusterView, NodeReport, QuarantineRow, WorkerReport } from './ops-view.js';

@@ -1,4 +1,4 @@
-import type { AuditLog } from '../moderation/index.js';
+import { ANONYMOUS, type AuditLog } from '../moderation/index.js';
 import type { OpsAuditEntry, OpsAuditHook } from './ops-actions.js';
 
 /**
@@ -37,4 +37,34 @@ function scalarArgs(t: Record<string, unknown>): Record<string, string | number>
   const out: Record<string, string | number> = {};
   for (const [key, value] of Object.entries(t)) if (typeof value === 'string' || Number.isInteger(value)) out[key] = value as string | number;
   return out;
+}
+
+/** Who made a refused ops request: the verified token's player and roles if there was one, and the address. */
+export interface OpsCaller {
+  player: string | null;
+  roles: readonly string[];
+  address: string;
+}
+
+/** Records a refused ops request (401, 403, a refused action); never rejects. */
+export type OpsRefusalHook = (caller: OpsCaller, path: string, code: string) => Promise<void>;
+
+/**
+ * Refused ops requests go to the audit log's refusal recorder: written within a bound per caller
+ * (the player, else the address), counted past it. The row's command is `ops:<path>`.
+ */
+export function opsRefusalHook(audit: AuditLog, node: string): OpsRefusalHook {
+  return async (caller, path, code) => {
+    await audit.refusals.record(caller.player === null ? `address:${caller.address}` : `player:${caller.player}`, {
+      node,
+      moderator: caller.player ?? ANONYMOUS,
+      roles: [...caller.roles],
+      source: 'ops',
+      code,
+      targetKind: null,
+      targetId: null,
+      command: `ops:${path}`,
+      args: { address: caller.address },
+    });
+  };
 }

@@ -8,6 +8,7 @@ import { OpsErrors, ProtocolErrors } from '../protocol/index.js';
 import { OPS_PAGE_FILES, loadOpsPage, type OpsPageFile } from './ops-page-assets.js';
 import { OpsService, type OpsServiceOptions } from './ops-service.js';
 import type { ClusterView } from './ops-view.js';
+import type { OpsRefusalHook } from './ops-audit.js';
 
 export interface OpsRoutesOptions extends OpsServiceOptions {
   node: GlassNode;
@@ -38,7 +39,16 @@ interface OpsSocket {
   expiry: NodeJS.Timeout | null;
 }
 
-type Authorised = { ok: true; claims: AccessClaims } | { ok: false; status: string; code: string; message: string };
+type Authorised = { ok: true; claims: AccessClaims } | { ok: false; status: string; code: string; message: string; claims: AccessClaims | null };
+
+/** What a request carries for authorisation, read while it is current. */
+interface RequestAuth {
+  token: string;
+  path: string;
+}
+
+/** Codes of a refused action (the request was understood and said no to), audited as refusals. */
+const REFUSED_ACTION_CODES: ReadonlySet<string> = new Set([OpsErrors.INVALID_REQUEST, OpsErrors.NOT_FOUND, OpsErrors.UNKNOWN_NODE, OpsErrors.NO_PEERS, ProtocolErrors.INVALID_ADDRESS]);
 
 /**
  * The ops surface on the gateway's uWS app: the page (`/ops`), its live feed (`/ops/ws`), the
@@ -51,12 +61,18 @@ export class OpsRoutes {
   readonly #log: Logger;
   readonly #sockets = new Set<uWS.WebSocket<OpsSocket>>();
   #page: Record<OpsPageFile, Buffer> | null = null;
+  #refusals: OpsRefusalHook | null = null;
 
   constructor(app: uWS.TemplatedApp, options: OpsRoutesOptions) {
     this.#key = options.key;
     this.#log = options.log;
     this.service = new OpsService(options.node, options);
     this.#mount(app);
+  }
+
+  /** Where refused requests (401, 403, refused actions) are audited; without one they are only counted. */
+  setRefusalAudit(hook: OpsRefusalHook | null): void {
+    this.#refusals = hook;
   }
 
   close(): void {
@@ -147,15 +163,26 @@ export class OpsRoutes {
     return this.#page[name];
   }
 
-  async #authorise(auth: { token: string }): Promise<Authorised> {
+  async #authorise(auth: RequestAuth, address: string): Promise<Authorised> {
     const check = await verifyAccessToken(this.#key, auth.token);
-    if (!check.ok) return { ok: false, status: '401 Unauthorized', code: check.code, message: check.message };
-    if (!check.claims.roles.includes('ops')) return { ok: false, status: '403 Forbidden', code: OpsErrors.FORBIDDEN, message: 'this needs the ops role' };
-    return { ok: true, claims: check.claims };
+    const refused: Authorised = !check.ok
+      ? { ok: false, status: '401 Unauthorized', code: check.code, message: check.message, claims: null }
+      : !check.claims.roles.includes('ops')
+        ? { ok: false, status: '403 Forbidden', code: OpsErrors.FORBIDDEN, message: 'this needs the ops role', claims: check.claims }
+        : { ok: true, claims: check.claims };
+    if (!refused.ok) await this.#refused(refused.claims, address, auth.path, refused.code);
+    return refused;
+  }
+
+  /** Audits a refused request (within the caller's bound); never rejects. */
+  async #refused(claims: AccessClaims | null, address: string, path: string, code: string): Promise<void> {
+    await this.#refusals?.({ player: claims?.player ?? null, roles: claims?.roles ?? [], address }, path, code).catch(() => {});
   }
 
   /** Authorises, runs `work`, writes its result; every failure is a JSON error with a stable code. */
-  #handle(res: uWS.HttpResponse, auth: { token: string }, work: (claims: AccessClaims) => Promise<{ status: string; type: string; body: string | Buffer }>): void {
+  #handle(res: uWS.HttpResponse, auth: RequestAuth, work: (claims: AccessClaims) => Promise<{ status: string; type: string; body: string | Buffer }>): void {
+    const address = addressOf(res);
+    let claims: AccessClaims | null = null;
     let aborted = false;
     res.onAborted(() => {
       aborted = true;
@@ -169,21 +196,23 @@ export class OpsRoutes {
         res.writeStatus(status).writeHeader('content-type', type).writeHeader('cache-control', 'no-store').end(body, true);
       });
     };
-    this.#authorise(auth)
+    this.#authorise(auth, address)
       .then(async (a) => {
         if (!a.ok) return write(a.status, 'application/json', JSON.stringify({ code: a.code, message: a.message }));
+        claims = a.claims;
         const out = await work(a.claims);
         write(out.status, out.type, out.body);
       })
-      .catch((err: unknown) => {
+      .catch(async (err: unknown) => {
         const code = err instanceof GlassError ? err.code : ProtocolErrors.INTERNAL;
         const message = err instanceof Error ? err.message : String(err);
         if (!(err instanceof GlassError)) this.#log.error({ err: message }, 'ops request failed');
+        if (claims !== null && auth.path === '/ops/api/actions' && REFUSED_ACTION_CODES.has(code)) await this.#refused(claims, address, auth.path, code);
         write(statusOf(code), 'application/json', JSON.stringify({ code, message }));
       });
   }
 
-  #json(res: uWS.HttpResponse, auth: { token: string }, work: (claims: AccessClaims) => Promise<unknown> | unknown): void {
+  #json(res: uWS.HttpResponse, auth: RequestAuth, work: (claims: AccessClaims) => Promise<unknown> | unknown): void {
     this.#handle(res, auth, async (claims) => ({ status: '200 OK', type: 'application/json', body: JSON.stringify(await work(claims)) }));
   }
 
@@ -192,11 +221,12 @@ export class OpsRoutes {
     const protocol = req.getHeader('sec-websocket-protocol');
     const extensions = req.getHeader('sec-websocket-extensions');
     const auth = readAuth(req);
+    const address = addressOf(res);
     let aborted = false;
     res.onAborted(() => {
       aborted = true;
     });
-    void this.#authorise(auth).then((a) => {
+    void this.#authorise(auth, address).then((a) => {
       if (aborted) return;
       res.cork(() => {
         // Answered asynchronously: closed with the answer (see #handle).
@@ -225,10 +255,16 @@ export class OpsRoutes {
   }
 }
 
-function readAuth(req: uWS.HttpRequest): { token: string } {
+function readAuth(req: uWS.HttpRequest): RequestAuth {
   const header = req.getHeader('authorization');
-  if (header.startsWith('Bearer ')) return { token: header.slice(7).trim() };
-  return { token: new URLSearchParams(req.getQuery() ?? '').get('token') ?? '' };
+  const path = req.getUrl();
+  if (header.startsWith('Bearer ')) return { token: header.slice(7).trim(), path };
+  return { token: new URLSearchParams(req.getQuery() ?? '').get('token') ?? '', path };
+}
+
+/** The peer's address as text (read while the request is current). */
+function addressOf(res: uWS.HttpResponse): string {
+  return Buffer.from(res.getRemoteAddressAsText()).toString('utf8');
 }
 
 function readQuery(req: uWS.HttpRequest): Record<string, string> {

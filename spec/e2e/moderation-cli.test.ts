@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { AuditLog, generateTokenKeyPair, startGateway, type Gateway } from '../../clients/index.js';
+import { AuditLog, FileAuditAnchor, generateTokenKeyPair, startGateway, type Gateway } from '../../clients/index.js';
 import { MEMORY_STORE, startDefaultNode } from '../../cluster/index.js';
 import { createLogger } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
@@ -27,6 +28,9 @@ describe('glass mod and glass audit verify (the CLI against a live gateway and P
   const key = pair.privateKey;
   const keyFile = join(mkdtempSync(join(tmpdir(), 'glass-mod-cli-')), 'token-private-key.pem');
   writeFileSync(keyFile, key.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  // The audit key and anchor, shared with the CLI through its environment.
+  const auditKey = randomBytes(32).toString('base64');
+  const anchorFile = join(tmpdir(), `glass-cli-anchor-${process.pid}-${Date.now()}`);
   let node: GlassNode;
   let gateway: Gateway;
   let audit: AuditLog;
@@ -37,9 +41,9 @@ describe('glass mod and glass audit verify (the CLI against a live gateway and P
 
   function glass(args: string[], env: Record<string, string> = {}): Promise<Run> {
     const base = { ...process.env };
-    for (const name of ['GLASS_PG_URL', 'DATABASE_URL', 'GLASS_PG_SCHEMA', 'GLASS_MOD_TOKEN', 'GLASS_URL', 'GLASS_TOKEN_SECRET_FILE', 'GLASS_TOKEN_SECRET', 'GLASS_TOKEN_PUBLIC_KEY', 'GLASS_TOKEN_PUBLIC_KEY_FILE']) delete base[name];
+    for (const name of ['GLASS_PG_URL', 'DATABASE_URL', 'GLASS_PG_SCHEMA', 'GLASS_MOD_TOKEN', 'GLASS_URL', 'GLASS_TOKEN_SECRET_FILE', 'GLASS_TOKEN_SECRET', 'GLASS_TOKEN_PUBLIC_KEY', 'GLASS_TOKEN_PUBLIC_KEY_FILE', 'GLASS_AUDIT_KEY_FILE']) delete base[name];
     return new Promise((resolve) => {
-      execFile(process.execPath, [GLASS, ...args], { env: { ...base, GLASS_TOKEN_PRIVATE_KEY_FILE: keyFile, ...env } }, (err, stdout, stderr) => {
+      execFile(process.execPath, [GLASS, ...args], { env: { ...base, GLASS_TOKEN_PRIVATE_KEY_FILE: keyFile, GLASS_AUDIT_KEY: auditKey, GLASS_AUDIT_ANCHOR_FILE: anchorFile, ...env } }, (err, stdout, stderr) => {
         resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
       });
     });
@@ -49,7 +53,7 @@ describe('glass mod and glass audit verify (the CLI against a live gateway and P
     pgUrl = await testPgUrl();
     schema = uniqueSchema('cli');
     node = await startDefaultNode({ workers: 1, logLevel: 'silent', store: MEMORY_STORE });
-    audit = AuditLog.open({ url: pgUrl, schema, logger: createLogger('test', 'silent') });
+    audit = AuditLog.open({ url: pgUrl, schema, logger: createLogger('test', 'silent'), key: auditKey, anchor: new FileAuditAnchor(anchorFile) });
     await audit.whenReady();
     gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenKey: pair.publicKey, audit });
     httpUrl = `http://127.0.0.1:${gateway.port}`;
@@ -61,6 +65,7 @@ describe('glass mod and glass audit verify (the CLI against a live gateway and P
     await node?.close();
     await audit?.close();
     if (schema !== undefined) await dropSchema(schema);
+    rmSync(anchorFile, { force: true });
   });
 
   test('glass mod mute applies the override and prints its audit ref; refusals exit non-zero with the code', async () => {

@@ -30,7 +30,7 @@ before(async () => {
   for (const nodeId of ['mod-a', 'mod-b']) {
     const node = await startClusterNode({ nodeId, prefix, redisUrl: REDIS_URL, workers: 1, logLevel: 'silent', store: couchStoreRef(couch.url), heartbeatMs: 100, downAfterMs: 1_000 });
     nodes.push(node);
-    const audit = AuditLog.open({ url, schema, logger: createLogger('test', 'silent') });
+    const audit = AuditLog.open({ url, schema, logger: createLogger('test', 'silent'), key: 'moderation-test-audit-key-0123456789abcdef', anchor: null });
     await audit.whenReady();
     logs.push(audit);
     gateways.push(await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS, audit }));

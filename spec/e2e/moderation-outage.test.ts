@@ -50,7 +50,7 @@ describe('moderation while PostgreSQL is away (a TCP proxy in front of the real 
     proxy = await TcpProxy.start(pgUrl, false);
     schema = uniqueSchema('outage');
     node = await startDefaultNode({ workers: 2, logLevel: 'silent', store: MEMORY_STORE });
-    audit = AuditLog.open({ url: viaPort(pgUrl, proxy.port), schema, logger: createLogger('test', 'silent'), retry: { minMs: 20, maxMs: 200 }, connectTimeoutMs: 1_000, queryTimeoutMs: 2_000 });
+    audit = AuditLog.open({ url: viaPort(pgUrl, proxy.port), schema, logger: createLogger('test', 'silent'), retry: { minMs: 20, maxMs: 200 }, connectTimeoutMs: 1_000, queryTimeoutMs: 2_000, key: 'moderation-test-audit-key-0123456789abcdef', anchor: null });
     gateway = await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS, audit });
     wsUrl = `ws://127.0.0.1:${gateway.port}/ws`;
     httpUrl = `http://127.0.0.1:${gateway.port}`;

@@ -62,7 +62,7 @@ describe('moderation end to end (2 workers, embedded CouchDB, uWS, PostgreSQL au
     dataDir = await mkdtemp(join(tmpdir(), 'glass-e2e-mod-'));
     node = await startDefaultNode({ workers: 2, logLevel: 'silent' }, { ...process.env, COUCHDB_URL: '', GLASS_DATA_DIR: dataDir });
     schema = uniqueSchema('e2e_mod');
-    audit = AuditLog.open({ url: await testPgUrl(), schema, logger: createLogger('test', 'silent') });
+    audit = AuditLog.open({ url: await testPgUrl(), schema, logger: createLogger('test', 'silent'), key: 'moderation-test-audit-key-0123456789abcdef', anchor: null });
     await audit.whenReady();
     // A high rate limit: the priority test queues hundreds of lines from one player.
     gateway = await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS, audit, rateLimit: { burst: 2_000, perSecond: 2_000 } });

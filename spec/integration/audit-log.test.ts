@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AuditErrors, AuditLog, GENESIS_HASH, hashEntry, type AuditEntry } from '../../clients/index.js';
+import { AuditErrors, AuditLog, FileAuditAnchor, GENESIS_HASH, hashEntry, type AuditEntry } from '../../clients/index.js';
 import { createLogger } from '../../runtime/index.js';
 import { TcpProxy, dropSchema, sql, testPgUrl, uniqueSchema, viaPort } from './audit-harness.js';
 
@@ -25,11 +29,14 @@ describe('audit log in PostgreSQL (real server, a schema per test)', () => {
   let url: string;
   const schemas: string[] = [];
   const logs: AuditLog[] = [];
+  // The audit key and each schema's anchor file: the test's own, not the working directory's.
+  const key = randomBytes(32).toString('base64');
+  const anchors = mkdtempSync(join(tmpdir(), 'glass-audit-log-'));
 
   async function open(options: { schema?: string; url?: string; retry?: { minMs: number; maxMs: number } } = {}): Promise<AuditLog> {
     const schema = options.schema ?? uniqueSchema('log');
     if (!schemas.includes(schema)) schemas.push(schema);
-    const log = AuditLog.open({ url: options.url ?? url, schema, logger: silent, retry: options.retry, connectTimeoutMs: 1_000, queryTimeoutMs: 2_000 });
+    const log = AuditLog.open({ url: options.url ?? url, schema, logger: silent, retry: options.retry, connectTimeoutMs: 1_000, queryTimeoutMs: 2_000, key, anchor: new FileAuditAnchor(join(anchors, schema)) });
     logs.push(log);
     return log;
   }
@@ -48,6 +55,7 @@ describe('audit log in PostgreSQL (real server, a schema per test)', () => {
   after(async () => {
     for (const log of logs) await log.close();
     for (const schema of schemas) await dropSchema(schema);
+    rmSync(anchors, { recursive: true, force: true });
   });
 
   test('the schema is created at start, twice without harm, and rows chain from the genesis hash', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ModerationErrors, RoomErrors } from '../../actors/index.js';
-import { AuditErrors, EdgeErrors, GatewayErrors, OpsErrors, TokenSecretErrors } from '../../clients/index.js';
+import { AuditErrors, AuditSetupErrors, EdgeErrors, GatewayErrors, OpsErrors, TokenSecretErrors } from '../../clients/index.js';
 import { ProtocolErrors as SdkKnownErrors } from '../../clients/sdk/index.js';
 import { ClusterKeyErrors, MEMBERSHIP_UNAVAILABLE, OpsPublisherErrors, SharedStoreErrors, TransportErrorCodes } from '../../cluster/index.js';
 import { ErrorCodes } from '../../runtime/index.js';
@@ -25,6 +25,7 @@ const LIVE: Record<string, Readonly<Record<string, string>>> = {
   Membership: { MEMBERSHIP_UNAVAILABLE },
   ClusterKeyErrors,
   SharedStoreErrors,
+  AuditSetupErrors,
 };
 
 const DIST = fileURLToPath(new URL('../../', import.meta.url));
