@@ -15,4 +15,6 @@ export const ModerationErrors = {
   PAUSED: 'GLASS_ERR_PAUSED',
   /** The room is locked: only its members may (re)enter. */
   LOCKED: 'GLASS_ERR_ROOM_LOCKED',
+  /** A `redact` of a line (or turn) number the room (or session) has not reached yet: nothing to redact, refused. */
+  SEQ_NOT_REACHED: 'GLASS_ERR_SEQ_NOT_REACHED',
 } as const;

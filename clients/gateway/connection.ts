@@ -35,11 +35,16 @@ export class Connection implements RoomListener {
   readonly #ws: WebSocket<SocketData>;
   readonly #ctx: ConnectionContext;
   /**
-   * Rooms this connection asked to join (or resumed) and has not asked to leave. It may
-   * over-approximate the room's own member list (a join that failed stays in it): that only costs
-   * a harmless leave and a room-side GLASS_ERR_NOT_MEMBER instead of our GLASS_ERR_NOT_IN_ROOM.
+   * Rooms whose actor accepted this connection's join or resume, and that it has not left (the
+   * answer to its `leave` came back) nor been kicked from. Only an answer puts a room here, so a
+   * refused join leaves nothing behind, and resume tokens list these rooms.
    */
   readonly #rooms = new Set<string>();
+  /**
+   * Joins and resumes sent to a room and not answered yet, by room. `say` and `leave` may follow a
+   * `join` at once (the room takes one connection's frames in order, and decides).
+   */
+  readonly #pending = new Map<string, number>();
   /** Rooms whose presence was skipped while the socket was backed up: a snapshot follows the drain. */
   readonly #stalePresence = new Set<string>();
   /** The session of the last turn and its Ref: a player plays one session at a time, so turns reuse it. */
@@ -106,45 +111,49 @@ export class Connection implements RoomListener {
     switch (frame.type) {
       case 'join': {
         const { room: id, ref } = frame;
-        if (!this.#rooms.has(id) && this.#rooms.size >= ProtocolLimits.RESUME_MAX_ROOMS) {
+        if (!this.#known(id) && this.#roomCount() >= ProtocolLimits.RESUME_MAX_ROOMS) {
           return this.#refuse(ProtocolErrors.TOO_MANY_ROOMS, `a connection may be in at most ${ProtocolLimits.RESUME_MAX_ROOMS} rooms`, ref);
         }
-        this.#rooms.add(id);
-        this.#ctx.held.adopt(this.player, id);
+        const adopted = this.#begin(id);
         // .then directly on the router's promise, not await: see Gateway #onRoomDelivery for why
         // the number of microtask hops between the reply and this callback matters.
         const join = this.#claims.roles.includes('moderator') ? { type: 'join', player: this.player, node: node.id, moderator: true } as const : { type: 'join', player: this.player, node: node.id } as const;
         this.#ctx.local.ref(id).ask(join).then(
           (reply) => {
-            if (!this.#attach(id, reply.members, reply.seq)) return;
+            if (!this.#accepted(id, reply.members, reply.seq)) return;
             this.#send({ type: 'joined', room: id, members: reply.members, history: reply.history, seq: reply.seq, ref });
             this.#issueResumeToken();
           },
-          (err: unknown) => this.#failed('join', err, ref),
+          (err: unknown) => {
+            this.#refusedBy(id, adopted);
+            this.#failed('join', err, ref);
+          },
         );
         return;
       }
       case 'leave': {
         const { room: id, ref } = frame;
-        if (!this.#rooms.has(id)) return this.#notInRoom(id, ref);
-        // Detach first: the leaver needs neither its own presence frame nor later lines.
-        const target = this.#ctx.local.ref(id);
-        this.#detach(id);
-        target.ask({ type: 'leave', player: this.player, node: node.id }).then(
+        if (!this.#known(id)) return this.#notInRoom(id, ref);
+        // The socket stays subscribed until the room answers: what the room sequenced before the
+        // leave (this connection's own last `say` included) still reaches it, then `left`.
+        this.#ctx.local.ref(id).ask({ type: 'leave', player: this.player, node: node.id }).then(
           () => {
+            if (this.#closed) return;
+            // Not in #rooms: the join sent before this leave was refused. Nothing was left.
+            if (!this.#rooms.has(id)) return this.#notInRoom(id, ref);
+            // `left` first: a send drains what uWS still queues for this socket on its topics (the
+            // lines the room published before the leave), then the socket leaves the topic.
             this.#send({ type: 'left', room: id, ref });
+            this.#detach(id);
             this.#issueResumeToken();
           },
-          (err: unknown) => {
-            this.#rooms.add(id); // outcome unknown: keep it so close still leaves
-            this.#failed('leave', err, ref);
-          },
+          (err: unknown) => this.#failed('leave', err, ref), // outcome unknown: the room stays, so close still leaves
         );
         return;
       }
       case 'say': {
         const { room: id, text, ref } = frame;
-        if (!this.#rooms.has(id)) return this.#notInRoom(id, ref);
+        if (!this.#rooms.has(id) && !this.#pending.has(id)) return this.#notInRoom(id, ref);
         // Success needs no answer: the line comes back to every member, the sender included, as `said`.
         this.#ctx.local.ref(id).ask({ type: 'say', player: this.player, text }).then(undefined, (err: unknown) => this.#failed('say', err, ref));
         return;
@@ -183,14 +192,38 @@ export class Connection implements RoomListener {
       case 'ping':
         return this.#send({ type: 'pong', ref: frame.ref });
       case 'override': {
-        const { type: _type, ref, ...request } = frame;
-        this.#ctx.overrides.submit(this.#claims, request).then(
-          (outcome) => this.#send({ type: 'override-applied', [outcome.target.kind]: outcome.target.id, command: outcome.command, audit: outcome.audit, ref }),
-          (err: unknown) => this.#failed('override', err, ref),
-        );
-        return;
+        if (frame.command === 'redact') return this.#redactReached(frame);
+        return this.#submitOverride(frame);
       }
     }
+  }
+
+  /**
+   * A `redact` names a line (or turn) by its number: one the target has not reached yet is refused
+   * (audited) before anything is sent. Numbers only grow, so a seq reached now is reached when the
+   * override arrives.
+   */
+  #redactReached(frame: OverrideFrame): void {
+    const node = this.#ctx.node;
+    const seq = frame.seq!;
+    const reached = frame.room !== undefined
+      ? this.#ctx.local.ref(frame.room).ask({ type: 'lines', after: Number.MAX_SAFE_INTEGER }).then((reply) => reply.seq)
+      : session.ref(node, frame.session!).ask({ type: 'transcript', since: Number.MAX_SAFE_INTEGER }).then((reply) => reply.turn);
+    reached.then(
+      (last) => {
+        if (seq <= last) return this.#submitOverride(frame);
+        this.#refuseOverride(frame, ProtocolErrors.SEQ_NOT_REACHED, `seq ${seq} is past the last one (${last}): nothing to redact`, frame.ref);
+      },
+      (err: unknown) => this.#failed('override', err, frame.ref),
+    );
+  }
+
+  #submitOverride(frame: OverrideFrame): void {
+    const { type: _type, ref, ...request } = frame;
+    this.#ctx.overrides.submit(this.#claims, request).then(
+      (outcome) => this.#send({ type: 'override-applied', [outcome.target.kind]: outcome.target.id, command: outcome.command, audit: outcome.audit, ref }),
+      (err: unknown) => this.#failed('override', err, ref),
+    );
   }
 
   /** Takes over the token's rooms: each room replays what was missed after the client's seq, or resyncs. */
@@ -202,22 +235,22 @@ export class Connection implements RoomListener {
     };
     if (pending === 0) return this.#issueResumeToken(ref);
     for (const id of rooms) {
-      if (!this.#rooms.has(id) && this.#rooms.size >= ProtocolLimits.RESUME_MAX_ROOMS) {
+      if (!this.#known(id) && this.#roomCount() >= ProtocolLimits.RESUME_MAX_ROOMS) {
         this.#refuse(ProtocolErrors.TOO_MANY_ROOMS, `a connection may be in at most ${ProtocolLimits.RESUME_MAX_ROOMS} rooms`, ref);
         settled();
         continue;
       }
-      this.#rooms.add(id);
-      this.#ctx.held.adopt(this.player, id);
+      const adopted = this.#begin(id);
       const after = Object.hasOwn(seen, id) ? seen[id] : -1;
       this.#ctx.local.ref(id).ask({ type: 'resume', player: this.player, node: node.id, after }).then(
         (reply: ResumeReply) => {
-          if (!this.#attach(id, reply.members, reply.seq)) return;
+          if (!this.#accepted(id, reply.members, reply.seq)) return;
           if (reply.resync === null) this.#send({ type: 'resumed', room: id, members: reply.members, lines: reply.lines, seq: reply.seq, ref });
           else this.#send({ type: 'resync', room: id, reason: reply.resync, members: reply.members, history: reply.history, seq: reply.seq, ref });
           settled();
         },
         (err: unknown) => {
+          this.#refusedBy(id, adopted);
           this.#failed('resume', err, ref);
           settled();
         },
@@ -225,17 +258,54 @@ export class Connection implements RoomListener {
     }
   }
 
-  /** A room answered a join or resume (its lines up to `seq` came with it): from now on its lines and presence reach this socket. */
-  #attach(id: string, members: readonly string[], seq: number): boolean {
+  /** Whether the room accepted this connection, or a join or resume of it is on its way. */
+  #known(id: string): boolean {
+    return this.#rooms.has(id) || this.#pending.has(id);
+  }
+
+  /** Rooms this connection is in or asked to be in: what RESUME_MAX_ROOMS bounds. */
+  #roomCount(): number {
+    let n = this.#rooms.size;
+    for (const id of this.#pending.keys()) if (!this.#rooms.has(id)) n++;
+    return n;
+  }
+
+  /** A join or resume leaves for the room; true if it took back a membership held for this player. */
+  #begin(id: string): boolean {
+    this.#pending.set(id, (this.#pending.get(id) ?? 0) + 1);
+    return this.#ctx.held.adopt(this.player, id);
+  }
+
+  #settle(id: string): void {
+    const n = (this.#pending.get(id) ?? 1) - 1;
+    if (n <= 0) this.#pending.delete(id);
+    else this.#pending.set(id, n);
+  }
+
+  /**
+   * A room accepted a join or resume (its lines up to `seq` came with it): it is this connection's
+   * now, and its lines and presence reach this socket. False if the socket closed meanwhile (its
+   * close held the room, pending joins included).
+   */
+  #accepted(id: string, members: readonly string[], seq: number): boolean {
+    this.#settle(id);
     if (this.#closed) return false;
-    if (this.#rooms.has(id)) {
-      // First socket of the room here: nobody here is owed a line up to `seq`. Otherwise the others
-      // may be (a gap the next line repairs), and this socket then gets again what it has.
-      if (!this.#ctx.local.has(id)) this.#ctx.linesSeen(id, seq);
+    // First socket of the room here: nobody here is owed a line up to `seq`. Otherwise the others
+    // may be (a gap the next line repairs), and this socket then gets again what it has.
+    if (!this.#ctx.local.has(id)) this.#ctx.linesSeen(id, seq);
+    if (!this.#rooms.has(id)) {
+      this.#rooms.add(id);
       this.#ws.subscribe(roomTopic(id));
-      this.#ctx.local.add(id, this, members);
     }
+    this.#ctx.local.add(id, this, members);
     return true;
+  }
+
+  /** A room refused a join or resume (or did not answer): nothing of it stays on the connection. */
+  #refusedBy(id: string, adopted: boolean): void {
+    this.#settle(id);
+    // A membership taken back from the hold and not confirmed goes back to the hold.
+    if (adopted && !this.#rooms.has(id) && !this.#closed) this.#ctx.held.hold(this.player, [id]);
   }
 
   #detach(id: string): void {
@@ -308,9 +378,12 @@ export class Connection implements RoomListener {
     this.#closed = true;
     if (this.#expiry !== null) clearTimeout(this.#expiry);
     for (const id of this.#rooms) this.#ctx.local.remove(id, this);
-    if (this.#ctx.closing) for (const id of this.#rooms) this.#ctx.leave(this.player, id);
-    else this.#ctx.held.hold(this.player, this.#rooms);
+    // Joins still on their way may be accepted after the close: held (or left) like the others.
+    const rooms = new Set([...this.#rooms, ...this.#pending.keys()]);
+    if (this.#ctx.closing) for (const id of rooms) this.#ctx.leave(this.player, id);
+    else this.#ctx.held.hold(this.player, rooms);
     this.#rooms.clear();
+    this.#pending.clear();
   }
 
   /** Closes the socket because the same player connected again; the close handler does the rest. */

@@ -89,6 +89,8 @@ export const ProtocolErrors = {
   PAUSED: ModerationErrors.PAUSED,
   /** The room is locked: only its members and moderators may enter (from the actor). */
   ROOM_LOCKED: ModerationErrors.LOCKED,
+  /** A `redact` of a seq (or turn) its room (or session) has not reached (checked before the override is sent). */
+  SEQ_NOT_REACHED: ModerationErrors.SEQ_NOT_REACHED,
   /** A send across nodes that Redis could not take (cluster mode). */
   TRANSPORT_UNAVAILABLE: TransportErrorCodes.TRANSPORT_UNAVAILABLE,
   MALFORMED_ENTRY: TransportErrorCodes.MALFORMED_ENTRY,
