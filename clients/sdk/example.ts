@@ -51,7 +51,8 @@ try {
   process.exit(1);
 }
 
-for await (const input of createInterface({ input: process.stdin })) {
+const lines = createInterface({ input: process.stdin });
+for await (const input of lines) {
   try {
     if (input === '/quit') break;
     const turn = /^\/turn (\S+) (.+)$/.exec(input);
@@ -64,3 +65,7 @@ for await (const input of createInterface({ input: process.stdin })) {
 }
 await client.leave(room).catch(() => {});
 await client.close();
+// Leaving the loop on /quit does not release stdin, which would keep the process alive until the
+// end of input: let go of it.
+lines.close();
+process.stdin.destroy();
