@@ -3,7 +3,7 @@ import { z } from 'zod';
 // The leaf module of the override vocabulary, not the actors' entry: the protocol stays loadable
 // without the runtime (clients that only speak the protocol).
 import { OVERRIDE_COMMANDS, SESSION_COMMANDS, type OverrideCommandName } from '../../actors/override-command.js';
-import { IdSchema, RefSchema, ROLES, SeqSchema, type Role } from './field-schemas.js';
+import { IdSchema, RefSchema, ROLES, SeqSchema, textSchema, type Role } from './field-schemas.js';
 import { ProtocolLimits } from './protocol-limits.js';
 
 export const JoinFrame = z.strictObject({ type: z.literal('join'), room: IdSchema, ref: RefSchema.optional() });
@@ -11,13 +11,13 @@ export const LeaveFrame = z.strictObject({ type: z.literal('leave'), room: IdSch
 export const SayFrame = z.strictObject({
   type: z.literal('say'),
   room: IdSchema,
-  text: z.string().max(ProtocolLimits.SAY_MAX_LENGTH),
+  text: textSchema(0, ProtocolLimits.SAY_MAX_LENGTH),
   ref: RefSchema.optional(),
 });
 export const TurnFrame = z.strictObject({
   type: z.literal('turn'),
   session: IdSchema,
-  text: z.string().min(1).max(ProtocolLimits.TURN_MAX_LENGTH),
+  text: textSchema(1, ProtocolLimits.TURN_MAX_LENGTH),
   ref: RefSchema.optional(),
 });
 export const PingFrame = z.strictObject({ type: z.literal('ping'), ref: RefSchema.optional() });
@@ -38,8 +38,8 @@ const OverrideFields = {
   command: z.enum(OVERRIDE_COMMANDS),
   player: IdSchema.optional(),
   seq: z.number().int().positive().optional(),
-  text: z.string().min(1).max(ProtocolLimits.OVERRIDE_TEXT_MAX_LENGTH).optional(),
-  reason: z.string().min(1).max(ProtocolLimits.REASON_MAX_LENGTH).optional(),
+  text: textSchema(1, ProtocolLimits.OVERRIDE_TEXT_MAX_LENGTH).optional(),
+  reason: textSchema(1, ProtocolLimits.REASON_MAX_LENGTH).optional(),
 };
 
 type OverrideField = 'player' | 'seq' | 'text' | 'reason';

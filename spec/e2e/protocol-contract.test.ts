@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { room, session } from '../../actors/index.js';
 import { AuditLog, ProtocolErrors, startGateway, type Gateway } from '../../clients/index.js';
 import { verifyResumeToken } from '../../clients/tokens/index.js';
 import { startDefaultNode } from '../../cluster/index.js';
@@ -156,5 +157,25 @@ describe('the protocol as documented (2 workers, embedded CouchDB, uWS, PostgreS
     const turn = await fay.next('turn-accepted', (f) => f.ref === 't');
     const sessionAhead = await mod.expectError({ type: 'override', session: 'tale-x', command: 'redact', seq: turn.turn + 1, reason: 'ahead', ref: 'x3' }, 'x3');
     assert.equal(sessionAhead.code, ProtocolErrors.SEQ_NOT_REACHED);
+  });
+
+  test('a lone UTF-16 surrogate becomes U+FFFD at the edge (line, history, turn, transcript); other text is verbatim', async () => {
+    const gus = await connect('gus-u');
+    const hal = await connect('hal-u');
+    await gus.join('attic-u');
+    await hal.join('attic-u');
+    // JSON.stringify writes a lone surrogate as an escape (\ud800): the frame itself is valid UTF-8.
+    const verbatim = 'ctl\u0007 bidi\u202e pair\ud83d\ude00';
+    gus.send({ type: 'say', room: 'attic-u', text: `lone\ud800 high, lone\udc00 low, ${verbatim}` });
+    const expected = `lone\ufffd high, lone\ufffd low, ${verbatim}`;
+    assert.equal((await hal.next('said')).line.text, expected);
+    assert.equal((await gus.next('said')).line.text, expected);
+    const stored = await room.ref(node, 'attic-u').ask({ type: 'lines', after: 0 });
+    assert.deepEqual(stored.lines.map((l) => l.text), [expected]);
+
+    gus.send({ type: 'turn', session: 'saga-u', text: 'x\udbff', ref: 't' });
+    await gus.next('turn-accepted', (f) => f.ref === 't');
+    const transcript = await session.ref(node, 'saga-u').ask({ type: 'transcript' });
+    assert.deepEqual(transcript.turns.map((t) => t.text), ['x\ufffd']);
   });
 });
