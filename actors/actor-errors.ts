@@ -5,6 +5,8 @@
 export const RoomErrors = {
   NOT_MEMBER: 'GLASS_ERR_NOT_MEMBER',
   TEXT_TOO_LONG: 'GLASS_ERR_TEXT_TOO_LONG',
+  /** The room has as many members as its gateway allows (maxRoomMembers): a non-member's join or resume is refused. */
+  ROOM_FULL: 'GLASS_ERR_ROOM_FULL',
 } as const;
 
 /** Codes with which a room or session refuses what a moderator forbade. */

@@ -16,6 +16,7 @@ import {
 } from '../protocol/index.js';
 import { signResumeToken, verifyResumeToken, type AccessClaims } from '../tokens/index.js';
 import { roomTopic, type ConnectionContext, type SessionRef, type SocketData } from './connection-context.js';
+import type { EdgeLimits } from './edge-limits.js';
 import type { RoomListener } from './local-rooms.js';
 
 export { roomTopic, type ConnectionContext, type RoomRef, type SocketData } from './connection-context.js';
@@ -34,6 +35,9 @@ export class Connection implements RoomListener {
   readonly #claims: AccessClaims;
   readonly #ws: WebSocket<SocketData>;
   readonly #ctx: ConnectionContext;
+  readonly #edge: EdgeLimits;
+  /** The client address the upgrade counted for this socket. */
+  readonly #address: string;
   /**
    * Rooms whose actor accepted this connection's join or resume, and that it has not left (the
    * answer to its `leave` came back) nor been kicked from. Only an answer puts a room here, so a
@@ -61,6 +65,9 @@ export class Connection implements RoomListener {
     this.player = claims.player;
     this.character = claims.character;
     this.#ctx = ctx;
+    const data = ws.getUserData();
+    this.#edge = data.edge;
+    this.#address = data.address;
   }
 
   get closed(): boolean {
@@ -117,7 +124,8 @@ export class Connection implements RoomListener {
         const adopted = this.#begin(id);
         // .then directly on the router's promise, not await: see Gateway #onRoomDelivery for why
         // the number of microtask hops between the reply and this callback matters.
-        const join = this.#claims.roles.includes('moderator') ? { type: 'join', player: this.player, node: node.id, moderator: true } as const : { type: 'join', player: this.player, node: node.id } as const;
+        const maxMembers = this.#edge.settings.maxRoomMembers;
+        const join = this.#claims.roles.includes('moderator') ? { type: 'join', player: this.player, node: node.id, maxMembers, moderator: true } as const : { type: 'join', player: this.player, node: node.id, maxMembers } as const;
         this.#ctx.local.ref(id).ask(join).then(
           (reply) => {
             if (!this.#accepted(id, reply.members, reply.seq)) return;
@@ -154,12 +162,14 @@ export class Connection implements RoomListener {
       case 'say': {
         const { room: id, text, ref } = frame;
         if (!this.#rooms.has(id) && !this.#pending.has(id)) return this.#notInRoom(id, ref);
+        if (!this.#spend(text, ref)) return;
         // Success needs no answer: the line comes back to every member, the sender included, as `said`.
         this.#ctx.local.ref(id).ask({ type: 'say', player: this.player, text }).then(undefined, (err: unknown) => this.#failed('say', err, ref));
         return;
       }
       case 'turn': {
         const { session: id, text, ref } = frame;
+        if (!this.#spend(text, ref)) return;
         const started = performance.now();
         this.#sessionRef(id).ask({ type: 'turn', player: this.player, text }).then(
           (reply) => {
@@ -242,7 +252,7 @@ export class Connection implements RoomListener {
       }
       const adopted = this.#begin(id);
       const after = Object.hasOwn(seen, id) ? seen[id] : -1;
-      this.#ctx.local.ref(id).ask({ type: 'resume', player: this.player, node: node.id, after }).then(
+      this.#ctx.local.ref(id).ask({ type: 'resume', player: this.player, node: node.id, after, maxMembers: this.#edge.settings.maxRoomMembers }).then(
         (reply: ResumeReply) => {
           if (!this.#accepted(id, reply.members, reply.seq)) return;
           if (reply.resync === null) this.#send({ type: 'resumed', room: id, members: reply.members, lines: reply.lines, seq: reply.seq, ref });
@@ -376,6 +386,7 @@ export class Connection implements RoomListener {
   onClose(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#edge.release(this.#address);
     if (this.#expiry !== null) clearTimeout(this.#expiry);
     for (const id of this.#rooms) this.#ctx.local.remove(id, this);
     // Joins still on their way may be accepted after the close: held (or left) like the others.
@@ -406,6 +417,14 @@ export class Connection implements RoomListener {
       this.end(CloseCodes.TOKEN_EXPIRED, 'token expired');
     }, Math.min(Math.max(left, 0), MAX_TIMER_MS));
     this.#expiry.unref();
+  }
+
+  /** Takes the text's UTF-8 bytes from the player's text budget; false (refused, answered) if it is spent. */
+  #spend(text: string, ref: string | undefined): boolean {
+    const waitMs = this.#edge.text.take(this.player, Buffer.byteLength(text, 'utf8'));
+    if (waitMs === 0) return true;
+    this.#refuse(ProtocolErrors.TEXT_RATE_LIMITED, `too much text: retry in ${waitMs} ms`, ref, waitMs);
+    return false;
   }
 
   #notInRoom(roomId: string, ref: string | undefined): void {

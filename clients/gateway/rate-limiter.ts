@@ -36,8 +36,12 @@ export class RateLimiter {
     return this.#buckets.size;
   }
 
-  /** Takes a token for `character`: 0 if it had one, else the milliseconds until it will. */
-  take(character: string): number {
+  /**
+   * Takes `cost` tokens (default one) for `character`: 0 if it had them, else the milliseconds
+   * until it will (nothing is taken then). A cost above the burst is never affordable: callers
+   * bound it first (the text budget's burst is above the longest text a frame may carry).
+   */
+  take(character: string, cost = 1): number {
     const now = this.#now();
     let bucket = this.#buckets.get(character);
     if (bucket === undefined) {
@@ -46,11 +50,11 @@ export class RateLimiter {
     } else {
       this.#refill(bucket, now);
     }
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+    if (bucket.tokens >= cost) {
+      bucket.tokens -= cost;
       return 0;
     }
-    return Math.max(1, Math.ceil(((1 - bucket.tokens) * 1000) / this.#limit.perSecond));
+    return Math.max(1, Math.ceil(((cost - bucket.tokens) * 1000) / this.#limit.perSecond));
   }
 
   /** Forgets buckets that have refilled completely. */
