@@ -7,6 +7,8 @@ export const RoomErrors = {
   TEXT_TOO_LONG: 'GLASS_ERR_TEXT_TOO_LONG',
   /** The room has as many members as its gateway allows (maxRoomMembers): a non-member's join or resume is refused. */
   ROOM_FULL: 'GLASS_ERR_ROOM_FULL',
+  /** The room (or session) does not exist, and this player may not create it (the gateway's creation policy or quota). */
+  CREATE_REFUSED: 'GLASS_ERR_CREATE_REFUSED',
 } as const;
 
 /** Codes with which a room or session refuses what a moderator forbade. */

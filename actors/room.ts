@@ -24,6 +24,8 @@ export interface RoomState {
   seq: number;
   /** Mutes, pause and lock set by moderators (absent in rooms saved before any override). */
   moderation?: RoomModeration;
+  /** Set by the join that created the room (absent in rooms created before creation was checked). */
+  created?: true;
 }
 
 /** What a room sends to each gateway node that has members in it; the gateway fans it out. */
@@ -66,6 +68,19 @@ function refuseFull(ctx: ActorContext<RoomState>, player: string, moderator: boo
   for (const _ in ctx.state.members) if (++n >= maxMembers) throw new GlassError(RoomErrors.ROOM_FULL, `room ${ctx.self.id} has its most members (${maxMembers})`);
 }
 
+/**
+ * A room nobody made yet: no member, no line, no moderation, not created. `refusal` (from the
+ * gateway's creation policy) says why this join may not make it; then nothing is kept.
+ */
+function create(ctx: ActorContext<RoomState>, refusal: string | undefined): boolean {
+  const state = ctx.state;
+  if (state.created === true || state.seq > 0 || state.moderation !== undefined) return false;
+  for (const _ in state.members) return false;
+  if (refusal !== undefined) throw new GlassError(RoomErrors.CREATE_REFUSED, `room ${ctx.self.id} does not exist: ${refusal}`);
+  state.created = true;
+  return true;
+}
+
 function refuseLocked(ctx: ActorContext<RoomState>, player: string, moderator: boolean | undefined): void {
   if (ctx.state.moderation?.locked === true && moderator !== true && !Object.hasOwn(ctx.state.members, player)) {
     throw new GlassError(ModerationErrors.LOCKED, `room ${ctx.self.id} is locked`);
@@ -82,9 +97,11 @@ export const room = defineActor({
   initialState: (): RoomState => ({ members: {}, history: [], seq: 0 }),
   handlers: {
     /** `moderator`: the joiner's token has the moderator role; moderators may enter a locked room. */
-    join(ctx, msg: { player: string; node: string; moderator?: boolean; maxMembers?: number }) {
+    /** `cannotCreate`: why this join may not create the room if it does not exist (absent: it may). */
+    join(ctx, msg: { player: string; node: string; moderator?: boolean; maxMembers?: number; cannotCreate?: string }) {
       refuseLocked(ctx, msg.player, msg.moderator);
       refuseFull(ctx, msg.player, msg.moderator, msg.maxMembers);
+      const created = create(ctx, msg.cannotCreate);
       const state = ctx.state;
       const rejoin = Object.hasOwn(state.members, msg.player);
       state.members[msg.player] = msg.node;
@@ -92,7 +109,7 @@ export const room = defineActor({
       if (!rejoin) broadcast(ctx, presence(ctx.self.id, members, { joined: msg.player }));
       // A copy: the reply is cloned only when its batch is posted, after later messages of the same
       // turn may have appended to the live array (then history would run past `seq`).
-      return { room: ctx.self.id, members, history: state.history.slice(), seq: state.seq };
+      return { room: ctx.self.id, members, history: state.history.slice(), seq: state.seq, created };
     },
 
     /**

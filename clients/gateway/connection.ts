@@ -125,9 +125,12 @@ export class Connection implements RoomListener {
         // .then directly on the router's promise, not await: see Gateway #onRoomDelivery for why
         // the number of microtask hops between the reply and this callback matters.
         const maxMembers = this.#edge.settings.maxRoomMembers;
-        const join = this.#claims.roles.includes('moderator') ? { type: 'join', player: this.player, node: node.id, maxMembers, moderator: true } as const : { type: 'join', player: this.player, node: node.id, maxMembers } as const;
+        const moderator = this.#claims.roles.includes('moderator');
+        const cannotCreate = this.#edge.cannotCreate(this.player, moderator, id);
+        const join = moderator ? { type: 'join', player: this.player, node: node.id, maxMembers, moderator: true } as const : { type: 'join', player: this.player, node: node.id, maxMembers, cannotCreate } as const;
         this.#ctx.local.ref(id).ask(join).then(
           (reply) => {
+            if (reply.created === true) this.#edge.created(this.player);
             if (!this.#accepted(id, reply.members, reply.seq)) return;
             this.#send({ type: 'joined', room: id, members: reply.members, history: reply.history, seq: reply.seq, ref });
             this.#issueResumeToken();
@@ -171,8 +174,10 @@ export class Connection implements RoomListener {
         const { session: id, text, ref } = frame;
         if (!this.#spend(text, ref)) return;
         const started = performance.now();
-        this.#sessionRef(id).ask({ type: 'turn', player: this.player, text }).then(
+        const cannotCreate = this.#edge.cannotCreate(this.player, this.#claims.roles.includes('moderator'), id);
+        this.#sessionRef(id).ask({ type: 'turn', player: this.player, text, cannotCreate }).then(
           (reply) => {
+            if (reply.created === true) this.#edge.created(this.player);
             this.#ctx.turnLatency(performance.now() - started);
             this.#send({ type: 'turn-accepted', session: id, turn: reply.turn, ref });
           },

@@ -12,7 +12,16 @@ export interface EdgeLimitSettings {
   /** Bytes of text (UTF-16 code units of `say` and `turn`) a player may send per second, and at once. */
   readonly textBytesPerSecond: number;
   readonly textBytesBurst: number;
+  /** Who may create a room or session by naming it: anyone (within the quota), only listed ids (and moderators), or moderators only. */
+  readonly creation: CreationPolicy;
+  /** `listed`: the ids (rooms and sessions) players may create. */
+  readonly listed: readonly string[];
+  /** `open`: rooms and sessions one player may create per hour on this node (a bucket of this size, refilled over the hour). */
+  readonly createsPerHour: number;
 }
+
+export const CREATION_POLICIES = ['open', 'listed', 'moderators'] as const;
+export type CreationPolicy = (typeof CREATION_POLICIES)[number];
 
 /**
  * What a player or a client address can grow at the edge, shared by the upgrade (connections per
@@ -24,6 +33,9 @@ export class EdgeLimits {
   readonly settings: EdgeLimitSettings;
   /** Text bytes per player: a token bucket like the frame bucket, each code unit a token. */
   readonly text: RateLimiter;
+  /** Rooms and sessions created per player (policy `open`). */
+  readonly creations: RateLimiter;
+  readonly #listed: ReadonlySet<string>;
   readonly #trusted: ReadonlySet<string>;
   readonly #perAddress = new Map<string, number>();
 
@@ -31,6 +43,30 @@ export class EdgeLimits {
     this.settings = settings;
     this.text = new RateLimiter({ burst: settings.textBytesBurst, perSecond: settings.textBytesPerSecond });
     this.#trusted = new Set(settings.trustedProxies.map(canonicalAddress));
+    this.creations = new RateLimiter({ burst: settings.createsPerHour, perSecond: settings.createsPerHour / 3_600 });
+    this.#listed = new Set(settings.listed);
+  }
+
+  /**
+   * Why `player` may not create the room or session `id` if it does not exist yet, or undefined
+   * if it may (moderators always may). The actor decides whether it exists; a creation it reports
+   * is charged with `created`.
+   */
+  cannotCreate(player: string, moderator: boolean, id: string): string | undefined {
+    if (moderator) return undefined;
+    switch (this.settings.creation) {
+      case 'moderators':
+        return 'only moderators create rooms and sessions here';
+      case 'listed':
+        return this.#listed.has(id) ? undefined : 'only listed rooms and sessions may be created here';
+      case 'open':
+        return this.creations.has(player) ? undefined : `a player may create ${this.settings.createsPerHour} rooms and sessions an hour here`;
+    }
+  }
+
+  /** The actor reports that `player` created a room or session. */
+  created(player: string): void {
+    this.creations.take(player);
   }
 
   /** Addresses with open connections now (bounded by the connections themselves). */

@@ -1,10 +1,10 @@
 import { isIP } from 'node:net';
 import { InvalidOptionError, type Logger } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
-import { ProtocolLimits } from '../protocol/index.js';
+import { IdSchema, ProtocolLimits } from '../protocol/index.js';
 import { MIN_SECRET_LENGTH } from '../tokens/index.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limiter.js';
-import { EdgeLimits } from './edge-limits.js';
+import { CREATION_POLICIES, EdgeLimits, type CreationPolicy, type EdgeLimitSettings } from './edge-limits.js';
 
 /** How the gateway serves (the composer's own options, moderation's, are in clients/serve.ts). */
 export interface GatewayServerOptions {
@@ -33,6 +33,12 @@ export interface GatewayServerOptions {
   trustedProxies?: string[];
   /** UTF-8 bytes of `say` and `turn` text per player on this node: `perSecond`, and `burst` at once (at least 16384, above the longest turn). Default from the frame bucket: 512 × rateLimit.perSecond (10 KiB/s) and 2000 × rateLimit.burst (80 KB). */
   textBudget?: { perSecond?: number; burst?: number };
+  /**
+   * Who may create a room or session by naming it in a `join` or `turn` (GLASS_ERR_CREATE_REFUSED
+   * otherwise): `open` (default: anyone, `createsPerHour` per player on this node, default 100),
+   * `listed` (the ids in `listed`, and moderators), `moderators`. Moderators always may.
+   */
+  creation?: { policy?: CreationPolicy; listed?: string[]; createsPerHour?: number };
   /** Default: a child of the node's logger. */
   logger?: Logger;
 }
@@ -61,6 +67,20 @@ export const DEFAULT_MAX_CONNECTIONS_PER_IP = 500;
 export const TEXT_BYTES_PER_FRAME = 512;
 /** The longest turn (4000 UTF-16 code units) is at most 12000 UTF-8 bytes: a burst below it could never be spent. */
 const MIN_TEXT_BURST = 16_384;
+
+export const DEFAULT_CREATES_PER_HOUR = 100;
+
+function creationOption(value: GatewayServerOptions['creation']): Pick<EdgeLimitSettings, 'creation' | 'listed' | 'createsPerHour'> {
+  if (value !== undefined && (value === null || typeof value !== 'object')) throw new InvalidOptionError('creation', 'an object', value);
+  const policy = value?.policy ?? 'open';
+  if (!(CREATION_POLICIES as readonly string[]).includes(policy)) throw new InvalidOptionError('creation.policy', `one of ${CREATION_POLICIES.join(', ')}`, policy);
+  const listed = value?.listed ?? [];
+  if (!Array.isArray(listed) || listed.length > 100_000 || !listed.every((id) => IdSchema.safeParse(id).success)) {
+    throw new InvalidOptionError('creation.listed', 'an array of room and session ids', '[…]');
+  }
+  const createsPerHour = integerOption('creation.createsPerHour', value?.createsPerHour ?? DEFAULT_CREATES_PER_HOUR, 1, 1_000_000);
+  return { creation: policy, listed: [...listed], createsPerHour };
+}
 
 function trustedProxiesOption(value: unknown): string[] {
   if (value === undefined) return [];
@@ -110,6 +130,7 @@ export function resolveGatewayServerOptions(options: GatewayServerOptions): Reso
     // By default in proportion to the frame bucket: a full burst of full-length lines, and
     // TEXT_BYTES_PER_FRAME a second for each frame a second.
     textBytesPerSecond: integerOption('textBudget.perSecond', options.textBudget?.perSecond ?? Math.min(Math.ceil(rate.perSecond * TEXT_BYTES_PER_FRAME), 1 << 30), 1, 1 << 30),
+    ...creationOption(options.creation),
     textBytesBurst: integerOption('textBudget.burst', options.textBudget?.burst ?? Math.min(Math.max(MIN_TEXT_BURST, burst * ProtocolLimits.SAY_MAX_LENGTH), 1 << 30), MIN_TEXT_BURST, 1 << 30),
   });
   return {

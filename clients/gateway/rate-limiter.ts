@@ -57,6 +57,14 @@ export class RateLimiter {
     return Math.max(1, Math.ceil(((cost - bucket.tokens) * 1000) / this.#limit.perSecond));
   }
 
+  /** Whether `character` has `cost` tokens now, without taking them (nor keeping a bucket for it). */
+  has(character: string, cost = 1): boolean {
+    const bucket = this.#buckets.get(character);
+    if (bucket === undefined) return this.#limit.burst >= cost;
+    this.#refill(bucket, this.#now());
+    return bucket.tokens >= cost;
+  }
+
   /** Forgets buckets that have refilled completely. */
   sweep(): void {
     const now = this.#now();

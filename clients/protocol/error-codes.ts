@@ -89,6 +89,8 @@ export const ProtocolErrors = {
   TEXT_TOO_LONG: RoomErrors.TEXT_TOO_LONG,
   /** The room has its most members (the gateway's maxRoomMembers): a join of a non-member is refused (from the actor). */
   ROOM_FULL: RoomErrors.ROOM_FULL,
+  /** A `join` or `turn` that would create a room or session this player may not create (creation policy or quota; from the actor). */
+  CREATE_REFUSED: RoomErrors.CREATE_REFUSED,
   /** The player is muted in this room or session (from the actor). */
   MUTED: ModerationErrors.MUTED,
   /** The room or session is paused by a moderator (from the actor). */

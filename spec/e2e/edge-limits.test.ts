@@ -165,3 +165,51 @@ describe('text bytes per player', () => {
     assert.equal(ivy.seen.filter((f) => f.type === 'said').length, 4);
   });
 });
+
+describe('who may create rooms and sessions', () => {
+  test('policy moderators: a player naming a new room or session is refused (GLASS_ERR_CREATE_REFUSED); once a moderator made it, players get in', async () => {
+    const e = await edge({ creation: { policy: 'moderators' } });
+    const pat = await connect(e, 'pat-c');
+    const mod = await connect(e, 'mod-c', ['moderator']);
+    assert.equal((await pat.expectError({ type: 'join', room: 'keep-c', ref: 'j' }, 'j')).code, ProtocolErrors.CREATE_REFUSED);
+    assert.equal((await pat.expectError({ type: 'leave', room: 'keep-c', ref: 'l' }, 'l')).code, ProtocolErrors.NOT_IN_ROOM);
+    // Refused again: the refusal made nothing.
+    assert.equal((await pat.expectError({ type: 'join', room: 'keep-c', ref: 'j2' }, 'j2')).code, ProtocolErrors.CREATE_REFUSED);
+    await mod.join('keep-c');
+    mod.send({ type: 'leave', room: 'keep-c', ref: 'ml' });
+    await mod.next('left', (f) => f.ref === 'ml');
+    // The room exists now (created), though empty again.
+    assert.deepEqual((await pat.join('keep-c')).members, ['pat-c']);
+
+    assert.equal((await pat.expectError({ type: 'turn', session: 'saga-c', text: 'I begin.', ref: 't' }, 't')).code, ProtocolErrors.CREATE_REFUSED);
+    mod.send({ type: 'turn', session: 'saga-c', text: 'It begins.', ref: 'mt' });
+    await mod.next('turn-accepted', (f) => f.ref === 'mt');
+    pat.send({ type: 'turn', session: 'saga-c', text: 'I follow.', ref: 't2' });
+    assert.equal((await pat.next('turn-accepted', (f) => f.ref === 't2')).turn, 2);
+  });
+
+  test('policy listed: only listed ids may be created by players', async () => {
+    const e = await edge({ creation: { policy: 'listed', listed: ['plaza-l'] } });
+    const quin = await connect(e, 'quin-l');
+    await quin.join('plaza-l');
+    assert.equal((await quin.expectError({ type: 'join', room: 'alley-l', ref: 'j' }, 'j')).code, ProtocolErrors.CREATE_REFUSED);
+  });
+
+  test('policy open: each player creates at most createsPerHour rooms and sessions; joining existing ones is free', async () => {
+    const e = await edge({ creation: { policy: 'open', createsPerHour: 2 } });
+    const ray = await connect(e, 'ray-q');
+    const sue = await connect(e, 'sue-q');
+    await ray.join('r1-q');
+    ray.send({ type: 'turn', session: 's1-q', text: 'one', ref: 't' });
+    await ray.next('turn-accepted', (f) => f.ref === 't');
+    const third = await ray.expectError({ type: 'join', room: 'r2-q', ref: 'j' }, 'j');
+    assert.equal(third.code, ProtocolErrors.CREATE_REFUSED);
+    assert.match(third.message, /2 rooms and sessions an hour/);
+    // Another player's quota is its own; rooms that exist cost nothing.
+    await sue.join('r2-q');
+    await ray.join('r2-q');
+    await ray.join('r1-q');
+    ray.send({ type: 'turn', session: 's1-q', text: 'two', ref: 't2' });
+    await ray.next('turn-accepted', (f) => f.ref === 't2');
+  });
+});
