@@ -20,6 +20,9 @@ export interface EdgeLimitSettings {
   readonly createsPerHour: number;
 }
 
+/** How often the text and creation buckets forget players whose buckets are full again (lossless). */
+const SWEEP_EVERY_MS = 10_000;
+
 export const CREATION_POLICIES = ['open', 'listed', 'moderators'] as const;
 export type CreationPolicy = (typeof CREATION_POLICIES)[number];
 
@@ -41,9 +44,10 @@ export class EdgeLimits {
 
   constructor(settings: EdgeLimitSettings) {
     this.settings = settings;
-    this.text = new RateLimiter({ burst: settings.textBytesBurst, perSecond: settings.textBytesPerSecond });
+    // Swept as they are used: the buckets held are those of recently active players.
+    this.text = new RateLimiter({ burst: settings.textBytesBurst, perSecond: settings.textBytesPerSecond }, Date.now, SWEEP_EVERY_MS);
     this.#trusted = new Set(settings.trustedProxies.map(canonicalAddress));
-    this.creations = new RateLimiter({ burst: settings.createsPerHour, perSecond: settings.createsPerHour / 3_600 });
+    this.creations = new RateLimiter({ burst: settings.createsPerHour, perSecond: settings.createsPerHour / 3_600 }, Date.now, SWEEP_EVERY_MS);
     this.#listed = new Set(settings.listed);
   }
 

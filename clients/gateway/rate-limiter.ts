@@ -22,10 +22,15 @@ export class RateLimiter {
   readonly #limit: RateLimit;
   readonly #now: () => number;
   readonly #buckets = new Map<string, Bucket>();
+  /** With `sweepEveryMs`, a take at least that long after the last sweep sweeps first (no timer to own). */
+  readonly #sweepEveryMs: number;
+  #sweptAt: number;
 
-  constructor(limit: RateLimit, now: () => number = Date.now) {
+  constructor(limit: RateLimit, now: () => number = Date.now, sweepEveryMs = Infinity) {
     this.#limit = limit;
     this.#now = now;
+    this.#sweepEveryMs = sweepEveryMs;
+    this.#sweptAt = now();
   }
 
   get limit(): RateLimit {
@@ -43,6 +48,7 @@ export class RateLimiter {
    */
   take(character: string, cost = 1): number {
     const now = this.#now();
+    if (now - this.#sweptAt >= this.#sweepEveryMs) this.sweep();
     let bucket = this.#buckets.get(character);
     if (bucket === undefined) {
       bucket = { tokens: this.#limit.burst, at: now };
@@ -68,6 +74,7 @@ export class RateLimiter {
   /** Forgets buckets that have refilled completely. */
   sweep(): void {
     const now = this.#now();
+    this.#sweptAt = now;
     for (const [character, bucket] of this.#buckets) {
       this.#refill(bucket, now);
       if (bucket.tokens >= this.#limit.burst) this.#buckets.delete(character);

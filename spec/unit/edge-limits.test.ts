@@ -64,6 +64,16 @@ test('creation: moderators always, `moderators` and `listed` by policy, `open` w
   assert.equal(bucket.has('p'), true);
 });
 
+test('a self-sweeping bucket table forgets full buckets as it is used: it holds only recent players', () => {
+  let now = 0;
+  const buckets = new RateLimiter({ burst: 10, perSecond: 10 }, () => now, 10_000);
+  for (let i = 0; i < 1_000; i++) buckets.take(`p${i}`, 5);
+  assert.equal(buckets.size, 1_000);
+  now += 10_000;
+  buckets.take('late', 1);
+  assert.equal(buckets.size, 1);
+});
+
 test('the text budget takes a cost in bytes and says when it can be paid', () => {
   let now = 0;
   const budget = new RateLimiter({ burst: 1_000, perSecond: 100 }, () => now);
