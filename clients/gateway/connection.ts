@@ -1,5 +1,5 @@
 import type { WebSocket } from 'uWebSockets.js';
-import { session, type ResumeReply } from '../../actors/index.js';
+import { reachedSeq, session, type ResumeReply } from '../../actors/index.js';
 import { withEdgeSpan } from '../../runtime/index.js';
 import {
   CloseCodes,
@@ -219,12 +219,9 @@ export class Connection implements RoomListener {
    * override arrives.
    */
   #redactReached(frame: OverrideFrame): void {
-    const node = this.#ctx.node;
     const seq = frame.seq!;
-    const reached = frame.room !== undefined
-      ? this.#ctx.local.ref(frame.room).ask({ type: 'lines', after: Number.MAX_SAFE_INTEGER }).then((reply) => reply.seq)
-      : session.ref(node, frame.session!).ask({ type: 'transcript', since: Number.MAX_SAFE_INTEGER }).then((reply) => reply.turn);
-    reached.then(
+    const target = frame.room !== undefined ? { kind: 'room', id: frame.room } as const : { kind: 'session', id: frame.session! } as const;
+    reachedSeq(this.#ctx.node, target).then(
       (last) => {
         if (seq <= last) return this.#submitOverride(frame);
         this.#refuseOverride(frame, ProtocolErrors.SEQ_NOT_REACHED, `seq ${seq} is past the last one (${last}): nothing to redact`, frame.ref);
