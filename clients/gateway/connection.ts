@@ -16,6 +16,7 @@ import {
 } from '../protocol/index.js';
 import { signResumeToken, verifyResumeToken, type AccessClaims } from '../tokens/index.js';
 import { roomTopic, type ConnectionContext, type SessionRef, type SocketData } from './connection-context.js';
+import { ConnectionRooms } from './connection-rooms.js';
 import type { EdgeLimits } from './edge-limits.js';
 import type { RoomListener } from './local-rooms.js';
 
@@ -38,17 +39,8 @@ export class Connection implements RoomListener {
   readonly #edge: EdgeLimits;
   /** The client address the upgrade counted for this socket. */
   readonly #address: string;
-  /**
-   * Rooms whose actor accepted this connection's join or resume, and that it has not left (the
-   * answer to its `leave` came back) nor been kicked from. Only an answer puts a room here, so a
-   * refused join leaves nothing behind, and resume tokens list these rooms.
-   */
-  readonly #rooms = new Set<string>();
-  /**
-   * Joins and resumes sent to a room and not answered yet, by room. `say` and `leave` may follow a
-   * `join` at once (the room takes one connection's frames in order, and decides).
-   */
-  readonly #pending = new Map<string, number>();
+  /** The rooms this connection is in, as their answers said, and the joins on their way (connection-rooms.ts). */
+  readonly #rooms = new ConnectionRooms();
   /** Rooms whose presence was skipped while the socket was backed up: a snapshot follows the drain. */
   readonly #stalePresence = new Set<string>();
   /** The session of the last turn and its Ref: a player plays one session at a time, so turns reuse it. */
@@ -118,7 +110,7 @@ export class Connection implements RoomListener {
     switch (frame.type) {
       case 'join': {
         const { room: id, ref } = frame;
-        if (!this.#known(id) && this.#roomCount() >= ProtocolLimits.RESUME_MAX_ROOMS) {
+        if (!this.#rooms.known(id) && this.#rooms.count >= ProtocolLimits.RESUME_MAX_ROOMS) {
           return this.#refuse(ProtocolErrors.TOO_MANY_ROOMS, `a connection may be in at most ${ProtocolLimits.RESUME_MAX_ROOMS} rooms`, ref);
         }
         const adopted = this.#begin(id);
@@ -144,13 +136,13 @@ export class Connection implements RoomListener {
       }
       case 'leave': {
         const { room: id, ref } = frame;
-        if (!this.#known(id)) return this.#notInRoom(id, ref);
+        if (!this.#rooms.known(id)) return this.#notInRoom(id, ref);
         // The socket stays subscribed until the room answers: what the room sequenced before the
         // leave (this connection's own last `say` included) still reaches it, then `left`.
         this.#ctx.local.ref(id).ask({ type: 'leave', player: this.player, node: node.id }).then(
           () => {
             if (this.#closed) return;
-            // Not in #rooms: the join sent before this leave was refused. Nothing was left.
+            // Not accepted: the join sent before this leave was refused. Nothing was left.
             if (!this.#rooms.has(id)) return this.#notInRoom(id, ref);
             // `left` first: a send drains what uWS still queues for this socket on its topics (the
             // lines the room published before the leave), then the socket leaves the topic.
@@ -164,7 +156,7 @@ export class Connection implements RoomListener {
       }
       case 'say': {
         const { room: id, text, ref } = frame;
-        if (!this.#rooms.has(id) && !this.#pending.has(id)) return this.#notInRoom(id, ref);
+        if (!this.#rooms.known(id)) return this.#notInRoom(id, ref);
         if (!this.#spend(text, ref)) return;
         // Success needs no answer: the line comes back to every member, the sender included, as `said`.
         this.#ctx.local.ref(id).ask({ type: 'say', player: this.player, text }).then(undefined, (err: unknown) => this.#failed('say', err, ref));
@@ -247,7 +239,7 @@ export class Connection implements RoomListener {
     };
     if (pending === 0) return this.#issueResumeToken(ref);
     for (const id of rooms) {
-      if (!this.#known(id) && this.#roomCount() >= ProtocolLimits.RESUME_MAX_ROOMS) {
+      if (!this.#rooms.known(id) && this.#rooms.count >= ProtocolLimits.RESUME_MAX_ROOMS) {
         this.#refuse(ProtocolErrors.TOO_MANY_ROOMS, `a connection may be in at most ${ProtocolLimits.RESUME_MAX_ROOMS} rooms`, ref);
         settled();
         continue;
@@ -270,28 +262,10 @@ export class Connection implements RoomListener {
     }
   }
 
-  /** Whether the room accepted this connection, or a join or resume of it is on its way. */
-  #known(id: string): boolean {
-    return this.#rooms.has(id) || this.#pending.has(id);
-  }
-
-  /** Rooms this connection is in or asked to be in: what RESUME_MAX_ROOMS bounds. */
-  #roomCount(): number {
-    let n = this.#rooms.size;
-    for (const id of this.#pending.keys()) if (!this.#rooms.has(id)) n++;
-    return n;
-  }
-
   /** A join or resume leaves for the room; true if it took back a membership held for this player. */
   #begin(id: string): boolean {
-    this.#pending.set(id, (this.#pending.get(id) ?? 0) + 1);
+    this.#rooms.begin(id);
     return this.#ctx.held.adopt(this.player, id);
-  }
-
-  #settle(id: string): void {
-    const n = (this.#pending.get(id) ?? 1) - 1;
-    if (n <= 0) this.#pending.delete(id);
-    else this.#pending.set(id, n);
   }
 
   /**
@@ -300,13 +274,13 @@ export class Connection implements RoomListener {
    * close held the room, pending joins included).
    */
   #accepted(id: string, members: readonly string[], seq: number): boolean {
-    this.#settle(id);
+    this.#rooms.settle(id);
     if (this.#closed) return false;
     // First socket of the room here: nobody here is owed a line up to `seq`. Otherwise the others
     // may be (a gap the next line repairs), and this socket then gets again what it has.
     if (!this.#ctx.local.has(id)) this.#ctx.linesSeen(id, seq);
     if (!this.#rooms.has(id)) {
-      this.#rooms.add(id);
+      this.#rooms.accepted.add(id);
       this.#ws.subscribe(roomTopic(id));
     }
     this.#ctx.local.add(id, this, members);
@@ -315,13 +289,13 @@ export class Connection implements RoomListener {
 
   /** A room refused a join or resume (or did not answer): nothing of it stays on the connection. */
   #refusedBy(id: string, adopted: boolean): void {
-    this.#settle(id);
+    this.#rooms.settle(id);
     // A membership taken back from the hold and not confirmed goes back to the hold.
     if (adopted && !this.#rooms.has(id) && !this.#closed) this.#ctx.held.hold(this.player, [id]);
   }
 
   #detach(id: string): void {
-    this.#rooms.delete(id);
+    this.#rooms.accepted.delete(id);
     this.#stalePresence.delete(id);
     this.#ws.unsubscribe(roomTopic(id));
     this.#ctx.local.remove(id, this);
@@ -329,7 +303,7 @@ export class Connection implements RoomListener {
 
   /** A fresh resume token for the rooms as they are now, after the answers that changed them. */
   #issueResumeToken(ref?: string): void {
-    const rooms = [...this.#rooms];
+    const rooms = [...this.#rooms.accepted];
     const { key, resumeTokenTtlMs } = this.#ctx;
     this.#tokens = this.#tokens
       .then(() => signResumeToken(key, { player: this.player, character: this.character, rooms }, resumeTokenTtlMs))
@@ -390,13 +364,11 @@ export class Connection implements RoomListener {
     this.#closed = true;
     this.#edge.release(this.#address);
     if (this.#expiry !== null) clearTimeout(this.#expiry);
-    for (const id of this.#rooms) this.#ctx.local.remove(id, this);
+    for (const id of this.#rooms.accepted) this.#ctx.local.remove(id, this);
     // Joins still on their way may be accepted after the close: held (or left) like the others.
-    const rooms = new Set([...this.#rooms, ...this.#pending.keys()]);
+    const rooms = this.#rooms.takeAll();
     if (this.#ctx.closing) for (const id of rooms) this.#ctx.leave(this.player, id);
     else this.#ctx.held.hold(this.player, rooms);
-    this.#rooms.clear();
-    this.#pending.clear();
   }
 
   /** Closes the socket because the same player connected again; the close handler does the rest. */
