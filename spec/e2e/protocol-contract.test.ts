@@ -1,31 +1,22 @@
 // The places where the server was not as docs/PROTOCOL.md says (issue 19, "The protocol as
 // documented"), each against a real node, a real uWS gateway and the PostgreSQL audit log.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { room, session } from '../../actors/index.js';
-import { AuditLog, ProtocolErrors, startGateway, type Gateway } from '../../clients/index.js';
+import { ProtocolErrors } from '../../clients/index.js';
 import { verifyResumeToken } from '../../clients/tokens/index.js';
-import { startDefaultNode } from '../../cluster/index.js';
-import { createLogger } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
-import { dropSchema, testPgUrl, uniqueSchema } from '../integration/audit-harness.js';
+import { startAuditedGateway, type AuditedGateway } from './fixtures/audited-gateway.js';
 import { TEST_KEY } from './tokens.js';
 import { TestClient } from './ws-client.js';
 
 describe('the protocol as documented (2 workers, embedded CouchDB, uWS, PostgreSQL audit log)', () => {
+  let server: AuditedGateway;
   let node: GlassNode;
-  let gateway: Gateway;
-  let audit: AuditLog;
-  let schema: string;
-  let dataDir: string;
-  let url: string;
   const clients: TestClient[] = [];
 
   async function connect(player: string, roles: ('player' | 'moderator')[] = ['player']): Promise<TestClient> {
-    const client = await TestClient.connect(url, player, { roles });
+    const client = await TestClient.connect(server.url, player, { roles });
     clients.push(client);
     return client;
   }
@@ -37,22 +28,13 @@ describe('the protocol as documented (2 workers, embedded CouchDB, uWS, PostgreS
   }
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'glass-e2e-contract-'));
-    node = await startDefaultNode({ workers: 2, logLevel: 'silent' }, { ...process.env, COUCHDB_URL: '', GLASS_DATA_DIR: dataDir });
-    schema = uniqueSchema('e2e_contract');
-    audit = AuditLog.open({ url: await testPgUrl(), schema, logger: createLogger('test', 'silent') });
-    await audit.whenReady();
-    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenSecret: TEST_KEY, audit, rateLimit: { burst: 500, perSecond: 500 } });
-    url = `ws://127.0.0.1:${gateway.port}/ws`;
+    server = await startAuditedGateway('contract', { rateLimit: { burst: 500, perSecond: 500 } });
+    node = server.node;
   });
 
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
-    await gateway?.close();
-    await node?.close();
-    await audit?.close();
-    if (schema !== undefined) await dropSchema(schema);
-    await rm(dataDir, { recursive: true, force: true });
+    await server?.close();
   });
 
   test('a say followed at once by a leave: the sender gets its own said, then left', async () => {
