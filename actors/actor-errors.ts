@@ -5,6 +5,10 @@
 export const RoomErrors = {
   NOT_MEMBER: 'GLASS_ERR_NOT_MEMBER',
   TEXT_TOO_LONG: 'GLASS_ERR_TEXT_TOO_LONG',
+  /** The room has as many members as its gateway allows (maxRoomMembers): a non-member's join or resume is refused. */
+  ROOM_FULL: 'GLASS_ERR_ROOM_FULL',
+  /** The room (or session) does not exist, and this player may not create it (the gateway's creation policy or quota). */
+  CREATE_REFUSED: 'GLASS_ERR_CREATE_REFUSED',
 } as const;
 
 /** Codes with which a room or session refuses what a moderator forbade. */
@@ -15,4 +19,6 @@ export const ModerationErrors = {
   PAUSED: 'GLASS_ERR_PAUSED',
   /** The room is locked: only its members may (re)enter. */
   LOCKED: 'GLASS_ERR_ROOM_LOCKED',
+  /** A `redact` of a line (or turn) number the room (or session) has not reached yet: nothing to redact, refused. */
+  SEQ_NOT_REACHED: 'GLASS_ERR_SEQ_NOT_REACHED',
 } as const;

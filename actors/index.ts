@@ -19,7 +19,7 @@ export {
 export { ModerationErrors, RoomErrors } from './actor-errors.js';
 export { room, ROOM_HISTORY_LIMIT, MAX_SAY_LENGTH, type ResumeReply, type RoomDelivery, type RoomEvent, type RoomLine, type RoomState } from './room.js';
 export { session, SESSION_TRANSCRIPT_LIMIT, MAX_TURN_LENGTH, type SessionModeration, type SessionState, type Turn } from './session.js';
-export { override, OVERRIDE_RECORD_LIMIT, type AppliedOverride, type OverrideState } from './override.js';
+export { override, OVERRIDE_RECORD_LIMIT, reachedSeq, type AppliedOverride, type OverrideState } from './override.js';
 export {
   GM_SPEAKER,
   OVERRIDE_COMMANDS,

@@ -1,5 +1,5 @@
 import { ErrorCodes, GlassError } from '../runtime/index.js';
-import { defineActor } from './define-actor.js';
+import { defineActor, type RefSource } from './define-actor.js';
 import { SESSION_COMMANDS, targetOfOverrideId, type AuditRef, type OverrideApply, type OverrideCommand, type OverrideTarget } from './override-command.js';
 import { room } from './room.js';
 import { session } from './session.js';
@@ -56,6 +56,17 @@ export const override = defineActor({
     },
   },
 });
+
+/**
+ * The last line number a room (or turn number a session) has reached: a `redact` of a later one has
+ * nothing to act on and is refused before it is audited as accepted (GLASS_ERR_SEQ_NOT_REACHED).
+ * Numbers only grow, so a seq reached when this answers is reached when the override arrives.
+ * Read-only asks: a target that does not exist answers 0 and is not created.
+ */
+export function reachedSeq(source: RefSource, target: OverrideTarget): Promise<number> {
+  if (target.kind === 'room') return room.ref(source, target.id).ask({ type: 'lines', after: Number.MAX_SAFE_INTEGER }).then((reply) => reply.seq);
+  return session.ref(source, target.id).ask({ type: 'transcript', since: Number.MAX_SAFE_INTEGER }).then((reply) => reply.turn);
+}
 
 function sameTarget(a: OverrideTarget, b: OverrideTarget | undefined): boolean {
   return b !== undefined && a.kind === b.kind && a.id === b.id;

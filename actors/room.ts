@@ -6,6 +6,11 @@ import { applyRoomOverride, moderationOf, type ModeratedEvent, type ModeratedLin
 
 export const ROOM_HISTORY_LIMIT = 50;
 export const MAX_SAY_LENGTH = 2_000;
+/**
+ * Presence events list at most this many members (past it they carry `count`): a join or leave in
+ * a large room sends each gateway a bounded event, not the whole list, so fan-out stays linear.
+ */
+export const PRESENCE_LIST_LIMIT = 50;
 
 /** `redacted` lines had their text removed by a moderator; `narration` lines were injected by one. */
 export type RoomLine = ModeratedLine;
@@ -19,12 +24,14 @@ export interface RoomState {
   seq: number;
   /** Mutes, pause and lock set by moderators (absent in rooms saved before any override). */
   moderation?: RoomModeration;
+  /** Set by the join that created the room (absent in rooms created before creation was checked). */
+  created?: true;
 }
 
 /** What a room sends to each gateway node that has members in it; the gateway fans it out. */
 export type RoomEvent =
   | { type: 'said'; room: string; line: RoomLine }
-  | { type: 'presence'; room: string; joined?: string; left?: string; members: string[] }
+  | { type: 'presence'; room: string; joined?: string; left?: string; members: string[]; count?: number }
   | ModeratedEvent;
 
 /** The message a gateway endpoint receives from a room (or, acknowledging an override, a session). */
@@ -45,6 +52,35 @@ function broadcast(ctx: ActorContext<RoomState>, event: RoomEvent, ...alsoTo: st
   for (const node of nodes) ctx.tell({ kind: GATEWAY_KIND, id: node }, delivery);
 }
 
+/** A presence event: who changed and the members; past PRESENCE_LIST_LIMIT, the first of them and their `count`. */
+function presence(room: string, all: string[], change: { joined: string } | { left: string }): RoomEvent {
+  if (all.length <= PRESENCE_LIST_LIMIT) return { type: 'presence', room, ...change, members: all };
+  return { type: 'presence', room, ...change, members: all.slice(0, PRESENCE_LIST_LIMIT), count: all.length };
+}
+
+/**
+ * `maxMembers` (the gateway's maxRoomMembers): a full room refuses a newcomer. Members coming back
+ * and moderators are let in; the cap is per join, so gateways with different settings each apply theirs.
+ */
+function refuseFull(ctx: ActorContext<RoomState>, player: string, moderator: boolean | undefined, maxMembers: number | undefined): void {
+  if (maxMembers === undefined || moderator === true || Object.hasOwn(ctx.state.members, player)) return;
+  let n = 0;
+  for (const _ in ctx.state.members) if (++n >= maxMembers) throw new GlassError(RoomErrors.ROOM_FULL, `room ${ctx.self.id} has its most members (${maxMembers})`);
+}
+
+/**
+ * A room nobody made yet: no member, no line, no moderation, not created. `refusal` (from the
+ * gateway's creation policy) says why this join may not make it; then nothing is kept.
+ */
+function create(ctx: ActorContext<RoomState>, refusal: string | undefined): boolean {
+  const state = ctx.state;
+  if (state.created === true || state.seq > 0 || state.moderation !== undefined) return false;
+  for (const _ in state.members) return false;
+  if (refusal !== undefined) throw new GlassError(RoomErrors.CREATE_REFUSED, `room ${ctx.self.id} does not exist: ${refusal}`);
+  state.created = true;
+  return true;
+}
+
 function refuseLocked(ctx: ActorContext<RoomState>, player: string, moderator: boolean | undefined): void {
   if (ctx.state.moderation?.locked === true && moderator !== true && !Object.hasOwn(ctx.state.members, player)) {
     throw new GlassError(ModerationErrors.LOCKED, `room ${ctx.self.id} is locked`);
@@ -61,16 +97,19 @@ export const room = defineActor({
   initialState: (): RoomState => ({ members: {}, history: [], seq: 0 }),
   handlers: {
     /** `moderator`: the joiner's token has the moderator role; moderators may enter a locked room. */
-    join(ctx, msg: { player: string; node: string; moderator?: boolean }) {
+    /** `cannotCreate`: why this join may not create the room if it does not exist (absent: it may). */
+    join(ctx, msg: { player: string; node: string; moderator?: boolean; maxMembers?: number; cannotCreate?: string }) {
       refuseLocked(ctx, msg.player, msg.moderator);
+      refuseFull(ctx, msg.player, msg.moderator, msg.maxMembers);
+      const created = create(ctx, msg.cannotCreate);
       const state = ctx.state;
       const rejoin = Object.hasOwn(state.members, msg.player);
       state.members[msg.player] = msg.node;
       const members = Object.keys(state.members);
-      if (!rejoin) broadcast(ctx, { type: 'presence', room: ctx.self.id, joined: msg.player, members });
+      if (!rejoin) broadcast(ctx, presence(ctx.self.id, members, { joined: msg.player }));
       // A copy: the reply is cloned only when its batch is posted, after later messages of the same
       // turn may have appended to the live array (then history would run past `seq`).
-      return { room: ctx.self.id, members, history: state.history.slice(), seq: state.seq };
+      return { room: ctx.self.id, members, history: state.history.slice(), seq: state.seq, created };
     },
 
     /**
@@ -79,13 +118,14 @@ export const room = defineActor({
      * (its old gateway holds the membership for the resume window, then leaves) and they are all
      * still in the history; otherwise the answer is a resync: the room's current state, as a join.
      */
-    resume(ctx, msg: { player: string; node: string; after: number }): ResumeReply {
+    resume(ctx, msg: { player: string; node: string; after: number; maxMembers?: number }): ResumeReply {
       refuseLocked(ctx, msg.player, false);
+      refuseFull(ctx, msg.player, false, msg.maxMembers);
       const state = ctx.state;
       const wasMember = Object.hasOwn(state.members, msg.player);
       state.members[msg.player] = msg.node;
       const members = Object.keys(state.members);
-      if (!wasMember) broadcast(ctx, { type: 'presence', room: ctx.self.id, joined: msg.player, members });
+      if (!wasMember) broadcast(ctx, presence(ctx.self.id, members, { joined: msg.player }));
       const after = msg.after;
       const oldest = state.history.length > 0 ? state.history[0].seq : state.seq + 1;
       if (!wasMember) return { resync: 'window', members, history: state.history.slice(), seq: state.seq };
@@ -105,7 +145,7 @@ export const room = defineActor({
       if (msg.node !== undefined && msg.node !== node) return { left: false };
       delete state.members[msg.player];
       // The leaver's own node hears it too, so its gateway can unsubscribe the socket.
-      broadcast(ctx, { type: 'presence', room: ctx.self.id, left: msg.player, members: Object.keys(state.members) }, node);
+      broadcast(ctx, presence(ctx.self.id, Object.keys(state.members), { left: msg.player }), node);
       return { left: true };
     },
 
@@ -142,7 +182,7 @@ export const room = defineActor({
       else {
         // The kicked player's node hears the event too, so that its gateway drops the subscription.
         broadcast(ctx, event, msg.replyTo, kicked.node);
-        broadcast(ctx, { type: 'presence', room: ctx.self.id, left: kicked.player, members: Object.keys(state.members) }, kicked.node);
+        broadcast(ctx, presence(ctx.self.id, Object.keys(state.members), { left: kicked.player }), kicked.node);
       }
       return { audit: msg.audit.id };
     },

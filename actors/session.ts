@@ -31,6 +31,8 @@ export interface SessionState {
   transcript: Turn[];
   /** Absent in sessions saved before any override. */
   moderation?: SessionModeration;
+  /** Set by the turn that created the session (absent in sessions created before creation was checked). */
+  created?: true;
 }
 
 /** A narrative session: each player turn is appended to the transcript and numbered. */
@@ -41,7 +43,11 @@ export const session = defineActor({
   readOnly: ['transcript'],
   initialState: (): SessionState => ({ turn: 0, transcript: [] }),
   handlers: {
-    turn(ctx, msg: { player: string; text: string }) {
+    /**
+     * `cannotCreate`: why this turn may not create the session if it does not exist (absent: it may).
+     * A session has no members: any player may take turns in one that exists.
+     */
+    turn(ctx, msg: { player: string; text: string; cannotCreate?: string }) {
       if (typeof msg.text !== 'string' || msg.text.length === 0 || msg.text.length > MAX_TURN_LENGTH) {
         throw new GlassError(RoomErrors.TEXT_TOO_LONG, `a turn is 1 to ${MAX_TURN_LENGTH} characters`);
       }
@@ -51,7 +57,12 @@ export const session = defineActor({
         if (moderation.paused) throw new GlassError(ModerationErrors.PAUSED, `session ${ctx.self.id} is paused by a moderator`);
         if (Object.hasOwn(moderation.muted, msg.player)) throw new GlassError(ModerationErrors.MUTED, `${msg.player} is muted in session ${ctx.self.id}`);
       }
-      return { turn: append(state, msg.player, msg.text, ctx.now()).turn };
+      let created = false;
+      if (state.created !== true && state.turn === 0 && moderation === undefined) {
+        if (msg.cannotCreate !== undefined) throw new GlassError(RoomErrors.CREATE_REFUSED, `session ${ctx.self.id} does not exist: ${msg.cannotCreate}`);
+        state.created = created = true;
+      }
+      return { turn: append(state, msg.player, msg.text, ctx.now()).turn, created };
     },
 
     transcript(ctx, msg: { since?: number }) {

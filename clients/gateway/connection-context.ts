@@ -4,6 +4,7 @@ import type { Logger } from '../../runtime/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
 import type { AccessClaims } from '../tokens/index.js';
 import type { Connection } from './connection.js';
+import type { EdgeLimits } from './edge-limits.js';
 import type { OverrideHandler } from './gateway-parts.js';
 import type { HeldRooms } from './held-rooms.js';
 import type { LocalRooms } from './local-rooms.js';
@@ -16,6 +17,10 @@ export type SessionRef = ReturnType<typeof session.ref>;
 export interface SocketData {
   readonly claims: AccessClaims;
   connection: Connection | null;
+  /** The client's address as the upgrade counted it (released when the socket closes). */
+  readonly address: string;
+  /** The gateway's edge limits, shared by every socket. */
+  readonly edge: EdgeLimits;
 }
 
 /** What a connection needs from its gateway. */

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'uWebSockets.js';
-import { session, type ResumeReply } from '../../actors/index.js';
+import { reachedSeq, session, type ResumeReply } from '../../actors/index.js';
 import { withEdgeSpan } from '../../runtime/index.js';
 import {
   CloseCodes,
@@ -16,6 +16,8 @@ import {
 } from '../protocol/index.js';
 import { signResumeToken, verifyResumeToken, type AccessClaims } from '../tokens/index.js';
 import { roomTopic, type ConnectionContext, type SessionRef, type SocketData } from './connection-context.js';
+import { ConnectionRooms } from './connection-rooms.js';
+import type { EdgeLimits } from './edge-limits.js';
 import type { RoomListener } from './local-rooms.js';
 
 export { roomTopic, type ConnectionContext, type RoomRef, type SocketData } from './connection-context.js';
@@ -34,12 +36,11 @@ export class Connection implements RoomListener {
   readonly #claims: AccessClaims;
   readonly #ws: WebSocket<SocketData>;
   readonly #ctx: ConnectionContext;
-  /**
-   * Rooms this connection asked to join (or resumed) and has not asked to leave. It may
-   * over-approximate the room's own member list (a join that failed stays in it): that only costs
-   * a harmless leave and a room-side GLASS_ERR_NOT_MEMBER instead of our GLASS_ERR_NOT_IN_ROOM.
-   */
-  readonly #rooms = new Set<string>();
+  readonly #edge: EdgeLimits;
+  /** The client address the upgrade counted for this socket. */
+  readonly #address: string;
+  /** The rooms this connection is in, as their answers said, and the joins on their way (connection-rooms.ts). */
+  readonly #rooms = new ConnectionRooms();
   /** Rooms whose presence was skipped while the socket was backed up: a snapshot follows the drain. */
   readonly #stalePresence = new Set<string>();
   /** The session of the last turn and its Ref: a player plays one session at a time, so turns reuse it. */
@@ -56,6 +57,9 @@ export class Connection implements RoomListener {
     this.player = claims.player;
     this.character = claims.character;
     this.#ctx = ctx;
+    const data = ws.getUserData();
+    this.#edge = data.edge;
+    this.#address = data.address;
   }
 
   get closed(): boolean {
@@ -106,54 +110,66 @@ export class Connection implements RoomListener {
     switch (frame.type) {
       case 'join': {
         const { room: id, ref } = frame;
-        if (!this.#rooms.has(id) && this.#rooms.size >= ProtocolLimits.RESUME_MAX_ROOMS) {
+        if (!this.#rooms.known(id) && this.#rooms.count >= ProtocolLimits.RESUME_MAX_ROOMS) {
           return this.#refuse(ProtocolErrors.TOO_MANY_ROOMS, `a connection may be in at most ${ProtocolLimits.RESUME_MAX_ROOMS} rooms`, ref);
         }
-        this.#rooms.add(id);
-        this.#ctx.held.adopt(this.player, id);
+        const adopted = this.#begin(id);
         // .then directly on the router's promise, not await: see Gateway #onRoomDelivery for why
         // the number of microtask hops between the reply and this callback matters.
-        const join = this.#claims.roles.includes('moderator') ? { type: 'join', player: this.player, node: node.id, moderator: true } as const : { type: 'join', player: this.player, node: node.id } as const;
+        const maxMembers = this.#edge.settings.maxRoomMembers;
+        const moderator = this.#claims.roles.includes('moderator');
+        const cannotCreate = this.#edge.cannotCreate(this.player, moderator, id);
+        const join = moderator ? { type: 'join', player: this.player, node: node.id, maxMembers, moderator: true } as const : { type: 'join', player: this.player, node: node.id, maxMembers, cannotCreate } as const;
         this.#ctx.local.ref(id).ask(join).then(
           (reply) => {
-            if (!this.#attach(id, reply.members, reply.seq)) return;
+            if (reply.created === true) this.#edge.created(this.player);
+            if (!this.#accepted(id, reply.members, reply.seq)) return;
             this.#send({ type: 'joined', room: id, members: reply.members, history: reply.history, seq: reply.seq, ref });
             this.#issueResumeToken();
           },
-          (err: unknown) => this.#failed('join', err, ref),
+          (err: unknown) => {
+            this.#refusedBy(id, adopted);
+            this.#failed('join', err, ref);
+          },
         );
         return;
       }
       case 'leave': {
         const { room: id, ref } = frame;
-        if (!this.#rooms.has(id)) return this.#notInRoom(id, ref);
-        // Detach first: the leaver needs neither its own presence frame nor later lines.
-        const target = this.#ctx.local.ref(id);
-        this.#detach(id);
-        target.ask({ type: 'leave', player: this.player, node: node.id }).then(
+        if (!this.#rooms.known(id)) return this.#notInRoom(id, ref);
+        // The socket stays subscribed until the room answers: what the room sequenced before the
+        // leave (this connection's own last `say` included) still reaches it, then `left`.
+        this.#ctx.local.ref(id).ask({ type: 'leave', player: this.player, node: node.id }).then(
           () => {
+            if (this.#closed) return;
+            // Not accepted: the join sent before this leave was refused. Nothing was left.
+            if (!this.#rooms.has(id)) return this.#notInRoom(id, ref);
+            // `left` first: a send drains what uWS still queues for this socket on its topics (the
+            // lines the room published before the leave), then the socket leaves the topic.
             this.#send({ type: 'left', room: id, ref });
+            this.#detach(id);
             this.#issueResumeToken();
           },
-          (err: unknown) => {
-            this.#rooms.add(id); // outcome unknown: keep it so close still leaves
-            this.#failed('leave', err, ref);
-          },
+          (err: unknown) => this.#failed('leave', err, ref), // outcome unknown: the room stays, so close still leaves
         );
         return;
       }
       case 'say': {
         const { room: id, text, ref } = frame;
-        if (!this.#rooms.has(id)) return this.#notInRoom(id, ref);
+        if (!this.#rooms.known(id)) return this.#notInRoom(id, ref);
+        if (!this.#spend(text, ref)) return;
         // Success needs no answer: the line comes back to every member, the sender included, as `said`.
         this.#ctx.local.ref(id).ask({ type: 'say', player: this.player, text }).then(undefined, (err: unknown) => this.#failed('say', err, ref));
         return;
       }
       case 'turn': {
         const { session: id, text, ref } = frame;
+        if (!this.#spend(text, ref)) return;
         const started = performance.now();
-        this.#sessionRef(id).ask({ type: 'turn', player: this.player, text }).then(
+        const cannotCreate = this.#edge.cannotCreate(this.player, this.#claims.roles.includes('moderator'), id);
+        this.#sessionRef(id).ask({ type: 'turn', player: this.player, text, cannotCreate }).then(
           (reply) => {
+            if (reply.created === true) this.#edge.created(this.player);
             this.#ctx.turnLatency(performance.now() - started);
             this.#send({ type: 'turn-accepted', session: id, turn: reply.turn, ref });
           },
@@ -183,14 +199,35 @@ export class Connection implements RoomListener {
       case 'ping':
         return this.#send({ type: 'pong', ref: frame.ref });
       case 'override': {
-        const { type: _type, ref, ...request } = frame;
-        this.#ctx.overrides.submit(this.#claims, request).then(
-          (outcome) => this.#send({ type: 'override-applied', [outcome.target.kind]: outcome.target.id, command: outcome.command, audit: outcome.audit, ref }),
-          (err: unknown) => this.#failed('override', err, ref),
-        );
-        return;
+        if (frame.command === 'redact') return this.#redactReached(frame);
+        return this.#submitOverride(frame);
       }
     }
+  }
+
+  /**
+   * A `redact` names a line (or turn) by its number: one the target has not reached yet is refused
+   * (audited) before anything is sent. Numbers only grow, so a seq reached now is reached when the
+   * override arrives.
+   */
+  #redactReached(frame: OverrideFrame): void {
+    const seq = frame.seq!;
+    const target = frame.room !== undefined ? { kind: 'room', id: frame.room } as const : { kind: 'session', id: frame.session! } as const;
+    reachedSeq(this.#ctx.node, target).then(
+      (last) => {
+        if (seq <= last) return this.#submitOverride(frame);
+        this.#refuseOverride(frame, ProtocolErrors.SEQ_NOT_REACHED, `seq ${seq} is past the last one (${last}): nothing to redact`, frame.ref);
+      },
+      (err: unknown) => this.#failed('override', err, frame.ref),
+    );
+  }
+
+  #submitOverride(frame: OverrideFrame): void {
+    const { type: _type, ref, ...request } = frame;
+    this.#ctx.overrides.submit(this.#claims, request).then(
+      (outcome) => this.#send({ type: 'override-applied', [outcome.target.kind]: outcome.target.id, command: outcome.command, audit: outcome.audit, ref }),
+      (err: unknown) => this.#failed('override', err, ref),
+    );
   }
 
   /** Takes over the token's rooms: each room replays what was missed after the client's seq, or resyncs. */
@@ -202,22 +239,22 @@ export class Connection implements RoomListener {
     };
     if (pending === 0) return this.#issueResumeToken(ref);
     for (const id of rooms) {
-      if (!this.#rooms.has(id) && this.#rooms.size >= ProtocolLimits.RESUME_MAX_ROOMS) {
+      if (!this.#rooms.known(id) && this.#rooms.count >= ProtocolLimits.RESUME_MAX_ROOMS) {
         this.#refuse(ProtocolErrors.TOO_MANY_ROOMS, `a connection may be in at most ${ProtocolLimits.RESUME_MAX_ROOMS} rooms`, ref);
         settled();
         continue;
       }
-      this.#rooms.add(id);
-      this.#ctx.held.adopt(this.player, id);
+      const adopted = this.#begin(id);
       const after = Object.hasOwn(seen, id) ? seen[id] : -1;
-      this.#ctx.local.ref(id).ask({ type: 'resume', player: this.player, node: node.id, after }).then(
+      this.#ctx.local.ref(id).ask({ type: 'resume', player: this.player, node: node.id, after, maxMembers: this.#edge.settings.maxRoomMembers }).then(
         (reply: ResumeReply) => {
-          if (!this.#attach(id, reply.members, reply.seq)) return;
+          if (!this.#accepted(id, reply.members, reply.seq)) return;
           if (reply.resync === null) this.#send({ type: 'resumed', room: id, members: reply.members, lines: reply.lines, seq: reply.seq, ref });
           else this.#send({ type: 'resync', room: id, reason: reply.resync, members: reply.members, history: reply.history, seq: reply.seq, ref });
           settled();
         },
         (err: unknown) => {
+          this.#refusedBy(id, adopted);
           this.#failed('resume', err, ref);
           settled();
         },
@@ -225,21 +262,40 @@ export class Connection implements RoomListener {
     }
   }
 
-  /** A room answered a join or resume (its lines up to `seq` came with it): from now on its lines and presence reach this socket. */
-  #attach(id: string, members: readonly string[], seq: number): boolean {
+  /** A join or resume leaves for the room; true if it took back a membership held for this player. */
+  #begin(id: string): boolean {
+    this.#rooms.begin(id);
+    return this.#ctx.held.adopt(this.player, id);
+  }
+
+  /**
+   * A room accepted a join or resume (its lines up to `seq` came with it): it is this connection's
+   * now, and its lines and presence reach this socket. False if the socket closed meanwhile (its
+   * close held the room, pending joins included).
+   */
+  #accepted(id: string, members: readonly string[], seq: number): boolean {
+    this.#rooms.settle(id);
     if (this.#closed) return false;
-    if (this.#rooms.has(id)) {
-      // First socket of the room here: nobody here is owed a line up to `seq`. Otherwise the others
-      // may be (a gap the next line repairs), and this socket then gets again what it has.
-      if (!this.#ctx.local.has(id)) this.#ctx.linesSeen(id, seq);
+    // First socket of the room here: nobody here is owed a line up to `seq`. Otherwise the others
+    // may be (a gap the next line repairs), and this socket then gets again what it has.
+    if (!this.#ctx.local.has(id)) this.#ctx.linesSeen(id, seq);
+    if (!this.#rooms.has(id)) {
+      this.#rooms.accepted.add(id);
       this.#ws.subscribe(roomTopic(id));
-      this.#ctx.local.add(id, this, members);
     }
+    this.#ctx.local.add(id, this, members);
     return true;
   }
 
+  /** A room refused a join or resume (or did not answer): nothing of it stays on the connection. */
+  #refusedBy(id: string, adopted: boolean): void {
+    this.#rooms.settle(id);
+    // A membership taken back from the hold and not confirmed goes back to the hold.
+    if (adopted && !this.#rooms.has(id) && !this.#closed) this.#ctx.held.hold(this.player, [id]);
+  }
+
   #detach(id: string): void {
-    this.#rooms.delete(id);
+    this.#rooms.accepted.delete(id);
     this.#stalePresence.delete(id);
     this.#ws.unsubscribe(roomTopic(id));
     this.#ctx.local.remove(id, this);
@@ -247,7 +303,7 @@ export class Connection implements RoomListener {
 
   /** A fresh resume token for the rooms as they are now, after the answers that changed them. */
   #issueResumeToken(ref?: string): void {
-    const rooms = [...this.#rooms];
+    const rooms = [...this.#rooms.accepted];
     const { key, resumeTokenTtlMs } = this.#ctx;
     this.#tokens = this.#tokens
       .then(() => signResumeToken(key, { player: this.player, character: this.character, rooms }, resumeTokenTtlMs))
@@ -306,11 +362,13 @@ export class Connection implements RoomListener {
   onClose(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#edge.release(this.#address);
     if (this.#expiry !== null) clearTimeout(this.#expiry);
-    for (const id of this.#rooms) this.#ctx.local.remove(id, this);
-    if (this.#ctx.closing) for (const id of this.#rooms) this.#ctx.leave(this.player, id);
-    else this.#ctx.held.hold(this.player, this.#rooms);
-    this.#rooms.clear();
+    for (const id of this.#rooms.accepted) this.#ctx.local.remove(id, this);
+    // Joins still on their way may be accepted after the close: held (or left) like the others.
+    const rooms = this.#rooms.takeAll();
+    if (this.#ctx.closing) for (const id of rooms) this.#ctx.leave(this.player, id);
+    else this.#ctx.held.hold(this.player, rooms);
   }
 
   /** Closes the socket because the same player connected again; the close handler does the rest. */
@@ -333,6 +391,14 @@ export class Connection implements RoomListener {
       this.end(CloseCodes.TOKEN_EXPIRED, 'token expired');
     }, Math.min(Math.max(left, 0), MAX_TIMER_MS));
     this.#expiry.unref();
+  }
+
+  /** Takes the text's UTF-8 bytes from the player's text budget; false (refused, answered) if it is spent. */
+  #spend(text: string, ref: string | undefined): boolean {
+    const waitMs = this.#edge.text.take(this.player, Buffer.byteLength(text, 'utf8'));
+    if (waitMs === 0) return true;
+    this.#refuse(ProtocolErrors.TEXT_RATE_LIMITED, `too much text: retry in ${waitMs} ms`, ref, waitMs);
+    return false;
   }
 
   #notInRoom(roomId: string, ref: string | undefined): void {

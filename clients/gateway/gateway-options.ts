@@ -1,9 +1,11 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
 import { InvalidOptionError, type Logger } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
-import { ProtocolLimits } from '../protocol/index.js';
+import { IdSchema, ProtocolLimits } from '../protocol/index.js';
 import { MIN_SECRET_LENGTH, tokenAlgorithm } from '../tokens/index.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limiter.js';
+import { CREATION_POLICIES, EdgeLimits, type CreationPolicy, type EdgeLimitSettings } from './edge-limits.js';
 
 /** How the gateway serves (the composer's own options, moderation's, are in clients/serve.ts). */
 export interface GatewayServerOptions {
@@ -33,6 +35,20 @@ export interface GatewayServerOptions {
   resumeTokenTtlMs?: number;
   /** Unsent bytes per socket: above `softBytes` presence is skipped, above `hardBytes` the socket is closed (4008). Default 256 KiB and 1 MiB. */
   backpressure?: { softBytes?: number; hardBytes?: number };
+  /** Members a room may have before a `join` (or a `resume` of a non-member) is refused with GLASS_ERR_ROOM_FULL; moderators may still enter. Default 200. */
+  maxRoomMembers?: number;
+  /** Open WebSockets per client address; the next upgrade is refused (429 GLASS_ERR_TOO_MANY_CONNECTIONS). Default 500 (a bound, not a policy: set it to what one household or NAT needs). */
+  maxConnectionsPerIp?: number;
+  /** Socket addresses of reverse proxies whose X-Forwarded-For names the client (its last entry). Default none: the socket's address counts. */
+  trustedProxies?: string[];
+  /** UTF-8 bytes of `say` and `turn` text per player on this node: `perSecond`, and `burst` at once (at least 16384, above the longest turn). Default from the frame bucket: 512 × rateLimit.perSecond (10 KiB/s) and 2000 × rateLimit.burst (80 KB). */
+  textBudget?: { perSecond?: number; burst?: number };
+  /**
+   * Who may create a room or session by naming it in a `join` or `turn` (GLASS_ERR_CREATE_REFUSED
+   * otherwise): `open` (default: anyone, `createsPerHour` per player on this node, default 100),
+   * `listed` (the ids in `listed`, and moderators), `moderators`. Moderators always may.
+   */
+  creation?: { policy?: CreationPolicy; listed?: string[]; createsPerHour?: number };
   /** Default: a child of the node's logger. */
   logger?: Logger;
 }
@@ -53,7 +69,38 @@ export interface ResolvedGatewayServerOptions {
   readonly resumeTokenTtlMs: number;
   readonly softLimitBytes: number;
   readonly hardLimitBytes: number;
+  /** The edge's limits and their counters (one per gateway): connections per address, room size, text bytes. */
+  readonly edge: EdgeLimits;
   readonly log: Logger;
+}
+
+export const DEFAULT_MAX_ROOM_MEMBERS = 200;
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 500;
+/** The default text budget's refill: this many UTF-8 bytes a second for each frame a second (20 frames/s: 10 KiB/s). */
+export const TEXT_BYTES_PER_FRAME = 512;
+/** The longest turn (4000 UTF-16 code units) is at most 12000 UTF-8 bytes: a burst below it could never be spent. */
+const MIN_TEXT_BURST = 16_384;
+
+export const DEFAULT_CREATES_PER_HOUR = 100;
+
+function creationOption(value: GatewayServerOptions['creation']): Pick<EdgeLimitSettings, 'creation' | 'listed' | 'createsPerHour'> {
+  if (value !== undefined && (value === null || typeof value !== 'object')) throw new InvalidOptionError('creation', 'an object', value);
+  const policy = value?.policy ?? 'open';
+  if (!(CREATION_POLICIES as readonly string[]).includes(policy)) throw new InvalidOptionError('creation.policy', `one of ${CREATION_POLICIES.join(', ')}`, policy);
+  const listed = value?.listed ?? [];
+  if (!Array.isArray(listed) || listed.length > 100_000 || !listed.every((id) => IdSchema.safeParse(id).success)) {
+    throw new InvalidOptionError('creation.listed', 'an array of room and session ids', '[…]');
+  }
+  const createsPerHour = integerOption('creation.createsPerHour', value?.createsPerHour ?? DEFAULT_CREATES_PER_HOUR, 1, 1_000_000);
+  return { creation: policy, listed: [...listed], createsPerHour };
+}
+
+function trustedProxiesOption(value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > 64 || !value.every((a) => typeof a === 'string' && isIP(a.replace(/^\[|\]$/g, '')) !== 0)) {
+    throw new InvalidOptionError('trustedProxies', 'an array of at most 64 IP addresses', value);
+  }
+  return [...value];
 }
 
 /** Frames this much over the limit are still read, so they are answered with an error frame. */
@@ -91,6 +138,16 @@ export function resolveGatewayServerOptions(options: GatewayServerOptions): Reso
   const resumeTokenTtlMs = integerOption('resumeTokenTtlMs', options.resumeTokenTtlMs ?? DAY_MS, 1_000, 30 * DAY_MS);
   const softLimitBytes = integerOption('backpressure.softBytes', options.backpressure?.softBytes ?? 256 * 1024, 1_024, 1 << 30);
   const hardLimitBytes = integerOption('backpressure.hardBytes', options.backpressure?.hardBytes ?? 1024 * 1024, softLimitBytes, 1 << 30);
+  const edge = new EdgeLimits({
+    maxRoomMembers: integerOption('maxRoomMembers', options.maxRoomMembers ?? DEFAULT_MAX_ROOM_MEMBERS, 1, 1_000_000),
+    maxConnectionsPerIp: integerOption('maxConnectionsPerIp', options.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP, 1, 1_000_000),
+    trustedProxies: trustedProxiesOption(options.trustedProxies),
+    // By default in proportion to the frame bucket: a full burst of full-length lines, and
+    // TEXT_BYTES_PER_FRAME a second for each frame a second.
+    textBytesPerSecond: integerOption('textBudget.perSecond', options.textBudget?.perSecond ?? Math.min(Math.ceil(rate.perSecond * TEXT_BYTES_PER_FRAME), 1 << 30), 1, 1 << 30),
+    ...creationOption(options.creation),
+    textBytesBurst: integerOption('textBudget.burst', options.textBudget?.burst ?? Math.min(Math.max(MIN_TEXT_BURST, burst * ProtocolLimits.SAY_MAX_LENGTH), 1 << 30), MIN_TEXT_BURST, 1 << 30),
+  });
   return {
     node,
     port,
@@ -104,6 +161,7 @@ export function resolveGatewayServerOptions(options: GatewayServerOptions): Reso
     resumeTokenTtlMs,
     softLimitBytes,
     hardLimitBytes,
+    edge,
     log: options.logger ?? node.log.child({ component: 'gateway' }),
   };
 }

@@ -160,7 +160,7 @@ export class GatewayServer {
 
   #routes(): void {
     const o = this.#o;
-    const upgrades: UpgradeContext = { key: o.key, closing: () => this.#closed, refused: (code) => count(this.#stats.upgradesRefused, code) };
+    const upgrades: UpgradeContext = { key: o.key, closing: () => this.#closed, refused: (code) => count(this.#stats.upgradesRefused, code), edge: o.edge };
     this.#app.ws<SocketData>('/ws', {
       // Frames up to the limit plus headroom are read, so an oversized one is answered with an
       // error frame; only larger ones make uWS drop the socket (1006), as it does invalid UTF-8.

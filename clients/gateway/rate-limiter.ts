@@ -22,10 +22,15 @@ export class RateLimiter {
   readonly #limit: RateLimit;
   readonly #now: () => number;
   readonly #buckets = new Map<string, Bucket>();
+  /** With `sweepEveryMs`, a take at least that long after the last sweep sweeps first (no timer to own). */
+  readonly #sweepEveryMs: number;
+  #sweptAt: number;
 
-  constructor(limit: RateLimit, now: () => number = Date.now) {
+  constructor(limit: RateLimit, now: () => number = Date.now, sweepEveryMs = Infinity) {
     this.#limit = limit;
     this.#now = now;
+    this.#sweepEveryMs = sweepEveryMs;
+    this.#sweptAt = now();
   }
 
   get limit(): RateLimit {
@@ -36,9 +41,14 @@ export class RateLimiter {
     return this.#buckets.size;
   }
 
-  /** Takes a token for `character`: 0 if it had one, else the milliseconds until it will. */
-  take(character: string): number {
+  /**
+   * Takes `cost` tokens (default one) for `character`: 0 if it had them, else the milliseconds
+   * until it will (nothing is taken then). A cost above the burst is never affordable: callers
+   * bound it first (the text budget's burst is above the longest text a frame may carry).
+   */
+  take(character: string, cost = 1): number {
     const now = this.#now();
+    if (now - this.#sweptAt >= this.#sweepEveryMs) this.sweep();
     let bucket = this.#buckets.get(character);
     if (bucket === undefined) {
       bucket = { tokens: this.#limit.burst, at: now };
@@ -46,16 +56,25 @@ export class RateLimiter {
     } else {
       this.#refill(bucket, now);
     }
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+    if (bucket.tokens >= cost) {
+      bucket.tokens -= cost;
       return 0;
     }
-    return Math.max(1, Math.ceil(((1 - bucket.tokens) * 1000) / this.#limit.perSecond));
+    return Math.max(1, Math.ceil(((cost - bucket.tokens) * 1000) / this.#limit.perSecond));
+  }
+
+  /** Whether `character` has `cost` tokens now, without taking them (nor keeping a bucket for it). */
+  has(character: string, cost = 1): boolean {
+    const bucket = this.#buckets.get(character);
+    if (bucket === undefined) return this.#limit.burst >= cost;
+    this.#refill(bucket, this.#now());
+    return bucket.tokens >= cost;
   }
 
   /** Forgets buckets that have refilled completely. */
   sweep(): void {
     const now = this.#now();
+    this.#sweptAt = now;
     for (const [character, bucket] of this.#buckets) {
       this.#refill(bucket, now);
       if (bucket.tokens >= this.#limit.burst) this.#buckets.delete(character);

@@ -3,6 +3,7 @@ import type uWS from 'uWebSockets.js';
 import { ProtocolErrors } from '../protocol/index.js';
 import { verifyAccessToken } from '../tokens/index.js';
 import type { SocketData } from './connection.js';
+import type { EdgeLimits } from './edge-limits.js';
 
 /** What the upgrade needs of its gateway; made once, not per upgrade. */
 export interface UpgradeContext {
@@ -12,6 +13,8 @@ export interface UpgradeContext {
   closing(): boolean;
   /** Counts a refused upgrade by its code. */
   refused(code: string): void;
+  /** Connections per client address (and the limits every socket of this gateway shares). */
+  readonly edge: EdgeLimits;
 }
 
 /**
@@ -23,6 +26,7 @@ export function upgradeWithToken(res: uWS.HttpResponse, req: uWS.HttpRequest, co
   const protocol = req.getHeader('sec-websocket-protocol');
   const extensions = req.getHeader('sec-websocket-extensions');
   const auth = req.getHeader('authorization');
+  const address = gateway.edge.clientAddress(Buffer.from(res.getRemoteAddressAsText()).toString(), req.getHeader('x-forwarded-for'));
   // getQuery(key) is typed string but is undefined when absent in some uWS builds.
   const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : (req.getQuery('token') ?? '');
   let aborted = false;
@@ -33,11 +37,16 @@ export function upgradeWithToken(res: uWS.HttpResponse, req: uWS.HttpRequest, co
     if (aborted) return;
     if (gateway.closing()) return res.cork(() => refuseUpgrade(res, gateway, '503 Service Unavailable', ProtocolErrors.NODE_CLOSED, 'the server is shutting down'));
     if (!check.ok) return res.cork(() => refuseUpgrade(res, gateway, '401 Unauthorized', check.code, check.message));
+    if (!gateway.edge.admit(address)) {
+      const message = `at most ${gateway.edge.settings.maxConnectionsPerIp} connections per address`;
+      return res.cork(() => refuseUpgrade(res, gateway, '429 Too Many Requests', ProtocolErrors.TOO_MANY_CONNECTIONS, message));
+    }
     // Not inside res.cork: after an asynchronous upgrade, this uWS build's cork() reads the
     // finished response's state from memory the WebSocket now owns, and at random closes the new
     // socket right after its open (1006; uNetworking/uWebSockets.js#1108, fixed upstream in
     // uWebSockets#1929). The upgrade's 101 is one write; uncorked it costs nothing more.
-    res.upgrade<SocketData>({ claims: check.claims, connection: null }, key, protocol, extensions, context);
+    // Admitted: the connection's close releases the address (Connection.onClose).
+    res.upgrade<SocketData>({ claims: check.claims, connection: null, address, edge: gateway.edge }, key, protocol, extensions, context);
   });
 }
 

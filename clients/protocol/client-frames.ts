@@ -3,7 +3,7 @@ import { z } from 'zod';
 // The leaf module of the override vocabulary, not the actors' entry: the protocol stays loadable
 // without the runtime (clients that only speak the protocol).
 import { OVERRIDE_COMMANDS, SESSION_COMMANDS, type OverrideCommandName } from '../../actors/override-command.js';
-import { IdSchema, RefSchema, ROLES, SeqSchema, type Role } from './field-schemas.js';
+import { IdSchema, RefSchema, ROLES, SeqSchema, textSchema, type Role } from './field-schemas.js';
 import { ProtocolLimits } from './protocol-limits.js';
 
 export const JoinFrame = z.strictObject({ type: z.literal('join'), room: IdSchema, ref: RefSchema.optional() });
@@ -11,13 +11,13 @@ export const LeaveFrame = z.strictObject({ type: z.literal('leave'), room: IdSch
 export const SayFrame = z.strictObject({
   type: z.literal('say'),
   room: IdSchema,
-  text: z.string().max(ProtocolLimits.SAY_MAX_LENGTH),
+  text: textSchema(0, ProtocolLimits.SAY_MAX_LENGTH),
   ref: RefSchema.optional(),
 });
 export const TurnFrame = z.strictObject({
   type: z.literal('turn'),
   session: IdSchema,
-  text: z.string().min(1).max(ProtocolLimits.TURN_MAX_LENGTH),
+  text: textSchema(1, ProtocolLimits.TURN_MAX_LENGTH),
   ref: RefSchema.optional(),
 });
 export const PingFrame = z.strictObject({ type: z.literal('ping'), ref: RefSchema.optional() });
@@ -38,33 +38,36 @@ const OverrideFields = {
   command: z.enum(OVERRIDE_COMMANDS),
   player: IdSchema.optional(),
   seq: z.number().int().positive().optional(),
-  text: z.string().min(1).max(ProtocolLimits.OVERRIDE_TEXT_MAX_LENGTH).optional(),
-  reason: z.string().min(1).max(ProtocolLimits.REASON_MAX_LENGTH).optional(),
+  text: textSchema(1, ProtocolLimits.OVERRIDE_TEXT_MAX_LENGTH).optional(),
+  reason: textSchema(1, ProtocolLimits.REASON_MAX_LENGTH).optional(),
 };
 
-const NEEDS: Readonly<Record<OverrideCommandName, readonly ('player' | 'seq' | 'text' | 'reason')[]>> = {
-  mute: ['player', 'reason'],
-  unmute: ['player', 'reason'],
-  kick: ['player', 'reason'],
-  pause: ['reason'],
-  resume: ['reason'],
-  lock: ['reason'],
-  unlock: ['reason'],
-  redact: ['seq', 'reason'],
-  narrate: ['text'],
-  note: ['text'],
+type OverrideField = 'player' | 'seq' | 'text' | 'reason';
+const OVERRIDE_FIELD_NAMES: readonly OverrideField[] = ['player', 'seq', 'text', 'reason'];
+
+/** Per command, the fields it needs and the ones it may carry besides: any other is refused. */
+const FIELDS: Readonly<Record<OverrideCommandName, { readonly needs: readonly OverrideField[]; readonly may?: readonly OverrideField[] }>> = {
+  mute: { needs: ['player', 'reason'] },
+  unmute: { needs: ['player', 'reason'] },
+  kick: { needs: ['player', 'reason'] },
+  pause: { needs: ['reason'] },
+  resume: { needs: ['reason'] },
+  lock: { needs: ['reason'] },
+  unlock: { needs: ['reason'] },
+  redact: { needs: ['seq', 'reason'] },
+  narrate: { needs: ['text'], may: ['reason'] },
+  note: { needs: ['text'] },
 };
 
-/** Which fields each command needs and allows (`reason` is optional for narrate and note), and the target's kind. */
+/** Strict per command: the fields it needs are there, and no field it does not take; and the target's kind. */
 function checkOverride(v: { room?: string; session?: string; command: OverrideCommandName; player?: string; seq?: number; text?: string; reason?: string }, ctx: z.RefinementCtx): void {
   if ((v.room === undefined) === (v.session === undefined)) ctx.addIssue({ code: 'custom', path: ['room'], message: 'exactly one of room and session is required' });
   if (v.session !== undefined && !SESSION_COMMANDS.has(v.command)) ctx.addIssue({ code: 'custom', path: ['command'], message: `${v.command} applies to rooms only` });
-  const needs = NEEDS[v.command];
-  for (const field of ['player', 'seq', 'text'] as const) {
+  const { needs, may = [] } = FIELDS[v.command];
+  for (const field of OVERRIDE_FIELD_NAMES) {
     if (needs.includes(field) && v[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `required for ${v.command}` });
-    if (!needs.includes(field) && v[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `not allowed for ${v.command}` });
+    if (!needs.includes(field) && !may.includes(field) && v[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `not allowed for ${v.command}` });
   }
-  if (needs.includes('reason') && v.reason === undefined) ctx.addIssue({ code: 'custom', path: ['reason'], message: `required for ${v.command}` });
 }
 
 /** A moderator's command to a room or a session (role moderator only; every attempt is audited). */

@@ -29,6 +29,10 @@ export const EdgeErrors = {
   NOT_IN_ROOM: 'GLASS_ERR_NOT_IN_ROOM',
   /** A `join` past the number of rooms one connection may be in (RESUME_MAX_ROOMS). */
   TOO_MANY_ROOMS: 'GLASS_ERR_TOO_MANY_ROOMS',
+  /** At upgrade (HTTP 429): the client's address already has the most open connections allowed (maxConnectionsPerIp). */
+  TOO_MANY_CONNECTIONS: 'GLASS_ERR_TOO_MANY_CONNECTIONS',
+  /** The player's text budget (UTF-8 bytes of `say` and `turn` per second) is spent: not acted on; retry after `retryAfterMs`. */
+  TEXT_RATE_LIMITED: 'GLASS_ERR_TEXT_RATE_LIMITED',
   /** A resume token that is forged, expired, for another player or character, or a room it does not cover. */
   RESUME_INVALID: 'GLASS_ERR_RESUME_INVALID',
   /** Sent before closing a connection because the same player connected again to this node. */
@@ -87,12 +91,18 @@ export const ProtocolErrors = {
   ...ErrorCodes,
   NOT_MEMBER: RoomErrors.NOT_MEMBER,
   TEXT_TOO_LONG: RoomErrors.TEXT_TOO_LONG,
+  /** The room has its most members (the gateway's maxRoomMembers): a join of a non-member is refused (from the actor). */
+  ROOM_FULL: RoomErrors.ROOM_FULL,
+  /** A `join` or `turn` that would create a room or session this player may not create (creation policy or quota; from the actor). */
+  CREATE_REFUSED: RoomErrors.CREATE_REFUSED,
   /** The player is muted in this room or session (from the actor). */
   MUTED: ModerationErrors.MUTED,
   /** The room or session is paused by a moderator (from the actor). */
   PAUSED: ModerationErrors.PAUSED,
   /** The room is locked: only its members and moderators may enter (from the actor). */
   ROOM_LOCKED: ModerationErrors.LOCKED,
+  /** A `redact` of a seq (or turn) its room (or session) has not reached (checked before the override is sent). */
+  SEQ_NOT_REACHED: ModerationErrors.SEQ_NOT_REACHED,
   /** A send across nodes that Redis could not take (cluster mode). */
   TRANSPORT_UNAVAILABLE: TransportErrorCodes.TRANSPORT_UNAVAILABLE,
   MALFORMED_ENTRY: TransportErrorCodes.MALFORMED_ENTRY,

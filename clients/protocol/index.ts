@@ -14,7 +14,7 @@ export {
   type ProtocolErrorCode,
 } from './error-codes.js';
 export { CloseCodes, PROTOCOL_VERSION, ProtocolLimits } from './protocol-limits.js';
-export { AuditRefSchema, IdSchema, RefSchema, RoleSchema, ROLES, RoomLineSchema, SeqSchema, type Role, type RoomLineFrame } from './field-schemas.js';
+export { AuditRefSchema, IdSchema, RefSchema, RoleSchema, ROLES, RoomLineSchema, SeqSchema, textSchema, wellFormed, type Role, type RoomLineFrame } from './field-schemas.js';
 export {
   CLIENT_FRAME_TYPES,
   ClientFrame,

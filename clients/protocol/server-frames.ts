@@ -36,7 +36,10 @@ export const PresenceFrame = z.strictObject({
   room: IdSchema,
   joined: IdSchema.optional(),
   left: IdSchema.optional(),
+  /** The first members (at most 50 in a room's presence events: see `count`). */
   members: z.array(IdSchema),
+  /** Only in a room of more than 50 members: how many it has (`members` then lists the first 50). */
+  count: z.number().int().nonnegative().optional(),
 });
 export const TurnAcceptedFrame = z.strictObject({
   type: z.literal('turn-accepted'),

@@ -4,7 +4,7 @@
 //
 // It connects as player `alice` (character `ember`) with tokens from `glass token`, joins `lobby`,
 // says hello and prints what happens. Type a line to say it, `/turn <session> <text>` to take a
-// turn, `/quit` to leave. GLASS_URL overrides ws://localhost:9001/ws. Node only (it runs the CLI);
+// turn, `/quit` to leave. GLASS_URL overrides ws://127.0.0.1:9001/ws. Node only (it runs the CLI);
 // the SDK itself is not: see the browser snippet in docs/SDK.md.
 import { execFile } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { GlassClient, GlassClientError, type WebSocketConstructor } from './index.js';
 
 const [player = 'alice', character = 'ember', room = 'lobby'] = process.argv.slice(2);
-const url = process.env.GLASS_URL ?? 'ws://localhost:9001/ws';
+const url = process.env.GLASS_URL ?? 'ws://127.0.0.1:9001/ws';
 const glass = fileURLToPath(new URL('../../bin/glass.js', import.meta.url));
 
 /** A fresh token from the CLI, signed with the issuer's private key (GLASS_TOKEN_PRIVATE_KEY_FILE, else the development pair under .data/): called on every (re)connection. */
@@ -51,7 +51,8 @@ try {
   process.exit(1);
 }
 
-for await (const input of createInterface({ input: process.stdin })) {
+const lines = createInterface({ input: process.stdin });
+for await (const input of lines) {
   try {
     if (input === '/quit') break;
     const turn = /^\/turn (\S+) (.+)$/.exec(input);
@@ -64,3 +65,7 @@ for await (const input of createInterface({ input: process.stdin })) {
 }
 await client.leave(room).catch(() => {});
 await client.close();
+// Leaving the loop on /quit does not release stdin, which would keep the process alive until the
+// end of input: let go of it.
+lines.close();
+process.stdin.destroy();

@@ -8,6 +8,7 @@ const PAGE = 100;
 const expanded = new Map();
 let lastView = null;
 
+/** Every value from a report (this node's or another's) goes into the page through esc or textContent. */
 function esc(value) {
   return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 }
@@ -56,7 +57,7 @@ function renderSignals(view) {
       const value = s.value === null ? '–' : s.unit === 'ratio' ? `${fmt(s.value * 100, 0)} %` : `${fmt(s.value, 2)} ${esc(s.unit)}`;
       const limit = s.unit === 'ratio' ? `${fmt(s.threshold * 100)} %` : `${fmt(s.threshold, 2)} ${esc(s.unit)}`;
       const state = s.firing ? 'act now' : s.over ? `over since ${ago(s.overSince)}, fires after ${fmt(s.sustainMs / 60000)} min` : 'ok';
-      return `<div class="signal" data-signal="${esc(s.id)}" data-node="${esc(s.node)}" data-over="${s.over}" data-firing="${s.firing}">
+      return `<div class="signal" data-signal="${esc(s.id)}" data-node="${esc(s.node)}" data-over="${esc(s.over)}" data-firing="${esc(s.firing)}">
         <div>${esc(s.label)} <span class="dim">· ${esc(s.node)}</span></div>
         <div class="value">${value} <span class="dim">/ ${limit}</span></div>
         <div class="dim">${esc(s.detail)} — ${esc(state)}</div>
@@ -83,7 +84,7 @@ function renderQuarantine(view) {
 
 function actorRow(a, node, thread) {
   const f = a.lastFailure;
-  return `<tr class="actor" data-actor="${esc(a.kind)}:${esc(a.id)}" data-node="${esc(node)}" data-thread="${thread}" data-status="${esc(a.status)}" data-restarts="${a.restarts}">
+  return `<tr class="actor" data-actor="${esc(a.kind)}:${esc(a.id)}" data-node="${esc(node)}" data-thread="${esc(thread)}" data-status="${esc(a.status)}" data-restarts="${esc(a.restarts)}">
     <td>${esc(a.kind)}:${esc(a.id)}${a.parent ? ` <span class="dim">child of ${esc(a.parent)}</span>` : ''}</td><td>${status(a.status)}</td>
     <td class="num">${fmt(a.restarts)}</td><td class="num">${fmt(a.mailbox)}</td><td class="num">${fmt(a.rate, 1)}</td>
     <td>${f ? `<span class="fail">${esc(f.message)}</span> <span class="dim">on ${esc(f.messageType)}, ${new Date(f.at).toLocaleTimeString()}</span>` : ''}</td>
@@ -94,11 +95,11 @@ const ACTOR_HEAD = '<tr><th>actor / kind</th><th>status</th><th class="num">rest
 
 function renderWorker(n, w) {
   const s = w.sample;
-  const head = `<div class="worker-head"><strong>worker ${w.thread}</strong> ${status(w.status)}
+  const head = `<div class="worker-head"><strong>worker ${esc(w.thread)}</strong> ${status(w.status)}
     <span>restarts ${fmt(w.restarts)}</span>${w.lastExit ? `<span class="fail">last exit ${esc(w.lastExit.code)}${w.lastExit.error ? `: ${esc(w.lastExit.error)}` : ''} ${ago(w.lastExit.at)}</span>` : ''}
     ${s ? `<span>${fmt(s.actors)} actors</span><span>mailboxes ${fmt(s.mailboxTotal)}</span><span>${fmt(s.rate, 1)} msg/s</span><span>busy ${fmt(s.utilization * 100)} %</span><span>loop delay p99 ${fmt(s.eventLoopDelayMs.p99, 1)} ms</span>` : '<span class="dim">down: no actors shown</span>'}
-    <button data-act="drain-worker" data-node="${esc(n.node)}" data-thread="${w.thread}" class="danger">Drain worker</button></div>`;
-  if (!s) return `<div class="worker" data-node="${esc(n.node)}" data-thread="${w.thread}" data-status="${esc(w.status)}">${head}</div>`;
+    <button data-act="drain-worker" data-node="${esc(n.node)}" data-thread="${esc(w.thread)}" class="danger">Drain worker</button></div>`;
+  if (!s) return `<div class="worker" data-node="${esc(n.node)}" data-thread="${esc(w.thread)}" data-status="${esc(w.status)}">${head}</div>`;
   const groups = s.kinds
     .map((k) => {
       const key = `${n.node}|${w.thread}|${k.kind}`;
@@ -106,14 +107,14 @@ function renderWorker(n, w) {
       const statuses = Object.entries(k.byStatus).map(([st, c]) => `${status(st)} ${fmt(c)}`).join(' ');
       const f = k.lastFailure;
       const rows = open ? expanded.get(key) : null;
-      return `<tbody><tr class="group${open ? ' open' : ''}" data-group="${esc(key)}" data-node="${esc(n.node)}" data-thread="${w.thread}" data-kind="${esc(k.kind)}">
+      return `<tbody><tr class="group${open ? ' open' : ''}" data-group="${esc(key)}" data-node="${esc(n.node)}" data-thread="${esc(w.thread)}" data-kind="${esc(k.kind)}">
         <td>${esc(k.kind)} <span class="dim">× ${fmt(k.count)}</span></td><td>${statuses}</td><td class="num">${fmt(k.restarts)}</td><td class="num">${fmt(k.mailbox)}</td><td class="num">${fmt(k.rate, 1)}</td>
         <td>${f ? `<span class="fail">${esc(f.message)}</span> <span class="dim">${esc(f.actor)} on ${esc(f.messageType)}, ${new Date(f.at).toLocaleTimeString()}</span>` : ''}</td><td></td></tr>
         ${rows ? rows.actors.map((a) => actorRow(a, n.node, w.thread)).join('') + (rows.actors.length < rows.total ? `<tr><td colspan="7"><button class="link" data-more="${esc(key)}">show more (${fmt(rows.total - rows.actors.length)} left)</button></td></tr>` : '') : ''}</tbody>`;
     })
     .join('');
   const notable = s.notable.length === 0 ? '' : `<tbody class="notable"><tr><th colspan="7">needs attention</th></tr>${s.notable.map((a) => actorRow(a, n.node, w.thread)).join('')}</tbody>`;
-  return `<div class="worker" data-node="${esc(n.node)}" data-thread="${w.thread}" data-status="${esc(w.status)}">${head}
+  return `<div class="worker" data-node="${esc(n.node)}" data-thread="${esc(w.thread)}" data-status="${esc(w.status)}">${head}
     <table><thead>${ACTOR_HEAD}</thead>${groups}${notable}</table></div>`;
 }
 
@@ -219,7 +220,7 @@ $('#search').addEventListener('submit', async (ev) => {
     $('#search-body').innerHTML =
       r.actors.length === 0
         ? `<p class="dim">No actor in memory has an id containing “${esc(q)}”.</p>`
-        : `<table><thead>${ACTOR_HEAD.replace('<th></th></tr>', '<th>where</th><th></th></tr>')}</thead><tbody>${r.actors.map((a) => actorRow(a, a.node, a.thread).replace('<td><button', `<td>${esc(a.node)}/${a.thread}</td><td><button`)).join('')}</tbody></table>`;
+        : `<table><thead>${ACTOR_HEAD.replace('<th></th></tr>', '<th>where</th><th></th></tr>')}</thead><tbody>${r.actors.map((a) => actorRow(a, a.node, a.thread).replace('<td><button', `<td>${esc(a.node)}/${esc(a.thread)}</td><td><button`)).join('')}</tbody></table>`;
     if (r.unreachable.length) $('#search-body').insertAdjacentHTML('beforeend', `<p class="fail">not searched: ${r.unreachable.map(esc).join(', ')}</p>`);
     $('#search-results').hidden = false;
   } catch (err) {
