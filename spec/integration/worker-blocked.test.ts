@@ -1,0 +1,132 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { couchStoreRef } from '../../cluster/index.js';
+import { keeper, stuck } from '../fixtures/blocking-actors.js';
+import { Envelope, Lane, type DeliveryReceipt } from '../../runtime/index.js';
+import { ExitReason, WorkerStatus, type BlockedMessage, type BlockedWorker, type GlassNode, type WorkerHandle } from '../../runtime/node/index.js';
+import { startTestCouch } from '../contract/couch-harness.js';
+import { idsOnThread, startTestNode } from './node-harness.js';
+
+const BLOCKING_ACTORS = new URL('../fixtures/blocking-actors.js', import.meta.url).href;
+const BLOCKED_AFTER_MS = 400;
+
+let couch: Awaited<ReturnType<typeof startTestCouch>>;
+let node: GlassNode;
+
+before(async () => {
+  couch = await startTestCouch('blocked');
+  node = await startTestNode({
+    actorModules: [BLOCKING_ACTORS],
+    store: couchStoreRef(couch.couch.url, `blocked_${process.pid}`),
+    blockedAfterMs: BLOCKED_AFTER_MS,
+    logLevel: 'silent',
+  });
+});
+
+after(async () => {
+  await node?.close();
+  await couch?.stop();
+});
+
+function nextBlocked(thread: number): Promise<BlockedWorker> {
+  return new Promise((resolve) => {
+    const off = node.supervisor.onBlocked((h, blocked) => {
+      if (h.thread !== thread) return;
+      off();
+      resolve(blocked);
+    });
+  });
+}
+
+function nextRestart(thread: number): Promise<WorkerHandle> {
+  return new Promise((resolve) => {
+    const off = node.supervisor.onRestart((h) => {
+      if (h.thread !== thread) return;
+      off();
+      resolve(h);
+    });
+  });
+}
+
+test('a handler that never returns: its worker is ended and restarted, the message quarantined, the other actors come back with their state', { timeout: 30_000 }, async () => {
+  const thread = 1;
+  const [blocker] = idsOnThread(node, thread, 'spinner', 1);
+  const [saver] = idsOnThread(node, thread, 'saver', 1);
+  assert.equal(await keeper.ref(node, saver).ask({ type: 'keep', note: 'kept before the block' }), true);
+  assert.equal(await stuck.ref(node, blocker).ask({ type: 'ping' }), 'pong');
+  const blocked = nextBlocked(thread);
+  const restarted = nextRestart(thread);
+  const handle = node.workers[thread - 1];
+  const restartsBefore = handle.restarts;
+
+  stuck.ref(node, blocker).tell({ type: 'spin' });
+  const seen = await blocked;
+  assert.equal(seen.key, `stuck:${blocker}`, 'the pulse names the actor');
+  assert.equal(seen.messageType, 'spin', 'and the message type');
+  assert.equal(seen.receipt, 0);
+  assert.ok(seen.forMs > BLOCKED_AFTER_MS, `blocked for ${seen.forMs} ms`);
+  assert.equal(handle.status, WorkerStatus.BLOCKED, 'the worker says why while it is ended');
+
+  await restarted;
+  assert.equal(handle.status, WorkerStatus.RUNNING);
+  assert.equal(handle.restarts, restartsBefore + 1);
+  assert.equal(handle.lastExit?.reason, ExitReason.BLOCKED);
+  assert.match(handle.lastExit?.error ?? '', new RegExp(`^blocked for \\d+ ms in stuck:${blocker} \\(spin\\)$`));
+
+  const tree = await node.supervisionTree();
+  const worker = tree.workers.find((w) => w.thread === thread)!;
+  assert.equal(worker.status, WorkerStatus.RUNNING);
+  assert.equal(worker.lastExit?.reason, ExitReason.BLOCKED);
+  assert.equal(worker.lastBlocked?.key, `stuck:${blocker}`);
+
+  const [entry] = node.quarantine.list({ to: `stuck:${blocker}` }) as BlockedMessage[];
+  assert.ok(entry !== undefined, 'the blocking message is in the quarantine');
+  assert.equal(entry.reason, 'blocked');
+  assert.equal(entry.messageType, 'spin');
+  assert.equal(entry.thread, thread);
+  assert.ok(entry.blockedForMs > BLOCKED_AFTER_MS);
+  assert.equal(entry.at, seen.since);
+  assert.equal(entry.redrivable, false, 'sent inside the node: its content was the dead worker\'s');
+  assert.equal(node.redrive(entry.id), false, 'a message the node never had is not re-driven');
+
+  // The other actor of the same worker comes back from the store; the blocker takes a harmless message.
+  assert.equal(await keeper.ref(node, saver).ask({ type: 'note' }), 'kept before the block');
+  assert.equal(await stuck.ref(node, blocker).ask({ type: 'ping' }), 'pong');
+  assert.equal(handle.status, WorkerStatus.RUNNING);
+  assert.equal(handle.restarts, restartsBefore + 1, 'the replacement was not blocked again');
+});
+
+test('a blocking message from another node is acknowledged and quarantined, not redelivered to the replacement', { timeout: 30_000 }, async () => {
+  const thread = 2;
+  const [blocker] = idsOnThread(node, thread, 'remote-spinner', 1);
+  const [saver] = idsOnThread(node, thread, 'remote-saver', 1);
+  assert.equal(await keeper.ref(node, saver).ask({ type: 'keep', note: 'kept on thread 2' }), true);
+  const blocked = nextBlocked(thread);
+  const restarted = nextRestart(thread);
+  const handle = node.workers[thread - 1];
+  const restartsBefore = handle.restarts;
+
+  let acks = 0;
+  const receipt: DeliveryReceipt = { from: 'peer', ack: () => acks++, ackOne: () => acks++ };
+  const e = new Envelope(`stuck:${blocker}`, 'room:elsewhere', 1, 1, { type: 'spin', from: 'peer' }, undefined, Lane.USER, -1, 0, 0);
+  e.seqEpoch = 1;
+  e.replyNode = 'peer';
+  node.acceptDeliveries([e], receipt);
+
+  const seen = await blocked;
+  assert.equal(seen.key, `stuck:${blocker}`);
+  assert.notEqual(seen.receipt, 0, 'the pulse carries the receipt of an envelope from another node');
+  assert.equal(acks, 1, 'its stream entry is acknowledged when it is quarantined');
+  await restarted;
+  assert.equal(node.clusterStatus().unackedDeliveries, 0, "nothing of it is held for the replacement");
+
+  const [entry] = node.quarantine.list({ to: `stuck:${blocker}` }) as BlockedMessage[];
+  assert.equal(entry.redrivable, true);
+  assert.deepEqual(entry.message, { type: 'spin', from: 'peer' });
+  assert.equal(entry.from, 'room:elsewhere');
+  // Had it been redelivered, the replacement would spin on it before this ping.
+  assert.equal(await stuck.ref(node, blocker).ask({ type: 'ping' }), 'pong');
+  assert.equal(await keeper.ref(node, saver).ask({ type: 'note' }), 'kept on thread 2');
+  assert.equal(handle.restarts, restartsBefore + 1);
+  assert.equal(acks, 1);
+});
