@@ -42,7 +42,10 @@ export function newPulseBuffer(): SharedArrayBuffer {
 export class WorkerPulse {
   readonly #ints: Int32Array;
   readonly #keys: Uint16Array;
-  /** Index into this worker's message-type table, by kind then type (null prototypes: any name is safe). */
+  /**
+   * Index into this worker's message-type table, by kind then type. Plain objects (fast properties,
+   * looked up like the kind's handlers); a prototype name reads as a function, which `enter` drops.
+   */
   readonly #typeIds = new Map<string, Record<string, number>>();
   /** "kind message-type" of every type id, in order: what the main thread resolves TYPE with. */
   readonly types: string[] = [];
@@ -57,7 +60,7 @@ export class WorkerPulse {
 
   /** Registers a kind's message types (at start, before any message). */
   addKind(kind: string, types: readonly string[]): void {
-    const ids = Object.create(null) as Record<string, number>;
+    const ids: Record<string, number> = {};
     for (const type of types) {
       ids[type] = this.types.length;
       this.types.push(kind + ' ' + type);
@@ -67,7 +70,7 @@ export class WorkerPulse {
 
   /** The type ids of a kind (kept on its cells). */
   typeIdsOf(kind: string): Record<string, number> {
-    return this.#typeIds.get(kind) ?? (Object.create(null) as Record<string, number>);
+    return this.#typeIds.get(kind) ?? {};
   }
 
   /** A slot for a new cell (a small integer, unique among the cells of this worker for 2^30 creations). */
@@ -93,7 +96,7 @@ export class WorkerPulse {
     const ints = this.#ints;
     if (ints[SLOT_OF + (slot & MASK)] !== slot) this.#writeKey(slot, key);
     ints[CELL] = slot;
-    ints[TYPE] = typeId ?? IDLE;
+    ints[TYPE] = typeof typeId === 'number' ? typeId : IDLE;
     ints[RECEIPT] = receipt;
   }
 

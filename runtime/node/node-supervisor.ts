@@ -168,7 +168,7 @@ export class NodeSupervisor {
       handle.lastExit =
         blocked === null
           ? { code, error, at: this.#o.clock.now(), reason: ExitReason.EXITED }
-          : { code, error: `blocked for ${blocked.forMs} ms${describe(blocked)}`, at: this.#o.clock.now(), reason: ExitReason.BLOCKED };
+          : { code, error: `blocked for ${blocked.forMs} ms${blockedWhere(blocked)}`, at: this.#o.clock.now(), reason: ExitReason.BLOCKED };
       if (this.#closing) {
         handle.status = WorkerStatus.STOPPED;
         return;
@@ -204,7 +204,7 @@ export class NodeSupervisor {
     );
     for (const listener of this.#blockedListeners) listener(handle, blocked);
     // terminate() stops a thread that is running JavaScript; its exit restarts it (#died).
-    void handle.worker.terminate();
+    handle.worker.terminate().catch((err: unknown) => this.#o.log.error({ thread: handle.thread, err: (err as Error).message }, 'ending a blocked worker failed'));
   }
 
   #died(handle: WorkerHandle): void {
@@ -255,7 +255,7 @@ export class NodeSupervisor {
   }
 }
 
-function describe(b: BlockedWorker): string {
+function blockedWhere(b: BlockedWorker): string {
   if (b.key === null) return ' outside any handler';
   return ` in ${b.key}${b.messageType === null ? '' : ` (${b.messageType})`}`;
 }

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { couchStoreRef } from '../../cluster/index.js';
 import { keeper, stuck } from '../fixtures/blocking-actors.js';
 import { Envelope, Lane, type DeliveryReceipt } from '../../runtime/index.js';
-import { ExitReason, WorkerStatus, type BlockedMessage, type BlockedWorker, type GlassNode, type WorkerHandle } from '../../runtime/node/index.js';
+import { ExitReason, WorkerStatus, type BlockedMessage, type GlassNode } from '../../runtime/node/index.js';
 import { startTestCouch } from '../contract/couch-harness.js';
 import { idsOnThread, startTestNode } from './node-harness.js';
+import { nextBlocked, nextRestart } from './worker-events.js';
 
 const BLOCKING_ACTORS = new URL('../fixtures/blocking-actors.js', import.meta.url).href;
 const BLOCKED_AFTER_MS = 400;
@@ -28,34 +29,14 @@ after(async () => {
   await couch?.stop();
 });
 
-function nextBlocked(thread: number): Promise<BlockedWorker> {
-  return new Promise((resolve) => {
-    const off = node.supervisor.onBlocked((h, blocked) => {
-      if (h.thread !== thread) return;
-      off();
-      resolve(blocked);
-    });
-  });
-}
-
-function nextRestart(thread: number): Promise<WorkerHandle> {
-  return new Promise((resolve) => {
-    const off = node.supervisor.onRestart((h) => {
-      if (h.thread !== thread) return;
-      off();
-      resolve(h);
-    });
-  });
-}
-
 test('a handler that never returns: its worker is ended and restarted, the message quarantined, the other actors come back with their state', { timeout: 30_000 }, async () => {
   const thread = 1;
   const [blocker] = idsOnThread(node, thread, 'spinner', 1);
   const [saver] = idsOnThread(node, thread, 'saver', 1);
   assert.equal(await keeper.ref(node, saver).ask({ type: 'keep', note: 'kept before the block' }), true);
   assert.equal(await stuck.ref(node, blocker).ask({ type: 'ping' }), 'pong');
-  const blocked = nextBlocked(thread);
-  const restarted = nextRestart(thread);
+  const blocked = nextBlocked(node, thread);
+  const restarted = nextRestart(node, thread);
   const handle = node.workers[thread - 1];
   const restartsBefore = handle.restarts;
 
@@ -101,8 +82,8 @@ test('a blocking message from another node is acknowledged and quarantined, not 
   const [blocker] = idsOnThread(node, thread, 'remote-spinner', 1);
   const [saver] = idsOnThread(node, thread, 'remote-saver', 1);
   assert.equal(await keeper.ref(node, saver).ask({ type: 'keep', note: 'kept on thread 2' }), true);
-  const blocked = nextBlocked(thread);
-  const restarted = nextRestart(thread);
+  const blocked = nextBlocked(node, thread);
+  const restarted = nextRestart(node, thread);
   const handle = node.workers[thread - 1];
   const restartsBefore = handle.restarts;
 
