@@ -214,8 +214,8 @@ export class NodeSupervisor {
     // Everyone holds what goes to the dead thread from now on, and takes back what it never read.
     this.#o.router.hold(thread);
     for (const other of this.live()) void other.control.hold(thread).catch(() => {});
-    handle.nextDelayMs = this.#o.supervisor.threadRestartDelayMs({ thread, upForMs: upFor, code: handle.lastExit!.code });
     const { code, error, reason } = handle.lastExit!;
+    handle.nextDelayMs = this.#o.supervisor.threadRestartDelayMs({ thread, upForMs: upFor, code, reason });
     this.#o.log.error({ thread, code, err: error, reason, restartInMs: handle.nextDelayMs }, reason === ExitReason.BLOCKED ? 'blocked worker ended; restarting' : 'worker died; restarting');
     for (const listener of this.#exitListeners) listener(handle);
     this.#o.clock.setTimeout(() => void this.#restart(handle), handle.nextDelayMs);
