@@ -9,7 +9,8 @@ import { idsOnThread, startTestNode } from './node-harness.js';
 import { nextBlocked, nextRestart } from './worker-events.js';
 
 const BLOCKING_ACTORS = new URL('../fixtures/blocking-actors.js', import.meta.url).href;
-const BLOCKED_AFTER_MS = 400;
+// Well above a beat (250 ms) delayed by a loaded machine, well below the ask timeout.
+const BLOCKED_AFTER_MS = 1_000;
 
 let couch: Awaited<ReturnType<typeof startTestCouch>>;
 let node: GlassNode;
