@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { after, before, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { couchStoreRef } from '../../cluster/index.js';
 import { keeper, stuck } from '../fixtures/blocking-actors.js';
@@ -40,6 +40,7 @@ test('a handler that never returns: its worker is ended and restarted, the messa
   const restarted = nextRestart(node, thread);
   const handle = node.workers[thread - 1];
   const restartsBefore = handle.restarts;
+  const logged = mock.method(node.log, 'error');
 
   stuck.ref(node, blocker).tell({ type: 'spin' });
   const seen = await blocked;
@@ -50,6 +51,17 @@ test('a handler that never returns: its worker is ended and restarted, the messa
   assert.equal(handle.status, WorkerStatus.BLOCKED, 'the worker says why while it is ended');
 
   await restarted;
+  const lines = logged.mock.calls.map((c) => ({ fields: c.arguments[0] as Record<string, unknown>, msg: c.arguments[1] }));
+  logged.mock.restore();
+  assert.deepEqual(
+    lines.filter((l) => l.fields.thread === thread).map((l) => [l.msg, l.fields.reason ?? null, l.fields.actor ?? null]),
+    [
+      ['worker blocked; ending it', 'blocked', `stuck:${blocker}`],
+      ['message quarantined: it blocked its worker', null, `stuck:${blocker}`],
+      ['blocked worker ended; restarting', 'blocked', null],
+    ],
+    'the log says why',
+  );
   assert.equal(handle.status, WorkerStatus.RUNNING);
   assert.equal(handle.restarts, restartsBefore + 1);
   assert.equal(handle.lastExit?.reason, ExitReason.BLOCKED);
@@ -88,9 +100,10 @@ test('a blocking message from another node is acknowledged and quarantined, not 
   const handle = node.workers[thread - 1];
   const restartsBefore = handle.restarts;
 
+  const logged = mock.method(node.log, 'error');
   let acks = 0;
   const receipt: DeliveryReceipt = { from: 'peer', ack: () => acks++, ackOne: () => acks++ };
-  const e = new Envelope(`stuck:${blocker}`, 'room:elsewhere', 1, 1, { type: 'spin', from: 'peer' }, undefined, Lane.USER, -1, 0, 0);
+  const e = new Envelope(`stuck:${blocker}`, 'room:elsewhere', 1, 1, { type: 'spin', from: 'peer', secret: 'hunter2' }, undefined, Lane.USER, -1, 0, 0);
   e.seqEpoch = 1;
   e.replyNode = 'peer';
   node.acceptDeliveries([e], receipt);
@@ -100,11 +113,14 @@ test('a blocking message from another node is acknowledged and quarantined, not 
   assert.notEqual(seen.receipt, 0, 'the pulse carries the receipt of an envelope from another node');
   assert.equal(acks, 1, 'its stream entry is acknowledged when it is quarantined');
   await restarted;
+  assert.ok(logged.mock.calls.length >= 3);
+  assert.ok(!JSON.stringify(logged.mock.calls.map((c) => c.arguments)).includes('hunter2'), 'no message content in the logs');
+  logged.mock.restore();
   assert.equal(node.clusterStatus().unackedDeliveries, 0, "nothing of it is held for the replacement");
 
   const [entry] = node.quarantine.list({ to: `stuck:${blocker}` }) as BlockedMessage[];
   assert.equal(entry.redrivable, true);
-  assert.deepEqual(entry.message, { type: 'spin', from: 'peer' });
+  assert.deepEqual(entry.message, { type: 'spin', from: 'peer', secret: 'hunter2' });
   assert.equal(entry.from, 'room:elsewhere');
   // Had it been redelivered, the replacement would spin on it before this ping.
   assert.equal(await stuck.ref(node, blocker).ask({ type: 'ping' }), 'pong');
