@@ -118,6 +118,8 @@ export interface ThreadExit {
   /** How long it had been up since its last start. */
   readonly upForMs: number;
   readonly code: number;
+  /** `blocked`: the node's watchdog ended it (its event loop had stopped); else it exited by itself. */
+  readonly reason?: 'exited' | 'blocked';
 }
 
 /**

@@ -84,6 +84,10 @@ export class ActorCell implements Sender {
   parent: ActorCell | null = null;
   children: string[] | null = null;
   readonly mailbox: Mailbox;
+  /** This cell's slot in the worker's pulse (what the main thread's watchdog reads; see worker-pulse.ts). */
+  pulseSlot = 0;
+  /** Its kind's message-type ids in the worker's pulse table. */
+  pulseTypes: Record<string, number> | null = null;
 
   constructor(
     readonly key: string,

@@ -21,6 +21,7 @@ import { CellPassivation } from './cell-passivation.js';
 import { inspectCells, mailboxTotal, type ActorSnapshot } from './cell-snapshot.js';
 import { alreadyHandled, recordHandled } from './delivery-log.js';
 import { MessageSpans, endHop } from '../trace.js';
+import { WorkerPulse } from './worker-pulse.js';
 
 export type { ActorFailure } from './failure-handler.js';
 export type { ActorSnapshot } from './cell-snapshot.js';
@@ -49,6 +50,8 @@ export interface ActorHostOptions {
   shutdownTimeoutMs?: number;
   /** Where quarantined (poison) messages go; the worker forwards them to the main thread. */
   onQuarantine?: (entry: QuarantinedMessage) => void;
+  /** Where the handler being run is published for the main thread's watchdog; default: nowhere shared. */
+  pulse?: WorkerPulse;
 }
 
 
@@ -84,6 +87,8 @@ export class ActorHost implements LocalSink, LifecycleHost {
   readonly #activations: number[] = [];
   /** Spans of traced messages being handled (empty unless an OpenTelemetry SDK is tracing). */
   readonly #spans = new MessageSpans();
+  /** What the main thread's watchdog reads: the beat and the handler running now. */
+  readonly pulse: WorkerPulse;
 
   constructor(options: ActorHostOptions) {
     this.#router = options.router;
@@ -91,7 +96,11 @@ export class ActorHost implements LocalSink, LifecycleHost {
     this.#log = options.logger;
     this.#throughput = options.throughput ?? 64;
     this.#turnBudget = options.turnBudget ?? 20_000;
-    for (const b of options.behaviours) this.#behaviours.set(b.kind, b);
+    this.pulse = options.pulse ?? new WorkerPulse(null);
+    for (const b of options.behaviours) {
+      this.#behaviours.set(b.kind, b);
+      this.pulse.addKind(b.kind, Object.keys(b.handlers));
+    }
     const writeBehindMs = Math.min(60_000, ...options.behaviours.filter((b) => b.persistence.save === SavePolicy.WRITE_BEHIND).map((b) => b.persistence.writeBehindMs));
     this.#persistence = new CellPersistence(
       options.store,
@@ -192,6 +201,8 @@ export class ActorHost implements LocalSink, LifecycleHost {
   #create(key: string, behaviour: ActorBehaviour): ActorCell {
     // behaviour.kind, not a slice of the key: one shared string for every cell of the kind.
     const cell = new ActorCell(key, behaviour.kind, idOfKey(key), behaviour);
+    cell.pulseSlot = this.pulse.nextSlot();
+    cell.pulseTypes = this.pulse.typeIdsOf(behaviour.kind);
     this.cells.set(key, cell);
     return cell;
   }
@@ -267,19 +278,26 @@ export class ActorHost implements LocalSink, LifecycleHost {
     cell.current = e;
     if (cell.behaviour.persistence.save === SavePolicy.EVERY_MESSAGE && !isReadOnly(cell, msg.type)) this.#outbox.open(cell);
     let result: unknown;
+    this.pulse.enter(cell.pulseSlot, cell.key, cell.pulseTypes![msg.type], e.receipt);
     try {
       result = handler(cell.ctx, msg);
     } catch (err) {
+      this.pulse.leave();
       cell.current = null;
       this.#outbox.drop(cell); // a failed message has no effects
       this.#spans.end(e, err);
       return this.#failures.failed(cell, e, err);
     }
     if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
+      // Left entered: what runs of an async handler until the next one starts is still its own.
       cell.busy = true;
       (result as Promise<unknown>).then(
-        (value) => this.#completed(cell, e, value, true),
+        (value) => {
+          this.pulse.leaveIf(cell.pulseSlot);
+          this.#completed(cell, e, value, true);
+        },
         (err: unknown) => {
+          this.pulse.leaveIf(cell.pulseSlot);
           this.#idle(cell);
           this.#outbox.drop(cell);
           this.#spans.end(e, err);
@@ -289,6 +307,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
       );
       return;
     }
+    this.pulse.leave();
     // An idle actor must not keep its last message alive.
     cell.current = null;
     this.#completed(cell, e, result, false);

@@ -39,6 +39,8 @@ export interface WorkerControl {
 export interface WorkerInfo {
   thread: number;
   kinds: string[];
+  /** "kind message-type" by the ids the worker's pulse writes (see worker-pulse.ts). */
+  types: string[];
 }
 
 export interface WorkerStats {
@@ -66,4 +68,8 @@ export interface WorkerInit {
   askTimeoutMs: number;
   maxBatch: number;
   logLevel: string;
+  /** The worker's pulse (worker-pulse.ts), read by the main thread's watchdog; null: no watchdog. */
+  pulse: SharedArrayBuffer | null;
+  /** How often the worker bumps its beat. */
+  beatEveryMs: number;
 }

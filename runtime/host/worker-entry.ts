@@ -12,6 +12,7 @@ import type { Placement, PlacementInit } from '../placement.js';
 import { WorkerRouter } from '../wire/worker-router.js';
 import type { StateStore } from '../state-store.js';
 import type { Supervisor } from '../supervision.js';
+import { WorkerPulse } from './worker-pulse.js';
 
 // The entry of every worker thread. It imports only worker-safe runtime modules; actor kinds,
 // the state store and the placement are loaded from the modules named in workerData.
@@ -36,6 +37,9 @@ const router = new WorkerRouter({
   defaultAskTimeoutMs: init.askTimeoutMs,
   maxBatch: init.maxBatch,
 });
+// The beat and the handler running now, for the main thread's watchdog (read without this loop).
+const pulse = new WorkerPulse(init.pulse);
+if (init.pulse !== null) pulse.start(init.beatEveryMs);
 const host = new ActorHost({
   router,
   behaviours,
@@ -46,6 +50,7 @@ const host = new ActorHost({
   sweepIntervalMs: init.sweepIntervalMs,
   supervisor: createSupervisor(init.supervisor.options),
   onQuarantine: (entry) => router.forwardQuarantined(entry),
+  pulse,
 });
 router.setLocal(host);
 init.ports.forEach((port, thread) => {
@@ -60,7 +65,7 @@ const sampler = new WorkerSampler(init.thread, systemClock, () => host.cells.val
 }));
 
 const control: WorkerControl = {
-  ready: () => ({ thread: init.thread, kinds: behaviours.map((b) => b.kind) }),
+  ready: () => ({ thread: init.thread, kinds: behaviours.map((b) => b.kind), types: pulse.types }),
   stats: () => ({
     thread: init.thread,
     actors: host.activeCount,
@@ -85,6 +90,7 @@ const control: WorkerControl = {
   },
   close: async () => {
     sampler.close();
+    pulse.stop();
     await host.close();
     await store.close();
     router.close(new Error('worker closed'));

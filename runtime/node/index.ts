@@ -2,7 +2,8 @@
 // Worker-side code never imports it (runtime/index.ts is the worker-safe entry).
 export { GlassNode, startNode } from './node.js';
 export type { ClusterParts, ClusterStatus } from './node-membership.js';
-export { NodeSupervisor, WorkerStatus, type WorkerHandle } from './node-supervisor.js';
+export { ExitReason, NodeSupervisor, WorkerStatus, type BlockedWorker, type WorkerExit, type WorkerHandle } from './node-supervisor.js';
+export type { BlockedMessage } from './blocked-message.js';
 export { nestActors, type ActorTreeNode, type SupervisionTree, type WorkerTreeNode } from './supervision-tree.js';
 export { defaultNodeId, type NodeOptions } from './node-options.js';
 export { ProcessSampler, type ProcessSample } from './node-stats.js';

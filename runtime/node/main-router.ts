@@ -157,6 +157,19 @@ export class MainRouter extends Router {
     }
   }
 
+  /**
+   * The envelope of an open receipt is settled without being handled (the message that blocked its
+   * worker): its stream entry is acknowledged, so it is neither redelivered to the replacement nor
+   * read again from the stream. Returns it (with its message), or undefined if it is not open.
+   */
+  settleUnhandled(receipt: number): Envelope | undefined {
+    const open = receipt === 0 ? undefined : this.receipts.take(receipt);
+    if (open === undefined) return undefined;
+    open.e.receipt = 0;
+    open.receipt.ackOne();
+    return open.e;
+  }
+
   handled(e: Envelope): void {
     const receipt = e.receipt;
     if (receipt === 0) return;

@@ -44,7 +44,9 @@ export class NodeControl {
         status: w.status,
         restarts: w.restarts,
         lastExit: w.lastExit,
-        actors: w.status === WorkerStatus.RUNNING ? nestActors(await w.control.inspect(filter)) : [],
+        lastBlocked: w.lastBlocked,
+        // A worker that dies (or is found blocked) while answering shows no actors rather than failing the tree.
+        actors: w.status === WorkerStatus.RUNNING ? nestActors(await w.control.inspect(filter).catch(() => [])) : [],
       })),
     );
     return { node: this.#nodeId, workers };

@@ -2,6 +2,7 @@ import { availableParallelism, hostname } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { Clock } from '../clock.js';
 import { InvalidOptionError } from '../errors.js';
+import { MAX_TIMER_MS, integerOption } from '../options-check.js';
 import type { ModuleRef } from '../module-ref.js';
 import { GATEWAY_KIND, NODE_KIND } from '../address.js';
 import { resolveSupervision, type SupervisionSpec } from '../supervision.js';
@@ -36,6 +37,12 @@ export interface NodeOptions {
   /** Clock of the main thread (ask timeouts from outside actors); workers use the system clock. */
   clock?: Clock;
   resourceLimits?: ResourceLimits;
+  /**
+   * A worker whose event loop has not turned for longer than this (a handler that never returns)
+   * is ended and restarted, and the message it was handling quarantined. 0 turns the watchdog
+   * off. Default 3 s.
+   */
+  blockedAfterMs?: number;
 }
 
 export type ResolvedNodeOptions = Required<Omit<NodeOptions, 'clock' | 'resourceLimits' | 'store' | 'supervision'>> &
@@ -48,6 +55,14 @@ function positiveInt(name: string, value: unknown, max: number): number {
     throw new InvalidOptionError(name, `an integer from 1 to ${max}`, value);
   }
   return value as number;
+}
+
+/** 0 (off), or at least 100 ms: a worker beats every quarter of it, and a GC pause is not a block. */
+function blockedAfter(value: unknown): number {
+  const expectation = `0 (off) or an integer from 100 to ${MAX_TIMER_MS}`;
+  const ms = integerOption('blockedAfterMs', value, 0, MAX_TIMER_MS, expectation);
+  if (ms !== 0 && ms < 100) throw new InvalidOptionError('blockedAfterMs', expectation, value);
+  return ms;
 }
 
 function moduleRef(name: string, value: unknown): ModuleRef {
@@ -106,5 +121,6 @@ export function resolveNodeOptions(options: NodeOptions, defaultStore: ModuleRef
     pinnedKinds,
     clock: options.clock,
     resourceLimits: options.resourceLimits,
+    blockedAfterMs: blockedAfter(options.blockedAfterMs ?? 3_000),
   };
 }

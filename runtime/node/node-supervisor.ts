@@ -2,20 +2,40 @@ import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'n
 import * as Comlink from 'comlink';
 import type { Clock } from '../clock.js';
 import type { WorkerControl, WorkerInit } from '../host/control-api.js';
+import { newPulseBuffer } from '../host/worker-pulse.js';
 import { ErrorCodes, GlassError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Router } from '../wire/router.js';
 import type { Supervisor } from '../supervision.js';
 import { workerControl } from './worker-control.js';
+import { WorkerWatchdog, beatEveryMs, type BlockedWorker } from './worker-watchdog.js';
+
+export type { BlockedWorker } from './worker-watchdog.js';
 
 export const WorkerStatus = {
   STARTING: 'starting',
   RUNNING: 'running',
   /** Died; waiting out its restart backoff. Messages for it are held meanwhile. */
   BACKING_OFF: 'backing-off',
+  /** Its event loop stopped turning for longer than blockedAfterMs: being ended, then restarted. */
+  BLOCKED: 'blocked',
   STOPPED: 'stopped',
 } as const;
 export type WorkerStatus = (typeof WorkerStatus)[keyof typeof WorkerStatus];
+
+/** Why a worker's thread ended: it exited (a crash, process.exit, out of memory), or the watchdog ended it. */
+export const ExitReason = {
+  EXITED: 'exited',
+  BLOCKED: 'blocked',
+} as const;
+export type ExitReason = (typeof ExitReason)[keyof typeof ExitReason];
+
+export interface WorkerExit {
+  code: number;
+  error: string | null;
+  at: number;
+  reason: ExitReason;
+}
 
 export interface WorkerHandle {
   readonly thread: number;
@@ -23,7 +43,9 @@ export interface WorkerHandle {
   control: Comlink.Remote<WorkerControl>;
   status: WorkerStatus;
   restarts: number;
-  lastExit: { code: number; error: string | null; at: number } | null;
+  lastExit: WorkerExit | null;
+  /** The last time the watchdog found it blocked, and what it was doing. */
+  lastBlocked: BlockedWorker | null;
   lastStart: number;
   /** The delay the supervisor gave for the last restart (0 before the first death). */
   nextDelayMs: number;
@@ -35,10 +57,12 @@ export interface NodeSupervisorOptions {
   clock: Clock;
   log: Logger;
   /** workerData of worker `thread`, given its ports (indexed by thread). */
-  init: (thread: number, ports: (MessagePort | null)[]) => WorkerInit;
+  init: (thread: number, ports: (MessagePort | null)[]) => Omit<WorkerInit, 'pulse' | 'beatEveryMs'>;
   resourceLimits?: ResourceLimits;
   /** Decides how long a dead worker waits before its replacement starts (the node's supervisor policy). */
   supervisor: Pick<Supervisor, 'threadRestartDelayMs'>;
+  /** A worker whose event loop has not turned for longer than this is ended and restarted; 0: never. */
+  blockedAfterMs: number;
 }
 
 const WORKER_ENTRY = new URL('../host/worker-entry.js', import.meta.url);
@@ -50,6 +74,8 @@ const WORKER_ENTRY = new URL('../host/worker-entry.js', import.meta.url);
  * While a worker is down every other thread holds what is sent to it (and what it had not yet
  * acknowledged); the replacement gets new ports and all of it, and its actors come back from the
  * store on their next message. When to restart is the supervisor's decision, not this class's.
+ * A worker whose event loop stops (a handler that never returns) is seen by the watchdog, which
+ * reads the worker's beat from shared memory: it is terminated and restarted the same way.
  */
 export class NodeSupervisor {
   readonly handles: WorkerHandle[] = [];
@@ -57,9 +83,14 @@ export class NodeSupervisor {
   #closing = false;
   readonly #exitListeners = new Set<(handle: WorkerHandle) => void>();
   readonly #restartListeners = new Set<(handle: WorkerHandle) => void>();
+  readonly #blockedListeners = new Set<(handle: WorkerHandle, blocked: BlockedWorker) => void>();
+  readonly #watchdog: WorkerWatchdog | null;
+  /** Each worker's pulse buffer (this incarnation's), by thread. */
+  readonly #pulses = new Map<number, SharedArrayBuffer>();
 
   constructor(options: NodeSupervisorOptions) {
     this.#o = options;
+    this.#watchdog = options.blockedAfterMs > 0 ? new WorkerWatchdog({ blockedAfterMs: options.blockedAfterMs, onBlocked: (b) => this.#blocked(b) }) : null;
   }
 
   /** Starts every worker with a full mesh of ports and waits until each is ready. */
@@ -89,6 +120,15 @@ export class NodeSupervisor {
     return () => this.#exitListeners.delete(listener);
   }
 
+  /**
+   * Called when the watchdog finds a worker blocked, before it is terminated (and before the exit
+   * listeners): what its pulse says it was handling.
+   */
+  onBlocked(listener: (handle: WorkerHandle, blocked: BlockedWorker) => void): () => void {
+    this.#blockedListeners.add(listener);
+    return () => this.#blockedListeners.delete(listener);
+  }
+
   /** Called whenever a restarted worker is ready again. */
   onRestart(listener: (handle: WorkerHandle) => void): () => void {
     this.#restartListeners.add(listener);
@@ -97,7 +137,11 @@ export class NodeSupervisor {
 
   #spawn(thread: number, ports: (MessagePort | null)[], previous: WorkerHandle | null): WorkerHandle {
     const transfer = ports.filter((p): p is MessagePort => p !== null);
-    const worker = new Worker(WORKER_ENTRY, { workerData: this.#o.init(thread, ports), transferList: transfer, resourceLimits: this.#o.resourceLimits });
+    // A new buffer per incarnation: a replacement never reads as its predecessor.
+    const pulse = this.#watchdog === null ? null : newPulseBuffer();
+    if (pulse !== null) this.#pulses.set(thread, pulse);
+    const workerData: WorkerInit = { ...this.#o.init(thread, ports), pulse, beatEveryMs: beatEveryMs(this.#o.blockedAfterMs) };
+    const worker = new Worker(WORKER_ENTRY, { workerData, transferList: transfer, resourceLimits: this.#o.resourceLimits });
     const handle: WorkerHandle = previous ?? {
       thread,
       worker,
@@ -105,6 +149,7 @@ export class NodeSupervisor {
       status: WorkerStatus.STARTING,
       restarts: 0,
       lastExit: null,
+      lastBlocked: null,
       lastStart: this.#o.clock.now(),
       nextDelayMs: 0,
     };
@@ -118,7 +163,12 @@ export class NodeSupervisor {
     });
     worker.once('exit', (code) => {
       if (handle.worker !== worker) return;
-      handle.lastExit = { code, error, at: this.#o.clock.now() };
+      this.#watchdog?.unwatch(thread);
+      const blocked = handle.status === WorkerStatus.BLOCKED ? handle.lastBlocked : null;
+      handle.lastExit =
+        blocked === null
+          ? { code, error, at: this.#o.clock.now(), reason: ExitReason.EXITED }
+          : { code, error: `blocked for ${blocked.forMs} ms${blockedWhere(blocked)}`, at: this.#o.clock.now(), reason: ExitReason.BLOCKED };
       if (this.#closing) {
         handle.status = WorkerStatus.STOPPED;
         return;
@@ -130,13 +180,31 @@ export class NodeSupervisor {
 
   async #ready(handle: WorkerHandle): Promise<void> {
     const worker = handle.worker;
-    await Promise.race([
+    const info = await Promise.race([
       handle.control.ready(),
-      new Promise((_, reject) =>
+      new Promise<never>((_, reject) =>
         worker.once('exit', (code) => reject(new GlassError(ErrorCodes.WORKER_FAILED, `worker ${handle.thread} exited during start (code ${code})`))),
       ),
     ]);
-    if (handle.worker === worker && handle.status === WorkerStatus.STARTING) handle.status = WorkerStatus.RUNNING;
+    if (handle.worker !== worker || handle.status !== WorkerStatus.STARTING) return;
+    handle.status = WorkerStatus.RUNNING;
+    const pulse = this.#pulses.get(handle.thread);
+    if (pulse !== undefined && !this.#closing) this.#watchdog?.watch(handle.thread, pulse, info.types);
+  }
+
+  /** The watchdog saw a running worker's loop stop: it is ended, and restarted as if it had died. */
+  #blocked(blocked: BlockedWorker): void {
+    const handle = this.handles[blocked.thread - 1];
+    if (handle === undefined || handle.status !== WorkerStatus.RUNNING || this.#closing) return;
+    handle.status = WorkerStatus.BLOCKED;
+    handle.lastBlocked = blocked;
+    this.#o.log.error(
+      { thread: handle.thread, reason: ExitReason.BLOCKED, blockedForMs: blocked.forMs, actor: blocked.key, messageType: blocked.messageType },
+      'worker blocked; ending it',
+    );
+    for (const listener of this.#blockedListeners) listener(handle, blocked);
+    // terminate() stops a thread that is running JavaScript; its exit restarts it (#died).
+    handle.worker.terminate().catch((err: unknown) => this.#o.log.error({ thread: handle.thread, err: (err as Error).message }, 'ending a blocked worker failed'));
   }
 
   #died(handle: WorkerHandle): void {
@@ -146,8 +214,9 @@ export class NodeSupervisor {
     // Everyone holds what goes to the dead thread from now on, and takes back what it never read.
     this.#o.router.hold(thread);
     for (const other of this.live()) void other.control.hold(thread).catch(() => {});
-    handle.nextDelayMs = this.#o.supervisor.threadRestartDelayMs({ thread, upForMs: upFor, code: handle.lastExit!.code });
-    this.#o.log.error({ thread, code: handle.lastExit!.code, err: handle.lastExit!.error, restartInMs: handle.nextDelayMs }, 'worker died; restarting');
+    const { code, error, reason } = handle.lastExit!;
+    handle.nextDelayMs = this.#o.supervisor.threadRestartDelayMs({ thread, upForMs: upFor, code, reason });
+    this.#o.log.error({ thread, code, err: error, reason, restartInMs: handle.nextDelayMs }, reason === ExitReason.BLOCKED ? 'blocked worker ended; restarting' : 'worker died; restarting');
     for (const listener of this.#exitListeners) listener(handle);
     this.#o.clock.setTimeout(() => void this.#restart(handle), handle.nextDelayMs);
   }
@@ -179,8 +248,14 @@ export class NodeSupervisor {
   /** Closes every live worker (they drain their actors first), then terminates all of them. */
   async close(): Promise<void> {
     this.#closing = true;
+    this.#watchdog?.stop();
     await Promise.allSettled(this.live().map((h) => h.control.close()));
     await Promise.allSettled(this.handles.map((h) => h.worker.terminate()));
     for (const h of this.handles) h.status = WorkerStatus.STOPPED;
   }
+}
+
+function blockedWhere(b: BlockedWorker): string {
+  if (b.key === null) return ' outside any handler';
+  return ` in ${b.key}${b.messageType === null ? '' : ` (${b.messageType})`}`;
 }

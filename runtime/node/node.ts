@@ -21,6 +21,7 @@ import { NodeControl } from './node-control.js';
 import { NodeMembership, firstView, type ClusterParts, type ClusterStatus } from './node-membership.js';
 import { resolveNodeOptions, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
 import { NodeSupervisor, type WorkerHandle } from './node-supervisor.js';
+import { quarantineBlocked } from './blocked-message.js';
 import type { SupervisionTree } from './supervision-tree.js';
 
 export type { ClusterParts, ClusterStatus } from './node-membership.js';
@@ -52,6 +53,7 @@ export class GlassNode {
   /** The main thread's Refs, by kind then id: a Ref keeps its actor's location between sends. */
   readonly #refs = new Map<string, Map<string, Ref>>();
   #refCount = 0;
+  #blockedCount = 0;
   #closed = false;
   #closing: Promise<void> | null = null;
   readonly #closeHooks: (() => Promise<void> | void)[] = [];
@@ -80,6 +82,13 @@ export class GlassNode {
       init: (thread, ports) => this.#init(thread, ports),
       resourceLimits: options.resourceLimits,
       supervisor,
+      blockedAfterMs: options.blockedAfterMs,
+    });
+    // The message a blocked worker was handling is quarantined before the worker ends, so that
+    // redelivery (below) does not hand it to the replacement.
+    this.supervisor.onBlocked((handle, blocked) => {
+      const entry = quarantineBlocked(this.#router, this.quarantine, blocked, `blocked-${handle.thread}-${++this.#blockedCount}`);
+      if (entry !== null) this.log.error({ thread: handle.thread, actor: entry.to, messageType: entry.messageType, quarantineId: entry.id, blockedForMs: entry.blockedForMs }, 'message quarantined: it blocked its worker');
     });
     // What a dead worker held from other nodes goes to its replacement (the link holds it).
     this.supervisor.onExit((handle) => this.#router.redeliver(handle.thread));
@@ -154,7 +163,7 @@ export class GlassNode {
     return this.#membership.status();
   }
 
-  #init(thread: number, ports: (MessagePort | null)[]): WorkerInit {
+  #init(thread: number, ports: (MessagePort | null)[]): Omit<WorkerInit, 'pulse' | 'beatEveryMs'> {
     const o = this.options;
     return {
       nodeId: this.id,
@@ -265,11 +274,13 @@ export class GlassNode {
 
   /**
    * Sends a quarantined message to its actor again (after the bug is fixed), as a tell from
-   * "@quarantine"; returns false if there is no such entry. The entry leaves the quarantine.
+   * "@quarantine"; returns false if there is no such entry, or if it is a message that blocked its
+   * worker whose content the node never had (`redrivable: false`). The entry leaves the quarantine.
    */
   redrive(quarantineId: string): boolean {
-    const entry = this.quarantine.take(quarantineId);
-    if (entry === undefined) return false;
+    const found = this.quarantine.list().find((q) => q.id === quarantineId);
+    if (found === undefined || (found as { redrivable?: boolean }).redrivable === false) return false;
+    const entry = this.quarantine.take(quarantineId)!;
     const kind = entry.to.slice(0, entry.to.indexOf(':'));
     this.tellAs('@quarantine', { kind, id: entry.to.slice(kind.length + 1) }, entry.message);
     return true;

@@ -41,6 +41,14 @@ export class Receipts {
     open.receipt.ackOne();
   }
 
+  /** Takes one open envelope out (its receipt not yet acknowledged); undefined if there is none. */
+  take(id: number): { receipt: DeliveryReceipt; e: Envelope } | undefined {
+    const open = this.#open.get(id);
+    if (open === undefined) return undefined;
+    this.#open.delete(id);
+    return open;
+  }
+
   /**
    * Takes what a dead worker held, in the order it was sent there: each with its receipt and how
    * many times it was handed to a worker already.

@@ -1,5 +1,5 @@
 import type { ActorSnapshot } from '../host/actor-host.js';
-import type { WorkerStatus } from './node-supervisor.js';
+import type { BlockedWorker, WorkerExit, WorkerStatus } from './node-supervisor.js';
 
 // The picture of the supervision tree that GlassNode.supervisionTree() gives ops and tests: what
 // is running under whom, not a decision, so it stays with the node (runtime/ cannot import
@@ -15,7 +15,10 @@ export interface WorkerTreeNode {
   thread: number;
   status: WorkerStatus;
   restarts: number;
-  lastExit: { code: number; error: string | null; at: number } | null;
+  /** `reason: 'blocked'` when the watchdog ended it. */
+  lastExit: WorkerExit | null;
+  /** The last time the watchdog found it blocked: the actor and message type, since when, for how long. */
+  lastBlocked: BlockedWorker | null;
   actors: ActorTreeNode[];
 }
 

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { couchStoreRef } from '../../cluster/index.js';
 import { crasher, ledger, picky } from '../fixtures/crash-actors.js';
 import { ErrorCodes, type GlassError, type QuarantinedMessage } from '../../runtime/index.js';
-import { type GlassNode, type WorkerHandle } from '../../runtime/node/index.js';
+import { type GlassNode } from '../../runtime/node/index.js';
 import { startTestCouch } from '../contract/couch-harness.js';
 import { idsOnThread, startTestNode } from './node-harness.js';
+import { nextRestart } from './worker-events.js';
 
 const CRASH_ACTORS = new URL('../fixtures/crash-actors.js', import.meta.url).href;
 
@@ -27,16 +28,6 @@ after(async () => {
   await node?.close();
   await couch?.stop();
 });
-
-function nextRestart(thread: number): Promise<WorkerHandle> {
-  return new Promise((resolve) => {
-    const off = node.supervisor.onRestart((h) => {
-      if (h.thread !== thread) return;
-      off();
-      resolve(h);
-    });
-  });
-}
 
 /**
  * Keeps `adds` asks going to each ledger, one at a time per ledger, and counts the acknowledged
@@ -82,7 +73,7 @@ for (const [how, msg] of [
     // Let every ledger get some acknowledged adds before the crash.
     while ([...traffic.acked.values()].some((n) => n < 3)) await ledger.ref(node, bystanders[0]).ask({ type: 'get' });
 
-    const restarted = nextRestart(thread);
+    const restarted = nextRestart(node, thread);
     const [killer] = idsOnThread(node, thread, `crasher-${msg.type}`, 1);
     crasher.ref(node, killer).tell(msg as never);
     const handle = await restarted;
@@ -151,7 +142,7 @@ test('a poison message is quarantined on the node with its context while others 
 
 test('a control call the worker never answers because it died is refused, not left pending (the ops view sampling a dying worker)', async () => {
   const thread = 2;
-  const restarted = nextRestart(thread);
+  const restarted = nextRestart(node, thread);
   const [blocker] = idsOnThread(node, thread, 'blocker', 1);
   const gate = new Int32Array(new SharedArrayBuffer(4));
   crasher.ref(node, blocker).tell({ type: 'blockThenExit', gate: gate.buffer as SharedArrayBuffer });
@@ -169,7 +160,7 @@ test('a control call the worker never answers because it died is refused, not le
 
 test('a message that kills its worker is not sent again to the replacement: one crash, one restart', async () => {
   const thread = 2;
-  const restarted = nextRestart(thread);
+  const restarted = nextRestart(node, thread);
   const exits: number[] = [];
   const offExit = node.supervisor.onExit((h) => h.thread === thread && exits.push(h.restarts));
   const [killer] = idsOnThread(node, thread, 'crasher-once', 1);
