@@ -98,7 +98,9 @@ export class ActorHost implements LocalSink, LifecycleHost {
     this.#turnBudget = options.turnBudget ?? 20_000;
     this.pulse = options.pulse ?? new WorkerPulse(null);
     for (const b of options.behaviours) {
-      this.#behaviours.set(b.kind, b);
+      // Handlers looked up by a message's `type` must be own entries only: on an ordinary object,
+      // `constructor` or `toString` would find Object.prototype's and call it as a handler.
+      this.#behaviours.set(b.kind, Object.getPrototypeOf(b.handlers) === null ? b : { ...b, handlers: Object.assign(Object.create(null), b.handlers) });
       this.pulse.addKind(b.kind, Object.keys(b.handlers));
     }
     const writeBehindMs = Math.min(60_000, ...options.behaviours.filter((b) => b.persistence.save === SavePolicy.WRITE_BEHIND).map((b) => b.persistence.writeBehindMs));
