@@ -31,6 +31,7 @@ const STATUS: Readonly<Record<string, string>> = {
   [ProtocolErrors.NOT_FOUND]: '404 Not Found',
   [ProtocolErrors.METHOD_NOT_ALLOWED]: '405 Method Not Allowed',
   [ProtocolErrors.BODY_TOO_LARGE]: '413 Payload Too Large',
+  [ProtocolErrors.SEQ_NOT_REACHED]: '409 Conflict',
   [ProtocolErrors.RATE_LIMITED]: '429 Too Many Requests',
   [ProtocolErrors.AUDIT_UNAVAILABLE]: '503 Service Unavailable',
   [ProtocolErrors.NODE_CLOSED]: '503 Service Unavailable',

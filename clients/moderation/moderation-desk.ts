@@ -2,6 +2,7 @@ import {
   OVERRIDE_COMMANDS,
   override,
   overrideId,
+  reachedSeq,
   tellSystem,
   type OverrideCommand,
   type OverrideCommandName,
@@ -96,6 +97,7 @@ export class ModerationDesk {
     const audit = this.#o.audit;
     if (audit === null) throw new AuditUnavailableError('no audit log is configured (set GLASS_PG_URL): overrides are refused');
     const { target, command } = toOverride(request);
+    if (command.command === 'redact') await this.#refuseUnreached(who, source, request, target, command.seq!);
     const { player: moderator } = who;
     const receipt = await audit.append({
       node: this.#o.node.id,
@@ -127,6 +129,18 @@ export class ModerationDesk {
     }
     log.info({ command: command.command, target: `${target.kind}:${target.id}` }, 'override applied');
     return { audit: receipt, target, command: command.command };
+  }
+
+  /**
+   * A `redact` names a line (or turn) by its number: one the target has not reached yet has nothing
+   * to act on, and is refused (audited as refused) before anything is appended as accepted. Numbers
+   * only grow, so a seq reached now is reached when the override arrives.
+   */
+  async #refuseUnreached(who: Requester, source: OverrideSource, request: OverrideRequest, target: OverrideTarget, seq: number): Promise<void> {
+    const last = await reachedSeq(this.#o.node, target);
+    if (seq <= last) return;
+    await this.refuse(who, source, request, ProtocolErrors.SEQ_NOT_REACHED);
+    throw new GlassError(ProtocolErrors.SEQ_NOT_REACHED, `seq ${seq} is past the last one (${last}): nothing to redact`);
   }
 
   /**

@@ -130,6 +130,33 @@ describe('moderation end to end (2 workers, embedded CouchDB, uWS, PostgreSQL au
     assert.equal(err.code, ProtocolErrors.NOT_IN_ROOM);
   });
 
+  test('a redact over the HTTP API of a seq not reached yet is refused with GLASS_ERR_SEQ_NOT_REACHED, audited as refused', async () => {
+    const ida = await connect('ida-a');
+    await ida.join('attic-a');
+    ida.send({ type: 'say', room: 'attic-a', text: 'one' });
+    const first = await ida.next('said');
+    const mod = await modToken('mod-ahead');
+    const ahead = await api(mod, { room: 'attic-a', command: 'redact', seq: first.line.seq + 1, reason: 'pre-emptive' });
+    assert.equal(ahead.status, 409);
+    assert.equal(ahead.json.code, ProtocolErrors.SEQ_NOT_REACHED);
+    const rows = await auditRows('target_id = $1', ['attic-a']);
+    assert.deepEqual(rows.map((r) => [r.outcome, r.code, r.moderator, r.source, r.command]), [['refused', ProtocolErrors.SEQ_NOT_REACHED, 'mod-ahead', 'api', 'redact']]);
+    assert.deepEqual(rows[0].args, { seq: first.line.seq + 1, reason: 'pre-emptive' });
+    // The line that then gets that seq stays as said; a reached seq is applied.
+    ida.send({ type: 'say', room: 'attic-a', text: 'two' });
+    const second = await ida.next('said', (f) => f.line.seq === first.line.seq + 1);
+    assert.equal(second.line.text, 'two');
+    const reached = await api(mod, { room: 'attic-a', command: 'redact', seq: second.line.seq, reason: 'slur' });
+    assert.equal(reached.status, 200);
+    assert.equal((await ida.next('moderated', (f) => f.command === 'redact')).seq, second.line.seq);
+    assert.equal(ida.seen.filter((f) => f.type === 'moderated' && f.command === 'redact').length, 1);
+    // A session that has no turns yet: nothing to redact.
+    const none = await api(mod, { session: 'saga-a', command: 'redact', seq: 1, reason: 'ahead' });
+    assert.equal(none.status, 409);
+    assert.equal(none.json.code, ProtocolErrors.SEQ_NOT_REACHED);
+    assert.deepEqual((await auditRows('target_id = $1', ['saga-a'])).map((r) => [r.outcome, r.code]), [['refused', ProtocolErrors.SEQ_NOT_REACHED]]);
+  });
+
   test('pause and resume a room; lock and unlock it', async () => {
     const erin = await connect('erin-p');
     const fay = await connect('fay-p');
