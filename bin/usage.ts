@@ -28,6 +28,17 @@ that Redis; actors are placed over all live nodes, and a player on any node reac
 
 Actor state: the CouchDB at COUCHDB_URL, else an embedded server on GLASS_DATA_DIR (default .data/couch).
 
+Edge limits and the watchdog (start; environment only, unset keeps the default):
+  GLASS_MAX_ROOM_MEMBERS N        Members a room may have; the next join is GLASS_ERR_ROOM_FULL (default 200)
+  GLASS_MAX_CONNECTIONS_PER_IP N  Open WebSockets per client address (default 500)
+  GLASS_TRUSTED_PROXIES A,B       Reverse proxies (IP addresses) whose X-Forwarded-For names the client (default none)
+  GLASS_TEXT_BYTES_PER_SECOND N   Text bytes of say and turn per player per second (default 10240)
+  GLASS_TEXT_BYTES_BURST N        ... and at once, at least 16384 (default 80000)
+  GLASS_CREATION_POLICY P         Who creates rooms and sessions: open, listed or moderators (default open)
+  GLASS_CREATION_LISTED A,B       The ids players may create under listed
+  GLASS_CREATES_PER_HOUR N        Rooms and sessions one player may create per hour under open (default 100)
+  GLASS_BLOCKED_AFTER_MS N        A worker blocked this long is ended and restarted; 0: off (default 3000)
+
 Options for token:
   --player ID       The player's id (required)
   --character ID    The character's id (required)

@@ -5,7 +5,7 @@
 import { startClusterNode, startDefaultNode, startOpsPublisher } from '../cluster/index.js';
 import { type GlassNode } from '../runtime/node/index.js';
 import { AuditLog, auditUrlFromEnv, describePgUrl } from './moderation/index.js';
-import { startGateway, type Gateway } from './serve.js';
+import { startGateway, type Gateway, type GatewayOptions } from './serve.js';
 import { resolveTokenPublicKey, resolveTokenSecret } from './tokens/index.js';
 
 export interface ServeNodeOptions {
@@ -19,7 +19,14 @@ export interface ServeNodeOptions {
   redisUrl?: string;
   /** The cluster's name: its Redis key prefix. */
   cluster: string;
+  /** A worker whose event loop stands still this long is ended and restarted (the node's option; 0: off). Default 3000. */
+  blockedAfterMs?: number;
+  /** The gateway's edge limits (see GatewayServerOptions); what is left out keeps the gateway's default. */
+  edge?: ServeNodeEdge;
 }
+
+/** The edge limits `glass start` reads from its environment. */
+export type ServeNodeEdge = Pick<GatewayOptions, 'maxRoomMembers' | 'maxConnectionsPerIp' | 'trustedProxies' | 'textBudget' | 'creation'>;
 
 /** A node serving players: close it gateway first, so rooms are left before the node saves its actors. */
 export interface ServedNode {
@@ -43,6 +50,7 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
     ...(config.workers !== undefined && { workers: config.workers }),
     ...(config.idleAfterMs !== undefined && { idleAfterMs: config.idleAfterMs }),
     ...(config.nodeId !== undefined && { nodeId: config.nodeId }),
+    ...(config.blockedAfterMs !== undefined && { blockedAfterMs: config.blockedAfterMs }),
     logLevel: config.logLevel,
   };
   const node =
@@ -62,7 +70,7 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
   if (audit === null) node.log.warn('no moderation audit log (GLASS_PG_URL unset): overrides are refused with GLASS_ERR_AUDIT_UNAVAILABLE');
   let gateway: Gateway;
   try {
-    gateway = await startGateway({ node, port: config.port, host: config.host, tokenKey: tokenKey.key, resumeKey: secret.key, audit });
+    gateway = await startGateway({ ...config.edge, node, port: config.port, host: config.host, tokenKey: tokenKey.key, resumeKey: secret.key, audit });
   } catch (err) {
     await audit?.close();
     await node.close();

@@ -1,5 +1,6 @@
 // glass start: one node and its gateway, until SIGINT or SIGTERM (docs in bin/usage.ts).
-import { serveNode, type ServedNode, type ServeNodeOptions } from '../../clients/index.js';
+import { isIP } from 'node:net';
+import { IdSchema, serveNode, type ServedNode, type ServeNodeOptions } from '../../clients/index.js';
 import { integerArg, parseCommandArgs, UsageError } from '../cli-args.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -29,7 +30,57 @@ export function parseStart(args: string[], env: NodeJS.ProcessEnv): ServeNodeOpt
     nodeId: nonEmpty('--node-id', values['node-id'] ?? env.GLASS_NODE_ID),
     redisUrl: redisUrl(values.redis ?? env.REDIS_URL),
     cluster: nonEmpty('--cluster', values.cluster ?? env.GLASS_CLUSTER) ?? 'glass',
+    blockedAfterMs: blockedAfterMs(env.GLASS_BLOCKED_AFTER_MS),
+    edge: edgeFromEnv(env),
   };
+}
+
+/** The gateway's edge limits, as serveNode takes them. */
+type ServeNodeEdge = NonNullable<ServeNodeOptions['edge']>;
+type CreationPolicy = NonNullable<NonNullable<ServeNodeEdge['creation']>['policy']>;
+const CREATION_POLICIES: readonly CreationPolicy[] = ['open', 'listed', 'moderators'];
+
+/** The gateway's edge limits from the environment; what is unset keeps the gateway's default. */
+function edgeFromEnv(env: NodeJS.ProcessEnv): ServeNodeEdge {
+  const edge: ServeNodeEdge = {};
+  const maxRoomMembers = integerArg('GLASS_MAX_ROOM_MEMBERS', env.GLASS_MAX_ROOM_MEMBERS, 1, 1_000_000);
+  if (maxRoomMembers !== undefined) edge.maxRoomMembers = maxRoomMembers;
+  const maxConnectionsPerIp = integerArg('GLASS_MAX_CONNECTIONS_PER_IP', env.GLASS_MAX_CONNECTIONS_PER_IP, 1, 1_000_000);
+  if (maxConnectionsPerIp !== undefined) edge.maxConnectionsPerIp = maxConnectionsPerIp;
+  const proxies = commaList('GLASS_TRUSTED_PROXIES', env.GLASS_TRUSTED_PROXIES, 64, (a) => isIP(a.replace(/^\[|\]$/g, '')) !== 0, 'IP addresses');
+  if (proxies !== undefined) edge.trustedProxies = proxies;
+  const perSecond = integerArg('GLASS_TEXT_BYTES_PER_SECOND', env.GLASS_TEXT_BYTES_PER_SECOND, 1, 1 << 30);
+  const burst = integerArg('GLASS_TEXT_BYTES_BURST', env.GLASS_TEXT_BYTES_BURST, 16_384, 1 << 30);
+  if (perSecond !== undefined || burst !== undefined) edge.textBudget = { ...(perSecond !== undefined && { perSecond }), ...(burst !== undefined && { burst }) };
+  const creation: NonNullable<ServeNodeEdge['creation']> = {};
+  const policy = env.GLASS_CREATION_POLICY;
+  if (policy !== undefined && policy !== '') {
+    if (!(CREATION_POLICIES as readonly string[]).includes(policy)) throw new UsageError(`GLASS_CREATION_POLICY must be one of ${CREATION_POLICIES.join(', ')} (received ${JSON.stringify(policy)})`);
+    creation.policy = policy as CreationPolicy;
+  }
+  const listed = commaList('GLASS_CREATION_LISTED', env.GLASS_CREATION_LISTED, 100_000, (id) => IdSchema.safeParse(id).success, 'room and session ids');
+  if (listed !== undefined) creation.listed = listed;
+  const createsPerHour = integerArg('GLASS_CREATES_PER_HOUR', env.GLASS_CREATES_PER_HOUR, 1, 1_000_000);
+  if (createsPerHour !== undefined) creation.createsPerHour = createsPerHour;
+  if (Object.keys(creation).length > 0) edge.creation = creation;
+  return edge;
+}
+
+/** A comma-separated list (blanks around entries ignored); undefined when absent or empty. */
+function commaList(name: string, raw: string | undefined, max: number, valid: (entry: string) => boolean, what: string): string[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const entries = raw.split(',').map((e) => e.trim());
+  const bad = entries.find((e) => !valid(e));
+  if (bad !== undefined) throw new UsageError(`${name} must be a comma-separated list of ${what} (received ${JSON.stringify(bad)})`);
+  if (entries.length > max) throw new UsageError(`${name} may hold at most ${max} entries (received ${entries.length})`);
+  return entries;
+}
+
+/** 0 (the watchdog off), or from 100 ms: what the node's option takes. */
+function blockedAfterMs(raw: string | undefined): number | undefined {
+  const ms = integerArg('GLASS_BLOCKED_AFTER_MS', raw, 0, 2 ** 31 - 1);
+  if (ms !== undefined && ms !== 0 && ms < 100) throw new UsageError(`GLASS_BLOCKED_AFTER_MS must be 0 (off) or an integer from 100 to ${2 ** 31 - 1} (received ${JSON.stringify(raw)})`);
+  return ms;
 }
 
 /** Where `glass start` listens when neither --host nor HOST says: this machine only. */
