@@ -51,7 +51,8 @@ export class Gateway {
     if (audit !== null && !(audit instanceof AuditLog)) throw new InvalidOptionError('audit', 'an AuditLog or null', typeof audit);
     const overrideTimeoutMs = integerOption('overrideTimeoutMs', options.overrideTimeoutMs ?? 5_000, 100, 600_000);
     const { node, key, log } = o;
-    const desk = new ModerationDesk({ node, audit, log: log.child({ component: 'moderation' }), ackTimeoutMs: overrideTimeoutMs });
+    // A sibling of the gateway's logger, not its child: a child of it would carry `component` twice.
+    const desk = new ModerationDesk({ node, audit, log: (options.logger ?? node.log).child({ component: 'moderation' }), ackTimeoutMs: overrideTimeoutMs });
     // Filled in as the gateway mounts its parts, which it does before it listens.
     const made: { ops: OpsRoutes | null; gateway: Gateway | null } = { ops: null, gateway: null };
     const server = await GatewayServer.start(o, {

@@ -28,17 +28,27 @@ describe('glass start reads the edge limits and the watchdog from its environmen
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     const clients: TestClient[] = [];
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        child.once('exit', (code) => reject(new Error(`glass start exited (${code}) before listening`)));
-        createInterface({ input: child.stdout! }).on('line', (text) => {
-          try {
-            const line = JSON.parse(text) as { msg?: string; port?: number };
-            if (line.msg === 'listening') resolve(line.port!);
-          } catch {
-            // not a log line
-          }
-        });
+      // Every stdout line as written (raw text: a key written twice is lost once parsed), and waiters on them.
+      const lines: string[] = [];
+      const waiters: { match: (l: { msg?: string }) => boolean; resolve: (text: string) => void }[] = [];
+      const onLine = (match: (l: { msg?: string; port?: number }) => boolean): Promise<string> => {
+        const seen = lines.find((text) => match(JSON.parse(text) as { msg?: string }));
+        return seen !== undefined ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ match, resolve }));
+      };
+      createInterface({ input: child.stdout! }).on('line', (text) => {
+        let line: { msg?: string };
+        try {
+          line = JSON.parse(text) as { msg?: string };
+        } catch {
+          return;
+        }
+        lines.push(text);
+        for (const w of [...waiters]) if (w.match(line)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(text));
       });
+      const port = await Promise.race([
+        onLine((l) => l.msg === 'listening').then((text) => (JSON.parse(text) as { port: number }).port),
+        exited.then((code) => Promise.reject(new Error(`glass start exited (${code}) before listening`))),
+      ]);
       const url = `ws://127.0.0.1:${port}/ws`;
       const connect = async (player: string): Promise<TestClient> => {
         const client = await TestClient.connectWith(url, player, await signAccessToken(pair.privateKey, { player, character: `${player}-c`, roles: ['player'], ttlMs: 600_000 }));
@@ -52,6 +62,15 @@ describe('glass start reads the edge limits and the watchdog from its environmen
       // A listed room opens; one not listed is not created by a player.
       assert.deepEqual((await bob.join('hall')).members, ['bob']);
       assert.equal((await bob.expectError({ type: 'join', room: 'cellar', ref: 'b2' }, 'b2')).code, ProtocolErrors.CREATE_REFUSED);
+      // A refused override (no moderator role; no audit log configured) is logged by the desk with one `component`.
+      const refused = await fetch(`http://127.0.0.1:${port}/api/overrides`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await signAccessToken(pair.privateKey, { player: 'ann', character: 'ann-c', roles: ['player'], ttlMs: 600_000 })}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ room: 'tavern', command: 'kick', player: 'bob', reason: 'test' }),
+      });
+      assert.equal(refused.status, 403);
+      const logged = await onLine((l) => l.msg === 'override refused (no audit log configured)');
+      assert.deepEqual(logged.match(/"component":"[^"]*"/g), ['"component":"moderation"'], logged);
       for (const c of clients.splice(0)) await c.close();
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
