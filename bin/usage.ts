@@ -68,9 +68,11 @@ glass mod COMMAND (--room ID | --session ID) [options]
   --url URL         the gateway [GLASS_URL] (default http://127.0.0.1:9001)
   --token T         an access token with the moderator role [GLASS_MOD_TOKEN]
   --as ID           without a token: sign a 5-minute moderator token as ID with the local token key
-  Prints the override's audit ref as JSON. Exit 1 if it was refused (the code is printed).
+  Prints the override's audit ref as JSON (exit 0). Exit 1 if it was refused or no gateway
+  answered ("glass: CODE: message" on stderr), 2 on a usage error (nothing sent).
 
 glass audit verify [--anchor FILE]
+  Needs PostgreSQL as the nodes have it (GLASS_PG_URL, else DATABASE_URL; GLASS_PG_SCHEMA).
   Walks the audit chain with the audit key (GLASS_AUDIT_KEY, else GLASS_AUDIT_KEY_FILE, default
   .data/audit-key) against its anchor (--anchor, else GLASS_AUDIT_ANCHOR_FILE, default
   .data/audit-anchor[-SCHEMA]). Exit 0 ok, 3 tampered (the row and the kind: altered, inserted,
