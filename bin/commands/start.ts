@@ -1,6 +1,7 @@
 // glass start: one node and its gateway, until SIGINT or SIGTERM (docs in bin/usage.ts).
 import { isIP } from 'node:net';
 import { IdSchema, serveNode, type ServedNode, type ServeNodeOptions } from '../../clients/index.js';
+import { MAX_TIMER_MS } from '../../runtime/index.js';
 import { integerArg, parseCommandArgs, UsageError } from '../cli-args.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -78,8 +79,8 @@ function commaList(name: string, raw: string | undefined, max: number, valid: (e
 
 /** 0 (the watchdog off), or from 100 ms: what the node's option takes. */
 function blockedAfterMs(raw: string | undefined): number | undefined {
-  const ms = integerArg('GLASS_BLOCKED_AFTER_MS', raw, 0, 2 ** 31 - 1);
-  if (ms !== undefined && ms !== 0 && ms < 100) throw new UsageError(`GLASS_BLOCKED_AFTER_MS must be 0 (off) or an integer from 100 to ${2 ** 31 - 1} (received ${JSON.stringify(raw)})`);
+  const ms = integerArg('GLASS_BLOCKED_AFTER_MS', raw, 0, MAX_TIMER_MS);
+  if (ms !== undefined && ms !== 0 && ms < 100) throw new UsageError(`GLASS_BLOCKED_AFTER_MS must be 0 (off) or an integer from 100 to ${MAX_TIMER_MS} (received ${JSON.stringify(raw)})`);
   return ms;
 }
 
