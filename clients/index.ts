@@ -9,6 +9,8 @@ export {
   GatewayServer,
   RateLimiter,
   READ_HEADROOM_BYTES,
+  CREATION_POLICIES,
+  type CreationPolicy,
   type GatewayEvents,
   type GatewayMount,
   type GatewayParts,

@@ -1,6 +1,6 @@
 // glass start: one node and its gateway, until SIGINT or SIGTERM (docs in bin/usage.ts).
 import { isIP } from 'node:net';
-import { IdSchema, serveNode, type ServedNode, type ServeNodeOptions } from '../../clients/index.js';
+import { CREATION_POLICIES, IdSchema, serveNode, type CreationPolicy, type ServedNode, type ServeNodeOptions } from '../../clients/index.js';
 import { MAX_TIMER_MS } from '../../runtime/index.js';
 import { integerArg, parseCommandArgs, UsageError } from '../cli-args.js';
 
@@ -38,8 +38,6 @@ export function parseStart(args: string[], env: NodeJS.ProcessEnv): ServeNodeOpt
 
 /** The gateway's edge limits, as serveNode takes them. */
 type ServeNodeEdge = NonNullable<ServeNodeOptions['edge']>;
-type CreationPolicy = NonNullable<NonNullable<ServeNodeEdge['creation']>['policy']>;
-const CREATION_POLICIES: readonly CreationPolicy[] = ['open', 'listed', 'moderators'];
 
 /** The gateway's edge limits from the environment; what is unset keeps the gateway's default. */
 function edgeFromEnv(env: NodeJS.ProcessEnv): ServeNodeEdge {

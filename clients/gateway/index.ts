@@ -5,3 +5,4 @@ export { integerOption, READ_HEADROOM_BYTES, resolveGatewayServerOptions, type G
 export type { AppliedOverrideReceipt, GatewayMount, GatewayParts, MountContext, OverrideHandler } from './gateway-parts.js';
 export { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limiter.js';
 export { guardedApp, type GuardHooks } from './guarded-app.js';
+export { CREATION_POLICIES, type CreationPolicy } from './edge-limits.js';
