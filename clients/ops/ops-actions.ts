@@ -38,6 +38,8 @@ export interface OpsAuditEntry {
   target: Record<string, unknown>;
   /** The node whose API received the request. */
   via: string;
+  /** The node that carries the action out and writes the row (`via` itself, or the node it was forwarded to). */
+  on: string;
   at: number;
 }
 

@@ -4,13 +4,14 @@ import type { OpsAuditEntry, OpsAuditHook } from './ops-actions.js';
 /**
  * Ops actions go to the moderation audit log, in the same hash chain as overrides: the row is
  * written before the action runs, and an action whose row cannot be written is refused (the hook
- * rejects). Its reference is `<id>:<hash>`.
+ * rejects). The row is written by the node that acts (its `node`); an action forwarded from another
+ * node carries that node in its args as `via`. Its reference is `<id>:<hash>`.
  */
 export function opsAuditHook(audit: AuditLog): OpsAuditHook {
   return async (entry: OpsAuditEntry) => {
     const receipt = await audit.append({
       at: entry.at,
-      node: entry.via,
+      node: entry.on,
       moderator: entry.operator.player,
       roles: entry.operator.roles,
       source: 'ops',
@@ -18,7 +19,7 @@ export function opsAuditHook(audit: AuditLog): OpsAuditHook {
       code: null,
       ...target(entry.target),
       command: `ops:${entry.action}`,
-      args: scalarArgs(entry.target),
+      args: entry.via === entry.on ? scalarArgs(entry.target) : { ...scalarArgs(entry.target), via: entry.via },
     });
     return `${receipt.id}:${receipt.hash}`;
   };

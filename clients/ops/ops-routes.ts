@@ -66,13 +66,14 @@ export class OpsRoutes {
   constructor(app: uWS.TemplatedApp, options: OpsRoutesOptions) {
     this.#key = options.key;
     this.#log = options.log;
-    this.service = new OpsService(options.node, options);
+    this.service = new OpsService(options.node, { ...options, key: options.key });
     this.#mount(app);
   }
 
   /** Where refused requests (401, 403, refused actions) are audited; without one they are only counted. */
   setRefusalAudit(hook: OpsRefusalHook | null): void {
     this.#refusals = hook;
+    this.service.setRefusalAudit(hook);
   }
 
   close(): void {
@@ -132,7 +133,8 @@ export class OpsRoutes {
           if (err instanceof GlassError) throw err;
           throw new GlassError(OpsErrors.INVALID_REQUEST, 'the body must be a JSON object');
         }
-        return this.service.act(parsed, { player: claims.player, character: claims.character, roles: claims.roles });
+        // The token verified for this request travels with an action for another node, which verifies it itself.
+        return this.service.act(parsed, { player: claims.player, character: claims.character, roles: claims.roles }, auth.token);
       });
     });
     app.get('/metrics', (res, req) => {
@@ -293,6 +295,15 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
 
 function statusOf(code: string): string {
   switch (code) {
+    // Refused by the node an action was forwarded to (it verifies the operator's token itself).
+    case ProtocolErrors.TOKEN_MISSING:
+    case ProtocolErrors.TOKEN_INVALID:
+    case ProtocolErrors.TOKEN_EXPIRED:
+    case ProtocolErrors.TOKEN_NOT_YET_VALID:
+    case ProtocolErrors.TOKEN_LIFETIME:
+      return '401 Unauthorized';
+    case OpsErrors.FORBIDDEN:
+      return '403 Forbidden';
     case OpsErrors.INVALID_REQUEST:
     case ProtocolErrors.INVALID_ADDRESS:
     case ProtocolErrors.INVALID_OPTION:

@@ -1,10 +1,13 @@
+import type { KeyObject } from 'node:crypto';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { z } from 'zod';
-import { previewPlacement, type OpsPublisher } from '../../cluster/index.js';
+import { previewPlacement, type OpsPublisher, type OpsRequestMeta } from '../../cluster/index.js';
 import { GlassError, type ActorQuery, type ActorSample, type WorkerSample } from '../../runtime/index.js';
 import { ProcessSampler, type GlassNode } from '../../runtime/node/index.js';
 import { OpsErrors } from '../protocol/index.js';
-import { actionTarget, executeLocally, noAudit, parseAction, targetNode, type ActionResult, type OpsAuditHook, type OpsOperator } from './ops-actions.js';
+import { verifyAccessToken } from '../tokens/index.js';
+import { actionTarget, executeLocally, noAudit, parseAction, targetNode, type ActionResult, type OpsAction, type OpsAuditHook, type OpsOperator } from './ops-actions.js';
+import type { OpsRefusalHook } from './ops-audit.js';
 import { OpsMetrics } from './ops-metrics.js';
 import { LatencyWindow, SignalTracker } from './ops-signals.js';
 import { QUARANTINE_ROWS, quarantineRow, streamFigures, workerReport, type ClusterView, type NodeReport } from './ops-view.js';
@@ -18,7 +21,16 @@ export interface OpsServiceOptions {
   drainNode?: () => Promise<void> | void;
   /** How often the view is refreshed while someone watches (and published in a cluster). Default 1,000 ms. */
   intervalMs?: number;
+  /**
+   * The public key operators' access tokens are verified with: an action another node forwards here
+   * is carried out only with a token it verifies that has the `ops` role. Without one, every
+   * forwarded action is refused.
+   */
+  key?: KeyObject | null;
 }
+
+/** The path a refused forwarded action is audited under (its row's command is `ops:<path>`). */
+export const REMOTE_ACT_PATH = '/ops/rpc/act';
 
 /** An actor found by a search or listed by an expansion, with where it lives. */
 export interface ActorRow extends ActorSample {
@@ -61,6 +73,8 @@ export class OpsService {
   readonly #turns = new LatencyWindow();
   readonly #watchers = new Set<(view: ClusterView) => void>();
   #audit: OpsAuditHook;
+  #refusals: OpsRefusalHook | null = null;
+  readonly #key: KeyObject | null;
   #cluster: OpsPublisher | null;
   #drainNode: () => Promise<void> | void;
   readonly #intervalMs: number;
@@ -75,6 +89,7 @@ export class OpsService {
     this.node = node;
     this.metrics = new OpsMetrics(node.id);
     this.#audit = options.audit ?? noAudit;
+    this.#key = options.key ?? null;
     this.#cluster = null;
     this.#drainNode = options.drainNode ?? (() => node.close());
     this.#intervalMs = options.intervalMs ?? 1_000;
@@ -90,6 +105,11 @@ export class OpsService {
     this.#audit = audit;
   }
 
+  /** Where refused forwarded actions (no token, a bad one, no ops role) are audited, within the caller's bound. */
+  setRefusalAudit(hook: OpsRefusalHook | null): void {
+    this.#refusals = hook;
+  }
+
   setDrainNode(drain: () => Promise<void> | void): void {
     this.#drainNode = drain;
   }
@@ -97,7 +117,7 @@ export class OpsService {
   /** Joins the cluster's ops view: publishes this node's report, answers the other nodes' requests. */
   useCluster(publisher: OpsPublisher): void {
     this.#cluster = publisher;
-    publisher.serve((body) => this.#answerRemote(body));
+    publisher.serve((body, meta) => this.#answerRemote(body, meta));
     this.#arm();
   }
 
@@ -182,22 +202,24 @@ export class OpsService {
     };
   }
 
-  /** Validates, audits (refused if the audit log fails), then carries out an action where it applies. */
-  async act(body: unknown, operator: OpsOperator): Promise<ActionResult> {
+  /**
+   * Validates, then carries out an action where it applies. Here: audited first (refused if the
+   * audit log fails). On another node: forwarded with the operator's `token`, which that node
+   * verifies itself (the `ops` role) and audits in its own log before it acts; its audit reference
+   * comes back. Without a token a forwarded action is refused there.
+   */
+  async act(body: unknown, operator: OpsOperator, token?: string): Promise<ActionResult> {
     const action = parseAction(body);
     const where = targetNode(this.node, action);
     return tracer.startActiveSpan(`glass.ops.${action.action}`, { attributes: { 'glass.node': where, 'glass.ops.action': action.action } }, async (span) => {
       try {
-        let auditRef: string | null;
-        try {
-          auditRef = await this.#audit({ type: 'ops-action', action: action.action, operator: { ...operator, roles: [...operator.roles] }, target: actionTarget(action, where), via: this.node.id, at: Date.now() });
-        } catch (err) {
-          throw new GlassError(OpsErrors.AUDIT_FAILED, 'the audit log did not record the action: it was not carried out', undefined, { cause: err });
+        if (where !== this.node.id) {
+          const remote = (await this.#remote(where, { op: 'act', action: { ...action, node: where } }, token)) as ActionResult;
+          this.node.log.info({ action: action.action, target: actionTarget(action, where), operator: operator.player, done: remote.done, auditRef: remote.auditRef }, 'ops action (forwarded)');
+          this.#refreshSoon();
+          return remote;
         }
-        const done = where === this.node.id ? await executeLocally(this.node, action, this.#drainNode) : ((await this.#remote(where, { op: 'act', action: { ...action, node: where } })) as Omit<ActionResult, 'auditRef'>);
-        this.node.log.info({ action: action.action, target: actionTarget(action, where), operator: operator.player, done: done.done, auditRef }, 'ops action');
-        this.#refreshSoon();
-        return { ...done, auditRef };
+        return await this.#actHere(action, operator, this.node.id);
       } catch (err) {
         span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
         throw err;
@@ -205,6 +227,40 @@ export class OpsService {
         span.end();
       }
     });
+  }
+
+  /** Audits (refused if the audit log fails), then carries out an action on this node; `via` is the node whose API received it. */
+  async #actHere(action: OpsAction, operator: OpsOperator, via: string): Promise<ActionResult> {
+    const where = this.node.id;
+    let auditRef: string | null;
+    try {
+      auditRef = await this.#audit({ type: 'ops-action', action: action.action, operator: { ...operator, roles: [...operator.roles] }, target: actionTarget(action, where), via, on: where, at: Date.now() });
+    } catch (err) {
+      throw new GlassError(OpsErrors.AUDIT_FAILED, 'the audit log did not record the action: it was not carried out', undefined, { cause: err });
+    }
+    const done = await executeLocally(this.node, action, this.#drainNode);
+    this.node.log.info({ action: action.action, target: actionTarget(action, where), operator: operator.player, via, done: done.done, auditRef }, 'ops action');
+    this.#refreshSoon();
+    return { ...done, auditRef };
+  }
+
+  /**
+   * The operator of an action another node forwarded: its token verified here, with this node's
+   * key, and the `ops` role required. A refusal is audited (within the caller's bound) and thrown
+   * with the token's code (missing, invalid, expired …) or GLASS_ERR_FORBIDDEN.
+   */
+  async #remoteOperator(meta: OpsRequestMeta): Promise<OpsOperator> {
+    const address = `node:${meta.from}`;
+    const refuse = async (code: string, message: string, player: string | null, roles: readonly string[]): Promise<never> => {
+      await this.#refusals?.({ player, roles, address }, REMOTE_ACT_PATH, code).catch(() => {});
+      this.node.log.warn({ from: meta.from, code, player }, 'forwarded ops action refused');
+      throw new GlassError(code, message);
+    };
+    if (this.#key === null) return refuse(OpsErrors.FORBIDDEN, `node ${this.node.id} verifies no operator tokens: forwarded actions are refused`, null, []);
+    const check = await verifyAccessToken(this.#key, meta.token ?? '');
+    if (!check.ok) return refuse(check.code, `forwarded action refused: ${check.message}`, null, []);
+    if (!check.claims.roles.includes('ops')) return refuse(OpsErrors.FORBIDDEN, 'forwarded action refused: this needs the ops role', check.claims.player, check.claims.roles);
+    return { player: check.claims.player, character: check.claims.character, roles: check.claims.roles };
   }
 
   /** The actors with the deepest mailboxes or the most restarts, over every node's latest report. */
@@ -307,14 +363,18 @@ export class OpsService {
     return ids;
   }
 
-  #remote(nodeId: string, body: z.infer<typeof RemoteRequest>): Promise<unknown> {
+  #remote(nodeId: string, body: z.infer<typeof RemoteRequest>, token?: string): Promise<unknown> {
     if (!this.node.members().some((m) => m.id === nodeId)) return Promise.reject(new GlassError(OpsErrors.UNKNOWN_NODE, `${nodeId} is not a member of the cluster`));
     if (this.#cluster === null) return Promise.reject(new GlassError(OpsErrors.UNKNOWN_NODE, `this node does not publish to the cluster's ops view: ${nodeId} is out of reach`));
-    return this.#cluster.request(nodeId, body);
+    return token === undefined ? this.#cluster.request(nodeId, body) : this.#cluster.request(nodeId, body, undefined, token);
   }
 
-  /** A request from another node (already authorised and audited there). */
-  async #answerRemote(body: unknown): Promise<unknown> {
+  /**
+   * A request from another node, signed with the cluster key. Reads (a worker's actors, a search,
+   * the ids for a drain preview) are answered on that alone; an action is carried out only for an
+   * operator token verified here, and is audited here first.
+   */
+  async #answerRemote(body: unknown, meta: OpsRequestMeta): Promise<unknown> {
     const parsed = RemoteRequest.safeParse(body);
     if (!parsed.success) throw new GlassError(OpsErrors.INVALID_REQUEST, 'invalid ops request');
     const r = parsed.data;
@@ -326,9 +386,10 @@ export class OpsService {
       case 'ids':
         return this.#rootIds();
       case 'act': {
+        const operator = await this.#remoteOperator(meta);
         const action = parseAction(r.action);
         if (action.node !== undefined && action.node !== this.node.id) throw new GlassError(OpsErrors.UNKNOWN_NODE, `this is ${this.node.id}, not ${action.node}`);
-        return executeLocally(this.node, action, this.#drainNode);
+        return this.#actHere(action, operator, meta.from);
       }
     }
   }
