@@ -1,9 +1,11 @@
 import type { GlassNode } from '../../runtime/node/index.js';
 import type { MemberChange, MemberRecord } from '../membership/index.js';
-import type { RedisStreamsTransport } from '../streams/index.js';
+import { DrainedStream, type RedisStreamsTransport } from '../streams/index.js';
 
 const REPEAT_MIN_IDLE_MS = 60_000;
 const LEFT_GRACE_MS = 5_000;
+/** How long after the death the claimer keeps watching the removed stream, in detection windows. */
+const WATCH_DOWN_WINDOWS = 10;
 
 /**
  * Takes over what dead (or departed) nodes received and did not acknowledge. The live node with
@@ -11,6 +13,12 @@ const LEFT_GRACE_MS = 5_000;
  * to its node, which routes each envelope to the actor's new owner; entries are acknowledged and
  * deleted once handled there. Senders that had not yet seen the death may still append to the dead
  * stream for a moment, so the claim is repeated a few times over the detection window.
+ *
+ * Every pass then removes the stream if it is empty (every entry claimed, handled, acknowledged and
+ * deleted): the key and its consumer group go. A late sender's XADD creates the stream again, so
+ * after the passes the claimer keeps watching the key, once per detection window, for
+ * WATCH_DOWN_WINDOWS windows after the death, and drains and removes it again whenever it is there
+ * — and past that for as long as entries it claimed are still being handled.
  */
 export class DeadNodeClaims {
   readonly #node: GlassNode;
@@ -46,24 +54,44 @@ export class DeadNodeClaims {
   }
 
   #schedule(gone: string, passes: [number, number][]): void {
-    for (const [delay, minIdleMs] of passes) {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        void this.#claim(gone, minIdleMs);
-      }, delay);
-      this.#timers.add(timer);
-    }
+    for (const [delay, minIdleMs] of passes) this.#after(delay, () => void this.#claim(gone, minIdleMs));
+    const { downAfterMs } = this.#timing;
+    const last = passes[passes.length - 1][0];
+    this.#after(last + downAfterMs, () => void this.#watch(gone, Date.now() + (WATCH_DOWN_WINDOWS - 3) * downAfterMs));
   }
 
-  async #claim(dead: string, minIdleMs: number): Promise<void> {
+  #after(delayMs: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      run();
+    }, delayMs);
+    this.#timers.add(timer);
+  }
+
+  /** One watch pass: claims what a late sender appended, removes the stream once drained, and comes again. */
+  async #watch(gone: string, untilMs: number): Promise<void> {
+    const outcome = await this.#claim(gone, REPEAT_MIN_IDLE_MS);
+    if (outcome === null) return;
+    // Past the window only entries this node claimed keep it watching (they are being handled).
+    if (outcome !== DrainedStream.kept && Date.now() >= untilMs) return;
+    this.#after(this.#timing.downAfterMs, () => void this.#watch(gone, untilMs));
+  }
+
+  /** Claims and hands over, then removes the stream if it is empty; null when not this node's to do (stopped, or the node is back). */
+  async #claim(dead: string, minIdleMs: number): Promise<DrainedStream | null> {
     // It may have come back (a restart under the same id): its own reader takes its stream again.
-    if (this.#stopped || this.#members().some((m) => m.id === dead)) return;
+    if (this.#stopped || this.#members().some((m) => m.id === dead)) return null;
     try {
       const deliveries = await this.#transport.claimFrom(dead, { minIdleMs });
       if (deliveries.length > 0) this.#node.log.warn({ dead, entries: deliveries.length }, 'claimed the pending entries of a node that is gone');
       for (const d of deliveries) this.#node.acceptDeliveries(d.envelopes, d);
+      if (this.#stopped || this.#members().some((m) => m.id === dead)) return null;
+      const outcome = await this.#transport.removeIfDrained(dead);
+      if (outcome === DrainedStream.removed) this.#node.log.info({ dead }, 'removed the drained stream of a node that is gone');
+      return outcome;
     } catch (err) {
-      this.#node.log.error({ dead, err: (err as Error).message }, 'claiming a dead node\'s entries failed; retried at the next change');
+      this.#node.log.error({ dead, err: (err as Error).message }, 'claiming a dead node\'s entries failed; retried at the next pass');
+      return DrainedStream.kept;
     }
   }
 

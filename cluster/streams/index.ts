@@ -14,4 +14,5 @@ export {
   type RedisStreamsEvents,
   type RedisStreamsStats,
 } from './redis-streams-status.js';
+export { DrainedStream } from './redis-streams-upkeep.js';
 export { ENTRY_FORMAT, EnvelopeCodec } from './envelope-codec.js';

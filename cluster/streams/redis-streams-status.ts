@@ -96,6 +96,8 @@ export type RedisStreamsEvents = {
   group: [stream: string];
   /** Entries below `floor` were trimmed from `stream` (by `trim()` or the periodic trim). */
   trimmed: [stream: string, count: number, floor: string];
+  /** A dead node's stream was drained and deleted (removeIfDrained). */
+  removed: [stream: string];
   /** The deliver callback threw; the entry stays unacknowledged. */
   'deliver-error': [error: unknown, delivery: StreamDelivery];
 };

@@ -18,7 +18,7 @@ import {
   type RedisStreamsEvents,
   type RedisStreamsStats,
 } from './redis-streams-status.js';
-import { claimStream, trimStream } from './redis-streams-upkeep.js';
+import { claimStream, removeDrainedStream, trimStream, type DrainedStream } from './redis-streams-upkeep.js';
 
 /**
  * Actor messaging between nodes over Redis Streams: one inbound stream per node
@@ -174,6 +174,21 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
     for (const error of malformed) this.emit('malformed', error);
     for (const error of forged) this.#forged(error);
     return deliveries;
+  }
+
+  /**
+   * Deletes a dead node's stream once every entry in it was handled: sends the acknowledgements
+   * (and deletions) given so far first, then removes the stream only if it is empty. `kept` while
+   * entries are left (not yet handled, or appended since the last claim).
+   */
+  async removeIfDrained(deadNode: string): Promise<DrainedStream> {
+    if (deadNode === this.nodeId) throw new GlassError(TransportErrorCodes.TRANSPORT_STATE, 'a node cannot remove its own stream');
+    const stream = streamKey(this.#options.prefix, deadNode);
+    // An acknowledgement Redis has not taken yet leaves its entry in the stream: then it is kept.
+    await this.#acks.flush();
+    const outcome = await removeDrainedStream(this.#commands, stream);
+    if (outcome === 'removed') this.emit('removed', stream);
+    return outcome;
   }
 
   #forged(error: ForgedEntryError): void {

@@ -127,3 +127,28 @@ function take(entry: RawEntry, codec: EnvelopeCodec, request: ClaimRequest, acks
     else result.malformed.push(err as MalformedEntryError);
   }
 }
+
+/**
+ * Removes a dead node's stream (and its consumer group with it) once it holds no entry at all: a
+ * claimed entry is deleted only after it was handled, so an empty stream has nothing left to lose.
+ * One script, so that an XADD cannot land between the look and the DEL; a later XADD creates the
+ * stream again, and the claimer's watch takes it.
+ *
+ * Returns 1 when removed, 0 when there was no stream, -1 when entries are left.
+ */
+const REMOVE_DRAINED_SCRIPT = `
+local key = KEYS[1]
+if redis.call('EXISTS', key) == 0 then return 0 end
+if redis.call('XLEN', key) > 0 then return -1 end
+redis.call('DEL', key)
+return 1
+`;
+
+export const DrainedStream = { removed: 'removed', absent: 'absent', kept: 'kept' } as const;
+export type DrainedStream = (typeof DrainedStream)[keyof typeof DrainedStream];
+
+/** Deletes `stream` if it is empty, as described above. */
+export async function removeDrainedStream(redis: Redis, stream: string): Promise<DrainedStream> {
+  const reply = (await redis.eval(REMOVE_DRAINED_SCRIPT, 1, stream)) as number;
+  return reply === 1 ? DrainedStream.removed : reply === 0 ? DrainedStream.absent : DrainedStream.kept;
+}
