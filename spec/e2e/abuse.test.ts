@@ -6,20 +6,10 @@ import { MEMORY_STORE, startDefaultNode } from '../../cluster/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
 import { TEST_KEYS } from './tokens.js';
 import { TestClient } from './ws-client.js';
+import { prng } from '../fixtures/prng.js';
 
 const E = ProtocolErrors;
 
-/** A small deterministic generator, so a failing fuzz run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 type Bad = { data: string | Buffer; binary?: boolean; code: string };
 

@@ -12,6 +12,7 @@ import { MEMORY_STORE, startDefaultNode } from '../../cluster/index.js';
 import { createLogger } from '../../runtime/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
 import { TEST_KEYS, tokenFor } from './tokens.js';
+import { prng } from '../fixtures/prng.js';
 
 interface RawAnswer {
   /** The HTTP status, or null when the server closed without answering. */
@@ -57,17 +58,6 @@ function request(method: string, path: string, headers: Record<string, string> =
   return Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), Buffer.isBuffer(body) ? body : Buffer.from(body)]);
 }
 
-/** A small deterministic generator, so a failing run can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const ROUTES = [
   '/ws', '/healthz', '/readyz', '/ops', '/ops/assets/ops.js', '/ops/api/view', '/ops/api/actors', '/ops/api/search', '/ops/api/top',
