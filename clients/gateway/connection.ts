@@ -1,10 +1,9 @@
 import type { WebSocket } from 'uWebSockets.js';
 import { reachedSeq, session, type ResumeReply } from '../../actors/index.js';
-import { withEdgeSpan } from '../../runtime/index.js';
+import { MAX_TIMER_MS, withEdgeSpan } from '../../runtime/index.js';
 import {
   CloseCodes,
   decodeClientFrame,
-  encodeServerFrame,
   FRAME_ROLES,
   PROTOCOL_VERSION,
   ProtocolErrors,
@@ -12,18 +11,16 @@ import {
   type ClientFrame,
   type ClientFrameType,
   type OverrideFrame,
-  type ServerFrame,
 } from '../protocol/index.js';
 import { signResumeToken, verifyResumeToken, type AccessClaims } from '../tokens/index.js';
 import { roomTopic, type ConnectionContext, type SessionRef, type SocketData } from './connection-context.js';
+import { ConnectionOutput } from './connection-output.js';
 import { ConnectionRooms } from './connection-rooms.js';
 import type { EdgeLimits } from './edge-limits.js';
 import type { RoomListener } from './local-rooms.js';
 
 export { roomTopic, type ConnectionContext, type RoomRef, type SocketData } from './connection-context.js';
 
-// setTimeout's ceiling; a token living longer is checked again when it fires.
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * One player's WebSocket: decodes its frames, turns them into asks to room and session actors, and
@@ -41,15 +38,13 @@ export class Connection implements RoomListener {
   readonly #address: string;
   /** The rooms this connection is in, as their answers said, and the joins on their way (connection-rooms.ts). */
   readonly #rooms = new ConnectionRooms();
-  /** Rooms whose presence was skipped while the socket was backed up: a snapshot follows the drain. */
-  readonly #stalePresence = new Set<string>();
+  /** What the socket is sent, and its backpressure (connection-output.ts). */
+  readonly #out: ConnectionOutput;
   /** The session of the last turn and its Ref: a player plays one session at a time, so turns reuse it. */
   #session: SessionRef | null = null;
   #expiry: NodeJS.Timeout | null = null;
   /** Resume tokens are signed asynchronously; chaining keeps them in the order of the changes. */
   #tokens: Promise<void> = Promise.resolve();
-  // uWS throws on any call on a socket after its close handler ran; replies to asks arrive later.
-  #closed = false;
 
   constructor(ws: WebSocket<SocketData>, claims: AccessClaims, ctx: ConnectionContext) {
     this.#ws = ws;
@@ -57,18 +52,19 @@ export class Connection implements RoomListener {
     this.player = claims.player;
     this.character = claims.character;
     this.#ctx = ctx;
+    this.#out = new ConnectionOutput(ws, ctx, claims.player);
     const data = ws.getUserData();
     this.#edge = data.edge;
     this.#address = data.address;
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#out.closed;
   }
 
   open(): void {
     const { limiter, maxFrameBytes, resumeWindowMs } = this.#ctx;
-    this.#send({
+    this.#out.send({
       type: 'welcome',
       v: PROTOCOL_VERSION,
       player: this.player,
@@ -124,7 +120,7 @@ export class Connection implements RoomListener {
           (reply) => {
             if (reply.created === true) this.#edge.created(this.player);
             if (!this.#accepted(id, reply.members, reply.seq)) return;
-            this.#send({ type: 'joined', room: id, members: reply.members, history: reply.history, seq: reply.seq, ref });
+            this.#out.send({ type: 'joined', room: id, members: reply.members, history: reply.history, seq: reply.seq, ref });
             this.#issueResumeToken();
           },
           (err: unknown) => {
@@ -141,12 +137,12 @@ export class Connection implements RoomListener {
         // leave (this connection's own last `say` included) still reaches it, then `left`.
         this.#ctx.local.ref(id).ask({ type: 'leave', player: this.player, node: node.id }).then(
           () => {
-            if (this.#closed) return;
+            if (this.#out.closed) return;
             // Not accepted: the join sent before this leave was refused. Nothing was left.
             if (!this.#rooms.has(id)) return this.#notInRoom(id, ref);
             // `left` first: a send drains what uWS still queues for this socket on its topics (the
             // lines the room published before the leave), then the socket leaves the topic.
-            this.#send({ type: 'left', room: id, ref });
+            this.#out.send({ type: 'left', room: id, ref });
             this.#detach(id);
             this.#issueResumeToken();
           },
@@ -171,7 +167,7 @@ export class Connection implements RoomListener {
           (reply) => {
             if (reply.created === true) this.#edge.created(this.player);
             this.#ctx.turnLatency(performance.now() - started);
-            this.#send({ type: 'turn-accepted', session: id, turn: reply.turn, ref });
+            this.#out.send({ type: 'turn-accepted', session: id, turn: reply.turn, ref });
           },
           (err: unknown) => {
             this.#ctx.turnLatency(performance.now() - started);
@@ -183,7 +179,7 @@ export class Connection implements RoomListener {
       case 'resume':
         verifyResumeToken(this.#ctx.key, frame.token).then(
           (check) => {
-            if (this.#closed) return;
+            if (this.#out.closed) return;
             if (!check.ok) return this.#refuse(check.code, check.message, frame.ref);
             const { player, character, rooms } = check.claims;
             if (player !== this.player || character !== this.character) {
@@ -197,7 +193,7 @@ export class Connection implements RoomListener {
         );
         return;
       case 'ping':
-        return this.#send({ type: 'pong', ref: frame.ref });
+        return this.#out.send({ type: 'pong', ref: frame.ref });
       case 'override': {
         if (frame.command === 'redact') return this.#redactReached(frame);
         return this.#submitOverride(frame);
@@ -225,7 +221,7 @@ export class Connection implements RoomListener {
   #submitOverride(frame: OverrideFrame): void {
     const { type: _type, ref, ...request } = frame;
     this.#ctx.overrides.submit(this.#claims, request).then(
-      (outcome) => this.#send({ type: 'override-applied', [outcome.target.kind]: outcome.target.id, command: outcome.command, audit: outcome.audit, ref }),
+      (outcome) => this.#out.send({ type: 'override-applied', [outcome.target.kind]: outcome.target.id, command: outcome.command, audit: outcome.audit, ref }),
       (err: unknown) => this.#failed('override', err, ref),
     );
   }
@@ -249,8 +245,8 @@ export class Connection implements RoomListener {
       this.#ctx.local.ref(id).ask({ type: 'resume', player: this.player, node: node.id, after, maxMembers: this.#edge.settings.maxRoomMembers }).then(
         (reply: ResumeReply) => {
           if (!this.#accepted(id, reply.members, reply.seq)) return;
-          if (reply.resync === null) this.#send({ type: 'resumed', room: id, members: reply.members, lines: reply.lines, seq: reply.seq, ref });
-          else this.#send({ type: 'resync', room: id, reason: reply.resync, members: reply.members, history: reply.history, seq: reply.seq, ref });
+          if (reply.resync === null) this.#out.send({ type: 'resumed', room: id, members: reply.members, lines: reply.lines, seq: reply.seq, ref });
+          else this.#out.send({ type: 'resync', room: id, reason: reply.resync, members: reply.members, history: reply.history, seq: reply.seq, ref });
           settled();
         },
         (err: unknown) => {
@@ -275,7 +271,7 @@ export class Connection implements RoomListener {
    */
   #accepted(id: string, members: readonly string[], seq: number): boolean {
     this.#rooms.settle(id);
-    if (this.#closed) return false;
+    if (this.#out.closed) return false;
     // First socket of the room here: nobody here is owed a line up to `seq`. Otherwise the others
     // may be (a gap the next line repairs), and this socket then gets again what it has.
     if (!this.#ctx.local.has(id)) this.#ctx.linesSeen(id, seq);
@@ -291,12 +287,12 @@ export class Connection implements RoomListener {
   #refusedBy(id: string, adopted: boolean): void {
     this.#rooms.settle(id);
     // A membership taken back from the hold and not confirmed goes back to the hold.
-    if (adopted && !this.#rooms.has(id) && !this.#closed) this.#ctx.held.hold(this.player, [id]);
+    if (adopted && !this.#rooms.has(id) && !this.#out.closed) this.#ctx.held.hold(this.player, [id]);
   }
 
   #detach(id: string): void {
     this.#rooms.accepted.delete(id);
-    this.#stalePresence.delete(id);
+    this.#out.forget(id);
     this.#ws.unsubscribe(roomTopic(id));
     this.#ctx.local.remove(id, this);
   }
@@ -308,7 +304,7 @@ export class Connection implements RoomListener {
     this.#tokens = this.#tokens
       .then(() => signResumeToken(key, { player: this.player, character: this.character, rooms }, resumeTokenTtlMs))
       .then(
-        (token) => this.#send({ type: 'resume-token', token, rooms, ref }),
+        (token) => this.#out.send({ type: 'resume-token', token, rooms, ref }),
         (err: unknown) => this.#failed('resume', err, ref),
       );
   }
@@ -316,14 +312,10 @@ export class Connection implements RoomListener {
   // ---- called by the gateway ----
 
   presence(text: string, roomId: string, subject: string | undefined): void {
-    if (this.#closed || subject === this.player || !this.#rooms.has(roomId)) return;
-    // Presence is a snapshot (it carries the whole member list): skipping one loses nothing once
-    // a later one, or the snapshot sent on drain, arrives. Lines are never skipped.
-    if (this.#ws.getBufferedAmount() > this.#ctx.softLimitBytes) {
-      this.#stalePresence.add(roomId);
-      return;
-    }
-    this.#write(text);
+    if (this.#out.closed || subject === this.player || !this.#rooms.has(roomId)) return;
+    // Presence is a snapshot: skipping one loses nothing once a later one, or the snapshot sent on
+    // drain, arrives. Lines are never skipped.
+    this.#out.presence(roomId, text);
   }
 
   /**
@@ -331,37 +323,29 @@ export class Connection implements RoomListener {
    * of the room, and the next resume token leaves the room out.
    */
   kicked(roomId: string, text: string): void {
-    if (this.#closed || !this.#rooms.has(roomId)) return;
+    if (this.#out.closed || !this.#rooms.has(roomId)) return;
     this.#detach(roomId);
-    this.#write(text);
+    this.#out.write(text);
     this.#issueResumeToken();
   }
 
   /** uWS drain handler: the socket's output went down; owed presence snapshots go out. */
   onDrain(): void {
-    if (this.#closed || this.#stalePresence.size === 0 || this.#ws.getBufferedAmount() > this.#ctx.softLimitBytes) return;
-    for (const id of this.#stalePresence) {
-      if (this.#rooms.has(id)) this.#send({ type: 'presence', room: id, members: [...this.#ctx.local.members(id)] });
-    }
-    this.#stalePresence.clear();
+    this.#out.drained((id) => this.#rooms.has(id));
   }
 
   overLimit(): boolean {
-    return !this.#closed && this.#ws.getBufferedAmount() > this.#ctx.hardLimitBytes;
+    return this.#out.overLimit();
   }
 
   closeSlow(): void {
-    if (this.#closed) return;
-    this.#ctx.slowConsumer(this.player);
-    // Queued behind the backlog: a client that reads again sees it, then the close.
-    this.#write(encodeServerFrame({ type: 'error', code: ProtocolErrors.SLOW_CONSUMER, message: 'output backed up past the limit: reconnect and resume' }), false);
-    this.end(CloseCodes.SLOW_CONSUMER, 'slow consumer');
+    this.#out.closeSlow();
   }
 
   /** The socket is gone (uWS close handler): its rooms are held for the resume window, then left. */
   onClose(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#out.closed) return;
+    this.#out.close();
     this.#edge.release(this.#address);
     if (this.#expiry !== null) clearTimeout(this.#expiry);
     for (const id of this.#rooms.accepted) this.#ctx.local.remove(id, this);
@@ -373,12 +357,12 @@ export class Connection implements RoomListener {
 
   /** Closes the socket because the same player connected again; the close handler does the rest. */
   replace(): void {
-    this.#sendError(ProtocolErrors.REPLACED, 'this player connected again; this connection is closed');
+    this.#out.sendError(ProtocolErrors.REPLACED, 'this player connected again; this connection is closed');
     this.end(CloseCodes.REPLACED, 'replaced');
   }
 
   end(code: number, reason: string): void {
-    if (!this.#closed) this.#ws.end(code, reason);
+    this.#out.end(code, reason);
   }
 
   // ---- helpers ----
@@ -387,7 +371,7 @@ export class Connection implements RoomListener {
     const left = this.#claims.expiresAt - Date.now();
     this.#expiry = setTimeout(() => {
       if (this.#claims.expiresAt > Date.now()) return this.#armExpiry();
-      this.#sendError(ProtocolErrors.TOKEN_EXPIRED, 'the access token expired: reconnect with a new one and resume');
+      this.#out.sendError(ProtocolErrors.TOKEN_EXPIRED, 'the access token expired: reconnect with a new one and resume');
       this.end(CloseCodes.TOKEN_EXPIRED, 'token expired');
     }, Math.min(Math.max(left, 0), MAX_TIMER_MS));
     this.#expiry.unref();
@@ -409,7 +393,7 @@ export class Connection implements RoomListener {
   #refuse(code: string, message: string, ref: string | undefined, retryAfterMs?: number): void {
     this.#ctx.refused(code);
     this.#ctx.log.debug({ player: this.player, code }, 'frame refused');
-    this.#sendError(code, message, ref, retryAfterMs);
+    this.#out.sendError(code, message, ref, retryAfterMs);
   }
 
   /** An override refused before it reached the desk: audited first, then answered. */
@@ -434,20 +418,7 @@ export class Connection implements RoomListener {
     const internal = code === ProtocolErrors.INTERNAL || code === ProtocolErrors.ACTOR_FAILED;
     const message = internal ? 'the request failed inside the server' : (err as Error).message;
     this.#ctx.log.debug({ player: this.player, frameType, code }, 'request refused');
-    this.#sendError(code, message, ref);
+    this.#out.sendError(code, message, ref);
   }
 
-  #sendError(code: string, message: string, ref?: string, retryAfterMs?: number): void {
-    this.#send({ type: 'error', code, message, retryAfterMs, ref });
-  }
-
-  #send(frame: ServerFrame): void {
-    this.#write(encodeServerFrame(frame));
-  }
-
-  #write(text: string, check = true): void {
-    if (this.#closed) return;
-    this.#ws.cork(() => this.#ws.send(text));
-    if (check && this.overLimit()) this.closeSlow();
-  }
 }
