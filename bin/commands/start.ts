@@ -26,7 +26,7 @@ export function parseStart(args: string[], env: NodeJS.ProcessEnv): ServeNodeOpt
     port: integerArg(values.port !== undefined ? '--port' : 'PORT', values.port ?? env.PORT, 0, 65_535) ?? 9001,
     host,
     workers: integerArg(values.workers !== undefined ? '--workers' : 'GLASS_WORKERS', values.workers ?? env.GLASS_WORKERS, 1, 256),
-    idleAfterMs: integerArg(values['idle-ms'] !== undefined ? '--idle-ms' : 'GLASS_IDLE_MS', values['idle-ms'] ?? env.GLASS_IDLE_MS, 1, 2 ** 31 - 1),
+    idleAfterMs: integerArg(values['idle-ms'] !== undefined ? '--idle-ms' : 'GLASS_IDLE_MS', values['idle-ms'] ?? env.GLASS_IDLE_MS, 1, MAX_TIMER_MS),
     logLevel,
     nodeId: nonEmpty('--node-id', values['node-id'] ?? env.GLASS_NODE_ID),
     redisUrl: redisUrl(values.redis ?? env.REDIS_URL),

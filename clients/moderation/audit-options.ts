@@ -1,6 +1,6 @@
 // How an audit log is configured: its options and defaults, and the PostgreSQL URL from the
 // environment (described for logs without its credentials).
-import { InvalidOptionError, type Logger } from '../../runtime/index.js';
+import { MAX_TIMER_MS, integerOption, type Logger } from '../../runtime/index.js';
 import type { AuditAnchor } from './audit-anchor.js';
 import type { AuditKeyInput } from './audit-key.js';
 import type { RefusalBound } from './audit-refusals.js';
@@ -64,6 +64,5 @@ export function databaseOf(url: string): string {
 
 export function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1 || value > 2 ** 31 - 1) throw new InvalidOptionError(name, 'a positive integer', value);
-  return value;
+  return integerOption(name, value, 1, MAX_TIMER_MS, 'a positive integer');
 }

@@ -51,10 +51,7 @@ export type ResolvedNodeOptions = Required<Omit<NodeOptions, 'clock' | 'resource
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 function positiveInt(name: string, value: unknown, max: number): number {
-  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) {
-    throw new InvalidOptionError(name, `an integer from 1 to ${max}`, value);
-  }
-  return value as number;
+  return integerOption(name, value, 1, max);
 }
 
 /** 0 (off), or at least 100 ms: a worker beats every quarter of it, and a GC pause is not a block. */
@@ -97,7 +94,7 @@ export function resolveNodeOptions(options: NodeOptions, defaultStore: ModuleRef
   if (!Array.isArray(options.actorModules) || options.actorModules.length === 0 || !options.actorModules.every((m) => typeof m === 'string')) {
     throw new InvalidOptionError('actorModules', 'a non-empty array of module URLs', options.actorModules);
   }
-  const idleAfterMs = positiveInt('idleAfterMs', options.idleAfterMs ?? 300_000, 2 ** 31 - 1);
+  const idleAfterMs = positiveInt('idleAfterMs', options.idleAfterMs ?? 300_000, MAX_TIMER_MS);
   const logLevel = options.logLevel ?? 'info';
   if (!LOG_LEVELS.has(logLevel)) throw new InvalidOptionError('logLevel', `one of ${[...LOG_LEVELS].join(', ')}`, logLevel);
   const given = options.pinnedKinds ?? [GATEWAY_KIND];
@@ -114,8 +111,8 @@ export function resolveNodeOptions(options: NodeOptions, defaultStore: ModuleRef
     placement: moduleRef('placement', options.placement),
     supervisor: { ...moduleRef('supervisor', options.supervisor), options: { overrides: supervisionOverrides(options.supervision) } },
     idleAfterMs,
-    sweepIntervalMs: positiveInt('sweepIntervalMs', options.sweepIntervalMs ?? Math.min(Math.max(Math.floor(idleAfterMs / 4), 1), 30_000), 2 ** 31 - 1),
-    askTimeoutMs: positiveInt('askTimeoutMs', options.askTimeoutMs ?? 5_000, 2 ** 31 - 1),
+    sweepIntervalMs: positiveInt('sweepIntervalMs', options.sweepIntervalMs ?? Math.min(Math.max(Math.floor(idleAfterMs / 4), 1), 30_000), MAX_TIMER_MS),
+    askTimeoutMs: positiveInt('askTimeoutMs', options.askTimeoutMs ?? 5_000, MAX_TIMER_MS),
     maxBatch: positiveInt('maxBatch', options.maxBatch ?? 1024, 65_536),
     logLevel,
     pinnedKinds,
