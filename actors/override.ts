@@ -2,7 +2,7 @@ import { ErrorCodes, GlassError } from '../runtime/index.js';
 import { defineActor, type RefSource } from './define-actor.js';
 import { SESSION_COMMANDS, targetOfOverrideId, type AuditRef, type OverrideApply, type OverrideCommand, type OverrideTarget } from './override-command.js';
 import { room } from './room.js';
-import { session } from './session.js';
+import { session } from './session/index.js';
 import { tellSystem } from './system-lane.js';
 
 /** Overrides an override actor remembers (older ones stay in the audit log). */

@@ -1,7 +1,7 @@
-import { GATEWAY_KIND, GlassError } from '../runtime/index.js';
-import { defineActor } from './define-actor.js';
-import { ModerationErrors, RoomErrors } from './actor-errors.js';
-import { GM_SPEAKER, type ModerateMessage } from './override-command.js';
+import { GATEWAY_KIND, GlassError } from '../../runtime/index.js';
+import { defineActor } from '../define-actor.js';
+import { ModerationErrors, RoomErrors } from '../actor-errors.js';
+import { GM_SPEAKER, type ModerateMessage } from '../override-command.js';
 
 export const SESSION_TRANSCRIPT_LIMIT = 500;
 export const MAX_TURN_LENGTH = 4_000;

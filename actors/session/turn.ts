@@ -1,0 +1,60 @@
+// The contract between a session actor and what runs its turns (turn-graph.ts: the LangGraph turn
+// graph). The actor owns membership, the queue and the state; the runner owns one turn's steps.
+import type { NarrationEvent, NarrationUsage, RecentTurn } from './narrator.js';
+import type { CheckResult, Modifiers } from './rules.js';
+import type { Scene } from './scene.js';
+
+export interface TurnInput {
+  session: string;
+  /** The turn's number in the session (1, 2, …). */
+  turn: number;
+  player: string;
+  text: string;
+  scene: Scene;
+  recent: RecentTurn[];
+  modifiers: Modifiers;
+  /** What intake checks, as the actor knows it when the turn starts. */
+  moderation: { paused: boolean; muted: boolean; locked: boolean; member: boolean };
+}
+
+/** How a turn ended. `committed`: its narration is sent and goes into the transcript. */
+export type TurnOutcome =
+  | {
+      status: 'committed';
+      narration: string;
+      checks: CheckResult[];
+      scene: Scene;
+      provider: string;
+      usage: NarrationUsage[];
+      degraded?: { from: string; reason: string };
+    }
+  | {
+      status: 'failed';
+      /** A stable GLASS_ERR_* code (intake refusals, rules failure, narration unavailable, safety). */
+      code: string;
+      message: string;
+      checks: CheckResult[];
+      usage: NarrationUsage[];
+      /** A safety refusal: the registry's category (for moderators). */
+      category?: string;
+    };
+
+/** What a running turn streams to the actor (which numbers it and sends it to members). */
+export type TurnEvent =
+  | { type: 'step'; step: 'intake' | 'rules' | 'narrate' | 'safety' | 'commit' }
+  | { type: 'checks'; checks: CheckResult[] }
+  | NarrationEvent;
+
+export interface RunTurnOptions {
+  signal: AbortSignal;
+  onEvent(event: TurnEvent): void;
+  /**
+   * true: the session came back (its worker died) with this turn unfinished: carry on from the
+   * turn's last checkpoint instead of starting it over.
+   */
+  resume?: boolean;
+}
+
+export interface TurnRunner {
+  run(input: TurnInput, options: RunTurnOptions): Promise<TurnOutcome>;
+}
