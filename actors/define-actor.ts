@@ -34,6 +34,8 @@ export interface ActorContext<S> {
   readonly timers: ActorTimers;
   /** Passivate once the current message is handled. */
   passivate(): void;
+  /** A service of the node (NodeOptions.services), e.g. the session's turn runner; throws GLASS_ERR_UNKNOWN_SERVICE when absent. */
+  service<T>(name: string): T;
   /**
    * Spawns (or finds) child `<this id>/<name>` of a kind, supervised by this actor: placed on this
    * actor's worker, restarted with it, and restarted per this kind's `supervision.strategy`.

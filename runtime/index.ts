@@ -36,6 +36,7 @@ export {
 } from './options-check.js';
 export { DEFAULT_MAILBOX, OverflowPolicy, validateMailboxOptions, type MailboxOptions } from './mailbox.js';
 export type { ModuleRef } from './module-ref.js';
+export { NO_SERVICES, ServiceErrors, Services, type MainService, type MainServiceInit, type ServiceSpec, type WorkerServiceInit } from './services.js';
 export { withEdgeSpan } from './trace.js';
 export type { Membership } from './membership.js';
 export type { ActorQuery, ActorSample, KindSample, SampleOptions, WorkerSample } from './host/metrics-sample.js';

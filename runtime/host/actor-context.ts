@@ -5,6 +5,7 @@ import { TIMER_SENDER } from '../behaviour.js';
 import { Envelope, Lane, NO_REPLY, nodeMessageId } from '../envelope.js';
 import { ErrorCodes, GlassError } from '../errors.js';
 import type { Router } from '../wire/router.js';
+import type { Services } from '../services.js';
 import { Ref } from '../wire/ref.js';
 
 /** What a context needs of the host of its actor. */
@@ -13,6 +14,8 @@ export interface HostHooks {
   deliver(e: Envelope): void;
   /** Makes `kind:id` a child of `parent` (activating it if needed). */
   spawnChild(parent: ActorCell, kind: string, id: string): void;
+  /** What the node gives its actors (runtime/services.ts). */
+  readonly services: Services;
 }
 
 /**
@@ -110,6 +113,11 @@ export class CellContext {
     const id = this.#cell.id + '/' + name;
     this.#host.spawnChild(this.#cell, k, id);
     return this.ref(k, id);
+  }
+
+  /** A service of the node (NodeOptions.services): throws GLASS_ERR_UNKNOWN_SERVICE when it has none of that name. */
+  service<T>(name: string): T {
+    return this.#host.services.get<T>(name);
   }
 
   /** Passivates this actor once the current message is handled (state saved, timers cancelled). */

@@ -17,6 +17,7 @@ import { Handoffs } from './handoff.js';
 import { Outbox } from './outbox.js';
 import type { StateStore } from '../state-store.js';
 import type { Supervisor } from '../supervision.js';
+import { NO_SERVICES, type Services } from '../services.js';
 import { CellPassivation } from './cell-passivation.js';
 import { inspectCells, mailboxTotal, type ActorSnapshot } from './cell-snapshot.js';
 import { alreadyHandled, recordHandled } from './delivery-log.js';
@@ -52,6 +53,8 @@ export interface ActorHostOptions {
   onQuarantine?: (entry: QuarantinedMessage) => void;
   /** Where the handler being run is published for the main thread's watchdog; default: nowhere shared. */
   pulse?: WorkerPulse;
+  /** The node's services, for `ctx.service(name)`; default none. */
+  services?: Services;
 }
 
 
@@ -66,6 +69,7 @@ const MAX_ACTIVATION_SAMPLES = 4_096;
  */
 export class ActorHost implements LocalSink, LifecycleHost {
   readonly cells = new Map<string, ActorCell>();
+  readonly services: Services;
   readonly #behaviours = new Map<string, ActorBehaviour>();
   readonly #ready = new RingBuffer<ActorCell>(1 << 24, 1024);
   readonly #router: Router;
@@ -91,6 +95,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
   readonly pulse: WorkerPulse;
 
   constructor(options: ActorHostOptions) {
+    this.services = options.services ?? NO_SERVICES;
     this.#router = options.router;
     this.#clock = options.clock;
     this.#log = options.logger;

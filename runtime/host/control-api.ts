@@ -72,4 +72,12 @@ export interface WorkerInit {
   pulse: SharedArrayBuffer | null;
   /** How often the worker bumps its beat. */
   beatEveryMs: number;
+  /** The node's services: each worker builds `worker`, given its port to the service's main-thread part. */
+  services: WorkerServiceRef[];
+}
+
+export interface WorkerServiceRef {
+  name: string;
+  worker: ModuleRef;
+  port: MessagePort | null;
 }

@@ -12,6 +12,7 @@ import type { Placement, PlacementInit } from '../placement.js';
 import { WorkerRouter } from '../wire/worker-router.js';
 import type { StateStore } from '../state-store.js';
 import type { Supervisor } from '../supervision.js';
+import { Services, type WorkerServiceInit } from '../services.js';
 import { WorkerPulse } from './worker-pulse.js';
 
 // The entry of every worker thread. It imports only worker-safe runtime modules; actor kinds,
@@ -26,6 +27,13 @@ const store = await createStore(init.store.options);
 const createPlacement = await loadExport<(init: PlacementInit) => Placement>(init.placement, 'placement');
 const createSupervisor = await loadExport<(options: unknown) => Supervisor>(init.supervisor, 'supervisor');
 const placement = createPlacement({ members: init.members, options: init.placement.options });
+// The node's services, each built here from its module (with its port to the main-thread part).
+const serviceValues = new Map<string, unknown>();
+for (const s of init.services) {
+  const create = await loadExport<(i: WorkerServiceInit) => unknown>(s.worker, `services.${s.name}.worker`);
+  serviceValues.set(s.name, await create({ options: s.worker.options, port: s.port, store, nodeId: init.nodeId, thread: init.thread }));
+}
+const services = new Services(serviceValues);
 
 // Its dead letters go to the main thread, which keeps the node's log.
 const router = new WorkerRouter({
@@ -51,6 +59,7 @@ const host = new ActorHost({
   supervisor: createSupervisor(init.supervisor.options),
   onQuarantine: (entry) => router.forwardQuarantined(entry),
   pulse,
+  services,
 });
 router.setLocal(host);
 init.ports.forEach((port, thread) => {
@@ -92,6 +101,7 @@ const control: WorkerControl = {
     sampler.close();
     pulse.stop();
     await host.close();
+    await services.close();
     await store.close();
     router.close(new Error('worker closed'));
   },

@@ -6,6 +6,7 @@ import { MAX_TIMER_MS, integerOption } from '../options-check.js';
 import type { ModuleRef } from '../module-ref.js';
 import { GATEWAY_KIND, NODE_KIND } from '../address.js';
 import { resolveSupervision, type SupervisionSpec } from '../supervision.js';
+import type { ServiceSpec } from '../services.js';
 
 export interface NodeOptions {
   /** Unique per node in a cluster; default `<hostname>-<pid>`. */
@@ -43,9 +44,11 @@ export interface NodeOptions {
    * off. Default 3 s.
    */
   blockedAfterMs?: number;
+  /** What the node gives its actors by name (`ctx.service(name)`): see runtime/services.ts. Default none. */
+  services?: Record<string, ServiceSpec>;
 }
 
-export type ResolvedNodeOptions = Required<Omit<NodeOptions, 'clock' | 'resourceLimits' | 'store' | 'supervision'>> &
+export type ResolvedNodeOptions = Required<Omit<NodeOptions, 'clock' | 'resourceLimits' | 'store' | 'supervision' | 'services'>> & { services: [string, ServiceSpec][] } &
   Pick<NodeOptions, 'clock' | 'resourceLimits'> & { store: ModuleRef };
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -119,5 +122,18 @@ export function resolveNodeOptions(options: NodeOptions, defaultStore: ModuleRef
     clock: options.clock,
     resourceLimits: options.resourceLimits,
     blockedAfterMs: blockedAfter(options.blockedAfterMs ?? 3_000),
+    services: serviceSpecs(options.services),
   };
+}
+
+function serviceSpecs(given: unknown): [string, ServiceSpec][] {
+  if (given === undefined) return [];
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new InvalidOptionError('services', 'an object of service name → { worker, main? }', given);
+  return Object.entries(given as Record<string, unknown>).map(([name, spec]) => {
+    if (!/^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(name)) throw new InvalidOptionError('services', 'service names of letters, digits and "-"', name);
+    const s = spec as Partial<ServiceSpec> | null;
+    if (s === null || typeof s !== 'object') throw new InvalidOptionError(`services.${name}`, '{ worker, main? }', spec);
+    const out: ServiceSpec = { worker: moduleRef(`services.${name}.worker`, s.worker) };
+    return [name, s.main === undefined ? out : { ...out, main: moduleRef(`services.${name}.main`, s.main) }];
+  });
 }

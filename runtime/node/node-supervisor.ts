@@ -136,11 +136,13 @@ export class NodeSupervisor {
   }
 
   #spawn(thread: number, ports: (MessagePort | null)[], previous: WorkerHandle | null): WorkerHandle {
-    const transfer = ports.filter((p): p is MessagePort => p !== null);
+    const init = this.#o.init(thread, ports);
+    // The mesh's ports and the ports to the node's main-thread services move to the worker.
+    const transfer = [...ports, ...init.services.map((s) => s.port)].filter((p): p is MessagePort => p !== null);
     // A new buffer per incarnation: a replacement never reads as its predecessor.
     const pulse = this.#watchdog === null ? null : newPulseBuffer();
     if (pulse !== null) this.#pulses.set(thread, pulse);
-    const workerData: WorkerInit = { ...this.#o.init(thread, ports), pulse, beatEveryMs: beatEveryMs(this.#o.blockedAfterMs) };
+    const workerData: WorkerInit = { ...init, pulse, beatEveryMs: beatEveryMs(this.#o.blockedAfterMs) };
     const worker = new Worker(WORKER_ENTRY, { workerData, transferList: transfer, resourceLimits: this.#o.resourceLimits });
     const handle: WorkerHandle = previous ?? {
       thread,

@@ -20,6 +20,7 @@ import { MainRouter } from './main-router.js';
 import { NodeControl } from './node-control.js';
 import { NodeMembership, firstView, type ClusterParts, type ClusterStatus } from './node-membership.js';
 import { resolveNodeOptions, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
+import { NodeServices } from './node-services.js';
 import { NodeSupervisor, type WorkerHandle } from './node-supervisor.js';
 import { quarantineBlocked } from './blocked-message.js';
 import type { SupervisionTree } from './supervision-tree.js';
@@ -57,9 +58,11 @@ export class GlassNode {
   #closed = false;
   #closing: Promise<void> | null = null;
   readonly #closeHooks: (() => Promise<void> | void)[] = [];
+  readonly #services: NodeServices;
 
-  private constructor(options: ResolvedNodeOptions, placement: Placement, supervisor: Supervisor, cluster: ClusterParts | null, self: NodeMember, members: NodeMember[]) {
+  private constructor(options: ResolvedNodeOptions, placement: Placement, supervisor: Supervisor, cluster: ClusterParts | null, self: NodeMember, members: NodeMember[], services: NodeServices) {
     this.id = options.nodeId;
+    this.#services = services;
     this.options = options;
     this.log = createLogger('glass', options.logLevel, { node: options.nodeId, thread: 0 });
     this.#router = new MainRouter({
@@ -114,7 +117,9 @@ export class GlassNode {
     // The same supervisor module the workers load: here it decides the worker threads' restarts.
     const createSupervisor = await loadExport<(options: unknown) => Supervisor>(options.supervisor, 'supervisor');
     const supervisor = createSupervisor(options.supervisor.options);
-    const node = new GlassNode(options, createPlacement({ members, options: options.placement.options }), supervisor, cluster ?? null, self, members);
+    // Main-thread parts of the services first: every worker is given a port to each.
+    const services = await NodeServices.start(options.services, options.nodeId);
+    const node = new GlassNode(options, createPlacement({ members, options: options.placement.options }), supervisor, cluster ?? null, self, members, services);
     try {
       await node.supervisor.start();
       // Workers started before a change that came meanwhile get the view now.
@@ -180,6 +185,7 @@ export class GlassNode {
       askTimeoutMs: o.askTimeoutMs,
       maxBatch: o.maxBatch,
       logLevel: o.logLevel,
+      services: this.#services.forWorker(thread),
     };
   }
 
@@ -311,6 +317,7 @@ export class GlassNode {
     await this.#membership.leave();
     this.#closed = true;
     await this.supervisor.close();
+    await this.#services.close();
     this.#router.close(new GlassError(ErrorCodes.NODE_CLOSED, 'node closed'));
     await this.#transport.close();
     for (const fn of this.#closeHooks.reverse()) {
