@@ -2,9 +2,11 @@ import { GATEWAY_KIND, GlassError } from '../../runtime/index.js';
 import { defineActor } from '../define-actor.js';
 import { ModerationErrors, RoomErrors } from '../actor-errors.js';
 import { GM_SPEAKER, type ModerateMessage } from '../override-command.js';
+import { MAX_TURN_LENGTH } from './turn-limits.js';
+
+export { MAX_TURN_LENGTH };
 
 export const SESSION_TRANSCRIPT_LIMIT = 500;
-export const MAX_TURN_LENGTH = 4_000;
 
 export interface Turn {
   turn: number;

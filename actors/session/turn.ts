@@ -58,3 +58,9 @@ export interface RunTurnOptions {
 export interface TurnRunner {
   run(input: TurnInput, options: RunTurnOptions): Promise<TurnOutcome>;
 }
+
+/** Codes a turn runner refuses a run with. */
+export const TurnErrors = {
+  /** A turn of this session is already running in this runner (one turn at a time per session). */
+  BUSY: 'GLASS_ERR_TURN_BUSY',
+} as const;
