@@ -135,9 +135,9 @@ function logClusterEvents(node: GlassNode, transport: RedisStreamsTransport, mem
   });
   transport.on('forged', (error) => {
     // Stream and entry id only: never the payload.
-    const { stream, id } = error.details as { stream: string; id: string };
-    log.warn({ stream, id, code: error.code }, 'stream entry failed verification: acknowledged, deleted, not delivered');
-    node.deadLetters.record({ to: stream, from: null, messageType: '(stream entry)', reason: 'forged-entry', at: Date.now() });
+    const { stream, id, reason } = error.details as { stream: string; id: string; reason?: string };
+    log.warn({ stream, id, code: error.code, reason }, 'stream entry failed verification: acknowledged, deleted, not delivered');
+    node.deadLetters.record({ to: stream, from: null, messageType: '(stream entry)', reason: reason === 'replayed' ? 'replayed-entry' : 'forged-entry', at: Date.now() });
   });
   transport.on('malformed', (error) => log.error({ err: error.message }, 'malformed stream entry acknowledged and dropped'));
   transport.on('deliver-error', (err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'delivery failed; entry left pending'));

@@ -11,6 +11,7 @@ import { StreamSender } from './redis-streams-sender.js';
 import {
   type ForgedEntryError,
   MalformedEntryError,
+  ReplayedEntryError,
   TransportErrorCodes,
   TransportStatus,
   TransportUnavailableError,
@@ -18,6 +19,7 @@ import {
   type RedisStreamsEvents,
   type RedisStreamsStats,
 } from './redis-streams-status.js';
+import { ReplayWindow } from './replay-window.js';
 import { claimStream, removeDrainedStream, trimStream, type DrainedStream } from './redis-streams-upkeep.js';
 
 /**
@@ -33,6 +35,8 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
   readonly stream: string;
   readonly #options: ResolvedOptions;
   readonly #codec = new EnvelopeCodec();
+  /** Shared by the reader and claims: nonces accepted per (stream, sender incarnation). */
+  readonly #replays = new ReplayWindow();
   readonly #commands: Redis;
   readonly #readerConnection: Redis;
   readonly #acks: AckBatcher;
@@ -46,6 +50,7 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
   #receivedEntries = 0;
   #receivedEnvelopes = 0;
   #rejectedEntries = 0;
+  #replayedEntries = 0;
 
   constructor(options: RedisStreamsTransportOptions) {
     super();
@@ -89,6 +94,7 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
       receivedEntries: this.#receivedEntries,
       receivedEnvelopes: this.#receivedEnvelopes,
       rejectedEntries: this.#rejectedEntries,
+      replayedEntries: this.#replayedEntries,
       inFlightEntries: this.#reader?.inFlight ?? 0,
       pendingAcks: this.#acks.pending,
     };
@@ -114,7 +120,7 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
         },
         onHealth: (ok, cause) => this.#health(() => (this.#readerOk = ok), cause),
         onGroupCreated: (stream) => this.emit('group', stream),
-      });
+      }, this.#replays);
       await this.#reader.start();
     } catch (err) {
       await this.close();
@@ -167,6 +173,7 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
         includeUndelivered: options.includeUndelivered ?? true,
         count: this.#options.readCount,
         key: this.#options.clusterKey,
+        replays: this.#replays,
       },
       this.#codec,
       this.#acks,
@@ -193,6 +200,7 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
 
   #forged(error: ForgedEntryError): void {
     this.#rejectedEntries++;
+    if (error instanceof ReplayedEntryError) this.#replayedEntries++;
     this.emit('forged', error);
   }
 

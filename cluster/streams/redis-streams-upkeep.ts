@@ -6,6 +6,7 @@ import { ensureGroup } from './redis-streams-connection.js';
 import { autoclaimReply, readGroupEntries, toDelivery, type AckSink, type RawEntry, type StreamDelivery } from './redis-streams-delivery.js';
 import type { ClusterKey } from '../cluster-key.js';
 import { ForgedEntryError, type MalformedEntryError } from './redis-streams-status.js';
+import type { ReplayWindow } from './replay-window.js';
 
 /**
  * Trims a stream below the oldest entry some reader still needs, in one script so that nothing is
@@ -72,6 +73,8 @@ export interface ClaimRequest {
   includeUndelivered: boolean;
   /** Claimed entries are verified like read ones. */
   key: ClusterKey;
+  /** Claimed entries go through the claimer's replay window like read ones. */
+  replays: ReplayWindow;
   count: number;
 }
 
@@ -120,7 +123,7 @@ function take(entry: RawEntry, codec: EnvelopeCodec, request: ClaimRequest, acks
   // without fields can still come from an older server or a race with XDEL.
   if (entry.fields === null) return acks.acknowledge(request.stream, entry.id, true);
   try {
-    result.deliveries.push(toDelivery(codec, request.key, request.stream, entry as RawEntry & { fields: Buffer[] }, acks, true, null));
+    result.deliveries.push(toDelivery(codec, request.key, request.stream, entry as RawEntry & { fields: Buffer[] }, acks, true, null, request.replays));
   } catch (err) {
     acks.acknowledge(request.stream, entry.id, true);
     if (err instanceof ForgedEntryError) result.forged.push(err);
