@@ -22,6 +22,11 @@ export interface ClaimOptions {
    * dead: unlike pending entries, these have no idle time that would protect a live reader.
    */
   includeUndelivered?: boolean;
+  /**
+   * The consumers known to be alive (the sweep passes the members): entries pending under any other
+   * consumer are claimed at once, whatever `minIdleMs` says (see claimStream).
+   */
+  liveConsumers?: ReadonlySet<string>;
 }
 
 /** Where an acknowledged entry goes: the ack batcher of the transport. */

@@ -171,6 +171,7 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
         consumer: this.nodeId,
         minIdleMs: options.minIdleMs ?? 10_000,
         includeUndelivered: options.includeUndelivered ?? true,
+        liveConsumers: options.liveConsumers,
         count: this.#options.readCount,
         key: this.#options.clusterKey,
         replays: this.#replays,
@@ -181,6 +182,19 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
     for (const error of malformed) this.emit('malformed', error);
     for (const error of forged) this.#forged(error);
     return deliveries;
+  }
+
+  /**
+   * One SCAN step over the node streams under this transport's prefix (any node's, this one's
+   * included): the node ids of the keys found and the cursor to go on from ("0": the walk is done).
+   * `count` is SCAN's COUNT, the work Redis does for the step.
+   */
+  async scanNodeStreams(cursor: string, count: number): Promise<{ cursor: string; nodes: string[] }> {
+    const head = streamKey(this.#options.prefix, '');
+    const [next, keys] = await this.#commands.scan(cursor, 'MATCH', globEscape(head) + '*', 'COUNT', count, 'TYPE', 'stream');
+    const nodes: string[] = [];
+    for (const key of keys) if (key.length > head.length) nodes.push(key.slice(head.length));
+    return { cursor: next, nodes };
   }
 
   /**
@@ -250,6 +264,11 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
     this.#status = status;
     this.emit('status', status, cause);
   }
+}
+
+/** A SCAN MATCH pattern matching `text` literally. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => '\\' + c);
 }
 
 async function withinMs(work: Promise<unknown>, ms: number): Promise<void> {
