@@ -26,6 +26,8 @@ export interface ActorContext<S> {
   readonly messageId: number;
   readonly nodeId: string;
   now(): number;
+  /** Since when (on now()'s clock) the membership has had `node` down; undefined when it is not known down. */
+  nodeDownSince(node: string): number | undefined;
   ref<D extends AnyActorDefinition>(definition: D, id: string): ActorRef<D>;
   /** Untyped send, for addresses only known at run time (e.g. a gateway node). */
   tell<M extends UntypedMessage>(to: Address, msg: M): void;

@@ -12,6 +12,16 @@ export const MAX_SAY_LENGTH = 2_000;
  */
 export const PRESENCE_LIST_LIMIT = 50;
 
+/**
+ * How long a member whose node is down stays listed when the join did not say (the gateway's
+ * default resume window): its player may resume on a live node meanwhile, which moves the entry.
+ */
+export const ROOM_DEPART_AFTER_MS = 60_000;
+/** Members removed as departed per handled message at most; the rest follow on the next timer. */
+export const DEPART_BATCH = 100;
+const DEPART_TIMER = 'depart';
+const DAY_MS = 86_400_000;
+
 /** `redacted` lines had their text removed by a moderator; `narration` lines were injected by one. */
 export type RoomLine = ModeratedLine;
 
@@ -26,6 +36,8 @@ export interface RoomState {
   moderation?: RoomModeration;
   /** Set by the join that created the room (absent in rooms created before creation was checked). */
   created?: true;
+  /** The resume window the last join or resume gave (absent: ROOM_DEPART_AFTER_MS). */
+  resumeWindowMs?: number;
 }
 
 /** What a room sends to each gateway node that has members in it; the gateway fans it out. */
@@ -56,6 +68,38 @@ function broadcast(ctx: ActorContext<RoomState>, event: RoomEvent, ...alsoTo: st
 function presence(room: string, all: string[], change: { joined: string } | { left: string }): RoomEvent {
   if (all.length <= PRESENCE_LIST_LIMIT) return { type: 'presence', room, ...change, members: all };
   return { type: 'presence', room, ...change, members: all.slice(0, PRESENCE_LIST_LIMIT), count: all.length };
+}
+
+/** Keeps the resume window a join or resume carries, when it is one. */
+function noteWindow(state: RoomState, resumeWindowMs: unknown): void {
+  if (typeof resumeWindowMs === 'number' && Number.isInteger(resumeWindowMs) && resumeWindowMs >= 0 && resumeWindowMs <= DAY_MS) state.resumeWindowMs = resumeWindowMs;
+}
+
+/**
+ * Members whose node has been down (ctx.nodeDownSince) for longer than the resume window leave:
+ * removed, and presence `left` broadcast for each, at most DEPART_BATCH per call. A player that
+ * resumed on a live node meanwhile points there now and stays. While such members remain, a timer
+ * comes back when the next one is due. `apply` false (read-only handlers): only the timer is armed.
+ */
+function departDown(ctx: ActorContext<RoomState>, apply: boolean): void {
+  const state = ctx.state;
+  const now = ctx.now();
+  const window = state.resumeWindowMs ?? ROOM_DEPART_AFTER_MS;
+  let next = Infinity;
+  let removed = 0;
+  for (const player in state.members) {
+    const since = ctx.nodeDownSince(state.members[player]);
+    if (since === undefined) continue;
+    const due = since + window;
+    if (due > now || !apply || removed >= DEPART_BATCH) {
+      next = Math.min(next, due);
+      continue;
+    }
+    removed++;
+    delete state.members[player];
+    broadcast(ctx, presence(ctx.self.id, Object.keys(state.members), { left: player }));
+  }
+  if (next !== Infinity) ctx.timers.once(DEPART_TIMER, Math.max(1, next - now), { type: 'depart' });
 }
 
 /**
@@ -98,11 +142,14 @@ export const room = defineActor({
   handlers: {
     /** `moderator`: the joiner's token has the moderator role; moderators may enter a locked room. */
     /** `cannotCreate`: why this join may not create the room if it does not exist (absent: it may). */
-    join(ctx, msg: { player: string; node: string; moderator?: boolean; maxMembers?: number; cannotCreate?: string }) {
+    /** `resumeWindowMs`: the gateway's resume window; members on a node down longer than it leave. */
+    join(ctx, msg: { player: string; node: string; moderator?: boolean; maxMembers?: number; cannotCreate?: string; resumeWindowMs?: number }) {
+      departDown(ctx, true);
       refuseLocked(ctx, msg.player, msg.moderator);
       refuseFull(ctx, msg.player, msg.moderator, msg.maxMembers);
       const created = create(ctx, msg.cannotCreate);
       const state = ctx.state;
+      noteWindow(state, msg.resumeWindowMs);
       const rejoin = Object.hasOwn(state.members, msg.player);
       state.members[msg.player] = msg.node;
       const members = Object.keys(state.members);
@@ -118,10 +165,12 @@ export const room = defineActor({
      * (its old gateway holds the membership for the resume window, then leaves) and they are all
      * still in the history; otherwise the answer is a resync: the room's current state, as a join.
      */
-    resume(ctx, msg: { player: string; node: string; after: number; maxMembers?: number }): ResumeReply {
+    resume(ctx, msg: { player: string; node: string; after: number; maxMembers?: number; resumeWindowMs?: number }): ResumeReply {
+      departDown(ctx, true);
       refuseLocked(ctx, msg.player, false);
       refuseFull(ctx, msg.player, false, msg.maxMembers);
       const state = ctx.state;
+      noteWindow(state, msg.resumeWindowMs);
       const wasMember = Object.hasOwn(state.members, msg.player);
       state.members[msg.player] = msg.node;
       const members = Object.keys(state.members);
@@ -139,6 +188,7 @@ export const room = defineActor({
      * resumed elsewhere since) is ignored, so a late leave of an old connection never removes it.
      */
     leave(ctx, msg: { player: string; node?: string }) {
+      departDown(ctx, true);
       const state = ctx.state;
       if (!Object.hasOwn(state.members, msg.player)) return { left: false };
       const node = state.members[msg.player];
@@ -150,6 +200,7 @@ export const room = defineActor({
     },
 
     say(ctx, msg: { player: string; text: string }) {
+      departDown(ctx, true);
       const state = ctx.state;
       if (!Object.hasOwn(state.members, msg.player)) {
         throw new GlassError(RoomErrors.NOT_MEMBER, `${msg.player} is not in room ${ctx.self.id}`);
@@ -200,7 +251,13 @@ export const room = defineActor({
 
     // `{}`, not Record<string, never>: MessageOf omits "type" from it, and an index signature of never made this message unsendable.
     members(ctx, _msg: {}) {
+      departDown(ctx, false);
       return { members: Object.keys(ctx.state.members) };
+    },
+
+    /** The departure timer (departDown): members on nodes down past the resume window leave. */
+    depart(ctx, _msg: {}) {
+      departDown(ctx, true);
     },
   },
 });

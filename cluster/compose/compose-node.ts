@@ -6,6 +6,7 @@ import { DEFAULT_REDIS_URL, redisDescription, redisHasPassword } from '../redis-
 import { RedisStreamsTransport } from '../streams/index.js';
 import { GAME_ACTORS, HASHRING_PLACEMENT, WORKER_SUPERVISOR } from '../worker-modules.js';
 import { DeadNodeClaims } from './dead-node-claims.js';
+import { DeadStreamSweep } from './dead-stream-sweep.js';
 import { startSharedDevStore } from './shared-dev-store.js';
 import { startStateBackend, type StateBackend } from './state-backend.js';
 
@@ -95,7 +96,12 @@ export async function startClusterNode(options: ClusterNodeOptions = {}, env: No
   const timing = { heartbeatMs: heartbeatMs ?? DEFAULT_HEARTBEAT_MS, downAfterMs: downAfterMs ?? DEFAULT_DOWN_AFTER_MS };
   const claims = new DeadNodeClaims(node, transport, membership.members.bind(membership), timing);
   membership.onChange((members, change) => claims.changed(members, change));
-  node.onClose(() => claims.stop());
+  const sweep = new DeadStreamSweep(node, transport, membership.members.bind(membership), timing);
+  sweep.start();
+  node.onClose(() => {
+    claims.stop();
+    sweep.stop();
+  });
   return node;
 }
 
@@ -135,9 +141,9 @@ function logClusterEvents(node: GlassNode, transport: RedisStreamsTransport, mem
   });
   transport.on('forged', (error) => {
     // Stream and entry id only: never the payload.
-    const { stream, id } = error.details as { stream: string; id: string };
-    log.warn({ stream, id, code: error.code }, 'stream entry failed verification: acknowledged, deleted, not delivered');
-    node.deadLetters.record({ to: stream, from: null, messageType: '(stream entry)', reason: 'forged-entry', at: Date.now() });
+    const { stream, id, reason } = error.details as { stream: string; id: string; reason?: string };
+    log.warn({ stream, id, code: error.code, reason }, 'stream entry failed verification: acknowledged, deleted, not delivered');
+    node.deadLetters.record({ to: stream, from: null, messageType: '(stream entry)', reason: reason === 'replayed' ? 'replayed-entry' : 'forged-entry', at: Date.now() });
   });
   transport.on('malformed', (error) => log.error({ err: error.message }, 'malformed stream entry acknowledged and dropped'));
   transport.on('deliver-error', (err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'delivery failed; entry left pending'));

@@ -2,10 +2,11 @@
 // group, acknowledged after delivery, claimed from dead nodes), its entry codec and its errors.
 export { RedisStreamsTransport } from './redis-streams-transport.js';
 export { streamKey as redisStreamKey, type RedisStreamsTransportOptions } from './redis-streams-options.js';
-export { MAC_FIELD, PAYLOAD_FIELD, SENDER_FIELD, entryMac, StreamDelivery, type ClaimOptions, type DurableTransport } from './redis-streams-delivery.js';
+export { MAC_FIELD, NONCE_FIELD, PAYLOAD_FIELD, SENDER_FIELD, entryMac, StreamDelivery, type ClaimOptions, type DurableTransport } from './redis-streams-delivery.js';
 export {
   ForgedEntryError,
   MalformedEntryError,
+  ReplayedEntryError,
   TransportErrorCodes,
   TransportStatus,
   TransportUnavailableError,
@@ -16,3 +17,4 @@ export {
 } from './redis-streams-status.js';
 export { DrainedStream } from './redis-streams-upkeep.js';
 export { ENTRY_FORMAT, EnvelopeCodec } from './envelope-codec.js';
+export { MAX_INCARNATIONS, MAX_STREAM_SENDERS, NonceCheck, NonceSource, ReplayWindow } from './replay-window.js';

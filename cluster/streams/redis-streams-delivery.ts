@@ -1,7 +1,8 @@
 import type { Deliver, DeliveryReceipt, Envelope, Transport } from '../../runtime/index.js';
 import type { ClusterKey } from '../cluster-key.js';
 import type { EnvelopeCodec } from './envelope-codec.js';
-import { ForgedEntryError, MalformedEntryError } from './redis-streams-status.js';
+import { ForgedEntryError, MalformedEntryError, ReplayedEntryError } from './redis-streams-status.js';
+import { NonceCheck, type ReplayWindow } from './replay-window.js';
 
 /** What a durable transport adds: delivery survives the receiver, so there is something to trim and claim. */
 export interface DurableTransport extends Transport {
@@ -21,6 +22,11 @@ export interface ClaimOptions {
    * dead: unlike pending entries, these have no idle time that would protect a live reader.
    */
   includeUndelivered?: boolean;
+  /**
+   * The consumers known to be alive (the sweep passes the members): entries pending under any other
+   * consumer are claimed at once, whatever `minIdleMs` says (see claimStream).
+   */
+  liveConsumers?: ReadonlySet<string>;
 }
 
 /** Where an acknowledged entry goes: the ack batcher of the transport. */
@@ -79,26 +85,29 @@ export class StreamDelivery implements DeliveryReceipt {
 }
 
 /**
- * Stream entries as the transport writes and reads them. An entry has three fields:
+ * Stream entries as the transport writes and reads them. An entry has four fields:
  *   s  the sending node's id (replies and logs need it; the envelopes do not carry it)
+ *   n  the entry's nonce, `<incarnation>.<counter>` (NonceSource, see replay-window.ts)
  *   e  the payload made by EnvelopeCodec.join
  *   m  the entry's MAC (entryMac): HMAC-SHA256 with the cluster key over the stream it was
- *      written to, the sender and the payload's exact bytes
+ *      written to, the sender, the nonce and the payload's exact bytes
  * Replies are read with callBuffer (RESP2), so ids and fields arrive as Buffers.
  */
 export const SENDER_FIELD = 's';
+export const NONCE_FIELD = 'n';
 export const PAYLOAD_FIELD = 'e';
 export const MAC_FIELD = 'm';
 
 /** What an entry's MAC covers: one per entry (up to maxEntryEnvelopes envelopes), not per envelope. */
-const ENTRY_MAC_CONTEXT = 'glass-stream-entry/1';
+const ENTRY_MAC_CONTEXT = 'glass-stream-entry/2';
 
 /**
  * The MAC of an entry. The stream is part of it, so an entry copied into another node's stream is
- * refused there; the sender is, so an entry cannot claim to come from another node.
+ * refused there; the sender is, so an entry cannot claim to come from another node; the nonce is,
+ * so a copy written back into the same stream is recognised by the receiver's ReplayWindow.
  */
-export function entryMac(key: ClusterKey, stream: string, sender: string, payload: Uint8Array): Buffer {
-  return key.mac(ENTRY_MAC_CONTEXT, stream, sender, payload);
+export function entryMac(key: ClusterKey, stream: string, sender: string, nonce: string, payload: Uint8Array): Buffer {
+  return key.mac(ENTRY_MAC_CONTEXT, stream, sender, nonce, payload);
 }
 
 export interface RawEntry {
@@ -135,7 +144,8 @@ function field(fields: Buffer[], name: string): Buffer | undefined {
 /**
  * The delivery for one entry that has fields. Verifies the entry's MAC before decoding anything:
  * throws ForgedEntryError when it is missing or wrong (written by someone without the cluster key,
- * signed with another key, or copied from another stream), MalformedEntryError when the signed
+ * signed with another key, or copied from another stream), ReplayedEntryError (a ForgedEntryError)
+ * when `replays` has seen its nonce in an earlier entry of the stream, MalformedEntryError when the signed
  * payload cannot be decoded. Either way the caller acknowledges it (it can never be handled, and
  * left pending it would come back on every claim) and reports it; it is never delivered.
  */
@@ -147,14 +157,22 @@ export function toDelivery(
   sink: AckSink,
   remove: boolean,
   onAck: ((d: StreamDelivery) => void) | null,
+  replays: ReplayWindow,
 ): StreamDelivery {
   const sender = field(entry.fields, SENDER_FIELD);
+  const nonce = field(entry.fields, NONCE_FIELD);
   const payload = field(entry.fields, PAYLOAD_FIELD);
   const mac = field(entry.fields, MAC_FIELD);
-  if (sender === undefined || payload === undefined || mac === undefined) throw new ForgedEntryError(stream, entry.id, 'missing field');
-  if (!key.verify(mac, ENTRY_MAC_CONTEXT, stream, sender.toString(), payload)) {
+  if (sender === undefined || nonce === undefined || payload === undefined || mac === undefined) throw new ForgedEntryError(stream, entry.id, 'missing field');
+  const from = sender.toString();
+  const n = nonce.toString();
+  if (!key.verify(mac, ENTRY_MAC_CONTEXT, stream, from, n, payload)) {
     throw new ForgedEntryError(stream, entry.id, 'bad MAC');
   }
+  // After the MAC: only genuine entries move a mark, so a forger cannot push one ahead.
+  const seen = replays.check(stream, from, n, entry.id);
+  if (seen === NonceCheck.invalid) throw new ForgedEntryError(stream, entry.id, 'bad nonce');
+  if (seen === NonceCheck.replayed) throw new ReplayedEntryError(stream, entry.id, from);
   const envelopes = codec.decode(payload, stream, entry.id);
-  return new StreamDelivery(stream, entry.id, sender.toString(), envelopes, sink, remove, onAck);
+  return new StreamDelivery(stream, entry.id, from, envelopes, sink, remove, onAck);
 }

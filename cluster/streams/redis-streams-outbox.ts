@@ -10,6 +10,8 @@ export interface OutEntry {
   envelopes: Envelope[];
   /** The joined records, once the entry is sealed. */
   payload: Buffer | null;
+  /** The entry's nonce (NonceSource), taken when it is sealed. */
+  nonce: string | null;
   /** The payload's MAC (entryMac), made when it is sealed. */
   mac: Buffer | null;
   queuedAt: number;

@@ -5,6 +5,7 @@ import { backoffMs, ensureGroup, isNoGroup, whenReady } from './redis-streams-co
 import { readGroupEntries, toDelivery, type AckSink, type RawEntry, type StreamDelivery } from './redis-streams-delivery.js';
 import type { ResolvedOptions } from './redis-streams-options.js';
 import { ForgedEntryError } from './redis-streams-status.js';
+import type { ReplayWindow } from './replay-window.js';
 
 export interface ReaderHooks {
   deliver(delivery: StreamDelivery): void;
@@ -35,6 +36,7 @@ export class StreamReader {
   readonly #codec: EnvelopeCodec;
   readonly #acks: AckSink;
   readonly #hooks: ReaderHooks;
+  readonly #replays: ReplayWindow;
   readonly #known = new Set<string>();
   readonly #stop = new AbortController();
   readonly #onAck = (): void => this.#acked();
@@ -43,7 +45,8 @@ export class StreamReader {
   #room: (() => void) | null = null;
   #loop: Promise<void> | null = null;
 
-  constructor(redis: Redis, options: ResolvedOptions, stream: string, codec: EnvelopeCodec, acks: AckSink, hooks: ReaderHooks) {
+  constructor(redis: Redis, options: ResolvedOptions, stream: string, codec: EnvelopeCodec, acks: AckSink, hooks: ReaderHooks, replays: ReplayWindow) {
+    this.#replays = replays;
     this.#redis = redis;
     this.#options = options;
     this.#stream = stream;
@@ -138,7 +141,7 @@ export class StreamReader {
     }
     let delivery: StreamDelivery;
     try {
-      delivery = toDelivery(this.#codec, this.#options.clusterKey, this.#stream, entry as RawEntry & { fields: Buffer[] }, this.#acks, false, this.#onAck);
+      delivery = toDelivery(this.#codec, this.#options.clusterKey, this.#stream, entry as RawEntry & { fields: Buffer[] }, this.#acks, false, this.#onAck, this.#replays);
     } catch (err) {
       this.#acks.acknowledge(this.#stream, entry.id, false);
       if (err instanceof ForgedEntryError) return this.#hooks.onForged(this.#stream, entry.id, err);

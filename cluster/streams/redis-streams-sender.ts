@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Envelope } from '../../runtime/index.js';
 import type { EnvelopeCodec } from './envelope-codec.js';
-import { MAC_FIELD, PAYLOAD_FIELD, SENDER_FIELD, entryMac } from './redis-streams-delivery.js';
+import { MAC_FIELD, NONCE_FIELD, PAYLOAD_FIELD, SENDER_FIELD, entryMac } from './redis-streams-delivery.js';
+import { NonceSource } from './replay-window.js';
 import { TransportUnavailableError, UnavailableReason, UnencodableEnvelopeError } from './redis-streams-status.js';
 import { Outbox, type OutEntry } from './redis-streams-outbox.js';
 import { backoffMs } from './redis-streams-connection.js';
@@ -34,6 +35,7 @@ export class StreamSender {
   readonly #hooks: SenderHooks;
   readonly #open = new Map<string, OutEntry>();
   readonly #outbox = new Outbox();
+  readonly #nonces = new NonceSource();
   #queuedEnvelopes = 0;
   #scheduled = false;
   #pumping = false;
@@ -112,7 +114,7 @@ export class StreamSender {
       entry = undefined;
     }
     if (entry === undefined) {
-      entry = { node, stream: streamKey(this.#options.prefix, node), records: [], bytes: 0, envelopes: [], payload: null, mac: null, queuedAt: Date.now(), seq: 0, stored: false };
+      entry = { node, stream: streamKey(this.#options.prefix, node), records: [], bytes: 0, envelopes: [], payload: null, nonce: null, mac: null, queuedAt: Date.now(), seq: 0, stored: false };
       this.#open.set(node, entry);
     }
     entry.records.push(record);
@@ -124,8 +126,10 @@ export class StreamSender {
   #seal(entry: OutEntry): void {
     this.#open.delete(entry.node);
     entry.payload = this.#codec.join(entry.records, entry.bytes);
-    // One MAC per entry, over the exact bytes Redis will hold.
-    entry.mac = entryMac(this.#options.clusterKey, entry.stream, this.#options.nodeId, entry.payload);
+    // One MAC per entry, over the exact bytes Redis will hold. Nonces are taken in seal order, which
+    // is the outbox's order and so each target stream's (see replay-window.ts).
+    entry.nonce = this.#nonces.next();
+    entry.mac = entryMac(this.#options.clusterKey, entry.stream, this.#options.nodeId, entry.nonce, entry.payload);
     entry.records = [];
     this.#outbox.push(entry);
   }
@@ -156,7 +160,7 @@ export class StreamSender {
         for (let i = 0; i < wanted; i++) {
           const entry = this.#outbox.at(i);
           if (entry.stored) continue;
-          pipeline.xadd(entry.stream, '*', SENDER_FIELD, this.#options.nodeId, PAYLOAD_FIELD, entry.payload!, MAC_FIELD, entry.mac!);
+          pipeline.xadd(entry.stream, '*', SENDER_FIELD, this.#options.nodeId, NONCE_FIELD, entry.nonce!, PAYLOAD_FIELD, entry.payload!, MAC_FIELD, entry.mac!);
           sent.push(entry);
         }
         let results: [Error | null, unknown][] | null = null;

@@ -57,9 +57,21 @@ export class MalformedEntryError extends GlassError {
 
 /** An entry that failed verification (see entryMac): acknowledged, deleted, counted, never delivered. */
 export class ForgedEntryError extends GlassError {
-  constructor(stream: string, id: string, why: string) {
-    super(TransportErrorCodes.FORGED_ENTRY, `stream entry ${stream} ${id} refused: ${why}`, { stream, id });
+  constructor(stream: string, id: string, why: string, details: Record<string, unknown> = {}) {
+    super(TransportErrorCodes.FORGED_ENTRY, `stream entry ${stream} ${id} refused: ${why}`, { stream, id, ...details });
     this.name = 'ForgedEntryError';
+  }
+}
+
+/**
+ * A genuine entry whose nonce the receiver has already accepted in an earlier entry of the same
+ * stream (see replay-window.ts): a copy written back, or the sender's retry of an entry whose reply
+ * was lost. Handled like a forged one (acknowledged, deleted, counted, never delivered).
+ */
+export class ReplayedEntryError extends ForgedEntryError {
+  constructor(stream: string, id: string, sender: string) {
+    super(stream, id, `replayed: its nonce from ${sender} was already accepted in this stream`, { reason: 'replayed', sender });
+    this.name = 'ReplayedEntryError';
   }
 }
 
@@ -113,8 +125,10 @@ export interface RedisStreamsStats {
   givenUpEnvelopes: number;
   receivedEntries: number;
   receivedEnvelopes: number;
-  /** Entries refused because their MAC was missing or wrong (forged): never delivered. */
+  /** Entries refused because their MAC was missing or wrong (forged), or they were replayed: never delivered. */
   rejectedEntries: number;
+  /** Of those, entries refused as replays (ReplayedEntryError). */
+  replayedEntries: number;
   /** Delivered and not yet acknowledged by the consumer. */
   inFlightEntries: number;
   /** Acknowledged by the consumer and not yet taken by Redis. */

@@ -11,6 +11,7 @@ import { StreamSender } from './redis-streams-sender.js';
 import {
   type ForgedEntryError,
   MalformedEntryError,
+  ReplayedEntryError,
   TransportErrorCodes,
   TransportStatus,
   TransportUnavailableError,
@@ -18,6 +19,7 @@ import {
   type RedisStreamsEvents,
   type RedisStreamsStats,
 } from './redis-streams-status.js';
+import { ReplayWindow } from './replay-window.js';
 import { claimStream, removeDrainedStream, trimStream, type DrainedStream } from './redis-streams-upkeep.js';
 
 /**
@@ -33,6 +35,8 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
   readonly stream: string;
   readonly #options: ResolvedOptions;
   readonly #codec = new EnvelopeCodec();
+  /** Shared by the reader and claims: nonces accepted per (stream, sender incarnation). */
+  readonly #replays = new ReplayWindow();
   readonly #commands: Redis;
   readonly #readerConnection: Redis;
   readonly #acks: AckBatcher;
@@ -46,6 +50,7 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
   #receivedEntries = 0;
   #receivedEnvelopes = 0;
   #rejectedEntries = 0;
+  #replayedEntries = 0;
 
   constructor(options: RedisStreamsTransportOptions) {
     super();
@@ -89,6 +94,7 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
       receivedEntries: this.#receivedEntries,
       receivedEnvelopes: this.#receivedEnvelopes,
       rejectedEntries: this.#rejectedEntries,
+      replayedEntries: this.#replayedEntries,
       inFlightEntries: this.#reader?.inFlight ?? 0,
       pendingAcks: this.#acks.pending,
     };
@@ -114,7 +120,7 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
         },
         onHealth: (ok, cause) => this.#health(() => (this.#readerOk = ok), cause),
         onGroupCreated: (stream) => this.emit('group', stream),
-      });
+      }, this.#replays);
       await this.#reader.start();
     } catch (err) {
       await this.close();
@@ -165,8 +171,10 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
         consumer: this.nodeId,
         minIdleMs: options.minIdleMs ?? 10_000,
         includeUndelivered: options.includeUndelivered ?? true,
+        liveConsumers: options.liveConsumers,
         count: this.#options.readCount,
         key: this.#options.clusterKey,
+        replays: this.#replays,
       },
       this.#codec,
       this.#acks,
@@ -174,6 +182,19 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
     for (const error of malformed) this.emit('malformed', error);
     for (const error of forged) this.#forged(error);
     return deliveries;
+  }
+
+  /**
+   * One SCAN step over the node streams under this transport's prefix (any node's, this one's
+   * included): the node ids of the keys found and the cursor to go on from ("0": the walk is done).
+   * `count` is SCAN's COUNT, the work Redis does for the step.
+   */
+  async scanNodeStreams(cursor: string, count: number): Promise<{ cursor: string; nodes: string[] }> {
+    const head = streamKey(this.#options.prefix, '');
+    const [next, keys] = await this.#commands.scan(cursor, 'MATCH', globEscape(head) + '*', 'COUNT', count, 'TYPE', 'stream');
+    const nodes: string[] = [];
+    for (const key of keys) if (key.length > head.length) nodes.push(key.slice(head.length));
+    return { cursor: next, nodes };
   }
 
   /**
@@ -193,6 +214,7 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
 
   #forged(error: ForgedEntryError): void {
     this.#rejectedEntries++;
+    if (error instanceof ReplayedEntryError) this.#replayedEntries++;
     this.emit('forged', error);
   }
 
@@ -242,6 +264,11 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
     this.#status = status;
     this.emit('status', status, cause);
   }
+}
+
+/** A SCAN MATCH pattern matching `text` literally. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => '\\' + c);
 }
 
 async function withinMs(work: Promise<unknown>, ms: number): Promise<void> {

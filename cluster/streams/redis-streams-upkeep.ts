@@ -3,9 +3,10 @@
 import type { Redis } from 'ioredis';
 import type { EnvelopeCodec } from './envelope-codec.js';
 import { ensureGroup } from './redis-streams-connection.js';
-import { autoclaimReply, readGroupEntries, toDelivery, type AckSink, type RawEntry, type StreamDelivery } from './redis-streams-delivery.js';
+import { autoclaimReply, entryList, readGroupEntries, toDelivery, type AckSink, type RawEntry, type StreamDelivery } from './redis-streams-delivery.js';
 import type { ClusterKey } from '../cluster-key.js';
 import { ForgedEntryError, type MalformedEntryError } from './redis-streams-status.js';
+import type { ReplayWindow } from './replay-window.js';
 
 /**
  * Trims a stream below the oldest entry some reader still needs, in one script so that nothing is
@@ -72,6 +73,14 @@ export interface ClaimRequest {
   includeUndelivered: boolean;
   /** Claimed entries are verified like read ones. */
   key: ClusterKey;
+  /**
+   * When given (the sweep): entries pending under a consumer not in this set (a dead node, or a
+   * claimer that died mid-drain) are claimed whatever their idle time; entries of live consumers
+   * only past `minIdleMs`, as without it.
+   */
+  liveConsumers?: ReadonlySet<string>;
+  /** Claimed entries go through the claimer's replay window like read ones. */
+  replays: ReplayWindow;
   count: number;
 }
 
@@ -99,6 +108,7 @@ export async function claimStream(redis: Redis, request: ClaimRequest, codec: En
   // The dead node may never have created its group (it died before reading anything).
   await ensureGroup(redis, request.stream, request.group, false);
   const { stream, group, consumer, count } = request;
+  if (request.liveConsumers !== undefined) await claimOrphans(redis, request, request.liveConsumers, codec, acks, result);
   let cursor = '0-0';
   do {
     const reply = await redis.callBuffer('XAUTOCLAIM', stream, group, consumer, request.minIdleMs, cursor, 'COUNT', count);
@@ -115,12 +125,34 @@ export async function claimStream(redis: Redis, request: ClaimRequest, codec: En
   return result;
 }
 
+/**
+ * Claims the pending entries of consumers that are not live, page by page (XPENDING, then XCLAIM).
+ * XCLAIM's min-idle is the least idle time the page showed for them: an entry another claim took
+ * in between has its idle time reset, so it is not taken a second time.
+ */
+async function claimOrphans(redis: Redis, request: ClaimRequest, live: ReadonlySet<string>, codec: EnvelopeCodec, acks: AckSink, result: ClaimResult): Promise<void> {
+  const { stream, group, consumer, count } = request;
+  let start = '-';
+  for (;;) {
+    const page = (await redis.call('XPENDING', stream, group, start, '+', count)) as [string, string, number, number][];
+    const orphans = page.filter(([, owner]) => owner !== consumer && !live.has(owner));
+    if (orphans.length > 0) {
+      let minIdle = Infinity;
+      for (const [, , idle] of orphans) minIdle = Math.min(minIdle, idle);
+      const reply = await redis.callBuffer('XCLAIM', stream, group, consumer, Math.max(1, minIdle), ...orphans.map(([id]) => id));
+      for (const entry of entryList(reply)) take(entry, codec, request, acks, result);
+    }
+    if (page.length < count) return;
+    start = '(' + page[page.length - 1][0];
+  }
+}
+
 function take(entry: RawEntry, codec: EnvelopeCodec, request: ClaimRequest, acks: AckSink, result: ClaimResult): void {
   // XAUTOCLAIM (Redis 7) drops entries deleted while pending and reports them apart; an entry
   // without fields can still come from an older server or a race with XDEL.
   if (entry.fields === null) return acks.acknowledge(request.stream, entry.id, true);
   try {
-    result.deliveries.push(toDelivery(codec, request.key, request.stream, entry as RawEntry & { fields: Buffer[] }, acks, true, null));
+    result.deliveries.push(toDelivery(codec, request.key, request.stream, entry as RawEntry & { fields: Buffer[] }, acks, true, null, request.replays));
   } catch (err) {
     acks.acknowledge(request.stream, entry.id, true);
     if (err instanceof ForgedEntryError) result.forged.push(err);

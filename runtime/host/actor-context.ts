@@ -16,6 +16,8 @@ export interface HostHooks {
   spawnChild(parent: ActorCell, kind: string, id: string): void;
   /** What the node gives its actors (runtime/services.ts). */
   readonly services: Services;
+  /** Since when (this thread's clock) the membership has had `node` down; undefined while it is not. */
+  nodeDownSince?(node: string): number | undefined;
 }
 
 /**
@@ -68,6 +70,15 @@ export class CellContext {
 
   now(): number {
     return this.#router.clock.now();
+  }
+
+  /**
+   * A read-only fact from the host: since when (on `now()`'s clock) node `node` has been down, as
+   * the last membership change that lost it without a leave said; undefined for a node that is
+   * not known down (live, departed with a leave, or never seen).
+   */
+  nodeDownSince(node: string): number | undefined {
+    return this.#host.nodeDownSince?.(node);
   }
 
   /**

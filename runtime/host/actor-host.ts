@@ -67,9 +67,13 @@ const MAX_ACTIVATION_SAMPLES = 4_096;
  * and saves to the CellPersistence. The dispatcher is a ready queue of cells, drained in bounded
  * turns so that a busy thread still answers its ports.
  */
+/** Down nodes a host remembers (CellContext.nodeDownSince) at most. */
+const MAX_DOWN_NODES = 1_024;
+
 export class ActorHost implements LocalSink, LifecycleHost {
   readonly cells = new Map<string, ActorCell>();
   readonly services: Services;
+  readonly #downSince = new Map<string, number>();
   readonly #behaviours = new Map<string, ActorBehaviour>();
   readonly #ready = new RingBuffer<ActorCell>(1 << 24, 1024);
   readonly #router: Router;
@@ -383,8 +387,25 @@ export class ActorHost implements LocalSink, LifecycleHost {
    */
   setMembers(members: readonly NodeMember[], down: readonly string[]): Promise<number> {
     this.#router.setMembers(members);
+    this.#noteDown(members, down);
     this.#handoffs.changed(down);
     return this.rebalance();
+  }
+
+  /** See CellContext.nodeDownSince. */
+  nodeDownSince(node: string): number | undefined {
+    return this.#downSince.get(node);
+  }
+
+  /** Down nodes are noted when first lost, forgotten when back; at most MAX_DOWN_NODES, oldest dropped. */
+  #noteDown(members: readonly NodeMember[], down: readonly string[]): void {
+    for (const m of members) this.#downSince.delete(m.id);
+    const now = this.#router.clock.now();
+    for (const node of down) {
+      if (this.#downSince.has(node)) continue;
+      if (this.#downSince.size >= MAX_DOWN_NODES) this.#downSince.delete(this.#downSince.keys().next().value!);
+      this.#downSince.set(node, now);
+    }
   }
 
   /** The placement changed: passivates what moved away; resolves with how many moved. */

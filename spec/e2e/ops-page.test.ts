@@ -82,4 +82,33 @@ describe('the /ops page in headless Chromium, live over its WebSocket', { skip: 
     await page.waitForSelector('#quarantine-empty');
     assert.deepEqual(await picky.ref(ops.node, victim).ask({ type: 'done' }), [-1]);
   });
+  test('values from a node report are shown as text: an actor id carrying markup creates no element and runs nothing', async () => {
+    const hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+    // The actor exists (kept in memory) with that id, so the tree, its expansion and the search all carry it.
+    assert.deepEqual(await picky.ref(ops.node, hostile).ask({ type: 'done' }), []);
+    await page.goto(`${ops.base}/ops?token=${await ops.token(['ops'])}`);
+    await page.waitForSelector('#conn[data-state="live"]');
+    const thread = ops.node.threadOf(hostile);
+    const group = page.locator(`.worker[data-thread="${thread}"] tr.group[data-kind="picky"]`);
+    await group.waitFor();
+    await group.click();
+    await page.waitForSelector(`tr.group.open[data-kind="picky"] ~ tr.actor[data-node="ops-page"]`);
+    await page.fill('#search-q', 'onerror');
+    await page.click('#search button');
+    const found = page.locator('#search-body tr.actor').first();
+    await found.waitFor();
+    // The id is the row's text and its attribute value, character for character.
+    assert.equal(await found.getAttribute('data-actor'), `picky:${hostile}`);
+    assert.ok((await found.innerText()).includes(`picky:${hostile}`));
+    const expandedRow = page.locator('tr.group.open[data-kind="picky"] ~ tr.actor').filter({ hasText: 'onerror' });
+    assert.equal(await expandedRow.count(), 1);
+    // Nothing was parsed from it: no <img> or inline <script> in the document, and the flag was never set.
+    // A string: the spec is compiled without the DOM library.
+    const seen = await page.evaluate(`({
+      images: document.querySelectorAll('img').length,
+      inlineScripts: [...document.querySelectorAll('script')].filter((s) => !s.src).length,
+      pwned: window.__pwned ?? null,
+    })`);
+    assert.deepEqual(seen, { images: 0, inlineScripts: 0, pwned: null });
+  });
 });

@@ -6,6 +6,9 @@ import { ErrorCodes } from '../../runtime/index.js';
 import { Inbox, nextEvent, note, ns } from '../contract/transport-harness.js';
 import { SHARED_REDIS_URL, deleteKeys, uniquePrefix } from '../contract/transport-redis-server.js';
 
+/** A well-formed entry nonce (replay-window.ts): `<16 hex incarnation>.<counter>`. */
+const TEST_NONCE = '0123456789abcdef.1';
+
 const prefix = uniquePrefix('wire');
 const admin = new Redis(SHARED_REDIS_URL);
 const opened: RedisStreamsTransport[] = [];
@@ -37,8 +40,9 @@ test('one turn of sends to a node is one entry per maxEntryEnvelopes, each namin
   const entries = (await admin.xrangeBuffer(receiver.stream, '-', '+')) as [Buffer, Buffer[]][];
   assert.equal(entries.length, 4);
   for (const [, fields] of entries) {
-    assert.deepEqual([fields[0].toString(), fields[1].toString(), fields[2].toString()], ['s', sender.nodeId, 'e']);
-    assert.equal(fields[3][0], ENTRY_FORMAT);
+    assert.deepEqual([fields[0].toString(), fields[1].toString(), fields[2].toString(), fields[4].toString()], ['s', sender.nodeId, 'n', 'e']);
+    assert.match(fields[3].toString(), /^[0-9a-f]{16}\.[1-9][0-9]*$/);
+    assert.equal(fields[5][0], ENTRY_FORMAT);
   }
   for (const n of [101, 102]) {
     sender.send(receiver.nodeId, [note('room:a', 'actor:x', n, n)]);
@@ -96,7 +100,7 @@ test('an entry that is not ours is reported (GLASS_ERR_MALFORMED_ENTRY, or GLASS
   await sender.flush();
   // Signed with the cluster key (a node of a newer version, say) but not decodable: malformed.
   const bad = Buffer.from([ENTRY_FORMAT, 0xc1]);
-  const garbage = await admin.xadd(receiver.stream, '*', 's', 'intruder', 'e', bad, 'm', entryMac(resolveClusterKey(), receiver.stream, 'intruder', bad));
+  const garbage = await admin.xadd(receiver.stream, '*', 's', 'intruder', 'n', TEST_NONCE, 'e', bad, 'm', entryMac(resolveClusterKey(), receiver.stream, 'intruder', TEST_NONCE, bad));
   const fieldless = await admin.xadd(receiver.stream, '*', 'other', 'thing');
   sender.send(receiver.nodeId, [note('room:a', null, 2)]);
   await inbox.until(2, 10_000);

@@ -18,6 +18,9 @@ import { Envelope, Lane } from '../../runtime/index.js';
 import { Inbox, nextEvent, note } from '../contract/transport-harness.js';
 import { SHARED_REDIS_URL, deleteKeys, uniquePrefix } from '../contract/transport-redis-server.js';
 
+/** A well-formed entry nonce (replay-window.ts): `<16 hex incarnation>.<counter>`. */
+const TEST_NONCE = '0123456789abcdef.1';
+
 const prefix = uniquePrefix('trust');
 const admin = new Redis(SHARED_REDIS_URL);
 const opened: { close(): Promise<void> }[] = [];
@@ -83,7 +86,7 @@ test('an entry signed with another key is refused', async () => {
   await assertRefused(
     await forgedThenGenuine((receiver) => {
       const payload = sayPayload();
-      return admin.xadd(receiver.stream, '*', 's', 'other-node', 'e', payload, 'm', entryMac(otherKey, receiver.stream, 'other-node', payload)) as Promise<string>;
+      return admin.xadd(receiver.stream, '*', 's', 'other-node', 'n', TEST_NONCE, 'e', payload, 'm', entryMac(otherKey, receiver.stream, 'other-node', TEST_NONCE, payload)) as Promise<string>;
     }),
   );
 });
@@ -92,7 +95,7 @@ test('an entry claiming another sender than the one it was signed for is refused
   await assertRefused(
     await forgedThenGenuine((receiver) => {
       const payload = sayPayload();
-      return admin.xadd(receiver.stream, '*', 's', 'moderator-node', 'e', payload, 'm', entryMac(resolveClusterKey(), receiver.stream, 'other-node', payload)) as Promise<string>;
+      return admin.xadd(receiver.stream, '*', 's', 'moderator-node', 'n', TEST_NONCE, 'e', payload, 'm', entryMac(resolveClusterKey(), receiver.stream, 'other-node', TEST_NONCE, payload)) as Promise<string>;
     }),
   );
 });

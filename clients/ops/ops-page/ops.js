@@ -1,5 +1,8 @@
 // The ops page: plain JS, no build step. Live cluster view over /ops/ws, expansions, search and
 // actions over the JSON API, all with the ops token the page was opened with.
+//
+// Every value from a report (this node's or another's) reaches the page as a text node or an
+// attribute value set through the DOM (h below): no markup is ever parsed from a string.
 const token = new URLSearchParams(location.search).get('token') ?? '';
 const $ = (sel) => document.querySelector(sel);
 const PAGE = 100;
@@ -8,14 +11,33 @@ const PAGE = 100;
 const expanded = new Map();
 let lastView = null;
 
-/** Every value from a report (this node's or another's) goes into the page through esc or textContent. */
-function esc(value) {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+/**
+ * An element: `attrs` are set with setAttribute (null/undefined skipped; `class` included), children
+ * are nodes or values shown as text; arrays are flattened, null/undefined/false skipped.
+ */
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  if (attrs) for (const [name, value] of Object.entries(attrs)) if (value !== null && value !== undefined) el.setAttribute(name, String(value));
+  add(el, children);
+  return el;
 }
+function add(el, children) {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    if (Array.isArray(c)) add(el, c);
+    else el.append(c instanceof Node ? c : String(c));
+  }
+}
+const dim = (...children) => h('span', { class: 'dim' }, ...children);
+const fail = (...children) => h('span', { class: 'fail' }, ...children);
+const td = (attrs, ...children) => h('td', attrs, ...children);
+const th = (text, cls) => h('th', cls ? { class: cls } : null, text);
+
 const fmt = (n, digits = 0) => (n === null || n === undefined ? '–' : Number(n).toLocaleString('en', { maximumFractionDigits: digits }));
 const bytes = (n) => `${fmt(n / 1048576, 1)} MiB`;
 const ago = (at) => (at ? `${fmt((Date.now() - at) / 1000, 0)} s ago` : '');
-const status = (s) => `<span class="status" data-s="${esc(s)}">${esc(s)}</span>`;
+const status = (s) => h('span', { class: 'status', 'data-s': s }, String(s ?? ''));
+const time = (at) => new Date(at).toLocaleTimeString();
 
 async function api(path, init = {}) {
   const res = await fetch(path, { ...init, headers: { ...(init.headers ?? {}), authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
@@ -32,11 +54,12 @@ function toast(text) {
   toast.timer = setTimeout(() => t.classList.remove('show'), 4000);
 }
 
-/** Asks for confirmation in a <dialog>; resolves true when confirmed. */
-function confirmAction(title, html) {
+/** Asks for confirmation in a <dialog> showing `body` (nodes); resolves true when confirmed. */
+function confirmAction(title, ...body) {
   const d = $('#confirm');
   $('#confirm-title').textContent = title;
-  $('#confirm-body').innerHTML = html;
+  $('#confirm-body').replaceChildren();
+  add($('#confirm-body'), body);
   d.showModal();
   return new Promise((resolve) => d.addEventListener('close', () => resolve(d.returnValue === 'ok'), { once: true }));
 }
@@ -52,89 +75,162 @@ async function act(action) {
 
 function renderSignals(view) {
   const rows = view.nodes.flatMap((n) => n.signals.map((s) => ({ ...s, node: n.node })));
-  $('#signals-body').innerHTML = `<div class="signals">${rows
-    .map((s) => {
-      const value = s.value === null ? '–' : s.unit === 'ratio' ? `${fmt(s.value * 100, 0)} %` : `${fmt(s.value, 2)} ${esc(s.unit)}`;
-      const limit = s.unit === 'ratio' ? `${fmt(s.threshold * 100)} %` : `${fmt(s.threshold, 2)} ${esc(s.unit)}`;
-      const state = s.firing ? 'act now' : s.over ? `over since ${ago(s.overSince)}, fires after ${fmt(s.sustainMs / 60000)} min` : 'ok';
-      return `<div class="signal" data-signal="${esc(s.id)}" data-node="${esc(s.node)}" data-over="${esc(s.over)}" data-firing="${esc(s.firing)}">
-        <div>${esc(s.label)} <span class="dim">· ${esc(s.node)}</span></div>
-        <div class="value">${value} <span class="dim">/ ${limit}</span></div>
-        <div class="dim">${esc(s.detail)} — ${esc(state)}</div>
-        <div>${s.over ? '<strong>Action:</strong> ' : '<span class="dim">Action when over: </span>'}${esc(s.action)}</div></div>`;
-    })
-    .join('')}</div>`;
+  const list = rows.map((s) => {
+    const value = s.value === null ? '–' : s.unit === 'ratio' ? `${fmt(s.value * 100, 0)} %` : `${fmt(s.value, 2)} ${s.unit ?? ''}`;
+    const limit = s.unit === 'ratio' ? `${fmt(s.threshold * 100)} %` : `${fmt(s.threshold, 2)} ${s.unit ?? ''}`;
+    const state = s.firing ? 'act now' : s.over ? `over since ${ago(s.overSince)}, fires after ${fmt(s.sustainMs / 60000)} min` : 'ok';
+    return h(
+      'div',
+      { class: 'signal', 'data-signal': s.id, 'data-node': s.node, 'data-over': s.over, 'data-firing': s.firing },
+      h('div', null, String(s.label ?? ''), ' ', dim(`· ${s.node}`)),
+      h('div', { class: 'value' }, value, ' ', dim(`/ ${limit}`)),
+      h('div', { class: 'dim' }, `${s.detail ?? ''} — ${state}`),
+      h('div', null, s.over ? h('strong', null, 'Action:') : dim('Action when over: '), s.over ? ' ' : null, String(s.action ?? '')),
+    );
+  });
+  $('#signals-body').replaceChildren(h('div', { class: 'signals' }, list));
 }
 
 function renderQuarantine(view) {
   const rows = view.nodes.flatMap((n) => n.quarantine.latest);
   const total = view.nodes.reduce((sum, n) => sum + n.quarantine.size, 0);
-  $('#quarantine-body').innerHTML =
-    rows.length === 0
-      ? '<p class="dim" id="quarantine-empty">No quarantined messages.</p>'
-      : `<p class="dim">${fmt(total)} quarantined (latest shown)</p><table><thead><tr><th>node</th><th>id</th><th>to</th><th>type</th><th>error</th><th class="num">attempts</th><th>at</th><th>message</th><th></th></tr></thead><tbody>${rows
-          .map(
-            (q) => `<tr class="q" data-qid="${esc(q.node)}/${esc(q.id)}" data-to="${esc(q.to)}">
-              <td>${esc(q.node)}</td><td>${esc(q.id)}</td><td>${esc(q.to)}</td><td>${esc(q.messageType)}</td><td class="fail">${esc(q.error)}</td>
-              <td class="num">${fmt(q.attempts)}</td><td>${new Date(q.at).toLocaleTimeString()}</td><td class="dim"><code>${esc(q.preview)}</code></td>
-              <td><button data-act="redrive" data-node="${esc(q.node)}" data-qid="${esc(q.id)}">Re-drive</button> <button class="danger" data-act="drop" data-node="${esc(q.node)}" data-qid="${esc(q.id)}">Drop</button></td></tr>`,
-          )
-          .join('')}</tbody></table>`;
+  if (rows.length === 0) return $('#quarantine-body').replaceChildren(h('p', { class: 'dim', id: 'quarantine-empty' }, 'No quarantined messages.'));
+  const head = h('thead', null, h('tr', null, ['node', 'id', 'to', 'type', 'error'].map((t) => th(t)), th('attempts', 'num'), th('at'), th('message'), th('')));
+  const body = h(
+    'tbody',
+    null,
+    rows.map((q) =>
+      h(
+        'tr',
+        { class: 'q', 'data-qid': `${q.node}/${q.id}`, 'data-to': q.to },
+        td(null, String(q.node)),
+        td(null, String(q.id)),
+        td(null, String(q.to)),
+        td(null, String(q.messageType)),
+        td({ class: 'fail' }, String(q.error)),
+        td({ class: 'num' }, fmt(q.attempts)),
+        td(null, time(q.at)),
+        td({ class: 'dim' }, h('code', null, String(q.preview ?? ''))),
+        td(
+          null,
+          h('button', { 'data-act': 'redrive', 'data-node': q.node, 'data-qid': q.id }, 'Re-drive'),
+          ' ',
+          h('button', { class: 'danger', 'data-act': 'drop', 'data-node': q.node, 'data-qid': q.id }, 'Drop'),
+        ),
+      ),
+    ),
+  );
+  $('#quarantine-body').replaceChildren(h('p', { class: 'dim' }, `${fmt(total)} quarantined (latest shown)`), h('table', null, head, body));
 }
 
-function actorRow(a, node, thread) {
+/** An actor's row; `where` (search results) adds a cell naming its node and worker. */
+function actorRow(a, node, thread, where) {
   const f = a.lastFailure;
-  return `<tr class="actor" data-actor="${esc(a.kind)}:${esc(a.id)}" data-node="${esc(node)}" data-thread="${esc(thread)}" data-status="${esc(a.status)}" data-restarts="${esc(a.restarts)}">
-    <td>${esc(a.kind)}:${esc(a.id)}${a.parent ? ` <span class="dim">child of ${esc(a.parent)}</span>` : ''}</td><td>${status(a.status)}</td>
-    <td class="num">${fmt(a.restarts)}</td><td class="num">${fmt(a.mailbox)}</td><td class="num">${fmt(a.rate, 1)}</td>
-    <td>${f ? `<span class="fail">${esc(f.message)}</span> <span class="dim">on ${esc(f.messageType)}, ${new Date(f.at).toLocaleTimeString()}</span>` : ''}</td>
-    <td><button data-act="passivate" data-kind="${esc(a.kind)}" data-id="${esc(a.id)}" data-node="${esc(node)}">Passivate</button> <button data-act="restart" data-kind="${esc(a.kind)}" data-id="${esc(a.id)}" data-node="${esc(node)}">Restart</button></td></tr>`;
+  const buttons = ['passivate', 'restart'].map((action, i) => [
+    i > 0 ? ' ' : null,
+    h('button', { 'data-act': action, 'data-kind': a.kind, 'data-id': a.id, 'data-node': node }, action === 'passivate' ? 'Passivate' : 'Restart'),
+  ]);
+  return h(
+    'tr',
+    { class: 'actor', 'data-actor': `${a.kind}:${a.id}`, 'data-node': node, 'data-thread': thread, 'data-status': a.status, 'data-restarts': a.restarts },
+    td(null, `${a.kind}:${a.id}`, a.parent ? [' ', dim(`child of ${a.parent}`)] : null),
+    td(null, status(a.status)),
+    td({ class: 'num' }, fmt(a.restarts)),
+    td({ class: 'num' }, fmt(a.mailbox)),
+    td({ class: 'num' }, fmt(a.rate, 1)),
+    td(null, f ? [fail(String(f.message)), ' ', dim(`on ${f.messageType}, ${time(f.at)}`)] : null),
+    where === undefined ? null : td(null, where),
+    td(null, buttons),
+  );
 }
 
-const ACTOR_HEAD = '<tr><th>actor / kind</th><th>status</th><th class="num">restarts</th><th class="num">mailbox</th><th class="num">msg/s</th><th>last failure</th><th></th></tr>';
+function actorHead(where) {
+  return h('tr', null, th('actor / kind'), th('status'), th('restarts', 'num'), th('mailbox', 'num'), th('msg/s', 'num'), th('last failure'), where ? th('where') : null, th(''));
+}
 
 function renderWorker(n, w) {
   const s = w.sample;
-  const head = `<div class="worker-head"><strong>worker ${esc(w.thread)}</strong> ${status(w.status)}
-    <span>restarts ${fmt(w.restarts)}</span>${w.lastExit ? `<span class="fail">last exit ${esc(w.lastExit.code)}${w.lastExit.error ? `: ${esc(w.lastExit.error)}` : ''} ${ago(w.lastExit.at)}</span>` : ''}
-    ${s ? `<span>${fmt(s.actors)} actors</span><span>mailboxes ${fmt(s.mailboxTotal)}</span><span>${fmt(s.rate, 1)} msg/s</span><span>busy ${fmt(s.utilization * 100)} %</span><span>loop delay p99 ${fmt(s.eventLoopDelayMs.p99, 1)} ms</span>` : '<span class="dim">down: no actors shown</span>'}
-    <button data-act="drain-worker" data-node="${esc(n.node)}" data-thread="${esc(w.thread)}" class="danger">Drain worker</button></div>`;
-  if (!s) return `<div class="worker" data-node="${esc(n.node)}" data-thread="${esc(w.thread)}" data-status="${esc(w.status)}">${head}</div>`;
-  const groups = s.kinds
-    .map((k) => {
-      const key = `${n.node}|${w.thread}|${k.kind}`;
-      const open = expanded.has(key);
-      const statuses = Object.entries(k.byStatus).map(([st, c]) => `${status(st)} ${fmt(c)}`).join(' ');
-      const f = k.lastFailure;
-      const rows = open ? expanded.get(key) : null;
-      return `<tbody><tr class="group${open ? ' open' : ''}" data-group="${esc(key)}" data-node="${esc(n.node)}" data-thread="${esc(w.thread)}" data-kind="${esc(k.kind)}">
-        <td>${esc(k.kind)} <span class="dim">× ${fmt(k.count)}</span></td><td>${statuses}</td><td class="num">${fmt(k.restarts)}</td><td class="num">${fmt(k.mailbox)}</td><td class="num">${fmt(k.rate, 1)}</td>
-        <td>${f ? `<span class="fail">${esc(f.message)}</span> <span class="dim">${esc(f.actor)} on ${esc(f.messageType)}, ${new Date(f.at).toLocaleTimeString()}</span>` : ''}</td><td></td></tr>
-        ${rows ? rows.actors.map((a) => actorRow(a, n.node, w.thread)).join('') + (rows.actors.length < rows.total ? `<tr><td colspan="7"><button class="link" data-more="${esc(key)}">show more (${fmt(rows.total - rows.actors.length)} left)</button></td></tr>` : '') : ''}</tbody>`;
-    })
-    .join('');
-  const notable = s.notable.length === 0 ? '' : `<tbody class="notable"><tr><th colspan="7">needs attention</th></tr>${s.notable.map((a) => actorRow(a, n.node, w.thread)).join('')}</tbody>`;
-  return `<div class="worker" data-node="${esc(n.node)}" data-thread="${esc(w.thread)}" data-status="${esc(w.status)}">${head}
-    <table><thead>${ACTOR_HEAD}</thead>${groups}${notable}</table></div>`;
+  const exit = w.lastExit;
+  const head = h(
+    'div',
+    { class: 'worker-head' },
+    h('strong', null, `worker ${w.thread}`),
+    ' ',
+    status(w.status),
+    ' ',
+    h('span', null, `restarts ${fmt(w.restarts)}`),
+    exit ? fail(`last exit ${exit.code}${exit.error ? `: ${exit.error}` : ''} ${ago(exit.at)}`) : null,
+    ' ',
+    s
+      ? [
+          h('span', null, `${fmt(s.actors)} actors`),
+          h('span', null, `mailboxes ${fmt(s.mailboxTotal)}`),
+          h('span', null, `${fmt(s.rate, 1)} msg/s`),
+          h('span', null, `busy ${fmt(s.utilization * 100)} %`),
+          h('span', null, `loop delay p99 ${fmt(s.eventLoopDelayMs.p99, 1)} ms`),
+        ]
+      : dim('down: no actors shown'),
+    ' ',
+    h('button', { 'data-act': 'drain-worker', 'data-node': n.node, 'data-thread': w.thread, class: 'danger' }, 'Drain worker'),
+  );
+  const box = h('div', { class: 'worker', 'data-node': n.node, 'data-thread': w.thread, 'data-status': w.status }, head);
+  if (!s) return box;
+  const groups = s.kinds.map((k) => {
+    const key = `${n.node}|${w.thread}|${k.kind}`;
+    const open = expanded.has(key);
+    const statuses = Object.entries(k.byStatus).map(([st, c]) => [status(st), ` ${fmt(c)} `]);
+    const f = k.lastFailure;
+    const rows = open ? expanded.get(key) : null;
+    return h(
+      'tbody',
+      null,
+      h(
+        'tr',
+        { class: open ? 'group open' : 'group', 'data-group': key, 'data-node': n.node, 'data-thread': w.thread, 'data-kind': k.kind },
+        td(null, String(k.kind), ' ', dim(`× ${fmt(k.count)}`)),
+        td(null, statuses),
+        td({ class: 'num' }, fmt(k.restarts)),
+        td({ class: 'num' }, fmt(k.mailbox)),
+        td({ class: 'num' }, fmt(k.rate, 1)),
+        td(null, f ? [fail(String(f.message)), ' ', dim(`${f.actor} on ${f.messageType}, ${time(f.at)}`)] : null),
+        td(null),
+      ),
+      rows ? rows.actors.map((a) => actorRow(a, n.node, w.thread)) : null,
+      rows && rows.actors.length < rows.total
+        ? h('tr', null, td({ colspan: 7 }, h('button', { class: 'link', 'data-more': key }, `show more (${fmt(rows.total - rows.actors.length)} left)`)))
+        : null,
+    );
+  });
+  const notable =
+    s.notable.length === 0
+      ? null
+      : h('tbody', { class: 'notable' }, h('tr', null, h('th', { colspan: 7 }, 'needs attention')), s.notable.map((a) => actorRow(a, n.node, w.thread)));
+  box.append(h('table', null, h('thead', null, actorHead(false)), groups, notable));
+  return box;
 }
 
 function renderNodes(view) {
-  const missing = view.missing.map((m) => `<div class="node" data-node="${esc(m)}" data-missing="true"><strong>${esc(m)}</strong> <span class="fail">no recent report</span></div>`).join('');
-  $('#nodes').innerHTML =
-    view.nodes
-      .map((n) => {
-        const p = n.process;
-        const actors = n.workers.reduce((sum, w) => sum + (w.sample?.actors ?? 0), 0);
-        const rate = n.workers.reduce((sum, w) => sum + (w.sample?.rate ?? 0), 0);
-        return `<div class="node" data-node="${esc(n.node)}">
-          <div class="node-head"><h3>node ${esc(n.node)}</h3><span class="dim">${esc(n.mode)}${n.node === view.via ? ' · this node' : ''}</span>
-          <span>CPU ${fmt(p.cpu * 100)} % of ${fmt(p.cores)} cores</span><span>RSS ${bytes(p.memory.rss)}, heap ${bytes(p.memory.heapUsed)}</span>
-          <span>loop delay p99 ${fmt(p.eventLoopDelayMs.p99, 1)} ms</span><span>${fmt(actors)} actors</span><span>${fmt(rate, 1)} msg/s</span>
-          ${n.stream ? `<span>stream: ${fmt(n.stream.queued)} queued, ${fmt(n.stream.inFlight)} in flight</span>` : ''}
-          ${n.mode === 'cluster' ? `<button class="danger" data-act="drain-node" data-node="${esc(n.node)}">Drain node…</button>` : ''}</div>
-          ${n.workers.map((w) => renderWorker(n, w)).join('')}</div>`;
-      })
-      .join('') + missing;
+  const nodes = view.nodes.map((n) => {
+    const p = n.process;
+    const actors = n.workers.reduce((sum, w) => sum + (w.sample?.actors ?? 0), 0);
+    const rate = n.workers.reduce((sum, w) => sum + (w.sample?.rate ?? 0), 0);
+    const head = h(
+      'div',
+      { class: 'node-head' },
+      h('h3', null, `node ${n.node}`),
+      dim(`${n.mode}${n.node === view.via ? ' · this node' : ''}`),
+      h('span', null, `CPU ${fmt(p.cpu * 100)} % of ${fmt(p.cores)} cores`),
+      h('span', null, `RSS ${bytes(p.memory.rss)}, heap ${bytes(p.memory.heapUsed)}`),
+      h('span', null, `loop delay p99 ${fmt(p.eventLoopDelayMs.p99, 1)} ms`),
+      h('span', null, `${fmt(actors)} actors`),
+      h('span', null, `${fmt(rate, 1)} msg/s`),
+      n.stream ? h('span', null, `stream: ${fmt(n.stream.queued)} queued, ${fmt(n.stream.inFlight)} in flight`) : null,
+      n.mode === 'cluster' ? h('button', { class: 'danger', 'data-act': 'drain-node', 'data-node': n.node }, 'Drain node…') : null,
+    );
+    return h('div', { class: 'node', 'data-node': n.node }, head, n.workers.map((w) => renderWorker(n, w)));
+  });
+  const missing = view.missing.map((m) => h('div', { class: 'node', 'data-node': m, 'data-missing': 'true' }, h('strong', null, String(m)), ' ', fail('no recent report')));
+  $('#nodes').replaceChildren(...nodes, ...missing);
 }
 
 function render(view) {
@@ -142,7 +238,7 @@ function render(view) {
   renderSignals(view);
   renderQuarantine(view);
   renderNodes(view);
-  $('#updated').textContent = `updated ${new Date(view.at).toLocaleTimeString()} via ${view.via}`;
+  $('#updated').textContent = `updated ${time(view.at)} via ${view.via}`;
 }
 
 async function loadGroup(key, more = false) {
@@ -165,6 +261,16 @@ async function refresh(view) {
   render(view);
 }
 
+function drainPreview(preview) {
+  const flows = Object.entries(preview.byNode).map(([id, f]) => h('tr', null, td(null, id), td({ class: 'num' }, fmt(f.out)), td({ class: 'num' }, fmt(f.in))));
+  const moves = preview.sample.map((m) => h('tr', null, td(null, String(m.id)), td(null, String(m.from)), td(null, String(m.to))));
+  return [
+    h('p', null, `${fmt(preview.moved)} of ${fmt(preview.total)} actors in memory move to ${preview.remaining.join(', ')}; the node then leaves the cluster and stops.`),
+    h('table', { id: 'preview-flows' }, h('thead', null, h('tr', null, th('node'), th('out', 'num'), th('in', 'num'))), h('tbody', null, flows)),
+    moves.length > 0 ? h('table', null, h('thead', null, h('tr', null, th('actor id'), th('from'), th('to'))), h('tbody', null, moves)) : null,
+  ];
+}
+
 document.addEventListener('click', async (ev) => {
   const target = ev.target instanceof Element ? ev.target : null;
   if (!target) return;
@@ -174,11 +280,13 @@ document.addEventListener('click', async (ev) => {
     if (d.act === 'passivate' || d.act === 'restart') return act({ action: d.act, kind: d.kind, id: d.id, node: d.node });
     if (d.act === 'redrive') return act({ action: 'redrive', node: d.node, quarantineId: d.qid });
     if (d.act === 'drop') {
-      if (await confirmAction('Drop a quarantined message', `<p>Message <code>${esc(d.qid)}</code> on ${esc(d.node)} will be discarded for good.</p>`)) await act({ action: 'drop', node: d.node, quarantineId: d.qid });
+      const body = h('p', null, 'Message ', h('code', null, d.qid), ` on ${d.node} will be discarded for good.`);
+      if (await confirmAction('Drop a quarantined message', body)) await act({ action: 'drop', node: d.node, quarantineId: d.qid });
       return;
     }
     if (d.act === 'drain-worker') {
-      if (await confirmAction(`Drain worker ${d.thread} of ${d.node}`, '<p>Every actor of the worker is passivated (state saved); they come back on their next message.</p>')) await act({ action: 'drain-worker', node: d.node, thread: Number(d.thread) });
+      const body = h('p', null, 'Every actor of the worker is passivated (state saved); they come back on their next message.');
+      if (await confirmAction(`Drain worker ${d.thread} of ${d.node}`, body)) await act({ action: 'drain-worker', node: d.node, thread: Number(d.thread) });
       return;
     }
     if (d.act === 'drain-node') {
@@ -188,12 +296,7 @@ document.addEventListener('click', async (ev) => {
       } catch (err) {
         return toast(`preview failed — ${err.message}`);
       }
-      const flows = Object.entries(preview.byNode).map(([id, f]) => `<tr><td>${esc(id)}</td><td class="num">${fmt(f.out)}</td><td class="num">${fmt(f.in)}</td></tr>`).join('');
-      const moves = preview.sample.map((m) => `<tr><td>${esc(m.id)}</td><td>${esc(m.from)}</td><td>${esc(m.to)}</td></tr>`).join('');
-      const html = `<p>${fmt(preview.moved)} of ${fmt(preview.total)} actors in memory move to ${preview.remaining.map(esc).join(', ')}; the node then leaves the cluster and stops.</p>
-        <table id="preview-flows"><thead><tr><th>node</th><th class="num">out</th><th class="num">in</th></tr></thead><tbody>${flows}</tbody></table>
-        ${moves ? `<table><thead><tr><th>actor id</th><th>from</th><th>to</th></tr></thead><tbody>${moves}</tbody></table>` : ''}`;
-      if (await confirmAction(`Drain node ${d.node}`, html)) await act({ action: 'drain-node', node: d.node });
+      if (await confirmAction(`Drain node ${d.node}`, drainPreview(preview))) await act({ action: 'drain-node', node: d.node });
       return;
     }
   }
@@ -217,11 +320,13 @@ $('#search').addEventListener('submit', async (ev) => {
   if (!q) return;
   try {
     const r = await api(`/ops/api/search?${new URLSearchParams({ q })}`);
-    $('#search-body').innerHTML =
+    const body = $('#search-body');
+    body.replaceChildren(
       r.actors.length === 0
-        ? `<p class="dim">No actor in memory has an id containing “${esc(q)}”.</p>`
-        : `<table><thead>${ACTOR_HEAD.replace('<th></th></tr>', '<th>where</th><th></th></tr>')}</thead><tbody>${r.actors.map((a) => actorRow(a, a.node, a.thread).replace('<td><button', `<td>${esc(a.node)}/${esc(a.thread)}</td><td><button`)).join('')}</tbody></table>`;
-    if (r.unreachable.length) $('#search-body').insertAdjacentHTML('beforeend', `<p class="fail">not searched: ${r.unreachable.map(esc).join(', ')}</p>`);
+        ? h('p', { class: 'dim' }, `No actor in memory has an id containing “${q}”.`)
+        : h('table', null, h('thead', null, actorHead(true)), h('tbody', null, r.actors.map((a) => actorRow(a, a.node, a.thread, `${a.node}/${a.thread}`)))),
+    );
+    if (r.unreachable.length) body.append(h('p', { class: 'fail' }, `not searched: ${r.unreachable.join(', ')}`));
     $('#search-results').hidden = false;
   } catch (err) {
     toast(err.message);
