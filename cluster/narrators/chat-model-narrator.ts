@@ -62,8 +62,14 @@ export function createChatModelNarrator(init: ChatModelNarratorInit): Narrator {
       const estimate = (): TokenCount => ({ input: estimateTokens(promptChars(prompt)), output: estimateTokens(text.length) });
       const fail = (err: unknown): never => {
         const status = statusOf(err);
-        // Refused with a status: nothing was generated (and providers do not bill it).
-        options.onUsage?.(reported !== undefined ? usageOf(reported, false) : status !== undefined ? usageOf({ input: 0, output: 0 }, false) : usageOf(estimate(), true));
+        // Refused with a status: nothing was generated (and providers do not bill it). Otherwise the
+        // final count never came (Anthropic may have sent the input's at message_start): estimate the rest.
+        const e = estimate();
+        options.onUsage?.(
+          status !== undefined && chunks === 0
+            ? usageOf(reported ?? { input: 0, output: 0 }, false)
+            : usageOf({ input: reported?.input || e.input, output: Math.max(reported?.output ?? 0, e.output) }, true),
+        );
         if (signal.aborted) throw signal.reason;
         throw new ProviderFailure(name, failureReason(err, chunks), status);
       };
