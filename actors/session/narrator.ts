@@ -32,6 +32,8 @@ export interface NarrationUsage {
   outputTokens: number;
   /** From the configured price table; 0 for the offline narrator. */
   costUsd: number;
+  /** The provider did not report its count (a failed or cut call): tokens estimated, 4 characters a token. */
+  estimated?: boolean;
 }
 
 /**

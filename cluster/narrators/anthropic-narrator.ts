@@ -1,0 +1,36 @@
+// The Anthropic messages narrator (streaming). The base URL goes in `anthropicApiUrl`, which
+// ChatAnthropic prefers over `clientOptions.baseURL` and over the ANTHROPIC_API_URL / _BASE_URL
+// environment variables: passing it always keeps the environment from redirecting the key.
+import { ChatAnthropic } from '@langchain/anthropic';
+import type { Narrator } from '../../actors/session/narrator.js';
+import { createChatModelNarrator } from './chat-model-narrator.js';
+import type { PriceTable } from './price-table.js';
+import type { Secret } from './secret.js';
+
+export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+export const DEFAULT_ANTHROPIC_MODEL = 'claude-3-5-haiku-latest';
+
+export interface AnthropicNarratorOptions {
+  /** The API's root; the SDK adds /v1/messages (default https://api.anthropic.com). */
+  baseURL: string;
+  model: string;
+  apiKey: Secret;
+  prices: PriceTable;
+  /** Output tokens at most (default 400). */
+  maxTokens?: number;
+  onUnpriced?(provider: string, model: string): void;
+}
+
+export function createAnthropicNarrator(options: AnthropicNarratorOptions): Narrator {
+  const chat = new ChatAnthropic({
+    model: options.model,
+    apiKey: options.apiKey.reveal(),
+    anthropicApiUrl: options.baseURL,
+    streaming: true,
+    streamUsage: true,
+    maxRetries: 0,
+    maxTokens: options.maxTokens ?? 400,
+    temperature: 0.8,
+  });
+  return createChatModelNarrator({ provider: 'anthropic', model: options.model, chat, prices: options.prices, ...(options.onUnpriced && { onUnpriced: options.onUnpriced }) });
+}

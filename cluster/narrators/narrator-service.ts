@@ -1,0 +1,50 @@
+// The narrators of a node, built from its configuration: the chain narrator → fallback… → offline.
+// Workers build it themselves from the ModuleRef NARRATOR_SERVICE (options: a NarratorConfig, which
+// crosses the thread as data; narratorConfig() validates it again on arrival and re-wraps the keys).
+import type { Narrator } from '../../actors/session/narrator.js';
+import { createOfflineNarrator } from '../../actors/session/offline-narrator.js';
+import type { Clock, Logger } from '../../runtime/index.js';
+import { createAnthropicNarrator } from './anthropic-narrator.js';
+import { createFallbackNarrator } from './fallback-narrator.js';
+import { narratorConfig, type NarratorConfig, type ProviderKind } from './narrator-config.js';
+import { createOpenAINarrator } from './openai-narrator.js';
+import { Secret } from './secret.js';
+
+export interface NarratorServiceInit {
+  options: NarratorConfig | Record<string, unknown>;
+  logger?: Logger;
+  /** The deadlines' and the offline pace's timers (default the system's): a ManualClock in tests. */
+  timers?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+}
+
+export function createNarratorService(init: NarratorServiceInit): Narrator {
+  const config = narratorConfig(init.options);
+  const logger = init.logger;
+  const warned = new Set<string>();
+  const onUnpriced = (provider: string, model: string): void => {
+    const key = `${provider}:${model}`;
+    if (warned.has(key) || warned.size > 100) return;
+    warned.add(key);
+    logger?.warn({ provider, model }, 'no price for this model in the price table: its cost is recorded as 0');
+  };
+  // A server that needs no key still gets one from the SDKs' point of view (they refuse an empty one).
+  const keyOf = (k: Secret | undefined): Secret => k ?? Secret.from('unused')!;
+  const build = (kind: ProviderKind): Narrator => {
+    const p = kind === 'openai' ? config.openai : config.anthropic;
+    const common = { baseURL: p.baseURL, model: p.model, apiKey: keyOf(p.apiKey), prices: config.prices, onUnpriced };
+    return kind === 'openai' ? createOpenAINarrator(common) : createAnthropicNarrator(common);
+  };
+  const offline = createOfflineNarrator({ ...config.pace, ...(init.timers && { timers: init.timers }) });
+  const providers = (config.narrator === 'offline' ? [] : [config.narrator, ...config.fallback]).map(build);
+  if (providers.length === 0) return offline;
+  return createFallbackNarrator({
+    chain: [...providers, offline],
+    timeoutMs: config.timeoutMs,
+    firstTokenMs: config.firstTokenMs,
+    ...(init.timers && { timers: init.timers }),
+    ...(logger && { logger }),
+  });
+}
+
+/** What a worker loads to build its narrator (module + export); the node passes the config as options. */
+export const NARRATOR_SERVICE = { module: import.meta.url, export: 'createNarratorService' } as const;
