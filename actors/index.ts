@@ -18,7 +18,7 @@ export {
 } from './define-actor.js';
 export { ModerationErrors, RoomErrors } from './actor-errors.js';
 export { room, ROOM_HISTORY_LIMIT, MAX_SAY_LENGTH, type ResumeReply, type RoomDelivery, type RoomEvent, type RoomLine, type RoomState } from './room.js';
-export { session, SESSION_TRANSCRIPT_LIMIT, MAX_TURN_LENGTH, type SessionModeration, type SessionState, type Turn } from './session/index.js';
+export * from './session/index.js';
 export { override, OVERRIDE_RECORD_LIMIT, reachedSeq, type AppliedOverride, type OverrideState } from './override.js';
 export {
   GM_SPEAKER,

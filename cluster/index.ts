@@ -7,6 +7,7 @@ export * from './cluster-key.js';
 export * from './compose/index.js';
 export * from './couch/index.js';
 export * from './membership/index.js';
+export * from './narrators/index.js';
 export * from './ops/index.js';
 export * from './placement/index.js';
 export * from './streams/index.js';

@@ -6,3 +6,4 @@ export { WORKER_SUPERVISOR } from '../supervisors/index.js';
 export { MEMORY_STORE } from '../runtime/index.js';
 export { HASHRING_PLACEMENT } from './placement/hashring-placement.js';
 export { COUCH_STATE_STORE_MODULE } from './couch/couch-state-store.js';
+export { NARRATOR_SERVICE } from './narrators/narrator-service.js';

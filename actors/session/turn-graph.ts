@@ -6,7 +6,7 @@ import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { ErrorCodes, GlassError, positiveIntegerOption } from '../../runtime/index.js';
 import { ModerationErrors, RoomErrors } from '../actor-errors.js';
-import { NarrationErrors, type NarrationRequest, type NarrationResult, type Narrator } from './narrator.js';
+import { NarrationErrors, type NarrationEvent, type NarrationRequest, type NarrationResult, type Narrator } from './narrator.js';
 import { RulesErrors, type CheckResult, type RulesRunner } from './rules.js';
 import type { SafetyCheck } from './safety.js';
 import { SafetyErrors } from './safety.js';
@@ -104,14 +104,39 @@ export function createTurnGraph(services: TurnGraphServices): TurnRunner {
   const narrate = step('narrate', async (state, ctx, signal) => {
     const { input } = state;
     const request: NarrationRequest = { session: input.session, turn: input.turn, scene: input.scene, player: input.player, text: input.text, checks: state.checks, recent: input.recent };
+    // Safety while it streams: a chunk reaches the players only if the narration so far passes the
+    // registry; the first that does not stops the narrator, and the turn fails like the safety step.
+    const inner = new AbortController();
+    const stop = () => inner.abort(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    let sofar = '';
+    let refused: { category: string } | null = null;
+    const onEvent = (event: NarrationEvent) => {
+      if (refused !== null) return;
+      if (event.type === 'degraded' && event.restart) sofar = '';
+      if (event.type === 'chunk') {
+        const verdict = safety.check(sofar + event.text);
+        if (!verdict.ok) {
+          refused = { category: verdict.category };
+          inner.abort(new GlassError(SafetyErrors.REFUSED, 'the narration was refused'));
+          return;
+        }
+        sofar += event.text;
+      }
+      ctx.onEvent(event);
+    };
     try {
-      const narration = await narrator.narrate(request, { signal, onEvent: (event) => ctx.onEvent(event) });
-      return { narration };
+      const narration = await narrator.narrate(request, { signal: inner.signal, onEvent });
+      if (refused === null) return { narration };
     } catch (err) {
       // An abort stops the run here: the checkpoint after `rules` stays, for a resume.
       if (signal.aborted) throw err;
-      return { outcome: failed(NarrationErrors.UNAVAILABLE, `no narration: ${messageOf(err)}`, state) };
+      if (refused === null) return { outcome: failed(NarrationErrors.UNAVAILABLE, `no narration: ${messageOf(err)}`, state) };
+    } finally {
+      signal.removeEventListener('abort', stop);
     }
+    const category = (refused as { category: string }).category;
+    return { outcome: { ...failed(SafetyErrors.REFUSED, `the narration was refused (${category})`, state), category } };
   });
 
   const safetyStep = step('safety', (state) => {

@@ -2,7 +2,7 @@
 // ChatAnthropic prefers over `clientOptions.baseURL` and over the ANTHROPIC_API_URL / _BASE_URL
 // environment variables: passing it always keeps the environment from redirecting the key.
 import { ChatAnthropic } from '@langchain/anthropic';
-import type { Narrator } from '../../actors/session/narrator.js';
+import type { Narrator } from '../../actors/index.js';
 import { createChatModelNarrator } from './chat-model-narrator.js';
 import type { PriceTable } from './price-table.js';
 import type { Secret } from './secret.js';

@@ -4,8 +4,8 @@
 // anthropic-narrator.ts only build the model.
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
-import type { NarrationRequest, NarrationResult, NarrationUsage, Narrator } from '../../actors/session/narrator.js';
-import { buildNarrationPrompt, estimateTokens, promptChars } from '../../actors/session/prompt.js';
+import type { NarrationRequest, NarrationResult, NarrationUsage, Narrator } from '../../actors/index.js';
+import { buildNarrationPrompt, estimateTokens, promptChars } from '../../actors/index.js';
 import { costOf, type PriceTable } from './price-table.js';
 import { failureReason, ProviderFailure, statusOf, type ProviderCallOptions } from './provider-call.js';
 

@@ -13,7 +13,7 @@ import {
   type NarrationResult,
   type NarrationUsage,
   type Narrator,
-} from '../../actors/session/narrator.js';
+} from '../../actors/index.js';
 import { failureReason, ProviderFailure, statusOf, type ProviderCallOptions } from './provider-call.js';
 
 export interface FallbackNarratorOptions {

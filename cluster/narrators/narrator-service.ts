@@ -1,8 +1,8 @@
 // The narrators of a node, built from its configuration: the chain narrator → fallback… → offline.
 // Workers build it themselves from the ModuleRef NARRATOR_SERVICE (options: a NarratorConfig, which
 // crosses the thread as data; narratorConfig() validates it again on arrival and re-wraps the keys).
-import type { Narrator } from '../../actors/session/narrator.js';
-import { createOfflineNarrator } from '../../actors/session/offline-narrator.js';
+import type { Narrator } from '../../actors/index.js';
+import { createOfflineNarrator } from '../../actors/index.js';
 import type { Clock, Logger } from '../../runtime/index.js';
 import { createAnthropicNarrator } from './anthropic-narrator.js';
 import { createFallbackNarrator } from './fallback-narrator.js';

@@ -3,7 +3,7 @@
 // chat-completions half with the same options; it is used instead of ChatOpenAI because ChatOpenAI
 // routes some model names to the Responses API, which local servers do not speak.
 import { ChatOpenAICompletions } from '@langchain/openai';
-import type { Narrator } from '../../actors/session/narrator.js';
+import type { Narrator } from '../../actors/index.js';
 import { createChatModelNarrator } from './chat-model-narrator.js';
 import type { PriceTable } from './price-table.js';
 import type { Secret } from './secret.js';

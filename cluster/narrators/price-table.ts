@@ -2,7 +2,7 @@
 // default table is a snapshot of public list prices (see docs/NARRATION.md) and is meant to be
 // overridden (GLASS_NARRATOR_PRICES_FILE): prices change, and a local model server costs nothing.
 import { GlassError, ErrorCodes } from '../../runtime/index.js';
-import type { NarrationUsage } from '../../actors/session/narrator.js';
+import type { NarrationUsage } from '../../actors/index.js';
 
 export interface ModelPrice {
   /** USD per 1,000,000 input (prompt) tokens. */

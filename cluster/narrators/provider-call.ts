@@ -3,7 +3,7 @@
 // request, or part of the key), and reports the usage of a failed call through `onUsage`, since a
 // rejected promise carries no result.
 import { GlassError } from '../../runtime/index.js';
-import { NarrationErrors, type NarrateOptions, type NarrationFailureReason, type NarrationUsage } from '../../actors/session/narrator.js';
+import { NarrationErrors, type NarrateOptions, type NarrationFailureReason, type NarrationUsage } from '../../actors/index.js';
 
 /** NarrateOptions as the fallback chain passes them: `onUsage` hears the usage of a failed call. */
 export interface ProviderCallOptions extends NarrateOptions {

@@ -134,7 +134,7 @@ for (const [storeName, openStore] of STORES) {
       assert.equal(safety.checked.length, 0);
     });
 
-    test('a safety refusal: failed with the category, the narration in neither the outcome nor the checkpoint', async () => {
+    test('a safety refusal while it streams: the narrator stopped at the first chunk that fails, nothing from it on sent, the narration in neither the outcome nor the checkpoint', async () => {
       const { runner, narrator, checkpointer } = parts();
       narrator.script.push({ text: 'You learn the forbidden recipe. It is long.' });
       const r = recorder();
@@ -142,20 +142,39 @@ for (const [storeName, openStore] of STORES) {
       assert.equal(failedCode(outcome), SafetyErrors.REFUSED);
       assert.equal((outcome as { category?: string }).category, 'test:forbidden');
       assert.ok(!JSON.stringify(outcome).includes('recipe'));
-      assert.deepEqual(steps(r.events), ['intake', 'rules', 'narrate', 'safety']);
+      assert.deepEqual(steps(r.events), ['intake', 'rules', 'narrate']);
+      const sent = r.events.flatMap((e) => (e.type === 'chunk' ? [e.text] : []));
+      assert.deepEqual(sent, ['You ', 'learn ', 'the ']);
+      assert.equal(narrator.signals[0].aborted, true, 'the narrator was stopped');
       const latest = await checkpointer.getTuple({ configurable: { thread_id: 'tavern' } });
-      assert.equal((latest!.checkpoint.channel_values as { narration: unknown }).narration, null);
+      assert.equal((latest!.checkpoint.channel_values as { narration?: unknown }).narration ?? null, null);
+    });
+
+    test('a prohibited phrase split across chunks is caught on the chunk that completes it', async () => {
+      const { runner, narrator } = parts();
+      narrator.script.push({ text: 'The forbidden door.', chunks: ['The forb', 'idden door.'] });
+      const r = recorder();
+      assert.equal(failedCode(await runner.run(input(1), r)), SafetyErrors.REFUSED);
+      assert.deepEqual(r.events.flatMap((e) => (e.type === 'chunk' ? [e.text] : [])), ['The forb']);
+    });
+
+    test('the safety step still checks the whole narration the narrator returns', async () => {
+      const { runner, narrator } = parts();
+      narrator.script.push({ text: 'A forbidden ending.', chunks: ['A quiet ending.'] });
+      const r = recorder();
+      assert.equal(failedCode(await runner.run(input(1), r)), SafetyErrors.REFUSED);
+      assert.deepEqual(steps(r.events), ['intake', 'rules', 'narrate', 'safety']);
     });
 
     test('abort stops the run: it rejects with the reason, and the narrator sees the signal', async () => {
-      const { runner, narrator, safety } = parts();
+      const { runner, narrator } = parts();
       narrator.script.push('hang');
       const r = recorder();
       const reason = new Error('the session stops');
       const run = runner.run(input(1), { ...r, onEvent: (e) => (r.events.push(e), e.type === 'chunk' && r.controller.abort(reason)) });
       await assert.rejects(run, (err: unknown) => err === reason);
       assert.equal(narrator.signals[0].aborted, true);
-      assert.equal(safety.checked.length, 0);
+      assert.ok(!steps(r.events).includes('safety'), 'the safety step was not reached');
       assert.ok(!steps(r.events).includes('commit'));
     });
 
