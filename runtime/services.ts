@@ -21,6 +21,8 @@ export interface WorkerServiceInit {
   readonly store: StateStore;
   readonly nodeId: string;
   readonly thread: number;
+  /** The services built before this one in this worker (NodeOptions.services order): a service may compose others. */
+  readonly services: Services;
 }
 
 export interface MainServiceInit {

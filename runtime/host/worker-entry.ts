@@ -29,11 +29,11 @@ const createSupervisor = await loadExport<(options: unknown) => Supervisor>(init
 const placement = createPlacement({ members: init.members, options: init.placement.options });
 // The node's services, each built here from its module (with its port to the main-thread part).
 const serviceValues = new Map<string, unknown>();
+const services = new Services(serviceValues);
 for (const s of init.services) {
   const create = await loadExport<(i: WorkerServiceInit) => unknown>(s.worker, `services.${s.name}.worker`);
-  serviceValues.set(s.name, await create({ options: s.worker.options, port: s.port, store, nodeId: init.nodeId, thread: init.thread }));
+  serviceValues.set(s.name, await create({ options: s.worker.options, port: s.port, store, nodeId: init.nodeId, thread: init.thread, services }));
 }
-const services = new Services(serviceValues);
 
 // Its dead letters go to the main thread, which keeps the node's log.
 const router = new WorkerRouter({
