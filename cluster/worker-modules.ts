@@ -6,3 +6,5 @@ export { WORKER_SUPERVISOR } from '../supervisors/index.js';
 export { MEMORY_STORE } from '../runtime/index.js';
 export { HASHRING_PLACEMENT } from './placement/hashring-placement.js';
 export { COUCH_STATE_STORE_MODULE } from './couch/couch-state-store.js';
+export { RULES_CLIENT } from './rules/rules-client.js';
+export { SAFETY_SERVICE } from './rules/safety-service.js';
