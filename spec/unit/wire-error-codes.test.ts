@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ModerationErrors, RoomErrors } from '../../actors/index.js';
+import { RulesErrors } from '../../actors/session/index.js';
 import { AuditErrors, AuditSetupErrors, EdgeErrors, GatewayErrors, OpsErrors, TokenSecretErrors } from '../../clients/index.js';
 import { ProtocolErrors as SdkKnownErrors } from '../../clients/sdk/index.js';
 import { ClusterKeyErrors, MEMBERSHIP_UNAVAILABLE, OpsPublisherErrors, SharedStoreErrors, TransportErrorCodes } from '../../cluster/index.js';
@@ -26,6 +27,7 @@ const LIVE: Record<string, Readonly<Record<string, string>>> = {
   ClusterKeyErrors,
   SharedStoreErrors,
   AuditSetupErrors,
+  RulesErrors,
 };
 
 const DIST = fileURLToPath(new URL('../../', import.meta.url));
