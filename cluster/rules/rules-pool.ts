@@ -45,7 +45,9 @@ export function createRulesPoolService(init: MainServiceInit): MainService {
     name: RULES_TASK_EXPORT,
     minThreads: o.threads,
     maxThreads: o.threads,
-    maxQueue: o.maxQueue,
+    // Our own bound (inFlight) refuses first; piscina's queue must also hold tasks that arrive
+    // before a thread is ready (or while one is being replaced), or it refuses them itself.
+    maxQueue: o.maxQueue + o.threads,
     // Each pool thread is small: the check model holds no state.
     resourceLimits: { maxOldGenerationSizeMb: 64 },
   });
