@@ -13,3 +13,5 @@ export { StoreCheckpointer, createStoreCheckpointer, CHECKPOINT_KIND, type Store
 export { nextScene, firstSentence, MIN_MOMENTUM, MAX_MOMENTUM, SCENE_SENTENCE_LIMIT } from './scene-update.js';
 export { createOfflineNarrator, offlineNarration, offlineChunks, OFFLINE_PHRASES, type OfflineNarratorOptions } from './offline-narrator.js';
 export { buildNarrationPrompt, cleanText, estimateTokens, promptChars, NARRATOR_SYSTEM_PROMPT, DEFAULT_PROMPT_LIMITS, type NarrationPrompt, type ChatMessage, type PromptLimits } from './prompt.js';
+export { runChecks, checkRequestOf, CHECK_MODEL, SKILL_KEYWORDS, SKILLS } from './check-model.js';
+export { SafetyRegistry, loadSafetyRegistry, defaultSafetyRegistry, DEFAULT_SAFETY_REGISTRY, SAFETY_LIMITS, type SafetyRegistrySource, type SafetyCategory } from './safety-registry.js';

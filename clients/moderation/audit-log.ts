@@ -222,6 +222,22 @@ export class AuditLog {
     return receipt;
   }
 
+  /**
+   * The last row whose command is `command` (null: none), read as stored: what a configuration
+   * audit (the safety registry's) compares with before it appends. Throws AuditUnavailableError
+   * while PostgreSQL is away.
+   */
+  async lastEntry(command: string): Promise<AuditRow | null> {
+    if (this.#status !== 'ready') throw new AuditUnavailableError(`the audit log is ${this.#status}`);
+    try {
+      const { rows } = await this.#pool.query<PgRow>(`SELECT * FROM ${this.tables.log} WHERE command = $1 ORDER BY id DESC LIMIT 1`, [command]);
+      return rows.length === 0 ? null : toRow(rows[0]);
+    } catch (err) {
+      this.#lost(err);
+      throw new AuditUnavailableError('the audit log could not be read', { cause: err });
+    }
+  }
+
   /** Walks the whole chain against the key and the anchor (see verifyAnchored). */
   async verify(): Promise<ChainVerdict> {
     return (await this.verifyAnchored()).verdict;

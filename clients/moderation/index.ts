@@ -29,3 +29,4 @@ export { ANONYMOUS, ModerationDesk, attemptOf, rawOverrideAttempt, toOverride, t
 export { mountModerationApi, type ModerationApiContext } from './moderation-api.js';
 export { socketOverrides } from './socket-overrides.js';
 export { ModeratorClient, ModeratorClientError, type ModeratorClientOptions, type OverrideReceipt } from './moderation-client.js';
+export { auditSafetyRegistry, SAFETY_AUDIT_COMMAND, type SafetyAuditLog, type SafetyAuditResult, type SafetyRegistryChange } from './safety-audit.js';

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ModerationErrors, RoomErrors } from '../../actors/index.js';
 import { TurnErrors } from '../../actors/session/turn.js';
+import { RulesErrors } from '../../actors/session/index.js';
 import { AuditErrors, AuditSetupErrors, EdgeErrors, GatewayErrors, OpsErrors, TokenSecretErrors } from '../../clients/index.js';
 import { ProtocolErrors as SdkKnownErrors } from '../../clients/sdk/index.js';
 import { ClusterKeyErrors, MEMBERSHIP_UNAVAILABLE, OpsPublisherErrors, SharedStoreErrors, TransportErrorCodes } from '../../cluster/index.js';
@@ -28,6 +29,7 @@ const LIVE: Record<string, Readonly<Record<string, string>>> = {
   SharedStoreErrors,
   AuditSetupErrors,
   TurnErrors,
+  RulesErrors,
 };
 
 const DIST = fileURLToPath(new URL('../../', import.meta.url));
