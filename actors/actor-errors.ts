@@ -22,3 +22,17 @@ export const ModerationErrors = {
   /** A `redact` of a line (or turn) number the room (or session) has not reached yet: nothing to redact, refused. */
   SEQ_NOT_REACHED: 'GLASS_ERR_SEQ_NOT_REACHED',
 } as const;
+
+/** Codes with which a session refuses a join, an invitation or a turn. */
+export const SessionErrors = {
+  /** The session is invite-only and this player was not invited (nor is its creator, a member or a moderator). */
+  NOT_INVITED: 'GLASS_ERR_NOT_INVITED',
+  /** Only the session's creator or a moderator may invite to it. */
+  INVITE_FORBIDDEN: 'GLASS_ERR_INVITE_FORBIDDEN',
+  /** The session already lists its most invitations (SESSION_INVITE_LIMIT). */
+  INVITES_FULL: 'GLASS_ERR_INVITES_FULL',
+  /** As many turns wait as a session queues (SESSION_TURN_QUEUE_LIMIT): retry once one is committed. */
+  TURN_QUEUE_FULL: 'GLASS_ERR_TURN_QUEUE_FULL',
+  /** The turn runner failed without a code of its own (`turn-failed` carries it). */
+  TURN_FAILED: 'GLASS_ERR_TURN_FAILED',
+} as const;

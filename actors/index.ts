@@ -16,9 +16,31 @@ export {
   type ReplyOf,
   type StateOf,
 } from './define-actor.js';
-export { ModerationErrors, RoomErrors } from './actor-errors.js';
+export { ModerationErrors, RoomErrors, SessionErrors } from './actor-errors.js';
 export { room, ROOM_HISTORY_LIMIT, MAX_SAY_LENGTH, type ResumeReply, type RoomDelivery, type RoomEvent, type RoomLine, type RoomState } from './room.js';
-export { session, SESSION_TRANSCRIPT_LIMIT, MAX_TURN_LENGTH, type SessionModeration, type SessionState, type Turn } from './session/index.js';
+export {
+  session,
+  SESSION_TRANSCRIPT_LIMIT,
+  SESSION_TURN_QUEUE_LIMIT,
+  SESSION_JOIN_TRANSCRIPT,
+  SESSION_ACCESS,
+  SESSION_INVITE_LIMIT,
+  MAX_TURN_EVENTS,
+  MAX_TURN_LENGTH,
+  TURN_SERVICE,
+  type RunningTurnView,
+  type NarrationChunk,
+  type SessionAccess,
+  type SessionDelivery,
+  type SessionEvent,
+  type SessionModeration,
+  type SessionResumeReply,
+  type SessionState,
+  type Turn,
+  type TurnRunner,
+  type TurnOutcome,
+  type TurnInput,
+} from './session/index.js';
 export { override, OVERRIDE_RECORD_LIMIT, reachedSeq, type AppliedOverride, type OverrideState } from './override.js';
 export {
   GM_SPEAKER,
