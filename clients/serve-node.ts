@@ -3,7 +3,7 @@
 // publisher that lets `glass ops` see the cluster. bin/commands/start.ts calls it; so may any
 // harness that wants a real node in-process.
 import { startClusterNode, startDefaultNode, startOpsPublisher } from '../cluster/index.js';
-import { type GlassNode } from '../runtime/node/index.js';
+import { type GlassNode, type NodeOptions } from '../runtime/node/index.js';
 import { AuditLog, auditUrlFromEnv, describePgUrl } from './moderation/index.js';
 import { startGateway, type Gateway, type GatewayOptions } from './serve.js';
 import { resolveTokenPublicKey, resolveTokenSecret } from './tokens/index.js';
@@ -23,6 +23,8 @@ export interface ServeNodeOptions {
   blockedAfterMs?: number;
   /** The gateway's edge limits (see GatewayServerOptions); what is left out keeps the gateway's default. */
   edge?: ServeNodeEdge;
+  /** Node services (NodeOptions.services), e.g. `turns`, the runner of sessions' turns; default none. */
+  services?: NodeOptions['services'];
 }
 
 /** The edge limits `glass start` reads from its environment. */
@@ -51,6 +53,7 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
     ...(config.idleAfterMs !== undefined && { idleAfterMs: config.idleAfterMs }),
     ...(config.nodeId !== undefined && { nodeId: config.nodeId }),
     ...(config.blockedAfterMs !== undefined && { blockedAfterMs: config.blockedAfterMs }),
+    ...(config.services !== undefined && { services: config.services }),
     logLevel: config.logLevel,
   };
   const node =
