@@ -16,7 +16,7 @@ export {
   type ReplyOf,
   type StateOf,
 } from './define-actor.js';
-export { ModerationErrors, RoomErrors } from './actor-errors.js';
+export { ModerationErrors, RoomErrors, SessionErrors } from './actor-errors.js';
 export { room, ROOM_HISTORY_LIMIT, MAX_SAY_LENGTH, type ResumeReply, type RoomDelivery, type RoomEvent, type RoomLine, type RoomState } from './room.js';
 export * from './session/index.js';
 export { override, OVERRIDE_RECORD_LIMIT, reachedSeq, type AppliedOverride, type OverrideState } from './override.js';

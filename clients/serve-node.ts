@@ -3,8 +3,9 @@
 // publisher that lets `glass ops` see the cluster. bin/commands/start.ts calls it; so may any
 // harness that wants a real node in-process.
 import { startClusterNode, startDefaultNode, startOpsPublisher } from '../cluster/index.js';
-import { type GlassNode } from '../runtime/node/index.js';
-import { AuditLog, auditUrlFromEnv, describePgUrl } from './moderation/index.js';
+import { type GlassNode, type NodeOptions } from '../runtime/node/index.js';
+import type { SafetyRegistry } from '../actors/index.js';
+import { AuditLog, auditSafetyRegistry, auditUrlFromEnv, describePgUrl } from './moderation/index.js';
 import { startGateway, type Gateway, type GatewayOptions } from './serve.js';
 import { resolveTokenPublicKey, resolveTokenSecret } from './tokens/index.js';
 
@@ -23,6 +24,10 @@ export interface ServeNodeOptions {
   blockedAfterMs?: number;
   /** The gateway's edge limits (see GatewayServerOptions); what is left out keeps the gateway's default. */
   edge?: ServeNodeEdge;
+  /** Node services (NodeOptions.services); default the game's (cluster/turns turnServices: narrator, rules, safety, turns). */
+  services?: NodeOptions['services'];
+  /** The safety registry the services were given (GLASS_SAFETY_REGISTRY_FILE): audited before the gateway listens. */
+  safetyRegistry?: SafetyRegistry;
 }
 
 /** The edge limits `glass start` reads from its environment. */
@@ -51,6 +56,7 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
     ...(config.idleAfterMs !== undefined && { idleAfterMs: config.idleAfterMs }),
     ...(config.nodeId !== undefined && { nodeId: config.nodeId }),
     ...(config.blockedAfterMs !== undefined && { blockedAfterMs: config.blockedAfterMs }),
+    ...(config.services !== undefined && { services: config.services }),
     logLevel: config.logLevel,
   };
   const node =
@@ -68,6 +74,20 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
     throw err;
   }
   if (audit === null) node.log.warn('no moderation audit log (GLASS_PG_URL unset): overrides are refused with GLASS_ERR_AUDIT_UNAVAILABLE');
+  if (config.safetyRegistry !== undefined) {
+    if (audit === null) node.log.warn({ safetyRegistry: config.safetyRegistry.version }, 'safety registry from GLASS_SAFETY_REGISTRY_FILE not audited: no audit log');
+    else {
+      // A changed registry reaches the audit chain before any player can take a turn: a failure refuses the start.
+      try {
+        const { written, change } = await auditSafetyRegistry(audit, config.safetyRegistry, undefined, { node: node.id });
+        node.log.info({ safetyRegistry: change.version, audited: written, added: change.added, removed: change.removed, changed: change.changed }, 'safety registry');
+      } catch (err) {
+        await audit.close();
+        await node.close();
+        throw err;
+      }
+    }
+  }
   let gateway: Gateway;
   try {
     gateway = await startGateway({ ...config.edge, node, port: config.port, host: config.host, tokenKey: tokenKey.key, resumeKey: secret.key, audit });

@@ -9,4 +9,4 @@ export { COUCH_STATE_STORE_MODULE } from './couch/couch-state-store.js';
 export { NARRATOR_SERVICE } from './narrators/narrator-service.js';
 export { RULES_CLIENT } from './rules/rules-client.js';
 export { SAFETY_SERVICE } from './rules/safety-service.js';
-export { TURN_SERVICE } from './turns/turn-service.js';
+export { TURN_GRAPH_SERVICE } from './turns/turn-service.js';

@@ -1,5 +1,20 @@
 // The session kind and its parts: the actor, and the seams its turns go through.
-export { session, SESSION_TRANSCRIPT_LIMIT, MAX_TURN_LENGTH, type SessionModeration, type SessionState, type Turn } from './session-actor.js';
+export {
+  session,
+  SESSION_TRANSCRIPT_LIMIT,
+  SESSION_TURN_QUEUE_LIMIT,
+  SESSION_JOIN_TRANSCRIPT,
+  MAX_TURN_LENGTH,
+  type QueuedTurn,
+  type RunningTurn,
+  type SessionModeration,
+  type SessionState,
+  type SessionUsage,
+  type Turn,
+} from './session-actor.js';
+export { SESSION_ACCESS, type NarrationChunk, type RunningTurnView, type SessionAccess, type SessionDelivery, type SessionEvent, type SessionModeratedEvent, type SessionResumeReply } from './session-events.js';
+export { SESSION_INVITE_LIMIT, SESSION_PRESENCE_LIST_LIMIT } from './session-members.js';
+export { MAX_TURN_EVENTS, TURN_SERVICE } from './turn-runs.js';
 export type { NarrateOptions, NarrationEvent, NarrationFailureReason, NarrationRequest, NarrationResult, NarrationUsage, Narrator, RecentTurn } from './narrator.js';
 export { NarrationErrors } from './narrator.js';
 export type { CheckOutcome, CheckRequest, CheckResult, Modifiers, RulesRunner } from './rules.js';
@@ -8,10 +23,11 @@ export { EMPTY_SCENE, SCENE_SUMMARY_LIMIT, type Scene } from './scene.js';
 export type { RunTurnOptions, TurnEvent, TurnInput, TurnOutcome, TurnRunner } from './turn.js';
 export { SafetyErrors, type SafetyCheck, type SafetyVerdict } from './safety.js';
 export { TurnErrors } from './turn.js';
-export { createTurnGraph, DEFAULT_RULES_TIMEOUT_MS, type TurnGraphServices } from './turn-graph.js';
-export { StoreCheckpointer, createStoreCheckpointer, CHECKPOINT_KIND, type StoreCheckpointerOptions } from './store-checkpointer.js';
 export { nextScene, firstSentence, MIN_MOMENTUM, MAX_MOMENTUM, SCENE_SENTENCE_LIMIT } from './scene-update.js';
 export { createOfflineNarrator, offlineNarration, offlineChunks, OFFLINE_PHRASES, type OfflineNarratorOptions } from './offline-narrator.js';
 export { buildNarrationPrompt, cleanText, estimateTokens, promptChars, NARRATOR_SYSTEM_PROMPT, DEFAULT_PROMPT_LIMITS, type NarrationPrompt, type ChatMessage, type PromptLimits } from './prompt.js';
 export { runChecks, checkRequestOf, CHECK_MODEL, SKILL_KEYWORDS, SKILLS } from './check-model.js';
 export { SafetyRegistry, loadSafetyRegistry, defaultSafetyRegistry, DEFAULT_SAFETY_REGISTRY, SAFETY_LIMITS, type SafetyRegistrySource, type SafetyCategory } from './safety-registry.js';
+// The turn graph and its checkpointer load LangGraph (≈ 0.5 s): they are the actors layer's second
+// entry, actors/turn-graph.ts, imported on demand by the `turns` service, not by every worker.
+export type { TurnGraphServices } from './turn-graph.js';

@@ -71,8 +71,4 @@ export interface Narrator {
   narrate(request: NarrationRequest, options: NarrateOptions): Promise<NarrationResult>;
 }
 
-/** Codes a narration fails with (in actors/actor-errors.ts once integrated). */
-export const NarrationErrors = {
-  /** Every narrator of the chain failed. */
-  UNAVAILABLE: 'GLASS_ERR_NARRATION_UNAVAILABLE',
-} as const;
+export { NarrationErrors } from '../actor-errors.js';

@@ -36,15 +36,4 @@ export interface RulesRunner {
   close(): Promise<void>;
 }
 
-export const RulesErrors = {
-  FAILED: 'GLASS_ERR_RULES_FAILED',
-  TIMEOUT: 'GLASS_ERR_RULES_TIMEOUT',
-  /** The node's rules pool is at its queue bound: refused at once, nothing queued. */
-  BUSY: 'GLASS_ERR_RULES_BUSY',
-  /** A check request (or a message on the rules pool's port) that is not well formed. */
-  INVALID: 'GLASS_ERR_RULES_INVALID',
-  /** The caller's AbortSignal fired before the checks came back. */
-  ABORTED: 'GLASS_ERR_RULES_ABORTED',
-  /** The rules runner (or its pool) was closed with the check pending, or before it was asked. */
-  CLOSED: 'GLASS_ERR_RULES_CLOSED',
-} as const;
+export { RulesErrors } from '../actor-errors.js';

@@ -9,7 +9,4 @@ export interface SafetyCheck {
   check(text: string): SafetyVerdict;
 }
 
-export const SafetyErrors = {
-  /** The narration matched a prohibited capability: not sent; the turn fails with this code. */
-  REFUSED: 'GLASS_ERR_SAFETY_REFUSED',
-} as const;
+export { SafetyErrors } from '../actor-errors.js';

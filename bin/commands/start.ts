@@ -1,7 +1,10 @@
 // glass start: one node and its gateway, until SIGINT or SIGTERM (docs in bin/usage.ts).
 import { isIP } from 'node:net';
 import { CREATION_POLICIES, IdSchema, serveNode, type CreationPolicy, type ServedNode, type ServeNodeOptions } from '../../clients/index.js';
-import { MAX_TIMER_MS } from '../../runtime/index.js';
+import { readFileSync } from 'node:fs';
+import { loadSafetyRegistry, type SafetyRegistry } from '../../actors/index.js';
+import { describeNarratorConfig, narratorConfigFromEnv, turnServices, type NarratorConfig } from '../../cluster/index.js';
+import { GlassError, MAX_TIMER_MS } from '../../runtime/index.js';
 import { integerArg, parseCommandArgs, UsageError } from '../cli-args.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -33,6 +36,40 @@ export function parseStart(args: string[], env: NodeJS.ProcessEnv): ServeNodeOpt
     cluster: nonEmpty('--cluster', values.cluster ?? env.GLASS_CLUSTER) ?? 'glass',
     blockedAfterMs: blockedAfterMs(env.GLASS_BLOCKED_AFTER_MS),
     edge: edgeFromEnv(env),
+    ...turnsFromEnv(env),
+  };
+}
+
+/** The game's turn services from the environment: the narrator chain, the rules pool's size, the safety registry. */
+function turnsFromEnv(env: NodeJS.ProcessEnv): Pick<ServeNodeOptions, 'services' | 'safetyRegistry'> {
+  let narrator;
+  try {
+    narrator = narratorConfigFromEnv(env);
+  } catch (err) {
+    // The message names the variable; a key's value is never in it.
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const threads = integerArg('GLASS_RULES_THREADS', env.GLASS_RULES_THREADS, 1, 64);
+  const file = env.GLASS_SAFETY_REGISTRY_FILE;
+  let safetyRegistry: SafetyRegistry | undefined;
+  let safetyText: string | undefined;
+  if (file !== undefined && file !== '') {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`GLASS_SAFETY_REGISTRY_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    try {
+      safetyRegistry = loadSafetyRegistry(text);
+      safetyText = text;
+    } catch (err) {
+      throw new UsageError(`GLASS_SAFETY_REGISTRY_FILE: ${err instanceof GlassError ? err.message : String(err)}`);
+    }
+  }
+  return {
+    services: turnServices({ narrator, ...(threads !== undefined && { rules: { threads } }), ...(safetyText !== undefined && { safety: safetyText }) }),
+    ...(safetyRegistry !== undefined && { safetyRegistry }),
   };
 }
 
@@ -101,6 +138,9 @@ function redisUrl(raw: string | undefined): string | undefined {
 export async function start(config: ServeNodeOptions, env: NodeJS.ProcessEnv): Promise<void> {
   await serveNode(config, env, (served) => {
     stopOnSignals(served);
+    // Which narrators turns go to (never a key: describeNarratorConfig shows where keys came from).
+    const narrator = config.services?.narrator?.worker.options;
+    if (narrator !== undefined) served.node.log.info({ narration: describeNarratorConfig(narrator as NarratorConfig) }, 'narrator');
     // `drain-node` (glass ops) stops this process as SIGTERM does.
     served.gateway.ops.service.setDrainNode(() => void process.kill(process.pid, 'SIGTERM'));
   });

@@ -1,5 +1,5 @@
 // What a player's connection needs of its gateway, and what uWS keeps per socket.
-import type { room, session } from '../../actors/index.js';
+import type { room, RunningTurnView, session } from '../../actors/index.js';
 import type { Logger } from '../../runtime/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
 import type { AccessClaims } from '../tokens/index.js';
@@ -53,6 +53,18 @@ export interface ConnectionContext {
   turnLatency(ms: number): void;
   /** The first socket of a room here joined (or resumed) it with its lines up to `seq` (see LineOrder.seen). */
   linesSeen(room: string, seq: number): void;
+  /** This node's connections per session (fan-out over the `session:<id>` topic). */
+  readonly sessions: LocalRooms<Connection, SessionRef>;
+  /** Session memberships of closed connections, for the resume window. */
+  readonly heldSessions: HeldRooms;
+  /** Leaves a session for the player if this node still holds it there. */
+  leaveSession(player: string, sessionId: string): void;
+  /** The first socket of a session here joined it with this running turn (see SessionOrder.seen). */
+  sessionSeen(sessionId: string, running: RunningTurnView | undefined): void;
+}
+
+export function sessionTopic(sessionId: string): string {
+  return 'session:' + sessionId;
 }
 
 export function roomTopic(roomId: string): string {

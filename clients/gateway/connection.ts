@@ -1,5 +1,5 @@
 import type { WebSocket } from 'uWebSockets.js';
-import { reachedSeq, session, type ResumeReply } from '../../actors/index.js';
+import { reachedSeq, type ResumeReply, type RunningTurnView, type SessionResumeReply } from '../../actors/index.js';
 import { MAX_TIMER_MS, withEdgeSpan } from '../../runtime/index.js';
 import {
   CloseCodes,
@@ -13,7 +13,7 @@ import {
   type OverrideFrame,
 } from '../protocol/index.js';
 import { signResumeToken, verifyResumeToken, type AccessClaims } from '../tokens/index.js';
-import { roomTopic, type ConnectionContext, type SessionRef, type SocketData } from './connection-context.js';
+import { roomTopic, sessionTopic, type ConnectionContext, type SocketData } from './connection-context.js';
 import { ConnectionOutput } from './connection-output.js';
 import { ConnectionRooms } from './connection-rooms.js';
 import type { EdgeLimits } from './edge-limits.js';
@@ -40,8 +40,8 @@ export class Connection implements RoomListener {
   readonly #rooms = new ConnectionRooms();
   /** What the socket is sent, and its backpressure (connection-output.ts). */
   readonly #out: ConnectionOutput;
-  /** The session of the last turn and its Ref: a player plays one session at a time, so turns reuse it. */
-  #session: SessionRef | null = null;
+  /** The sessions this connection is in, as their answers said, and the joins on their way. */
+  readonly #sessions = new ConnectionRooms();
   #expiry: NodeJS.Timeout | null = null;
   /** Resume tokens are signed asynchronously; chaining keeps them in the order of the changes. */
   #tokens: Promise<void> = Promise.resolve();
@@ -160,14 +160,14 @@ export class Connection implements RoomListener {
       }
       case 'turn': {
         const { session: id, text, ref } = frame;
+        if (!this.#sessions.known(id)) return this.#notInSession(id, ref);
         if (!this.#spend(text, ref)) return;
         const started = performance.now();
-        const cannotCreate = this.#edge.cannotCreate(this.player, this.#claims.roles.includes('moderator'), id);
-        this.#sessionRef(id).ask({ type: 'turn', player: this.player, text, cannotCreate }).then(
+        // Answered once queued: the narration streams to every member afterwards.
+        this.#ctx.sessions.ref(id).ask({ type: 'turn', player: this.player, text }).then(
           (reply) => {
-            if (reply.created === true) this.#edge.created(this.player);
             this.#ctx.turnLatency(performance.now() - started);
-            this.#out.send({ type: 'turn-accepted', session: id, turn: reply.turn, ref });
+            this.#out.send({ type: 'turn-accepted', session: id, turn: reply.turn, position: reply.position, ref });
           },
           (err: unknown) => {
             this.#ctx.turnLatency(performance.now() - started);
@@ -176,18 +176,71 @@ export class Connection implements RoomListener {
         );
         return;
       }
+      case 'join-session': {
+        const { session: id, access, ref } = frame;
+        if (!this.#sessions.known(id) && this.#sessions.count >= ProtocolLimits.RESUME_MAX_SESSIONS) {
+          return this.#refuse(ProtocolErrors.TOO_MANY_SESSIONS, `a connection may be in at most ${ProtocolLimits.RESUME_MAX_SESSIONS} sessions`, ref);
+        }
+        const adopted = this.#beginSession(id);
+        const moderator = this.#claims.roles.includes('moderator');
+        const cannotCreate = this.#edge.cannotCreate(this.player, moderator, id);
+        const join = { type: 'join-session', player: this.player, node: node.id, maxMembers: this.#edge.settings.maxRoomMembers, moderator, cannotCreate, access } as const;
+        this.#ctx.sessions.ref(id).ask(join).then(
+          (reply) => {
+            if (reply.created === true) this.#edge.created(this.player);
+            if (!this.#sessionAccepted(id, reply.members, reply.running)) return;
+            this.#out.send({ type: 'session-joined', session: id, members: reply.members, seq: reply.seq, transcript: reply.transcript, running: reply.running, access: reply.access, ref });
+            this.#issueResumeToken();
+          },
+          (err: unknown) => {
+            this.#sessionRefusedBy(id, adopted);
+            this.#failed('join-session', err, ref);
+          },
+        );
+        return;
+      }
+      case 'leave-session': {
+        const { session: id, ref } = frame;
+        if (!this.#sessions.known(id)) return this.#notInSession(id, ref);
+        this.#ctx.sessions.ref(id).ask({ type: 'leave-session', player: this.player, node: node.id }).then(
+          () => {
+            if (this.#out.closed) return;
+            if (!this.#sessions.has(id)) return this.#notInSession(id, ref);
+            this.#out.send({ type: 'session-left', session: id, ref });
+            this.#sessions.accepted.delete(id);
+            this.#ws.unsubscribe(sessionTopic(id));
+            this.#ctx.sessions.remove(id, this);
+            this.#issueResumeToken();
+          },
+          (err: unknown) => this.#failed('leave-session', err, ref),
+        );
+        return;
+      }
+      case 'invite': {
+        const { session: id, player, ref } = frame;
+        if (!this.#sessions.known(id)) return this.#notInSession(id, ref);
+        const moderator = this.#claims.roles.includes('moderator');
+        this.#ctx.sessions.ref(id).ask({ type: 'invite', player: this.player, invitee: player, moderator }).then(
+          () => this.#out.send({ type: 'invited', session: id, player, ref }),
+          (err: unknown) => this.#failed('invite', err, ref),
+        );
+        return;
+      }
       case 'resume':
         verifyResumeToken(this.#ctx.key, frame.token).then(
           (check) => {
             if (this.#out.closed) return;
             if (!check.ok) return this.#refuse(check.code, check.message, frame.ref);
-            const { player, character, rooms } = check.claims;
+            const { player, character, rooms, sessions } = check.claims;
             if (player !== this.player || character !== this.character) {
               return this.#refuse(ProtocolErrors.RESUME_INVALID, 'the resume token is for another player or character', frame.ref);
             }
             const unknown = Object.keys(frame.rooms).find((id) => !rooms.includes(id));
             if (unknown !== undefined) return this.#refuse(ProtocolErrors.RESUME_INVALID, `room ${unknown} is not in the resume token`, frame.ref);
-            this.#resume(rooms, frame.rooms, frame.ref);
+            const seenSessions = frame.sessions ?? {};
+            const stray = Object.keys(seenSessions).find((id) => !sessions.includes(id));
+            if (stray !== undefined) return this.#refuse(ProtocolErrors.RESUME_INVALID, `session ${stray} is not in the resume token`, frame.ref);
+            this.#resume(rooms, frame.rooms, sessions, seenSessions, frame.ref);
           },
           (err: unknown) => this.#failed('resume', err, frame.ref),
         );
@@ -227,13 +280,32 @@ export class Connection implements RoomListener {
   }
 
   /** Takes over the token's rooms: each room replays what was missed after the client's seq, or resyncs. */
-  #resume(rooms: readonly string[], seen: Readonly<Record<string, number>>, ref: string | undefined): void {
+  #resume(rooms: readonly string[], seen: Readonly<Record<string, number>>, sessions: readonly string[], seenSessions: Readonly<Record<string, number>>, ref: string | undefined): void {
     const node = this.#ctx.node;
-    let pending = rooms.length;
+    let pending = rooms.length + sessions.length;
     const settled = (): void => {
       if (--pending === 0) this.#issueResumeToken(ref);
     };
     if (pending === 0) return this.#issueResumeToken(ref);
+    const moderator = this.#claims.roles.includes('moderator');
+    for (const id of sessions) {
+      const adopted = this.#beginSession(id);
+      const after = Object.hasOwn(seenSessions, id) ? seenSessions[id] : -1;
+      this.#ctx.sessions.ref(id).ask({ type: 'resume', player: this.player, node: node.id, after, maxMembers: this.#edge.settings.maxRoomMembers, moderator }).then(
+        (reply: SessionResumeReply) => {
+          const running = reply.resync === null ? undefined : reply.running;
+          if (!this.#sessionAccepted(id, reply.members, running)) return;
+          if (reply.resync === null) this.#out.send({ type: 'session-resumed', session: id, members: reply.members, events: reply.events, seq: reply.seq, access: reply.access, ref });
+          else this.#out.send({ type: 'session-resync', session: id, reason: reply.resync, members: reply.members, seq: reply.seq, transcript: reply.transcript as never, running, access: reply.access, ref });
+          settled();
+        },
+        (err: unknown) => {
+          this.#sessionRefusedBy(id, adopted);
+          this.#failed('resume', err, ref);
+          settled();
+        },
+      );
+    }
     for (const id of rooms) {
       if (!this.#rooms.known(id) && this.#rooms.count >= ProtocolLimits.RESUME_MAX_ROOMS) {
         this.#refuse(ProtocolErrors.TOO_MANY_ROOMS, `a connection may be in at most ${ProtocolLimits.RESUME_MAX_ROOMS} rooms`, ref);
@@ -256,6 +328,29 @@ export class Connection implements RoomListener {
         },
       );
     }
+  }
+
+  #beginSession(id: string): boolean {
+    this.#sessions.begin(id);
+    return this.#ctx.heldSessions.adopt(this.player, id);
+  }
+
+  /** A session accepted a join or resume: its events reach this socket from now on. */
+  #sessionAccepted(id: string, members: readonly string[], running: RunningTurnView | undefined): boolean {
+    this.#sessions.settle(id);
+    if (this.#out.closed) return false;
+    if (!this.#ctx.sessions.has(id)) this.#ctx.sessionSeen(id, running);
+    if (!this.#sessions.has(id)) {
+      this.#sessions.accepted.add(id);
+      this.#ws.subscribe(sessionTopic(id));
+    }
+    this.#ctx.sessions.add(id, this, members);
+    return true;
+  }
+
+  #sessionRefusedBy(id: string, adopted: boolean): void {
+    this.#sessions.settle(id);
+    if (adopted && !this.#sessions.has(id) && !this.#out.closed) this.#ctx.heldSessions.hold(this.player, [id]);
   }
 
   /** A join or resume leaves for the room; true if it took back a membership held for this player. */
@@ -300,11 +395,12 @@ export class Connection implements RoomListener {
   /** A fresh resume token for the rooms as they are now, after the answers that changed them. */
   #issueResumeToken(ref?: string): void {
     const rooms = [...this.#rooms.accepted];
+    const sessions = [...this.#sessions.accepted];
     const { key, resumeTokenTtlMs } = this.#ctx;
     this.#tokens = this.#tokens
-      .then(() => signResumeToken(key, { player: this.player, character: this.character, rooms }, resumeTokenTtlMs))
+      .then(() => signResumeToken(key, { player: this.player, character: this.character, rooms, sessions }, resumeTokenTtlMs))
       .then(
-        (token) => this.#out.send({ type: 'resume-token', token, rooms, ref }),
+        (token) => this.#out.send(sessions.length === 0 ? { type: 'resume-token', token, rooms, ref } : { type: 'resume-token', token, rooms, sessions, ref }),
         (err: unknown) => this.#failed('resume', err, ref),
       );
   }
@@ -353,6 +449,10 @@ export class Connection implements RoomListener {
     const rooms = this.#rooms.takeAll();
     if (this.#ctx.closing) for (const id of rooms) this.#ctx.leave(this.player, id);
     else this.#ctx.held.hold(this.player, rooms);
+    for (const id of this.#sessions.accepted) this.#ctx.sessions.remove(id, this);
+    const sessions = this.#sessions.takeAll();
+    if (this.#ctx.closing) for (const id of sessions) this.#ctx.leaveSession(this.player, id);
+    else this.#ctx.heldSessions.hold(this.player, sessions);
   }
 
   /** Closes the socket because the same player connected again; the close handler does the rest. */
@@ -385,6 +485,10 @@ export class Connection implements RoomListener {
     return false;
   }
 
+  #notInSession(id: string, ref: string | undefined): void {
+    this.#refuse(ProtocolErrors.NOT_IN_SESSION, `not in session ${id}: join it first`, ref);
+  }
+
   #notInRoom(roomId: string, ref: string | undefined): void {
     this.#refuse(ProtocolErrors.NOT_IN_ROOM, `not in room ${roomId}: join it first`, ref);
   }
@@ -405,11 +509,6 @@ export class Connection implements RoomListener {
     audited.then(() => this.#refuse(code, message, ref));
   }
 
-  #sessionRef(id: string): SessionRef {
-    const cached = this.#session;
-    if (cached !== null && cached.id === id) return cached;
-    return (this.#session = session.ref(this.#ctx.node, id));
-  }
 
   /** A rejected ask: its runtime or actor code goes to the client as is. */
   #failed(frameType: ClientFrameType, err: unknown, ref: string | undefined): void {

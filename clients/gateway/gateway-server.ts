@@ -1,10 +1,12 @@
 import { EventEmitter } from 'node:events';
 import uWS from 'uWebSockets.js';
-import { room, type RoomDelivery } from '../../actors/index.js';
+import { room, session, type RoomDelivery, type SessionDelivery } from '../../actors/index.js';
 import { ErrorCodes, GATEWAY_KIND, GlassError, type Logger } from '../../runtime/index.js';
 import { nodeReadiness, type GlassNode } from '../../runtime/node/index.js';
 import { CloseCodes, ProtocolErrors } from '../protocol/index.js';
 import { Connection, roomTopic, type ConnectionContext, type RoomRef, type SocketData } from './connection.js';
+import { sessionTopic, type SessionRef } from './connection-context.js';
+import { SessionOrder } from './session-order.js';
 import type { ResolvedGatewayServerOptions } from './gateway-options.js';
 import type { GatewayParts, MountContext } from './gateway-parts.js';
 import { HeldRooms } from './held-rooms.js';
@@ -50,6 +52,11 @@ export class GatewayServer {
     (id, text) => this.#publish(id, text),
   );
   readonly #held: HeldRooms;
+  readonly #sessions: LocalRooms<Connection, SessionRef>;
+  readonly #heldSessions: HeldRooms;
+  /** What of each session was published here: no narration chunk twice, across a session's resume. */
+  readonly #sessionOrder = new SessionOrder();
+  #unwatch: (() => void) | null = null;
   readonly #limiter: RateLimiter;
   readonly #pendingLeaves = new Set<Promise<unknown>>();
   readonly #context: ConnectionContext;
@@ -69,6 +76,8 @@ export class GatewayServer {
     this.#local = new LocalRooms<Connection, RoomRef>((id) => room.ref(o.node, id));
     this.#limiter = new RateLimiter(o.rateLimit);
     this.#held = new HeldRooms(o.resumeWindowMs, (player, id) => this.#leave(player, id, true));
+    this.#sessions = new LocalRooms<Connection, SessionRef>((id) => session.ref(o.node, id));
+    this.#heldSessions = new HeldRooms(o.resumeWindowMs, (player, id) => this.#leaveSession(player, id));
     const gateway = this;
     this.#context = {
       node: o.node,
@@ -95,12 +104,17 @@ export class GatewayServer {
       },
       turnLatency: (ms) => parts.observeTurnLatency?.(ms),
       linesSeen: (id, seq) => gateway.#lines.seen(id, seq),
+      sessions: this.#sessions,
+      heldSessions: this.#heldSessions,
+      leaveSession: (player, id) => this.#leaveSession(player, id),
+      sessionSeen: (id, running) => gateway.#sessionOrder.seen(id, running),
     };
     this.#app = guardedApp(uWS.App(), { log: this.#log, caught: (where) => count(this.#stats.handlerFailures, where) });
     this.#routes();
     this.#sweep = setInterval(() => {
       this.#limiter.sweep();
       this.#lines.prune((id) => this.#local.has(id));
+      this.#sessionOrder.prune((id) => this.#sessions.has(id));
     }, SWEEP_INTERVAL_MS);
     this.#sweep.unref();
   }
@@ -109,6 +123,11 @@ export class GatewayServer {
   static async start(options: ResolvedGatewayServerOptions, parts: GatewayParts): Promise<GatewayServer> {
     const gateway = new GatewayServer(options, parts);
     gateway.#unbind = gateway.node.bind({ kind: GATEWAY_KIND, id: gateway.node.id }, gateway.#onRoomDelivery);
+    // A worker died: its sessions come back only when a message reaches them. Those with sockets
+    // here are woken, so a turn that was running resumes (the session's onActivate) and streams on.
+    gateway.#unwatch = gateway.node.supervisor.onRestart(() => {
+      for (const id of gateway.#sessions.ids()) gateway.#sessions.ref(id).tell({ type: 'wake' });
+    });
     try {
       await gateway.#listen(gateway.#o.host, gateway.#o.port);
     } catch (err) {
@@ -235,8 +254,19 @@ export class GatewayServer {
    * microtask; deferring each delivery by exactly one microtask keeps that order, so a joiner gets
    * every line after its `joined` seq and none before it.
    */
-  readonly #onRoomDelivery = (msg: RoomDelivery): void => {
+  readonly #onRoomDelivery = (msg: RoomDelivery | SessionDelivery): void => {
     if (msg?.type === 'override-applied') return this.#parts.overrides.applied(msg.audit.id);
+    if (msg?.type === 'session-event') {
+      const event = msg.event;
+      // Deferred one microtask, as room events are: a join's answer subscribes its socket first.
+      queueMicrotask(() => {
+        if (this.#closed || !this.#sessionOrder.admit(event)) return;
+        // Everything, presence included, goes over the topic: one seq-ordered stream per session.
+        this.#app.publish(sessionTopic(event.session), JSON.stringify(event));
+        this.#sessions.checkBackpressure(event.session);
+      });
+      return;
+    }
     if (msg?.type !== 'room-event') throw new GlassError(ErrorCodes.UNKNOWN_MESSAGE, 'a gateway only takes room-event and override-applied messages');
     const event = msg.event;
     const id = event.room;
@@ -275,6 +305,12 @@ export class GatewayServer {
     this.#local.checkBackpressure(id);
   }
 
+  /** Leaves a session for a player, if this node still holds it there; tracked so close can wait. */
+  #leaveSession(player: string, id: string): void {
+    const settled = this.#sessions.ref(id).ask({ type: 'leave-session', player, node: this.node.id }).then(noop, noop).finally(() => this.#pendingLeaves.delete(settled));
+    this.#pendingLeaves.add(settled);
+  }
+
   /** Leaves a room for a player, if this node still holds it there; tracked so close can wait. */
   #leave(player: string, id: string, endOfHold: boolean): void {
     const pending = this.#local.ref(id).ask({ type: 'leave', player, node: this.node.id });
@@ -302,6 +338,8 @@ export class GatewayServer {
     for (const connection of [...this.#players.values()]) connection.end(CloseCodes.GOING_AWAY, 'server shutting down');
     this.#players.clear();
     for (const [player, id] of this.#held.releaseAll()) this.#leave(player, id, false);
+    for (const [player, id] of this.#heldSessions.releaseAll()) this.#leaveSession(player, id);
+    this.#unwatch?.();
     // Also drops idle HTTP keep-alive connections (health checkers), which would otherwise keep
     // the process alive. Missing from the package's types, present in the 20.30 binary.
     const app = this.#app as unknown as { close?: () => void };

@@ -51,6 +51,11 @@ export class LocalRooms<C extends RoomListener, R> {
     if (entry.connections.size === 0) this.#rooms.delete(room);
   }
 
+  /** The rooms (or sessions) some connection here is in. */
+  ids(): string[] {
+    return [...this.#rooms.keys()];
+  }
+
   /** Whether any connection here is in the room. */
   has(room: string): boolean {
     return this.#rooms.has(room);

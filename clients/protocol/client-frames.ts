@@ -20,6 +20,16 @@ export const TurnFrame = z.strictObject({
   text: textSchema(1, ProtocolLimits.TURN_MAX_LENGTH),
   ref: RefSchema.optional(),
 });
+export const JoinSessionFrame = z.strictObject({
+  type: z.literal('join-session'),
+  session: IdSchema,
+  /** Only read by the join that creates the session: `invite` admits its creator, invited players and moderators. */
+  access: z.enum(['open', 'invite']).optional(),
+  ref: RefSchema.optional(),
+});
+export const LeaveSessionFrame = z.strictObject({ type: z.literal('leave-session'), session: IdSchema, ref: RefSchema.optional() });
+/** The session's creator (a member) or a moderator invites `player` to an invite-only session. */
+export const InviteFrame = z.strictObject({ type: z.literal('invite'), session: IdSchema, player: IdSchema, ref: RefSchema.optional() });
 export const PingFrame = z.strictObject({ type: z.literal('ping'), ref: RefSchema.optional() });
 /** Rooms of an earlier connection, each with the `seq` of the last line the client saw in it. */
 export const ResumeFrame = z.strictObject({
@@ -28,6 +38,11 @@ export const ResumeFrame = z.strictObject({
   rooms: z.record(IdSchema, SeqSchema).refine((r) => Object.keys(r).length <= ProtocolLimits.RESUME_MAX_ROOMS, {
     message: `at most ${ProtocolLimits.RESUME_MAX_ROOMS} rooms`,
   }),
+  /** Sessions of the earlier connection, each with the `seq` of the last session event the client saw. */
+  sessions: z
+    .record(IdSchema, SeqSchema)
+    .refine((r) => Object.keys(r).length <= ProtocolLimits.RESUME_MAX_SESSIONS, { message: `at most ${ProtocolLimits.RESUME_MAX_SESSIONS} sessions` })
+    .optional(),
   ref: RefSchema.optional(),
 });
 
@@ -79,10 +94,10 @@ export type OverrideFrame = z.infer<typeof OverrideFrame>;
 export const OverrideRequest = z.strictObject(OverrideFields).superRefine(checkOverride);
 export type OverrideRequest = z.infer<typeof OverrideRequest>;
 
-export const ClientFrame = z.discriminatedUnion('type', [JoinFrame, LeaveFrame, SayFrame, TurnFrame, PingFrame, ResumeFrame, OverrideFrame]);
+export const ClientFrame = z.discriminatedUnion('type', [JoinFrame, LeaveFrame, SayFrame, TurnFrame, JoinSessionFrame, LeaveSessionFrame, InviteFrame, PingFrame, ResumeFrame, OverrideFrame]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame['type'];
-export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = ['join', 'leave', 'say', 'turn', 'ping', 'resume', 'override'];
+export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = ['join', 'leave', 'say', 'turn', 'join-session', 'leave-session', 'invite', 'ping', 'resume', 'override'];
 
 /** Which roles may send each frame type. */
 export const FRAME_ROLES: Readonly<Record<ClientFrameType, readonly Role[]>> = {
@@ -90,6 +105,9 @@ export const FRAME_ROLES: Readonly<Record<ClientFrameType, readonly Role[]>> = {
   leave: ['player', 'moderator'],
   say: ['player', 'moderator'],
   turn: ['player', 'moderator'],
+  'join-session': ['player', 'moderator'],
+  'leave-session': ['player', 'moderator'],
+  invite: ['player', 'moderator'],
   resume: ['player', 'moderator'],
   ping: ROLES,
   override: ['moderator'],

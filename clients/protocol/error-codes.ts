@@ -4,12 +4,13 @@
 // module with no imports, and only gathered here. Importing those leaves, not their layers'
 // entries, keeps the protocol (and so the SDK) free of Node code. The committed list in
 // spec/fixtures/wire-error-codes.ts pins every string; spec/unit/wire-error-codes.test.ts checks both.
-import { ModerationErrors, RoomErrors } from '../../actors/actor-errors.js';
+import { ModerationErrors, NarrationErrors, RoomErrors, RulesErrors, SafetyErrors, SessionErrors } from '../../actors/actor-errors.js';
 import { OpsPublisherErrors } from '../../cluster/ops/ops-publisher-errors.js';
 import { TransportErrorCodes } from '../../cluster/streams/transport-errors.js';
 import { ErrorCodes } from '../../runtime/errors.js';
+import { ServiceErrors } from '../../runtime/services.js';
 
-export { ErrorCodes, ModerationErrors, OpsPublisherErrors, RoomErrors, TransportErrorCodes };
+export { ErrorCodes, ModerationErrors, NarrationErrors, OpsPublisherErrors, RoomErrors, RulesErrors, SafetyErrors, SessionErrors, TransportErrorCodes };
 
 /** The gateway's own codes: of the `error` frame, of refused upgrades, and of the HTTP APIs. */
 export const EdgeErrors = {
@@ -27,6 +28,10 @@ export const EdgeErrors = {
   FORBIDDEN: 'GLASS_ERR_FORBIDDEN',
   /** `say` or `leave` for a room this connection has not joined. */
   NOT_IN_ROOM: 'GLASS_ERR_NOT_IN_ROOM',
+  /** `turn`, `invite` or `leave-session` for a session this connection has not joined. */
+  NOT_IN_SESSION: 'GLASS_ERR_NOT_IN_SESSION',
+  /** A `join-session` past the number of sessions one connection may be in (RESUME_MAX_SESSIONS). */
+  TOO_MANY_SESSIONS: 'GLASS_ERR_TOO_MANY_SESSIONS',
   /** A `join` past the number of rooms one connection may be in (RESUME_MAX_ROOMS). */
   TOO_MANY_ROOMS: 'GLASS_ERR_TOO_MANY_ROOMS',
   /** At upgrade (HTTP 429): the client's address already has the most open connections allowed (maxConnectionsPerIp). */
@@ -95,6 +100,29 @@ export const ProtocolErrors = {
   ROOM_FULL: RoomErrors.ROOM_FULL,
   /** A `join` or `turn` that would create a room or session this player may not create (creation policy or quota; from the actor). */
   CREATE_REFUSED: RoomErrors.CREATE_REFUSED,
+  /** An invite-only session refused a player it was not invited to (from the actor). */
+  NOT_INVITED: SessionErrors.NOT_INVITED,
+  /** An `invite` from a member who did not create the session (from the actor). */
+  INVITE_FORBIDDEN: SessionErrors.INVITE_FORBIDDEN,
+  /** The session keeps no more invitations (from the actor). */
+  INVITES_FULL: SessionErrors.INVITES_FULL,
+  /** As many turns wait as a session queues: retry once one is committed (from the actor). */
+  TURN_QUEUE_FULL: SessionErrors.TURN_QUEUE_FULL,
+  /** `turn-failed`: the run failed without a code of its own. */
+  TURN_FAILED: SessionErrors.TURN_FAILED,
+  /** `turn-failed`: every narrator of the chain failed (from the turn graph). */
+  NARRATION_UNAVAILABLE: NarrationErrors.UNAVAILABLE,
+  /** `turn-failed`: the checks of the rules step failed, overran, or the rules pool was busy, closed or given a bad request. */
+  RULES_FAILED: RulesErrors.FAILED,
+  RULES_TIMEOUT: RulesErrors.TIMEOUT,
+  RULES_BUSY: RulesErrors.BUSY,
+  RULES_INVALID: RulesErrors.INVALID,
+  RULES_ABORTED: RulesErrors.ABORTED,
+  RULES_CLOSED: RulesErrors.CLOSED,
+  /** `turn-failed`: the narration matched the Prohibited Capabilities registry; it was not sent. */
+  SAFETY_REFUSED: SafetyErrors.REFUSED,
+  /** The node runs no turns (no `turns` service): a turn is refused. */
+  UNKNOWN_SERVICE: ServiceErrors.UNKNOWN,
   /** The player is muted in this room or session (from the actor). */
   MUTED: ModerationErrors.MUTED,
   /** The room or session is paused by a moderator (from the actor). */

@@ -12,6 +12,8 @@ export const ProtocolLimits = {
   TOKEN_MAX_LENGTH: 8_192,
   /** Rooms one connection may be in; one resume may name; one resume token may carry. */
   RESUME_MAX_ROOMS: 64,
+  /** Sessions one connection may be in; one resume may name; one resume token may carry. */
+  RESUME_MAX_SESSIONS: 16,
   /** Default largest frame the gateway reads, in bytes (UTF-8). */
   DEFAULT_MAX_FRAME_BYTES: 16_384,
   /** An override's `reason`. */

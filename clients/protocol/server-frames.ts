@@ -41,10 +41,132 @@ export const PresenceFrame = z.strictObject({
   /** Only in a room of more than 50 members: how many it has (`members` then lists the first 50). */
   count: z.number().int().nonnegative().optional(),
 });
+/** A turn was queued: its number, and its place (0: it starts now; n: n turns run before it). */
 export const TurnAcceptedFrame = z.strictObject({
   type: z.literal('turn-accepted'),
   session: IdSchema,
   turn: z.number().int().positive(),
+  position: z.number().int().nonnegative(),
+  ref: RefSchema.optional(),
+});
+const TurnNumber = z.number().int().positive();
+const SessionSeq = z.number().int().positive();
+export const CheckResultSchema = z.strictObject({
+  skill: z.string(),
+  roll: z.number().int(),
+  modifier: z.number(),
+  total: z.number(),
+  difficulty: z.number(),
+  outcome: z.enum(['critical-success', 'success', 'failure', 'critical-failure']),
+});
+/** One entry of a session's transcript: a player's turn and what answered it, or a moderator's narration. */
+export const TranscriptEntrySchema = z.strictObject({
+  turn: TurnNumber,
+  player: IdSchema,
+  text: z.string(),
+  at: z.number(),
+  seq: SessionSeq.optional(),
+  redacted: z.literal(true).optional(),
+  narration: z.literal(true).optional(),
+  audit: AuditRefSchema.optional(),
+  narrated: z.string().optional(),
+  checks: z.array(CheckResultSchema).optional(),
+  provider: z.string().optional(),
+  failed: z.strictObject({ code: z.string(), message: z.string() }).optional(),
+});
+const ChunkSchema = z.strictObject({ seq: SessionSeq, part: z.number().int().nonnegative(), index: z.number().int().nonnegative(), text: z.string() });
+/** The turn being narrated, with its chunks so far (of its current part). */
+export const RunningTurnSchema = z.strictObject({ turn: TurnNumber, player: IdSchema, text: z.string(), seq: SessionSeq, chunks: z.array(ChunkSchema) });
+const SessionAccessSchema = z.enum(['open', 'invite']);
+export const SessionJoinedFrame = z.strictObject({
+  type: z.literal('session-joined'),
+  session: IdSchema,
+  members: z.array(IdSchema),
+  seq: SeqSchema,
+  transcript: z.array(TranscriptEntrySchema),
+  running: RunningTurnSchema.optional(),
+  access: SessionAccessSchema,
+  ref: RefSchema.optional(),
+});
+export const SessionLeftFrame = z.strictObject({ type: z.literal('session-left'), session: IdSchema, ref: RefSchema.optional() });
+export const InvitedFrame = z.strictObject({ type: z.literal('invited'), session: IdSchema, player: IdSchema, ref: RefSchema.optional() });
+export const SessionPresenceFrame = z.strictObject({
+  type: z.literal('session-presence'),
+  session: IdSchema,
+  seq: SessionSeq,
+  joined: IdSchema.optional(),
+  left: IdSchema.optional(),
+  members: z.array(IdSchema),
+  count: z.number().int().nonnegative().optional(),
+});
+export const TurnStartedFrame = z.strictObject({ type: z.literal('turn-started'), session: IdSchema, seq: SessionSeq, turn: TurnNumber, player: IdSchema, text: z.string() });
+/** A chunk of a turn's narration: (turn, part, index) names it; a client drops one it already has. */
+export const NarrationFrame = z.strictObject({
+  type: z.literal('narration'),
+  session: IdSchema,
+  seq: SessionSeq,
+  turn: TurnNumber,
+  part: z.number().int().nonnegative(),
+  index: z.number().int().nonnegative(),
+  text: z.string(),
+});
+/** A narrator failed and another took over; `restart`: the chunks so far are void, part `part` starts at index 0. */
+export const NarrationDegradedFrame = z.strictObject({
+  type: z.literal('narration-degraded'),
+  session: IdSchema,
+  seq: SessionSeq,
+  turn: TurnNumber,
+  part: z.number().int().nonnegative(),
+  from: z.string(),
+  to: z.string(),
+  reason: z.enum(['error', 'rate-limited', 'timeout', 'slow-first-token', 'stream-cut', 'refused']),
+  restart: z.boolean(),
+});
+export const TurnCommittedFrame = z.strictObject({
+  type: z.literal('turn-committed'),
+  session: IdSchema,
+  seq: SessionSeq,
+  turn: TurnNumber,
+  player: IdSchema,
+  narration: z.string(),
+  checks: z.array(CheckResultSchema),
+  provider: z.string(),
+  degraded: z.strictObject({ from: z.string(), reason: z.string() }).optional(),
+});
+export const TurnFailedFrame = z.strictObject({ type: z.literal('turn-failed'), session: IdSchema, seq: SessionSeq, turn: TurnNumber, player: IdSchema, code: z.string(), message: z.string() });
+/** An override applied to a session, to every member (`turn`: the redacted turn, or the one a narrate added). */
+export const SessionModeratedFrame = z.strictObject({
+  type: z.literal('session-moderated'),
+  session: IdSchema,
+  seq: SessionSeq,
+  command: z.enum(OVERRIDE_COMMANDS),
+  audit: AuditRefSchema,
+  player: IdSchema.optional(),
+  turn: TurnNumber.optional(),
+  text: z.string().optional(),
+  reason: z.string().optional(),
+});
+const SessionEventSchema = z.discriminatedUnion('type', [SessionPresenceFrame, TurnStartedFrame, NarrationFrame, NarrationDegradedFrame, TurnCommittedFrame, TurnFailedFrame, SessionModeratedFrame]);
+/** A session of a resume whose missed events could be replayed: `events`, in seq order, after the client's seq. */
+export const SessionResumedFrame = z.strictObject({
+  type: z.literal('session-resumed'),
+  session: IdSchema,
+  members: z.array(IdSchema),
+  events: z.array(SessionEventSchema),
+  seq: SeqSchema,
+  access: SessionAccessSchema,
+  ref: RefSchema.optional(),
+});
+/** A session of a resume that could not be replayed: its current state, like `session-joined`. */
+export const SessionResyncFrame = z.strictObject({
+  type: z.literal('session-resync'),
+  session: IdSchema,
+  reason: z.enum(['window', 'gap', 'unknown']),
+  members: z.array(IdSchema),
+  seq: SeqSchema,
+  transcript: z.array(TranscriptEntrySchema),
+  running: RunningTurnSchema.optional(),
+  access: SessionAccessSchema,
   ref: RefSchema.optional(),
 });
 export const PongFrame = z.strictObject({ type: z.literal('pong'), ref: RefSchema.optional() });
@@ -73,6 +195,8 @@ export const ResumeTokenFrame = z.strictObject({
   type: z.literal('resume-token'),
   token: z.string(),
   rooms: z.array(IdSchema),
+  /** The sessions it carries (absent: none). */
+  sessions: z.array(IdSchema).optional(),
   ref: RefSchema.optional(),
 });
 export const ErrorFrame = z.strictObject({
@@ -121,6 +245,18 @@ export const ServerFrame = z.discriminatedUnion('type', [
   ErrorFrame,
   ModeratedFrame,
   OverrideAppliedFrame,
+  SessionJoinedFrame,
+  SessionLeftFrame,
+  InvitedFrame,
+  SessionPresenceFrame,
+  TurnStartedFrame,
+  NarrationFrame,
+  NarrationDegradedFrame,
+  TurnCommittedFrame,
+  TurnFailedFrame,
+  SessionModeratedFrame,
+  SessionResumedFrame,
+  SessionResyncFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame['type'];

@@ -10,6 +10,7 @@ import { Emitter, type ClientState, type GlassClientEventName, type Listener, ty
 import { resolveOptions, type GlassClientOptions, type ResolvedOptions } from './options.js';
 import { planResume, repairAfterResume, type HeldToken } from './resume-plan.js';
 import { RoomBook } from './room-book.js';
+import { SessionBook } from './session-book.js';
 import type { TimerPurpose } from './scheduler.js';
 import { Link, type LinkClosed } from './socket.js';
 
@@ -26,6 +27,9 @@ export class GlassClient {
   readonly #events = new Emitter();
   readonly #outbox: Outbox;
   readonly #rooms = new RoomBook();
+  readonly #sessions = new SessionBook();
+  /** The sessions the latest resume token covers. */
+  #tokenSessions: string[] = [];
   #state: ClientState = 'idle';
   #link: Link | null = null;
   /** `welcome` of the current link; null until it arrives. */
@@ -113,7 +117,32 @@ export class GlassClient {
     return said.line;
   }
 
-  /** Takes a turn in a narrative session; resolves with the turn's number in the session. */
+  /**
+   * Joins a narrative session (`access` only counts for the join that creates it); resolves with its
+   * members, recent transcript and running turn. Its events then arrive as `narration`,
+   * `turn-committed`, `turn-failed`, `session-presence` (each once, in order, across reconnects).
+   */
+  async joinSession(session: string, options: { access?: 'open' | 'invite' } = {}): Promise<Omit<ServerFrameOf<'session-joined'>, 'type' | 'ref'>> {
+    const frame = options.access === undefined ? { type: 'join-session', session } as const : { type: 'join-session', session, access: options.access } as const;
+    const { type: _type, ref: _ref, ...joined } = (await this.#outbox.request(frame)) as ServerFrameOf<'session-joined'>;
+    return joined;
+  }
+
+  async leaveSession(session: string): Promise<void> {
+    await this.#outbox.request({ type: 'leave-session', session });
+  }
+
+  /** Invites a player to an invite-only session this player created (or, as a moderator, any). */
+  async invite(session: string, player: string): Promise<void> {
+    await this.#outbox.request({ type: 'invite', session, player });
+  }
+
+  /** The sessions the client is in. */
+  get sessions(): string[] {
+    return this.#sessions.sessions();
+  }
+
+  /** Takes a turn in a session the client joined; resolves with the turn's number once it is queued (`turn-accepted`). */
   async turn(session: string, text: string): Promise<number> {
     const accepted = (await this.#outbox.request({ type: 'turn', session, text })) as ServerFrameOf<'turn-accepted'>;
     return accepted.turn;
@@ -284,6 +313,35 @@ export class GlassClient {
       case 'left':
         this.#rooms.remove(frame.room);
         return this.#outbox.answer(frame.ref, frame);
+      case 'session-joined':
+        this.#sessions.reset(frame.session, frame.seq, frame.members, frame.running);
+        return this.#outbox.answer(frame.ref, frame);
+      case 'session-left':
+        this.#sessions.remove(frame.session);
+        return this.#outbox.answer(frame.ref, frame);
+      case 'session-presence':
+      case 'turn-started':
+      case 'narration':
+      case 'narration-degraded':
+      case 'turn-committed':
+      case 'turn-failed':
+      case 'session-moderated':
+        return this.#onSessionEvent(frame, false);
+      case 'session-resumed': {
+        this.#resume?.answered.add('session:' + frame.session);
+        if (!this.#sessions.has(frame.session)) return;
+        for (const event of frame.events) this.#onSessionEvent(event, true);
+        this.#sessions.setMembers(frame.session, frame.members);
+        return this.#sessions.saw(frame.session, frame.seq);
+      }
+      case 'session-resync': {
+        this.#resume?.answered.add('session:' + frame.session);
+        if (!this.#sessions.has(frame.session)) return;
+        this.#sessions.reset(frame.session, frame.seq, frame.members, frame.running);
+        const { type: _type, ref: _ref, ...state } = frame;
+        return this.#events.emit('session-resync', state);
+      }
+      case 'invited':
       case 'turn-accepted':
       case 'pong':
         return this.#outbox.answer(frame.ref, frame);
@@ -303,6 +361,7 @@ export class GlassClient {
         return this.#events.emit('resync', { room: frame.room, reason: frame.reason, members: frame.members, history: frame.history, seq: frame.seq });
       case 'resume-token':
         this.#resumeToken = { token: frame.token, rooms: frame.rooms };
+        this.#tokenSessions = frame.sessions ?? [];
         this.#events.emit('resumable', { rooms: [...frame.rooms] });
         if (this.#resume !== null && frame.ref === this.#resume.ref) this.#finishResume(frame.rooms, this.#resume.answered);
         return;
@@ -335,6 +394,46 @@ export class GlassClient {
     if (frame.line.from !== this.#welcome?.player) return;
     const say = this.#outbox.requests.sayFor(frame.room, frame.line.text);
     if (say !== undefined) this.#outbox.settle(say).resolve(frame);
+  }
+
+  /** A session event, live or replayed by a resume: reported once, in order (chunks by turn, part, index). */
+  #onSessionEvent(frame: SessionEventFrame, replayed: boolean): void {
+    const id = frame.session;
+    const book = this.#sessions;
+    book.saw(id, frame.seq);
+    switch (frame.type) {
+      case 'session-presence': {
+        book.setMembers(id, frame.members);
+        const { type: _type, ...presence } = frame;
+        return this.#events.emit('session-presence', presence);
+      }
+      case 'narration':
+        if (!book.acceptChunk(id, frame)) return;
+        return this.#events.emit('narration', { session: id, seq: frame.seq, turn: frame.turn, part: frame.part, index: frame.index, text: frame.text, replayed });
+      case 'narration-degraded': {
+        if (frame.restart && !book.acceptRestart(id, frame.turn, frame.part)) return;
+        const { type: _type, ...degraded } = frame;
+        return this.#events.emit('narration-degraded', degraded);
+      }
+      case 'turn-started': {
+        const { type: _type, ...started } = frame;
+        return this.#events.emit('turn-started', started);
+      }
+      case 'turn-committed': {
+        if (!book.acceptSettled(id, frame.turn)) return;
+        const { type: _type, ...committed } = frame;
+        return this.#events.emit('turn-committed', { ...committed, replayed });
+      }
+      case 'turn-failed': {
+        if (!book.acceptSettled(id, frame.turn)) return;
+        const { type: _type, ...failed } = frame;
+        return this.#events.emit('turn-failed', { ...failed, replayed });
+      }
+      case 'session-moderated': {
+        const { type: _type, ...moderated } = frame;
+        return this.#events.emit('session-moderated', moderated);
+      }
+    }
   }
 
   #onResumed(frame: ServerFrameOf<'resumed'>): void {
@@ -371,13 +470,17 @@ export class GlassClient {
   // ---- resume ----
 
   #startResume(): void {
-    const { resume } = planResume(this.#resumeToken, this.#rooms.seqs());
+    const { resume: planned } = planResume(this.#resumeToken, this.#rooms.seqs());
+    const sessions: Record<string, number> = {};
+    for (const [id, seq] of Object.entries(this.#sessions.seqs())) if (this.#tokenSessions.includes(id)) sessions[id] = seq;
+    const withSessions = Object.keys(sessions).length > 0;
+    const resume = planned ?? (withSessions && this.#resumeToken !== null ? { token: this.#resumeToken.token, rooms: {} } : null);
     if (resume === null) return this.#finishResume([], new Set());
     const { ref } = this.#outbox.requests.nextRef();
     const timer = this.#timer(() => this.#dropLink(`no answer to the resume within ${this.#o.requestTimeoutMs} ms`), this.#o.requestTimeoutMs, 'request');
     this.#resume = { ref, timer, answered: new Set() };
     this.#outbox.pacer.spend();
-    this.#link?.send({ type: 'resume', token: resume.token, rooms: resume.rooms, ref });
+    this.#link?.send(withSessions ? { type: 'resume', token: resume.token, rooms: resume.rooms, sessions, ref } : { type: 'resume', token: resume.token, rooms: resume.rooms, ref });
   }
 
   /** The connection holds `held` (`answered` were taken back): join what it lacks, leave what the client left, then send what waited. */
@@ -395,6 +498,21 @@ export class GlassClient {
         (err: GlassClientError) => {
           if (err.code === ClientErrors.CONNECTION_LOST || this.#state === 'closed') return; // tried again after the next reconnect
           this.#rooms.remove(room);
+          this.#events.emit('error', err);
+        },
+      );
+    }
+    // Sessions the connection did not take back are joined again (their state comes as a resync).
+    for (const id of this.#sessions.sessions()) {
+      if (answered.has('session:' + id)) continue;
+      this.#outbox.request({ type: 'join-session', session: id }, true).then(
+        (frame) => {
+          const { type: _type, ref: _ref, ...joined } = frame as ServerFrameOf<'session-joined'>;
+          this.#events.emit('session-resync', { ...joined, reason: 'rejoined' });
+        },
+        (err: GlassClientError) => {
+          if (err.code === ClientErrors.CONNECTION_LOST || this.#state === 'closed') return;
+          this.#sessions.remove(id);
           this.#events.emit('error', err);
         },
       );
@@ -442,3 +560,5 @@ function deferred<T>(): Deferred<T> {
   promise.catch(() => {});
   return { promise, resolve, reject };
 }
+
+type SessionEventFrame = ServerFrameOf<'session-presence' | 'turn-started' | 'narration' | 'narration-degraded' | 'turn-committed' | 'turn-failed' | 'session-moderated'>;

@@ -40,6 +40,19 @@ export interface GlassClientEvents {
   resync: RoomSnapshot & { reason: ResyncReason };
   /** The server's latest resume token now covers these rooms: a drop from here on loses none of their lines. */
   resumable: { rooms: string[] };
+  /** A chunk of a turn's narration: each (turn, part, index) once, in order; `replayed` when a resume brought it. */
+  narration: { session: string; seq: number; turn: number; part: number; index: number; text: string; replayed: boolean };
+  /** A narrator failed; `restart` true: drop the turn's text shown so far, part `part` starts at index 0. */
+  'narration-degraded': Omit<ServerFrameOf<'narration-degraded'>, 'type'>;
+  'turn-started': Omit<ServerFrameOf<'turn-started'>, 'type'>;
+  /** A turn committed: its whole narration and checks (each turn once). */
+  'turn-committed': Omit<ServerFrameOf<'turn-committed'>, 'type'> & { replayed: boolean };
+  /** A turn whose run failed, with its code (each turn once). */
+  'turn-failed': Omit<ServerFrameOf<'turn-failed'>, 'type'> & { replayed: boolean };
+  'session-presence': Omit<ServerFrameOf<'session-presence'>, 'type'>;
+  'session-moderated': Omit<ServerFrameOf<'session-moderated'>, 'type'>;
+  /** A session whose missed events could not be replayed (or that was joined again): show this state instead. */
+  'session-resync': Omit<ServerFrameOf<'session-joined'>, 'type' | 'ref'> & { reason: ResyncReason };
   /** Each connection's `welcome`. */
   welcome: Welcome;
   /** Every change of `client.state`; `reconnecting` carries the attempt number and its delay, `closed` its cause. */

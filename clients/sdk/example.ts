@@ -4,7 +4,8 @@
 //
 // It connects as player `alice` (character `ember`) with tokens from `glass token`, joins `lobby`,
 // says hello and prints what happens. Type a line to say it, `/turn <session> <text>` to take a
-// turn, `/quit` to leave. GLASS_URL overrides ws://127.0.0.1:9001/ws. Node only (it runs the CLI);
+// turn, `/session <id>` to join a session (then lines typed are turns, narration printed as it
+// streams), `/quit` to leave. GLASS_URL overrides ws://127.0.0.1:9001/ws. Node only (it runs the CLI);
 // the SDK itself is not: see the browser snippet in docs/SDK.md.
 import { execFile } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -37,6 +38,12 @@ client.on('resync', ({ room, reason, history }) => {
   console.log(`#${room} resync (${reason}): the last ${history.length} line(s):`);
   for (const line of history) console.log(`  ${line.seq} <${line.from}> ${line.text}`);
 });
+client.on('turn-started', ({ session, turn, player }) => process.stdout.write(`[${session}] turn ${turn} (${player}): `));
+client.on('narration', ({ text }) => process.stdout.write(text));
+client.on('narration-degraded', ({ to, restart }) => process.stdout.write(restart ? `\n(narrator changed to ${to}; starting over) ` : ''));
+client.on('turn-committed', ({ session, turn }) => console.log(`\n[${session}] turn ${turn} committed`));
+client.on('turn-failed', ({ session, turn, code }) => console.log(`\n[${session}] turn ${turn} failed: ${code}`));
+client.on('session-presence', ({ session, joined, left, members }) => console.log(`[${session}] ${joined ? `+${joined}` : left ? `-${left}` : 'members'}: ${members.join(', ')}`));
 client.on('error', (err) => console.log(`! ${err.code}: ${err.message}`));
 
 try {
@@ -52,11 +59,21 @@ try {
 }
 
 const lines = createInterface({ input: process.stdin });
+/** The session joined with `/session`: lines typed are its turns. */
+let playing: string | null = null;
 for await (const input of lines) {
   try {
     if (input === '/quit') break;
     const turn = /^\/turn (\S+) (.+)$/.exec(input);
-    if (turn !== null) console.log(`turn ${await client.turn(turn[1], turn[2])} accepted`);
+    const join = /^\/session (\S+)$/.exec(input);
+    if (join !== null) {
+      const joined = await client.joinSession(join[1]);
+      playing = join[1];
+      console.log(`[${playing}] joined: ${joined.members.join(', ')}; ${joined.transcript.length} recent turn(s)`);
+      for (const t of joined.transcript) console.log(`  ${t.turn} <${t.player}> ${t.text}${t.narrated === undefined ? '' : ` — ${t.narrated}`}`);
+    } else if (turn !== null) console.log(`turn ${await client.turn(turn[1], turn[2])} accepted`);
+    // Queued at once; its narration prints as it streams.
+    else if (input.trim() !== '' && playing !== null) await client.turn(playing, input);
     else if (input.trim() !== '') await client.say(room, input);
   } catch (err) {
     // Every refusal has a stable code: GLASS_ERR_RATE_LIMITED, GLASS_CLIENT_ERR_TIMEOUT, …
@@ -64,6 +81,7 @@ for await (const input of lines) {
   }
 }
 await client.leave(room).catch(() => {});
+if (playing !== null) await client.leaveSession(playing).catch(() => {});
 await client.close();
 // Leaving the loop on /quit does not release stdin, which would keep the process alive until the
 // end of input: let go of it.

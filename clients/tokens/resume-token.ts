@@ -16,6 +16,8 @@ export interface ResumeClaims {
   readonly player: string;
   readonly character: string;
   readonly rooms: readonly string[];
+  /** The sessions it was in (tokens signed before sessions had members carry none). */
+  readonly sessions: readonly string[];
   /** Unix time in milliseconds. */
   readonly issuedAt: number;
 }
@@ -24,11 +26,13 @@ const Claims = z.object({
   sub: IdSchema,
   chr: IdSchema,
   rooms: z.array(IdSchema).max(ProtocolLimits.RESUME_MAX_ROOMS),
+  ses: z.array(IdSchema).max(ProtocolLimits.RESUME_MAX_SESSIONS).optional(),
   iat: z.number().int(),
 });
 
-export async function signResumeToken(key: Uint8Array, claims: { player: string; character: string; rooms: readonly string[] }, ttlMs: number): Promise<string> {
-  return signGlassJwt(key, RESUME_AUDIENCE, claims.player, { chr: claims.character, rooms: [...claims.rooms] }, ttlMs);
+export async function signResumeToken(key: Uint8Array, claims: { player: string; character: string; rooms: readonly string[]; sessions?: readonly string[] }, ttlMs: number): Promise<string> {
+  const sessions = claims.sessions === undefined || claims.sessions.length === 0 ? {} : { ses: [...claims.sessions] };
+  return signGlassJwt(key, RESUME_AUDIENCE, claims.player, { chr: claims.character, rooms: [...claims.rooms], ...sessions }, ttlMs);
 }
 
 /** Verifies a resume token (signature, audience, expiry, shape). Never throws. */
@@ -43,6 +47,6 @@ export async function verifyResumeToken(key: Uint8Array, token: string): Promise
   if (checkLifetime(payload, MAX_RESUME_TTL_MS) !== null) return invalid('resume token issued in the future or living too long: join the rooms again');
   const claims = Claims.safeParse(payload);
   if (!claims.success) return invalid('resume token claims invalid');
-  const { sub, chr, rooms, iat } = claims.data;
-  return { ok: true, claims: { player: sub, character: chr, rooms, issuedAt: iat * 1000 } };
+  const { sub, chr, rooms, ses, iat } = claims.data;
+  return { ok: true, claims: { player: sub, character: chr, rooms, sessions: ses ?? [], issuedAt: iat * 1000 } };
 }

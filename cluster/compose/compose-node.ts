@@ -7,6 +7,7 @@ import { RedisStreamsTransport } from '../streams/index.js';
 import { GAME_ACTORS, HASHRING_PLACEMENT, WORKER_SUPERVISOR } from '../worker-modules.js';
 import { DeadNodeClaims } from './dead-node-claims.js';
 import { DeadStreamSweep } from './dead-stream-sweep.js';
+import { turnServices } from '../turns/index.js';
 import { startSharedDevStore } from './shared-dev-store.js';
 import { startStateBackend, type StateBackend } from './state-backend.js';
 
@@ -33,13 +34,15 @@ export interface ClusterNodeOptions extends Partial<NodeOptions> {
   clusterKey?: ClusterKeyInput;
 }
 
-/** Options for a node on the game's kinds and hashring placement; the store is the runtime's (memory) unless given. */
+/** Options for a node on the game's kinds, services and hashring placement; the store is the runtime's (memory) unless given. */
 export function defaultNodeOptions(overrides: Partial<NodeOptions> = {}): NodeOptions {
   return {
     ...overrides,
     actorModules: overrides.actorModules ?? [GAME_ACTORS],
     placement: overrides.placement ?? HASHRING_PLACEMENT,
     supervisor: overrides.supervisor ?? WORKER_SUPERVISOR,
+    // The game's turns (narrator, rules pool, safety, the turn graph) unless the caller names its own.
+    services: overrides.services ?? turnServices(),
   };
 }
 

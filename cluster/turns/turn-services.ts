@@ -3,17 +3,18 @@
 // and `turns`, which composes the three into the turn graph. Data only: workers build each part.
 import type { SafetyRegistrySource } from '../../actors/index.js';
 import type { ServiceSpec } from '../../runtime/index.js';
+import { TURN_SERVICE } from '../../actors/index.js';
 import { NARRATOR_SERVICE, type NarratorConfig } from '../narrators/index.js';
 import { RULES_CLIENT, RULES_POOL, SAFETY_SERVICE, type RulesPoolOptions } from '../rules/index.js';
-import { TURN_SERVICE, type TurnServiceOptions } from './turn-service.js';
+import { TURN_GRAPH_SERVICE, type TurnServiceOptions } from './turn-service.js';
 
 export interface TurnServicesOptions {
   /** The narrator chain (narratorConfig / narratorConfigFromEnv); default: the offline narrator at its default pace. */
   narrator?: NarratorConfig;
   /** The rules pool (threads is the node's rules pool size). */
   rules?: RulesPoolOptions;
-  /** The Prohibited Capabilities registry; default the documented one. */
-  safety?: SafetyRegistrySource;
+  /** The Prohibited Capabilities registry (an object, or its JSON text); default the documented one. */
+  safety?: SafetyRegistrySource | string;
   turns?: TurnServiceOptions;
 }
 
@@ -22,6 +23,6 @@ export function turnServices(options: TurnServicesOptions = {}): Record<string, 
     narrator: { worker: { ...NARRATOR_SERVICE, options: options.narrator ?? {} } },
     rules: { main: { ...RULES_POOL, options: options.rules ?? {} }, worker: RULES_CLIENT },
     safety: { worker: { ...SAFETY_SERVICE, options: options.safety } },
-    turns: { worker: { ...TURN_SERVICE, options: options.turns ?? {} } },
+    [TURN_SERVICE]: { worker: { ...TURN_GRAPH_SERVICE, options: options.turns ?? {} } },
   };
 }

@@ -149,6 +149,8 @@ describe('text bytes per player', () => {
     const e = await edge({ textBudget: { perSecond: 1, burst: 16_384 } });
     const ivy = await connect(e, 'ivy-t');
     await ivy.join('den-t');
+    ivy.send({ type: 'join-session', session: 'tale-t', ref: 'js' });
+    await ivy.next('session-joined', (f) => f.ref === 'js');
     const big = 'é'.repeat(2_000); // 4000 UTF-8 bytes, 2000 characters: a legal line
     for (let i = 0; i < 4; i++) {
       ivy.send({ type: 'say', room: 'den-t', text: big, ref: `s${i}` });
@@ -181,11 +183,13 @@ describe('who may create rooms and sessions', () => {
     // The room exists now (created), though empty again.
     assert.deepEqual((await pat.join('keep-c')).members, ['pat-c']);
 
-    assert.equal((await pat.expectError({ type: 'turn', session: 'saga-c', text: 'I begin.', ref: 't' }, 't')).code, ProtocolErrors.CREATE_REFUSED);
-    mod.send({ type: 'turn', session: 'saga-c', text: 'It begins.', ref: 'mt' });
-    await mod.next('turn-accepted', (f) => f.ref === 'mt');
-    pat.send({ type: 'turn', session: 'saga-c', text: 'I follow.', ref: 't2' });
-    assert.equal((await pat.next('turn-accepted', (f) => f.ref === 't2')).turn, 2);
+    assert.equal((await pat.expectError({ type: 'join-session', session: 'saga-c', ref: 't' }, 't')).code, ProtocolErrors.CREATE_REFUSED);
+    // Refused: nothing registered, so a turn is not even sent on.
+    assert.equal((await pat.expectError({ type: 'turn', session: 'saga-c', text: 'I begin.', ref: 't1' }, 't1')).code, ProtocolErrors.NOT_IN_SESSION);
+    mod.send({ type: 'join-session', session: 'saga-c', ref: 'mt' });
+    await mod.next('session-joined', (f) => f.ref === 'mt');
+    pat.send({ type: 'join-session', session: 'saga-c', ref: 't2' });
+    assert.deepEqual((await pat.next('session-joined', (f) => f.ref === 't2')).members, ['mod-c', 'pat-c']);
   });
 
   test('policy listed: only listed ids may be created by players', async () => {
@@ -200,8 +204,8 @@ describe('who may create rooms and sessions', () => {
     const ray = await connect(e, 'ray-q');
     const sue = await connect(e, 'sue-q');
     await ray.join('r1-q');
-    ray.send({ type: 'turn', session: 's1-q', text: 'one', ref: 't' });
-    await ray.next('turn-accepted', (f) => f.ref === 't');
+    ray.send({ type: 'join-session', session: 's1-q', ref: 't' });
+    await ray.next('session-joined', (f) => f.ref === 't');
     const third = await ray.expectError({ type: 'join', room: 'r2-q', ref: 'j' }, 'j');
     assert.equal(third.code, ProtocolErrors.CREATE_REFUSED);
     assert.match(third.message, /2 rooms and sessions an hour/);
@@ -209,7 +213,7 @@ describe('who may create rooms and sessions', () => {
     await sue.join('r2-q');
     await ray.join('r2-q');
     await ray.join('r1-q');
-    ray.send({ type: 'turn', session: 's1-q', text: 'two', ref: 't2' });
-    await ray.next('turn-accepted', (f) => f.ref === 't2');
+    ray.send({ type: 'join-session', session: 's1-q', ref: 't2' });
+    await ray.next('session-joined', (f) => f.ref === 't2');
   });
 });

@@ -7,6 +7,7 @@ import { CloseCodes, ProtocolErrors, startGateway, type Gateway } from '../../cl
 import { room } from '../../actors/index.js';
 import { startDefaultNode } from '../../cluster/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
+import { fixtureTurnService } from '../fixtures/turn-runner-fixtures.js';
 import { TEST_KEYS } from './tokens.js';
 import { TestClient, idsOnDifferentThreads } from './ws-client.js';
 
@@ -31,7 +32,7 @@ describe('gateway end to end (2 workers, embedded CouchDB store, uWS, ws clients
     // The production default (the embedded CouchDB-protocol server), on a fresh directory so that
     // no state from an earlier run leaks in, and never an outside COUCHDB_URL.
     dataDir = await mkdtemp(join(tmpdir(), 'glass-e2e-'));
-    node = await startDefaultNode({ workers: 2, logLevel: 'silent' }, { ...process.env, COUCHDB_URL: '', GLASS_DATA_DIR: dataDir });
+    node = await startDefaultNode({ workers: 2, logLevel: 'silent', services: { turns: fixtureTurnService() } }, { ...process.env, COUCHDB_URL: '', GLASS_DATA_DIR: dataDir });
     gateway = await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS, resumeWindowMs: RESUME_WINDOW_MS });
     url = `ws://127.0.0.1:${gateway.port}/ws`;
   });
@@ -170,8 +171,10 @@ describe('gateway end to end (2 workers, embedded CouchDB store, uWS, ws clients
     assert.deepEqual(b, a);
   });
 
-  test('turns are accepted with increasing turn numbers', async () => {
+  test('turns of a member are accepted with increasing turn numbers', async () => {
     const teller = await connect('teller-d');
+    teller.send({ type: 'join-session', session: 'story-d', ref: 'j' });
+    await teller.next('session-joined', (f) => f.ref === 'j');
     teller.send({ type: 'turn', session: 'story-d', text: 'Once upon a time', ref: 't1' });
     teller.send({ type: 'turn', session: 'story-d', text: 'there was a runtime', ref: 't2' });
     const first = await teller.next('turn-accepted', (f) => f.ref === 't1');

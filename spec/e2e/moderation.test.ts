@@ -9,6 +9,7 @@ import { startDefaultNode } from '../../cluster/index.js';
 import { createLogger } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
 import { dropSchema, sql, testPgUrl, uniqueSchema } from '../integration/audit-harness.js';
+import { fixtureTurnService } from '../fixtures/turn-runner-fixtures.js';
 import { TEST_KEYS, tokenFor } from './tokens.js';
 import { TestClient } from './ws-client.js';
 
@@ -60,7 +61,7 @@ describe('moderation end to end (2 workers, embedded CouchDB, uWS, PostgreSQL au
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'glass-e2e-mod-'));
-    node = await startDefaultNode({ workers: 2, logLevel: 'silent' }, { ...process.env, COUCHDB_URL: '', GLASS_DATA_DIR: dataDir });
+    node = await startDefaultNode({ workers: 2, logLevel: 'silent', services: { turns: fixtureTurnService() } }, { ...process.env, COUCHDB_URL: '', GLASS_DATA_DIR: dataDir });
     schema = uniqueSchema('e2e_mod');
     audit = AuditLog.open({ url: await testPgUrl(), schema, logger: createLogger('test', 'silent'), key: 'moderation-test-audit-key-0123456789abcdef', anchor: null });
     await audit.whenReady();
@@ -217,17 +218,21 @@ describe('moderation end to end (2 workers, embedded CouchDB, uWS, PostgreSQL au
     );
   });
 
-  test('a session: mute and pause refuse turns, narrate and redact change the transcript', async () => {
+  test('a session: mute and pause refuse turns, narrate and redact change the transcript; members see each override', async () => {
     const jo = await connect('jo-s');
     const mod = await connect('warden-s', ['moderator']);
+    jo.send({ type: 'join-session', session: 'tale-s', ref: 'j' });
+    await jo.next('session-joined', (f) => f.ref === 'j');
     jo.send({ type: 'turn', session: 'tale-s', text: 'I light a fire.', ref: 't1' });
     assert.equal((await jo.next('turn-accepted', (f) => f.ref === 't1')).turn, 1);
+    await jo.next('turn-committed', (f) => f.turn === 1);
 
     const send = async (frame: Record<string, unknown>, ref: string) => {
       mod.send({ type: 'override', session: 'tale-s', ...frame, ref });
       return mod.next('override-applied', (f) => f.ref === ref);
     };
     assert.equal((await send({ command: 'mute', player: 'jo-s', reason: 'spam' }, 'o1')).session, 'tale-s');
+    assert.equal((await jo.next('session-moderated', (f) => f.command === 'mute')).player, 'jo-s');
     assert.equal((await jo.expectError({ type: 'turn', session: 'tale-s', text: 'again', ref: 't2' }, 't2')).code, ProtocolErrors.MUTED);
     await send({ command: 'unmute', player: 'jo-s', reason: 'ok' }, 'o2');
     await send({ command: 'pause', reason: 'safety check' }, 'o3');
@@ -237,6 +242,9 @@ describe('moderation end to end (2 workers, embedded CouchDB, uWS, PostgreSQL au
     await send({ command: 'narrate', text: 'Rain falls.' }, 'o6');
     jo.send({ type: 'turn', session: 'tale-s', text: 'I wait.', ref: 't4' });
     assert.equal((await jo.next('turn-accepted', (f) => f.ref === 't4')).turn, 3);
+    await jo.next('turn-committed', (f) => f.turn === 3);
+    assert.equal((await jo.next('session-moderated', (f) => f.command === 'narrate')).text, 'Rain falls.');
+    assert.equal((await jo.next('session-moderated', (f) => f.command === 'redact')).turn, 1);
 
     const { turns } = await session.ref(node, 'tale-s').ask({ type: 'transcript' });
     assert.deepEqual(

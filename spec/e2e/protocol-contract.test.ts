@@ -135,6 +135,8 @@ describe('the protocol as documented (2 workers, embedded CouchDB, uWS, PostgreS
     assert.equal(redacted.seq, second.line.seq);
     assert.equal(fay.seen.filter((f) => f.type === 'moderated' && f.command === 'redact').length, 1);
 
+    fay.send({ type: 'join-session', session: 'tale-x', ref: 'js' });
+    await fay.next('session-joined', (f) => f.ref === 'js');
     fay.send({ type: 'turn', session: 'tale-x', text: 'I knock.', ref: 't' });
     const turn = await fay.next('turn-accepted', (f) => f.ref === 't');
     const sessionAhead = await mod.expectError({ type: 'override', session: 'tale-x', command: 'redact', seq: turn.turn + 1, reason: 'ahead', ref: 'x3' }, 'x3');
@@ -155,9 +157,31 @@ describe('the protocol as documented (2 workers, embedded CouchDB, uWS, PostgreS
     const stored = await room.ref(node, 'attic-u').ask({ type: 'lines', after: 0 });
     assert.deepEqual(stored.lines.map((l) => l.text), [expected]);
 
+    gus.send({ type: 'join-session', session: 'saga-u', ref: 'js' });
+    await gus.next('session-joined', (f) => f.ref === 'js');
     gus.send({ type: 'turn', session: 'saga-u', text: 'x\udbff', ref: 't' });
     await gus.next('turn-accepted', (f) => f.ref === 't');
+    assert.equal((await gus.next('turn-started')).text, 'x\ufffd');
+    await gus.next('turn-committed');
     const transcript = await session.ref(node, 'saga-u').ask({ type: 'transcript' });
     assert.deepEqual(transcript.turns.map((t) => t.text), ['x\ufffd']);
+  });
+
+  test('session frames: strict schemas, the resume token carries sessions, a resume names only its sessions', async () => {
+    const ida = await connect('ida-v');
+    assert.equal((await ida.expectError({ type: 'join-session', session: 'saga-v', extra: 1, ref: 'a' }, 'a')).code, ProtocolErrors.BAD_FRAME_SCHEMA);
+    assert.equal((await ida.expectError({ type: 'join-session', session: 'saga-v', access: 'secret', ref: 'b' }, 'b')).code, ProtocolErrors.BAD_FRAME_SCHEMA);
+    assert.equal((await ida.expectError({ type: 'leave-session', session: 'saga-v', ref: 'c' }, 'c')).code, ProtocolErrors.NOT_IN_SESSION);
+    ida.send({ type: 'join-session', session: 'saga-v', access: 'invite', ref: 'j' });
+    const joined = await ida.next('session-joined', (f) => f.ref === 'j');
+    assert.equal(joined.access, 'invite');
+    const token = await ida.next('resume-token', (f) => f.sessions !== undefined);
+    assert.deepEqual(token.sessions, ['saga-v']);
+    const check = await verifyResumeToken(TEST_RESUME_KEY, token.token);
+    assert.ok(check.ok && check.claims.sessions.includes('saga-v'));
+    const other = await connect('ida-v');
+    assert.equal((await other.expectError({ type: 'resume', token: token.token, rooms: {}, sessions: { 'saga-w': 0 }, ref: 'r' }, 'r')).code, ProtocolErrors.RESUME_INVALID);
+    other.send({ type: 'leave-session', session: 'saga-v', ref: 'l' });
+    assert.equal((await other.next('error', (f) => f.ref === 'l')).code, ProtocolErrors.NOT_IN_SESSION);
   });
 });

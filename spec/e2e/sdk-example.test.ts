@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { room } from '../../actors/index.js';
+import { room, session } from '../../actors/index.js';
 import { startGateway, type Gateway } from '../../clients/index.js';
 import { startDefaultNode } from '../../cluster/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
+import { fixtureChunks, fixtureTurnService } from '../fixtures/turn-runner-fixtures.js';
 import { TEST_KEYS, TEST_PAIR } from './tokens.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../clients/sdk/example.js', import.meta.url));
@@ -40,7 +41,7 @@ describe('the SDK example', () => {
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'glass-e2e-example-'));
-    node = await startDefaultNode({ workers: 1, logLevel: 'silent' }, { ...process.env, COUCHDB_URL: '', GLASS_DATA_DIR: dataDir });
+    node = await startDefaultNode({ workers: 1, logLevel: 'silent', services: { turns: fixtureTurnService() } }, { ...process.env, COUCHDB_URL: '', GLASS_DATA_DIR: dataDir });
     // The example runs `glass token`, which signs with the issuer's private key: the test pair's, from a 0600 file.
     keyFile = join(dataDir, 'issuer.pem');
     await writeFile(keyFile, TEST_PAIR.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
@@ -74,5 +75,25 @@ describe('the SDK example', () => {
 
     // It left its room on the way out.
     assert.deepEqual((await room.ref(node, 'ex-lobby').ask({ type: 'members' })).members, []);
+  });
+
+  test('plays a session: /session joins, lines typed are turns, the narration is printed as it streams', async () => {
+    const url = `ws://127.0.0.1:${gateway.port}/ws`;
+    child = spawn(process.execPath, [EXAMPLE, 'ex-bea', 'ex-ash', 'ex-hall'], {
+      env: { ...process.env, GLASS_URL: url, GLASS_TOKEN_PRIVATE_KEY_FILE: keyFile },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out = { text: '' };
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out.text += chunk));
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    await printed(child, out, /<ex-bea> hello from the SDK example/);
+    child.stdin!.write('/session ex-tale\n');
+    await printed(child, out, /\[ex-tale\] joined: ex-bea/);
+    child.stdin!.write('I open the door\n');
+    await printed(child, out, /\[ex-tale\] turn 1 committed/);
+    assert.ok(out.text.includes(fixtureChunks(1, 'I open the door').join('')), `the narration, chunk by chunk; stdout: ${out.text}`);
+    child.stdin!.write('/quit\n');
+    assert.equal(await exited, 0);
+    assert.deepEqual((await session.ref(node, 'ex-tale').ask({ type: 'members' })).members, []);
   });
 });

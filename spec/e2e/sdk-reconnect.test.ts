@@ -62,6 +62,7 @@ describe('player SDK: reconnection, resume and backoff (real node and gateway; t
     await ann.join('den-r1');
     await annLog.covered('den-r1');
     await ben.join('den-r1');
+    await ann.joinSession('story-r1');
     await ann.say('den-r1', 'before');
 
     proxy.dropAll();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { ClientErrors, GlassClient, GlassClientError, ProtocolErrors, type GlassClientOptions } from '../../clients/sdk/index.js';
+import { fixtureChunks } from '../fixtures/turn-runner-fixtures.js';
 import { EventLog } from './fixtures/sdk-events.js';
 import { startSdkServer, type SdkServer } from './fixtures/sdk-server.js';
 import { tokenFor, type TokenOptions } from './tokens.js';
@@ -71,8 +72,20 @@ describe('player SDK against a real node and gateway (2 workers, uWS over loopba
     }
     assert.deepEqual(annLog.of('said').map((e) => e.line), benLog.of('said').map((e) => e.line), 'both see the same lines');
 
+    const joinedSession = await ann.joinSession('story-s1');
+    assert.deepEqual([joinedSession.members, joinedSession.access], [['ann-s1'], 'open']);
+    await ben.joinSession('story-s1');
+    assert.deepEqual(await annLog.next('session-presence', (p) => p.joined === 'ben-s1'), { session: 'story-s1', seq: 2, joined: 'ben-s1', members: ['ann-s1', 'ben-s1'] });
     assert.equal(await ann.turn('story-s1', 'I open the door'), 1);
     assert.equal(await ben.turn('story-s1', 'I follow'), 2);
+    for (const log of [annLog, benLog]) {
+      await log.next('turn-committed', (e) => e.turn === 2);
+      assert.deepEqual(log.of('turn-committed').map((e) => e.turn), [1, 2], `${log.name}: each turn committed once, in order`);
+      assert.deepEqual(log.of('narration').filter((e) => e.turn === 1).map((e) => e.text), fixtureChunks(1, 'I open the door'), `${log.name}: every chunk once, in order`);
+    }
+    assert.deepEqual(ann.sessions, ['story-s1']);
+    await ben.leaveSession('story-s1');
+    assert.deepEqual(ben.sessions, []);
     assert.ok((await ann.ping()) >= 0);
 
     await ben.leave('hall-s1');

@@ -3,19 +3,19 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ModerationErrors, RoomErrors } from '../../actors/index.js';
-import { TurnErrors } from '../../actors/session/turn.js';
-import { RulesErrors } from '../../actors/session/index.js';
+import { ModerationErrors, NarrationErrors, RoomErrors, RulesErrors, SafetyErrors, SessionErrors, TurnErrors } from '../../actors/index.js';
 import { AuditErrors, AuditSetupErrors, EdgeErrors, GatewayErrors, OpsErrors, TokenSecretErrors } from '../../clients/index.js';
 import { ProtocolErrors as SdkKnownErrors } from '../../clients/sdk/index.js';
 import { ClusterKeyErrors, MEMBERSHIP_UNAVAILABLE, OpsPublisherErrors, SharedStoreErrors, TransportErrorCodes } from '../../cluster/index.js';
-import { ErrorCodes } from '../../runtime/index.js';
+import { ErrorCodes, ServiceErrors } from '../../runtime/index.js';
 import { COMMITTED_ERROR_CODES, LOCAL_TABLES, WIRE_TABLES } from '../fixtures/wire-error-codes.js';
 
 // Each table imported from its own layer's entry, as the server uses it (not through the protocol).
 const LIVE: Record<string, Readonly<Record<string, string>>> = {
   ErrorCodes,
   RoomErrors,
+  SessionErrors,
+  ServiceErrors,
   ModerationErrors,
   TransportErrorCodes,
   OpsPublisherErrors,
@@ -30,6 +30,8 @@ const LIVE: Record<string, Readonly<Record<string, string>>> = {
   AuditSetupErrors,
   TurnErrors,
   RulesErrors,
+  NarrationErrors,
+  SafetyErrors,
 };
 
 const DIST = fileURLToPath(new URL('../../', import.meta.url));
