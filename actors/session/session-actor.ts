@@ -349,16 +349,18 @@ function commit(ctx: Ctx, r: RunningTurn, outcome: TurnOutcome): void {
   const state = ctx.state;
   const seq = ++state.seq;
   const session = ctx.self.id;
+  // The turn's latency as players live it: from its acceptance (queue wait included) to its commit.
+  const ms = Math.max(0, ctx.now() - r.at);
   if (outcome.status === 'committed') {
     append(state, Object.freeze({ turn: r.turn, player: r.player, text: r.text, at: r.at, seq, narrated: outcome.narration, checks: outcome.checks, provider: outcome.provider }));
     state.scene = outcome.scene;
-    const event: SessionEvent = { type: 'turn-committed', session, seq, turn: r.turn, player: r.player, narration: outcome.narration, checks: outcome.checks, provider: outcome.provider };
+    const event: SessionEvent = { type: 'turn-committed', session, seq, turn: r.turn, player: r.player, narration: outcome.narration, checks: outcome.checks, provider: outcome.provider, ms };
     if (outcome.degraded !== undefined) event.degraded = outcome.degraded;
     broadcast(ctx, event);
   } else {
     const failed = { code: String(outcome.code), message: String(outcome.message) };
     append(state, Object.freeze({ turn: r.turn, player: r.player, text: r.text, at: r.at, seq, failed }));
-    broadcast(ctx, { type: 'turn-failed', session, seq, turn: r.turn, player: r.player, ...failed });
+    broadcast(ctx, { type: 'turn-failed', session, seq, turn: r.turn, player: r.player, ...failed, ms });
   }
   const usage = (state.usage ??= {});
   for (const u of outcome.usage) {

@@ -34,8 +34,8 @@ export type SessionEvent =
   | { type: 'turn-started'; session: string; seq: number; turn: number; player: string; text: string }
   | { type: 'narration'; session: string; seq: number; turn: number; part: number; index: number; text: string }
   | { type: 'narration-degraded'; session: string; seq: number; turn: number; part: number; from: string; to: string; reason: NarrationFailureReason; restart: boolean }
-  | { type: 'turn-committed'; session: string; seq: number; turn: number; player: string; narration: string; checks: CheckResult[]; provider: string; degraded?: { from: string; reason: string } }
-  | { type: 'turn-failed'; session: string; seq: number; turn: number; player: string; code: string; message: string }
+  | { type: 'turn-committed'; session: string; seq: number; turn: number; player: string; narration: string; checks: CheckResult[]; provider: string; degraded?: { from: string; reason: string }; ms?: number }
+  | { type: 'turn-failed'; session: string; seq: number; turn: number; player: string; code: string; message: string; ms?: number }
   | SessionModeratedEvent;
 
 /** An override applied to a session, to every member (`turn`: the redacted turn, or the one a narrate added). */

@@ -49,8 +49,6 @@ export interface ConnectionContext {
   refused(code: string): void;
   /** Reports a connection closed for not reading. */
   slowConsumer(player: string): void;
-  /** How long a narrative turn took, from the frame to the session's answer (the ops signal). */
-  turnLatency(ms: number): void;
   /** The first socket of a room here joined (or resumed) it with its lines up to `seq` (see LineOrder.seen). */
   linesSeen(room: string, seq: number): void;
   /** This node's connections per session (fan-out over the `session:<id>` topic). */

@@ -162,15 +162,12 @@ export class Connection implements RoomListener {
         const { session: id, text, ref } = frame;
         if (!this.#sessions.known(id)) return this.#notInSession(id, ref);
         if (!this.#spend(text, ref)) return;
-        const started = performance.now();
         // Answered once queued: the narration streams to every member afterwards.
         this.#ctx.sessions.ref(id).ask({ type: 'turn', player: this.player, text }).then(
           (reply) => {
-            this.#ctx.turnLatency(performance.now() - started);
             this.#out.send({ type: 'turn-accepted', session: id, turn: reply.turn, position: reply.position, ref });
           },
           (err: unknown) => {
-            this.#ctx.turnLatency(performance.now() - started);
             this.#failed('turn', err, ref);
           },
         );

@@ -50,6 +50,6 @@ export interface GatewayMount {
 export interface GatewayParts {
   readonly overrides: OverrideHandler;
   readonly mounts: readonly GatewayMount[];
-  /** How long a narrative turn took, from the frame to the session's answer (the ops signal). */
+  /** How long a narrative turn took, from its acceptance to its commit (the ops signal). */
   observeTurnLatency?(ms: number): void;
 }

@@ -102,7 +102,6 @@ export class GatewayServer {
         this.#log.info({ player }, 'slow consumer closed');
         this.#events.emit('slow-consumer', player);
       },
-      turnLatency: (ms) => parts.observeTurnLatency?.(ms),
       linesSeen: (id, seq) => gateway.#lines.seen(id, seq),
       sessions: this.#sessions,
       heldSessions: this.#heldSessions,
@@ -261,6 +260,8 @@ export class GatewayServer {
       // Deferred one microtask, as room events are: a join's answer subscribes its socket first.
       queueMicrotask(() => {
         if (this.#closed || !this.#sessionOrder.admit(event)) return;
+        // The ops turn-latency signal reads real turns: acceptance to commit, as the session measured it.
+        if ((event.type === 'turn-committed' || event.type === 'turn-failed') && event.ms !== undefined) this.#parts.observeTurnLatency?.(event.ms);
         // Everything, presence included, goes over the topic: one seq-ordered stream per session.
         this.#app.publish(sessionTopic(event.session), JSON.stringify(event));
         this.#sessions.checkBackpressure(event.session);

@@ -132,8 +132,10 @@ export const TurnCommittedFrame = z.strictObject({
   checks: z.array(CheckResultSchema),
   provider: z.string(),
   degraded: z.strictObject({ from: z.string(), reason: z.string() }).optional(),
+  /** From the turn's acceptance to its commit (ms), as the session measured it; absent in a replay. */
+  ms: z.number().nonnegative().optional(),
 });
-export const TurnFailedFrame = z.strictObject({ type: z.literal('turn-failed'), session: IdSchema, seq: SessionSeq, turn: TurnNumber, player: IdSchema, code: z.string(), message: z.string() });
+export const TurnFailedFrame = z.strictObject({ type: z.literal('turn-failed'), session: IdSchema, seq: SessionSeq, turn: TurnNumber, player: IdSchema, code: z.string(), message: z.string(), ms: z.number().nonnegative().optional() });
 /** An override applied to a session, to every member (`turn`: the redacted turn, or the one a narrate added). */
 export const SessionModeratedFrame = z.strictObject({
   type: z.literal('session-moderated'),

@@ -24,7 +24,8 @@ const SCENARIO = {
   loadProcesses: 2,
   reconnectEvery: 3_000,
   sessions: 3,
-  turnsPerMinutePerPlayer: 20,
+  // A session narrates about one turn a second (the offline narrator's pace): more would meet its queue bound (GLASS_ERR_TURN_QUEUE_FULL).
+  turnsPerMinutePerPlayer: 3,
   hopEvery: 2_500,
   moderators: 2,
   overridesPerMinute: 60,

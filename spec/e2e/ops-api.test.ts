@@ -154,9 +154,13 @@ describe('ops API, /metrics and `glass ops` against a real node (2 workers, uWS,
   test('narrative turns through the gateway feed the turn-latency signal and histogram', async () => {
     const teller = await TestClient.connectWith(`ws://127.0.0.1:${ops.gateway.port}/ws`, 'teller', await ops.token(['player'], 'teller'));
     try {
+      teller.send({ type: 'join-session', session: 'saga-ops', ref: 'j' });
+      await teller.next('session-joined', (f) => f.ref === 'j');
+      // One at a time: the signal reads turns once committed (acceptance to commit, queue wait included).
       for (let i = 1; i <= 3; i++) {
         teller.send({ type: 'turn', session: 'saga-ops', text: `turn ${i}`, ref: `t${i}` });
-        assert.equal((await teller.next('turn-accepted')).turn, i);
+        assert.equal((await teller.next('turn-accepted', (f) => f.ref === `t${i}`)).turn, i);
+        await teller.next('turn-committed', (f) => f.turn === i, 20_000);
       }
     } finally {
       await teller.close();

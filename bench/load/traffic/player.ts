@@ -69,6 +69,8 @@ export class LoadPlayer {
   #finished = false;
   #retry: NodeJS.Timeout | null = null;
   #joinRetry: NodeJS.Timeout | null = null;
+  /** Its session answered `session-joined` on this connection (turns are for members only). */
+  #inSession = false;
   readonly #reconnects = new Backoff(LOAD_RETRY);
   readonly #joinRetries = new Backoff(LOAD_RETRY);
 
@@ -140,7 +142,7 @@ export class LoadPlayer {
 
   /** A turn in its session, timed to its turn-accepted. False when it cannot be taken now. */
   turn(text: string): boolean {
-    if (!this.#online || this.spec.session === undefined) return false;
+    if (!this.#online || this.spec.session === undefined || !this.#inSession) return false;
     this.#send({ type: 'turn', session: this.spec.session, text, ref: hopRef('turn', performance.now()) });
     this.#events.sent('turn');
     return true;
@@ -192,7 +194,10 @@ export class LoadPlayer {
     switch (f.type) {
       case 'welcome':
         this.#online = true;
+        this.#inSession = false;
         this.#reconnects.reset();
+        // Its session first: only members take turns (joining again is harmless).
+        if (this.spec.session !== undefined) this.#send({ type: 'join-session', session: this.spec.session, ref: 'js' });
         // A resume needs a token for exactly our room (a close mid-hop leaves one for another room
         // set): otherwise join afresh; the held memberships lapse after the resume window.
         if (this.#resumeToken !== null && this.#lastSeq >= 0 && this.#tokenRooms.length === 1 && this.#tokenRooms[0] === this.#room) {
@@ -215,6 +220,9 @@ export class LoadPlayer {
         break;
       case 'turn-accepted':
         this.#answered(f.ref, now);
+        break;
+      case 'session-joined':
+        this.#inSession = true;
         break;
       case 'resume-token':
         this.#resumeToken = f.token;
