@@ -57,8 +57,15 @@ const slowConsumer: FaultCase = {
       tcp.pause();
       const t0 = performance.now();
       // Each `joined` carries 35 lines of 2000 characters (~70 KB): the unread answers pile up.
-      for (let i = 0; i < 400; i++) slow.send({ type: 'join', room, ref: `j${i}` });
+      // The join bucket's burst (40) at once, then within its refill (20/s) until the node closes it.
+      let closedYet = false;
+      void slow.closed.then(() => (closedYet = true));
+      for (let i = 0; i < 40; i++) slow.send({ type: 'join', room, ref: `j${i}` });
       ctx.note('waiting for the close');
+      for (let i = 40; i < 600 && !closedYet; i++) {
+        slow.send({ type: 'join', room, ref: `j${i}` });
+        await new Promise((r) => setTimeout(r, 55));
+      }
       // The node closes it; the other member is served meanwhile.
       const said = await other.say(room, 'said while the slow one is closed');
       checks.check(said === 'said', `another member's line acknowledged (${said})`);
