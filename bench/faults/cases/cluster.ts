@@ -2,6 +2,7 @@
 // can be restarted) and one CouchDB-protocol server for their actor state. Players on two nodes
 // talk in rooms placed over all three; a node is SIGKILLed, Redis is killed and started again
 // empty, and entries and RPCs are forged on Redis.
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,8 @@ async function startCluster(resources: SuiteResources, label: string): Promise<C
   const dir = await mkdtemp(join(tmpdir(), `glass-faults-${label}-`));
   const [redis, couch] = await Promise.all([OwnRedisServer.start(), startEmbeddedCouch({ dataDir: join(dir, 'couch') })]);
   const prefix = `faults-${label}-${Date.now().toString(36)}`;
-  const env = { ...tokenEnv(), REDIS_URL: redis.url, COUCHDB_URL: couch.url };
+  // One cluster key for all three (each node's working directory is its own).
+  const env = { ...tokenEnv(), REDIS_URL: redis.url, COUCHDB_URL: couch.url, GLASS_CLUSTER_KEY: randomBytes(32).toString('base64url') };
   const ids = ['n0', 'n1', 'n2'];
   const nodes = await Promise.all(ids.map((n) => GlassProcess.start(n, env, { args: ['--cluster', prefix, '--idle-ms', '3600000'] })));
   resources.onClose(async () => {
