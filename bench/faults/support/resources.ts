@@ -1,7 +1,11 @@
 // What several cases share, started on first use and closed once at the end: the "edge" node (a
 // `glass start` on its embedded store, with the audit log in a PostgreSQL schema of its own) and
 // the PostgreSQL server itself.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
+import { startEmbeddedCouch, type EmbeddedCouch } from '../../../cluster/index.js';
 import { GlassProcess } from './glass-process.js';
 import { tokenEnv } from './keys.js';
 
@@ -24,6 +28,7 @@ export class SuiteResources {
   readonly #closers: (() => Promise<void>)[] = [];
   #pg: Promise<string | null> | null = null;
   #edge: Promise<GlassProcess> | null = null;
+  #couch: Promise<EmbeddedCouch> | null = null;
 
   /** The first PostgreSQL URL that connects, or null. */
   pgUrl(): Promise<string | null> {
@@ -60,6 +65,19 @@ export class SuiteResources {
       const node = await GlassProcess.start('edge', { ...tokenEnv(), ...audit });
       this.onClose(() => node.stop());
       return node;
+    })());
+  }
+
+  /** A CouchDB-protocol server of the suite's own (embedded, in a child process, on a temporary directory). */
+  couch(): Promise<EmbeddedCouch> {
+    return (this.#couch ??= (async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'glass-faults-couch-'));
+      const couch = await startEmbeddedCouch({ dataDir: dir });
+      this.onClose(async () => {
+        await couch.close();
+        await rm(dir, { recursive: true, force: true });
+      });
+      return couch;
     })());
   }
 
