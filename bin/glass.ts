@@ -4,6 +4,7 @@ import { runOpsCommand } from '../clients/index.js';
 import { ErrorCodes, GlassError } from '../runtime/index.js';
 import { UsageError } from './cli-args.js';
 import { auditCommand } from './commands/audit.js';
+import { faults, parseFaults } from './commands/faults.js';
 import { mod, parseMod } from './commands/mod.js';
 import { parseStart, start } from './commands/start.js';
 import { parseToken, token } from './commands/token.js';
@@ -25,6 +26,8 @@ async function main(argv: string[]): Promise<number> {
       return auditCommand(rest, process.env);
     case 'ops':
       return runOpsCommand(rest, process.env);
+    case 'faults':
+      return faults(parseFaults(rest));
     case 'bench':
       // Loaded only when it runs: the load harness is not part of a serving node.
       return (await import('../bench/load/command.js')).runBenchCommand(rest, process.env);

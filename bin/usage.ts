@@ -10,6 +10,7 @@ Commands:
   mod      A moderator override: glass mod mute --room r1 --player alice --reason "spam"
   audit    Check the moderation audit log: glass audit verify
   ops      Look at and act on a running cluster: glass ops tree | top | … (glass ops help)
+  faults   Run every fault and abuse case against real processes: glass faults [--quick] [--json] [--only a,b] (docs/RELIABILITY.md)
   bench    Load a gateway from a scenario file: glass bench run s.json --local (docs/LOAD.md)
   help     Show this help
 
