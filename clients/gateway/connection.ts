@@ -115,7 +115,7 @@ export class Connection implements RoomListener {
         const maxMembers = this.#edge.settings.maxRoomMembers;
         const moderator = this.#claims.roles.includes('moderator');
         const cannotCreate = this.#edge.cannotCreate(this.player, moderator, id);
-        const join = moderator ? { type: 'join', player: this.player, node: node.id, maxMembers, moderator: true } as const : { type: 'join', player: this.player, node: node.id, maxMembers, cannotCreate } as const;
+        const join = moderator ? { type: 'join', player: this.player, node: node.id, maxMembers, moderator: true, resumeWindowMs: this.#ctx.resumeWindowMs } as const : { type: 'join', player: this.player, node: node.id, maxMembers, cannotCreate, resumeWindowMs: this.#ctx.resumeWindowMs } as const;
         this.#ctx.local.ref(id).ask(join).then(
           (reply) => {
             if (reply.created === true) this.#edge.created(this.player);
@@ -311,7 +311,7 @@ export class Connection implements RoomListener {
       }
       const adopted = this.#begin(id);
       const after = Object.hasOwn(seen, id) ? seen[id] : -1;
-      this.#ctx.local.ref(id).ask({ type: 'resume', player: this.player, node: node.id, after, maxMembers: this.#edge.settings.maxRoomMembers }).then(
+      this.#ctx.local.ref(id).ask({ type: 'resume', player: this.player, node: node.id, after, maxMembers: this.#edge.settings.maxRoomMembers, resumeWindowMs: this.#ctx.resumeWindowMs }).then(
         (reply: ResumeReply) => {
           if (!this.#accepted(id, reply.members, reply.seq)) return;
           if (reply.resync === null) this.#out.send({ type: 'resumed', room: id, members: reply.members, lines: reply.lines, seq: reply.seq, ref });

@@ -118,8 +118,16 @@ describe('the rules pool\'s port is hostile until verified', () => {
       assert.deepEqual([busy.id, (busy.error as { code: string }).code], [5, RulesErrors.BUSY]);
       const spun = await next();
       assert.deepEqual([spun.id, (spun.error as { code: string }).code], [4, RulesErrors.TIMEOUT]);
-      port.postMessage({ type: 'check', id: 6, timeoutMs: 300, request: req() });
-      assert.deepEqual((await next()).results, runChecks(req()));
+      // The spinning task's thread was terminated: the next check runs once piscina has replaced it
+      // (a loaded machine may take longer than the task timeout to start it: asked again until then).
+      let answer: Record<string, unknown> = {};
+      for (let id = 6; id < 40; id++) {
+        port.postMessage({ type: 'check', id, timeoutMs: 300, request: req() });
+        answer = await next();
+        if (answer.ok === true) break;
+        assert.ok([RulesErrors.TIMEOUT, RulesErrors.BUSY].includes((answer.error as { code: string }).code as never), JSON.stringify(answer));
+      }
+      assert.deepEqual(answer.results, runChecks(req()));
     } finally {
       await service.close();
       port.close();

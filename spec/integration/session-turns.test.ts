@@ -21,7 +21,7 @@ describe('session actor: members, access, one turn at a time', () => {
       events.push(msg.event);
       for (const w of waiters.splice(0)) w();
     });
-    bare = await startNode(defaultNodeOptions({ workers: 1, logLevel: 'silent' }));
+    bare = await startNode(defaultNodeOptions({ workers: 1, logLevel: 'silent', services: {} }));
   });
 
   after(async () => {
