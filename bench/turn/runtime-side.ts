@@ -12,7 +12,7 @@ import { TurnPlayer, type PlayerSpec, type TurnTally } from './turn-player.js';
 /** Long enough that no session is passivated during a run. */
 const IDLE_AFTER_MS = 3_600_000;
 const JOIN_TIMEOUT_MS = 60_000;
-const TURN_TIMEOUT_MS = 120_000;
+const TURN_TIMEOUT_MS = 30_000;
 /** Players joining at once (each join is an upgrade, a token check and a session activation). */
 const JOIN_CONCURRENCY = 50;
 
@@ -35,6 +35,8 @@ export async function startRuntimeSide(options: { workers: number; narrator: Nar
       store: MEMORY_STORE,
       idleAfterMs: IDLE_AFTER_MS,
       logLevel: process.env.BENCH_NODE_LOG_LEVEL ?? 'warn',
+      // BENCH_BLOCKED_AFTER_MS (diagnosis only; 0: no watchdog) overrides the node's default watchdog limit.
+      ...(process.env.BENCH_BLOCKED_AFTER_MS === undefined ? {} : { blockedAfterMs: Number(process.env.BENCH_BLOCKED_AFTER_MS) }),
       services: turnServices({ narrator: options.narrator }),
     }),
   );

@@ -41,6 +41,26 @@ async function runTurn(options: OptionValues, progress: Progress): Promise<Scena
   const narrator = narratorConfig({ pace: PACES[options.pace as keyof typeof PACES] });
   const warmup = Math.min(WARMUP_SESSIONS, sessions);
   const runStarted = performance.now();
+  // The offline narrator's pace timers are unref'd (systemClock): without a ref'd handle of the
+  // bench's own, the bare side at pace real leaves the process nothing to wait on and it exits.
+  const keepAlive = setInterval(() => undefined, 1_000);
+  try {
+    return await measure(options, progress, sessions, turns, pace, narrator, warmup, runStarted);
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+async function measure(
+  options: OptionValues,
+  progress: Progress,
+  sessions: number,
+  turns: number,
+  pace: 'zero' | 'real',
+  narrator: ReturnType<typeof narratorConfig>,
+  warmup: number,
+  runStarted: number,
+): Promise<ScenarioResult> {
 
   progress.begin('bare turn graph: warm-up', warmup * WARMUP_TURNS);
   const runner = bareRunner(narrator);

@@ -78,7 +78,16 @@ export class TurnPlayer {
       const settled = this.#until((f) => (f.session === session && (f.type === 'turn-committed' || f.type === 'turn-failed')) || (f.type === 'error' && f.ref === ref), timeoutMs);
       const started = performance.now();
       this.#ws.send(JSON.stringify({ type: 'turn', session, text: turnText(index, turn), ref }));
-      const f = await settled;
+      let f: Frame;
+      try {
+        f = await settled;
+      } catch {
+        // No answer (or the socket closed): this turn and the ones not sent are counted, not waited for.
+        countFailure(this.tally.failed, this.#closed === null ? 'no-answer' : 'socket-closed');
+        for (let rest = turn + 1; rest <= turns; rest++) countFailure(this.tally.failed, 'not-sent');
+        for (let rest = turn; rest <= turns; rest++) onTurn();
+        return;
+      }
       if (f.type === 'turn-committed') {
         this.tally.latency.record(performance.now() - started);
         if (typeof f.ms === 'number') this.tally.serverMs.record(f.ms);

@@ -64,6 +64,7 @@ export function turnReport(r: TurnReportInput): ScenarioResult {
     wallMs: Math.round(r.ours.wallMs),
     bareWallMs: Math.round(r.bare.wallMs),
     runMs: r.runMs,
+    blockedAfterMs: process.env.BENCH_BLOCKED_AFTER_MS === undefined ? 'default' : Number(process.env.BENCH_BLOCKED_AFTER_MS),
   };
   const row = (name: string, s: SideResult, tps: number) => [name, s.committed, failures(s), tps, s.latency.percentileMs(50), s.latency.percentileMs(95), s.latency.percentileMs(99)];
   return {
