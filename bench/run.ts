@@ -10,8 +10,9 @@ import { inWorker } from './micro/in-worker.js';
 import { memory } from './micro/memory.js';
 import { rehydrate } from './micro/rehydrate.js';
 import { rooms } from './rooms/scenario.js';
+import { turn } from './turn/scenario.js';
 
-const SCENARIOS: readonly Scenario[] = [inWorker, crossWorker, memory, rehydrate, crossNode, failover, rooms];
+const SCENARIOS: readonly Scenario[] = [inWorker, crossWorker, memory, rehydrate, crossNode, failover, rooms, turn];
 
 function usage(): string {
   const lines = [
