@@ -11,7 +11,7 @@ import type { CheckOutcome } from './rules.js';
 export interface OfflineNarratorOptions {
   /** Delay before the first chunk (default 0). */
   firstChunkMs?: number;
-  /** Chunks a second after the first (default 0: no pacing, each chunk one microtask after the last). */
+  /** Chunks a second after the first (default 0: no pacing, each chunk on the next turn of the event loop). */
   chunksPerSec?: number;
   /** Where the delays come from (default the system's timers): a ManualClock in tests. */
   timers?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
@@ -134,8 +134,9 @@ export function createOfflineNarrator(options: OfflineNarratorOptions = {}): Nar
           schedule(intervalMs);
         };
         const schedule = (delayMs: number): void => {
-          if (next >= chunks.length) return void queueMicrotask(step);
-          if (delayMs === 0) queueMicrotask(step);
+          // Unpaced, the next chunk comes on the next turn of the event loop, not in a microtask: a
+          // worker narrating a hundred turns at once still serves its ports, timers and watchdog beat.
+          if (next >= chunks.length || delayMs === 0) setImmediate(step);
           else timer = timers.setTimeout(step, delayMs);
         };
         schedule(firstChunkMs);

@@ -8,13 +8,13 @@ import { RulesErrors, type CheckRequest, type CheckResult, type RulesRunner } fr
 import { readFromPool, type ToPool } from './rules-wire.js';
 
 export interface RulesClientOptions {
-  /** A check's timeout when the caller gives none (ms). Default 1,000 (the pool caps it by its taskTimeoutMs). */
+  /** A check's timeout when the caller gives none (ms). Default 2,000 (the pool caps it by its taskTimeoutMs). */
   timeoutMs?: number;
-  /** Checks this worker may have pending at once; one more is refused with GLASS_ERR_RULES_BUSY. Default 64. */
+  /** Checks this worker may have pending at once; one more is refused with GLASS_ERR_RULES_BUSY. Default 1,024. */
   maxPending?: number;
 }
 
-export const RULES_CLIENT_DEFAULTS = Object.freeze({ timeoutMs: 1_000, maxPending: 64 });
+export const RULES_CLIENT_DEFAULTS = Object.freeze({ timeoutMs: 2_000, maxPending: 1_024 });
 
 export const RULES_CLIENT = { module: import.meta.url, export: 'createRulesClient' } as const;
 

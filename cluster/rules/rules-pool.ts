@@ -14,9 +14,9 @@ import { MAX_WIRE_MESSAGE, readToPool, type FromPool } from './rules-wire.js';
 export interface RulesPoolOptions {
   /** Pool threads (the node option "rules pool size"). Default 1: on a 2-core node the actor workers need the rest. */
   threads?: number;
-  /** Longest a task may run (ms); a request's own timeoutMs is capped by it. Default 1,000. */
+  /** Longest a task may run (ms); a request's own timeoutMs is capped by it. Default 2,000. */
   taskTimeoutMs?: number;
-  /** Tasks waiting for a thread, over the whole node; one more is refused with GLASS_ERR_RULES_BUSY. Default 256. */
+  /** Tasks waiting for a thread, over the whole node; one more is refused with GLASS_ERR_RULES_BUSY. Default 4,096. */
   maxQueue?: number;
   /**
    * The task file's URL (default cluster/rules/rules-task.js); it must export RULES_TASK_EXPORT.
@@ -25,7 +25,7 @@ export interface RulesPoolOptions {
   taskModule?: string;
 }
 
-export const RULES_POOL_DEFAULTS = Object.freeze({ threads: 1, taskTimeoutMs: 1_000, maxQueue: 256 });
+export const RULES_POOL_DEFAULTS = Object.freeze({ threads: 1, taskTimeoutMs: 2_000, maxQueue: 4_096 });
 const MAX_THREADS = 64;
 const MAX_QUEUE = 100_000;
 
