@@ -3,23 +3,13 @@
 // environment variables: passing it always keeps the environment from redirecting the key.
 import { ChatAnthropic } from '@langchain/anthropic';
 import type { Narrator } from '../../actors/index.js';
-import { createChatModelNarrator } from './chat-model-narrator.js';
-import type { PriceTable } from './price-table.js';
-import type { Secret } from './secret.js';
+import { createChatModelNarrator, type ProviderNarratorOptions } from './chat-model-narrator.js';
 
 export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const DEFAULT_ANTHROPIC_MODEL = 'claude-3-5-haiku-latest';
 
-export interface AnthropicNarratorOptions {
-  /** The API's root; the SDK adds /v1/messages (default https://api.anthropic.com). */
-  baseURL: string;
-  model: string;
-  apiKey: Secret;
-  prices: PriceTable;
-  /** Output tokens at most (default 400). */
-  maxTokens?: number;
-  onUnpriced?(provider: string, model: string): void;
-}
+/** `baseURL`: The API's root; the SDK adds /v1/messages (default https://api.anthropic.com). */
+export type AnthropicNarratorOptions = ProviderNarratorOptions;
 
 export function createAnthropicNarrator(options: AnthropicNarratorOptions): Narrator {
   const chat = new ChatAnthropic({

@@ -7,7 +7,20 @@ import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from '@langc
 import type { NarrationRequest, NarrationResult, NarrationUsage, Narrator } from '../../actors/index.js';
 import { buildNarrationPrompt, estimateTokens, promptChars } from '../../actors/index.js';
 import { costOf, type PriceTable } from './price-table.js';
+import type { Secret } from './secret.js';
 import { failureReason, ProviderFailure, statusOf, type ProviderCallOptions } from './provider-call.js';
+
+/** What each provider's narrator takes (openai-narrator.ts, anthropic-narrator.ts). */
+export interface ProviderNarratorOptions {
+  /** The API's root: where the provider's SDK adds its path. */
+  baseURL: string;
+  model: string;
+  apiKey: Secret;
+  prices: PriceTable;
+  /** Output tokens at most (default 400). */
+  maxTokens?: number;
+  onUnpriced?(provider: string, model: string): void;
+}
 
 export interface ChatModelNarratorInit {
   /** "openai", "anthropic": the provider part of the name and of the price key. */

@@ -4,23 +4,13 @@
 // routes some model names to the Responses API, which local servers do not speak.
 import { ChatOpenAICompletions } from '@langchain/openai';
 import type { Narrator } from '../../actors/index.js';
-import { createChatModelNarrator } from './chat-model-narrator.js';
-import type { PriceTable } from './price-table.js';
-import type { Secret } from './secret.js';
+import { createChatModelNarrator, type ProviderNarratorOptions } from './chat-model-narrator.js';
 
 export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
 export const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini';
 
-export interface OpenAINarratorOptions {
-  /** Where /chat/completions lives (default https://api.openai.com/v1). */
-  baseURL: string;
-  model: string;
-  apiKey: Secret;
-  prices: PriceTable;
-  /** Output tokens at most (default 400). */
-  maxTokens?: number;
-  onUnpriced?(provider: string, model: string): void;
-}
+/** `baseURL`: Where /chat/completions lives (default https://api.openai.com/v1). */
+export type OpenAINarratorOptions = ProviderNarratorOptions;
 
 export function createOpenAINarrator(options: OpenAINarratorOptions): Narrator {
   const chat = new ChatOpenAICompletions({
