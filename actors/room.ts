@@ -255,6 +255,11 @@ export const room = defineActor({
       return { members: Object.keys(ctx.state.members) };
     },
 
+    /** From the host when a node went down (NODES_DOWN_MESSAGE): its members leave once the resume window is past. */
+    'nodes-down'(ctx, _msg: {}) {
+      departDown(ctx, true);
+    },
+
     /** The departure timer (departDown): members on nodes down past the resume window leave. */
     depart(ctx, _msg: {}) {
       departDown(ctx, true);

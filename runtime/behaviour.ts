@@ -54,3 +54,6 @@ export interface ActorModule {
 
 /** Sender key used for timer messages: they do not count as activity for passivation. */
 export const TIMER_SENDER = '@timer';
+
+/** What the host tells every active actor whose kind has a handler of this type when a node of the cluster went down. */
+export const NODES_DOWN_MESSAGE = 'nodes-down';

@@ -1,10 +1,10 @@
 import { ActorCell, CellStatus } from './actor-cell.js';
 import { idOfKey, kindOfKey } from '../address.js';
-import { SavePolicy, type ActorBehaviour } from '../behaviour.js';
+import { NODES_DOWN_MESSAGE, SavePolicy, TIMER_SENDER, type ActorBehaviour } from '../behaviour.js';
 import { CellLifecycle, type LifecycleHost } from './cell-lifecycle.js';
 import { CellPersistence } from './cell-persistence.js';
 import type { Clock } from '../clock.js';
-import { Lane, NO_REPLY, messageType, type Envelope } from '../envelope.js';
+import { Envelope, Lane, NO_REPLY, messageType } from '../envelope.js';
 import { ErrorCodes, GlassError, MailboxFullError, UnknownKindError } from '../errors.js';
 import { FailureHandler, type ActorFailure } from './failure-handler.js';
 import type { Logger } from '../logger.js';
@@ -387,9 +387,20 @@ export class ActorHost implements LocalSink, LifecycleHost {
    */
   setMembers(members: readonly NodeMember[], down: readonly string[]): Promise<number> {
     this.#router.setMembers(members);
-    this.#noteDown(members, down);
+    if (this.#noteDown(members, down)) this.#tellNodesDown();
     this.#handoffs.changed(down);
     return this.rebalance();
+  }
+
+  /**
+   * A node went down: every active actor whose kind handles NODES_DOWN_MESSAGE is told (rooms let
+   * go of its members after the resume window without waiting for a message of their own).
+   */
+  #tellNodesDown(): void {
+    for (const cell of this.cells.values()) {
+      if (cell.status !== CellStatus.ACTIVE || typeof cell.behaviour.handlers[NODES_DOWN_MESSAGE] !== 'function') continue;
+      this.deliver(new Envelope(cell.key, TIMER_SENDER, this.#router.ids.next(), 0, { type: NODES_DOWN_MESSAGE }, undefined, Lane.USER, NO_REPLY, 0, this.#router.thread));
+    }
   }
 
   /** See CellContext.nodeDownSince. */
@@ -397,15 +408,18 @@ export class ActorHost implements LocalSink, LifecycleHost {
     return this.#downSince.get(node);
   }
 
-  /** Down nodes are noted when first lost, forgotten when back; at most MAX_DOWN_NODES, oldest dropped. */
-  #noteDown(members: readonly NodeMember[], down: readonly string[]): void {
+  /** Down nodes are noted when first lost, forgotten when back; at most MAX_DOWN_NODES, oldest dropped. True when one was newly lost. */
+  #noteDown(members: readonly NodeMember[], down: readonly string[]): boolean {
     for (const m of members) this.#downSince.delete(m.id);
     const now = this.#router.clock.now();
+    let lost = false;
     for (const node of down) {
       if (this.#downSince.has(node)) continue;
       if (this.#downSince.size >= MAX_DOWN_NODES) this.#downSince.delete(this.#downSince.keys().next().value!);
       this.#downSince.set(node, now);
+      lost = true;
     }
+    return lost;
   }
 
   /** The placement changed: passivates what moved away; resolves with how many moved. */

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { room, type RoomState } from '../../actors/index.js';
+import { HostHarness } from './host-harness.js';
 
 function context(state: RoomState, down: Record<string, number>, now: { t: number }) {
   const told: { to: string; msg: any }[] = [];
@@ -41,4 +42,21 @@ test('members on a node down past the resume window leave with presence; members
   assert.deepEqual(Object.keys(state.members).sort(), ['ann', 'cat']);
   const left = told.filter((t) => t.msg.event?.type === 'presence' && t.msg.event.left === 'ben');
   assert.ok(left.length > 0, 'presence left for ben was broadcast');
+});
+
+test('the host tells rooms when a node goes down: its members leave after the window with no other message to the room', async () => {
+  const harness = new HostHarness({ actors: [room] });
+  try {
+    const hall = harness.ref('room', 'hall');
+    await hall.ask({ type: 'join', player: 'ann', node: 'n1', resumeWindowMs: 5_000 });
+    await hall.ask({ type: 'join', player: 'ben', node: 'n2', resumeWindowMs: 5_000 });
+    await harness.host.setMembers([{ id: 'n1', workers: 1 }], ['n2']);
+    await harness.settle();
+    // Only the clock moves, nothing is sent to the room: its own timer, armed by the host's
+    // nodes-down message, lets ben go (a read-only `members` ask would only arm it).
+    await harness.advance(5_001);
+    assert.deepEqual(((await hall.ask({ type: 'members' })) as { members: string[] }).members, ['ann']);
+  } finally {
+    await harness.close();
+  }
 });
