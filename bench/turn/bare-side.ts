@@ -20,9 +20,9 @@ const directRules: RulesRunner = {
 };
 
 /** One compiled graph (one per call: a fresh checkpointer and store). */
-export function bareRunner(narrator: NarratorConfig): TurnRunner {
+export async function bareRunner(narrator: NarratorConfig): Promise<TurnRunner> {
   return createTurnGraph({
-    narrator: createNarratorService({ options: narrator }),
+    narrator: await createNarratorService({ options: narrator }),
     rules: directRules,
     safety: defaultSafetyRegistry(),
     checkpointer: createStoreCheckpointer(new MemoryStateStore()),

@@ -63,7 +63,7 @@ async function measure(
 ): Promise<ScenarioResult> {
 
   progress.begin('bare turn graph: warm-up', warmup * WARMUP_TURNS);
-  const runner = bareRunner(narrator);
+  const runner = await bareRunner(narrator);
   await runBare(runner, 'warm', warmup, WARMUP_TURNS, () => progress.tick());
   progress.begin(`bare turn graph: ${sessions} sessions × ${turns} turns`, sessions * turns);
   const bare = await runBare(runner, 'bare', sessions, turns, () => progress.tick());

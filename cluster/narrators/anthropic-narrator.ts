@@ -5,8 +5,7 @@ import { ChatAnthropic } from '@langchain/anthropic';
 import type { Narrator } from '../../actors/index.js';
 import { createChatModelNarrator, type ProviderNarratorOptions } from './chat-model-narrator.js';
 
-export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
-export const DEFAULT_ANTHROPIC_MODEL = 'claude-3-5-haiku-latest';
+export { DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_ANTHROPIC_MODEL } from './provider-defaults.js';
 
 /** `baseURL`: The API's root; the SDK adds /v1/messages (default https://api.anthropic.com). */
 export type AnthropicNarratorOptions = ProviderNarratorOptions;

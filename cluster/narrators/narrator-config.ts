@@ -4,8 +4,7 @@
 // config prints, logs and serialises without them, and no error message ever carries one.
 import { readFileSync, statSync } from 'node:fs';
 import { ErrorCodes, GlassError, MAX_TIMER_MS } from '../../runtime/index.js';
-import { DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_ANTHROPIC_MODEL } from './anthropic-narrator.js';
-import { DEFAULT_OPENAI_BASE_URL, DEFAULT_OPENAI_MODEL } from './openai-narrator.js';
+import { DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_ANTHROPIC_MODEL, DEFAULT_OPENAI_BASE_URL, DEFAULT_OPENAI_MODEL } from './provider-defaults.js';
 import { DEFAULT_PRICE_TABLE, priceTable, type PriceTable } from './price-table.js';
 import { Secret } from './secret.js';
 

@@ -4,10 +4,8 @@
 import type { Narrator } from '../../actors/index.js';
 import { createOfflineNarrator } from '../../actors/index.js';
 import type { Clock, Logger } from '../../runtime/index.js';
-import { createAnthropicNarrator } from './anthropic-narrator.js';
 import { createFallbackNarrator } from './fallback-narrator.js';
 import { narratorConfig, type NarratorConfig, type ProviderKind } from './narrator-config.js';
-import { createOpenAINarrator } from './openai-narrator.js';
 import { Secret } from './secret.js';
 
 export interface NarratorServiceInit {
@@ -17,7 +15,11 @@ export interface NarratorServiceInit {
   timers?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 }
 
-export function createNarratorService(init: NarratorServiceInit): Narrator {
+/**
+ * The providers' modules (and their SDKs, ≈ 2 s to import on a busy machine) are loaded only when
+ * the configuration names them: a worker on the offline narrator starts without them.
+ */
+export async function createNarratorService(init: NarratorServiceInit): Promise<Narrator> {
   const config = narratorConfig(init.options);
   const logger = init.logger;
   const warned = new Set<string>();
@@ -29,13 +31,13 @@ export function createNarratorService(init: NarratorServiceInit): Narrator {
   };
   // A server that needs no key still gets one from the SDKs' point of view (they refuse an empty one).
   const keyOf = (k: Secret | undefined): Secret => k ?? Secret.from('unused')!;
-  const build = (kind: ProviderKind): Narrator => {
+  const build = async (kind: ProviderKind): Promise<Narrator> => {
     const p = kind === 'openai' ? config.openai : config.anthropic;
     const common = { baseURL: p.baseURL, model: p.model, apiKey: keyOf(p.apiKey), prices: config.prices, onUnpriced };
-    return kind === 'openai' ? createOpenAINarrator(common) : createAnthropicNarrator(common);
+    return kind === 'openai' ? (await import('./openai-narrator.js')).createOpenAINarrator(common) : (await import('./anthropic-narrator.js')).createAnthropicNarrator(common);
   };
   const offline = createOfflineNarrator({ ...config.pace, ...(init.timers && { timers: init.timers }) });
-  const providers = (config.narrator === 'offline' ? [] : [config.narrator, ...config.fallback]).map(build);
+  const providers = await Promise.all((config.narrator === 'offline' ? [] : [config.narrator, ...config.fallback]).map(build));
   if (providers.length === 0) return offline;
   return createFallbackNarrator({
     chain: [...providers, offline],

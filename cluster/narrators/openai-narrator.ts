@@ -6,8 +6,7 @@ import { ChatOpenAICompletions } from '@langchain/openai';
 import type { Narrator } from '../../actors/index.js';
 import { createChatModelNarrator, type ProviderNarratorOptions } from './chat-model-narrator.js';
 
-export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
-export const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini';
+export { DEFAULT_OPENAI_BASE_URL, DEFAULT_OPENAI_MODEL } from './provider-defaults.js';
 
 /** `baseURL`: Where /chat/completions lives (default https://api.openai.com/v1). */
 export type OpenAINarratorOptions = ProviderNarratorOptions;

@@ -161,7 +161,7 @@ describe('narrators against servers that speak the providers’ protocols', () =
     const seen = [logs, String(failure), JSON.stringify(failure), (failure as Error).stack ?? ''].join('\n');
     assert.match(logs, /narrator dropped/);
     for (const key of [OPENAI_KEY, ANTHROPIC_KEY]) assert.ok(!seen.includes(key), 'a key leaked');
-    const service = createNarratorService({ options: { narrator: 'openai', fallback: ['anthropic'], openai: { baseURL: oa.baseURL, apiKey: OPENAI_KEY }, anthropic: { baseURL: an.baseURL, apiKey: ANTHROPIC_KEY } }, logger, timers: clock });
+    const service = await createNarratorService({ options: { narrator: 'openai', fallback: ['anthropic'], openai: { baseURL: oa.baseURL, apiKey: OPENAI_KEY }, anthropic: { baseURL: an.baseURL, apiKey: ANTHROPIC_KEY } }, logger, timers: clock });
     assert.equal(service.name, 'openai:gpt-4o-mini>anthropic:claude-3-5-haiku-latest>offline');
   });
 

@@ -9,22 +9,22 @@ import { costOf, createNarratorService, DEFAULT_PRICE_TABLE, narratorConfig, nar
 const KEY = 'sk-secret-abcdef0123456789';
 
 describe('narrator configuration', () => {
-  it('defaults to the offline narrator at the npm start pace', () => {
+  it('defaults to the offline narrator at the npm start pace', async () => {
     const c = narratorConfigFromEnv({});
     assert.equal(c.narrator, 'offline');
     assert.deepEqual(c.fallback, []);
     assert.deepEqual(c.pace, { firstChunkMs: 300, chunksPerSec: 30 });
-    assert.equal(createNarratorService({ options: c }).name, 'offline');
+    assert.equal((await createNarratorService({ options: c })).name, 'offline');
   });
 
-  it('reads the chain, the URLs, the limits and the pace', () => {
+  it('reads the chain, the URLs, the limits and the pace', async () => {
     const c = narratorConfigFromEnv({ GLASS_NARRATOR: 'anthropic', GLASS_NARRATOR_FALLBACK: 'openai, offline, anthropic', GLASS_OPENAI_BASE_URL: 'http://127.0.0.1:8080/v1', GLASS_OPENAI_MODEL: 'llama3', ANTHROPIC_API_KEY: KEY, GLASS_NARRATOR_TIMEOUT_MS: '9000', GLASS_NARRATOR_FIRST_TOKEN_MS: '0', GLASS_NARRATOR_PACE: '0,0' });
     assert.equal(c.narrator, 'anthropic');
     assert.deepEqual(c.fallback, ['openai']);
     assert.equal(c.openai.baseURL, 'http://127.0.0.1:8080/v1');
     assert.equal(c.openai.apiKey, undefined, 'a local server needs no key');
     assert.deepEqual([c.timeoutMs, c.firstTokenMs, c.pace.firstChunkMs, c.pace.chunksPerSec], [9000, 0, 0, 0]);
-    assert.equal(createNarratorService({ options: c }).name, 'anthropic:claude-3-5-haiku-latest>openai:llama3>offline');
+    assert.equal((await createNarratorService({ options: c })).name, 'anthropic:claude-3-5-haiku-latest>openai:llama3>offline');
   });
 
   it('refuses bad values with GLASS_ERR_INVALID_OPTION naming the variable, never printing a key', () => {
