@@ -13,6 +13,7 @@ import { RingBuffer } from '../ring-buffer.js';
 import type { NodeMember } from '../placement.js';
 import type { LocalSink, RouteCache } from '../wire/route.js';
 import type { Router } from '../wire/router.js';
+import { DownNodes } from './down-nodes.js';
 import { Handoffs } from './handoff.js';
 import { Outbox } from './outbox.js';
 import type { StateStore } from '../state-store.js';
@@ -67,13 +68,10 @@ const MAX_ACTIVATION_SAMPLES = 4_096;
  * and saves to the CellPersistence. The dispatcher is a ready queue of cells, drained in bounded
  * turns so that a busy thread still answers its ports.
  */
-/** Down nodes a host remembers (CellContext.nodeDownSince) at most. */
-const MAX_DOWN_NODES = 1_024;
-
 export class ActorHost implements LocalSink, LifecycleHost {
   readonly cells = new Map<string, ActorCell>();
   readonly services: Services;
-  readonly #downSince = new Map<string, number>();
+  readonly #down = new DownNodes();
   readonly #behaviours = new Map<string, ActorBehaviour>();
   readonly #ready = new RingBuffer<ActorCell>(1 << 24, 1024);
   readonly #router: Router;
@@ -387,7 +385,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
    */
   setMembers(members: readonly NodeMember[], down: readonly string[]): Promise<number> {
     this.#router.setMembers(members);
-    if (this.#noteDown(members, down)) this.#tellNodesDown();
+    if (this.#down.note(members, down, this.#router.clock.now())) this.#tellNodesDown();
     this.#handoffs.changed(down);
     return this.rebalance();
   }
@@ -405,21 +403,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
 
   /** See CellContext.nodeDownSince. */
   nodeDownSince(node: string): number | undefined {
-    return this.#downSince.get(node);
-  }
-
-  /** Down nodes are noted when first lost, forgotten when back; at most MAX_DOWN_NODES, oldest dropped. True when one was newly lost. */
-  #noteDown(members: readonly NodeMember[], down: readonly string[]): boolean {
-    for (const m of members) this.#downSince.delete(m.id);
-    const now = this.#router.clock.now();
-    let lost = false;
-    for (const node of down) {
-      if (this.#downSince.has(node)) continue;
-      if (this.#downSince.size >= MAX_DOWN_NODES) this.#downSince.delete(this.#downSince.keys().next().value!);
-      this.#downSince.set(node, now);
-      lost = true;
-    }
-    return lost;
+    return this.#down.since(node);
   }
 
   /** The placement changed: passivates what moved away; resolves with how many moved. */
