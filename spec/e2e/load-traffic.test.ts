@@ -24,8 +24,9 @@ const SCENARIO = {
   loadProcesses: 2,
   reconnectEvery: 3_000,
   sessions: 3,
-  // A session narrates about one turn a second (the offline narrator's pace): more would meet its queue bound (GLASS_ERR_TURN_QUEUE_FULL).
-  turnsPerMinutePerPlayer: 3,
+  // The scenarios' rate. A session narrates about one turn a second (the offline narrator's pace);
+  // turns past its bounded queue are refused with GLASS_ERR_TURN_QUEUE_FULL, counted as backpressure.
+  turnsPerMinutePerPlayer: 6,
   hopEvery: 2_500,
   moderators: 2,
   overridesPerMinute: 60,
@@ -35,6 +36,7 @@ const SCENARIO = {
 
 const HOP_KINDS = ['say', 'turn', 'join', 'leave', 'resume', 'override'];
 const MODERATION_CODES = new Set(['GLASS_ERR_MUTED', 'GLASS_ERR_PAUSED']);
+const BACKPRESSURE_CODES = new Set(['GLASS_ERR_TURN_QUEUE_FULL', 'GLASS_ERR_RULES_BUSY']);
 
 let dir = '';
 let stdout = '';
@@ -89,6 +91,10 @@ test('overrides are audited and applied, none refused; the run schema is dropped
 test('no errors but the refusals moderators cause, and no line lost', () => {
   assert.deepEqual(json.totals.errors, {}, 'errors');
   for (const code of Object.keys(json.moderation.moderated)) assert.ok(MODERATION_CODES.has(code), code);
+  // Backpressure is its own figure: an object of counts by code, only the codes of bounded queues.
+  assert.equal(typeof json.totals.backpressure, 'object');
+  for (const [code, n] of Object.entries(json.totals.backpressure as Record<string, number>)) assert.ok(BACKPRESSURE_CODES.has(code) && n > 0, code);
+  assert.match(stdout, /^refused as backpressure \(not errors\)\s+\d/m);
   assert.equal(json.totals.lost, 0, 'every member got every line of its memberships');
   assert.ok(json.totals.reconnects > 0, 'churn reconnected players');
   assert.equal(json.totals.resyncs, 0);

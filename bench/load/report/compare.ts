@@ -37,6 +37,8 @@ export function renderComparison(a: LoadResultSummary, b: LoadResultSummary, nam
     ['hop latency max (ms)', (r) => r.latencyMs.max],
     ['reconnects', (r) => r.totals.reconnects],
     ['errors', errors],
+    // Absent from files written before backpressure was counted apart.
+    ['refused as backpressure', (r) => (r.totals.backpressure === undefined ? undefined : Object.values(r.totals.backpressure as Record<string, number>).reduce((s, n) => s + n, 0))],
     // Per hop kind, from version 2 on: "—" where a file has none.
     ...hopComparisonFigures(a, b),
   ];

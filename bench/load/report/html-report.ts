@@ -51,6 +51,7 @@ export function renderHtml(r: LoadResult): string {
     ['hop latency p50 / p90 / p99 / p99.9 / max', `${l.p50} / ${l.p90} / ${l.p99} / ${l.p999} / ${l.max} ms`],
     ['reconnects (lines replayed, resyncs)', `${t.reconnects} (${t.replayed}, ${t.resyncs})`],
     ['errors', t.errorCount === 0 ? 'none' : Object.entries(t.errors).map(([c, n]) => `${c}: ${n}`).join(', ')],
+    ['refused as backpressure', Object.keys(t.backpressure ?? {}).length === 0 ? 'none' : Object.entries(t.backpressure ?? {}).map(([c, n]) => `${c}: ${n}`).join(', ')],
   ];
   if (r.localNode !== undefined) rows.push(['local node CPU / RSS', `${r.localNode.cpuPct.toFixed(1)} % / ${r.localNode.rssMb.toFixed(0)} MB`]);
   return `<!doctype html>

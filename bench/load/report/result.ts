@@ -51,7 +51,8 @@ export interface LoadResult extends LoadResultSummary {
   target: { url: string; local: boolean; auditLog?: string };
   startedAt: string;
   machine: ReturnType<typeof machine>;
-  totals: LoadResultSummary['totals'] & { replayed: number; resyncs: number; errorCount: number; maxSendLagMs: number; lost: number };
+  /** `backpressure`: turns refused by a full queue or a busy rules pool (by code), counted apart from errors. */
+  totals: LoadResultSummary['totals'] & { replayed: number; resyncs: number; errorCount: number; maxSendLagMs: number; lost: number; backpressure: Record<string, number> };
   timeline: TimelinePoint[];
   /** Hop latency (ms) at each percentile, for the distribution plot. */
   distribution: { percentile: number; ms: number }[];
@@ -88,6 +89,8 @@ export function buildResult(
   const sum = (k: 'sent' | 'delivered' | 'replayed' | 'reconnects' | 'resyncs'): number => results.reduce((a, r) => a + r[k], 0);
   const errors: Record<string, number> = {};
   for (const r of results) for (const [code, n] of Object.entries(r.errors)) errors[code] = (errors[code] ?? 0) + n;
+  const backpressure: Record<string, number> = {};
+  for (const r of results) for (const [code, n] of Object.entries(r.backpressure ?? {})) backpressure[code] = (backpressure[code] ?? 0) + n;
   const seconds = scenario.durationMs / 1000;
   const perSec = scenario.bucketMs / 1000;
   const timeline = buckets.map((b, i) => ({
@@ -118,6 +121,7 @@ export function buildResult(
       errorCount: Object.values(errors).reduce((a, n) => a + n, 0),
       maxSendLagMs: Math.max(0, ...results.map((r) => r.maxSendLagMs)),
       lost: results.reduce((a, r) => a + (r.lost ?? 0), 0),
+      backpressure,
     },
     latencyMs: latencyFigures(whole),
     timeline,

@@ -23,6 +23,8 @@ export function renderSummary(r: LoadResult, files: { json: string; html: string
     ['resyncs', t.resyncs],
     ['errors', t.errorCount],
     ...Object.entries(t.errors).map(([code, n]) => [`  ${code}`, n]),
+    ['refused as backpressure (not errors)', Object.values(t.backpressure ?? {}).reduce((a, n) => a + n, 0)],
+    ...Object.entries(t.backpressure ?? {}).map(([code, n]) => [`  ${code}`, n]),
     ['max send lag (ms)', t.maxSendLagMs],
   ];
   if (r.localNode !== undefined) rows.push(['local node CPU (%)', r.localNode.cpuPct], ['local node RSS (MB)', r.localNode.rssMb]);

@@ -52,6 +52,8 @@ export interface Counts {
   overrides: Record<string, number>;
   /** Overrides refused, by code. */
   overridesRefused: Record<string, number>;
+  /** Frames the target refused to protect itself (a full turn queue, a busy rules pool), by code: backpressure, not errors. */
+  backpressure: Record<string, number>;
 }
 
 export interface RunResult extends Counts {
@@ -66,6 +68,12 @@ export interface RunResult extends Counts {
 const TICK_MS = 2;
 /** Refusals a moderator causes on purpose: not errors. */
 const MODERATION_CODES = new Set(['GLASS_ERR_MUTED', 'GLASS_ERR_PAUSED']);
+/**
+ * Refusals that say "not now": a session's bounded turn queue, the rules pool's bounded backlog. They
+ * are reported apart from errors, so a load past a session's narration rate is a figure, not a failed
+ * run. Rate limits stay errors: the harness paces itself and must stay under them.
+ */
+const BACKPRESSURE_CODES: ReadonlySet<string> = new Set(['GLASS_ERR_TURN_QUEUE_FULL', 'GLASS_ERR_RULES_BUSY']);
 /** An override refused for want of an audit log: expected on a node without one, reported apart. */
 const AUDIT_UNAVAILABLE = 'GLASS_ERR_AUDIT_UNAVAILABLE';
 
@@ -75,7 +83,7 @@ let moderatorSpecs: ModeratorSpec[] = [];
 let targets: ModerationTargets = { rooms: [], sessions: [], players: [] };
 let players: LoadPlayer[] = [];
 let moderators: LoadModerator[] = [];
-const counts: Counts = { sent: 0, delivered: 0, replayed: 0, reconnects: 0, resyncs: 0, ready: 0, errors: {}, lost: 0, moderated: {}, overrides: {}, overridesRefused: {} };
+const counts: Counts = { sent: 0, delivered: 0, replayed: 0, reconnects: 0, resyncs: 0, ready: 0, errors: {}, lost: 0, moderated: {}, overrides: {}, overridesRefused: {}, backpressure: {} };
 
 const tally = (into: Record<string, number>, key: string): void => void (into[key] = (into[key] ?? 0) + 1);
 
@@ -86,6 +94,7 @@ function snapshot(): Counts {
     moderated: { ...counts.moderated },
     overrides: { ...counts.overrides },
     overridesRefused: { ...counts.overridesRefused },
+    backpressure: { ...counts.backpressure },
     ready: players.filter((p) => p.ready).length,
   };
 }
@@ -111,6 +120,7 @@ function run(a: RunArgs): Promise<RunResult> {
     refused(kind: HopKind | null, code: string) {
       if (kind !== null) hops.refused(kind);
       if (MODERATION_CODES.has(code)) return tally(counts.moderated, code);
+      if (BACKPRESSURE_CODES.has(code)) return tally(counts.backpressure, code);
       if (kind === 'override') {
         tally(counts.overridesRefused, code);
         if (code === AUDIT_UNAVAILABLE) return;
