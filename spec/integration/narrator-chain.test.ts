@@ -7,7 +7,9 @@ import { pino } from 'pino';
 import type { NarrationEvent, NarrationRequest, Narrator } from '../../actors/session/narrator.js';
 import { createOfflineNarrator, offlineNarration } from '../../actors/session/offline-narrator.js';
 import { EMPTY_SCENE } from '../../actors/session/scene.js';
-import { createAnthropicNarrator, createFallbackNarrator, createNarratorService, createOpenAINarrator, DEFAULT_PRICE_TABLE, Secret } from '../../cluster/narrators/index.js';
+import { createFallbackNarrator, createNarratorService, DEFAULT_PRICE_TABLE, Secret } from '../../cluster/narrators/index.js';
+import { createAnthropicNarrator } from '../../cluster/narrators/anthropic-narrator.js';
+import { createOpenAINarrator } from '../../cluster/narrators/openai-narrator.js';
 import { ManualClock } from '../../runtime/index.js';
 import { startProviderServer, type ProviderServer } from '../fixtures/provider-servers.js';
 
