@@ -37,32 +37,43 @@ export function validateMailboxOptions(options: MailboxOptions, path = 'mailbox'
 export type PushResult = true | false | Envelope;
 
 /**
- * Two bounded lanes: system messages are always taken first. The system ring is allocated on first
- * use, the user ring starts at 4 slots and grows to the capacity: an idle actor costs a few words.
+ * Two bounded lanes: system messages are always taken first. An idle actor's mailbox is empty, and
+ * most of the time an active one holds a single message, so the user lane keeps its oldest message
+ * in a field of its own and allocates its ring only when a second message waits behind the first
+ * (then keeps it: once warm, nothing allocates). The system ring is allocated on first use.
+ *
+ * FIFO invariant: while the ring holds messages, `#first` is either the oldest message (taken
+ * before the ring's) or empty; a push goes to `#first` only when the ring is empty too.
  */
 export class Mailbox {
   #system: RingBuffer<Envelope> | null = null;
-  readonly #user: RingBuffer<Envelope>;
-  readonly #dropOldest: boolean;
+  #first: Envelope | undefined = undefined;
+  #rest: RingBuffer<Envelope> | null = null;
+  /** Shared by every mailbox made from the same options (one per actor kind): one field, not two. */
+  readonly #limits: LaneLimits;
 
   constructor(options: MailboxOptions) {
-    this.#user = new RingBuffer<Envelope>(options.capacity, 4);
-    this.#dropOldest = options.overflow === OverflowPolicy.DROP_OLDEST;
+    let limits = LIMITS.get(options);
+    if (limits === undefined) LIMITS.set(options, (limits = Object.freeze({ max: nextPowerOfTwo(options.capacity), dropOldest: options.overflow === OverflowPolicy.DROP_OLDEST })));
+    this.#limits = limits;
   }
 
   get size(): number {
-    return this.#user.size + (this.#system === null ? 0 : this.#system.size);
+    return this.#userSize() + (this.#system === null ? 0 : this.#system.size);
   }
 
   get capacity(): number {
-    return this.#user.maxCapacity;
+    return this.#limits.max;
   }
 
   pushUser(e: Envelope): PushResult {
-    if (this.#user.push(e)) return true;
-    if (!this.#dropOldest) return false;
-    const evicted = this.#user.shift()!;
-    this.#user.push(e);
+    if (this.#userSize() < this.#limits.max) {
+      this.#append(e);
+      return true;
+    }
+    if (!this.#limits.dropOldest) return false;
+    const evicted = this.#shiftUser()!;
+    this.#append(e);
     return evicted;
   }
 
@@ -73,16 +84,48 @@ export class Mailbox {
   /** Next envelope to handle: the system lane first. */
   shift(): Envelope | undefined {
     if (this.#system !== null && this.#system.size > 0) return this.#system.shift();
-    return this.#user.shift();
+    return this.#shiftUser();
   }
 
   shiftSystem(): Envelope | undefined {
     return this.#system === null ? undefined : this.#system.shift();
   }
 
-
   /** Empties both lanes, handing every envelope to `sink` in the order it would have run. */
   drainTo(sink: (e: Envelope) => void): void {
     for (let e = this.shift(); e !== undefined; e = this.shift()) sink(e);
   }
+
+  #userSize(): number {
+    return (this.#first === undefined ? 0 : 1) + (this.#rest === null ? 0 : this.#rest.size);
+  }
+
+  #append(e: Envelope): void {
+    if (this.#first === undefined && (this.#rest === null || this.#rest.size === 0)) this.#first = e;
+    // Never refuses: the lane's max bounds it before this is reached, and the ring holds max.
+    else (this.#rest ??= new RingBuffer<Envelope>(this.#limits.max, 4)).push(e);
+  }
+
+  #shiftUser(): Envelope | undefined {
+    const first = this.#first;
+    if (first !== undefined) {
+      this.#first = undefined;
+      return first;
+    }
+    return this.#rest === null ? undefined : this.#rest.shift();
+  }
+}
+
+interface LaneLimits {
+  /** The user lane's bound: the capacity rounded up to a power of two (as the rings round theirs). */
+  readonly max: number;
+  readonly dropOldest: boolean;
+}
+
+const LIMITS = new WeakMap<MailboxOptions, LaneLimits>();
+
+function nextPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
 }

@@ -30,6 +30,15 @@ export interface FailureRecord {
   readonly at: number;
 }
 
+/** What only a cell that has failed needs (ActorCell's accessors read through it). */
+class CellTrouble {
+  failures = 0;
+  lastFailure: FailureRecord | null = null;
+  restarts: RestartRecord | null = null;
+  attempt = 0;
+  generation = 0;
+}
+
 /**
  * One activation of one actor on one thread: its state, mailbox and bookkeeping. Plain fields, no
  * closures: a cell is what an idle actor costs, so everything optional is allocated on first use.
@@ -52,18 +61,12 @@ export class ActorCell implements Sender {
   dirty = false;
   /** The save in flight, if any: saves of one cell never overlap (each needs the previous version). */
   saving: Promise<unknown> | null = null;
-  failures = 0;
   /** Messages handled by this activation (ops message rates). */
   handled = 0;
-  lastFailure: FailureRecord | null = null;
-  /** Restart window and backoff, from the first failure on. */
-  restarts: RestartRecord | null = null;
   /** The message that failed last and is to be handled again first, after a restart. */
   retry: Envelope | null = null;
-  /** How many times `retry` has failed (poison detection). */
-  attempt = 0;
-  /** Bumped by every restart: a backoff timer of an earlier restart finds it changed and does nothing. */
-  generation = 0;
+  /** Failures, restarts and their bookkeeping: allocated by the first failure, most cells never have any. */
+  #trouble: CellTrouble | null = null;
   /**
    * For `every-message` kinds, while a message is handled: the tells it makes, released only once
    * the state they follow from is saved. Written only by the host's Outbox (outbox.ts).
@@ -91,10 +94,62 @@ export class ActorCell implements Sender {
 
   constructor(
     readonly key: string,
-    readonly kind: string,
-    readonly id: string,
     readonly behaviour: ActorBehaviour,
   ) {
     this.mailbox = new Mailbox(behaviour.mailbox);
+  }
+
+  /** Failures of this activation's messages. */
+  get failures(): number {
+    return this.#trouble?.failures ?? 0;
+  }
+  set failures(n: number) {
+    if (n !== 0 || this.#trouble !== null) this.#troubled().failures = n;
+  }
+
+  get lastFailure(): FailureRecord | null {
+    return this.#trouble?.lastFailure ?? null;
+  }
+  set lastFailure(f: FailureRecord | null) {
+    if (f !== null || this.#trouble !== null) this.#troubled().lastFailure = f;
+  }
+
+  /** Restart window and backoff, from the first failure on. */
+  get restarts(): RestartRecord | null {
+    return this.#trouble?.restarts ?? null;
+  }
+  set restarts(r: RestartRecord | null) {
+    if (r !== null || this.#trouble !== null) this.#troubled().restarts = r;
+  }
+
+  /** How many times `retry` has failed (poison detection). */
+  get attempt(): number {
+    return this.#trouble?.attempt ?? 0;
+  }
+  set attempt(n: number) {
+    // Reset after every retried message that succeeds: setting the default allocates nothing.
+    if (n !== 0 || this.#trouble !== null) this.#troubled().attempt = n;
+  }
+
+  /** Bumped by every restart: a backoff timer of an earlier restart finds it changed and does nothing. */
+  get generation(): number {
+    return this.#trouble?.generation ?? 0;
+  }
+  set generation(n: number) {
+    if (n !== 0 || this.#trouble !== null) this.#troubled().generation = n;
+  }
+
+  #troubled(): CellTrouble {
+    return (this.#trouble ??= new CellTrouble());
+  }
+
+  // Derived, not stored: two fewer fields and one string fewer per idle actor. Read on activation,
+  // on saves and by inspection, not per message.
+  get kind(): string {
+    return this.behaviour.kind;
+  }
+
+  get id(): string {
+    return this.key.slice(this.behaviour.kind.length + 1);
   }
 }

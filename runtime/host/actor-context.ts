@@ -20,20 +20,24 @@ export interface HostHooks {
   nodeDownSince?(node: string): number | undefined;
 }
 
+/** What every context of one thread shares: one field per context instead of two. */
+export interface ContextEnv {
+  readonly router: Router;
+  readonly host: HostHooks;
+}
+
 /**
  * What a handler gets as `ctx`: its own address and state, the sender of the current message, and
  * ways to message others. One per active cell, created on activation.
  */
 export class CellContext {
   readonly #cell: ActorCell;
-  readonly #router: Router;
-  readonly #host: HostHooks;
+  readonly #env: ContextEnv;
   #self: Address | null = null;
 
-  constructor(cell: ActorCell, router: Router, host: HostHooks) {
+  constructor(cell: ActorCell, env: ContextEnv) {
     this.#cell = cell;
-    this.#router = router;
-    this.#host = host;
+    this.#env = env;
   }
 
   get self(): Address {
@@ -65,11 +69,11 @@ export class CellContext {
   }
 
   get nodeId(): string {
-    return this.#router.nodeId;
+    return this.#env.router.nodeId;
   }
 
   now(): number {
-    return this.#router.clock.now();
+    return this.#env.router.clock.now();
   }
 
   /**
@@ -78,7 +82,7 @@ export class CellContext {
    * not known down (live, departed with a leave, or never seen).
    */
   nodeDownSince(node: string): number | undefined {
-    return this.#host.nodeDownSince?.(node);
+    return this.#env.host.nodeDownSince?.(node);
   }
 
   /**
@@ -93,7 +97,7 @@ export class CellContext {
     let byId = byKind.get(k);
     if (byId === undefined) byKind.set(k, (byId = new Map()));
     let ref = byId.get(id);
-    if (ref === undefined) byId.set(id, (ref = new Ref(k, id, this.#router, this.#cell)));
+    if (ref === undefined) byId.set(id, (ref = new Ref(k, id, this.#env.router, this.#cell)));
     return ref;
   }
 
@@ -107,8 +111,8 @@ export class CellContext {
 
   get timers(): ActorTimers {
     const cell = this.#cell;
-    return (cell.timers ??= new ActorTimers(this.#router.clock, (msg) =>
-      this.#host.deliver(new Envelope(cell.key, TIMER_SENDER, this.#router.ids.next(), 0, msg, undefined, Lane.USER, NO_REPLY, 0, this.#router.thread)),
+    return (cell.timers ??= new ActorTimers(this.#env.router.clock, (msg) =>
+      this.#env.host.deliver(new Envelope(cell.key, TIMER_SENDER, this.#env.router.ids.next(), 0, msg, undefined, Lane.USER, NO_REPLY, 0, this.#env.router.thread)),
     ));
   }
 
@@ -122,13 +126,13 @@ export class CellContext {
       throw new GlassError(ErrorCodes.INVALID_ADDRESS, 'a child name is a non-empty string without "/"');
     }
     const id = this.#cell.id + '/' + name;
-    this.#host.spawnChild(this.#cell, k, id);
+    this.#env.host.spawnChild(this.#cell, k, id);
     return this.ref(k, id);
   }
 
   /** A service of the node (NodeOptions.services): throws GLASS_ERR_UNKNOWN_SERVICE when it has none of that name. */
   service<T>(name: string): T {
-    return this.#host.services.get<T>(name);
+    return this.#env.host.services.get<T>(name);
   }
 
   /** Passivates this actor once the current message is handled (state saved, timers cancelled). */

@@ -1,5 +1,5 @@
 import { ActorCell, CellStatus } from './actor-cell.js';
-import { idOfKey, kindOfKey } from '../address.js';
+import { kindOfKey } from '../address.js';
 import { NODES_DOWN_MESSAGE, SavePolicy, TIMER_SENDER, type ActorBehaviour } from '../behaviour.js';
 import { CellLifecycle, type LifecycleHost } from './cell-lifecycle.js';
 import { CellPersistence } from './cell-persistence.js';
@@ -209,7 +209,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
 
   #create(key: string, behaviour: ActorBehaviour): ActorCell {
     // behaviour.kind, not a slice of the key: one shared string for every cell of the kind.
-    const cell = new ActorCell(key, behaviour.kind, idOfKey(key), behaviour);
+    const cell = new ActorCell(key, behaviour);
     cell.pulseSlot = this.pulse.nextSlot();
     cell.pulseTypes = this.pulse.typeIdsOf(behaviour.kind);
     this.cells.set(key, cell);

@@ -1,5 +1,5 @@
 import { ActorCell, CellStatus } from './actor-cell.js';
-import { CellContext, type HostHooks } from './actor-context.js';
+import { CellContext, type ContextEnv, type HostHooks } from './actor-context.js';
 import type { Clock } from '../clock.js';
 import type { Envelope } from '../envelope.js';
 import { ErrorCodes, GlassError, MailboxFullError, toWireError } from '../errors.js';
@@ -28,6 +28,7 @@ export class CellLifecycle {
   readonly #persistence: CellPersistence;
   readonly #clock: Clock;
   readonly #log: Logger;
+  readonly #contextEnv: ContextEnv;
 
   constructor(host: LifecycleHost, router: Router, handoffs: Handoffs, store: StateStore, persistence: CellPersistence, clock: Clock, log: Logger) {
     this.#host = host;
@@ -37,6 +38,7 @@ export class CellLifecycle {
     this.#persistence = persistence;
     this.#clock = clock;
     this.#log = log;
+    this.#contextEnv = { router, host };
   }
 
   /**
@@ -54,7 +56,7 @@ export class CellLifecycle {
       cell.epoch = (stored === undefined ? 0 : stored.epoch) + 1;
       cell.seqs = stored?.seqs ?? null;
       cell.dirty = false;
-      cell.ctx ??= new CellContext(cell, this.#router, this.#host);
+      cell.ctx ??= new CellContext(cell, this.#contextEnv);
       if (cell.behaviour.onActivate !== undefined) await cell.behaviour.onActivate(cell.ctx);
     } catch (err) {
       const message = toWireError(err).message;
