@@ -3,6 +3,7 @@ import type { PeerTransport } from './colyseus-api.js';
 import type { SideName } from './load.js';
 import { formatNumber, renderBars, type ScenarioResult } from '../support/report.js';
 import type { OptionValues } from '../support/scenario.js';
+import { capacityFigures, capacityReport, type CapacityRun } from './capacity-run.js';
 
 /** Server CPU by thread, % of one core. */
 export interface ThreadSplit {
@@ -82,6 +83,8 @@ export interface RoomsReportInput {
   peerInfo: PeerInfo;
   slices: Slice[];
   ramp: Ramp | null;
+  /** The capacity search of every side (`--capacity on`). */
+  capacity: CapacityRun | null;
   gatewayStats: Record<string, unknown>;
   goalRatio: number;
   /** Ours over the peer's deliveries per CPU-second, at least. */
@@ -129,6 +132,8 @@ export function roomsReport(i: RoomsReportInput): ScenarioResult {
     baselineDeliveredPerSec: i.baseline.deliveredPerSec,
     baselineDeliveredPerCpuSec: i.baseline.deliveredPerCpuSec,
     ratio,
+    /** The same ratio under the name the capacity and cross-node figures use. */
+    ratioVsRelay: ratio,
     baselineP50Ms: i.baseline.p50Ms,
     baselineP99Ms: i.baseline.p99Ms,
     baselineServerCpuPct: i.baseline.serverCpuPct,
@@ -167,6 +172,7 @@ export function roomsReport(i: RoomsReportInput): ScenarioResult {
     halfMax: half === null ? null : { ours: sideJson(half.ours), baseline: sideJson(half.baseline), peer: half.peer === null ? null : sideJson(half.peer), slices: [...half.slices].sort(bySlice).map(sliceJson) },
     ramp: i.ramp === null ? null : i.ramp.steps.map(sliceJson),
     slices: [...i.slices].sort(bySlice).map(sliceJson),
+    ...(i.capacity === null ? {} : capacityFigures(i.capacity)),
     serverWorkers: i.workers,
     rateLimit: i.rateLimit,
     rateLimitRaised: i.rateLimitRaised,
@@ -197,6 +203,9 @@ export function roomsReport(i: RoomsReportInput): ScenarioResult {
     rows.push([`p99 at half max`, 'ours', '', '', '', '', '', '', '', i.ramp.half.ours.p99Ms.toFixed(2), '', '', `goal < ${i.goalP99Ms} ms: ${halfP99Met ? 'yes' : 'NO'}`]);
   }
 
+  const capacity = i.capacity === null ? null : capacityReport(i.capacity, 40);
+  if (capacity !== null) rows.push(...capacity.rows);
+
   const errors = i.slices.reduce<Record<string, number>>((acc, s) => {
     for (const [k, n] of Object.entries(s.errors)) acc[`${s.side} ${k}`] = (acc[`${s.side} ${k}`] ?? 0) + n;
     return acc;
@@ -211,6 +220,7 @@ export function roomsReport(i: RoomsReportInput): ScenarioResult {
     latencyPlot(i.ours, i.baseline, peer, `hop latency (say → said at another member) at ${formatNumber(i.rate)} lines/s`),
   ];
   if (half !== null) plot.push('', latencyPlot(half.ours, half.baseline, half.peer, `hop latency at half of the maximum, ${formatNumber(i.ramp!.halfRate)} lines/s`));
+  if (capacity !== null) plot.push('', capacity.plot);
   if (!figures.keptUp.ours || !figures.keptUp.baseline || figures.keptUp.peer === false) {
     const behind = [!figures.keptUp.ours && 'ours', !figures.keptUp.baseline && 'the baseline', figures.keptUp.peer === false && 'the peer'].filter(Boolean).join(' and ');
     plot.push('', `WARNING: ${behind} delivered less than 95 % of the offered load: the CPU comparison is not at equal load (machine overloaded? see machine %).`);
@@ -221,7 +231,8 @@ export function roomsReport(i: RoomsReportInput): ScenarioResult {
     `deliveries per server CPU-second >= ${i.goalRatio} × the bare uWS relay's` +
     (peer === null ? '' : ` and >= ${i.goalRatioVsPeer} × the peer's (${peerName}) with a hop p99 no worse than its`) +
     `; p99 hop < ${i.goalP99Ms} ms at half the maximum rate` +
-    (half === null ? ' (not measured: --max on)' : '');
+    (half === null ? ' (not measured: --max on)' : '') +
+    (i.capacity === null ? '' : `; capacity at hop p99 < 150 ms >= ${figures.goalCapacityVsPeer} × the peer's`);
   const bars = [
     { label: 'ours: deliveries per CPU-s', value: i.ours.deliveredPerCpuSec },
     { label: 'bare uWS: deliveries per CPU-s', value: i.baseline.deliveredPerCpuSec },
@@ -230,7 +241,7 @@ export function roomsReport(i: RoomsReportInput): ScenarioResult {
   return {
     figures,
     goal,
-    goalMet: ratioMet && halfP99Met !== false && peerGoalMet !== false,
+    goalMet: ratioMet && halfP99Met !== false && peerGoalMet !== false && figures.capacityGoalMet !== false,
     table: { head, rows },
     bars,
     unit: 'deliveries per server CPU-second',

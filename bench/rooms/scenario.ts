@@ -6,6 +6,8 @@ import { colyseusAvailability } from './peer-packages.js';
 import { pool } from './pool.js';
 import { roomsReport, type PeerInfo, type Ramp, type Slice } from './report.js';
 import { alternate, slice, type Setup } from './slices.js';
+import { CAPACITY_BUDGETS_MS, GOAL_CAPACITY_VS_PEER, runCapacity, type CapacityRun } from './capacity-run.js';
+import { DEFAULT_CAPACITY } from './capacity.js';
 import type { Progress } from '../support/progress.js';
 import type { ScenarioResult } from '../support/report.js';
 import type { OptionValues, Scenario } from '../support/scenario.js';
@@ -50,6 +52,11 @@ const RAMP_FACTOR = 1.5;
  * With `--max on`, ours is then ramped (offered rate ×1.5 per short step) until it delivers
  * less than 90 % of what is offered; the best delivered rate is the maximum, and every side runs
  * again at half of it for the latency goal.
+ *
+ * With `--capacity on`, every side's hub capacity is searched (bench/rooms/capacity.ts): the highest
+ * offered rate it sustains (≥ 90 % delivered) with a hop p99 under 150 ms (the seed's hub budget)
+ * and under 20 ms, from `--rate` up by ×1.5 per probe, then bisected; one probe of each side per
+ * round. Goal: ours ≥ 1.5 × the peer's deliveries at 150 ms.
  */
 export const rooms: Scenario = {
   name: 'rooms',
@@ -66,6 +73,7 @@ export const rooms: Scenario = {
     'drain-ms': { kind: 'int', default: 1_000, min: 100, max: 60_000, description: 'wait after sending stops, for the loss check' },
     text: { kind: 'int', default: 64, min: 24, max: 1_900, description: 'characters of each line' },
     max: { kind: 'choice', default: 'off', choices: ['off', 'on'], description: 'ramp ours to its maximum, then measure every side at half of it' },
+    capacity: { kind: 'choice', default: 'off', choices: ['off', 'on'], description: `search every side's highest rate with hop p99 under ${CAPACITY_BUDGETS_MS.join(' and ')} ms (goal at 150 ms: ours >= ${GOAL_CAPACITY_VS_PEER} x the peer's)` },
     peer: { kind: 'choice', default: 'colyseus', choices: ['colyseus', 'none'], description: 'the peer framework run as a third side (none: ours and the baseline only)' },
     'peer-transport': { kind: 'choice', default: 'uws', choices: PEER_TRANSPORTS, description: "the peer's WebSocket transport: Colyseus's uWebSockets.js transport or its ws one" },
   },
@@ -79,11 +87,13 @@ async function runRooms(options: OptionValues, progress: Progress): Promise<Scen
   const clientCount = options.clients as number;
   const timing = { warmupMs: options['warmup-ms'] as number, measureMs: options['measure-ms'] as number, drainMs: options['drain-ms'] as number };
   const findMax = options.max === 'on';
+  const findCapacity = options.capacity === 'on';
   if (roomCount > players) throw new RangeError(`--rooms (${roomCount}) must not exceed --players (${players})`);
   if (clientCount > roomCount) throw new RangeError(`--clients (${clientCount}) must not exceed --rooms (${roomCount}): each load process holds whole rooms`);
   // The ramp may go past the gateway's per-character default: then the limit is raised for the
   // whole run (the bench measures throughput, not the limiter) and the figures say so.
-  const topPerPlayer = (findMax ? rate * RAMP_FACTOR ** (RAMP_STEPS - 1) : rate) / players;
+  const topRate = Math.max(findMax ? rate * RAMP_FACTOR ** (RAMP_STEPS - 1) : rate, findCapacity ? rate * DEFAULT_CAPACITY.factor ** (DEFAULT_CAPACITY.maxRampProbes - 1) : rate);
+  const topPerPlayer = topRate / players;
   const rateLimit = topPerPlayer <= 0.8 * GATEWAY_RATE.perSecond ? null : { burst: GATEWAY_RATE.burst, perSecond: Math.ceil(topPerPlayer * 1.5) };
 
   const peerInfo = resolvePeer(options);
@@ -154,6 +164,8 @@ async function runRooms(options: OptionValues, progress: Progress): Promise<Scen
       ramp = { steps, maxDeliveredPerSec: best.deliveredPerSec, saturated: steps[steps.length - 1].deliveredPerSec < SATURATED * steps[steps.length - 1].offeredDeliveriesPerSec, halfRate, half: { ...pooled(half), slices: [...half.ours, ...half.baseline, ...half.peer] } };
     }
 
+    const capacity: CapacityRun | null = findCapacity ? await runCapacity(s, rate, progress, tags) : null;
+
     const gatewayStats = await server.request<Record<string, unknown>>('stats');
     const figures = pooled(offered);
     return roomsReport({
@@ -171,6 +183,7 @@ async function runRooms(options: OptionValues, progress: Progress): Promise<Scen
       peerInfo,
       slices: [...offered.ours, ...offered.baseline, ...offered.peer],
       ramp,
+      capacity,
       gatewayStats,
       goalRatio: GOAL_RATIO,
       goalRatioVsPeer: GOAL_RATIO_VS_PEER,
