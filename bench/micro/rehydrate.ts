@@ -107,6 +107,8 @@ async function runRehydrate(options: OptionValues, progress: Progress): Promise<
     p99Ratio,
     workerCrashRecoveryMs: crash?.recoveryMs ?? null,
     workerRestartMs: crash?.restartMs ?? null,
+    /** Recovery over a bare `_all_docs` reload of the same documents from the same store, same run (issue 18's goal: <= 1.0). */
+    recoveryVsBareReload: crash === null || crash.bareAllDocsMs <= 0 ? null : Math.round((crash.recoveryMs / crash.bareAllDocsMs) * 1000) / 1000,
     saveDocsPerSec: save.saveDocsPerSec,
     saveMs: save.saveMs,
     saveHttpRequests: save.saveTraffic.bulkDocs,
