@@ -4,6 +4,7 @@
 import { checkRequestOf, runChecks } from '../../../actors/index.js';
 import { GlassError, type Logger, type StateStore } from '../../../runtime/index.js';
 import type { CheckRunnerInput, ConsolidationWorkflowInput, GlassActivities, OverrideNotice, WriteLoreInput } from '../workflow-types.js';
+import { NonRetryableActivityError } from './activity-errors.js';
 import { digestTurn } from './lore-digest.js';
 import { writeDigest } from './lore-writer.js';
 
@@ -16,8 +17,7 @@ export interface ActivityDeps {
   webhookTimeoutMs?: number;
 }
 
-/** A failure no retry can cure: Temporal is told not to retry (ApplicationFailure nonRetryable is added by the worker's caller). */
-export class NonRetryableActivityError extends GlassError {}
+export { NonRetryableActivityError };
 
 function consolidationOf(v: unknown): ConsolidationWorkflowInput {
   const i = v as Partial<ConsolidationWorkflowInput> | null;

@@ -5,6 +5,7 @@
 // retried). Idempotent: a document that already lists the turn's source is left as it is.
 import { GlassError, StoreConflictError, type StateStore } from '../../../runtime/index.js';
 import type { TurnDigest } from '../workflow-types.js';
+import { NonRetryableActivityError } from './activity-errors.js';
 import { slugOf } from './lore-digest.js';
 
 export const LORE_KIND = 'lore';
@@ -59,7 +60,7 @@ async function upsert(store: StateStore, world: string, slug: string, source: st
 
 /** Writes a turn's digest: a document per entity and the session's running summary. */
 export async function writeDigest(store: StateStore, world: string, source: string, digest: TurnDigest): Promise<string[]> {
-  if (!WORLD.test(world)) throw new GlassError('GLASS_ERR_WORKFLOW_INVALID', 'world must be 1 to 64 of [a-z0-9-], starting with a letter or digit');
+  if (!WORLD.test(world)) throw new NonRetryableActivityError('GLASS_ERR_WORKFLOW_INVALID', 'world must be 1 to 64 of [a-z0-9-], starting with a letter or digit');
   const session = source.slice(0, source.lastIndexOf('#'));
   const sessionTag = `session:${session}`;
   const ids: string[] = [];
