@@ -3,7 +3,7 @@
 // them from CouchDB's `_changes` by that id prefix. Written through the StateStore, so the same
 // code path, optimistic versions and retries as actor state; a conflict is thrown (the activity is
 // retried). Idempotent: a document that already lists the turn's source is left as it is.
-import { GlassError, StoreConflictError, type StateStore } from '../../../runtime/index.js';
+import { GlassError, StoreConflictError, WorkflowErrors, type StateStore } from '../../../runtime/index.js';
 import type { TurnDigest } from '../workflow-types.js';
 import { NonRetryableActivityError } from './activity-errors.js';
 import { slugOf } from './lore-digest.js';
@@ -60,7 +60,7 @@ async function upsert(store: StateStore, world: string, slug: string, source: st
 
 /** Writes a turn's digest: a document per entity and the session's running summary. */
 export async function writeDigest(store: StateStore, world: string, source: string, digest: TurnDigest): Promise<string[]> {
-  if (!WORLD.test(world)) throw new NonRetryableActivityError('GLASS_ERR_WORKFLOW_INVALID', 'world must be 1 to 64 of [a-z0-9-], starting with a letter or digit');
+  if (!WORLD.test(world)) throw new NonRetryableActivityError(WorkflowErrors.INVALID, 'world must be 1 to 64 of [a-z0-9-], starting with a letter or digit');
   const session = source.slice(0, source.lastIndexOf('#'));
   const sessionTag = `session:${session}`;
   const ids: string[] = [];
