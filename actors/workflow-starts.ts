@@ -38,7 +38,7 @@ const failures = new Map<string, number>();
  * runs again (a resumed turn committing once) records it once.
  */
 export function requestWorkflow(ctx: ActorContext<PendingWorkflows>, start: WorkflowStart): void {
-  const pending = (ctx.state.workflows ??= []);
+  const pending = pendingOf(ctx, true);
   if (pending.some((p) => p.id === start.id)) return;
   pending.push(start);
   if (pending.length > MAX_PENDING_WORKFLOWS) pending.shift();
@@ -47,14 +47,14 @@ export function requestWorkflow(ctx: ActorContext<PendingWorkflows>, start: Work
 
 /** On activation: what a previous activation recorded and never saw acknowledged is released again. */
 export function resumeWorkflows(ctx: ActorContext<PendingWorkflows>): void {
-  if ((ctx.state.workflows?.length ?? 0) > 0) ctx.tell(ctx.self, { type: 'workflow-release' } satisfies WorkflowReleaseMessage);
+  if (pendingOf(ctx).length > 0) ctx.tell(ctx.self, { type: 'workflow-release' } satisfies WorkflowReleaseMessage);
 }
 
 /** Handlers every kind that uses requestWorkflow spreads into its own (`workflow-release` is read-only). */
 export const WORKFLOW_HANDLERS = {
   'workflow-release'(ctx: ActorContext<PendingWorkflows>, _msg: WorkflowReleaseMessage) {
-    const pending = ctx.state.workflows;
-    if (pending === undefined || pending.length === 0) return {};
+    const pending = pendingOf(ctx);
+    if (pending.length === 0) return {};
     let starter: WorkflowStarter;
     try {
       starter = ctx.service<WorkflowStarter>(WORKFLOW_SERVICE);
@@ -74,8 +74,8 @@ export const WORKFLOW_HANDLERS = {
   },
 
   'workflow-started'(ctx: ActorContext<PendingWorkflows>, msg: WorkflowStartedMessage) {
-    const pending = ctx.state.workflows;
-    if (pending === undefined || typeof msg.id !== 'string') return { removed: false };
+    const pending = pendingOf(ctx);
+    if (typeof msg?.id !== 'string') return { removed: false };
     const i = pending.findIndex((p) => p.id === msg.id);
     if (i < 0) return { removed: false };
     pending.splice(i, 1);
@@ -83,6 +83,14 @@ export const WORKFLOW_HANDLERS = {
     return { removed: true };
   },
 } as const;
+
+/** The pending starts as saved; a saved value that is not a list (read back from the store: hostile) starts over empty. */
+function pendingOf(ctx: ActorContext<PendingWorkflows>, create = false): WorkflowStart[] {
+  const w = ctx.state.workflows;
+  if (Array.isArray(w)) return w;
+  if (!create) return [];
+  return (ctx.state.workflows = []);
+}
 
 function run(ctx: ActorContext<PendingWorkflows>, starter: WorkflowStarter, key: string, mine: Set<string>, start: WorkflowStart): void {
   const self = ctx.self;

@@ -1,6 +1,6 @@
 import { GATEWAY_KIND, GlassError } from '../../runtime/index.js';
 import { defineActor, type ActorContext } from '../define-actor.js';
-import { ModerationErrors, RoomErrors, SessionErrors } from '../actor-errors.js';
+import { ModerationErrors, RoomErrors, RulesErrors, SessionErrors } from '../actor-errors.js';
 import { GM_SPEAKER, type AuditRef, type ModerateMessage } from '../override-command.js';
 import type { RecentTurn } from './narrator.js';
 import type { CheckResult } from './rules.js';
@@ -11,7 +11,7 @@ import type { TurnInput, TurnOutcome, TurnRunner } from './turn.js';
 import { MAX_TURN_LENGTH } from './turn-limits.js';
 import { abortRun, currentRun, endRun, MAX_TURN_EVENTS, startRun, TURN_SERVICE, type TurnRunMessage } from './turn-runs.js';
 import { requestWorkflow, resumeWorkflows, WORKFLOW_HANDLERS, type PendingWorkflows } from '../workflow-starts.js';
-import { consolidationStart } from './session-workflows.js';
+import { checkRunnerStart, consolidationStart } from './session-workflows.js';
 
 export const SESSION_TRANSCRIPT_LIMIT = 500;
 export { MAX_TURN_LENGTH };
@@ -365,6 +365,7 @@ function commit(ctx: Ctx, r: RunningTurn, outcome: TurnOutcome): void {
   } else {
     const failed = { code: String(outcome.code), message: String(outcome.message) };
     append(state, Object.freeze({ turn: r.turn, player: r.player, text: r.text, at: r.at, seq, failed }));
+    if (failed.code === RulesErrors.TIMEOUT) requestWorkflow(ctx, checkRunnerStart(session, r, state.scene?.momentum ?? 0, ctx.now()));
     broadcast(ctx, { type: 'turn-failed', session, seq, turn: r.turn, player: r.player, ...failed, ms });
   }
   const usage = (state.usage ??= {});

@@ -1,7 +1,8 @@
 // The actor → Temporal seam over real gRPC: a node (two workers, state in CouchDB) whose workflow
 // front holds a real @temporalio/client connection to a WorkflowService server this test owns
 // (spec/fixtures/temporal-frontend.ts). Each committed turn starts `consolidate:<session>:<turn>`
-// once; a lost reply, and a worker that dies with the start in flight, still make one execution.
+// once (a turn whose checks overran starts `checks:<session>:<turn>`); a lost reply, and a worker
+// that dies with the start in flight, still make one execution.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import nano from 'nano';
@@ -100,6 +101,18 @@ describe('sessions start their workflows on Temporal, one start per turn', () =>
     const stats = front.stats();
     assert.equal(stats.mode, 'temporal');
     assert.ok(stats.perHour >= 3);
+  });
+
+  test('a turn whose checks overran its deadline starts checks:<session>:<turn> with the same request, and no consolidation', async () => {
+    await session.ref(node, 'wf-checks').ask({ type: 'join-session', player: 'dee', node: node.id });
+    const accepted = await session.ref(node, 'wf-checks').ask({ type: 'turn', player: 'dee', text: 'I climb and search [rules-timeout]' });
+    await until('wf-checks', (e) => e.type === 'turn-failed' && e.turn === accepted.turn);
+    await frontend.calledTimes(`checks:wf-checks:${accepted.turn}`, 1);
+    const call = frontend.calls.find((c) => c.workflowId === `checks:wf-checks:${accepted.turn}`)!;
+    assert.equal(call.workflowType, 'checkRunner');
+    assert.deepEqual(call.input, { session: 'wf-checks', turn: accepted.turn, request: { session: 'wf-checks', turn: accepted.turn, player: 'dee', text: 'I climb and search [rules-timeout]', modifiers: {}, momentum: 0 } });
+    await untilNoPendingStarts('wf-checks');
+    assert.equal(frontend.calls.some((c) => c.workflowId.startsWith('consolidate:wf-checks:')), false, 'a failed turn is not consolidated');
   });
 
   test('a reply lost after the server took the start: retried, answered already-started, one execution', async () => {
