@@ -7,11 +7,14 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
+import { DefaultLogger } from '@temporalio/worker';
 import { createGlassActivities, digestTurn, loadTemporalWorker, type GlassActivities, type LoreDocument, type TurnDigest } from '../../cluster/index.js';
 import type { CheckResult } from '../../actors/index.js';
 import { createLogger, MemoryStateStore } from '../../runtime/index.js';
 
 const log = createLogger('test', 'silent');
+// The environment logs each failing activity; the assertions are what matters here.
+const quiet = { logger: new DefaultLogger('ERROR', () => {}) };
 const turn = { world: 'glass', session: 'tavern-1', turn: 3, player: 'ann', text: 'I ask Maren about the Old Mill.', narration: 'Maren lowers her voice: the Old Mill has been dark since the Harvest Fire. Maren looks away.', summary: '' };
 
 describe('workflow activities under MockActivityEnvironment', () => {
@@ -41,7 +44,7 @@ describe('workflow activities under MockActivityEnvironment', () => {
   after(() => new Promise<void>((resolve) => hook.close(() => resolve())));
 
   test('summariseTurn: the deterministic gist and the named things of the turn', async () => {
-    const env = new MockActivityEnvironment({ activityType: 'summariseTurn' });
+    const env = new MockActivityEnvironment({ activityType: 'summariseTurn' }, quiet);
     const digest = (await env.run(activities.summariseTurn, turn)) as TurnDigest;
     assert.equal(digest.summary, 'ann: I ask Maren about the Old Mill. Maren lowers her voice: the Old Mill has been dark since the Harvest Fire.');
     assert.deepEqual(digest.entities.map((e) => [e.slug, e.title]), [['maren', 'Maren'], ['old-mill', 'Old Mill'], ['harvest-fire', 'Harvest Fire']]);
@@ -50,7 +53,7 @@ describe('workflow activities under MockActivityEnvironment', () => {
   });
 
   test('writeLore: documents lore:<world>:<slug> with {title, body, tags, source}; a rerun of the same turn changes nothing', async () => {
-    const env = new MockActivityEnvironment({ activityType: 'writeLore' });
+    const env = new MockActivityEnvironment({ activityType: 'writeLore' }, quiet);
     const digest = digestTurn(turn);
     const ids = await env.run(activities.writeLore, { world: 'glass', source: 'tavern-1#3', digest });
     assert.deepEqual(ids, ['lore:glass:maren', 'lore:glass:old-mill', 'lore:glass:harvest-fire', 'lore:glass:session-tavern-1']);
@@ -76,7 +79,7 @@ describe('workflow activities under MockActivityEnvironment', () => {
   test('writeLore: a document read back that is not lore is replaced, not merged; a bad world is not retried', async () => {
     const before = await store.load('lore', 'glass:maren');
     await store.save('lore', 'glass:maren', { title: 42, body: null }, before?.version ?? null, 0);
-    const env = new MockActivityEnvironment();
+    const env = new MockActivityEnvironment({}, quiet);
     await env.run(activities.writeLore, { world: 'glass', source: 'tavern-1#9', digest: { summary: 's', entities: [{ slug: 'maren', title: 'Maren', mentions: ['Maren waves.'] }] } });
     const doc = (await store.load('lore', 'glass:maren'))!.state as LoreDocument;
     assert.deepEqual([doc.title, doc.body, doc.source], ['Maren', 'Maren waves.', 'tavern-1#9']);
@@ -84,7 +87,7 @@ describe('workflow activities under MockActivityEnvironment', () => {
   });
 
   test('runChecks: the check model, the same rolls as a turn; a malformed request is a non-retryable failure', async () => {
-    const env = new MockActivityEnvironment({ activityType: 'runChecks' });
+    const env = new MockActivityEnvironment({ activityType: 'runChecks' }, quiet);
     const request = { session: 'tavern-1', turn: 4, player: 'ann', text: 'I carefully climb the wall and search the loft', modifiers: {}, momentum: 0 };
     const results = (await env.run(activities.runChecks, { session: 'tavern-1', turn: 4, request })) as CheckResult[];
     assert.deepEqual(results.map((r) => r.skill), ['athletics', 'investigation']);
@@ -93,7 +96,7 @@ describe('workflow activities under MockActivityEnvironment', () => {
   });
 
   test('notifyModerators: the webhook gets the notice once per call with the fan-out id as idempotency key; a 5xx is retried, a 4xx is not', async () => {
-    const env = new MockActivityEnvironment({ activityType: 'notifyModerators' });
+    const env = new MockActivityEnvironment({ activityType: 'notifyModerators' }, quiet);
     const notice = { auditId: 42, auditHash: 'ab'.repeat(32), moderator: 'mod-1', command: 'pause', target: 'session:tavern-1' };
     await env.run(activities.notifyModerators, { target: hookUrl, notice });
     assert.equal(received.length, 1);
