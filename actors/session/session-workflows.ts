@@ -9,24 +9,26 @@ import type { Scene } from './scene.js';
 /** Longest narration a consolidation carries (characters): the lore needs its gist, not a novel. */
 export const CONSOLIDATION_NARRATION_LIMIT = 8_000;
 
-/** The input of a `storyConsolidation` workflow (the world is added by the node's workflows service). */
+/**
+ * The input of a `storyConsolidation` workflow (the world is added by the node's workflows service).
+ * Not the player's own text: a moderator's `redact` removes it from the transcript, and lore made
+ * from it (or a Temporal history holding it) would keep it. The lore is made from the narration.
+ */
 export interface ConsolidationInput {
   session: string;
   turn: number;
   player: string;
-  text: string;
   narration: string;
   /** The scene summary after the turn. */
   summary: string;
   world?: string;
 }
 
-export function consolidationStart(session: string, turn: { turn: number; player: string; text: string }, narration: string, scene: Scene, now: number): WorkflowStart {
+export function consolidationStart(session: string, turn: { turn: number; player: string }, narration: string, scene: Scene, now: number): WorkflowStart {
   const input: ConsolidationInput = {
     session,
     turn: turn.turn,
     player: turn.player,
-    text: turn.text,
     narration: narration.slice(0, CONSOLIDATION_NARRATION_LIMIT),
     summary: scene.summary,
   };

@@ -14,7 +14,7 @@ export interface ConsolidationWorkflowInput {
   session: string;
   turn: number;
   player: string;
-  text: string;
+  /** The narration only: never the player's text, which a moderator may redact (session-workflows.ts). */
   narration: string;
   summary: string;
 }

@@ -79,19 +79,21 @@ describe('workflows in process (no TEMPORAL_ADDRESS)', () => {
     }
   }
 
-  test('a committed turn is consolidated into lore documents lore:<world>:<slug> in the node store', async () => {
-    await session.ref(node, 'inproc-1').ask({ type: 'join-session', player: 'ann', node: node.id });
-    const accepted = await session.ref(node, 'inproc-1').ask({ type: 'turn', player: 'ann', text: 'I follow Captain Ilsa to the Salt Gate.' });
+  test('a committed turn is consolidated into lore documents lore:<world>:<slug> in the node store, from its narration only', async () => {
+    await session.ref(node, 'inproc-1').ask({ type: 'join-session', player: 'Ilsa', node: node.id });
+    const accepted = await session.ref(node, 'inproc-1').ask({ type: 'turn', player: 'Ilsa', text: 'I whisper the Swordfish password at the Salt Gate.' });
     const committed = await until('inproc-1', (e) => e.type === 'turn-committed' && e.turn === accepted.turn);
-    assert.equal(committed.type, 'turn-committed');
-    const gate = await untilDoc<LoreDocument>('lore:testworld:salt-gate', (d) => d.sources?.includes('inproc-1#1'));
-    assert.equal(gate.title, 'Salt Gate');
-    assert.deepEqual(gate.tags, ['entity', 'session:inproc-1']);
-    assert.equal(gate.source, 'inproc-1#1');
-    const ilsa = await untilDoc<LoreDocument>('lore:testworld:captain-ilsa', (d) => d.sources?.includes('inproc-1#1'));
-    assert.match(ilsa.body, /Captain Ilsa/);
+    assert.ok(committed.type === 'turn-committed' && committed.narration.includes('Ilsa'), 'the offline narrator names the player');
+    const ilsa = await untilDoc<LoreDocument>('lore:testworld:ilsa', (d) => d.sources?.includes('inproc-1#1'));
+    assert.equal(ilsa.title, 'Ilsa');
+    assert.deepEqual(ilsa.tags, ['entity', 'session:inproc-1']);
+    assert.equal(ilsa.source, 'inproc-1#1');
     const summary = await untilDoc<LoreDocument>('lore:testworld:session-inproc-1', (d) => d.sources?.includes('inproc-1#1'));
-    assert.match(summary.body, /^ann: I follow Captain Ilsa to the Salt Gate\./);
+    assert.match(summary.body, /^Ilsa: Ilsa /);
+    // The player's own text (which a moderator may redact) is in no lore document.
+    const lore = await nano(couch.couch.url).use(DB).list({ include_docs: true, startkey: 'lore:', endkey: 'lore:\ufff0' });
+    assert.ok(lore.rows.length >= 2);
+    assert.doesNotMatch(JSON.stringify(lore.rows), /Swordfish|Salt Gate/);
     const saved = await untilDoc<{ workflows?: unknown }>('session:inproc-1', (s) => s.workflows === undefined);
     assert.equal(saved.workflows, undefined, 'the start left the session once the run finished');
     const stats = node.mainService<WorkflowFront>(WORKFLOW_SERVICE)!.stats();

@@ -15,7 +15,7 @@ import { createLogger, MemoryStateStore } from '../../runtime/index.js';
 const log = createLogger('test', 'silent');
 // The environment logs each failing activity; the assertions are what matters here.
 const quiet = { logger: new DefaultLogger('ERROR', () => {}) };
-const turn = { world: 'glass', session: 'tavern-1', turn: 3, player: 'ann', text: 'I ask Maren about the Old Mill.', narration: 'Maren lowers her voice: the Old Mill has been dark since the Harvest Fire. Maren looks away.', summary: '' };
+const turn = { world: 'glass', session: 'tavern-1', turn: 3, player: 'ann', narration: 'Maren lowers her voice: the Old Mill has been dark since the Harvest Fire. Maren looks away.', summary: '' };
 
 describe('workflow activities under MockActivityEnvironment', () => {
   let store: MemoryStateStore;
@@ -46,10 +46,10 @@ describe('workflow activities under MockActivityEnvironment', () => {
   test('summariseTurn: the deterministic gist and the named things of the turn', async () => {
     const env = new MockActivityEnvironment({ activityType: 'summariseTurn' }, quiet);
     const digest = (await env.run(activities.summariseTurn, turn)) as TurnDigest;
-    assert.equal(digest.summary, 'ann: I ask Maren about the Old Mill. Maren lowers her voice: the Old Mill has been dark since the Harvest Fire.');
+    assert.equal(digest.summary, 'ann: Maren lowers her voice: the Old Mill has been dark since the Harvest Fire.');
     assert.deepEqual(digest.entities.map((e) => [e.slug, e.title]), [['maren', 'Maren'], ['old-mill', 'Old Mill'], ['harvest-fire', 'Harvest Fire']]);
     assert.deepEqual(digest, digestTurn(turn), 'the same turn, the same digest');
-    assert.equal(digest.entities[0].mentions.length, 3);
+    assert.equal(digest.entities[0].mentions.length, 2);
   });
 
   test('writeLore: documents lore:<world>:<slug> with {title, body, tags, source}; a rerun of the same turn changes nothing', async () => {
@@ -69,7 +69,7 @@ describe('workflow activities under MockActivityEnvironment', () => {
     await env.run(activities.writeLore, { world: 'glass', source: 'tavern-1#3', digest });
     assert.equal((await store.load('lore', 'glass:old-mill'))!.version, mill.version, 'a redelivered consolidation writes nothing');
 
-    const next = digestTurn({ ...turn, turn: 4, text: 'I walk to the Old Mill.', narration: 'The Old Mill creaks.' });
+    const next = digestTurn({ ...turn, turn: 4, narration: 'The Old Mill creaks.' });
     await env.run(activities.writeLore, { world: 'glass', source: 'tavern-1#4', digest: next });
     const merged = (await store.load('lore', 'glass:old-mill'))!.state as LoreDocument;
     assert.match(merged.body, /Harvest Fire[^]*creaks/, 'a later turn adds to the document');

@@ -25,7 +25,7 @@ function consolidationOf(v: unknown): ConsolidationWorkflowInput {
     throw new NonRetryableActivityError(WorkflowErrors.INVALID, 'a consolidation needs world, session and turn');
   }
   const str = (s: unknown): string => (typeof s === 'string' ? s : '');
-  return { world: i.world, session: i.session, turn: i.turn!, player: str(i.player), text: str(i.text), narration: str(i.narration), summary: str(i.summary) };
+  return { world: i.world, session: i.session, turn: i.turn!, player: str(i.player), narration: str(i.narration), summary: str(i.summary) };
 }
 
 function noticeOf(v: unknown): OverrideNotice {

@@ -1,5 +1,6 @@
-// The offline, deterministic consolidation of a turn: its gist (the player's action and the
-// narration's first sentence) and the named things in it (capitalised runs of words). No LLM: the
+// The offline, deterministic consolidation of a turn: its gist (who acted, and the narration's first
+// sentence) and the named things in its narration (capitalised runs of words; never the player's
+// own text, which a moderator may redact). No LLM: the
 // same turn always gives the same digest, so a rerun of the activity writes the same lore.
 import { firstSentence } from '../../../actors/index.js';
 import type { ConsolidationWorkflowInput, LoreEntity, TurnDigest } from '../workflow-types.js';
@@ -11,7 +12,7 @@ export const LORE_LIMITS = Object.freeze({
   maxMentions: 3,
   /** Longest summary of one turn. */
   maxSummary: 400,
-  /** Characters of a turn's text and narration scanned. */
+  /** Characters of a narration scanned. */
   maxScan: 8_000,
 });
 
@@ -66,8 +67,6 @@ export function extractEntities(text: string): LoreEntity[] {
 
 /** The turn's digest: what the consolidation writes into the world's lore. */
 export function digestTurn(input: ConsolidationWorkflowInput): TurnDigest {
-  const action = firstSentence(input.text);
-  const outcome = firstSentence(input.narration);
-  const summary = `${input.player}: ${action}${outcome === '' ? '' : ' ' + outcome}`.slice(0, LORE_LIMITS.maxSummary);
-  return { summary, entities: extractEntities(`${input.text} ${input.narration}`) };
+  const summary = `${input.player}: ${firstSentence(input.narration)}`.slice(0, LORE_LIMITS.maxSummary);
+  return { summary, entities: extractEntities(input.narration) };
 }
