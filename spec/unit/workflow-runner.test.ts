@@ -97,3 +97,16 @@ test('configuration: TEMPORAL_ADDRESS chooses Temporal; bad values are refused w
   assert.throws(() => workflowConfigFromEnv({ GLASS_MODERATION_WEBHOOKS: 'ftp://s3cret@x' }), (err: Error) => !err.message.includes('s3cret'));
   assert.throws(() => workflowConfig({ fanOutTargets: Array(17).fill('log') }), { code: 'GLASS_ERR_INVALID_OPTION' });
 });
+
+test('the port between a worker and the front: what is not a start, a stat or a reply is dropped or refused with its id', async () => {
+  const { readToFront, readFromFront } = await import('../../cluster/workflows/workflow-wire.js');
+  assert.equal(readToFront(null), null);
+  assert.equal(readToFront({ type: 'start', id: 0, start: consolidation(1) }), null, 'no usable id: dropped');
+  assert.deepEqual(readToFront({ type: 'start', id: 3, start: { ...consolidation(1), type: 'nope' } }), { invalid: 'type must be one of storyConsolidation, checkRunner, moderationFanOut', id: 3 });
+  assert.deepEqual(readToFront({ type: 'start', id: 4, start: consolidation(2) }), { type: 'start', id: 4, start: consolidation(2) });
+  assert.equal(readToFront({ type: 'stat', event: 'start', lagMs: 'x' }), null);
+  assert.deepEqual(readFromFront({ id: 4, ok: true, result: { id: 'c', status: 'started', mode: 'temporal' } }), { id: 4, ok: true, result: { id: 'c', status: 'started', mode: 'temporal' } });
+  assert.equal(readFromFront({ id: 4, ok: true, result: { id: 'c', status: 'maybe', mode: 'temporal' } }), null);
+  const long = readFromFront({ id: 5, ok: false, error: { code: 'X', message: 'm'.repeat(5_000) } });
+  assert.ok(long !== null && !long.ok && long.error.message.length === 500);
+});
