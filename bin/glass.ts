@@ -8,6 +8,7 @@ import { faults, parseFaults } from './commands/faults.js';
 import { mod, parseMod } from './commands/mod.js';
 import { parseStart, start } from './commands/start.js';
 import { parseToken, token } from './commands/token.js';
+import { parseWorkflows, workflowsWorker } from './commands/workflows.js';
 import { USAGE } from './usage.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -28,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
       return runOpsCommand(rest, process.env);
     case 'faults':
       return faults(parseFaults(rest));
+    case 'workflows':
+      return workflowsWorker(parseWorkflows(rest, process.env), process.env);
     case 'bench':
       // Loaded only when it runs: the load harness is not part of a serving node.
       return (await import('../bench/load/command.js')).runBenchCommand(rest, process.env);

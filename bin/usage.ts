@@ -1,6 +1,7 @@
 // The help text of `glass` (glass help). The bench's part is the harness's own, kept apart so
 // that `glass` loads the harness only when `bench` runs.
 import { BENCH_USAGE } from '../bench/load/usage.js';
+import { WORKFLOWS_USAGE } from './commands/workflows.js';
 
 export const USAGE = `Usage: glass <command> [options]
 
@@ -11,6 +12,7 @@ Commands:
   audit    Check the moderation audit log: glass audit verify
   ops      Look at and act on a running cluster: glass ops tree | top | … (glass ops help)
   faults   Run every fault and abuse case against real processes: glass faults [--quick] [--json] [--only a,b] (docs/RELIABILITY.md)
+  workflows  Run a Temporal worker for the workflows after turns: glass workflows worker (docs/WORKFLOWS.md)
   bench    Load a gateway from a scenario file: glass bench run s.json --local (docs/LOAD.md)
   help     Show this help
 
@@ -78,6 +80,10 @@ glass audit verify [--anchor FILE]
   .data/audit-key) against its anchor (--anchor, else GLASS_AUDIT_ANCHOR_FILE, default
   .data/audit-anchor[-SCHEMA]). Exit 0 ok, 3 tampered (the row and the kind: altered, inserted,
   deleted, emptied), 4 no anchor, 1 cannot verify (PostgreSQL, key or anchor).
+
+${WORKFLOWS_USAGE}
+Workflows (start): TEMPORAL_ADDRESS host:port starts them on Temporal (TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE);
+without it they run in process. GLASS_WORLD names the lore's world; GLASS_MODERATION_WEBHOOKS where notices go.
 
 ${BENCH_USAGE}
 Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a failure, 2 on a usage error.

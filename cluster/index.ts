@@ -13,3 +13,4 @@ export * from './placement/index.js';
 export * from './rules/index.js';
 export * from './turns/index.js';
 export * from './streams/index.js';
+export * from './workflows/index.js';

@@ -75,3 +75,18 @@ export {
   type Supervisor,
   type ThreadExit,
 } from './supervision.js';
+export {
+  MAX_WORKFLOW_ID,
+  MAX_WORKFLOW_INPUT_BYTES,
+  WORKFLOW_SERVICE,
+  WORKFLOW_TYPES,
+  WorkflowErrors,
+  checkRunnerWorkflowId,
+  consolidationWorkflowId,
+  fanOutWorkflowId,
+  workflowStartOf,
+  type WorkflowStart,
+  type WorkflowStartResult,
+  type WorkflowStarter,
+  type WorkflowType,
+} from './workflow-starter.js';

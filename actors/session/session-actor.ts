@@ -1,6 +1,6 @@
 import { GATEWAY_KIND, GlassError } from '../../runtime/index.js';
 import { defineActor, type ActorContext } from '../define-actor.js';
-import { ModerationErrors, RoomErrors, SessionErrors } from '../actor-errors.js';
+import { ModerationErrors, RoomErrors, RulesErrors, SessionErrors } from '../actor-errors.js';
 import { GM_SPEAKER, type AuditRef, type ModerateMessage } from '../override-command.js';
 import type { RecentTurn } from './narrator.js';
 import type { CheckResult } from './rules.js';
@@ -10,6 +10,8 @@ import { broadcast, createFor, invite, presenceEvent, refuseJoin } from './sessi
 import type { TurnInput, TurnOutcome, TurnRunner } from './turn.js';
 import { MAX_TURN_LENGTH } from './turn-limits.js';
 import { abortRun, currentRun, endRun, MAX_TURN_EVENTS, startRun, TURN_SERVICE, type TurnRunMessage } from './turn-runs.js';
+import { requestWorkflow, resumeWorkflows, WORKFLOW_HANDLERS, type PendingWorkflows } from '../workflow-starts.js';
+import { checkRunnerStart, consolidationStart } from './session-workflows.js';
 
 export const SESSION_TRANSCRIPT_LIMIT = 500;
 export { MAX_TURN_LENGTH };
@@ -65,7 +67,7 @@ export interface RunningTurn extends QueuedTurn {
 /** Tokens and cost so far, per provider. */
 export type SessionUsage = Record<string, { calls: number; inputTokens: number; outputTokens: number; costUsd: number }>;
 
-export interface SessionState {
+export interface SessionState extends PendingWorkflows {
   /** Number of turns given out (player turns and moderators' narrations; never decreases). */
   turn: number;
   /** The most recent turns, oldest first; older ones leave memory (the archive issue keeps them). */
@@ -102,10 +104,11 @@ export const session = defineActor({
   persistence: { save: 'every-message' },
   // turn-event moves `seq` and the in-memory chunk log without a save: chunks are not saved one by one
   // (a session that comes back moves its seq past any a lost run could have used: see onActivate).
-  readOnly: ['transcript', 'members', 'wake', 'turn-event'],
+  readOnly: ['transcript', 'members', 'wake', 'turn-event', 'workflow-release'],
   initialState: (): SessionState => ({ turn: 0, transcript: [], members: {}, seq: 0, queue: [] }),
   onActivate(ctx) {
     const state = upgrade(ctx.state);
+    resumeWorkflows(ctx);
     abortRun(ctx.self.id);
     const running = state.running;
     if (running === undefined) return;
@@ -117,6 +120,7 @@ export const session = defineActor({
     abortRun(ctx.self.id);
   },
   handlers: {
+    ...WORKFLOW_HANDLERS,
     /**
      * `access` is set by the join that creates the session (later joins' are ignored). `cannotCreate`:
      * why this join may not create it (the gateway's creation policy). A refused join registers nothing.
@@ -354,12 +358,14 @@ function commit(ctx: Ctx, r: RunningTurn, outcome: TurnOutcome): void {
   if (outcome.status === 'committed') {
     append(state, Object.freeze({ turn: r.turn, player: r.player, text: r.text, at: r.at, seq, narrated: outcome.narration, checks: outcome.checks, provider: outcome.provider }));
     state.scene = outcome.scene;
+    requestWorkflow(ctx, consolidationStart(session, r, outcome.narration, outcome.scene, ctx.now()));
     const event: SessionEvent = { type: 'turn-committed', session, seq, turn: r.turn, player: r.player, narration: outcome.narration, checks: outcome.checks, provider: outcome.provider, ms };
     if (outcome.degraded !== undefined) event.degraded = outcome.degraded;
     broadcast(ctx, event);
   } else {
     const failed = { code: String(outcome.code), message: String(outcome.message) };
     append(state, Object.freeze({ turn: r.turn, player: r.player, text: r.text, at: r.at, seq, failed }));
+    if (failed.code === RulesErrors.TIMEOUT) requestWorkflow(ctx, checkRunnerStart(session, r, state.scene?.momentum ?? 0, ctx.now()));
     broadcast(ctx, { type: 'turn-failed', session, seq, turn: r.turn, player: r.player, ...failed, ms });
   }
   const usage = (state.usage ??= {});

@@ -12,6 +12,7 @@ import { GlassError, type Logger } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
 import { AuditUnavailableError, type AuditLog, type AuditReceipt } from './audit-log.js';
 import type { RefusalEntry } from './audit-refusals.js';
+import { startOverrideFanOut } from './override-fan-out.js';
 
 /** The `moderator` of a refusal's row when the request had no valid token. */
 export const ANONYMOUS = '(no valid token)';
@@ -128,6 +129,7 @@ export class ModerationDesk {
       throw err;
     }
     log.info({ command: command.command, target: `${target.kind}:${target.id}` }, 'override applied');
+    startOverrideFanOut(this.#o.node, { audit: receipt, moderator, command: command.command, target, ...(command.reason !== undefined && { reason: command.reason }) }, log);
     return { audit: receipt, target, command: command.command };
   }
 

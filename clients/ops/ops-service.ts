@@ -10,6 +10,7 @@ import { actionTarget, executeLocally, noAudit, parseAction, targetNode, type Ac
 import type { OpsRefusalHook } from './ops-audit.js';
 import { OpsMetrics } from './ops-metrics.js';
 import { LatencyWindow, SignalTracker } from './ops-signals.js';
+import { workflowFigures } from './workflow-signals.js';
 import { QUARANTINE_ROWS, quarantineRow, streamFigures, workerReport, type ClusterView, type NodeReport } from './ops-view.js';
 
 export interface OpsServiceOptions {
@@ -302,7 +303,7 @@ export class OpsService {
       workers: this.node.workers.map((h) => workerReport(h, byThread.get(h.thread))),
       quarantine: { size: entries.length, dropped: this.node.quarantine.dropped, latest: entries.slice(-QUARANTINE_ROWS).reverse().map((e) => quarantineRow(this.node.id, e)) },
       stream,
-      signals: this.#signals.evaluate({ workers: samples, turnLatencyP95: this.#turns.p95Seconds(now), queuedRemote: stream?.queued ?? 0, cpu: proc.cpu }, now),
+      signals: this.#signals.evaluate({ workers: samples, turnLatencyP95: this.#turns.p95Seconds(now), queuedRemote: stream?.queued ?? 0, cpu: proc.cpu, workflows: workflowFigures(this.node, now) }, now),
     };
     this.metrics.update(report);
     this.#last = report;

@@ -1,4 +1,5 @@
 import type { WorkerSample } from '../../runtime/index.js';
+import { measureWorkflows, WORKFLOW_TRIGGERS, type WorkflowSignalInputs, type WorkflowTriggerId } from './workflow-signals.js';
 
 /**
  * The scaling triggers of DES-19 (infrastructure topology), each with the action the seed names.
@@ -38,6 +39,7 @@ export const SCALING_TRIGGERS = [
     sustainMs: 0,
     action: 'Add an orchestrator worker or a new gateway instance; consistent hashing on the room id keeps state skew low.',
   },
+  ...WORKFLOW_TRIGGERS,
 ] as const;
 
 export type SignalId = (typeof SCALING_TRIGGERS)[number]['id'];
@@ -68,6 +70,8 @@ export interface SignalInputs {
   /** Cross-node envelopes accepted and not yet stored in Redis. */
   queuedRemote: number;
   cpu: number;
+  /** The node's workflow figures (cluster/workflows WorkflowStats); absent or null without the service. */
+  workflows?: WorkflowSignalInputs | null;
 }
 
 /** Tracks, per signal, since when it has been over its threshold: signals that must be sustained. */
@@ -117,6 +121,8 @@ function measure(id: SignalId, inputs: SignalInputs): { value: number | null; de
     }
     case 'cpu':
       return { value: inputs.cpu, detail: 'process CPU over all cores' };
+    default:
+      return measureWorkflows(id as WorkflowTriggerId, inputs.workflows ?? null);
   }
 }
 

@@ -1,12 +1,14 @@
 // The services a node on the game's defaults is given, in the order a worker builds them: the
 // narrator chain, the rules (the node's piscina pool and each worker's client), the safety registry,
-// and `turns`, which composes the three into the turn graph. Data only: workers build each part.
+// `turns`, which composes the three into the turn graph, and `workflows` (what runs after a turn:
+// cluster/workflows/). Data only: workers build each part.
 import type { SafetyRegistrySource } from '../../actors/index.js';
-import type { ServiceSpec } from '../../runtime/index.js';
+import { WORKFLOW_SERVICE, type ServiceSpec } from '../../runtime/index.js';
 import { TURN_SERVICE } from '../../actors/index.js';
 import { NARRATOR_SERVICE, type NarratorConfig } from '../narrators/index.js';
 import { RULES_CLIENT, RULES_POOL, SAFETY_SERVICE, type RulesPoolOptions } from '../rules/index.js';
 import { TURN_GRAPH_SERVICE, type TurnServiceOptions } from './turn-service.js';
+import { WORKFLOW_FRONT, WORKFLOW_STARTER, type WorkflowConfig } from '../workflows/index.js';
 
 export interface TurnServicesOptions {
   /** The narrator chain (narratorConfig / narratorConfigFromEnv); default: the offline narrator at its default pace. */
@@ -16,6 +18,8 @@ export interface TurnServicesOptions {
   /** The Prohibited Capabilities registry (an object, or its JSON text); default the documented one. */
   safety?: SafetyRegistrySource | string;
   turns?: TurnServiceOptions;
+  /** Where the workflows after a turn run (workflowConfigFromEnv); default in process, world "glass". */
+  workflows?: Partial<WorkflowConfig>;
 }
 
 export function turnServices(options: TurnServicesOptions = {}): Record<string, ServiceSpec> {
@@ -24,5 +28,6 @@ export function turnServices(options: TurnServicesOptions = {}): Record<string, 
     rules: { main: { ...RULES_POOL, options: options.rules ?? {} }, worker: RULES_CLIENT },
     safety: { worker: { ...SAFETY_SERVICE, options: options.safety } },
     [TURN_SERVICE]: { worker: { ...TURN_GRAPH_SERVICE, options: options.turns ?? {} } },
+    [WORKFLOW_SERVICE]: { main: { ...WORKFLOW_FRONT, options: options.workflows ?? {} }, worker: { ...WORKFLOW_STARTER, options: options.workflows ?? {} } },
   };
 }

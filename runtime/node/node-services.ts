@@ -27,6 +27,11 @@ export class NodeServices {
     return new NodeServices(specs, main);
   }
 
+  /** The main-thread part of service `name` (undefined when it has none): for main-thread callers of the node's services. */
+  main(name: string): MainService | undefined {
+    return this.#main.get(name);
+  }
+
   /** What worker `thread` is given: each service's worker part and a fresh port to its main part. */
   forWorker(thread: number): WorkerServiceRef[] {
     return this.#specs.map(([name, spec]) => ({ name, worker: spec.worker, port: this.#main.get(name)?.connect(thread) ?? null }));

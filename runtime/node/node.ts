@@ -21,6 +21,7 @@ import { NodeControl } from './node-control.js';
 import { NodeMembership, firstView, type ClusterParts, type ClusterStatus } from './node-membership.js';
 import { resolveNodeOptions, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
 import { NodeServices } from './node-services.js';
+import type { MainService } from '../services.js';
 import { NodeSupervisor, type WorkerHandle } from './node-supervisor.js';
 import { quarantineBlocked } from './blocked-message.js';
 import type { SupervisionTree } from './supervision-tree.js';
@@ -262,6 +263,11 @@ export class GlassNode {
   /** One page of the actors of one worker (1..W) matching a query; empty when the worker is down. */
   findActors(thread: number, query?: ActorQuery): Promise<{ total: number; actors: ActorSample[] }> {
     return this.#control.findActors(thread, query);
+  }
+
+  /** The main-thread part of a node service (runtime/services.ts), for main-thread code such as the moderation desk; undefined when it has none. */
+  mainService<T extends MainService = MainService>(name: string): T | undefined {
+    return this.#services.main(name) as T | undefined;
   }
 
   stats(): Promise<WorkerStats[]> {

@@ -128,7 +128,8 @@ describe('ops API, /metrics and `glass ops` against a real node (2 workers, uWS,
     assert.match(notable.lastFailure.message, /cannot work on -1/);
     assert.equal(n.quarantine.size, 1);
     assert.equal(n.quarantine.latest[0].to, `picky:${poisoned}`);
-    assert.deepEqual(n.signals.map((s: any) => s.id), ['sessions-per-worker', 'turn-latency-p95', 'command-backlog', 'cpu']);
+    assert.deepEqual(n.signals.map((s: any) => s.id).slice(0, 4), ['sessions-per-worker', 'turn-latency-p95', 'command-backlog', 'cpu']);
+    for (const id of ['workflow-lag-p95', 'workflows-per-core', 'workflows-per-hour']) assert.ok(n.signals.some((s: any) => s.id === id), `the Temporal signal ${id}`);
   });
 
   test('an ops action is audited first, carried out, and refused (not carried out) when the audit log fails', async () => {
@@ -188,6 +189,7 @@ describe('ops API, /metrics and `glass ops` against a real node (2 workers, uWS,
     assert.ok(sum(m, 'glass_activation_seconds_count') >= 5, `activations observed: ${r.text.split('\n').filter((l) => l.includes('activation_seconds_count')).join(' ')}`);
     assert.equal(m.get('glass_scaling_signal_threshold{node="ops-api",signal="command-backlog"}') ?? m.get('glass_scaling_signal_threshold{signal="command-backlog",node="ops-api"}'), 200);
     assert.ok([...m.keys()].some((k) => k.startsWith('glass_scaling_signal{') && k.includes('signal="cpu"')));
+    assert.ok([...m.keys()].some((k) => k.startsWith('glass_scaling_signal{') && k.includes('signal="workflows-per-hour"')), 'the Temporal signals are in /metrics');
     assert.ok([...m.keys()].some((k) => k.startsWith('glass_event_loop_delay_seconds{')));
     assert.ok(m.has('process_cpu_user_seconds_total{node="ops-api"}'), 'default process metrics');
   });

@@ -7,7 +7,7 @@ import { ModerationErrors, NarrationErrors, RoomErrors, RulesErrors, SafetyError
 import { AuditErrors, AuditSetupErrors, EdgeErrors, GatewayErrors, OpsErrors, TokenSecretErrors } from '../../clients/index.js';
 import { ProtocolErrors as SdkKnownErrors } from '../../clients/sdk/index.js';
 import { ClusterKeyErrors, MEMBERSHIP_UNAVAILABLE, OpsPublisherErrors, SharedStoreErrors, TransportErrorCodes } from '../../cluster/index.js';
-import { ErrorCodes, ServiceErrors } from '../../runtime/index.js';
+import { ErrorCodes, ServiceErrors, WorkflowErrors } from '../../runtime/index.js';
 import { COMMITTED_ERROR_CODES, LOCAL_TABLES, WIRE_TABLES } from '../fixtures/wire-error-codes.js';
 
 // Each table imported from its own layer's entry, as the server uses it (not through the protocol).
@@ -32,6 +32,7 @@ const LIVE: Record<string, Readonly<Record<string, string>>> = {
   RulesErrors,
   NarrationErrors,
   SafetyErrors,
+  WorkflowErrors,
 };
 
 const DIST = fileURLToPath(new URL('../../', import.meta.url));
