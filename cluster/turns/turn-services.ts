@@ -4,6 +4,7 @@
 import type { SafetyRegistrySource } from '../../actors/index.js';
 import type { ServiceSpec } from '../../runtime/index.js';
 import { TURN_SERVICE } from '../../actors/index.js';
+import { BUDGET_MAIN, BUDGET_WORKER, type BudgetConfigInput } from '../budgets/index.js';
 import { NARRATOR_SERVICE, type NarratorConfig } from '../narrators/index.js';
 import { RULES_CLIENT, RULES_POOL, SAFETY_SERVICE, type RulesPoolOptions } from '../rules/index.js';
 import { TURN_GRAPH_SERVICE, type TurnServiceOptions } from './turn-service.js';
@@ -16,10 +17,13 @@ export interface TurnServicesOptions {
   /** The Prohibited Capabilities registry (an object, or its JSON text); default the documented one. */
   safety?: SafetyRegistrySource | string;
   turns?: TurnServiceOptions;
+  /** Cost ceilings and weekly budgets (budgetLimits / budgetLimitsFromEnv, docs/BUDGETS.md); default none, metrics only. */
+  budget?: BudgetConfigInput;
 }
 
 export function turnServices(options: TurnServicesOptions = {}): Record<string, ServiceSpec> {
   return {
+    budget: { main: BUDGET_MAIN, worker: { ...BUDGET_WORKER, options: options.budget ?? {} } },
     narrator: { worker: { ...NARRATOR_SERVICE, options: options.narrator ?? {} } },
     rules: { main: { ...RULES_POOL, options: options.rules ?? {} }, worker: RULES_CLIENT },
     safety: { worker: { ...SAFETY_SERVICE, options: options.safety } },

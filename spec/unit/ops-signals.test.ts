@@ -12,14 +12,19 @@ test('each DES-19 trigger goes over its threshold, names its action, and the lat
     ['turn-latency-p95', 2.5, false, false],
     ['command-backlog', 0, false, false],
     ['cpu', 0.7, false, false],
+    ['gm-queue-depth', null, false, false],
+    ['world-budget-use', null, false, false],
   ]);
-  const busy = t.evaluate({ workers: [worker(1, 12, 150), worker(2, 41, 40)], turnLatencyP95: 2.6, queuedRemote: 11, cpu: 0.71 }, 1_000);
+  const busy = t.evaluate({ workers: [worker(1, 12, 150), worker(2, 41, 40)], turnLatencyP95: 2.6, queuedRemote: 11, cpu: 0.71, budget: { gmQueueOpen: 1, highestUse: { world: 'saga', use: 0.9 } } }, 1_000);
   assert.deepEqual(busy.map((s) => [s.id, s.value, s.over, s.firing]), [
     ['sessions-per-worker', 41, true, true],
     ['turn-latency-p95', 2.6, true, false],
     ['command-backlog', 201, true, true],
     ['cpu', 0.71, true, true],
+    ['gm-queue-depth', 1, true, true],
+    ['world-budget-use', 0.9, true, true],
   ]);
+  assert.equal(busy[5].detail, 'world saga');
   assert.equal(busy[0].detail, 'worker 2');
   assert.match(busy[0].action, /Add a worker/);
   assert.match(busy[2].action, /orchestrator worker or a new gateway instance/);
@@ -28,7 +33,7 @@ test('each DES-19 trigger goes over its threshold, names its action, and the lat
   assert.equal(later[1].overSince, 1_000);
   const back = t.evaluate({ workers: [worker(1, 0)], turnLatencyP95: null, queuedRemote: 0, cpu: 0 }, 2_000_000);
   assert.deepEqual([back[1].value, back[1].over, back[1].overSince], [null, false, null]);
-  assert.equal(SCALING_TRIGGERS.length, 4);
+  assert.equal(SCALING_TRIGGERS.length, 6);
 });
 
 test('the latency window gives the p95 of its last 15 minutes', () => {
