@@ -209,4 +209,17 @@ describe('budgets and the human GM queue end to end', () => {
     assert.ok(line('glass_gm_escalations_total') >= 3);
     assert.match(r.text, /glass_scaling_signal\{signal="gm-queue-depth"/);
   });
+
+  test('the ops view carries each world\'s use, the costliest sessions and the GM queue, and the budget signals', async () => {
+    const r = await api('GET', '/ops/api/view', await tokenFor('ops-b', { roles: ['ops'] }));
+    assert.equal(r.status, 200);
+    const n = r.json.nodes[0];
+    const tiny = n.budgets.worlds.find((w: any) => w.world === 'tinyworld');
+    assert.deepEqual([tiny.limitUsd, tiny.use > 1], [0.005, true]);
+    assert.ok(n.budgets.sessions.some((s: any) => s.session === 'saga-ceiling'));
+    assert.ok(n.budgets.gmQueue.depth >= 3);
+    const signal = n.signals.find((s: any) => s.id === 'world-budget-use');
+    assert.deepEqual([signal.over, signal.detail], [true, 'world tinyworld']);
+    assert.equal(n.signals.find((s: any) => s.id === 'gm-queue-depth').over, true);
+  });
 });
