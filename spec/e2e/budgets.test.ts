@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AuditLog, ProtocolErrors, startGateway, type Gateway } from '../../clients/index.js';
+import { AuditLog, ModeratorClient, ProtocolErrors, startGateway, type Gateway } from '../../clients/index.js';
 import { narratorConfig, startDefaultNode, turnServices } from '../../cluster/index.js';
 import { createLogger } from '../../runtime/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
@@ -125,6 +125,10 @@ describe('budgets and the human GM queue end to end', () => {
     const missing = await api('POST', '/api/gm-queue/take', token, { session: 'no-such-saga' });
     assert.deepEqual([missing.status, missing.json.code], [404, ProtocolErrors.GM_ITEM_NOT_FOUND]);
     assert.equal((await api('POST', '/api/gm-queue/take', token, { session: 42 })).json.code, ProtocolErrors.BAD_REQUEST);
+    // The moderator SDK (what `glass mod gm-queue` and `gm-take` call).
+    const client = new ModeratorClient({ url: httpUrl, token });
+    assert.ok((await client.gmQueue()).items.some((i) => i.session === 'saga-off' && i.takenBy === 'gm-ada'));
+    await assert.rejects(client.takeGmItem('no-such-saga'), { code: ProtocolErrors.GM_ITEM_NOT_FOUND, status: 404 });
   });
 
   test('100 %: the turn is refused, typed, and no provider is called — by the session that knows, and by another session of the world', async () => {
