@@ -122,8 +122,8 @@ export class GlassClient {
    * members, recent transcript and running turn. Its events then arrive as `narration`,
    * `turn-committed`, `turn-failed`, `session-presence` (each once, in order, across reconnects).
    */
-  async joinSession(session: string, options: { access?: 'open' | 'invite' } = {}): Promise<Omit<ServerFrameOf<'session-joined'>, 'type' | 'ref'>> {
-    const frame = options.access === undefined ? { type: 'join-session', session } as const : { type: 'join-session', session, access: options.access } as const;
+  async joinSession(session: string, options: { access?: 'open' | 'invite'; world?: string } = {}): Promise<Omit<ServerFrameOf<'session-joined'>, 'type' | 'ref'>> {
+    const frame = { type: 'join-session', session, ...(options.access !== undefined && { access: options.access }), ...(options.world !== undefined && { world: options.world }) } as const;
     const { type: _type, ref: _ref, ...joined } = (await this.#outbox.request(frame)) as ServerFrameOf<'session-joined'>;
     return joined;
   }
