@@ -14,7 +14,7 @@ import type { GlassNode } from '../../runtime/node/index.js';
 import { startProviderServer, type ProviderServer } from '../fixtures/provider-servers.js';
 import { dropSchema, testPgUrl, uniqueSchema } from '../integration/audit-harness.js';
 import { TEST_KEYS, tokenFor } from './tokens.js';
-import { TestClient } from './ws-client.js';
+import { idsOnDifferentThreads, TestClient } from './ws-client.js';
 
 const TURN_MS = 20_000;
 
@@ -131,19 +131,20 @@ describe('budgets and the human GM queue end to end', () => {
     await assert.rejects(client.takeGmItem('no-such-saga'), { code: ProtocolErrors.GM_ITEM_NOT_FOUND, status: 404 });
   });
 
-  test('100 %: the turn is refused, typed, and no provider is called — by the session that knows, and by another session of the world', async () => {
+  test('100 %: the turn is refused, typed, and no provider is called — by the session that knows, and by another session of the world on the other worker', async () => {
+    const [tiny, tiny2] = idsOnDifferentThreads((id) => node.threadOf(id), 'saga-tiny');
     const bo = await connect('bo-b');
-    await joinSession(bo, 'saga-tiny', 'tinyworld');
+    await joinSession(bo, tiny, 'tinyworld');
     const calls = provider.requests.length;
-    const t1 = await turn(bo, 'saga-tiny', 'I light the beacon', 't1');
+    const t1 = await turn(bo, tiny, 'I light the beacon', 't1');
     await bo.next('turn-committed', (f) => f.turn === t1, TURN_MS);
     assert.equal(provider.requests.length, calls + 1);
     // 0.009 of 0.005: exhausted. The session knows it: refused at once, nothing queued.
-    assert.equal((await bo.expectError({ type: 'turn', session: 'saga-tiny', text: 'again', ref: 't2' }, 't2')).code, ProtocolErrors.BUDGET_EXHAUSTED);
-    // Another session of the same world (maybe on the other worker) learns it from the world's actor before any call.
+    assert.equal((await bo.expectError({ type: 'turn', session: tiny, text: 'again', ref: 't2' }, 't2')).code, ProtocolErrors.BUDGET_EXHAUSTED);
+    // Another session of the same world, on the other worker, learns it from the world's actor before any call.
     const cy = await connect('cy-b');
-    await joinSession(cy, 'saga-tiny-2', 'tinyworld');
-    const t = await turn(cy, 'saga-tiny-2', 'I light the other beacon', 't1');
+    await joinSession(cy, tiny2, 'tinyworld');
+    const t = await turn(cy, tiny2, 'I light the other beacon', 't1');
     const failed = await cy.next('turn-failed', (f) => f.turn === t, TURN_MS);
     assert.equal(failed.code, ProtocolErrors.BUDGET_EXHAUSTED);
     assert.equal(provider.requests.length, calls + 1, 'no narrator call at 100 %');
