@@ -118,7 +118,9 @@ export function budgetedRunner(ctx: Ctx, runner: TurnRunner): TurnRunner {
       if (verdict === 'refuse-session') return refused(BudgetErrors.SESSION_EXHAUSTED, `session ${ctx.self.id} has spent its cost ceiling (${limits.sessionUsd} USD)`);
       if (verdict === 'refuse-world') return refused(BudgetErrors.EXHAUSTED, `world ${world} has spent its weekly budget (${wl.weeklyUsd} USD)`);
       if (verdict === 'hold') return refused(HELD, 'the turn waits for a human GM');
-      const outcome = await runner.run(verdict === 'offline' ? { ...input, narrator: 'offline' } : input, options);
+      let outcome = await runner.run(verdict === 'offline' ? { ...input, narrator: 'offline' } : input, options);
+      // Players are told why the offline narrator answered (never a silent downgrade).
+      if (verdict === 'offline' && outcome.status === 'committed') outcome = { ...outcome, degraded: { from: `budget:${world}`, reason: 'budget' } };
       const spend = spendOf(outcome.usage);
       if (wl.weeklyUsd !== undefined && spend.calls > 0) {
         // Counted before the session hears the outcome: the next turn's check sees it. A spend the

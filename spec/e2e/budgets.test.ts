@@ -112,6 +112,7 @@ describe('budgets and the human GM queue end to end', () => {
     const t2 = await turn(ann, 'saga-off', 'I cross the courtyard', 't2');
     const second = await ann.next('turn-committed', (f) => f.turn === t2, TURN_MS);
     assert.equal(second.provider, 'offline', 'past 85 % the offline narrator answers');
+    assert.deepEqual(second.degraded, { from: 'budget:offworld', reason: 'budget' }, 'and players are told why');
     assert.equal(provider.requests.length, calls + 1, 'no provider call past 85 %');
 
     const token = await tokenFor('gm-ada', { roles: ['moderator'] });
