@@ -62,3 +62,15 @@ export const SafetyErrors = {
   /** The narration matched a prohibited capability: not sent; the turn fails with this code. */
   REFUSED: 'GLASS_ERR_SAFETY_REFUSED',
 } as const;
+
+/** Budgets (docs/BUDGETS.md): a turn refused, or its run failed, because no LLM call may be made. */
+export const BudgetErrors = {
+  /** The session's world has spent its weekly budget: no LLM call until the week rolls over (a human GM may still narrate). */
+  EXHAUSTED: 'GLASS_ERR_BUDGET_EXHAUSTED',
+  /** The session has spent its own cost ceiling (GLASS_BUDGET_SESSION_USD). */
+  SESSION_EXHAUSTED: 'GLASS_ERR_BUDGET_SESSION_EXHAUSTED',
+  /** The world's budget could not be asked (its actor did not answer): refused rather than spent blind. */
+  UNAVAILABLE: 'GLASS_ERR_BUDGET_UNAVAILABLE',
+  /** A moderator took a GM queue item that is not (or no longer) in the queue. */
+  GM_ITEM_NOT_FOUND: 'GLASS_ERR_GM_ITEM_NOT_FOUND',
+} as const;

@@ -3,6 +3,7 @@
 import { override } from './override.js';
 import { room } from './room.js';
 import { session } from './session/index.js';
+import { budget, gmQueue } from './budget/index.js';
 
 export {
   defineActor,
@@ -16,7 +17,8 @@ export {
   type ReplyOf,
   type StateOf,
 } from './define-actor.js';
-export { ModerationErrors, RoomErrors, SessionErrors } from './actor-errors.js';
+export { BudgetErrors, ModerationErrors, RoomErrors, SessionErrors } from './actor-errors.js';
+export * from './budget/index.js';
 export { room, ROOM_HISTORY_LIMIT, MAX_SAY_LENGTH, type ResumeReply, type RoomDelivery, type RoomEvent, type RoomLine, type RoomState } from './room.js';
 export * from './session/index.js';
 export { override, OVERRIDE_RECORD_LIMIT, reachedSeq, type AppliedOverride, type OverrideState } from './override.js';
@@ -43,4 +45,4 @@ export { MAX_PENDING_WORKFLOWS, requestWorkflow, resumeWorkflows, WORKFLOW_HANDL
 export const GAME_ACTORS = import.meta.url;
 
 /** Loaded by every worker thread of a node on the game's defaults. */
-export const actors = [room, session, override];
+export const actors = [room, session, override, budget, gmQueue];

@@ -71,6 +71,7 @@ glass mod COMMAND (--room ID | --session ID) [options]
   --url URL         the gateway [GLASS_URL] (default http://127.0.0.1:9001)
   --token T         an access token with the moderator role [GLASS_MOD_TOKEN]
   --as ID           without a token: sign a 5-minute moderator token as ID with the local token key
+  gm-queue          list the human GM queue (docs/BUDGETS.md); gm-take --session ID takes an item
   Prints the override's audit ref as JSON (exit 0). Exit 1 if it was refused or no gateway
   answered ("glass: CODE: message" on stderr), 2 on a usage error (nothing sent).
 

@@ -11,3 +11,4 @@ export { RULES_CLIENT } from './rules/rules-client.js';
 export { SAFETY_SERVICE } from './rules/safety-service.js';
 export { TURN_GRAPH_SERVICE } from './turns/turn-service.js';
 export { WORKFLOW_STARTER } from './workflows/workflow-starter-client.js';
+export { BUDGET_WORKER } from './budgets/budget-service.js';

@@ -12,6 +12,7 @@ import { MAX_TURN_LENGTH } from './turn-limits.js';
 import { abortRun, currentRun, endRun, MAX_TURN_EVENTS, startRun, TURN_SERVICE, type TurnRunMessage } from './turn-runs.js';
 import { requestWorkflow, resumeWorkflows, WORKFLOW_HANDLERS, type PendingWorkflows } from '../workflow-starts.js';
 import { checkRunnerStart, consolidationStart } from './session-workflows.js';
+import { afterCommit, budgetedRunner, checkedWorld, holdsTurn, onBudgetStatus, refuseOverBudget, releaseHeld, type SessionBudget } from './budget-gate.js';
 
 export const SESSION_TRANSCRIPT_LIMIT = 500;
 export { MAX_TURN_LENGTH };
@@ -88,6 +89,9 @@ export interface SessionState extends PendingWorkflows {
   running?: RunningTurn;
   scene?: Scene;
   usage?: SessionUsage;
+  /** The world whose weekly budget the session spends (set by the creating join; absent: DEFAULT_WORLD). */
+  world?: string;
+  budget?: SessionBudget;
 }
 
 type Ctx = ActorContext<SessionState>;
@@ -125,10 +129,12 @@ export const session = defineActor({
      * `access` is set by the join that creates the session (later joins' are ignored). `cannotCreate`:
      * why this join may not create it (the gateway's creation policy). A refused join registers nothing.
      */
-    'join-session'(ctx, msg: { player: string; node: string; moderator?: boolean; maxMembers?: number; cannotCreate?: string; access?: SessionAccess }) {
+    'join-session'(ctx, msg: { player: string; node: string; moderator?: boolean; maxMembers?: number; cannotCreate?: string; access?: SessionAccess; world?: string }) {
       refuseJoin(ctx, msg.player, msg);
+      const world = checkedWorld(msg.world);
       const state = ctx.state;
       const created = createFor(state, msg.player, msg.access === 'invite' ? 'invite' : 'open');
+      if (created && world !== undefined) state.world = world;
       const rejoin = Object.hasOwn(state.members, msg.player);
       state.members[msg.player] = msg.node;
       if (!rejoin) broadcast(ctx, presenceEvent(ctx, { joined: msg.player }));
@@ -182,6 +188,7 @@ export const session = defineActor({
         if (moderation.paused) throw new GlassError(ModerationErrors.PAUSED, `session ${ctx.self.id} is paused by a moderator`);
         if (Object.hasOwn(moderation.muted, msg.player)) throw new GlassError(ModerationErrors.MUTED, `${msg.player} is muted in session ${ctx.self.id}`);
       }
+      refuseOverBudget(ctx);
       // No runner on this node: refused (GLASS_ERR_UNKNOWN_SERVICE), nothing queued.
       ctx.service<TurnRunner>(TURN_SERVICE);
       if (state.queue.length >= SESSION_TURN_QUEUE_LIMIT) {
@@ -226,10 +233,18 @@ export const session = defineActor({
       const r = state.running;
       if (run === undefined || run.id !== msg.run || r === undefined || r.turn !== run.turn) return { committed: false };
       endRun(ctx.self.id, run.id);
+      if (holdsTurn(ctx, r.turn, msg.outcome)) return { committed: false };
       state.running = undefined;
       commit(ctx, r, msg.outcome);
+      afterCommit(ctx, msg.outcome);
       startNext(ctx);
       return { committed: true };
+    },
+
+    /** From the budget gate of a run: the world's budget as its actor answered (docs/BUDGETS.md). */
+    'budget-status'(ctx, msg: { status: unknown }) {
+      onBudgetStatus(ctx, msg);
+      return {};
     },
 
     transcript(ctx, msg: { since?: number }) {
@@ -279,6 +294,14 @@ export const session = defineActor({
           break;
         }
         case 'narrate': {
+          // A turn held for a human GM (budget policy `wait`) is answered by this narration.
+          const held = releaseHeld(ctx);
+          if (held !== undefined) {
+            commit(ctx, held, { status: 'committed', narration: c.text!, checks: [], scene: state.scene ?? EMPTY_SCENE, provider: GM_SPEAKER, usage: [] });
+            event.turn = held.turn;
+            event.text = c.text;
+            break;
+          }
           event.seq = ++state.seq;
           const turn = append(state, Object.freeze({ turn: ++state.turn, player: GM_SPEAKER, text: c.text!, at: ctx.now(), seq: event.seq, narration: true as const, audit: msg.audit }));
           event.turn = turn.turn;
@@ -293,7 +316,7 @@ export const session = defineActor({
       if (event.seq === 0) event.seq = ++state.seq;
       broadcast(ctx, event);
       ctx.tell({ kind: GATEWAY_KIND, id: msg.replyTo }, { type: 'override-applied', target: { kind: 'session', id: ctx.self.id }, audit: msg.audit });
-      if (c.command === 'resume') startNext(ctx);
+      if (c.command === 'resume' || c.command === 'narrate') startNext(ctx);
       return { audit: msg.audit.id };
     },
   },
@@ -309,7 +332,7 @@ function upgrade(state: SessionState): SessionState {
 
 function runnerOf(ctx: Ctx): TurnRunner {
   try {
-    return ctx.service<TurnRunner>(TURN_SERVICE);
+    return budgetedRunner(ctx, ctx.service<TurnRunner>(TURN_SERVICE));
   } catch (err) {
     // The node lost its runner (started without one): the turn fails, typed, instead of the activation.
     return { run: () => Promise.reject(err) };

@@ -36,6 +36,8 @@ export type SessionEvent =
   | { type: 'narration-degraded'; session: string; seq: number; turn: number; part: number; from: string; to: string; reason: NarrationFailureReason; restart: boolean }
   | { type: 'turn-committed'; session: string; seq: number; turn: number; player: string; narration: string; checks: CheckResult[]; provider: string; degraded?: { from: string; reason: string }; ms?: number }
   | { type: 'turn-failed'; session: string; seq: number; turn: number; player: string; code: string; message: string; ms?: number }
+  /** The turn waits for a human GM (its world is past the budget's escalation share, policy `wait`): a moderator's `narrate` answers it. */
+  | { type: 'turn-held'; session: string; seq: number; turn: number; player: string; reason: 'budget' }
   | SessionModeratedEvent;
 
 /** An override applied to a session, to every member (`turn`: the redacted turn, or the one a narrate added). */

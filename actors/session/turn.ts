@@ -15,6 +15,8 @@ export interface TurnInput {
   modifiers: Modifiers;
   /** What intake checks, as the actor knows it when the turn starts. */
   moderation: { paused: boolean; muted: boolean; locked: boolean; member: boolean };
+  /** `offline`: narrate with the offline narrator only (the budget gate decided: no LLM call). */
+  narrator?: 'offline';
 }
 
 /** How a turn ended. `committed`: its narration is sent and goes into the transcript. */

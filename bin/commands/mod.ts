@@ -3,7 +3,8 @@ import { ModeratorClient, OverrideRequest, resolveTokenPrivateKey, signAccessTok
 import { integerArg, parseCommandArgs, UsageError } from '../cli-args.js';
 
 export interface ModConfig {
-  request: OverrideRequest;
+  /** An override, or the human GM queue: list it, or take a session's item. */
+  request: OverrideRequest | { gm: 'list' } | { gm: 'take'; session: string };
   url: string;
   token: string | undefined;
   as: string | undefined;
@@ -25,7 +26,15 @@ export function parseMod(args: string[], env: NodeJS.ProcessEnv): ModConfig {
     },
     true,
   );
-  if (positionals.length !== 1) throw new UsageError('glass mod takes one command: mute, unmute, kick, pause, resume, lock, unlock, redact, narrate or note');
+  if (positionals.length !== 1) throw new UsageError('glass mod takes one command: mute, unmute, kick, pause, resume, lock, unlock, redact, narrate, note, gm-queue or gm-take');
+  const url = values.url ?? env.GLASS_URL ?? 'http://127.0.0.1:9001';
+  const token = values.token ?? (env.GLASS_MOD_TOKEN || undefined);
+  if (token === undefined && values.as === undefined) throw new UsageError('glass mod needs --token (or GLASS_MOD_TOKEN), or --as ID to sign a moderator token with the local key');
+  if (positionals[0] === 'gm-queue') return { request: { gm: 'list' }, url, token, as: values.as };
+  if (positionals[0] === 'gm-take') {
+    if (values.session === undefined) throw new UsageError('glass mod gm-take needs --session ID');
+    return { request: { gm: 'take', session: values.session }, url, token, as: values.as };
+  }
   const raw = {
     command: positionals[0],
     ...(values.room !== undefined && { room: values.room }),
@@ -40,9 +49,6 @@ export function parseMod(args: string[], env: NodeJS.ProcessEnv): ModConfig {
     const first = parsed.error.issues[0];
     throw new UsageError(`${first.path.length === 0 ? 'override' : '--' + first.path.map(String).join('.')}: ${first.message}`);
   }
-  const url = values.url ?? env.GLASS_URL ?? 'http://127.0.0.1:9001';
-  const token = values.token ?? (env.GLASS_MOD_TOKEN || undefined);
-  if (token === undefined && values.as === undefined) throw new UsageError('glass mod needs --token (or GLASS_MOD_TOKEN), or --as ID to sign a moderator token with the local key');
   return { request: parsed.data, url, token, as: values.as };
 }
 
@@ -52,6 +58,8 @@ export async function mod(config: ModConfig, env: NodeJS.ProcessEnv): Promise<vo
     const signing = await resolveTokenPrivateKey(env);
     token = await signAccessToken(signing.key, { player: config.as!, character: config.as!, roles: ['moderator'], ttlMs: 5 * 60_000 });
   }
-  const receipt = await new ModeratorClient({ url: config.url, token }).override(config.request);
-  process.stdout.write(JSON.stringify(receipt) + '\n');
+  const client = new ModeratorClient({ url: config.url, token });
+  const r = config.request;
+  const answer = 'gm' in r ? (r.gm === 'list' ? await client.gmQueue() : await client.takeGmItem(r.session)) : await client.override(r);
+  process.stdout.write(JSON.stringify(answer) + '\n');
 }

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { CREATION_POLICIES, IdSchema, serveNode, type CreationPolicy, type ServedNode, type ServeNodeOptions } from '../../clients/index.js';
 import { readFileSync } from 'node:fs';
 import { loadSafetyRegistry, type SafetyRegistry } from '../../actors/index.js';
-import { describeNarratorConfig, describeWorkflowConfig, narratorConfigFromEnv, turnServices, workflowConfigFromEnv, type NarratorConfig, type WorkflowConfig } from '../../cluster/index.js';
+import { budgetLimitsFromEnv, describeNarratorConfig, describeWorkflowConfig, narratorConfigFromEnv, turnServices, workflowConfigFromEnv, type NarratorConfig, type WorkflowConfig } from '../../cluster/index.js';
 import { GlassError, MAX_TIMER_MS } from '../../runtime/index.js';
 import { integerArg, parseCommandArgs, UsageError } from '../cli-args.js';
 
@@ -49,6 +49,12 @@ function turnsFromEnv(env: NodeJS.ProcessEnv): Pick<ServeNodeOptions, 'services'
     // The message names the variable; a key's value is never in it.
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
+  let budget;
+  try {
+    budget = budgetLimitsFromEnv(env);
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
   const threads = integerArg('GLASS_RULES_THREADS', env.GLASS_RULES_THREADS, 1, 64);
   let workflows: WorkflowConfig;
   try {
@@ -74,7 +80,7 @@ function turnsFromEnv(env: NodeJS.ProcessEnv): Pick<ServeNodeOptions, 'services'
     }
   }
   return {
-    services: turnServices({ narrator, workflows, ...(threads !== undefined && { rules: { threads } }), ...(safetyText !== undefined && { safety: safetyText }) }),
+    services: turnServices({ narrator, workflows, budget, ...(threads !== undefined && { rules: { threads } }), ...(safetyText !== undefined && { safety: safetyText }) }),
     ...(safetyRegistry !== undefined && { safetyRegistry }),
   };
 }
@@ -149,6 +155,8 @@ export async function start(config: ServeNodeOptions, env: NodeJS.ProcessEnv): P
     if (narrator !== undefined) served.node.log.info({ narration: describeNarratorConfig(narrator as NarratorConfig) }, 'narrator');
     const workflows = config.services?.workflows?.worker.options;
     if (workflows !== undefined) served.node.log.info({ workflows: describeWorkflowConfig(workflows as WorkflowConfig) }, (workflows as WorkflowConfig).temporal === null ? 'workflows in process (no TEMPORAL_ADDRESS)' : 'workflows on Temporal');
+    const budget = config.services?.budget?.worker.options;
+    if (budget !== undefined) served.node.log.info({ budget }, 'budgets');
     // `drain-node` (glass ops) stops this process as SIGTERM does.
     served.gateway.ops.service.setDrainNode(() => void process.kill(process.pid, 'SIGTERM'));
   });

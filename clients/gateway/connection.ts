@@ -174,14 +174,14 @@ export class Connection implements RoomListener {
         return;
       }
       case 'join-session': {
-        const { session: id, access, ref } = frame;
+        const { session: id, access, world, ref } = frame;
         if (!this.#sessions.known(id) && this.#sessions.count >= ProtocolLimits.RESUME_MAX_SESSIONS) {
           return this.#refuse(ProtocolErrors.TOO_MANY_SESSIONS, `a connection may be in at most ${ProtocolLimits.RESUME_MAX_SESSIONS} sessions`, ref);
         }
         const adopted = this.#beginSession(id);
         const moderator = this.#claims.roles.includes('moderator');
         const cannotCreate = this.#edge.cannotCreate(this.player, moderator, id);
-        const join = { type: 'join-session', player: this.player, node: node.id, maxMembers: this.#edge.settings.maxRoomMembers, moderator, cannotCreate, access } as const;
+        const join = { type: 'join-session', player: this.player, node: node.id, maxMembers: this.#edge.settings.maxRoomMembers, moderator, cannotCreate, access, world } as const;
         this.#ctx.sessions.ref(id).ask(join).then(
           (reply) => {
             if (reply.created === true) this.#edge.created(this.player);

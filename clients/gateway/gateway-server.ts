@@ -16,6 +16,7 @@ import { count, type GatewayEvents, type GatewayStats } from './gateway-stats.js
 import { RateLimiter } from './rate-limiter.js';
 import { upgradeWithToken, type UpgradeContext } from './token-upgrade.js';
 import { guardedApp } from './guarded-app.js';
+import { GmQueueRelay, MODERATORS_TOPIC } from './gm-queue-relay.js';
 
 export type { GatewayEvents, GatewayStats };
 
@@ -63,6 +64,8 @@ export class GatewayServer {
   readonly #events = new EventEmitter();
   readonly #stats: GatewayStats = { connections: 0, heldRooms: 0, refused: {}, upgradesRefused: {}, slowConsumerCloses: 0, handlerFailures: {} };
   readonly #sweep: NodeJS.Timeout;
+  /** The human GM queue's changes, to this node's moderator sockets. */
+  readonly #gm: GmQueueRelay;
   #listenSocket: uWS.us_listen_socket | null = null;
   #unbind: (() => void) | null = null;
   #port = 0;
@@ -75,6 +78,7 @@ export class GatewayServer {
     this.#log = o.log;
     this.#local = new LocalRooms<Connection, RoomRef>((id) => room.ref(o.node, id));
     this.#limiter = new RateLimiter(o.rateLimit);
+    this.#gm = new GmQueueRelay(o.node, o.log);
     this.#held = new HeldRooms(o.resumeWindowMs, (player, id) => this.#leave(player, id, true));
     this.#sessions = new LocalRooms<Connection, SessionRef>((id) => session.ref(o.node, id));
     this.#heldSessions = new HeldRooms(o.resumeWindowMs, (player, id) => this.#leaveSession(player, id));
@@ -197,6 +201,10 @@ export class GatewayServer {
         this.#players.get(connection.player)?.replace();
         this.#players.set(connection.player, connection);
         connection.open();
+        if (data.claims.roles.includes('moderator')) {
+          ws.subscribe(MODERATORS_TOPIC);
+          this.#gm.moderatorConnected();
+        }
         this.#log.debug({ player: connection.player }, 'connected');
       },
       message: (ws, message, isBinary) => {
@@ -255,6 +263,11 @@ export class GatewayServer {
    */
   readonly #onRoomDelivery = (msg: RoomDelivery | SessionDelivery): void => {
     if (msg?.type === 'override-applied') return this.#parts.overrides.applied(msg.audit.id);
+    const gm = this.#gm.frameOf(msg);
+    if (gm !== null) {
+      if (!this.#closed) this.#app.publish(MODERATORS_TOPIC, gm);
+      return;
+    }
     if (msg?.type === 'session-event') {
       const event = msg.event;
       // Deferred one microtask, as room events are: a join's answer subscribes its socket first.

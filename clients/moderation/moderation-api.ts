@@ -7,6 +7,7 @@ import { verifyAccessToken, type AccessClaims } from '../tokens/index.js';
 import { attemptOf, type ModerationDesk } from './moderation-desk.js';
 import { IdSchema, OverrideRequest, ProtocolErrors } from '../protocol/index.js';
 import type { RateLimiter } from '../gateway/index.js';
+import { mountGmQueueApi } from './gm-queue-api.js';
 
 /** What the HTTP API needs from its gateway. */
 export interface ModerationApiContext {
@@ -37,10 +38,11 @@ const STATUS: Readonly<Record<string, string>> = {
   [ProtocolErrors.NODE_CLOSED]: '503 Service Unavailable',
   [ProtocolErrors.OVERRIDE_TIMEOUT]: '504 Gateway Timeout',
   [ProtocolErrors.ASK_TIMEOUT]: '504 Gateway Timeout',
+  [ProtocolErrors.GM_ITEM_NOT_FOUND]: '404 Not Found',
 };
 
 /** One response per request, written only if the client is still there. */
-class Reply {
+export class Reply {
   #done = false;
   constructor(readonly res: uWS.HttpResponse) {
     res.onAborted(() => {
@@ -89,6 +91,7 @@ export function mountModerationApi(app: uWS.TemplatedApp, ctx: ModerationApiCont
     void getRecent(reply, ctx, token, address, kind, id).catch((err: unknown) => answerFailure(reply, ctx, err));
   });
   app.any('/api/overrides', (res) => new Reply(res).error(ProtocolErrors.METHOD_NOT_ALLOWED, 'use POST'));
+  mountGmQueueApi(app, ctx, { Reply, authenticate, bearer, addressOf, readBody, answerFailure });
   app.any('/api/*', (res) => new Reply(res).error(ProtocolErrors.NOT_FOUND, 'no such API route'));
 }
 
@@ -102,17 +105,17 @@ function decodedParameter(raw: string): string | null {
 }
 
 /** The peer's address as text (read while the request is current: uWS forbids it later). */
-function addressOf(res: uWS.HttpResponse): string {
+export function addressOf(res: uWS.HttpResponse): string {
   return Buffer.from(res.getRemoteAddressAsText()).toString('utf8');
 }
 
-function bearer(req: uWS.HttpRequest): string {
+export function bearer(req: uWS.HttpRequest): string {
   const auth = req.getHeader('authorization');
   return auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
 }
 
 /** Reads the body up to the limit; past it, answers 413 at once and ignores the rest. */
-function readBody(res: uWS.HttpResponse, reply: Reply, ctx: ModerationApiContext, then: (body: Buffer) => void): void {
+export function readBody(res: uWS.HttpResponse, reply: Reply, ctx: ModerationApiContext, then: (body: Buffer) => void): void {
   const chunks: Buffer[] = [];
   let size = 0;
   res.onData((chunk, isLast) => {
@@ -126,7 +129,7 @@ function readBody(res: uWS.HttpResponse, reply: Reply, ctx: ModerationApiContext
 }
 
 /** Verifies the token and takes a token from the character's bucket; answers and returns null on refusal. */
-async function authenticate(reply: Reply, ctx: ModerationApiContext, token: string, address: string): Promise<AccessClaims | null> {
+export async function authenticate(reply: Reply, ctx: ModerationApiContext, token: string, address: string): Promise<AccessClaims | null> {
   if (ctx.closing()) {
     reply.error(ProtocolErrors.NODE_CLOSED, 'the server is shutting down');
     return null;
@@ -195,7 +198,7 @@ async function getRecent(reply: Reply, ctx: ModerationApiContext, token: string,
   }
 }
 
-function answerFailure(reply: Reply, ctx: ModerationApiContext, err: unknown): void {
+export function answerFailure(reply: Reply, ctx: ModerationApiContext, err: unknown): void {
   const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : ProtocolErrors.INTERNAL;
   const known = STATUS[code] !== undefined;
   if (!known) ctx.log.warn({ code, err: err instanceof Error ? err.message : String(err) }, 'override request failed');

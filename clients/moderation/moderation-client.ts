@@ -1,4 +1,4 @@
-import type { AppliedOverride } from '../../actors/index.js';
+import type { AppliedOverride, GmQueueItem } from '../../actors/index.js';
 import { GlassError, InvalidOptionError } from '../../runtime/index.js';
 import { OverrideRequest, ProtocolErrors } from '../protocol/index.js';
 
@@ -115,6 +115,16 @@ export class ModeratorClient {
     const [kind, id] = 'room' in target ? ['room', target.room] : ['session', target.session];
     const body = (await this.#request('GET', `/api/overrides/${kind}/${encodeURIComponent(id)}`)) as { applied: AppliedOverride[] };
     return body.applied;
+  }
+
+  /** The human GM queue (docs/BUDGETS.md): sessions waiting for a person, oldest first. */
+  async gmQueue(): Promise<{ items: GmQueueItem[]; depth: number; open: number }> {
+    return (await this.#request('GET', '/api/gm-queue')) as { items: GmQueueItem[]; depth: number; open: number };
+  }
+
+  /** Takes the session's GM queue item (then narrate it with `narrate`); GLASS_ERR_GM_ITEM_NOT_FOUND when it is not queued. */
+  async takeGmItem(session: string): Promise<{ item: GmQueueItem }> {
+    return (await this.#request('POST', '/api/gm-queue/take', { session })) as { item: GmQueueItem };
   }
 
   async #request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {

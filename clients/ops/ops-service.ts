@@ -9,6 +9,8 @@ import { verifyAccessToken } from '../tokens/index.js';
 import { actionTarget, executeLocally, noAudit, parseAction, targetNode, type ActionResult, type OpsAction, type OpsAuditHook, type OpsOperator } from './ops-actions.js';
 import type { OpsRefusalHook } from './ops-audit.js';
 import { OpsMetrics } from './ops-metrics.js';
+import { budgetView, registerBudgetMetrics } from './budget-metrics.js';
+import { budgetHubOf } from '../../cluster/index.js';
 import { LatencyWindow, SignalTracker } from './ops-signals.js';
 import { workflowFigures } from './workflow-signals.js';
 import { QUARANTINE_ROWS, quarantineRow, streamFigures, workerReport, type ClusterView, type NodeReport } from './ops-view.js';
@@ -89,6 +91,7 @@ export class OpsService {
   constructor(node: GlassNode, options: OpsServiceOptions = {}) {
     this.node = node;
     this.metrics = new OpsMetrics(node.id);
+    registerBudgetMetrics(this.metrics.registry, () => budgetHubOf(node.id));
     this.#audit = options.audit ?? noAudit;
     this.#key = options.key ?? null;
     this.#cluster = null;
@@ -303,8 +306,10 @@ export class OpsService {
       workers: this.node.workers.map((h) => workerReport(h, byThread.get(h.thread))),
       quarantine: { size: entries.length, dropped: this.node.quarantine.dropped, latest: entries.slice(-QUARANTINE_ROWS).reverse().map((e) => quarantineRow(this.node.id, e)) },
       stream,
-      signals: this.#signals.evaluate({ workers: samples, turnLatencyP95: this.#turns.p95Seconds(now), queuedRemote: stream?.queued ?? 0, cpu: proc.cpu, workflows: workflowFigures(this.node, now) }, now),
+      signals: this.#signals.evaluate({ workers: samples, turnLatencyP95: this.#turns.p95Seconds(now), queuedRemote: stream?.queued ?? 0, cpu: proc.cpu, workflows: workflowFigures(this.node, now), ...budgetSignals(this.node.id) }, now),
     };
+    const budgets = budgetView(budgetHubOf(this.node.id));
+    if (budgets !== undefined) report.budgets = budgets;
     this.metrics.update(report);
     this.#last = report;
     return report;
@@ -394,4 +399,10 @@ export class OpsService {
       }
     }
   }
+}
+
+/** The budget signals' inputs from the node's hub (none without the budget service). */
+function budgetSignals(nodeId: string): { budget?: { gmQueueOpen: number; highestUse: { world: string; use: number } | null } } {
+  const hub = budgetHubOf(nodeId);
+  return hub === undefined ? {} : { budget: { gmQueueOpen: hub.gmQueue.open, highestUse: hub.highestUse() } };
 }

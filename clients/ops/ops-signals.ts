@@ -39,6 +39,23 @@ export const SCALING_TRIGGERS = [
     sustainMs: 0,
     action: 'Add an orchestrator worker or a new gateway instance; consistent hashing on the room id keeps state skew low.',
   },
+  // DES-19's budget controls (docs/BUDGETS.md): not scaling levers, but signals a moderator acts on.
+  {
+    id: 'gm-queue-depth',
+    label: 'Sessions waiting in the human GM queue',
+    threshold: 0,
+    unit: 'sessions',
+    sustainMs: 0,
+    action: 'A moderator takes the session (GET /api/gm-queue, POST /api/gm-queue/take) and narrates through the narrate override, or raises the world\'s budget.',
+  },
+  {
+    id: 'world-budget-use',
+    label: 'Highest share of a world\'s weekly budget spent',
+    threshold: 0.85,
+    unit: 'ratio',
+    sustainMs: 0,
+    action: 'Sessions of that world escalate to the human GM queue (offline narration or a human GM, by GLASS_BUDGET_POLICY); at 1 no LLM call is made until the week rolls over.',
+  },
   ...WORKFLOW_TRIGGERS,
 ] as const;
 
@@ -70,6 +87,8 @@ export interface SignalInputs {
   /** Cross-node envelopes accepted and not yet stored in Redis. */
   queuedRemote: number;
   cpu: number;
+  /** The node's budget figures (absent on a node without the budget service). */
+  budget?: { gmQueueOpen: number; highestUse: { world: string; use: number } | null };
   /** The node's workflow figures (cluster/workflows WorkflowStats); absent or null without the service. */
   workflows?: WorkflowSignalInputs | null;
 }
@@ -121,6 +140,12 @@ function measure(id: SignalId, inputs: SignalInputs): { value: number | null; de
     }
     case 'cpu':
       return { value: inputs.cpu, detail: 'process CPU over all cores' };
+    case 'gm-queue-depth':
+      return inputs.budget === undefined ? { value: null, detail: 'no budget service' } : { value: inputs.budget.gmQueueOpen, detail: 'items no moderator took yet (as the queue actor on this node reported)' };
+    case 'world-budget-use': {
+      const h = inputs.budget?.highestUse ?? null;
+      return h === null ? { value: null, detail: 'no world with a weekly budget seen' } : { value: h.use, detail: `world ${h.world}` };
+    }
     default:
       return measureWorkflows(id as WorkflowTriggerId, inputs.workflows ?? null);
   }

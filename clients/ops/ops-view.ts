@@ -1,6 +1,7 @@
 import type { QuarantinedMessage, WorkerSample } from '../../runtime/index.js';
 import type { GlassNode, ProcessSample, WorkerHandle } from '../../runtime/node/index.js';
 import type { Signal } from './ops-signals.js';
+import type { BudgetReportView } from './budget-metrics.js';
 
 /** A quarantined message as the ops view lists it: its content only as a short preview. */
 export interface QuarantineRow {
@@ -37,6 +38,8 @@ export interface NodeReport {
   /** Cross-node transport figures, when in a cluster. */
   stream: { queued: number; inFlight: number; pendingAcks: number; unacked: number; sent: number; received: number } | null;
   signals: Signal[];
+  /** Tokens, cost and budget use of this node's sessions and worlds, and the GM queue (docs/BUDGETS.md). */
+  budgets?: BudgetReportView;
 }
 
 /** The whole cluster as one node sees it: its own report and the others' (from Redis). */

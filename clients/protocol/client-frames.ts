@@ -25,6 +25,8 @@ export const JoinSessionFrame = z.strictObject({
   session: IdSchema,
   /** Only read by the join that creates the session: `invite` admits its creator, invited players and moderators. */
   access: z.enum(['open', 'invite']).optional(),
+  /** Only read by the join that creates the session: the world whose budget it spends (docs/BUDGETS.md); default `default`. */
+  world: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/).optional(),
   ref: RefSchema.optional(),
 });
 export const LeaveSessionFrame = z.strictObject({ type: z.literal('leave-session'), session: IdSchema, ref: RefSchema.optional() });

@@ -4,13 +4,13 @@
 // module with no imports, and only gathered here. Importing those leaves, not their layers'
 // entries, keeps the protocol (and so the SDK) free of Node code. The committed list in
 // spec/fixtures/wire-error-codes.ts pins every string; spec/unit/wire-error-codes.test.ts checks both.
-import { ModerationErrors, NarrationErrors, RoomErrors, RulesErrors, SafetyErrors, SessionErrors } from '../../actors/actor-errors.js';
+import { BudgetErrors, ModerationErrors, NarrationErrors, RoomErrors, RulesErrors, SafetyErrors, SessionErrors } from '../../actors/actor-errors.js';
 import { OpsPublisherErrors } from '../../cluster/ops/ops-publisher-errors.js';
 import { TransportErrorCodes } from '../../cluster/streams/transport-errors.js';
 import { ErrorCodes } from '../../runtime/errors.js';
 import { ServiceErrors } from '../../runtime/services.js';
 
-export { ErrorCodes, ModerationErrors, NarrationErrors, OpsPublisherErrors, RoomErrors, RulesErrors, SafetyErrors, SessionErrors, TransportErrorCodes };
+export { BudgetErrors, ErrorCodes, ModerationErrors, NarrationErrors, OpsPublisherErrors, RoomErrors, RulesErrors, SafetyErrors, SessionErrors, TransportErrorCodes };
 
 /** The gateway's own codes: of the `error` frame, of refused upgrades, and of the HTTP APIs. */
 export const EdgeErrors = {
@@ -121,6 +121,14 @@ export const ProtocolErrors = {
   RULES_CLOSED: RulesErrors.CLOSED,
   /** `turn-failed`: the narration matched the Prohibited Capabilities registry; it was not sent. */
   SAFETY_REFUSED: SafetyErrors.REFUSED,
+  /** A turn refused (or `turn-failed`) because its world spent its weekly budget: no LLM call was made (docs/BUDGETS.md). */
+  BUDGET_EXHAUSTED: BudgetErrors.EXHAUSTED,
+  /** A turn refused (or `turn-failed`) because its session spent its cost ceiling. */
+  BUDGET_SESSION_EXHAUSTED: BudgetErrors.SESSION_EXHAUSTED,
+  /** `turn-failed`: the world's budget could not be asked; no LLM call was made. */
+  BUDGET_UNAVAILABLE: BudgetErrors.UNAVAILABLE,
+  /** The moderation API's GM queue `take` of a session not in the queue. */
+  GM_ITEM_NOT_FOUND: BudgetErrors.GM_ITEM_NOT_FOUND,
   /** The node runs no turns (no `turns` service): a turn is refused. */
   UNKNOWN_SERVICE: ServiceErrors.UNKNOWN,
   /** The player is muted in this room or session (from the actor). */

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { OVERRIDE_COMMANDS } from '../../actors/override-command.js';
 import { AuditRefSchema, IdSchema, RefSchema, RoleSchema, RoomLineSchema, SeqSchema } from './field-schemas.js';
 import { PROTOCOL_VERSION } from './protocol-limits.js';
+import { GmQueueFrame, TurnHeldFrame } from './budget-frames.js';
+
+export { GmQueueFrame, GmQueueItemSchema, TurnHeldFrame } from './budget-frames.js';
 
 export const WelcomeFrame = z.strictObject({
   type: z.literal('welcome'),
@@ -148,7 +151,7 @@ export const SessionModeratedFrame = z.strictObject({
   text: z.string().optional(),
   reason: z.string().optional(),
 });
-const SessionEventSchema = z.discriminatedUnion('type', [SessionPresenceFrame, TurnStartedFrame, NarrationFrame, NarrationDegradedFrame, TurnCommittedFrame, TurnFailedFrame, SessionModeratedFrame]);
+const SessionEventSchema = z.discriminatedUnion('type', [SessionPresenceFrame, TurnStartedFrame, NarrationFrame, NarrationDegradedFrame, TurnCommittedFrame, TurnFailedFrame, SessionModeratedFrame, TurnHeldFrame]);
 /** A session of a resume whose missed events could be replayed: `events`, in seq order, after the client's seq. */
 export const SessionResumedFrame = z.strictObject({
   type: z.literal('session-resumed'),
@@ -259,6 +262,8 @@ export const ServerFrame = z.discriminatedUnion('type', [
   SessionModeratedFrame,
   SessionResumedFrame,
   SessionResyncFrame,
+  TurnHeldFrame,
+  GmQueueFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame['type'];

@@ -122,8 +122,8 @@ export class GlassClient {
    * members, recent transcript and running turn. Its events then arrive as `narration`,
    * `turn-committed`, `turn-failed`, `session-presence` (each once, in order, across reconnects).
    */
-  async joinSession(session: string, options: { access?: 'open' | 'invite' } = {}): Promise<Omit<ServerFrameOf<'session-joined'>, 'type' | 'ref'>> {
-    const frame = options.access === undefined ? { type: 'join-session', session } as const : { type: 'join-session', session, access: options.access } as const;
+  async joinSession(session: string, options: { access?: 'open' | 'invite'; world?: string } = {}): Promise<Omit<ServerFrameOf<'session-joined'>, 'type' | 'ref'>> {
+    const frame = { type: 'join-session', session, ...(options.access !== undefined && { access: options.access }), ...(options.world !== undefined && { world: options.world }) } as const;
     const { type: _type, ref: _ref, ...joined } = (await this.#outbox.request(frame)) as ServerFrameOf<'session-joined'>;
     return joined;
   }
@@ -326,7 +326,12 @@ export class GlassClient {
       case 'turn-committed':
       case 'turn-failed':
       case 'session-moderated':
+      case 'turn-held':
         return this.#onSessionEvent(frame, false);
+      case 'gm-queue': {
+        const { type: _type, ...change } = frame;
+        return this.#events.emit('gm-queue', change);
+      }
       case 'session-resumed': {
         this.#resume?.answered.add('session:' + frame.session);
         if (!this.#sessions.has(frame.session)) return;
@@ -432,6 +437,10 @@ export class GlassClient {
       case 'session-moderated': {
         const { type: _type, ...moderated } = frame;
         return this.#events.emit('session-moderated', moderated);
+      }
+      case 'turn-held': {
+        const { type: _type, ...held } = frame;
+        return this.#events.emit('turn-held', held);
       }
     }
   }
@@ -561,4 +570,4 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-type SessionEventFrame = ServerFrameOf<'session-presence' | 'turn-started' | 'narration' | 'narration-degraded' | 'turn-committed' | 'turn-failed' | 'session-moderated'>;
+type SessionEventFrame = ServerFrameOf<'session-presence' | 'turn-started' | 'narration' | 'narration-degraded' | 'turn-committed' | 'turn-failed' | 'session-moderated' | 'turn-held'>;

@@ -51,6 +51,10 @@ export interface GlassClientEvents {
   'turn-failed': Omit<ServerFrameOf<'turn-failed'>, 'type'> & { replayed: boolean };
   'session-presence': Omit<ServerFrameOf<'session-presence'>, 'type'>;
   'session-moderated': Omit<ServerFrameOf<'session-moderated'>, 'type'>;
+  /** A turn waits for a human GM (its world's budget, policy `wait`); a moderator's narration answers it (`turn-committed`, provider `gm`). */
+  'turn-held': Omit<ServerFrameOf<'turn-held'>, 'type'>;
+  /** Moderators only: the human GM queue changed. */
+  'gm-queue': Omit<ServerFrameOf<'gm-queue'>, 'type'>;
   /** A session whose missed events could not be replayed (or that was joined again): show this state instead. */
   'session-resync': Omit<ServerFrameOf<'session-joined'>, 'type' | 'ref'> & { reason: ResyncReason };
   /** Each connection's `welcome`. */

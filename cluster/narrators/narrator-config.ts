@@ -22,8 +22,10 @@ export interface ProviderConfig {
 export interface NarratorConfig {
   /** The narrator asked first. */
   narrator: NarratorKind;
-  /** Asked next, in order, after `narrator` fails; the offline narrator always ends the chain. */
+  /** Asked next, in order, after `narrator` fails; the offline narrator ends the chain unless `offlineFallback` is false. */
   fallback: ProviderKind[];
+  /** false: the chain ends on its last provider, so an outage of every provider fails the turn (and escalates to the human GM queue). */
+  offlineFallback: boolean;
   openai: ProviderConfig;
   anthropic: ProviderConfig;
   /** Per provider call: past it, the chain moves on. */
@@ -62,6 +64,14 @@ function intIn(variable: string, value: unknown, min: number, max: number): numb
   const n = typeof value === 'string' && /^\d{1,10}$/.test(value.trim()) ? Number(value.trim()) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw invalid(variable, `an integer from ${min} to ${max}`, show(value));
   return n;
+}
+
+function booleanOf(variable: string, value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  const v = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+  if (v === 'on' || v === 'true' || v === '1') return true;
+  if (v === 'off' || v === 'false' || v === '0') return false;
+  throw invalid(variable, 'on or off', show(value));
 }
 
 function baseUrlOf(variable: string, value: unknown): string {
@@ -125,6 +135,7 @@ export function narratorConfig(input: unknown = {}, names: Partial<Record<string
   return {
     narrator,
     fallback: chain,
+    offlineFallback: booleanOf(n('offlineFallback'), o.offlineFallback ?? true),
     openai,
     anthropic,
     timeoutMs: intIn(n('timeoutMs'), o.timeoutMs ?? NARRATOR_DEFAULTS.timeoutMs, 1, MAX_TIMER_MS),
@@ -190,6 +201,7 @@ export function narratorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Nar
     {
       narrator: set(env.GLASS_NARRATOR),
       fallback: fallbackRaw === undefined ? undefined : fallbackRaw.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+      offlineFallback: set(env.GLASS_NARRATOR_OFFLINE_FALLBACK),
       openai: { baseURL: set(env.GLASS_OPENAI_BASE_URL), model: set(env.GLASS_OPENAI_MODEL), apiKey: keyFromEnv(env, 'OPENAI_API_KEY', 'GLASS_OPENAI_API_KEY_FILE') },
       anthropic: { baseURL: set(env.GLASS_ANTHROPIC_BASE_URL), model: set(env.GLASS_ANTHROPIC_MODEL), apiKey: keyFromEnv(env, 'ANTHROPIC_API_KEY', 'GLASS_ANTHROPIC_API_KEY_FILE') },
       timeoutMs: set(env.GLASS_NARRATOR_TIMEOUT_MS),
@@ -200,6 +212,7 @@ export function narratorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Nar
     {
       narrator: 'GLASS_NARRATOR',
       fallback: 'GLASS_NARRATOR_FALLBACK',
+      offlineFallback: 'GLASS_NARRATOR_OFFLINE_FALLBACK',
       'openai.baseURL': 'GLASS_OPENAI_BASE_URL',
       'openai.model': 'GLASS_OPENAI_MODEL',
       'openai.apiKey': 'OPENAI_API_KEY',
@@ -217,5 +230,5 @@ export function narratorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Nar
 /** The config as a log line may show it: no keys, only whether each is set. */
 export function describeNarratorConfig(config: NarratorConfig): Record<string, unknown> {
   const p = (c: ProviderConfig): Record<string, unknown> => ({ baseURL: c.baseURL, model: c.model, apiKey: c.apiKey === undefined ? 'unset' : 'set' });
-  return { narrator: config.narrator, fallback: [...config.fallback, 'offline'], openai: p(config.openai), anthropic: p(config.anthropic), timeoutMs: config.timeoutMs, firstTokenMs: config.firstTokenMs, pace: config.pace, prices: Object.keys(config.prices).length };
+  return { narrator: config.narrator, fallback: config.offlineFallback ? [...config.fallback, 'offline'] : [...config.fallback], openai: p(config.openai), anthropic: p(config.anthropic), timeoutMs: config.timeoutMs, firstTokenMs: config.firstTokenMs, pace: config.pace, prices: Object.keys(config.prices).length };
 }

@@ -39,13 +39,16 @@ export async function createNarratorService(init: NarratorServiceInit): Promise<
   const offline = createOfflineNarrator({ ...config.pace, ...(init.timers && { timers: init.timers }) });
   const providers = await Promise.all((config.narrator === 'offline' ? [] : [config.narrator, ...config.fallback]).map(build));
   if (providers.length === 0) return offline;
-  return createFallbackNarrator({
-    chain: [...providers, offline],
+  const chain = createFallbackNarrator({
+    // Without the offline narrator at its end (GLASS_NARRATOR_OFFLINE_FALLBACK=off) a provider outage has no fallback left.
+    chain: config.offlineFallback ? [...providers, offline] : providers,
     timeoutMs: config.timeoutMs,
     firstTokenMs: config.firstTokenMs,
     ...(init.timers && { timers: init.timers }),
     ...(logger && { logger }),
   });
+  // What the budget gate narrates with when it allows no LLM call (cluster/turns/turn-service.ts).
+  return Object.assign(chain, { offline });
 }
 
 /** What a worker loads to build its narrator (module + export); the node passes the config as options. */

@@ -19,14 +19,23 @@ export function createTurnService(init: WorkerServiceInit): TurnRunner {
   const narrator = init.services.get<Narrator>('narrator');
   const rules = init.services.get<RulesRunner>('rules');
   const safety = init.services.get<SafetyCheck>('safety');
-  let graph: Promise<TurnRunner> | null = null;
-  const load = (): Promise<TurnRunner> =>
-    (graph ??= import('../../actors/turn-graph.js').then(({ createTurnGraph, createStoreCheckpointer }) =>
-      createTurnGraph({ narrator, rules, safety, checkpointer: createStoreCheckpointer(init.store), ...(rulesTimeoutMs !== undefined && { rulesTimeoutMs }) }),
-    ));
+  // The budget gate may ask for the offline narrator alone (docs/BUDGETS.md): a second graph over
+  // the same checkpointer (one turn at a time per session, so they never share a running thread).
+  const offline = (narrator as Narrator & { offline?: Narrator }).offline ?? narrator;
+  const graphs = new Map<Narrator, Promise<TurnRunner>>();
+  const load = (n: Narrator): Promise<TurnRunner> => {
+    let graph = graphs.get(n);
+    if (graph === undefined) {
+      graph = import('../../actors/turn-graph.js').then(({ createTurnGraph, createStoreCheckpointer }) =>
+        createTurnGraph({ narrator: n, rules, safety, checkpointer: createStoreCheckpointer(init.store), ...(rulesTimeoutMs !== undefined && { rulesTimeoutMs }) }),
+      );
+      graphs.set(n, graph);
+    }
+    return graph;
+  };
   return {
     async run(input: TurnInput, runOptions: RunTurnOptions): Promise<TurnOutcome> {
-      return (await load()).run(input, runOptions);
+      return (await load(input.narrator === 'offline' ? offline : narrator)).run(input, runOptions);
     },
   };
 }

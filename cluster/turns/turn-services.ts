@@ -1,10 +1,11 @@
 // The services a node on the game's defaults is given, in the order a worker builds them: the
-// narrator chain, the rules (the node's piscina pool and each worker's client), the safety registry,
+// budgets (cost ceilings and their metrics: cluster/budgets/), the narrator chain, the rules (the node's piscina pool and each worker's client), the safety registry,
 // `turns`, which composes the three into the turn graph, and `workflows` (what runs after a turn:
 // cluster/workflows/). Data only: workers build each part.
 import type { SafetyRegistrySource } from '../../actors/index.js';
 import { WORKFLOW_SERVICE, type ServiceSpec } from '../../runtime/index.js';
 import { TURN_SERVICE } from '../../actors/index.js';
+import { BUDGET_MAIN, BUDGET_WORKER, type BudgetConfigInput } from '../budgets/index.js';
 import { NARRATOR_SERVICE, type NarratorConfig } from '../narrators/index.js';
 import { RULES_CLIENT, RULES_POOL, SAFETY_SERVICE, type RulesPoolOptions } from '../rules/index.js';
 import { TURN_GRAPH_SERVICE, type TurnServiceOptions } from './turn-service.js';
@@ -20,10 +21,13 @@ export interface TurnServicesOptions {
   turns?: TurnServiceOptions;
   /** Where the workflows after a turn run (workflowConfigFromEnv); default in process, world "glass". */
   workflows?: Partial<WorkflowConfig>;
+  /** Cost ceilings and weekly budgets (budgetLimits / budgetLimitsFromEnv, docs/BUDGETS.md); default none, metrics only. */
+  budget?: BudgetConfigInput;
 }
 
 export function turnServices(options: TurnServicesOptions = {}): Record<string, ServiceSpec> {
   return {
+    budget: { main: BUDGET_MAIN, worker: { ...BUDGET_WORKER, options: options.budget ?? {} } },
     narrator: { worker: { ...NARRATOR_SERVICE, options: options.narrator ?? {} } },
     rules: { main: { ...RULES_POOL, options: options.rules ?? {} }, worker: RULES_CLIENT },
     safety: { worker: { ...SAFETY_SERVICE, options: options.safety } },

@@ -14,6 +14,7 @@ import {
   type DeadLetter,
   type Location,
   type Placement,
+  type Services,
   type StateStore,
 } from '../../runtime/index.js';
 
@@ -35,6 +36,10 @@ export interface HarnessOptions {
   /** Supervision overrides per kind (the worker supervisor is used, without jitter). */
   supervision?: Record<string, Partial<SupervisionSpec>>;
   store?: StateStore;
+  /** Where the ManualClock starts (default 1,000 ms). */
+  startMs?: number;
+  /** The node services handlers reach with ctx.service (default none). */
+  services?: Services;
 }
 
 /**
@@ -42,7 +47,7 @@ export interface HarnessOptions {
  * dead letters and failures they report kept for assertions. Time moves only through `advance`.
  */
 export class HostHarness {
-  readonly clock = new ManualClock(1_000);
+  readonly clock: ManualClock;
   readonly deadLetters = new DeadLetterLog();
   readonly quarantine = new QuarantineLog();
   readonly failures: ActorFailure[] = [];
@@ -51,6 +56,7 @@ export class HostHarness {
   readonly host: ActorHost;
 
   constructor(options: HarnessOptions) {
+    this.clock = new ManualClock(options.startMs ?? 1_000);
     this.store = options.store ?? new MemoryStateStore();
     this.router = new WorkerRouter({
       nodeId: NODE_ID,
@@ -75,6 +81,7 @@ export class HostHarness {
       // No jitter: backoff delays are exact, so tests can advance the clock to them.
       supervisor: new WorkerSupervisor({ random: () => 0, overrides: options.supervision }),
       onQuarantine: (entry) => this.quarantine.record(entry),
+      ...(options.services !== undefined && { services: options.services }),
     });
     this.router.setLocal(this.host);
     this.host.onFailure((f) => this.failures.push(f));

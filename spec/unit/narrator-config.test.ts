@@ -42,6 +42,7 @@ describe('narrator configuration', () => {
       [{ GLASS_NARRATOR_PACE: '300,5000' }, 'GLASS_NARRATOR_PACE'],
       [{ GLASS_NARRATOR_PRICES_FILE: '/nonexistent/prices.json' }, 'GLASS_NARRATOR_PRICES_FILE'],
       [{ GLASS_OPENAI_API_KEY_FILE: '/nonexistent/key' }, 'GLASS_OPENAI_API_KEY_FILE'],
+      [{ GLASS_NARRATOR_OFFLINE_FALLBACK: 'maybe' }, 'GLASS_NARRATOR_OFFLINE_FALLBACK'],
     ];
     for (const [env, variable] of cases) {
       assert.throws(() => narratorConfigFromEnv(env), (err: any) => {
@@ -51,6 +52,15 @@ describe('narrator configuration', () => {
         return true;
       });
     }
+  });
+
+  it('leaves the offline narrator off the chain when told (an outage then has no fallback left), and keeps it for the budget gate', async () => {
+    const c = narratorConfigFromEnv({ GLASS_NARRATOR: 'openai', GLASS_OPENAI_BASE_URL: 'http://127.0.0.1:8080/v1', GLASS_NARRATOR_OFFLINE_FALLBACK: 'off' });
+    assert.equal(c.offlineFallback, false);
+    const n = await createNarratorService({ options: structuredClone(c) });
+    assert.equal(n.name, 'openai:gpt-4o-mini');
+    assert.equal((n as { offline?: { name: string } }).offline?.name, 'offline');
+    assert.equal(narratorConfigFromEnv({}).offlineFallback, true);
   });
 
   it('keeps keys out of JSON, String and inspect, and takes them back after a structured clone', () => {

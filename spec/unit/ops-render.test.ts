@@ -38,7 +38,7 @@ test('glass ops tree: nodes → workers → kinds → actors that need attention
     '   ├─ quarantine: 1',
   ].join('\n'));
   assert.match(text, /│  └─ 1-1 → room:flaky say "boom" ×3 at 12:00:05/);
-  assert.match(text, /└─ signals\n.*Active sessions per worker 0\/40 ok\n.*p95 narrative turn latency –\/2.5 s ok\n.*Command backlog 0\/200 ok\n.*CPU 25%\/70% ok\n/);
+  assert.match(text, /└─ signals\n.*Active sessions per worker 0\/40 ok\n.*p95 narrative turn latency –\/2.5 s ok\n.*Command backlog 0\/200 ok\n.*CPU 25%\/70% ok\n.*Sessions waiting in the human GM queue –\/0 ok\n.*Highest share of a world's weekly budget spent –\/85% ok\n/);
   assert.match(text, /├─ p95 workflow start lag \(telemetry\.temporal\.workflowLag\) –\/5\.0 s ok\n.*Active workflows per core –\/20 ok\n.*Workflows started in the last hour –\/150 ok\n$/);
 });
 

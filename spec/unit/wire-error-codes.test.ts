@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ModerationErrors, NarrationErrors, RoomErrors, RulesErrors, SafetyErrors, SessionErrors, TurnErrors } from '../../actors/index.js';
+import { BudgetErrors, ModerationErrors, NarrationErrors, RoomErrors, RulesErrors, SafetyErrors, SessionErrors, TurnErrors } from '../../actors/index.js';
 import { AuditErrors, AuditSetupErrors, EdgeErrors, GatewayErrors, OpsErrors, TokenSecretErrors } from '../../clients/index.js';
 import { ProtocolErrors as SdkKnownErrors } from '../../clients/sdk/index.js';
 import { ClusterKeyErrors, MEMBERSHIP_UNAVAILABLE, OpsPublisherErrors, SharedStoreErrors, TransportErrorCodes } from '../../cluster/index.js';
@@ -33,6 +33,7 @@ const LIVE: Record<string, Readonly<Record<string, string>>> = {
   NarrationErrors,
   SafetyErrors,
   WorkflowErrors,
+  BudgetErrors,
 };
 
 const DIST = fileURLToPath(new URL('../../', import.meta.url));

@@ -91,6 +91,25 @@ function renderSignals(view) {
   $('#signals-body').replaceChildren(h('div', { class: 'signals' }, list));
 }
 
+/** Each node's budget figures (docs/BUDGETS.md): worlds' weekly use, the costliest sessions, the GM queue. */
+function renderBudgets(view) {
+  const nodes = view.nodes.filter((n) => n.budgets);
+  if (nodes.length === 0) return $('#budgets-body').replaceChildren(h('p', { class: 'dim' }, 'No budget figures (no budget service).'));
+  const usd = (n) => `$${fmt(n, 4)}`;
+  const worlds = nodes.flatMap((n) => n.budgets.worlds.map((w) => ({ ...w, node: n.node })));
+  const sessions = nodes.flatMap((n) => n.budgets.sessions.map((s) => ({ ...s, node: n.node })));
+  const queue = nodes.map((n) => `${n.node}: ${fmt(n.budgets.gmQueue.depth)} in queue, ${fmt(n.budgets.gmQueue.open)} not taken`).join(' · ');
+  const worldRows = worlds.map((w) =>
+    h('tr', { class: 'world', 'data-world': w.world, 'data-node': w.node }, td(null, String(w.node)), td(null, String(w.world)), td(null, String(w.week ?? '–')), td({ class: 'num' }, usd(w.spentUsd)), td({ class: 'num' }, w.limitUsd === null ? '–' : usd(w.limitUsd)), td({ class: w.use !== null && w.use >= 0.85 ? 'num fail' : 'num' }, w.use === null ? '–' : `${fmt(w.use * 100)} %`), td({ class: 'num' }, usd(w.costUsd)), td({ class: 'num' }, fmt(w.inputTokens + w.outputTokens))),
+  );
+  const sessionRows = sessions.map((s) => h('tr', { class: 'session-cost', 'data-session': s.session }, td(null, String(s.node)), td(null, String(s.session)), td(null, String(s.world)), td({ class: 'num' }, usd(s.costUsd)), td({ class: 'num' }, fmt(s.inputTokens)), td({ class: 'num' }, fmt(s.outputTokens))));
+  $('#budgets-body').replaceChildren(
+    h('p', { id: 'gm-queue-depth' }, 'Human GM queue — ', queue),
+    h('table', null, h('thead', null, h('tr', null, ['node', 'world', 'week'].map((t) => th(t)), ['spent', 'weekly budget', 'use', 'cost here', 'tokens here'].map((t) => th(t, 'num')))), h('tbody', null, worldRows)),
+    h('table', null, h('thead', null, h('tr', null, ['node', 'session', 'world'].map((t) => th(t)), ['cost', 'input tokens', 'output tokens'].map((t) => th(t, 'num')))), h('tbody', null, sessionRows)),
+  );
+}
+
 function renderQuarantine(view) {
   const rows = view.nodes.flatMap((n) => n.quarantine.latest);
   const total = view.nodes.reduce((sum, n) => sum + n.quarantine.size, 0);
@@ -236,6 +255,7 @@ function renderNodes(view) {
 function render(view) {
   lastView = view;
   renderSignals(view);
+  renderBudgets(view);
   renderQuarantine(view);
   renderNodes(view);
   $('#updated').textContent = `updated ${time(view.at)} via ${view.via}`;
