@@ -10,6 +10,7 @@ import { broadcast, createFor, invite, presenceEvent, refuseJoin } from './sessi
 import type { TurnInput, TurnOutcome, TurnRunner } from './turn.js';
 import { MAX_TURN_LENGTH } from './turn-limits.js';
 import { abortRun, currentRun, endRun, MAX_TURN_EVENTS, startRun, TURN_SERVICE, type TurnRunMessage } from './turn-runs.js';
+import { cancelledSince, preemptRunningTurn, type CancelledTurn } from './turn-preemption.js';
 
 export const SESSION_TRANSCRIPT_LIMIT = 500;
 export { MAX_TURN_LENGTH };
@@ -86,6 +87,8 @@ export interface SessionState {
   running?: RunningTurn;
   scene?: Scene;
   usage?: SessionUsage;
+  /** The last turns a moderator pre-empted (turn-preemption.ts), for resumes. */
+  cancelled?: CancelledTurn[];
 }
 
 type Ctx = ActorContext<SessionState>;
@@ -251,6 +254,7 @@ export const session = defineActor({
       const state = ctx.state;
       const m = (state.moderation ??= { muted: {}, paused: false });
       const c = msg.command;
+      const cancelled = preemptRunningTurn(ctx, c.command, msg.audit);
       const event: SessionModeratedEvent = { type: 'session-moderated', session: ctx.self.id, seq: 0, command: c.command, audit: msg.audit };
       if (c.reason !== undefined) event.reason = c.reason;
       switch (c.command) {
@@ -264,7 +268,7 @@ export const session = defineActor({
           break;
         case 'pause':
         case 'resume':
-          // A pause lets the running turn finish and holds the queue; resume starts it again.
+          // A pause stops the running turn (above) and holds the queue; resume starts it again.
           m.paused = c.command === 'pause';
           break;
         case 'redact': {
@@ -289,7 +293,8 @@ export const session = defineActor({
       if (event.seq === 0) event.seq = ++state.seq;
       broadcast(ctx, event);
       ctx.tell({ kind: GATEWAY_KIND, id: msg.replyTo }, { type: 'override-applied', target: { kind: 'session', id: ctx.self.id }, audit: msg.audit });
-      if (c.command === 'resume') startNext(ctx);
+      // After a redact or a narrate that cancelled the running turn, the queue goes on (a pause holds it).
+      if (c.command === 'resume' || cancelled !== undefined) startNext(ctx);
       return { audit: msg.audit.id };
     },
   },
@@ -411,6 +416,7 @@ function missed(ctx: Ctx, after: number): SessionEvent[] {
       events.push({ type: 'turn-committed', session, seq: t.seq, turn: t.turn, player: t.player, narration: t.narrated ?? '', checks: t.checks ?? [], provider: t.provider ?? '' });
     }
   }
+  events.push(...cancelledSince(session, ctx.state.cancelled, after));
   const r = ctx.state.running;
   if (r !== undefined) {
     if (r.seq > after) events.push({ type: 'turn-started', session, seq: r.seq, turn: r.turn, player: r.player, text: r.text });

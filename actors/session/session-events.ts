@@ -36,7 +36,12 @@ export type SessionEvent =
   | { type: 'narration-degraded'; session: string; seq: number; turn: number; part: number; from: string; to: string; reason: NarrationFailureReason; restart: boolean }
   | { type: 'turn-committed'; session: string; seq: number; turn: number; player: string; narration: string; checks: CheckResult[]; provider: string; degraded?: { from: string; reason: string }; ms?: number }
   | { type: 'turn-failed'; session: string; seq: number; turn: number; player: string; code: string; message: string; ms?: number }
+  | { type: 'turn-cancelled'; session: string; seq: number; turn: number; player: string; reason: TurnCancelReason; audit: AuditRef }
   | SessionModeratedEvent;
+
+/** The overrides that stop a running turn: the `reason` of its `turn-cancelled` (actors/session/turn-preemption.ts). */
+export const TURN_CANCEL_REASONS = ['pause', 'redact', 'narrate'] as const;
+export type TurnCancelReason = (typeof TURN_CANCEL_REASONS)[number];
 
 /** An override applied to a session, to every member (`turn`: the redacted turn, or the one a narrate added). */
 export interface SessionModeratedEvent {

@@ -12,6 +12,7 @@ import type { SafetyCheck } from './safety.js';
 import { SafetyErrors } from './safety.js';
 import { nextScene } from './scene-update.js';
 import { MAX_TURN_LENGTH } from './turn-limits.js';
+import { isTurnCancelled } from './turn-preemption.js';
 import { TurnErrors, type RunTurnOptions, type TurnEvent, type TurnInput, type TurnOutcome, type TurnRunner } from './turn.js';
 
 export interface TurnGraphServices {
@@ -177,7 +178,8 @@ export function createTurnGraph(services: TurnGraphServices): TurnRunner {
     .addEdge('commit', END)
     .compile({ checkpointer });
 
-  const running = new Set<string>();
+  // The session's run in this runner: an aborted one is waited for (its thread cleared) before the next starts.
+  const running = new Map<string, { signal: AbortSignal; settled: Promise<unknown> }>();
 
   async function runTurn(input: TurnInput, options: RunTurnOptions): Promise<TurnOutcome> {
     const ctx: RunContext = { signal: options.signal, onEvent: options.onEvent };
@@ -202,20 +204,28 @@ export function createTurnGraph(services: TurnGraphServices): TurnRunner {
       if (final.outcome == null) throw new GlassError(ErrorCodes.ACTOR_FAILED, `turn ${input.turn} of session ${input.session} ended without an outcome`);
       return final.outcome;
     } catch (err) {
-      if (options.signal.aborted) throw options.signal.reason;
-      throw err;
+      if (!options.signal.aborted) throw err;
+      // A moderator's pre-emption: the half turn leaves the thread too, so neither the next turn nor
+      // a resume after a crash can see it. (Other aborts — passivation, a dying worker — keep it for a resume.)
+      if (isTurnCancelled(options.signal.reason)) await checkpointer.deleteThread(input.session);
+      throw options.signal.reason;
     }
   }
 
   const runner: TurnRunner = {
     async run(input, options) {
       checkInput(input);
-      if (running.has(input.session)) throw new GlassError(TurnErrors.BUSY, `a turn of session ${input.session} is already running`, { session: input.session });
-      running.add(input.session);
+      for (let previous = running.get(input.session); previous !== undefined; previous = running.get(input.session)) {
+        if (!previous.signal.aborted) throw new GlassError(TurnErrors.BUSY, `a turn of session ${input.session} is already running`, { session: input.session });
+        await previous.settled;
+      }
+      const settled = runTurn(input, options);
+      const entry = { signal: options.signal, settled: settled.catch(() => undefined) };
+      running.set(input.session, entry);
       try {
-        return await runTurn(input, options);
+        return await settled;
       } finally {
-        running.delete(input.session);
+        if (running.get(input.session) === entry) running.delete(input.session);
       }
     },
   };

@@ -63,4 +63,6 @@ export interface TurnRunner {
 export const TurnErrors = {
   /** A turn of this session is already running in this runner (one turn at a time per session). */
   BUSY: 'GLASS_ERR_TURN_BUSY',
+  /** The abort reason of a run a moderator pre-empted (never on the wire: members get `turn-cancelled`). */
+  CANCELLED: 'GLASS_ERR_TURN_CANCELLED',
 } as const;

@@ -325,6 +325,7 @@ export class GlassClient {
       case 'narration-degraded':
       case 'turn-committed':
       case 'turn-failed':
+      case 'turn-cancelled':
       case 'session-moderated':
         return this.#onSessionEvent(frame, false);
       case 'session-resumed': {
@@ -428,6 +429,11 @@ export class GlassClient {
         if (!book.acceptSettled(id, frame.turn)) return;
         const { type: _type, ...failed } = frame;
         return this.#events.emit('turn-failed', { ...failed, replayed });
+      }
+      case 'turn-cancelled': {
+        if (!book.acceptSettled(id, frame.turn)) return;
+        const { type: _type, ...cancelled } = frame;
+        return this.#events.emit('turn-cancelled', { ...cancelled, replayed });
       }
       case 'session-moderated': {
         const { type: _type, ...moderated } = frame;
@@ -561,4 +567,4 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-type SessionEventFrame = ServerFrameOf<'session-presence' | 'turn-started' | 'narration' | 'narration-degraded' | 'turn-committed' | 'turn-failed' | 'session-moderated'>;
+type SessionEventFrame = ServerFrameOf<'session-presence' | 'turn-started' | 'narration' | 'narration-degraded' | 'turn-committed' | 'turn-failed' | 'turn-cancelled' | 'session-moderated'>;
