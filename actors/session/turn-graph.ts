@@ -220,13 +220,13 @@ export function createTurnGraph(services: TurnGraphServices): TurnRunner {
         await previous.settled;
       }
       const settled = runTurn(input, options);
-      const entry = { signal: options.signal, settled: settled.catch(() => undefined) };
-      running.set(input.session, entry);
-      try {
-        return await settled;
-      } finally {
+      // Forgotten as soon as it settles (before anyone awaiting `settled` resumes), so the loop above never spins.
+      const forget = (): void => {
         if (running.get(input.session) === entry) running.delete(input.session);
-      }
+      };
+      const entry = { signal: options.signal, settled: settled.then(forget, forget) };
+      running.set(input.session, entry);
+      return settled;
     },
   };
   compiled.set(services, runner);
