@@ -10,3 +10,4 @@ export { NARRATOR_SERVICE } from './narrators/narrator-service.js';
 export { RULES_CLIENT } from './rules/rules-client.js';
 export { SAFETY_SERVICE } from './rules/safety-service.js';
 export { TURN_GRAPH_SERVICE } from './turns/turn-service.js';
+export { SCENE_CACHE_MODULE } from './scene-cache/scene-cache-service.js';

@@ -11,6 +11,7 @@ import type { TurnInput, TurnOutcome, TurnRunner } from './turn.js';
 import { MAX_TURN_LENGTH } from './turn-limits.js';
 import { abortRun, currentRun, endRun, MAX_TURN_EVENTS, startRun, TURN_SERVICE, type TurnRunMessage } from './turn-runs.js';
 import { cancelledSince, preemptRunningTurn, type CancelledTurn } from './turn-preemption.js';
+import { forgetScene, rememberScene } from './scene-cache-use.js';
 
 export const SESSION_TRANSCRIPT_LIMIT = 500;
 export { MAX_TURN_LENGTH };
@@ -86,6 +87,8 @@ export interface SessionState {
   queue: QueuedTurn[];
   running?: RunningTurn;
   scene?: Scene;
+  /** The committed turn `scene` is the result of (absent in sessions saved before the scene cache). */
+  sceneTurn?: number;
   usage?: SessionUsage;
   /** The last turns a moderator pre-empted (turn-preemption.ts), for resumes. */
   cancelled?: CancelledTurn[];
@@ -255,6 +258,7 @@ export const session = defineActor({
       const m = (state.moderation ??= { muted: {}, paused: false });
       const c = msg.command;
       const cancelled = preemptRunningTurn(ctx, c.command, msg.audit);
+      forgetScene(ctx as ActorContext<unknown>);
       const event: SessionModeratedEvent = { type: 'session-moderated', session: ctx.self.id, seq: 0, command: c.command, audit: msg.audit };
       if (c.reason !== undefined) event.reason = c.reason;
       switch (c.command) {
@@ -332,6 +336,7 @@ function inputOf(ctx: Ctx, t: QueuedTurn): TurnInput {
     player: t.player,
     text: t.text,
     scene: state.scene ?? EMPTY_SCENE,
+    ...(state.scene === undefined ? { sceneTurn: 0 } : state.sceneTurn === undefined ? {} : { sceneTurn: state.sceneTurn }),
     recent,
     modifiers: {},
     moderation: { paused: state.moderation?.paused === true, muted, locked: false, member: Object.hasOwn(state.members, t.player) },
@@ -359,6 +364,8 @@ function commit(ctx: Ctx, r: RunningTurn, outcome: TurnOutcome): void {
   if (outcome.status === 'committed') {
     append(state, Object.freeze({ turn: r.turn, player: r.player, text: r.text, at: r.at, seq, narrated: outcome.narration, checks: outcome.checks, provider: outcome.provider }));
     state.scene = outcome.scene;
+    state.sceneTurn = r.turn;
+    rememberScene(ctx as ActorContext<unknown>, r.turn, outcome.scene);
     const event: SessionEvent = { type: 'turn-committed', session, seq, turn: r.turn, player: r.player, narration: outcome.narration, checks: outcome.checks, provider: outcome.provider, ms };
     if (outcome.degraded !== undefined) event.degraded = outcome.degraded;
     broadcast(ctx, event);

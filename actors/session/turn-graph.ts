@@ -4,13 +4,14 @@
 import { Annotation, END, START, StateGraph, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import { ErrorCodes, GlassError, positiveIntegerOption } from '../../runtime/index.js';
+import { ErrorCodes, GlassError, positiveIntegerOption, type SceneCache } from '../../runtime/index.js';
 import { ModerationErrors, RoomErrors } from '../actor-errors.js';
 import { NarrationErrors, type NarrationEvent, type NarrationRequest, type NarrationResult, type Narrator } from './narrator.js';
 import { RulesErrors, type CheckResult, type RulesRunner } from './rules.js';
 import type { SafetyCheck } from './safety.js';
 import { SafetyErrors } from './safety.js';
 import { nextScene } from './scene-update.js';
+import { sceneForTurn } from './scene-cache-use.js';
 import { MAX_TURN_LENGTH } from './turn-limits.js';
 import { isTurnCancelled } from './turn-preemption.js';
 import { TurnErrors, type RunTurnOptions, type TurnEvent, type TurnInput, type TurnOutcome, type TurnRunner } from './turn.js';
@@ -20,6 +21,8 @@ export interface TurnGraphServices {
   rules: RulesRunner;
   safety: SafetyCheck;
   checkpointer: BaseCheckpointSaver;
+  /** The node's scene cache (runtime/scene-cache.ts): where a new turn's scene is read first. */
+  sceneCache?: SceneCache;
   /** How long the rules step may take; past it the turn fails with RulesErrors.TIMEOUT. Default 2,000. */
   rulesTimeoutMs?: number;
 }
@@ -185,7 +188,7 @@ export function createTurnGraph(services: TurnGraphServices): TurnRunner {
     const ctx: RunContext = { signal: options.signal, onEvent: options.onEvent };
     // `sync`: each step's checkpoint is saved before the next step starts, so a resume never redoes a finished step.
     const config = { configurable: { thread_id: input.session, [RUN_KEY]: ctx }, signal: options.signal, durability: 'sync' as const };
-    let start: State | null = { input, checks: [], narration: null, outcome: null };
+    let start: State | null = { input: { ...input, scene: await sceneForTurn(services.sceneCache, input) }, checks: [], narration: null, outcome: null };
     if (options.resume === true) {
       const snapshot = await graph.getState({ configurable: { thread_id: input.session } });
       const saved = snapshot.values as Partial<State>;

@@ -4,7 +4,7 @@
 // store, and the same code path, as the actors' state. LangGraph is imported on the worker's first
 // turn (actors/turn-graph.ts), not when the worker starts. Worker-safe.
 import type { Narrator, RulesRunner, RunTurnOptions, SafetyCheck, TurnInput, TurnOutcome, TurnRunner } from '../../actors/index.js';
-import { integerOption, MAX_TIMER_MS, type WorkerServiceInit } from '../../runtime/index.js';
+import { integerOption, MAX_TIMER_MS, SCENE_CACHE_SERVICE, type SceneCache, type WorkerServiceInit } from '../../runtime/index.js';
 
 export interface TurnServiceOptions {
   /** Longest the rules step may take (ms); default the graph's (DEFAULT_RULES_TIMEOUT_MS). */
@@ -19,10 +19,12 @@ export function createTurnService(init: WorkerServiceInit): TurnRunner {
   const narrator = init.services.get<Narrator>('narrator');
   const rules = init.services.get<RulesRunner>('rules');
   const safety = init.services.get<SafetyCheck>('safety');
+  // Optional: a node whose services name no scene cache runs its turns on the sessions' saved scenes.
+  const sceneCache = init.services.has(SCENE_CACHE_SERVICE) ? init.services.get<SceneCache>(SCENE_CACHE_SERVICE) : undefined;
   let graph: Promise<TurnRunner> | null = null;
   const load = (): Promise<TurnRunner> =>
     (graph ??= import('../../actors/turn-graph.js').then(({ createTurnGraph, createStoreCheckpointer }) =>
-      createTurnGraph({ narrator, rules, safety, checkpointer: createStoreCheckpointer(init.store), ...(rulesTimeoutMs !== undefined && { rulesTimeoutMs }) }),
+      createTurnGraph({ narrator, rules, safety, checkpointer: createStoreCheckpointer(init.store), ...(sceneCache !== undefined && { sceneCache }), ...(rulesTimeoutMs !== undefined && { rulesTimeoutMs }) }),
     ));
   return {
     async run(input: TurnInput, runOptions: RunTurnOptions): Promise<TurnOutcome> {

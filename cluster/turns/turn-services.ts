@@ -2,11 +2,12 @@
 // narrator chain, the rules (the node's piscina pool and each worker's client), the safety registry,
 // and `turns`, which composes the three into the turn graph. Data only: workers build each part.
 import type { SafetyRegistrySource } from '../../actors/index.js';
-import type { ServiceSpec } from '../../runtime/index.js';
+import { SCENE_CACHE_SERVICE, type ServiceSpec } from '../../runtime/index.js';
 import { TURN_SERVICE } from '../../actors/index.js';
 import { NARRATOR_SERVICE, type NarratorConfig } from '../narrators/index.js';
 import { RULES_CLIENT, RULES_POOL, SAFETY_SERVICE, type RulesPoolOptions } from '../rules/index.js';
 import { TURN_GRAPH_SERVICE, type TurnServiceOptions } from './turn-service.js';
+import { SCENE_CACHE_MODULE, type SceneCacheServiceOptions } from '../scene-cache/index.js';
 
 export interface TurnServicesOptions {
   /** The narrator chain (narratorConfig / narratorConfigFromEnv); default: the offline narrator at its default pace. */
@@ -16,6 +17,8 @@ export interface TurnServicesOptions {
   /** The Prohibited Capabilities registry (an object, or its JSON text); default the documented one. */
   safety?: SafetyRegistrySource | string;
   turns?: TurnServiceOptions;
+  /** The scene cache: Redis with `redisUrl` (shared by the cluster), else in-process per worker (the default). */
+  sceneCache?: SceneCacheServiceOptions;
 }
 
 export function turnServices(options: TurnServicesOptions = {}): Record<string, ServiceSpec> {
@@ -23,6 +26,7 @@ export function turnServices(options: TurnServicesOptions = {}): Record<string, 
     narrator: { worker: { ...NARRATOR_SERVICE, options: options.narrator ?? {} } },
     rules: { main: { ...RULES_POOL, options: options.rules ?? {} }, worker: RULES_CLIENT },
     safety: { worker: { ...SAFETY_SERVICE, options: options.safety } },
+    [SCENE_CACHE_SERVICE]: { worker: { ...SCENE_CACHE_MODULE, options: options.sceneCache ?? {} } },
     [TURN_SERVICE]: { worker: { ...TURN_GRAPH_SERVICE, options: options.turns ?? {} } },
   };
 }
