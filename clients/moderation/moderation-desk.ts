@@ -51,6 +51,8 @@ export interface ModerationDeskOptions {
   log: Logger;
   /** How long to wait for the target's acknowledgement. */
   ackTimeoutMs: number;
+  /** Called once per override its target acknowledged (the ops counter telemetry.moderation.overrides). */
+  onApplied?(outcome: OverrideOutcome): void;
 }
 
 interface Pending {
@@ -128,7 +130,9 @@ export class ModerationDesk {
       throw err;
     }
     log.info({ command: command.command, target: `${target.kind}:${target.id}` }, 'override applied');
-    return { audit: receipt, target, command: command.command };
+    const outcome: OverrideOutcome = { audit: receipt, target, command: command.command };
+    this.#o.onApplied?.(outcome);
+    return outcome;
   }
 
   /**

@@ -37,6 +37,8 @@ export interface NodeReport {
   /** Cross-node transport figures, when in a cluster. */
   stream: { queued: number; inFlight: number; pendingAcks: number; unacked: number; sent: number; received: number } | null;
   signals: Signal[];
+  /** Overrides applied through this node's desk since it started, by `command:targetKind` (telemetry.moderation.overrides). */
+  moderation?: { overrides: Record<string, number> };
 }
 
 /** The whole cluster as one node sees it: its own report and the others' (from Redis). */
