@@ -79,6 +79,8 @@ export class RedisSceneCache implements SceneCache {
 
   async close(): Promise<void> {
     if (!this.#owned) return;
+    // Never connected (lazy): nothing to say goodbye to, and no reason to connect now.
+    if (this.#redis.status === 'wait') return void this.#redis.disconnect();
     try {
       await this.#redis.quit();
     } catch {
