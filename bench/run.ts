@@ -35,10 +35,10 @@ function usage(): string {
 /** Splits argv into the scenario name, the common flags and the scenario's `--name value` pairs. */
 function parseCommandLine(argv: string[]): { name: string | undefined; json: boolean; help: boolean; given: Record<string, string> } {
   const known: Record<string, { type: 'string' | 'boolean'; short?: string }> = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
-  for (const s of SCENARIOS) for (const name of Object.keys(s.options)) known[name] = { type: 'string' };
+  for (const s of SCENARIOS) for (const [name, spec] of Object.entries(s.options)) known[name] = { type: spec.kind === 'flag' ? 'boolean' : 'string' };
   const { values, positionals } = parseArgs({ args: argv, options: known, strict: true, allowPositionals: true });
   const given: Record<string, string> = {};
-  for (const [name, value] of Object.entries(values)) if (typeof value === 'string') given[name] = value;
+  for (const [name, value] of Object.entries(values)) if (typeof value === 'string' || (value === true && name !== 'json' && name !== 'help')) given[name] = String(value);
   if (positionals.length > 1) throw new TypeError(`one scenario at a time (received ${positionals.join(', ')})`);
   return { name: positionals[0], json: values.json === true, help: values.help === true, given };
 }

@@ -52,9 +52,10 @@ export class Gateway {
     const overrideTimeoutMs = integerOption('overrideTimeoutMs', options.overrideTimeoutMs ?? 5_000, 100, 600_000);
     const { node, key, log } = o;
     // A sibling of the gateway's logger, not its child: a child of it would carry `component` twice.
-    const desk = new ModerationDesk({ node, audit, log: (options.logger ?? node.log).child({ component: 'moderation' }), ackTimeoutMs: overrideTimeoutMs });
     // Filled in as the gateway mounts its parts, which it does before it listens.
     const made: { ops: OpsRoutes | null; gateway: Gateway | null } = { ops: null, gateway: null };
+    const onApplied = (o: { command: string; target: { kind: string } }): void => made.ops?.service.countOverride(o.command, o.target.kind);
+    const desk = new ModerationDesk({ node, audit, log: (options.logger ?? node.log).child({ component: 'moderation' }), ackTimeoutMs: overrideTimeoutMs, onApplied });
     const server = await GatewayServer.start(o, {
       overrides: socketOverrides(desk),
       mounts: [

@@ -12,6 +12,7 @@ export * from './narrators/index.js';
 export * from './ops/index.js';
 export * from './placement/index.js';
 export * from './rules/index.js';
+export * from './scene-cache/index.js';
 export * from './turns/index.js';
 export * from './streams/index.js';
 export * from './workflows/index.js';

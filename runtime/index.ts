@@ -36,6 +36,17 @@ export {
 } from './options-check.js';
 export { DEFAULT_MAILBOX, OverflowPolicy, validateMailboxOptions, type MailboxOptions } from './mailbox.js';
 export type { ModuleRef } from './module-ref.js';
+export {
+  SCENE_CACHE_MAX_ENTRIES,
+  SCENE_CACHE_SERVICE,
+  SCENE_CACHE_TTL_MS,
+  SCENE_SNAPSHOT_MOMENTUM_LIMIT,
+  SCENE_SNAPSHOT_SUMMARY_LIMIT,
+  checkSceneKey,
+  checkSceneSnapshot,
+  type SceneCache,
+  type SceneSnapshot,
+} from './scene-cache.js';
 export { NO_SERVICES, ServiceErrors, Services, type MainService, type MainServiceInit, type ServiceSpec, type WorkerServiceInit } from './services.js';
 export { withEdgeSpan } from './trace.js';
 export type { Membership } from './membership.js';

@@ -16,6 +16,8 @@ export { SESSION_ACCESS, type NarrationChunk, type RunningTurnView, type Session
 export { SESSION_INVITE_LIMIT, SESSION_PRESENCE_LIST_LIMIT } from './session-members.js';
 export { MAX_TURN_EVENTS, TURN_SERVICE } from './turn-runs.js';
 export { CONSOLIDATION_NARRATION_LIMIT, checkRunnerStart, consolidationStart, type ConsolidationInput } from './session-workflows.js';
+export { CANCELLED_TURNS_KEPT, PREEMPTING_COMMANDS, TurnCancelledError, isTurnCancelled, type CancelledTurn, type TurnCancelledEvent } from './turn-preemption.js';
+export { TURN_CANCEL_REASONS, type TurnCancelReason } from './session-events.js';
 export type { NarrateOptions, NarrationEvent, NarrationFailureReason, NarrationRequest, NarrationResult, NarrationUsage, Narrator, RecentTurn } from './narrator.js';
 export { NarrationErrors } from './narrator.js';
 export type { CheckOutcome, CheckRequest, CheckResult, Modifiers, RulesRunner } from './rules.js';

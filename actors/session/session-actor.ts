@@ -13,6 +13,8 @@ import { abortRun, currentRun, endRun, MAX_TURN_EVENTS, startRun, TURN_SERVICE, 
 import { requestWorkflow, resumeWorkflows, WORKFLOW_HANDLERS, type PendingWorkflows } from '../workflow-starts.js';
 import { checkRunnerStart, consolidationStart } from './session-workflows.js';
 import { afterCommit, budgetedRunner, checkedWorld, holdsTurn, onBudgetStatus, refuseOverBudget, releaseHeld, type SessionBudget } from './budget-gate.js';
+import { cancelledSince, preemptRunningTurn, type CancelledTurn } from './turn-preemption.js';
+import { forgetScene, rememberScene } from './scene-cache-use.js';
 
 export const SESSION_TRANSCRIPT_LIMIT = 500;
 export { MAX_TURN_LENGTH };
@@ -88,10 +90,14 @@ export interface SessionState extends PendingWorkflows {
   queue: QueuedTurn[];
   running?: RunningTurn;
   scene?: Scene;
+  /** The committed turn `scene` is the result of (absent in sessions saved before the scene cache). */
+  sceneTurn?: number;
   usage?: SessionUsage;
   /** The world whose weekly budget the session spends (set by the creating join; absent: DEFAULT_WORLD). */
   world?: string;
   budget?: SessionBudget;
+  /** The last turns a moderator pre-empted (turn-preemption.ts), for resumes. */
+  cancelled?: CancelledTurn[];
 }
 
 type Ctx = ActorContext<SessionState>;
@@ -270,6 +276,8 @@ export const session = defineActor({
       const state = ctx.state;
       const m = (state.moderation ??= { muted: {}, paused: false });
       const c = msg.command;
+      const cancelled = preemptRunningTurn(ctx, c.command, msg.audit);
+      forgetScene(ctx as ActorContext<unknown>);
       const event: SessionModeratedEvent = { type: 'session-moderated', session: ctx.self.id, seq: 0, command: c.command, audit: msg.audit };
       if (c.reason !== undefined) event.reason = c.reason;
       switch (c.command) {
@@ -283,7 +291,7 @@ export const session = defineActor({
           break;
         case 'pause':
         case 'resume':
-          // A pause lets the running turn finish and holds the queue; resume starts it again.
+          // A pause stops the running turn (above) and holds the queue; resume starts it again.
           m.paused = c.command === 'pause';
           break;
         case 'redact': {
@@ -316,7 +324,9 @@ export const session = defineActor({
       if (event.seq === 0) event.seq = ++state.seq;
       broadcast(ctx, event);
       ctx.tell({ kind: GATEWAY_KIND, id: msg.replyTo }, { type: 'override-applied', target: { kind: 'session', id: ctx.self.id }, audit: msg.audit });
-      if (c.command === 'resume' || c.command === 'narrate') startNext(ctx);
+      // After a redact or a narrate that cancelled the running turn, or a narrate that answered a held
+      // one, the queue goes on (a pause holds it).
+      if (c.command === 'resume' || c.command === 'narrate' || cancelled !== undefined) startNext(ctx);
       return { audit: msg.audit.id };
     },
   },
@@ -354,6 +364,7 @@ function inputOf(ctx: Ctx, t: QueuedTurn): TurnInput {
     player: t.player,
     text: t.text,
     scene: state.scene ?? EMPTY_SCENE,
+    ...(state.scene === undefined ? { sceneTurn: 0 } : state.sceneTurn === undefined ? {} : { sceneTurn: state.sceneTurn }),
     recent,
     modifiers: {},
     moderation: { paused: state.moderation?.paused === true, muted, locked: false, member: Object.hasOwn(state.members, t.player) },
@@ -382,6 +393,8 @@ function commit(ctx: Ctx, r: RunningTurn, outcome: TurnOutcome): void {
     append(state, Object.freeze({ turn: r.turn, player: r.player, text: r.text, at: r.at, seq, narrated: outcome.narration, checks: outcome.checks, provider: outcome.provider }));
     state.scene = outcome.scene;
     requestWorkflow(ctx, consolidationStart(session, r, outcome.narration, outcome.scene, ctx.now()));
+    state.sceneTurn = r.turn;
+    rememberScene(ctx as ActorContext<unknown>, r.turn, outcome.scene);
     const event: SessionEvent = { type: 'turn-committed', session, seq, turn: r.turn, player: r.player, narration: outcome.narration, checks: outcome.checks, provider: outcome.provider, ms };
     if (outcome.degraded !== undefined) event.degraded = outcome.degraded;
     broadcast(ctx, event);
@@ -440,6 +453,7 @@ function missed(ctx: Ctx, after: number): SessionEvent[] {
       events.push({ type: 'turn-committed', session, seq: t.seq, turn: t.turn, player: t.player, narration: t.narrated ?? '', checks: t.checks ?? [], provider: t.provider ?? '' });
     }
   }
+  events.push(...cancelledSince(session, ctx.state.cancelled, after));
   const r = ctx.state.running;
   if (r !== undefined) {
     if (r.seq > after) events.push({ type: 'turn-started', session, seq: r.seq, turn: r.turn, player: r.player, text: r.text });

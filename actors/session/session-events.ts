@@ -38,7 +38,12 @@ export type SessionEvent =
   | { type: 'turn-failed'; session: string; seq: number; turn: number; player: string; code: string; message: string; ms?: number }
   /** The turn waits for a human GM (its world is past the budget's escalation share, policy `wait`): a moderator's `narrate` answers it. */
   | { type: 'turn-held'; session: string; seq: number; turn: number; player: string; reason: 'budget' }
+  | { type: 'turn-cancelled'; session: string; seq: number; turn: number; player: string; reason: TurnCancelReason; audit: AuditRef }
   | SessionModeratedEvent;
+
+/** The overrides that stop a running turn: the `reason` of its `turn-cancelled` (actors/session/turn-preemption.ts). */
+export const TURN_CANCEL_REASONS = ['pause', 'redact', 'narrate'] as const;
+export type TurnCancelReason = (typeof TURN_CANCEL_REASONS)[number];
 
 /** An override applied to a session, to every member (`turn`: the redacted turn, or the one a narrate added). */
 export interface SessionModeratedEvent {

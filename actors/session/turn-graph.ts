@@ -4,14 +4,16 @@
 import { Annotation, END, START, StateGraph, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import { ErrorCodes, GlassError, positiveIntegerOption } from '../../runtime/index.js';
+import { ErrorCodes, GlassError, positiveIntegerOption, type SceneCache } from '../../runtime/index.js';
 import { ModerationErrors, RoomErrors } from '../actor-errors.js';
 import { NarrationErrors, type NarrationEvent, type NarrationRequest, type NarrationResult, type Narrator } from './narrator.js';
 import { RulesErrors, type CheckResult, type RulesRunner } from './rules.js';
 import type { SafetyCheck } from './safety.js';
 import { SafetyErrors } from './safety.js';
 import { nextScene } from './scene-update.js';
+import { sceneForTurn } from './scene-cache-use.js';
 import { MAX_TURN_LENGTH } from './turn-limits.js';
+import { isTurnCancelled } from './turn-preemption.js';
 import { TurnErrors, type RunTurnOptions, type TurnEvent, type TurnInput, type TurnOutcome, type TurnRunner } from './turn.js';
 
 export interface TurnGraphServices {
@@ -19,6 +21,8 @@ export interface TurnGraphServices {
   rules: RulesRunner;
   safety: SafetyCheck;
   checkpointer: BaseCheckpointSaver;
+  /** The node's scene cache (runtime/scene-cache.ts): where a new turn's scene is read first. */
+  sceneCache?: SceneCache;
   /** How long the rules step may take; past it the turn fails with RulesErrors.TIMEOUT. Default 2,000. */
   rulesTimeoutMs?: number;
 }
@@ -177,13 +181,14 @@ export function createTurnGraph(services: TurnGraphServices): TurnRunner {
     .addEdge('commit', END)
     .compile({ checkpointer });
 
-  const running = new Set<string>();
+  // The session's run in this runner: an aborted one is waited for (its thread cleared) before the next starts.
+  const running = new Map<string, { signal: AbortSignal; settled: Promise<unknown> }>();
 
   async function runTurn(input: TurnInput, options: RunTurnOptions): Promise<TurnOutcome> {
     const ctx: RunContext = { signal: options.signal, onEvent: options.onEvent };
     // `sync`: each step's checkpoint is saved before the next step starts, so a resume never redoes a finished step.
     const config = { configurable: { thread_id: input.session, [RUN_KEY]: ctx }, signal: options.signal, durability: 'sync' as const };
-    let start: State | null = { input, checks: [], narration: null, outcome: null };
+    let start: State | null = { input: { ...input, scene: await sceneForTurn(services.sceneCache, input) }, checks: [], narration: null, outcome: null };
     if (options.resume === true) {
       const snapshot = await graph.getState({ configurable: { thread_id: input.session } });
       const saved = snapshot.values as Partial<State>;
@@ -202,21 +207,29 @@ export function createTurnGraph(services: TurnGraphServices): TurnRunner {
       if (final.outcome == null) throw new GlassError(ErrorCodes.ACTOR_FAILED, `turn ${input.turn} of session ${input.session} ended without an outcome`);
       return final.outcome;
     } catch (err) {
-      if (options.signal.aborted) throw options.signal.reason;
-      throw err;
+      if (!options.signal.aborted) throw err;
+      // A moderator's pre-emption: the half turn leaves the thread too, so neither the next turn nor
+      // a resume after a crash can see it. (Other aborts — passivation, a dying worker — keep it for a resume.)
+      if (isTurnCancelled(options.signal.reason)) await checkpointer.deleteThread(input.session);
+      throw options.signal.reason;
     }
   }
 
   const runner: TurnRunner = {
     async run(input, options) {
       checkInput(input);
-      if (running.has(input.session)) throw new GlassError(TurnErrors.BUSY, `a turn of session ${input.session} is already running`, { session: input.session });
-      running.add(input.session);
-      try {
-        return await runTurn(input, options);
-      } finally {
-        running.delete(input.session);
+      for (let previous = running.get(input.session); previous !== undefined; previous = running.get(input.session)) {
+        if (!previous.signal.aborted) throw new GlassError(TurnErrors.BUSY, `a turn of session ${input.session} is already running`, { session: input.session });
+        await previous.settled;
       }
+      const settled = runTurn(input, options);
+      // Forgotten as soon as it settles (before anyone awaiting `settled` resumes), so the loop above never spins.
+      const forget = (): void => {
+        if (running.get(input.session) === entry) running.delete(input.session);
+      };
+      const entry = { signal: options.signal, settled: settled.then(forget, forget) };
+      running.set(input.session, entry);
+      return settled;
     },
   };
   compiled.set(services, runner);

@@ -48,12 +48,15 @@ export function currentRun(session: string): TurnRun | undefined {
   return runs.get(session);
 }
 
-/** Aborts and forgets the session's run (passivation, restart, or a newer run taking over). */
-export function abortRun(session: string): void {
+/**
+ * Aborts and forgets the session's run (passivation, restart, a newer run taking over, or a
+ * moderator's pre-emption: `reason` a TurnCancelledError, on which the runner drops the turn's checkpoints).
+ */
+export function abortRun(session: string, reason?: unknown): void {
   const run = runs.get(session);
   if (run === undefined) return;
   runs.delete(session);
-  run.controller.abort();
+  run.controller.abort(reason);
 }
 
 /** Forgets a run that finished (its outcome was committed). */

@@ -11,6 +11,11 @@ export interface TurnInput {
   player: string;
   text: string;
   scene: Scene;
+  /**
+   * The committed turn `scene` is the result of (0: none yet). The runner may take the scene from
+   * the scene cache instead, only if the cache holds the one of this turn (scene-cache-use.ts).
+   */
+  sceneTurn?: number;
   recent: RecentTurn[];
   modifiers: Modifiers;
   /** What intake checks, as the actor knows it when the turn starts. */
@@ -65,4 +70,6 @@ export interface TurnRunner {
 export const TurnErrors = {
   /** A turn of this session is already running in this runner (one turn at a time per session). */
   BUSY: 'GLASS_ERR_TURN_BUSY',
+  /** The abort reason of a run a moderator pre-empted (never on the wire: members get `turn-cancelled`). */
+  CANCELLED: 'GLASS_ERR_TURN_CANCELLED',
 } as const;

@@ -4,7 +4,9 @@ import type { ScenarioResult } from './report.js';
 /** An option a scenario accepts: `--name value`, an integer (with a minimum) or one of a few words. */
 export type OptionSpec =
   | { readonly kind: 'int'; readonly default: number; readonly min: number; readonly max?: number; readonly description: string }
-  | { readonly kind: 'choice'; readonly default: string; readonly choices: readonly string[]; readonly description: string };
+  | { readonly kind: 'choice'; readonly default: string; readonly choices: readonly string[]; readonly description: string }
+  /** `--name` alone: 1 when given, else 0. */
+  | { readonly kind: 'flag'; readonly default: 0; readonly description: string };
 
 export type OptionValues = Record<string, number | string>;
 
@@ -37,6 +39,8 @@ export function resolveOptions(scenario: Scenario, given: Readonly<Record<string
     const raw = given[name];
     if (raw === undefined) {
       out[name] = spec.default;
+    } else if (spec.kind === 'flag') {
+      out[name] = 1;
     } else if (spec.kind === 'int') {
       const value = Number(raw.replace(/_/g, ''));
       const max = spec.max ?? Number.MAX_SAFE_INTEGER;
@@ -55,7 +59,7 @@ export function resolveOptions(scenario: Scenario, given: Readonly<Record<string
 /** The `--help` lines of one scenario's options. */
 export function describeOptions(options: Readonly<Record<string, OptionSpec>>): string[] {
   return Object.entries(options).map(([name, spec]) => {
-    const value = spec.kind === 'int' ? '<n>' : `<${spec.choices.join('|')}>`;
+    const value = spec.kind === 'int' ? '<n>' : spec.kind === 'flag' ? '' : `<${spec.choices.join('|')}>`;
     return `    --${name} ${value}`.padEnd(32) + `${spec.description} (default ${spec.default})`;
   });
 }

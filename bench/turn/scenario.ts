@@ -5,6 +5,8 @@ import type { OptionValues, Scenario } from '../support/scenario.js';
 import { bareRunner, runBare } from './bare-side.js';
 import { startRuntimeSide } from './runtime-side.js';
 import { goalText, turnReport } from './turn-report.js';
+import { runPreemptBare, runPreemptNode } from './preempt-side.js';
+import { preemptGoalText, preemptReport } from './preempt-report.js';
 
 /** `--pace`: none (every chunk one microtask after the last) or what `npm start` shows. */
 const PACES = { '0': { firstChunkMs: 0, chunksPerSec: 0 }, real: { firstChunkMs: 300, chunksPerSec: 30 } } as const;
@@ -24,12 +26,13 @@ const WARMUP_TURNS = 2;
  */
 export const turn: Scenario = {
   name: 'turn',
-  summary: `narrated turns: sessions of one player over WebSockets on a node on the game's defaults (turn graph in the workers, rules pool, offline narrator) vs the same turn graph bare in one thread (goals: ${goalText('zero')}; ${goalText('real')})`,
+  summary: `narrated turns: sessions of one player over WebSockets on a node on the game's defaults (turn graph in the workers, rules pool, offline narrator) vs the same turn graph bare in one thread (goals: ${goalText('zero')}; ${goalText('real')}; ${preemptGoalText()})`,
   options: {
     sessions: { kind: 'int', default: 200, min: 1, max: 5_000, description: 'sessions, one player (one WebSocket) each, all at once' },
     turns: { kind: 'int', default: 5, min: 1, max: 1_000, description: 'turns per session, each after the previous one is committed' },
     pace: { kind: 'choice', default: '0', choices: ['0', 'real'], description: "the offline narrator's pace: 0 (no pacing) or real (first chunk 300 ms, 30 chunks/s)" },
     workers: { kind: 'int', default: 2, min: 1, max: 16, description: "worker threads of the node" },
+    preempt: { kind: 'flag', default: 0, description: 'instead: each turn is cancelled by a moderator\'s narrate once its first chunk is out; times override → turn-cancelled (pace real)' },
   },
   run: runTurn,
 };
@@ -45,6 +48,7 @@ async function runTurn(options: OptionValues, progress: Progress): Promise<Scena
   // bench's own, the bare side at pace real leaves the process nothing to wait on and it exits.
   const keepAlive = setInterval(() => undefined, 1_000);
   try {
+    if (options.preempt === 1) return await measurePreempt(options, progress, sessions, turns, warmup, runStarted);
     return await measure(options, progress, sessions, turns, pace, narrator, warmup, runStarted);
   } finally {
     clearInterval(keepAlive);
@@ -81,6 +85,24 @@ async function measure(
     progress.begin('closing', 1);
     await side.close();
     progress.tick();
+    progress.stop();
+  }
+}
+
+/** `--preempt`: the turns are narrated at the real pace, so that each is still running when its override comes. */
+async function measurePreempt(options: OptionValues, progress: Progress, sessions: number, turns: number, warmup: number, runStarted: number): Promise<ScenarioResult> {
+  const narrator = narratorConfig({ pace: PACES.real });
+  const runner = await bareRunner(narrator);
+  progress.begin('bare turn graph: warm-up (pre-empted)', warmup);
+  await runPreemptBare(runner, 'warm', warmup, 1, () => progress.tick());
+  progress.begin(`bare turn graph: ${sessions} sessions × ${turns} pre-empted turns`, sessions * turns);
+  const bare = await runPreemptBare(runner, 'bare', sessions, turns, () => progress.tick());
+  progress.begin(`node: ${sessions} sessions × ${turns} pre-empted turns (after ${warmup} warm-up)`, sessions * turns + warmup);
+  try {
+    const workers = options.workers as number;
+    const ours = await runPreemptNode({ workers, narrator, warmup, sessions, turns, onTurn: () => progress.tick() });
+    return preemptReport({ sessions, turns, workers: ours.workers, ours, bare, runMs: Math.round(performance.now() - runStarted) });
+  } finally {
     progress.stop();
   }
 }

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { CREATION_POLICIES, IdSchema, serveNode, type CreationPolicy, type ServedNode, type ServeNodeOptions } from '../../clients/index.js';
 import { readFileSync } from 'node:fs';
 import { loadSafetyRegistry, type SafetyRegistry } from '../../actors/index.js';
-import { budgetLimitsFromEnv, describeNarratorConfig, describeWorkflowConfig, narratorConfigFromEnv, turnServices, workflowConfigFromEnv, type NarratorConfig, type WorkflowConfig } from '../../cluster/index.js';
+import { budgetLimitsFromEnv, describeNarratorConfig, describeWorkflowConfig, narratorConfigFromEnv, Secret, turnServices, workflowConfigFromEnv, type NarratorConfig, type SceneCacheServiceOptions, type WorkflowConfig } from '../../cluster/index.js';
 import { GlassError, MAX_TIMER_MS } from '../../runtime/index.js';
 import { integerArg, parseCommandArgs, UsageError } from '../cli-args.js';
 
@@ -36,12 +36,12 @@ export function parseStart(args: string[], env: NodeJS.ProcessEnv): ServeNodeOpt
     cluster: nonEmpty('--cluster', values.cluster ?? env.GLASS_CLUSTER) ?? 'glass',
     blockedAfterMs: blockedAfterMs(env.GLASS_BLOCKED_AFTER_MS),
     edge: edgeFromEnv(env),
-    ...turnsFromEnv(env),
+    ...turnsFromEnv(env, sceneCacheFrom(redisUrl(values.redis ?? env.REDIS_URL), nonEmpty('--cluster', values.cluster ?? env.GLASS_CLUSTER) ?? 'glass')),
   };
 }
 
 /** The game's turn services from the environment: the narrator chain, the rules pool's size, the safety registry. */
-function turnsFromEnv(env: NodeJS.ProcessEnv): Pick<ServeNodeOptions, 'services' | 'safetyRegistry'> {
+function turnsFromEnv(env: NodeJS.ProcessEnv, sceneCache: SceneCacheServiceOptions): Pick<ServeNodeOptions, 'services' | 'safetyRegistry'> {
   let narrator;
   try {
     narrator = narratorConfigFromEnv(env);
@@ -80,7 +80,7 @@ function turnsFromEnv(env: NodeJS.ProcessEnv): Pick<ServeNodeOptions, 'services'
     }
   }
   return {
-    services: turnServices({ narrator, workflows, budget, ...(threads !== undefined && { rules: { threads } }), ...(safetyText !== undefined && { safety: safetyText }) }),
+    services: turnServices({ narrator, workflows, budget, sceneCache, ...(threads !== undefined && { rules: { threads } }), ...(safetyText !== undefined && { safety: safetyText }) }),
     ...(safetyRegistry !== undefined && { safetyRegistry }),
   };
 }
@@ -184,4 +184,10 @@ function stopOnSignals(served: ServedNode): void {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** The scene cache on the cluster's Redis (shared by its nodes, keys under its prefix); without Redis, in-process. */
+function sceneCacheFrom(redis: string | undefined, prefix: string): SceneCacheServiceOptions {
+  const redisUrl = Secret.from(redis);
+  return redisUrl === undefined ? {} : { redisUrl, prefix };
 }

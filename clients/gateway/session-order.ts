@@ -57,6 +57,8 @@ export class SessionOrder {
         return true;
       case 'turn-committed':
       case 'turn-failed':
+      // A cancelled turn is settled too: nothing of it comes after.
+      case 'turn-cancelled':
         if (event.turn <= p.settled) return false;
         p.settled = event.turn;
         return true;

@@ -52,6 +52,8 @@ export interface ModerationDeskOptions {
   log: Logger;
   /** How long to wait for the target's acknowledgement. */
   ackTimeoutMs: number;
+  /** Called once per override its target acknowledged (the ops counter telemetry.moderation.overrides). */
+  onApplied?(outcome: OverrideOutcome): void;
 }
 
 interface Pending {
@@ -130,7 +132,9 @@ export class ModerationDesk {
     }
     log.info({ command: command.command, target: `${target.kind}:${target.id}` }, 'override applied');
     startOverrideFanOut(this.#o.node, { audit: receipt, moderator, command: command.command, target, ...(command.reason !== undefined && { reason: command.reason }) }, log);
-    return { audit: receipt, target, command: command.command };
+    const outcome: OverrideOutcome = { audit: receipt, target, command: command.command };
+    this.#o.onApplied?.(outcome);
+    return outcome;
   }
 
   /**

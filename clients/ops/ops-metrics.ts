@@ -24,6 +24,7 @@ export class OpsMetrics {
   readonly #signalFiring: Gauge;
   readonly #cpu: Gauge;
   readonly #eld: Gauge;
+  readonly #overrides: Counter;
   readonly #seen = new Map<string, number>();
 
   constructor(node: string) {
@@ -56,6 +57,7 @@ export class OpsMetrics {
     this.#signalThreshold = new Gauge({ name: 'glass_scaling_signal_threshold', help: 'Threshold of a DES-19 scaling trigger signal', labelNames: ['signal'], registers });
     this.#signalFiring = new Gauge({ name: 'glass_scaling_signal_firing', help: '1 when the signal is over its threshold for long enough that its action is due', labelNames: ['signal'], registers });
     this.#cpu = new Gauge({ name: 'glass_node_cpu_ratio', help: 'Process CPU over wall time and cores, over the last sample', registers });
+    this.#overrides = new Counter({ name: 'glass_moderation_overrides_total', help: 'Moderators\' overrides applied through this node (telemetry.moderation.overrides), by command and target kind', labelNames: ['command', 'target'], registers });
     this.#eld = new Gauge({ name: 'glass_event_loop_delay_seconds', help: 'Event-loop delay per thread (0 = main) over the last sample', labelNames: ['thread', 'quantile'], registers });
   }
 
@@ -65,6 +67,11 @@ export class OpsMetrics {
 
   observeTurn(ms: number): void {
     this.#turn.observe(ms / 1000);
+  }
+
+  /** An override applied (acknowledged by its target). */
+  overrideApplied(command: string, target: string): void {
+    this.#overrides.inc({ command, target });
   }
 
   quarantined(): void {

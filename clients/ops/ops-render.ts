@@ -48,7 +48,18 @@ function workerLine(w: WorkerReport): string {
 export function nodeLine(n: NodeReport): string {
   const p = n.process;
   const actors = n.workers.reduce((sum, w) => sum + (w.sample?.actors ?? 0), 0);
-  return [`node ${n.node} (${n.mode})`, `cpu ${num(p.cpu * 100)}% of ${p.cores} cores`, `rss ${mib(p.memory.rss)}`, `heap ${mib(p.memory.heapUsed)}`, `loop p99 ${num(p.eventLoopDelayMs.p99, 1)} ms`, `${actors} actors`].join(' · ');
+  const parts = [`node ${n.node} (${n.mode})`, `cpu ${num(p.cpu * 100)}% of ${p.cores} cores`, `rss ${mib(p.memory.rss)}`, `heap ${mib(p.memory.heapUsed)}`, `loop p99 ${num(p.eventLoopDelayMs.p99, 1)} ms`, `${actors} actors`];
+  const overrides = overridesText(n);
+  if (overrides !== '') parts.push(overrides);
+  return parts.join(' · ');
+}
+
+/** `overrides 3 (pause:session 2, mute:room 1)`, or '' when none were applied through the node. */
+export function overridesText(n: NodeReport): string {
+  const entries = Object.entries(n.moderation?.overrides ?? {}).filter(([, v]) => typeof v === 'number' && v > 0);
+  if (entries.length === 0) return '';
+  const total = entries.reduce((sum, [, v]) => sum + v, 0);
+  return `overrides ${total} (${entries.map(([k, v]) => `${k} ${v}`).join(', ')})`;
 }
 
 /** Draws `children` under a prefix with tree branches. */

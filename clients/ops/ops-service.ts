@@ -74,6 +74,7 @@ export class OpsService {
   readonly #process = new ProcessSampler();
   readonly #signals = new SignalTracker();
   readonly #turns = new LatencyWindow();
+  readonly #overrides = new Map<string, number>();
   readonly #watchers = new Set<(view: ClusterView) => void>();
   #audit: OpsAuditHook;
   #refusals: OpsRefusalHook | null = null;
@@ -123,6 +124,17 @@ export class OpsService {
     this.#cluster = publisher;
     publisher.serve((body, meta) => this.#answerRemote(body, meta));
     this.#arm();
+  }
+
+  /**
+   * An override this node's desk saw applied (telemetry.moderation.overrides): the counter in
+   * /metrics and the node's report. Bounded: commands × target kinds are fixed tables.
+   */
+  countOverride(command: string, targetKind: string): void {
+    this.metrics.overrideApplied(command, targetKind);
+    const key = `${command}:${targetKind}`;
+    this.#overrides.set(key, (this.#overrides.get(key) ?? 0) + 1);
+    this.#refreshSoon();
   }
 
   /** A narrative turn's latency as the gateway measured it (feeds the p95 signal and its histogram). */
@@ -306,6 +318,7 @@ export class OpsService {
       workers: this.node.workers.map((h) => workerReport(h, byThread.get(h.thread))),
       quarantine: { size: entries.length, dropped: this.node.quarantine.dropped, latest: entries.slice(-QUARANTINE_ROWS).reverse().map((e) => quarantineRow(this.node.id, e)) },
       stream,
+      moderation: { overrides: Object.fromEntries(this.#overrides) },
       signals: this.#signals.evaluate({ workers: samples, turnLatencyP95: this.#turns.p95Seconds(now), queuedRemote: stream?.queued ?? 0, cpu: proc.cpu, workflows: workflowFigures(this.node, now), ...budgetSignals(this.node.id) }, now),
     };
     const budgets = budgetView(budgetHubOf(this.node.id));

@@ -40,6 +40,8 @@ export interface NodeReport {
   signals: Signal[];
   /** Tokens, cost and budget use of this node's sessions and worlds, and the GM queue (docs/BUDGETS.md). */
   budgets?: BudgetReportView;
+  /** Overrides applied through this node's desk since it started, by `command:targetKind` (telemetry.moderation.overrides). */
+  moderation?: { overrides: Record<string, number> };
 }
 
 /** The whole cluster as one node sees it: its own report and the others' (from Redis). */

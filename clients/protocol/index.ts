@@ -61,6 +61,7 @@ export {
   SessionResumedFrame,
   SessionResyncFrame,
   TranscriptEntrySchema,
+  TurnCancelledFrame,
   TurnCommittedFrame,
   TurnFailedFrame,
   TurnStartedFrame,

@@ -1,6 +1,7 @@
 // Server → client frames of protocol v1: what the gateway answers and pushes.
 import { z } from 'zod';
 import { OVERRIDE_COMMANDS } from '../../actors/override-command.js';
+import { TURN_CANCEL_REASONS } from '../../actors/session/session-events.js';
 import { AuditRefSchema, IdSchema, RefSchema, RoleSchema, RoomLineSchema, SeqSchema } from './field-schemas.js';
 import { PROTOCOL_VERSION } from './protocol-limits.js';
 import { GmQueueFrame, TurnHeldFrame } from './budget-frames.js';
@@ -139,6 +140,16 @@ export const TurnCommittedFrame = z.strictObject({
   ms: z.number().nonnegative().optional(),
 });
 export const TurnFailedFrame = z.strictObject({ type: z.literal('turn-failed'), session: IdSchema, seq: SessionSeq, turn: TurnNumber, player: IdSchema, code: z.string(), message: z.string(), ms: z.number().nonnegative().optional() });
+/** A moderator's `reason` override stopped the running turn `turn`: nothing of it was committed (then that override's `session-moderated`). */
+export const TurnCancelledFrame = z.strictObject({
+  type: z.literal('turn-cancelled'),
+  session: IdSchema,
+  seq: SessionSeq,
+  turn: TurnNumber,
+  player: IdSchema,
+  reason: z.enum(TURN_CANCEL_REASONS),
+  audit: AuditRefSchema,
+});
 /** An override applied to a session, to every member (`turn`: the redacted turn, or the one a narrate added). */
 export const SessionModeratedFrame = z.strictObject({
   type: z.literal('session-moderated'),
@@ -151,7 +162,7 @@ export const SessionModeratedFrame = z.strictObject({
   text: z.string().optional(),
   reason: z.string().optional(),
 });
-const SessionEventSchema = z.discriminatedUnion('type', [SessionPresenceFrame, TurnStartedFrame, NarrationFrame, NarrationDegradedFrame, TurnCommittedFrame, TurnFailedFrame, SessionModeratedFrame, TurnHeldFrame]);
+const SessionEventSchema = z.discriminatedUnion('type', [SessionPresenceFrame, TurnStartedFrame, NarrationFrame, NarrationDegradedFrame, TurnCommittedFrame, TurnFailedFrame, TurnCancelledFrame, SessionModeratedFrame, TurnHeldFrame]);
 /** A session of a resume whose missed events could be replayed: `events`, in seq order, after the client's seq. */
 export const SessionResumedFrame = z.strictObject({
   type: z.literal('session-resumed'),
@@ -259,6 +270,7 @@ export const ServerFrame = z.discriminatedUnion('type', [
   NarrationDegradedFrame,
   TurnCommittedFrame,
   TurnFailedFrame,
+  TurnCancelledFrame,
   SessionModeratedFrame,
   SessionResumedFrame,
   SessionResyncFrame,

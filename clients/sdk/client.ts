@@ -325,6 +325,7 @@ export class GlassClient {
       case 'narration-degraded':
       case 'turn-committed':
       case 'turn-failed':
+      case 'turn-cancelled':
       case 'session-moderated':
       case 'turn-held':
         return this.#onSessionEvent(frame, false);
@@ -433,6 +434,11 @@ export class GlassClient {
         if (!book.acceptSettled(id, frame.turn)) return;
         const { type: _type, ...failed } = frame;
         return this.#events.emit('turn-failed', { ...failed, replayed });
+      }
+      case 'turn-cancelled': {
+        if (!book.acceptSettled(id, frame.turn)) return;
+        const { type: _type, ...cancelled } = frame;
+        return this.#events.emit('turn-cancelled', { ...cancelled, replayed });
       }
       case 'session-moderated': {
         const { type: _type, ...moderated } = frame;
@@ -570,4 +576,4 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-type SessionEventFrame = ServerFrameOf<'session-presence' | 'turn-started' | 'narration' | 'narration-degraded' | 'turn-committed' | 'turn-failed' | 'session-moderated' | 'turn-held'>;
+type SessionEventFrame = ServerFrameOf<'session-presence' | 'turn-started' | 'narration' | 'narration-degraded' | 'turn-committed' | 'turn-failed' | 'turn-cancelled' | 'session-moderated' | 'turn-held'>;

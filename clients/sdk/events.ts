@@ -49,6 +49,8 @@ export interface GlassClientEvents {
   'turn-committed': Omit<ServerFrameOf<'turn-committed'>, 'type'> & { replayed: boolean };
   /** A turn whose run failed, with its code (each turn once). */
   'turn-failed': Omit<ServerFrameOf<'turn-failed'>, 'type'> & { replayed: boolean };
+  /** A moderator's pause, redact or narrate stopped the running turn: drop what was shown of it (each turn once). */
+  'turn-cancelled': Omit<ServerFrameOf<'turn-cancelled'>, 'type'> & { replayed: boolean };
   'session-presence': Omit<ServerFrameOf<'session-presence'>, 'type'>;
   'session-moderated': Omit<ServerFrameOf<'session-moderated'>, 'type'>;
   /** A turn waits for a human GM (its world's budget, policy `wait`); a moderator's narration answers it (`turn-committed`, provider `gm`). */

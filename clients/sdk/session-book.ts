@@ -82,7 +82,10 @@ export class SessionBook {
     return true;
   }
 
-  /** A commit (or failure) of a turn: false if reported already. */
+  /**
+   * A commit, failure or cancellation of a turn: false if reported already. A cancelled turn is
+   * settled too: a chunk of it that a resume replays is dropped.
+   */
   acceptSettled(session: string, turn: number): boolean {
     const v = this.#sessions.get(session);
     if (v === undefined) return true;

@@ -3,13 +3,14 @@
 // `turns`, which composes the three into the turn graph, and `workflows` (what runs after a turn:
 // cluster/workflows/). Data only: workers build each part.
 import type { SafetyRegistrySource } from '../../actors/index.js';
-import { WORKFLOW_SERVICE, type ServiceSpec } from '../../runtime/index.js';
+import { SCENE_CACHE_SERVICE, WORKFLOW_SERVICE, type ServiceSpec } from '../../runtime/index.js';
 import { TURN_SERVICE } from '../../actors/index.js';
 import { BUDGET_MAIN, BUDGET_WORKER, type BudgetConfigInput } from '../budgets/index.js';
 import { NARRATOR_SERVICE, type NarratorConfig } from '../narrators/index.js';
 import { RULES_CLIENT, RULES_POOL, SAFETY_SERVICE, type RulesPoolOptions } from '../rules/index.js';
 import { TURN_GRAPH_SERVICE, type TurnServiceOptions } from './turn-service.js';
 import { WORKFLOW_FRONT, WORKFLOW_STARTER, type WorkflowConfig } from '../workflows/index.js';
+import { SCENE_CACHE_MODULE, type SceneCacheServiceOptions } from '../scene-cache/index.js';
 
 export interface TurnServicesOptions {
   /** The narrator chain (narratorConfig / narratorConfigFromEnv); default: the offline narrator at its default pace. */
@@ -23,6 +24,8 @@ export interface TurnServicesOptions {
   workflows?: Partial<WorkflowConfig>;
   /** Cost ceilings and weekly budgets (budgetLimits / budgetLimitsFromEnv, docs/BUDGETS.md); default none, metrics only. */
   budget?: BudgetConfigInput;
+  /** The scene cache: Redis with `redisUrl` (shared by the cluster), else in-process per worker (the default). */
+  sceneCache?: SceneCacheServiceOptions;
 }
 
 export function turnServices(options: TurnServicesOptions = {}): Record<string, ServiceSpec> {
@@ -31,6 +34,7 @@ export function turnServices(options: TurnServicesOptions = {}): Record<string, 
     narrator: { worker: { ...NARRATOR_SERVICE, options: options.narrator ?? {} } },
     rules: { main: { ...RULES_POOL, options: options.rules ?? {} }, worker: RULES_CLIENT },
     safety: { worker: { ...SAFETY_SERVICE, options: options.safety } },
+    [SCENE_CACHE_SERVICE]: { worker: { ...SCENE_CACHE_MODULE, options: options.sceneCache ?? {} } },
     [TURN_SERVICE]: { worker: { ...TURN_GRAPH_SERVICE, options: options.turns ?? {} } },
     [WORKFLOW_SERVICE]: { main: { ...WORKFLOW_FRONT, options: options.workflows ?? {} }, worker: { ...WORKFLOW_STARTER, options: options.workflows ?? {} } },
   };

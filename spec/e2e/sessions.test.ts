@@ -107,7 +107,7 @@ describe('sessions end to end (members, one turn at a time, narration streamed)'
     assert.equal(failed.code, 'GLASS_ERR_NARRATION_UNAVAILABLE');
   });
 
-  test("a moderator's pause arrives while a slow turn runs (the mailbox is not blocked), and holds the queue", async () => {
+  test("a moderator's pause arrives while a slow turn runs (the mailbox is not blocked), cancels it, and holds the queue", async () => {
     const fay = await connect('fay-s');
     await joinSession(fay, 'tale-d');
     fay.send({ type: 'turn', session: 'tale-d', text: '[slow] a b c d e f', ref: 't1' });
@@ -115,9 +115,11 @@ describe('sessions end to end (members, one turn at a time, narration streamed)'
     await fay.next('narration', (f) => f.turn === 1 && f.index === 0);
     const target = { kind: 'session', id: 'tale-d' } as const;
     tellSystem(override.ref(node, overrideId(target)), { type: 'apply', target, command: { command: 'pause', reason: 'break' }, audit: { id: 9_001, hash: 'a'.repeat(64) }, by: 'mod', replyTo: node.id });
+    const cancelled = await fay.next('turn-cancelled', (f) => f.turn === 1);
     const paused = await fay.next('session-moderated', (f) => f.command === 'pause');
-    const committed = await fay.next('turn-committed', (f) => f.turn === 1);
-    assert.ok(paused.seq < committed.seq, 'the pause was applied before the slow turn finished');
+    assert.equal(cancelled.reason, 'pause');
+    assert.ok(cancelled.seq < paused.seq, 'the running turn is cancelled before the pause is announced');
+    assert.equal(fay.seen.some((f) => f.type === 'turn-committed' && f.turn === 1), false, 'the cancelled turn is never committed');
     assert.equal(fay.seen.some((f) => f.type === 'turn-started' && f.turn === 2), false, 'the queue waits while paused');
     assert.equal((await fay.expectError({ type: 'turn', session: 'tale-d', text: 'now?', ref: 't3' }, 't3')).code, ProtocolErrors.PAUSED);
     tellSystem(override.ref(node, overrideId(target)), { type: 'apply', target, command: { command: 'resume', reason: 'go' }, audit: { id: 9_002, hash: 'b'.repeat(64) }, by: 'mod', replyTo: node.id });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { COUCH_STATE_STORE_MODULE, NARRATOR_SERVICE, RULES_CLIENT, SAFETY_SERVICE, TURN_GRAPH_SERVICE, GAME_ACTORS, HASHRING_PLACEMENT, MEMORY_STORE, WORKER_SUPERVISOR } from '../../cluster/worker-modules.js';
+import { COUCH_STATE_STORE_MODULE, NARRATOR_SERVICE, RULES_CLIENT, SAFETY_SERVICE, TURN_GRAPH_SERVICE, GAME_ACTORS, HASHRING_PLACEMENT, MEMORY_STORE, WORKER_SUPERVISOR, SCENE_CACHE_MODULE } from '../../cluster/worker-modules.js';
 import { closure, distPath, importCycles, importGraph } from '../fixtures/import-graph.js';
 
 // What a worker thread loads: its entry, and every module the node hands it by reference.
@@ -15,6 +15,7 @@ const WORKER_ROOTS = [
   distPath(RULES_CLIENT.module),
   distPath(SAFETY_SERVICE.module),
   distPath(TURN_GRAPH_SERVICE.module),
+  distPath(SCENE_CACHE_MODULE.module),
 ];
 const MAIN_THREAD_ONLY = ['runtime/node/', 'clients/', 'bench/', 'bin/'];
 

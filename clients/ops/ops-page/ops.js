@@ -34,6 +34,14 @@ const td = (attrs, ...children) => h('td', attrs, ...children);
 const th = (text, cls) => h('th', cls ? { class: cls } : null, text);
 
 const fmt = (n, digits = 0) => (n === null || n === undefined ? '–' : Number(n).toLocaleString('en', { maximumFractionDigits: digits }));
+
+// telemetry.moderation.overrides: what the node's desk saw applied, by command and target kind.
+function overridesSpan(n) {
+  const entries = Object.entries((n.moderation && n.moderation.overrides) || {}).filter(([, v]) => typeof v === 'number' && v > 0);
+  if (entries.length === 0) return null;
+  const total = entries.reduce((sum, [, v]) => sum + v, 0);
+  return h('span', { class: 'overrides', title: entries.map(([k, v]) => `${k}: ${fmt(v)}`).join('\n') }, `overrides ${fmt(total)} (${entries.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')})`);
+}
 const bytes = (n) => `${fmt(n / 1048576, 1)} MiB`;
 const ago = (at) => (at ? `${fmt((Date.now() - at) / 1000, 0)} s ago` : '');
 const status = (s) => h('span', { class: 'status', 'data-s': s }, String(s ?? ''));
@@ -244,6 +252,7 @@ function renderNodes(view) {
       h('span', null, `${fmt(actors)} actors`),
       h('span', null, `${fmt(rate, 1)} msg/s`),
       n.stream ? h('span', null, `stream: ${fmt(n.stream.queued)} queued, ${fmt(n.stream.inFlight)} in flight`) : null,
+      overridesSpan(n),
       n.mode === 'cluster' ? h('button', { class: 'danger', 'data-act': 'drain-node', 'data-node': n.node }, 'Drain node…') : null,
     );
     return h('div', { class: 'node', 'data-node': n.node }, head, n.workers.map((w) => renderWorker(n, w)));
