@@ -392,7 +392,7 @@ function commit(ctx: Ctx, r: RunningTurn, outcome: TurnOutcome): void {
   if (outcome.status === 'committed') {
     append(state, Object.freeze({ turn: r.turn, player: r.player, text: r.text, at: r.at, seq, narrated: outcome.narration, checks: outcome.checks, provider: outcome.provider }));
     state.scene = outcome.scene;
-    requestWorkflow(ctx, consolidationStart(session, r, outcome.narration, outcome.scene, ctx.now()));
+    requestWorkflow(ctx, consolidationStart(session, r, outcome.narration, outcome.scene, ctx.now(), state.world));
     state.sceneTurn = r.turn;
     rememberScene(ctx as ActorContext<unknown>, r.turn, outcome.scene);
     const event: SessionEvent = { type: 'turn-committed', session, seq, turn: r.turn, player: r.player, narration: outcome.narration, checks: outcome.checks, provider: outcome.provider, ms };

@@ -10,7 +10,8 @@ import type { Scene } from './scene.js';
 export const CONSOLIDATION_NARRATION_LIMIT = 8_000;
 
 /**
- * The input of a `storyConsolidation` workflow (the world is added by the node's workflows service).
+ * The input of a `storyConsolidation` workflow (without the session's own world, the node's workflows
+ * service adds its GLASS_WORLD).
  * Not the player's own text: a moderator's `redact` removes it from the transcript, and lore made
  * from it (or a Temporal history holding it) would keep it. The lore is made from the narration.
  */
@@ -24,13 +25,15 @@ export interface ConsolidationInput {
   world?: string;
 }
 
-export function consolidationStart(session: string, turn: { turn: number; player: string }, narration: string, scene: Scene, now: number): WorkflowStart {
+/** `world`: the session's own (named by its creating join); absent, the node's (GLASS_WORLD). */
+export function consolidationStart(session: string, turn: { turn: number; player: string }, narration: string, scene: Scene, now: number, world?: string): WorkflowStart {
   const input: ConsolidationInput = {
     session,
     turn: turn.turn,
     player: turn.player,
     narration: narration.slice(0, CONSOLIDATION_NARRATION_LIMIT),
     summary: scene.summary,
+    ...(world !== undefined && { world }),
   };
   return { type: 'storyConsolidation', id: consolidationWorkflowId(session, turn.turn), input, requestedAt: now };
 }

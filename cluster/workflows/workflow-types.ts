@@ -6,8 +6,11 @@ import type { CheckRequest, CheckResult } from '../../actors/index.js';
 /** Where a Temporal worker of this project polls when nothing says otherwise. */
 export const DEFAULT_TASK_QUEUE = 'glass-workflows';
 export const DEFAULT_NAMESPACE = 'default';
-/** The world a node's lore belongs to when GLASS_WORLD is not set. */
-export const DEFAULT_WORLD = 'glass';
+/**
+ * The world of the lore of a session that names none, when GLASS_WORLD is not set: the same as the
+ * budgets' default world (actors/budget), so a session's spend and its lore are one world's.
+ */
+export const DEFAULT_WORLD = 'default';
 
 export interface ConsolidationWorkflowInput {
   world: string;

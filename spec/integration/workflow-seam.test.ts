@@ -91,7 +91,7 @@ describe('sessions start their workflows on Temporal, one start per turn', () =>
     assert.deepEqual(mine.map((c) => c.workflowId), ['consolidate:wf-a:1', 'consolidate:wf-a:2', 'consolidate:wf-a:3']);
     for (const c of mine) {
       assert.deepEqual([c.workflowType, c.taskQueue, c.namespace, c.reusePolicy], ['storyConsolidation', 'glass-workflows', 'default', 3], 'REJECT_DUPLICATE: a closed execution is not started again either');
-      assert.equal((c.input as { world: string }).world, 'glass');
+      assert.equal((c.input as { world: string }).world, 'default');
       assert.equal((c.input as { session: string }).session, 'wf-a');
     }
     assert.match(String((mine[1].input as { narration: string }).narration), /OLD MILL/);
