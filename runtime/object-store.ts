@@ -76,7 +76,12 @@ export interface ObjectStore {
   stat(key: string, options?: { versionId?: string }): Promise<ObjectInfo | undefined>;
   /** The current (not deleted) objects whose keys start with `prefix`, one page at a time. */
   list(prefix: string, options?: ListOptions): Promise<ListPage<ObjectInfo>>;
-  delete(key: string): Promise<void>;
+  /**
+   * Without a version: the key reads as absent (a versioned store leaves a delete marker, older
+   * versions stay). With `versionId`: that one version is removed for good (how a redaction erases
+   * old copies); if it was the newest, the key reads as the next newest again, as on S3.
+   */
+  delete(key: string, options?: { versionId?: string }): Promise<void>;
   /** Every version of exactly `key` (delete markers included), newest first, at most `limit` (default MAX_LIST_PAGE). */
   versions(key: string, options?: { limit?: number }): Promise<ObjectVersion[]>;
   close(): Promise<void>;

@@ -141,8 +141,9 @@ export class FsObjectStore implements ObjectStore {
     return { items, next: found.length > limit && page.length > 0 ? page[page.length - 1]!.key : null };
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, options: { versionId?: string } = {}): Promise<void> {
     checkObjectKey(key);
+    if (options.versionId !== undefined) return this.#deleteVersion(key, options.versionId);
     await this.#serial(key, 'delete', async () => {
       // As on S3 (moto and MinIO alike): deleting what is not there leaves no marker.
       const current = await stat(join(this.#root, 'current', leafPath(key))).catch(() => undefined);
@@ -151,6 +152,32 @@ export class FsObjectStore implements ObjectStore {
       await unlink(join(this.#root, 'current', leafPath(key))).catch((err: unknown) => {
         if (!isMissing(err)) throw err;
       });
+    });
+  }
+
+  async #deleteVersion(key: string, versionId: string): Promise<void> {
+    if (!VERSION_ID.test(versionId)) return;
+    await this.#serial(key, 'delete a version of', async () => {
+      const dir = join(this.#root, 'versions', leafPath(key));
+      const newest = (await this.versions(key, { limit: 1 }))[0];
+      for (const suffix of ['.o', '.x']) {
+        await unlink(join(dir, versionId + suffix)).catch((err: unknown) => {
+          if (!isMissing(err)) throw err;
+        });
+      }
+      if (newest?.versionId !== versionId) return;
+      // The newest went: the key reads as whatever is newest now.
+      const now = (await this.versions(key, { limit: 1 }))[0];
+      const current = join(this.#root, 'current', leafPath(key));
+      if (now === undefined || now.deleteMarker) {
+        await unlink(current).catch((err: unknown) => {
+          if (!isMissing(err)) throw err;
+        });
+        return;
+      }
+      const linkTmp = await this.#tmpName();
+      await link(join(dir, now.versionId + '.o'), linkTmp);
+      await rename(linkTmp, current);
     });
   }
 

@@ -137,11 +137,11 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, options: { versionId?: string } = {}): Promise<void> {
     checkObjectKey(key);
     await this.#open();
     try {
-      await this.#client.removeObject(this.#bucket, key);
+      await this.#client.removeObject(this.#bucket, key, options.versionId === undefined ? {} : { versionId: options.versionId });
     } catch (err) {
       if (!isMissing(err)) throw new ObjectStoreError('delete', key, { cause: err });
     }

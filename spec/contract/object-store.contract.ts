@@ -114,6 +114,25 @@ export function objectStoreContract(name: string, createStore: () => ObjectStore
         assert.equal(text(await store.get('d/k')), 'again');
       }));
 
+    test('delete of one version removes it for good; deleting the newest brings back the one before', () =>
+      withStore(async (store) => {
+        if (!store.versioned) return;
+        const v1 = await store.put('p/k', 'first');
+        const v2 = await store.put('p/k', 'second');
+        const v3 = await store.put('p/k', 'third');
+        await store.delete('p/k', { versionId: v2.versionId! });
+        assert.equal(await store.get('p/k', { versionId: v2.versionId! }), undefined);
+        assert.deepEqual((await store.versions('p/k')).map((v) => v.versionId), [v3.versionId, v1.versionId]);
+        assert.equal(text(await store.get('p/k')), 'third');
+        await store.delete('p/k', { versionId: v3.versionId! });
+        assert.equal(text(await store.get('p/k')), 'first');
+        assert.deepEqual((await store.list('p/')).items.map((i) => i.key), ['p/k']);
+        await store.delete('p/k', { versionId: v1.versionId! });
+        assert.equal(await store.get('p/k'), undefined);
+        assert.deepEqual(await store.versions('p/k'), []);
+        assert.deepEqual((await store.list('p/')).items, []);
+      }));
+
     test('an unknown version id reads as undefined', () =>
       withStore(async (store) => {
         await store.put('v/k', 'x');
