@@ -183,7 +183,8 @@ export const room = defineActor({
       const members = Object.keys(state.members);
       if (!wasMember) broadcast(ctx, presence(ctx.self.id, members, { joined: msg.player }));
       const after = msg.after;
-      const oldest = state.history.length > 0 ? state.history[0].seq : state.seq + 1;
+      // Replayed from the newest ROOM_HISTORY_LIMIT lines only: those still on their way to the archive are not counted.
+      const oldest = state.history.length > 0 ? state.history[Math.max(0, state.history.length - ROOM_HISTORY_LIMIT)].seq : state.seq + 1;
       if (!wasMember) return { resync: 'window', members, history: state.history.slice(-ROOM_HISTORY_LIMIT), seq: state.seq };
       if (!Number.isInteger(after) || after < 0 || after > state.seq) return { resync: 'unknown', members, history: state.history.slice(-ROOM_HISTORY_LIMIT), seq: state.seq };
       if (after < oldest - 1) return { resync: 'gap', members, history: state.history.slice(-ROOM_HISTORY_LIMIT), seq: state.seq };
