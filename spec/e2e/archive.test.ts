@@ -10,7 +10,9 @@ import { createLogger, OBJECTS_SERVICE } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
 import { dropSchema, testPgUrl, uniqueSchema } from '../integration/audit-harness.js';
 import { fixtureTurnService } from '../fixtures/turn-runner-fixtures.js';
-import { TEST_KEYS } from './tokens.js';
+import WebSocket from 'ws';
+import { GlassClient, historyPages } from '../../clients/sdk/index.js';
+import { TEST_KEYS, tokenFor } from './tokens.js';
 import { TestClient } from './ws-client.js';
 
 /** Waits for `check` to hold, asking again after each answer (a condition on the store, not a sleep). */
@@ -108,6 +110,20 @@ describe('archive end to end (2 workers, embedded CouchDB, filesystem archive, u
     const eve = await connect('eve-a');
     assert.equal((await eve.expectError({ type: 'history', room: 'hall-a', ref: 'e1' }, 'e1')).code, ProtocolErrors.NOT_IN_ROOM);
     assert.equal((await bob.expectError({ type: 'history', room: 'hall-a', limit: 101, ref: 'b1' }, 'b1')).code, ProtocolErrors.BAD_FRAME_SCHEMA);
+
+    // The SDK: GlassClient.history page by page, historyPages to the first line.
+    const sdk = new GlassClient({ url: wsUrl, token: () => tokenFor('fay-a'), WebSocket });
+    try {
+      await sdk.connect();
+      await sdk.join('hall-a');
+      const newest = await sdk.history({ room: 'hall-a' }, { limit: 10 });
+      assert.deepEqual(newest.lines.map((l) => l.seq), Array.from({ length: 10 }, (_, i) => total - 9 + i));
+      const seqs: number[] = [];
+      for await (const page of historyPages(sdk, { room: 'hall-a' }, { limit: 64 })) seqs.unshift(...page.lines.map((l) => l.seq));
+      assert.deepEqual(seqs, Array.from({ length: total }, (_, i) => i + 1));
+    } finally {
+      await sdk.close();
+    }
   });
 
   test('a moderator redacts an archived line: the chunk is rewritten, the old copy erased, and the page shows it redacted', async () => {
