@@ -26,6 +26,7 @@ export {
   listChunks,
   parseChunk,
   readChunk,
+  writeChunk,
   type ArchiveChunk,
   type ArchiveItem,
   type ArchiveKind,
