@@ -45,8 +45,6 @@ export const ArchiveErrors = {
   CORRUPT: 'GLASS_ERR_ARCHIVE_CORRUPT',
   /** The object store behind the archive failed, or this node has none. */
   UNAVAILABLE: 'GLASS_ERR_ARCHIVE_UNAVAILABLE',
-  /** A history cursor or page size that is not one the archive gives out. */
-  BAD_CURSOR: 'GLASS_ERR_ARCHIVE_CURSOR',
 } as const;
 
 /** Codes a narrated turn fails with (in `turn-failed`), from the narrate step. */

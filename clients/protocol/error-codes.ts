@@ -151,7 +151,6 @@ export const ProtocolErrors = {
   ARCHIVE_BEHIND: ArchiveErrors.BEHIND,
   ARCHIVE_CORRUPT: ArchiveErrors.CORRUPT,
   ARCHIVE_UNAVAILABLE: ArchiveErrors.UNAVAILABLE,
-  ARCHIVE_CURSOR: ArchiveErrors.BAD_CURSOR,
 } as const;
 
 export type ProtocolErrorCode = (typeof ProtocolErrors)[keyof typeof ProtocolErrors];
