@@ -2,7 +2,9 @@
 // otherwise. The config is data (it crosses to workers as ModuleRef options); its keys are Secrets, so
 // a config that is logged or dumped shows [redacted], and objectStoreConfig() re-wraps them on arrival.
 import { GlassError, urlOption, type ObjectStore, type WorkerServiceInit } from '../../runtime/index.js';
-import { Secret } from '../narrators/index.js';
+// The leaf module, not the narrators' entry: that one loads the provider SDKs (≈ 0.9 s), which a worker
+// building its archive must not pay for.
+import { Secret } from '../narrators/secret.js';
 import { createFsObjectStore, DEFAULT_OBJECTS_DIR } from './fs-object-store.js';
 import { createS3ObjectStore } from './s3-object-store.js';
 

@@ -1,8 +1,9 @@
 // The ObjectStore on MinIO (or any S3) through the `minio` client. Tested against moto_server.
 // Objects are always sent as one Buffer of known size, below the client's part size, so the client
 // never goes multipart (moto's multipart completion breaks minio-js; MinIO itself would be fine).
-// Credentials are Secrets: they never reach a log, an error message or a JSON dump.
-import { Client } from 'minio';
+// Credentials are Secrets: they never reach a log, an error message or a JSON dump. `minio` is
+// loaded at first use (≈ 0.3–0.9 s here): a worker on the filesystem archive never loads it.
+import type { Client, ClientOptions } from 'minio';
 import type { Readable } from 'node:stream';
 import {
   MAX_OBJECT_BYTES,
@@ -18,7 +19,9 @@ import {
   type ObjectStore,
   type ObjectVersion,
 } from '../../runtime/index.js';
-import { Secret } from '../narrators/index.js';
+// The leaf module, not the narrators' entry: that one loads the provider SDKs (≈ 0.9 s), which a worker
+// building its archive must not pay for.
+import { Secret } from '../narrators/secret.js';
 
 export interface S3ObjectStoreOptions {
   /** `http(s)://host:port` of the S3 endpoint (GLASS_S3_URL). */
@@ -42,7 +45,8 @@ function isMissing(err: unknown): boolean {
 
 export class S3ObjectStore implements ObjectStore {
   readonly versioned: boolean;
-  readonly #client: Client;
+  readonly #options: ClientOptions;
+  #client!: Client;
   readonly #bucket: string;
   readonly #region: string;
   #ready: Promise<void> | undefined;
@@ -55,7 +59,7 @@ export class S3ObjectStore implements ObjectStore {
     this.#bucket = options.bucket;
     this.#region = options.region ?? 'us-east-1';
     this.versioned = options.versioned ?? true;
-    this.#client = new Client({
+    this.#options = {
       endPoint: url.hostname,
       port: url.port === '' ? undefined : Number(url.port),
       useSSL: url.protocol === 'https:',
@@ -64,7 +68,7 @@ export class S3ObjectStore implements ObjectStore {
       region: this.#region,
       pathStyle: true,
       partSize: PART_SIZE,
-    });
+    };
   }
 
   async put(key: string, body: Uint8Array | string): Promise<{ versionId: string | null }> {
@@ -191,6 +195,8 @@ export class S3ObjectStore implements ObjectStore {
   #open(): Promise<void> {
     this.#ready ??= (async () => {
       try {
+        const { Client } = await import('minio');
+        this.#client = new Client(this.#options);
         if (!(await this.#client.bucketExists(this.#bucket))) {
           await this.#client.makeBucket(this.#bucket, this.#region).catch(async (err: unknown) => {
             // Another worker made it first.
