@@ -40,12 +40,20 @@ const RETRY_MS = 5_000;
 // `held`: a write failed; nothing more is tried until the retry timer fires (no attempt per message during an outage).
 const inFlight = new Map<string, { spill?: { first: number; last: number; text: string }; redact?: number; held?: true }>();
 
+// Per actor context (one per activation): whether its node has an archive, asked once, not per line.
+const stores = new WeakMap<object, ObjectStore | null>();
+
 function storeOf(ctx: ActorContext<unknown>): ObjectStore | undefined {
-  try {
-    return ctx.service<ObjectStore>(OBJECTS_SERVICE);
-  } catch {
-    return undefined;
+  let store = stores.get(ctx);
+  if (store === undefined) {
+    try {
+      store = ctx.service<ObjectStore>(OBJECTS_SERVICE);
+    } catch {
+      store = null;
+    }
+    stores.set(ctx, store);
   }
+  return store ?? undefined;
 }
 
 const seqOf = (item: ArchiveItem): number => item.seq ?? 0;
