@@ -141,12 +141,32 @@ describe('archive end to end (2 workers, embedded CouchDB, filesystem archive, u
     const mod = await connect('warden-r', ['moderator']);
     mod.send({ type: 'override', room: 'hall-r', command: 'redact', seq: 7, reason: 'doxxing', ref: 'redact-7' });
     await mod.next('override-applied', (f) => f.ref === 'redact-7');
-    await until('chunk rewritten', async () => !Buffer.from((await archive.get(key))!).toString().includes('"secret 7"'));
-    assert.equal((await archive.versions(key)).length, 1, 'no older copy keeps the text');
+    // Rewritten, then its older versions erased: wait for both (the erase follows the put).
+    await until('chunk rewritten, older copies erased', async () => !Buffer.from((await archive.get(key))!).toString().includes('"secret 7"') && (await archive.versions(key)).length === 1);
+    for (const v of await archive.versions(key)) assert.ok(!Buffer.from((await archive.get(key, { versionId: v.versionId! }))!).toString().includes('"secret 7"'));
     mod.send({ type: 'history', room: 'hall-r', before: 8, limit: 2, ref: 'm1' });
     const page = await mod.next('history-page', (f) => f.ref === 'm1');
     assert.deepEqual(page.lines!.map((l) => [l.seq, l.text, l.redacted ?? false]), [[6, 'secret 6', false], [7, '', true]]);
     assert.equal(page.next, 6);
+  });
+
+  test('a session: a member pages its transcript through the gateway; a non-member is refused', async () => {
+    const gus = await connect('gus-s');
+    gus.send({ type: 'join-session', session: 'tale-s', ref: 'js' });
+    await gus.next('session-joined', (f) => f.ref === 'js');
+    for (let i = 1; i <= 3; i++) {
+      gus.send({ type: 'turn', session: 'tale-s', text: `step ${i}` });
+      await gus.next('turn-committed', (f) => f.turn === i);
+    }
+    gus.send({ type: 'history', session: 'tale-s', limit: 2, ref: 'sh1' });
+    const newest = await gus.next('history-page', (f) => f.ref === 'sh1');
+    assert.deepEqual(newest.turns!.map((t) => [t.turn, t.text]), [[2, 'step 2'], [3, 'step 3']]);
+    assert.notEqual(newest.next, null);
+    gus.send({ type: 'history', session: 'tale-s', before: newest.next, limit: 2, ref: 'sh2' });
+    const older = await gus.next('history-page', (f) => f.ref === 'sh2');
+    assert.deepEqual([older.turns!.map((t) => t.turn), older.next], [[1], null]);
+    const hal = await connect('hal-s');
+    assert.equal((await hal.expectError({ type: 'history', session: 'tale-s', ref: 'h' }, 'h')).code, ProtocolErrors.NOT_IN_SESSION);
   });
 
   test('a corrupted chunk: the page is refused with GLASS_ERR_ARCHIVE_CORRUPT and the connection goes on', async () => {
