@@ -8,6 +8,7 @@ export {
   createObjectStore,
   createObjectStoreService,
   objectStoreConfig,
+  objectStoreConfigForBucket,
   objectStoreConfigFromEnv,
   type ObjectStoreConfig,
 } from './object-store-config.js';

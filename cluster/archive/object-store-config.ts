@@ -5,6 +5,7 @@ import { GlassError, urlOption, type ObjectStore, type WorkerServiceInit } from 
 // The leaf module, not the narrators' entry: that one loads the provider SDKs (≈ 0.9 s), which a worker
 // building its archive must not pay for.
 import { Secret } from '../narrators/secret.js';
+import { basename, dirname, join } from 'node:path';
 import { createFsObjectStore, DEFAULT_OBJECTS_DIR } from './fs-object-store.js';
 import { createS3ObjectStore } from './s3-object-store.js';
 
@@ -54,6 +55,16 @@ export function objectStoreConfigFromEnv(env: NodeJS.ProcessEnv = process.env): 
     bucket: env.GLASS_S3_BUCKET || undefined,
     region: env.GLASS_S3_REGION || undefined,
   });
+}
+
+/**
+ * The same backend, another bucket (checkpoints, the audit export): on S3 the bucket `bucket`; on
+ * the filesystem a sibling directory `<dir>-<bucket>` (`.data/objects-glass-audit`).
+ */
+export function objectStoreConfigForBucket(config: ObjectStoreConfig, bucket: string): ObjectStoreConfig {
+  if (typeof bucket !== 'string' || !BUCKET.test(bucket)) throw invalid('a bucket name is 3–63 lower-case letters, digits, dots and hyphens', { bucket });
+  if (config.kind === 's3') return objectStoreConfig({ ...config, bucket });
+  return objectStoreConfig({ kind: 'fs', dir: join(dirname(config.dir), basename(config.dir) + '-' + bucket) });
 }
 
 export function createObjectStore(config: ObjectStoreConfig | Record<string, unknown>): ObjectStore {

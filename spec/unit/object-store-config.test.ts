@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { describe, test } from 'node:test';
-import { FsObjectStore, S3ObjectStore, createObjectStore, objectStoreConfig, objectStoreConfigFromEnv } from '../../cluster/index.js';
+import { FsObjectStore, S3ObjectStore, createObjectStore, objectStoreConfig, objectStoreConfigForBucket, objectStoreConfigFromEnv } from '../../cluster/index.js';
 import { checkObjectKey, compareObjectKeys } from '../../runtime/index.js';
 
 describe('object store configuration', () => {
@@ -39,6 +39,13 @@ describe('object store configuration', () => {
       (e: Error) => !e.message.includes('pw-secret') && !JSON.stringify(e).includes('pw-secret'),
     );
     assert.throws(() => objectStoreConfig({ kind: 'tape' }), (e: { code?: string }) => e.code === 'GLASS_ERR_INVALID_OPTION');
+  });
+
+  test('another bucket of the same backend: a sibling directory, or the S3 bucket', () => {
+    assert.deepEqual(objectStoreConfigForBucket(objectStoreConfigFromEnv({}), 'glass-audit'), { kind: 'fs', dir: '.data/objects-glass-audit' });
+    const s3 = objectStoreConfigForBucket(objectStoreConfigFromEnv({ GLASS_S3_URL: 'http://127.0.0.1:9000', GLASS_S3_ACCESS_KEY: 'a', GLASS_S3_SECRET_KEY: 'b' }), 'glass-audit');
+    assert.equal(s3.kind === 's3' && s3.bucket, 'glass-audit');
+    assert.throws(() => objectStoreConfigForBucket(objectStoreConfigFromEnv({}), '../x'), (e: { code?: string }) => e.code === 'GLASS_ERR_INVALID_OPTION');
   });
 
   test('keys: safe ones pass, order is UTF-8 byte order', () => {
