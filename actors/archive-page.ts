@@ -5,7 +5,7 @@
 // after it (null at the very beginning). The boundary is the actor's `archive.through`: entries at
 // or below it are read from the archive, above it from the hot state, so none comes twice.
 import type { ObjectStore } from '../runtime/index.js';
-import { listChunks, readChunk, type ArchiveItem, type ArchiveKind } from './archive-chunk.js';
+import { archiveUnavailable, listChunks, readChunk, type ArchiveItem, type ArchiveKind } from './archive-chunk.js';
 
 /** The largest page a history request may ask for. */
 export const MAX_HISTORY_PAGE = 200;
@@ -94,7 +94,8 @@ export async function historyPage<T extends ArchiveItem>(
   if (hot.items.length >= limit || hot.through === 0 || hot.next === null) return { items: hot.items, next: hot.next };
   // The hot part is exhausted: the rest comes from the archive, below the hot part's oldest.
   const below = Math.min(before, hot.next);
-  if (store === null) return { items: hot.items, next: null };
+  // Entries were archived but this reader has no archive: refused, not shown as the beginning.
+  if (store === null) throw archiveUnavailable(`read the archive of ${kind} ${id}: this gateway has none`);
   const archived = await archivedPage<T>(store, kind, id, below, limit - hot.items.length, hot.through);
   return { items: [...archived.items, ...hot.items], next: archived.next };
 }

@@ -4,6 +4,7 @@
 // `glass start` reaches it through startGateway; tests and the bench do too.
 import { InvalidOptionError, type ObjectStore } from '../runtime/index.js';
 import { type GlassNode } from '../runtime/node/index.js';
+import { createObjectStore, objectStoreConfigOfServices } from '../cluster/index.js';
 import {
   GatewayServer,
   integerOption,
@@ -21,7 +22,7 @@ export interface GatewayOptions extends GatewayServerOptions {
    * GLASS_ERR_AUDIT_UNAVAILABLE: nothing is applied unaudited. The caller opens and closes it.
    */
   audit?: AuditLog | null;
-  /** The node's archive (an ObjectStore, see cluster/archive/): `history` pages read older entries from it. The caller closes it. */
+  /** The node's archive (an ObjectStore, see cluster/archive/) `history` pages read older entries from; the caller closes it. Default: the store of the node's own `objects` service (null: hot entries only). */
   archive?: ObjectStore | null;
   /** How long an override waits for its target's acknowledgement before GLASS_ERR_OVERRIDE_TIMEOUT. Default 5000. */
   overrideTimeoutMs?: number;
@@ -77,7 +78,7 @@ export class Gateway {
         },
       ],
       observeTurnLatency: (ms) => made.ops?.service.observeTurnLatency(ms),
-      archive: options.archive ?? null,
+      archive: options.archive !== undefined ? options.archive : nodeArchive(node),
     });
     if (made.ops === null) throw new Error('the gateway did not mount ops');
     made.gateway = new Gateway(server, made.ops, desk);
@@ -109,6 +110,15 @@ export class Gateway {
   close(): Promise<void> {
     return this.#server.close();
   }
+}
+
+/** The store the node's workers archive to (their `objects` service), opened here too and closed with the node; null without one. */
+function nodeArchive(node: GlassNode): ObjectStore | null {
+  const config = objectStoreConfigOfServices(node.options.services);
+  if (config === undefined) return null;
+  const store = createObjectStore(config);
+  node.onClose(() => store.close());
+  return store;
 }
 
 /** Starts a node's gateway with moderation and ops mounted (see Gateway.start). */

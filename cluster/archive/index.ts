@@ -9,6 +9,7 @@ export {
   createObjectStoreService,
   objectStoreConfig,
   objectStoreConfigForBucket,
+  objectStoreConfigOfServices,
   objectStoreConfigFromEnv,
   type ObjectStoreConfig,
 } from './object-store-config.js';

@@ -1,7 +1,7 @@
 // Which ObjectStore a node uses: MinIO/S3 when GLASS_S3_URL is set, the filesystem under `.data/objects`
 // otherwise. The config is data (it crosses to workers as ModuleRef options); its keys are Secrets, so
 // a config that is logged or dumped shows [redacted], and objectStoreConfig() re-wraps them on arrival.
-import { GlassError, urlOption, type ObjectStore, type WorkerServiceInit } from '../../runtime/index.js';
+import { GlassError, OBJECTS_SERVICE, urlOption, type ObjectStore, type ServiceSpec, type WorkerServiceInit } from '../../runtime/index.js';
 // The leaf module, not the narrators' entry: that one loads the provider SDKs (≈ 0.9 s), which a worker
 // building its archive must not pay for.
 import { Secret } from '../narrators/secret.js';
@@ -79,3 +79,14 @@ export function createObjectStoreService(init: WorkerServiceInit): ObjectStore {
 
 /** What a worker loads to build its ObjectStore (options: an ObjectStoreConfig). */
 export const OBJECT_STORE_SERVICE = { module: import.meta.url, export: 'createObjectStoreService' } as const;
+
+/**
+ * The archive configuration a node's workers were given (its `objects` service, when it is this
+ * module's), so that the main thread reads the very store they write; undefined when it has none.
+ */
+export function objectStoreConfigOfServices(services: Iterable<readonly [string, ServiceSpec]> | Record<string, ServiceSpec>): ObjectStoreConfig | undefined {
+  const entries = Symbol.iterator in services ? [...(services as Iterable<readonly [string, ServiceSpec]>)] : Object.entries(services);
+  const spec = entries.find(([name]) => name === OBJECTS_SERVICE)?.[1];
+  if (spec === undefined || spec.worker.module !== OBJECT_STORE_SERVICE.module || spec.worker.export !== OBJECT_STORE_SERVICE.export) return undefined;
+  return objectStoreConfig((spec.worker as { options?: unknown }).options ?? {});
+}

@@ -69,7 +69,8 @@ describe('archive end to end (2 workers, embedded CouchDB, filesystem archive, u
     schema = uniqueSchema('e2e_archive');
     audit = AuditLog.open({ url: await testPgUrl(), schema, logger: createLogger('test', 'silent'), key: 'archive-test-audit-key-0123456789abcdef', anchor: null });
     await audit.whenReady();
-    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS, audit, archive, rateLimit: { burst: 2_000, perSecond: 2_000 } });
+    // No `archive` given: the gateway reads the store of the node's own `objects` service.
+    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS, audit, rateLimit: { burst: 2_000, perSecond: 2_000 } });
     wsUrl = `ws://127.0.0.1:${gateway.port}/ws`;
   });
 

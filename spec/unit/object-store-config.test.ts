@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { describe, test } from 'node:test';
-import { FsObjectStore, S3ObjectStore, createObjectStore, objectStoreConfig, objectStoreConfigForBucket, objectStoreConfigFromEnv } from '../../cluster/index.js';
+import { FsObjectStore, S3ObjectStore, createObjectStore, objectStoreConfig, objectStoreConfigForBucket, objectStoreConfigFromEnv, objectStoreConfigOfServices, turnServices } from '../../cluster/index.js';
 import { checkObjectKey, compareObjectKeys } from '../../runtime/index.js';
 
 describe('object store configuration', () => {
@@ -46,6 +46,13 @@ describe('object store configuration', () => {
     const s3 = objectStoreConfigForBucket(objectStoreConfigFromEnv({ GLASS_S3_URL: 'http://127.0.0.1:9000', GLASS_S3_ACCESS_KEY: 'a', GLASS_S3_SECRET_KEY: 'b' }), 'glass-audit');
     assert.equal(s3.kind === 's3' && s3.bucket, 'glass-audit');
     assert.throws(() => objectStoreConfigForBucket(objectStoreConfigFromEnv({}), '../x'), (e: { code?: string }) => e.code === 'GLASS_ERR_INVALID_OPTION');
+  });
+
+  test('the gateway finds the store the workers were given: turnServices\' objects (default the filesystem), none when left out', () => {
+    assert.deepEqual(objectStoreConfigOfServices(turnServices()), { kind: 'fs', dir: '.data/objects' });
+    assert.deepEqual(objectStoreConfigOfServices(Object.entries(turnServices({ objects: { kind: 'fs', dir: '/tmp/o' } }))), { kind: 'fs', dir: '/tmp/o' });
+    assert.equal(objectStoreConfigOfServices(turnServices({ objects: false })), undefined);
+    assert.equal(objectStoreConfigOfServices({ objects: { worker: { module: 'file:///elsewhere.js', export: 'x' } } }), undefined);
   });
 
   test('keys: safe ones pass, order is UTF-8 byte order', () => {
