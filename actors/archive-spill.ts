@@ -9,7 +9,7 @@ import { GlassError, OBJECTS_SERVICE, type ObjectStore } from '../runtime/index.
 import type { ActorContext } from './define-actor.js';
 import { ArchiveErrors } from './actor-errors.js';
 import { chunkKey, listChunks, readChunk, writeChunk, type ArchiveChunk, type ArchiveItem, type ArchiveKind } from './archive-chunk.js';
-import type { ArchiveMark } from './archive-page.js';
+import { hotPage, type ArchiveMark, type HotPage } from './archive-page.js';
 
 /** The message a spill or a redaction sends its actor when it is done (or failed). */
 export type ArchiveDone =
@@ -187,6 +187,23 @@ export function resumeArchive<S extends ArchiveHolder>(ctx: ActorContext<S>, hot
   if (store === undefined) return;
   startSpill(ctx, store, hot, policy);
   startRedaction(ctx, policy.kind);
+}
+
+/**
+ * The two handlers every archived kind has, for its handlers object: `history` (read-only: the hot
+ * part of a page, see archive-page.ts) and `archive-done` (the spill's and redaction's reports).
+ */
+export function archiveHandlers<S extends ArchiveHolder, T extends ArchiveItem>(hotOf: (state: S) => T[], policy: SpillPolicy) {
+  return {
+    /** A page of entries older than seq `before` from the hot state; the gateway fills it up from the archive. */
+    history(ctx: ActorContext<S>, msg: { before: number; limit: number }): HotPage<T> {
+      return hotPage(hotOf(ctx.state), ctx.state.archive, msg.before, msg.limit);
+    },
+    /** A spill or an archived redaction finished. */
+    'archive-done'(ctx: ActorContext<S>, msg: ArchiveDone): {} {
+      return archiveDone(ctx, hotOf(ctx.state), policy, msg);
+    },
+  };
 }
 
 /** The key the next spill of `hot` writes (for tests and `glass archive`). */

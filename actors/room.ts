@@ -2,8 +2,8 @@ import { GATEWAY_KIND, GlassError } from '../runtime/index.js';
 import { defineActor, type ActorContext } from './define-actor.js';
 import { ModerationErrors, RoomErrors } from './actor-errors.js';
 import type { ModerateMessage } from './override-command.js';
-import { hotPage, type ArchiveMark, type HotPage } from './archive-page.js';
-import { afterAppend, archiveDone, redactArchived, refuseWhenBehind, resumeArchive, type ArchiveDone, type SpillPolicy } from './archive-spill.js';
+import type { ArchiveMark } from './archive-page.js';
+import { afterAppend, archiveHandlers, redactArchived, refuseWhenBehind, resumeArchive, type SpillPolicy } from './archive-spill.js';
 import { applyRoomOverride, moderationOf, type ModeratedEvent, type ModeratedLine, type RoomModeration } from './room-moderation.js';
 
 export const ROOM_HISTORY_LIMIT = 50;
@@ -260,15 +260,8 @@ export const room = defineActor({
       return { lines: ctx.state.history.filter((line) => line.seq > msg.after), seq: ctx.state.seq };
     },
 
-    /** A page of the room's lines older than `before` from its hot state; the gateway fills it up from the archive (actors/archive-page.ts). */
-    history(ctx, msg: { before: number; limit: number }): HotPage<RoomLine> {
-      return hotPage(ctx.state.history, ctx.state.archive, msg.before, msg.limit);
-    },
-
-    /** A spill or an archived redaction finished (actors/archive-spill.ts). */
-    'archive-done'(ctx, msg: ArchiveDone) {
-      return archiveDone(ctx, ctx.state.history, ROOM_SPILL, msg);
-    },
+    // history (a page of the lines' hot part) and archive-done: actors/archive-spill.ts.
+    ...archiveHandlers((state: RoomState) => state.history, ROOM_SPILL),
 
     // `{}`, not Record<string, never>: MessageOf omits "type" from it, and an index signature of never made this message unsendable.
     members(ctx, _msg: {}) {

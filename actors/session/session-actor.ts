@@ -9,8 +9,8 @@ import type { NarrationChunk, RunningTurnView, SessionAccess, SessionEvent, Sess
 import { broadcast, createFor, invite, presenceEvent, refuseJoin } from './session-members.js';
 import type { TurnInput, TurnOutcome, TurnRunner } from './turn.js';
 import { MAX_TURN_LENGTH } from './turn-limits.js';
-import { hotPage, type ArchiveMark, type HotPage } from '../archive-page.js';
-import { afterAppend, archiveDone, redactArchived, refuseWhenBehind, resumeArchive, type ArchiveDone, type SpillPolicy } from '../archive-spill.js';
+import type { ArchiveMark } from '../archive-page.js';
+import { afterAppend, archiveHandlers, redactArchived, refuseWhenBehind, resumeArchive, type SpillPolicy } from '../archive-spill.js';
 import { abortRun, currentRun, endRun, MAX_TURN_EVENTS, startRun, TURN_SERVICE, type TurnRunMessage } from './turn-runs.js';
 
 export const SESSION_TRANSCRIPT_LIMIT = 500;
@@ -245,15 +245,8 @@ export const session = defineActor({
       return { members: Object.keys(ctx.state.members), access: ctx.state.access ?? 'open' };
     },
 
-    /** A page of the transcript older than seq `before` from the hot state; the gateway fills it up from the archive. */
-    history(ctx, msg: { before: number; limit: number }): HotPage<Turn> {
-      return hotPage(ctx.state.transcript, ctx.state.archive, msg.before, msg.limit);
-    },
-
-    /** A spill or an archived redaction finished (actors/archive-spill.ts). */
-    'archive-done'(ctx, msg: ArchiveDone) {
-      return archiveDone(ctx, ctx.state.transcript, SESSION_SPILL, msg);
-    },
+    // history (a page of the transcript's hot part) and archive-done: actors/archive-spill.ts.
+    ...archiveHandlers((state: SessionState) => state.transcript, SESSION_SPILL),
 
     /** Any message activates a session: a gateway sends this after a worker died, so an unfinished turn resumes. */
     wake(ctx, _msg: {}) {
