@@ -118,13 +118,19 @@ export async function readChunk<T extends ArchiveItem>(store: ObjectStore, key: 
   return bytes === undefined ? undefined : parseChunk<T>(bytes, key, kind, id);
 }
 
-/** Writes a chunk, then removes its older versions: a chunk rewritten for a redaction keeps no old copy. */
+/**
+ * Writes a chunk, then removes the versions older than the one it wrote: a chunk rewritten for a
+ * redaction keeps no old copy. Never a newer one: two writers of one chunk (an actor that moved
+ * while its spill was on the way) each erase only below their own, so one version always stays.
+ */
 export async function writeChunk(store: ObjectStore, chunk: ArchiveChunk, eraseOlder: boolean): Promise<string> {
   const key = chunkKey(chunk.kind, chunk.id, chunk.first, chunk.last);
   try {
     const { versionId } = await store.put(key, encodeChunk(chunk));
-    if (eraseOlder && store.versioned) {
-      for (const v of await store.versions(key)) if (v.versionId !== null && v.versionId !== versionId) await store.delete(key, { versionId: v.versionId });
+    if (eraseOlder && store.versioned && versionId !== null) {
+      const all = await store.versions(key);
+      const mine = all.findIndex((v) => v.versionId === versionId);
+      if (mine >= 0) for (const v of all.slice(mine + 1)) if (v.versionId !== null) await store.delete(key, { versionId: v.versionId });
     }
   } catch (err) {
     throw archiveUnavailable('write ' + key, err);

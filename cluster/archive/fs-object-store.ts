@@ -76,7 +76,13 @@ export class FsObjectStore implements ObjectStore {
       const versionFile = join(this.#root, 'versions', leafPath(key), versionId + '.o');
       await this.#writeDurably(versionFile, bytes);
       const linkTmp = await this.#tmpName();
-      await link(versionFile, linkTmp);
+      try {
+        await link(versionFile, linkTmp);
+      } catch (err) {
+        // Another thread's newer put of this key already erased this version: that one is current.
+        if (isMissing(err)) return { versionId };
+        throw err;
+      }
       const current = join(this.#root, 'current', leafPath(key));
       await mkdir(join(current, '..'), { recursive: true });
       await rename(linkTmp, current);

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ArchiveErrors, ROOM_HISTORY_LIMIT, archivedPage, chunkKey, historyPage, listChunks, room, type RoomLine, type RoomState } from '../../actors/index.js';
+import { ArchiveErrors, ROOM_HISTORY_LIMIT, archivedPage, chunkKey, historyPage, listChunks, room, writeChunk, type ArchiveChunk, type RoomLine, type RoomState } from '../../actors/index.js';
 import { createFsObjectStore } from '../../cluster/index.js';
 import { OBJECTS_SERVICE, type ObjectStore } from '../../runtime/index.js';
 
@@ -205,6 +205,21 @@ describe('archive spill of a room', () => {
     assert.ok(!Buffer.from((await store.get(key))!).toString().includes('"line 7"'));
     const line7 = (await archivedPage<RoomLine>(store, 'room', 'hall', 8, 1, 50)).items[0]!;
     assert.deepEqual([line7.seq, line7.text, line7.redacted], [7, '', true]);
+  });
+
+  test('two writers of one chunk at once (an actor that moved mid-spill) never erase each other: one version stays', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'glass-spill-race-'));
+    dirs.push(dir);
+    // Three stores over one directory: three worker threads.
+    const [a, b, c] = [createFsObjectStore({ dir }), createFsObjectStore({ dir }), createFsObjectStore({ dir })];
+    const store = a;
+    const chunk: ArchiveChunk = { v: 1, kind: 'room', id: 'hall', first: 1, last: 2, items: [{ seq: 1, from: 'a', text: 'x', at: 1 } as never, { seq: 2, from: 'a', text: 'y', at: 2 } as never] };
+    const key = chunkKey('room', 'hall', 1, 2);
+    for (let round = 0; round < 20; round++) {
+      await Promise.all([writeChunk(a, chunk, true), writeChunk(b, chunk, true), writeChunk(c, chunk, true)]);
+      assert.ok((await store.versions(key)).filter((v) => !v.deleteMarker).length >= 1, `round ${round}`);
+      assert.equal((await archivedPage(store, 'room', 'hall', 3, 10, 2)).items.length, 2);
+    }
   });
 
   test('a corrupted chunk gives GLASS_ERR_ARCHIVE_CORRUPT, never a crash or foreign lines', async () => {
