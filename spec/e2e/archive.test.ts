@@ -170,6 +170,30 @@ describe('archive end to end (2 workers, embedded CouchDB, filesystem archive, u
     assert.equal((await hal.expectError({ type: 'history', session: 'tale-s', ref: 'h' }, 'h')).code, ProtocolErrors.NOT_IN_SESSION);
   });
 
+  test('a session past its 500 hot turns: 100 go to the archive, and the whole transcript pages back in order', async () => {
+    const ivy = await connect('ivy-s');
+    ivy.send({ type: 'join-session', session: 'saga-s', ref: 'js' });
+    await ivy.next('session-joined', (f) => f.ref === 'js');
+    const total = 610;
+    // A few turns in flight at a time (the session queues at most 8).
+    for (let i = 1; i <= total; i++) {
+      ivy.send({ type: 'turn', session: 'saga-s', text: `go ${i}` });
+      if (i % 4 === 0 || i === total) await ivy.next('turn-committed', (f) => f.turn === i);
+    }
+    await until('one session chunk archived', async () => (await listChunks(archive, 'session', 'saga-s')).length === 1);
+    const turns: number[] = [];
+    let before: number | undefined;
+    for (let page = 0; page < 20; page++) {
+      const ref = `sp-${page}`;
+      ivy.send({ type: 'history', session: 'saga-s', limit: 100, ref, ...(before !== undefined && { before }) });
+      const reply = await ivy.next('history-page', (f) => f.ref === ref);
+      turns.unshift(...reply.turns!.map((t) => t.turn));
+      if (reply.next === null) break;
+      before = reply.next;
+    }
+    assert.deepEqual(turns, Array.from({ length: total }, (_, i) => i + 1));
+  });
+
   test('a corrupted chunk: the page is refused with GLASS_ERR_ARCHIVE_CORRUPT and the connection goes on', async () => {
     const dan = await connect('dan-c');
     await dan.join('hall-c');
