@@ -2,8 +2,9 @@
 // sockets and HTTP; this file decides what it carries: the moderation desk (behind the override
 // frames and /api/overrides) and the ops surface (/ops, /metrics), wired to the audit log.
 // `glass start` reaches it through startGateway; tests and the bench do too.
-import { InvalidOptionError } from '../runtime/index.js';
+import { InvalidOptionError, type ObjectStore } from '../runtime/index.js';
 import { type GlassNode } from '../runtime/node/index.js';
+import { createObjectStore, objectStoreConfigOfServices } from '../cluster/index.js';
 import {
   GatewayServer,
   integerOption,
@@ -21,6 +22,8 @@ export interface GatewayOptions extends GatewayServerOptions {
    * GLASS_ERR_AUDIT_UNAVAILABLE: nothing is applied unaudited. The caller opens and closes it.
    */
   audit?: AuditLog | null;
+  /** The node's archive (an ObjectStore, see cluster/archive/) `history` pages read older entries from; the caller closes it. Default: the store of the node's own `objects` service (null: hot entries only). */
+  archive?: ObjectStore | null;
   /** How long an override waits for its target's acknowledgement before GLASS_ERR_OVERRIDE_TIMEOUT. Default 5000. */
   overrideTimeoutMs?: number;
 }
@@ -76,6 +79,7 @@ export class Gateway {
         },
       ],
       observeTurnLatency: (ms) => made.ops?.service.observeTurnLatency(ms),
+      archive: options.archive !== undefined ? options.archive : nodeArchive(node),
     });
     if (made.ops === null) throw new Error('the gateway did not mount ops');
     made.gateway = new Gateway(server, made.ops, desk);
@@ -107,6 +111,15 @@ export class Gateway {
   close(): Promise<void> {
     return this.#server.close();
   }
+}
+
+/** The store the node's workers archive to (their `objects` service), opened here too and closed with the node; null without one. */
+function nodeArchive(node: GlassNode): ObjectStore | null {
+  const config = objectStoreConfigOfServices(node.options.services);
+  if (config === undefined) return null;
+  const store = createObjectStore(config);
+  node.onClose(() => store.close());
+  return store;
 }
 
 /** Starts a node's gateway with moderation and ops mounted (see Gateway.start). */

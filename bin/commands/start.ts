@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { CREATION_POLICIES, IdSchema, serveNode, type CreationPolicy, type ServedNode, type ServeNodeOptions } from '../../clients/index.js';
 import { readFileSync } from 'node:fs';
 import { loadSafetyRegistry, type SafetyRegistry } from '../../actors/index.js';
-import { budgetLimitsFromEnv, describeNarratorConfig, describeWorkflowConfig, narratorConfigFromEnv, Secret, turnServices, workflowConfigFromEnv, type NarratorConfig, type SceneCacheServiceOptions, type WorkflowConfig } from '../../cluster/index.js';
+import { budgetLimitsFromEnv, describeNarratorConfig, describeWorkflowConfig, narratorConfigFromEnv, objectStoreConfigFromEnv, Secret, turnServices, workflowConfigFromEnv, type NarratorConfig, type SceneCacheServiceOptions, type WorkflowConfig } from '../../cluster/index.js';
 import { GlassError, MAX_TIMER_MS } from '../../runtime/index.js';
 import { integerArg, parseCommandArgs, UsageError } from '../cli-args.js';
 
@@ -55,6 +55,12 @@ function turnsFromEnv(env: NodeJS.ProcessEnv, sceneCache: SceneCacheServiceOptio
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
+  let objects;
+  try {
+    objects = objectStoreConfigFromEnv(env);
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
   const threads = integerArg('GLASS_RULES_THREADS', env.GLASS_RULES_THREADS, 1, 64);
   let workflows: WorkflowConfig;
   try {
@@ -80,7 +86,7 @@ function turnsFromEnv(env: NodeJS.ProcessEnv, sceneCache: SceneCacheServiceOptio
     }
   }
   return {
-    services: turnServices({ narrator, workflows, budget, sceneCache, ...(threads !== undefined && { rules: { threads } }), ...(safetyText !== undefined && { safety: safetyText }) }),
+    services: turnServices({ narrator, workflows, budget, sceneCache, objects, ...(threads !== undefined && { rules: { threads } }), ...(safetyText !== undefined && { safety: safetyText }) }),
     ...(safetyRegistry !== undefined && { safetyRegistry }),
   };
 }

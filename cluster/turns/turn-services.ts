@@ -6,6 +6,8 @@ import type { SafetyRegistrySource } from '../../actors/index.js';
 import { SCENE_CACHE_SERVICE, WORKFLOW_SERVICE, type ServiceSpec } from '../../runtime/index.js';
 import { TURN_SERVICE } from '../../actors/index.js';
 import { BUDGET_MAIN, BUDGET_WORKER, type BudgetConfigInput } from '../budgets/index.js';
+import { OBJECTS_SERVICE } from '../../runtime/index.js';
+import { DEFAULT_OBJECTS_DIR, OBJECT_STORE_SERVICE, type ObjectStoreConfig } from '../archive/index.js';
 import { NARRATOR_SERVICE, type NarratorConfig } from '../narrators/index.js';
 import { RULES_CLIENT, RULES_POOL, SAFETY_SERVICE, type RulesPoolOptions } from '../rules/index.js';
 import { TURN_GRAPH_SERVICE, type TurnServiceOptions } from './turn-service.js';
@@ -26,6 +28,8 @@ export interface TurnServicesOptions {
   budget?: BudgetConfigInput;
   /** The scene cache: Redis with `redisUrl` (shared by the cluster), else in-process per worker (the default). */
   sceneCache?: SceneCacheServiceOptions;
+  /** The archive's ObjectStore (objectStoreConfigFromEnv); default the filesystem under .data/objects; false: none (rooms and sessions drop what ages out). */
+  objects?: ObjectStoreConfig | false;
 }
 
 export function turnServices(options: TurnServicesOptions = {}): Record<string, ServiceSpec> {
@@ -37,5 +41,6 @@ export function turnServices(options: TurnServicesOptions = {}): Record<string, 
     [SCENE_CACHE_SERVICE]: { worker: { ...SCENE_CACHE_MODULE, options: options.sceneCache ?? {} } },
     [TURN_SERVICE]: { worker: { ...TURN_GRAPH_SERVICE, options: options.turns ?? {} } },
     [WORKFLOW_SERVICE]: { main: { ...WORKFLOW_FRONT, options: options.workflows ?? {} }, worker: { ...WORKFLOW_STARTER, options: options.workflows ?? {} } },
+    ...(options.objects !== false && { [OBJECTS_SERVICE]: { worker: { ...OBJECT_STORE_SERVICE, options: options.objects ?? { kind: 'fs', dir: DEFAULT_OBJECTS_DIR } } } }),
   };
 }
