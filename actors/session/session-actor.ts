@@ -287,7 +287,11 @@ export const session = defineActor({
       const state = ctx.state;
       const m = (state.moderation ??= { muted: {}, paused: false });
       const c = msg.command;
-      const cancelled = preemptRunningTurn(ctx, c.command, msg.audit);
+      // A narrate answers a turn held for a human GM (budget policy `wait`) instead of cancelling it;
+      // a pause or redact cancels a held turn as it cancels a running one.
+      const held = c.command === 'narrate' ? releaseHeld(ctx) : undefined;
+      const cancelled = held === undefined ? preemptRunningTurn(ctx, c.command, msg.audit) : undefined;
+      if (cancelled !== undefined && state.budget?.held === cancelled.turn) delete state.budget.held;
       forgetScene(ctx as ActorContext<unknown>);
       const event: SessionModeratedEvent = { type: 'session-moderated', session: ctx.self.id, seq: 0, command: c.command, audit: msg.audit };
       if (c.reason !== undefined) event.reason = c.reason;
@@ -315,7 +319,6 @@ export const session = defineActor({
         }
         case 'narrate': {
           // A turn held for a human GM (budget policy `wait`) is answered by this narration.
-          const held = releaseHeld(ctx);
           if (held !== undefined) {
             commit(ctx, held, { status: 'committed', narration: c.text!, checks: [], scene: state.scene ?? EMPTY_SCENE, provider: GM_SPEAKER, usage: [] });
             event.turn = held.turn;
