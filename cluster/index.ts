@@ -10,6 +10,7 @@ export * from './membership/index.js';
 export * from './narrators/index.js';
 export * from './ops/index.js';
 export * from './placement/index.js';
+export * from './postgres/index.js';
 export * from './rules/index.js';
 export * from './turns/index.js';
 export * from './streams/index.js';

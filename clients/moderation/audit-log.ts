@@ -137,7 +137,8 @@ export class AuditLog {
   /** Starts connecting (and migrating) in the background; never throws for an unreachable server. */
   static open(options: AuditLogOptions): AuditLog {
     const audit = new AuditLog(options);
-    void audit.#connect();
+    if (options.after === undefined) void audit.#connect();
+    else void options.after.then(() => audit.#connect(), () => audit.#connect());
     return audit;
   }
 
