@@ -37,6 +37,16 @@ export const SessionErrors = {
   TURN_FAILED: 'GLASS_ERR_TURN_FAILED',
 } as const;
 
+/** Codes of the archive of aged-out room lines and session turns (actors/archive-*.ts). */
+export const ArchiveErrors = {
+  /** The archive has not taken the oldest lines (or turns) for a while: new ones wait until it has, nothing is lost. */
+  BEHIND: 'GLASS_ERR_ARCHIVE_BEHIND',
+  /** An archived chunk read back is not what the archive writes (corrupted or foreign): not used. */
+  CORRUPT: 'GLASS_ERR_ARCHIVE_CORRUPT',
+  /** The object store behind the archive failed, or this node has none. */
+  UNAVAILABLE: 'GLASS_ERR_ARCHIVE_UNAVAILABLE',
+} as const;
+
 /** Codes a narrated turn fails with (in `turn-failed`), from the narrate step. */
 export const NarrationErrors = {
   /** Every narrator of the chain failed. */

@@ -16,8 +16,24 @@ export {
   type ReplyOf,
   type StateOf,
 } from './define-actor.js';
-export { ModerationErrors, RoomErrors, SessionErrors } from './actor-errors.js';
-export { room, ROOM_HISTORY_LIMIT, MAX_SAY_LENGTH, type ResumeReply, type RoomDelivery, type RoomEvent, type RoomLine, type RoomState } from './room.js';
+export { ArchiveErrors, ModerationErrors, RoomErrors, SessionErrors } from './actor-errors.js';
+export {
+  ArchiveCorruptError,
+  MAX_CHUNK_ITEMS,
+  archivePrefix,
+  chunkKey,
+  chunkRange,
+  listChunks,
+  parseChunk,
+  readChunk,
+  writeChunk,
+  type ArchiveChunk,
+  type ArchiveItem,
+  type ArchiveKind,
+} from './archive-chunk.js';
+export { DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE, archivedPage, historyPage, hotPage, type ArchiveMark, type HistoryPage, type HotPage } from './archive-page.js';
+export { MAX_PENDING_REDACTIONS, rewriteRedacted, type ArchiveDone, type SpillPolicy } from './archive-spill.js';
+export { room, ROOM_HISTORY_LIMIT, ROOM_SPILL, MAX_SAY_LENGTH, type ResumeReply, type RoomDelivery, type RoomEvent, type RoomLine, type RoomState } from './room.js';
 export * from './session/index.js';
 export { override, OVERRIDE_RECORD_LIMIT, reachedSeq, type AppliedOverride, type OverrideState } from './override.js';
 export {

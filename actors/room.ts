@@ -2,9 +2,13 @@ import { GATEWAY_KIND, GlassError } from '../runtime/index.js';
 import { defineActor, type ActorContext } from './define-actor.js';
 import { ModerationErrors, RoomErrors } from './actor-errors.js';
 import type { ModerateMessage } from './override-command.js';
+import { hotPage, type ArchiveMark, type HotPage } from './archive-page.js';
+import { afterAppend, archiveDone, redactArchived, refuseWhenBehind, resumeArchive, type ArchiveDone, type SpillPolicy } from './archive-spill.js';
 import { applyRoomOverride, moderationOf, type ModeratedEvent, type ModeratedLine, type RoomModeration } from './room-moderation.js';
 
 export const ROOM_HISTORY_LIMIT = 50;
+/** Lines past the limit go to the archive 50 at a time (actors/archive-spill.ts). */
+export const ROOM_SPILL: SpillPolicy = { kind: 'room', limit: ROOM_HISTORY_LIMIT, chunk: 50, maxBehind: 400 };
 export const MAX_SAY_LENGTH = 2_000;
 /**
  * Presence events list at most this many members (past it they carry `count`): a join or leave in
@@ -38,6 +42,8 @@ export interface RoomState {
   created?: true;
   /** The resume window the last join or resume gave (absent: ROOM_DEPART_AFTER_MS). */
   resumeWindowMs?: number;
+  /** How far the lines went to the archive (absent: none yet). */
+  archive?: ArchiveMark;
 }
 
 /** What a room sends to each gateway node that has members in it; the gateway fans it out. */
@@ -137,8 +143,9 @@ export const room = defineActor({
   // Members and lines are saved before the sayer hears back: a restart or a crashed worker
   // brings the room back exactly as its members last saw it (saves of many rooms share one bulk write).
   persistence: { save: 'every-message' },
-  readOnly: ['members', 'moderation', 'lines'],
+  readOnly: ['members', 'moderation', 'lines', 'history'],
   initialState: (): RoomState => ({ members: {}, history: [], seq: 0 }),
+  onActivate: (ctx) => resumeArchive(ctx, ctx.state.history, ROOM_SPILL),
   handlers: {
     /** `moderator`: the joiner's token has the moderator role; moderators may enter a locked room. */
     /** `cannotCreate`: why this join may not create the room if it does not exist (absent: it may). */
@@ -156,7 +163,7 @@ export const room = defineActor({
       if (!rejoin) broadcast(ctx, presence(ctx.self.id, members, { joined: msg.player }));
       // A copy: the reply is cloned only when its batch is posted, after later messages of the same
       // turn may have appended to the live array (then history would run past `seq`).
-      return { room: ctx.self.id, members, history: state.history.slice(), seq: state.seq, created };
+      return { room: ctx.self.id, members, history: state.history.slice(-ROOM_HISTORY_LIMIT), seq: state.seq, created };
     },
 
     /**
@@ -176,10 +183,11 @@ export const room = defineActor({
       const members = Object.keys(state.members);
       if (!wasMember) broadcast(ctx, presence(ctx.self.id, members, { joined: msg.player }));
       const after = msg.after;
-      const oldest = state.history.length > 0 ? state.history[0].seq : state.seq + 1;
-      if (!wasMember) return { resync: 'window', members, history: state.history.slice(), seq: state.seq };
-      if (!Number.isInteger(after) || after < 0 || after > state.seq) return { resync: 'unknown', members, history: state.history.slice(), seq: state.seq };
-      if (after < oldest - 1) return { resync: 'gap', members, history: state.history.slice(), seq: state.seq };
+      // Replayed from the newest ROOM_HISTORY_LIMIT lines only: those still on their way to the archive are not counted.
+      const oldest = state.history.length > 0 ? state.history[Math.max(0, state.history.length - ROOM_HISTORY_LIMIT)].seq : state.seq + 1;
+      if (!wasMember) return { resync: 'window', members, history: state.history.slice(-ROOM_HISTORY_LIMIT), seq: state.seq };
+      if (!Number.isInteger(after) || after < 0 || after > state.seq) return { resync: 'unknown', members, history: state.history.slice(-ROOM_HISTORY_LIMIT), seq: state.seq };
+      if (after < oldest - 1) return { resync: 'gap', members, history: state.history.slice(-ROOM_HISTORY_LIMIT), seq: state.seq };
       return { resync: null, members, lines: state.history.filter((line) => line.seq > after), seq: state.seq };
     },
 
@@ -213,10 +221,11 @@ export const room = defineActor({
         if (moderation.paused) throw new GlassError(ModerationErrors.PAUSED, `room ${ctx.self.id} is paused by a moderator`);
         if (Object.hasOwn(moderation.muted, msg.player)) throw new GlassError(ModerationErrors.MUTED, `${msg.player} is muted in room ${ctx.self.id}`);
       }
+      refuseWhenBehind(ctx, state.history, ROOM_SPILL);
       // Frozen: lines are replaced, never edited (see redact), so stores reuse their JSON (runtime/state-json.ts).
       const line: RoomLine = Object.freeze({ seq: ++state.seq, from: msg.player, text: msg.text, at: ctx.now() });
       state.history.push(line);
-      if (state.history.length > ROOM_HISTORY_LIMIT) state.history.shift();
+      afterAppend(ctx, state.history, ROOM_SPILL);
       broadcast(ctx, { type: 'said', room: ctx.self.id, line });
       return { seq: line.seq };
     },
@@ -228,7 +237,9 @@ export const room = defineActor({
      */
     moderate(ctx, msg: ModerateMessage) {
       const state = ctx.state;
-      const { event, kicked } = applyRoomOverride(state, ctx.self.id, msg, ctx.now(), ROOM_HISTORY_LIMIT);
+      const { event, kicked } = applyRoomOverride(state, ctx.self.id, msg, ctx.now(), Infinity);
+      afterAppend(ctx, state.history, ROOM_SPILL);
+      if (msg.command.command === 'redact') redactArchived(ctx, msg.command.seq!, state.history, ROOM_SPILL);
       if (kicked === undefined) broadcast(ctx, event, msg.replyTo);
       else {
         // The kicked player's node hears the event too, so that its gateway drops the subscription.
@@ -247,6 +258,16 @@ export const room = defineActor({
     /** The lines after `after` still in the history: what a gateway that missed some asks for (clients/line-order.ts). */
     lines(ctx, msg: { after: number }) {
       return { lines: ctx.state.history.filter((line) => line.seq > msg.after), seq: ctx.state.seq };
+    },
+
+    /** A page of the room's lines older than `before` from its hot state; the gateway fills it up from the archive (actors/archive-page.ts). */
+    history(ctx, msg: { before: number; limit: number }): HotPage<RoomLine> {
+      return hotPage(ctx.state.history, ctx.state.archive, msg.before, msg.limit);
+    },
+
+    /** A spill or an archived redaction finished (actors/archive-spill.ts). */
+    'archive-done'(ctx, msg: ArchiveDone) {
+      return archiveDone(ctx, ctx.state.history, ROOM_SPILL, msg);
     },
 
     // `{}`, not Record<string, never>: MessageOf omits "type" from it, and an index signature of never made this message unsendable.

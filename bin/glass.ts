@@ -3,6 +3,7 @@
 import { runOpsCommand } from '../clients/index.js';
 import { ErrorCodes, GlassError } from '../runtime/index.js';
 import { UsageError } from './cli-args.js';
+import { archiveCommand } from './commands/archive.js';
 import { auditCommand } from './commands/audit.js';
 import { faults, parseFaults } from './commands/faults.js';
 import { mod, parseMod } from './commands/mod.js';
@@ -26,6 +27,8 @@ async function main(argv: string[]): Promise<number> {
       return auditCommand(rest, process.env);
     case 'ops':
       return runOpsCommand(rest, process.env);
+    case 'archive':
+      return archiveCommand(rest, process.env);
     case 'faults':
       return faults(parseFaults(rest));
     case 'bench':

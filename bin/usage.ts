@@ -9,6 +9,7 @@ Commands:
   token    Print an access token for development: glass token --player ID --character ID
   mod      A moderator override: glass mod mute --room r1 --player alice --reason "spam"
   audit    Check the moderation audit log: glass audit verify
+  archive  A room's or session's archived history: glass archive list|read --room ID [--before SEQ] [--limit N] [--json]
   ops      Look at and act on a running cluster: glass ops tree | top | … (glass ops help)
   faults   Run every fault and abuse case against real processes: glass faults [--quick] [--json] [--only a,b] (docs/RELIABILITY.md)
   bench    Load a gateway from a scenario file: glass bench run s.json --local (docs/LOAD.md)
@@ -28,6 +29,10 @@ Cluster: with --redis (or REDIS_URL) the node joins the other nodes of the same 
 that Redis; actors are placed over all live nodes, and a player on any node reaches any room.
 
 Actor state: the CouchDB at COUCHDB_URL, else an embedded server on GLASS_DATA_DIR (default .data/couch).
+
+Archive (start and archive; docs/ARCHIVE.md): room lines and session turns that age out of the hot state go to
+MinIO/S3 at GLASS_S3_URL (with GLASS_S3_ACCESS_KEY, GLASS_S3_SECRET_KEY, GLASS_S3_BUCKET default glass,
+GLASS_S3_REGION default us-east-1), else to files under GLASS_OBJECTS_DIR (default .data/objects).
 
 Edge limits and the watchdog (start; environment only, unset keeps the default):
   GLASS_MAX_ROOM_MEMBERS N        Members a room may have; the next join is GLASS_ERR_ROOM_FULL (default 200)

@@ -2,7 +2,7 @@
 // sockets and HTTP; this file decides what it carries: the moderation desk (behind the override
 // frames and /api/overrides) and the ops surface (/ops, /metrics), wired to the audit log.
 // `glass start` reaches it through startGateway; tests and the bench do too.
-import { InvalidOptionError } from '../runtime/index.js';
+import { InvalidOptionError, type ObjectStore } from '../runtime/index.js';
 import { type GlassNode } from '../runtime/node/index.js';
 import {
   GatewayServer,
@@ -21,6 +21,8 @@ export interface GatewayOptions extends GatewayServerOptions {
    * GLASS_ERR_AUDIT_UNAVAILABLE: nothing is applied unaudited. The caller opens and closes it.
    */
   audit?: AuditLog | null;
+  /** The node's archive (an ObjectStore, see cluster/archive/): `history` pages read older entries from it. The caller closes it. */
+  archive?: ObjectStore | null;
   /** How long an override waits for its target's acknowledgement before GLASS_ERR_OVERRIDE_TIMEOUT. Default 5000. */
   overrideTimeoutMs?: number;
 }
@@ -75,6 +77,7 @@ export class Gateway {
         },
       ],
       observeTurnLatency: (ms) => made.ops?.service.observeTurnLatency(ms),
+      archive: options.archive ?? null,
     });
     if (made.ops === null) throw new Error('the gateway did not mount ops');
     made.gateway = new Gateway(server, made.ops, desk);

@@ -3,6 +3,7 @@
 // Other layers import from here only; the rooms import each other through their own entries.
 export { COUCH_STATE_STORE_MODULE, GAME_ACTORS, HASHRING_PLACEMENT, MEMORY_STORE, WORKER_SUPERVISOR } from './worker-modules.js';
 export { DEFAULT_REDIS_URL } from './redis-connection.js';
+export * from './archive/index.js';
 export * from './cluster-key.js';
 export * from './compose/index.js';
 export * from './couch/index.js';

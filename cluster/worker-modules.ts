@@ -10,3 +10,4 @@ export { NARRATOR_SERVICE } from './narrators/narrator-service.js';
 export { RULES_CLIENT } from './rules/rules-client.js';
 export { SAFETY_SERVICE } from './rules/safety-service.js';
 export { TURN_GRAPH_SERVICE } from './turns/turn-service.js';
+export { OBJECT_STORE_SERVICE } from './archive/object-store-config.js';

@@ -39,6 +39,26 @@ export type { ModuleRef } from './module-ref.js';
 export { NO_SERVICES, ServiceErrors, Services, type MainService, type MainServiceInit, type ServiceSpec, type WorkerServiceInit } from './services.js';
 export { withEdgeSpan } from './trace.js';
 export type { Membership } from './membership.js';
+export {
+  MAX_LIST_PAGE,
+  MAX_OBJECT_BYTES,
+  MAX_OBJECT_KEY_BYTES,
+  OBJECTS_SERVICE,
+  ObjectKeyError,
+  ObjectStoreError,
+  ObjectStoreErrors,
+  ObjectTooLargeError,
+  checkObjectKey,
+  checkObjectPrefix,
+  compareObjectKeys,
+  pageLimit,
+  type GetOptions,
+  type ListOptions,
+  type ListPage,
+  type ObjectInfo,
+  type ObjectStore,
+  type ObjectVersion,
+} from './object-store.js';
 export type { ActorQuery, ActorSample, KindSample, SampleOptions, WorkerSample } from './host/metrics-sample.js';
 export type { Location, NodeMember, Placement, PlacementInit } from './placement.js';
 export { Ref } from './wire/ref.js';

@@ -9,9 +9,13 @@ import type { NarrationChunk, RunningTurnView, SessionAccess, SessionEvent, Sess
 import { broadcast, createFor, invite, presenceEvent, refuseJoin } from './session-members.js';
 import type { TurnInput, TurnOutcome, TurnRunner } from './turn.js';
 import { MAX_TURN_LENGTH } from './turn-limits.js';
+import { hotPage, type ArchiveMark, type HotPage } from '../archive-page.js';
+import { afterAppend, archiveDone, redactArchived, refuseWhenBehind, resumeArchive, type ArchiveDone, type SpillPolicy } from '../archive-spill.js';
 import { abortRun, currentRun, endRun, MAX_TURN_EVENTS, startRun, TURN_SERVICE, type TurnRunMessage } from './turn-runs.js';
 
 export const SESSION_TRANSCRIPT_LIMIT = 500;
+/** Turns past the limit go to the archive 100 at a time (actors/archive-spill.ts). */
+export const SESSION_SPILL: SpillPolicy = { kind: 'session', limit: SESSION_TRANSCRIPT_LIMIT, chunk: 100, maxBehind: 500 };
 export { MAX_TURN_LENGTH };
 /** Turns that may wait behind the running one; past it a turn is refused (GLASS_ERR_TURN_QUEUE_FULL). */
 export const SESSION_TURN_QUEUE_LIMIT = 8;
@@ -86,6 +90,8 @@ export interface SessionState {
   running?: RunningTurn;
   scene?: Scene;
   usage?: SessionUsage;
+  /** How far the transcript went to the archive (absent: none yet). */
+  archive?: ArchiveMark;
 }
 
 type Ctx = ActorContext<SessionState>;
@@ -102,10 +108,11 @@ export const session = defineActor({
   persistence: { save: 'every-message' },
   // turn-event moves `seq` and the in-memory chunk log without a save: chunks are not saved one by one
   // (a session that comes back moves its seq past any a lost run could have used: see onActivate).
-  readOnly: ['transcript', 'members', 'wake', 'turn-event'],
+  readOnly: ['transcript', 'members', 'wake', 'turn-event', 'history'],
   initialState: (): SessionState => ({ turn: 0, transcript: [], members: {}, seq: 0, queue: [] }),
   onActivate(ctx) {
     const state = upgrade(ctx.state);
+    resumeArchive(ctx, state.transcript, SESSION_SPILL);
     abortRun(ctx.self.id);
     const running = state.running;
     if (running === undefined) return;
@@ -180,6 +187,7 @@ export const session = defineActor({
       }
       // No runner on this node: refused (GLASS_ERR_UNKNOWN_SERVICE), nothing queued.
       ctx.service<TurnRunner>(TURN_SERVICE);
+      refuseWhenBehind(ctx, state.transcript, SESSION_SPILL);
       if (state.queue.length >= SESSION_TURN_QUEUE_LIMIT) {
         throw new GlassError(SessionErrors.TURN_QUEUE_FULL, `session ${ctx.self.id} already has ${SESSION_TURN_QUEUE_LIMIT} turns waiting`);
       }
@@ -237,6 +245,16 @@ export const session = defineActor({
       return { members: Object.keys(ctx.state.members), access: ctx.state.access ?? 'open' };
     },
 
+    /** A page of the transcript older than seq `before` from the hot state; the gateway fills it up from the archive. */
+    history(ctx, msg: { before: number; limit: number }): HotPage<Turn> {
+      return hotPage(ctx.state.transcript, ctx.state.archive, msg.before, msg.limit);
+    },
+
+    /** A spill or an archived redaction finished (actors/archive-spill.ts). */
+    'archive-done'(ctx, msg: ArchiveDone) {
+      return archiveDone(ctx, ctx.state.transcript, SESSION_SPILL, msg);
+    },
+
     /** Any message activates a session: a gateway sends this after a worker died, so an unfinished turn resumes. */
     wake(ctx, _msg: {}) {
       return { running: ctx.state.running?.turn ?? null };
@@ -272,11 +290,12 @@ export const session = defineActor({
           const i = state.transcript.findIndex((t) => t.turn === c.seq);
           // Replaced, not edited: the old object may still be on its way in a reply's batch.
           if (i >= 0) state.transcript[i] = Object.freeze({ ...state.transcript[i], text: '', redacted: true as const });
+          else redactArchived(ctx, c.seq!, state.transcript, SESSION_SPILL);
           break;
         }
         case 'narrate': {
           event.seq = ++state.seq;
-          const turn = append(state, Object.freeze({ turn: ++state.turn, player: GM_SPEAKER, text: c.text!, at: ctx.now(), seq: event.seq, narration: true as const, audit: msg.audit }));
+          const turn = append(ctx, Object.freeze({ turn: ++state.turn, player: GM_SPEAKER, text: c.text!, at: ctx.now(), seq: event.seq, narration: true as const, audit: msg.audit }));
           event.turn = turn.turn;
           event.text = c.text;
           break;
@@ -352,14 +371,14 @@ function commit(ctx: Ctx, r: RunningTurn, outcome: TurnOutcome): void {
   // The turn's latency as players live it: from its acceptance (queue wait included) to its commit.
   const ms = Math.max(0, ctx.now() - r.at);
   if (outcome.status === 'committed') {
-    append(state, Object.freeze({ turn: r.turn, player: r.player, text: r.text, at: r.at, seq, narrated: outcome.narration, checks: outcome.checks, provider: outcome.provider }));
+    append(ctx, Object.freeze({ turn: r.turn, player: r.player, text: r.text, at: r.at, seq, narrated: outcome.narration, checks: outcome.checks, provider: outcome.provider }));
     state.scene = outcome.scene;
     const event: SessionEvent = { type: 'turn-committed', session, seq, turn: r.turn, player: r.player, narration: outcome.narration, checks: outcome.checks, provider: outcome.provider, ms };
     if (outcome.degraded !== undefined) event.degraded = outcome.degraded;
     broadcast(ctx, event);
   } else {
     const failed = { code: String(outcome.code), message: String(outcome.message) };
-    append(state, Object.freeze({ turn: r.turn, player: r.player, text: r.text, at: r.at, seq, failed }));
+    append(ctx, Object.freeze({ turn: r.turn, player: r.player, text: r.text, at: r.at, seq, failed }));
     broadcast(ctx, { type: 'turn-failed', session, seq, turn: r.turn, player: r.player, ...failed, ms });
   }
   const usage = (state.usage ??= {});
@@ -374,10 +393,10 @@ function commit(ctx: Ctx, r: RunningTurn, outcome: TurnOutcome): void {
   }
 }
 
-function append(state: SessionState, turn: Turn): Turn {
+function append(ctx: Ctx, turn: Turn): Turn {
   // Frozen: never edited in place (a redaction replaces it), so stores reuse its JSON (runtime/state-json.ts).
-  state.transcript.push(turn);
-  if (state.transcript.length > SESSION_TRANSCRIPT_LIMIT) state.transcript.shift();
+  ctx.state.transcript.push(turn);
+  afterAppend(ctx, ctx.state.transcript, SESSION_SPILL);
   return turn;
 }
 

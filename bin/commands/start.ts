@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { CREATION_POLICIES, IdSchema, serveNode, type CreationPolicy, type ServedNode, type ServeNodeOptions } from '../../clients/index.js';
 import { readFileSync } from 'node:fs';
 import { loadSafetyRegistry, type SafetyRegistry } from '../../actors/index.js';
-import { describeNarratorConfig, narratorConfigFromEnv, turnServices, type NarratorConfig } from '../../cluster/index.js';
+import { describeNarratorConfig, narratorConfigFromEnv, objectStoreConfigFromEnv, turnServices, type NarratorConfig } from '../../cluster/index.js';
 import { GlassError, MAX_TIMER_MS } from '../../runtime/index.js';
 import { integerArg, parseCommandArgs, UsageError } from '../cli-args.js';
 
@@ -49,6 +49,12 @@ function turnsFromEnv(env: NodeJS.ProcessEnv): Pick<ServeNodeOptions, 'services'
     // The message names the variable; a key's value is never in it.
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
+  let objects;
+  try {
+    objects = objectStoreConfigFromEnv(env);
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
   const threads = integerArg('GLASS_RULES_THREADS', env.GLASS_RULES_THREADS, 1, 64);
   const file = env.GLASS_SAFETY_REGISTRY_FILE;
   let safetyRegistry: SafetyRegistry | undefined;
@@ -68,7 +74,7 @@ function turnsFromEnv(env: NodeJS.ProcessEnv): Pick<ServeNodeOptions, 'services'
     }
   }
   return {
-    services: turnServices({ narrator, ...(threads !== undefined && { rules: { threads } }), ...(safetyText !== undefined && { safety: safetyText }) }),
+    services: turnServices({ narrator, objects, ...(threads !== undefined && { rules: { threads } }), ...(safetyText !== undefined && { safety: safetyText }) }),
     ...(safetyRegistry !== undefined && { safetyRegistry }),
   };
 }

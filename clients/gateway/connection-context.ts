@@ -1,6 +1,6 @@
 // What a player's connection needs of its gateway, and what uWS keeps per socket.
 import type { room, RunningTurnView, session } from '../../actors/index.js';
-import type { Logger } from '../../runtime/index.js';
+import type { Logger, ObjectStore } from '../../runtime/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
 import type { AccessClaims } from '../tokens/index.js';
 import type { Connection } from './connection.js';
@@ -41,6 +41,8 @@ export interface ConnectionContext {
   readonly hardLimitBytes: number;
   /** Overrides: audit, send on the system lane, wait for the target (the moderation desk's). */
   readonly overrides: OverrideHandler;
+  /** The archive `history` pages read older entries from (null: hot entries only). */
+  readonly archive: ObjectStore | null;
   /** True once the gateway is shutting down: memberships are then left at once, not held. */
   readonly closing: boolean;
   /** Leaves a room for the player if this node still holds it there (tracked until it settles). */

@@ -18,6 +18,7 @@ import { ConnectionOutput } from './connection-output.js';
 import { ConnectionRooms } from './connection-rooms.js';
 import type { EdgeLimits } from './edge-limits.js';
 import type { RoomListener } from './local-rooms.js';
+import { serveHistory, type HistoryAccess } from './connection-history.js';
 
 export { roomTopic, type ConnectionContext, type RoomRef, type SocketData } from './connection-context.js';
 
@@ -244,6 +245,8 @@ export class Connection implements RoomListener {
         return;
       case 'ping':
         return this.#out.send({ type: 'pong', ref: frame.ref });
+      case 'history':
+        return serveHistory(frame, this.#historyAccess());
       case 'override': {
         if (frame.command === 'redact') return this.#redactReached(frame);
         return this.#submitOverride(frame);
@@ -480,6 +483,20 @@ export class Connection implements RoomListener {
     if (waitMs === 0) return true;
     this.#refuse(ProtocolErrors.TEXT_RATE_LIMITED, `too much text: retry in ${waitMs} ms`, ref, waitMs);
     return false;
+  }
+
+  #history: HistoryAccess | undefined;
+
+  #historyAccess(): HistoryAccess {
+    return (this.#history ??= {
+      member: (kind, id) => (kind === 'room' ? this.#rooms.has(id) : this.#sessions.has(id)),
+      moderator: this.#claims.roles.includes('moderator'),
+      ask: (kind, id, msg) => (kind === 'room' ? this.#ctx.local.ref(id).ask(msg) : this.#ctx.sessions.ref(id).ask(msg)),
+      archive: this.#ctx.archive,
+      send: (frame) => this.#out.send(frame as never),
+      refuse: (code, message, ref) => this.#refuse(code, message, ref),
+      failed: (err, ref) => this.#failed('history', err, ref),
+    });
   }
 
   #notInSession(id: string, ref: string | undefined): void {

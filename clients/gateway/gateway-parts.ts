@@ -2,6 +2,7 @@ import type uWS from 'uWebSockets.js';
 import type { OverrideFrame, OverrideRequest } from '../protocol/index.js';
 import type { AccessClaims } from '../tokens/index.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { ObjectStore } from '../../runtime/index.js';
 
 /** An override the target applied, as the moderator's socket is told. */
 export interface AppliedOverrideReceipt {
@@ -50,6 +51,8 @@ export interface GatewayMount {
 export interface GatewayParts {
   readonly overrides: OverrideHandler;
   readonly mounts: readonly GatewayMount[];
+  /** The node's archive, for `history` pages (clients/gateway/connection-history.ts); absent: hot entries only. */
+  readonly archive?: ObjectStore | null;
   /** How long a narrative turn took, from its acceptance to its commit (the ops signal). */
   observeTurnLatency?(ms: number): void;
 }

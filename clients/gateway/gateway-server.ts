@@ -92,6 +92,7 @@ export class GatewayServer {
       softLimitBytes: o.softLimitBytes,
       hardLimitBytes: o.hardLimitBytes,
       overrides: parts.overrides,
+      archive: parts.archive ?? null,
       get closing() {
         return gateway.#closed;
       },

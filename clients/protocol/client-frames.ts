@@ -30,6 +30,22 @@ export const JoinSessionFrame = z.strictObject({
 export const LeaveSessionFrame = z.strictObject({ type: z.literal('leave-session'), session: IdSchema, ref: RefSchema.optional() });
 /** The session's creator (a member) or a moderator invites `player` to an invite-only session. */
 export const InviteFrame = z.strictObject({ type: z.literal('invite'), session: IdSchema, player: IdSchema, ref: RefSchema.optional() });
+/**
+ * A page of a room's whole history or a session's whole transcript, hot and archived alike: the
+ * newest `limit` entries with seq below `before` (absent: the newest of all). Members and moderators.
+ * The answer's `next` is the `before` of the page after it, older.
+ */
+export const HistoryFrame = z
+  .strictObject({
+    type: z.literal('history'),
+    room: IdSchema.optional(),
+    session: IdSchema.optional(),
+    before: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+    limit: z.number().int().min(1).max(ProtocolLimits.HISTORY_MAX_PAGE).optional(),
+    ref: RefSchema.optional(),
+  })
+  .refine((v) => (v.room === undefined) !== (v.session === undefined), { path: ['room'], message: 'exactly one of room and session is required' });
+export type HistoryFrame = z.infer<typeof HistoryFrame>;
 export const PingFrame = z.strictObject({ type: z.literal('ping'), ref: RefSchema.optional() });
 /** Rooms of an earlier connection, each with the `seq` of the last line the client saw in it. */
 export const ResumeFrame = z.strictObject({
@@ -94,10 +110,10 @@ export type OverrideFrame = z.infer<typeof OverrideFrame>;
 export const OverrideRequest = z.strictObject(OverrideFields).superRefine(checkOverride);
 export type OverrideRequest = z.infer<typeof OverrideRequest>;
 
-export const ClientFrame = z.discriminatedUnion('type', [JoinFrame, LeaveFrame, SayFrame, TurnFrame, JoinSessionFrame, LeaveSessionFrame, InviteFrame, PingFrame, ResumeFrame, OverrideFrame]);
+export const ClientFrame = z.discriminatedUnion('type', [JoinFrame, LeaveFrame, SayFrame, TurnFrame, JoinSessionFrame, LeaveSessionFrame, InviteFrame, PingFrame, ResumeFrame, OverrideFrame, HistoryFrame]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame['type'];
-export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = ['join', 'leave', 'say', 'turn', 'join-session', 'leave-session', 'invite', 'ping', 'resume', 'override'];
+export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = ['join', 'leave', 'say', 'turn', 'join-session', 'leave-session', 'invite', 'ping', 'resume', 'override', 'history'];
 
 /** Which roles may send each frame type. */
 export const FRAME_ROLES: Readonly<Record<ClientFrameType, readonly Role[]>> = {
@@ -111,4 +127,5 @@ export const FRAME_ROLES: Readonly<Record<ClientFrameType, readonly Role[]>> = {
   resume: ['player', 'moderator'],
   ping: ROLES,
   override: ['moderator'],
+  history: ['player', 'moderator'],
 };

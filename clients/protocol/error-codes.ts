@@ -4,13 +4,13 @@
 // module with no imports, and only gathered here. Importing those leaves, not their layers'
 // entries, keeps the protocol (and so the SDK) free of Node code. The committed list in
 // spec/fixtures/wire-error-codes.ts pins every string; spec/unit/wire-error-codes.test.ts checks both.
-import { ModerationErrors, NarrationErrors, RoomErrors, RulesErrors, SafetyErrors, SessionErrors } from '../../actors/actor-errors.js';
+import { ArchiveErrors, ModerationErrors, NarrationErrors, RoomErrors, RulesErrors, SafetyErrors, SessionErrors } from '../../actors/actor-errors.js';
 import { OpsPublisherErrors } from '../../cluster/ops/ops-publisher-errors.js';
 import { TransportErrorCodes } from '../../cluster/streams/transport-errors.js';
 import { ErrorCodes } from '../../runtime/errors.js';
 import { ServiceErrors } from '../../runtime/services.js';
 
-export { ErrorCodes, ModerationErrors, NarrationErrors, OpsPublisherErrors, RoomErrors, RulesErrors, SafetyErrors, SessionErrors, TransportErrorCodes };
+export { ArchiveErrors, ErrorCodes, ModerationErrors, NarrationErrors, OpsPublisherErrors, RoomErrors, RulesErrors, SafetyErrors, SessionErrors, TransportErrorCodes };
 
 /** The gateway's own codes: of the `error` frame, of refused upgrades, and of the HTTP APIs. */
 export const EdgeErrors = {
@@ -147,6 +147,10 @@ export const ProtocolErrors = {
   OPS_UNREACHABLE: OpsPublisherErrors.UNREACHABLE,
   OPS_TIMEOUT: OpsPublisherErrors.TIMEOUT,
   OPS_REMOTE_FAILED: OpsPublisherErrors.REMOTE_FAILED,
+  // The archive's (history pages, and new lines or turns while it is behind).
+  ARCHIVE_BEHIND: ArchiveErrors.BEHIND,
+  ARCHIVE_CORRUPT: ArchiveErrors.CORRUPT,
+  ARCHIVE_UNAVAILABLE: ArchiveErrors.UNAVAILABLE,
 } as const;
 
 export type ProtocolErrorCode = (typeof ProtocolErrors)[keyof typeof ProtocolErrors];

@@ -2,6 +2,7 @@
 // every error code the wire carries. A leaf of clients/ that the server and the SDK both import:
 // browser-safe, it loads zod and import-free leaf modules only (docs/PROTOCOL.md is the prose version).
 export {
+  ArchiveErrors,
   AuditErrors,
   EdgeErrors,
   ErrorCodes,
@@ -31,6 +32,7 @@ export {
   JoinSessionFrame,
   LeaveSessionFrame,
   InviteFrame,
+  HistoryFrame,
   type ClientFrameType,
 } from './client-frames.js';
 export {
@@ -51,6 +53,7 @@ export {
   WelcomeFrame,
   CheckResultSchema,
   InvitedFrame,
+  HistoryPageFrame,
   NarrationDegradedFrame,
   NarrationFrame,
   RunningTurnSchema,

@@ -20,6 +20,9 @@ export const ProtocolLimits = {
   REASON_MAX_LENGTH: 500,
   /** An override's `text` (narration, safety note). */
   OVERRIDE_TEXT_MAX_LENGTH: 2_000,
+  /** Entries one `history` page may ask for (and the default page). */
+  HISTORY_MAX_PAGE: 100,
+  HISTORY_DEFAULT_PAGE: 50,
 } as const;
 
 /** WebSocket close codes the gateway uses (4000-4999 are the application's range). */

@@ -233,6 +233,18 @@ export const OverrideAppliedFrame = z.strictObject({
   ref: RefSchema.optional(),
 });
 
+/** A page of history (the answer to `history`): `lines` of a room or `turns` of a session, oldest first. */
+export const HistoryPageFrame = z.strictObject({
+  type: z.literal('history-page'),
+  room: IdSchema.optional(),
+  session: IdSchema.optional(),
+  lines: z.array(RoomLineSchema).optional(),
+  turns: z.array(TranscriptEntrySchema).optional(),
+  /** `before` of the next (older) page; null: this page reaches the first entry. */
+  next: z.number().int().positive().nullable(),
+  ref: RefSchema.optional(),
+});
+
 export const ServerFrame = z.discriminatedUnion('type', [
   WelcomeFrame,
   JoinedFrame,
@@ -259,6 +271,7 @@ export const ServerFrame = z.discriminatedUnion('type', [
   SessionModeratedFrame,
   SessionResumedFrame,
   SessionResyncFrame,
+  HistoryPageFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame['type'];

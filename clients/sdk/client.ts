@@ -13,6 +13,7 @@ import { RoomBook } from './room-book.js';
 import { SessionBook } from './session-book.js';
 import type { TimerPurpose } from './scheduler.js';
 import { Link, type LinkClosed } from './socket.js';
+import { requestHistory, type HistoryOptions, type HistoryPageOf, type HistoryTarget } from './history.js';
 
 type TimerSlot = 'reconnect' | 'connect';
 
@@ -146,6 +147,11 @@ export class GlassClient {
   async turn(session: string, text: string): Promise<number> {
     const accepted = (await this.#outbox.request({ type: 'turn', session, text })) as ServerFrameOf<'turn-accepted'>;
     return accepted.turn;
+  }
+
+  /** One page of a room's (or, `{ session }`, a session's) whole history, archived part included (see history.ts, historyPages). */
+  history<T extends HistoryTarget>(target: T, options: HistoryOptions = {}): Promise<HistoryPageOf<T>> {
+    return requestHistory((frame) => this.#outbox.request(frame), target, options);
   }
 
   /** A round trip to the gateway; resolves with its duration in ms. */
@@ -344,6 +350,7 @@ export class GlassClient {
       case 'invited':
       case 'turn-accepted':
       case 'pong':
+      case 'history-page':
         return this.#outbox.answer(frame.ref, frame);
       case 'said':
         return this.#onSaid(frame);

@@ -4,6 +4,8 @@
 import type { SafetyRegistrySource } from '../../actors/index.js';
 import type { ServiceSpec } from '../../runtime/index.js';
 import { TURN_SERVICE } from '../../actors/index.js';
+import { OBJECTS_SERVICE } from '../../runtime/index.js';
+import { DEFAULT_OBJECTS_DIR, OBJECT_STORE_SERVICE, type ObjectStoreConfig } from '../archive/index.js';
 import { NARRATOR_SERVICE, type NarratorConfig } from '../narrators/index.js';
 import { RULES_CLIENT, RULES_POOL, SAFETY_SERVICE, type RulesPoolOptions } from '../rules/index.js';
 import { TURN_GRAPH_SERVICE, type TurnServiceOptions } from './turn-service.js';
@@ -16,6 +18,8 @@ export interface TurnServicesOptions {
   /** The Prohibited Capabilities registry (an object, or its JSON text); default the documented one. */
   safety?: SafetyRegistrySource | string;
   turns?: TurnServiceOptions;
+  /** The archive's ObjectStore (objectStoreConfigFromEnv); default the filesystem under .data/objects; false: none (rooms and sessions drop what ages out). */
+  objects?: ObjectStoreConfig | false;
 }
 
 export function turnServices(options: TurnServicesOptions = {}): Record<string, ServiceSpec> {
@@ -24,5 +28,6 @@ export function turnServices(options: TurnServicesOptions = {}): Record<string, 
     rules: { main: { ...RULES_POOL, options: options.rules ?? {} }, worker: RULES_CLIENT },
     safety: { worker: { ...SAFETY_SERVICE, options: options.safety } },
     [TURN_SERVICE]: { worker: { ...TURN_GRAPH_SERVICE, options: options.turns ?? {} } },
+    ...(options.objects !== false && { [OBJECTS_SERVICE]: { worker: { ...OBJECT_STORE_SERVICE, options: options.objects ?? { kind: 'fs', dir: DEFAULT_OBJECTS_DIR } } } }),
   };
 }

@@ -3,11 +3,11 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ModerationErrors, NarrationErrors, RoomErrors, RulesErrors, SafetyErrors, SessionErrors, TurnErrors } from '../../actors/index.js';
+import { ArchiveErrors, ModerationErrors, NarrationErrors, RoomErrors, RulesErrors, SafetyErrors, SessionErrors, TurnErrors } from '../../actors/index.js';
 import { AuditErrors, AuditSetupErrors, EdgeErrors, GatewayErrors, OpsErrors, TokenSecretErrors } from '../../clients/index.js';
 import { ProtocolErrors as SdkKnownErrors } from '../../clients/sdk/index.js';
 import { ClusterKeyErrors, MEMBERSHIP_UNAVAILABLE, OpsPublisherErrors, SharedStoreErrors, TransportErrorCodes } from '../../cluster/index.js';
-import { ErrorCodes, ServiceErrors } from '../../runtime/index.js';
+import { ErrorCodes, ObjectStoreErrors, ServiceErrors } from '../../runtime/index.js';
 import { COMMITTED_ERROR_CODES, LOCAL_TABLES, WIRE_TABLES } from '../fixtures/wire-error-codes.js';
 
 // Each table imported from its own layer's entry, as the server uses it (not through the protocol).
@@ -32,6 +32,8 @@ const LIVE: Record<string, Readonly<Record<string, string>>> = {
   RulesErrors,
   NarrationErrors,
   SafetyErrors,
+  ArchiveErrors,
+  ObjectStoreErrors,
 };
 
 const DIST = fileURLToPath(new URL('../../', import.meta.url));
