@@ -10,6 +10,8 @@ Commands:
   mod      A moderator override: glass mod mute --room r1 --player alice --reason "spam"
   audit    Check the moderation audit log: glass audit verify
   archive  A room's or session's archived history: glass archive list|read --room ID [--before SEQ] [--limit N] [--json]
+  backup   State checkpoints: glass backup now|list [--couch URL] [--db NAME] (docs/BACKUP.md)
+  restore  Restore state into an empty CouchDB database: glass restore --at TIME [--couch URL] [--db NAME]
   ops      Look at and act on a running cluster: glass ops tree | top | … (glass ops help)
   faults   Run every fault and abuse case against real processes: glass faults [--quick] [--json] [--only a,b] (docs/RELIABILITY.md)
   bench    Load a gateway from a scenario file: glass bench run s.json --local (docs/LOAD.md)

@@ -2,7 +2,7 @@
 // Redis), the moderation audit log, the gateway with moderation and ops mounted, and the ops
 // publisher that lets `glass ops` see the cluster. bin/commands/start.ts calls it; so may any
 // harness that wants a real node in-process.
-import { createObjectStore, objectStoreConfigFromEnv, startClusterNode, startDefaultNode, startNodePostgres, startOpsPublisher, type NodePostgres } from '../cluster/index.js';
+import { checkpointsForNode, createObjectStore, objectStoreConfigFromEnv, startClusterNode, startDefaultNode, startNodePostgres, startOpsPublisher, type NodePostgres } from '../cluster/index.js';
 import { type GlassNode, type NodeOptions } from '../runtime/node/index.js';
 import type { SafetyRegistry } from '../actors/index.js';
 import { AuditLog, auditSafetyRegistry } from './moderation/index.js';
@@ -102,6 +102,8 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
     // The archive the workers spill to (the same configuration: turnServices' `objects`), read by `history` pages.
     const archive = createObjectStore(objectStoreConfigFromEnv(env));
     node.onClose(() => archive.close());
+    // Hourly checkpoints of the state documents (GLASS_CHECKPOINT_EVERY_MS; docs/BACKUP.md).
+    checkpointsForNode(node, env);
     gateway = await startGateway({ ...config.edge, node, port: config.port, host: config.host, tokenKey: tokenKey.key, resumeKey: secret.key, audit, archive });
   } catch (err) {
     await audit.close();

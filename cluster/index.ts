@@ -5,6 +5,7 @@ export { COUCH_STATE_STORE_MODULE, GAME_ACTORS, HASHRING_PLACEMENT, MEMORY_STORE
 export { DEFAULT_REDIS_URL } from './redis-connection.js';
 export * from './archive/index.js';
 export * from './cluster-key.js';
+export * from './checkpoints/index.js';
 export * from './compose/index.js';
 export * from './couch/index.js';
 export * from './membership/index.js';
