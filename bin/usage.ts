@@ -64,8 +64,11 @@ every node of a cluster needs the same), else the file GLASS_TOKEN_SECRET_FILE (
 .data/token-secret), created with a random key and mode 0600 on first use; it signs no access token.
 
 Moderation audit log (start and audit): PostgreSQL at GLASS_PG_URL (else DATABASE_URL), tables in
-schema GLASS_PG_SCHEMA (default public), created at start. Without it, overrides are refused
-(GLASS_ERR_AUDIT_UNAVAILABLE); players are served either way.
+schema GLASS_PG_SCHEMA (default public), created at start. Without it, the embedded PostgreSQL
+(PGlite on GLASS_PG_DATA_DIR, default .data/pg, loopback, a password per start); overrides are
+refused (GLASS_ERR_AUDIT_UNAVAILABLE) until the log is ready; players are served either way.
+Exported every GLASS_AUDIT_EXPORT_EVERY_MS (default nightly) to the glass-audit bucket; state
+checkpoints every GLASS_CHECKPOINT_EVERY_MS (default hourly) to glass-checkpoints (docs/BACKUP.md).
 
 glass mod COMMAND (--room ID | --session ID) [options]
   COMMAND           mute, unmute, kick, pause, resume, lock, unlock, redact, narrate or note
@@ -80,7 +83,9 @@ glass mod COMMAND (--room ID | --session ID) [options]
   answered ("glass: CODE: message" on stderr), 2 on a usage error (nothing sent).
 
 glass audit verify [--anchor FILE]
-  Needs PostgreSQL as the nodes have it (GLASS_PG_URL, else DATABASE_URL; GLASS_PG_SCHEMA).
+  Needs PostgreSQL as the nodes have it (GLASS_PG_URL, else DATABASE_URL, else the embedded one
+  of this directory; GLASS_PG_SCHEMA). Also checks it against the audit export, if any (a row
+  changed after export: exit 3, named by id).
   Walks the audit chain with the audit key (GLASS_AUDIT_KEY, else GLASS_AUDIT_KEY_FILE, default
   .data/audit-key) against its anchor (--anchor, else GLASS_AUDIT_ANCHOR_FILE, default
   .data/audit-anchor[-SCHEMA]). Exit 0 ok, 3 tampered (the row and the kind: altered, inserted,

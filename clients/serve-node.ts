@@ -2,10 +2,11 @@
 // Redis), the moderation audit log, the gateway with moderation and ops mounted, and the ops
 // publisher that lets `glass ops` see the cluster. bin/commands/start.ts calls it; so may any
 // harness that wants a real node in-process.
-import { checkpointsForNode, createObjectStore, objectStoreConfigFromEnv, startClusterNode, startDefaultNode, startNodePostgres, startOpsPublisher, type NodePostgres } from '../cluster/index.js';
+import { CheckpointSchedule, checkpointsForNode, createObjectStore, objectStoreConfigForBucket, objectStoreConfigFromEnv, startClusterNode, startDefaultNode, startNodePostgres, startOpsPublisher, type NodePostgres } from '../cluster/index.js';
 import { type GlassNode, type NodeOptions } from '../runtime/node/index.js';
 import type { SafetyRegistry } from '../actors/index.js';
-import { AuditLog, auditSafetyRegistry } from './moderation/index.js';
+import { AUDIT_EXPORT_BUCKET, AuditExport, AuditLog, DEFAULT_AUDIT_EXPORT_EVERY_MS, auditSafetyRegistry } from './moderation/index.js';
+import { MAX_TIMER_MS, integerOption } from '../runtime/index.js';
 import { startGateway, type Gateway, type GatewayOptions } from './serve.js';
 import { resolveTokenPublicKey, resolveTokenSecret } from './tokens/index.js';
 
@@ -104,6 +105,7 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
     node.onClose(() => archive.close());
     // Hourly checkpoints of the state documents (GLASS_CHECKPOINT_EVERY_MS; docs/BACKUP.md).
     checkpointsForNode(node, env);
+    exportAuditOnSchedule(node, audit, env);
     gateway = await startGateway({ ...config.edge, node, port: config.port, host: config.host, tokenKey: tokenKey.key, resumeKey: secret.key, audit, archive });
   } catch (err) {
     await audit.close();
@@ -146,4 +148,25 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
 /** Whether a listen address reaches this machine only (what the start log says, so nobody is surprised either way). */
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** The audit chain to the `glass-audit` bucket every GLASS_AUDIT_EXPORT_EVERY_MS (default nightly; 0: never). docs/BACKUP.md. */
+function exportAuditOnSchedule(node: GlassNode, audit: AuditLog, env: NodeJS.ProcessEnv): void {
+  const raw = env.GLASS_AUDIT_EXPORT_EVERY_MS;
+  const everyMs = raw === undefined || raw === '' ? DEFAULT_AUDIT_EXPORT_EVERY_MS : integerOption('GLASS_AUDIT_EXPORT_EVERY_MS', Number(raw), 0, MAX_TIMER_MS, 'a duration in ms (0: no export)');
+  if (everyMs === 0) return;
+  const store = createObjectStore(objectStoreConfigForBucket(objectStoreConfigFromEnv(env), AUDIT_EXPORT_BUCKET));
+  const exporter = new AuditExport(audit, store);
+  const schedule = new CheckpointSchedule({
+    take: async () => (audit.status === 'ready' ? exporter.run() : null),
+    summary: (r) => ({ rows: r.rows, head: r.head, bucket: AUDIT_EXPORT_BUCKET }),
+    label: 'audit export',
+    everyMs,
+    log: node.log.child({ component: 'audit-export' }),
+  });
+  schedule.start();
+  node.onClose(async () => {
+    await schedule.stop();
+    await store.close();
+  });
 }

@@ -5,24 +5,30 @@ import type { CheckpointManifest } from './checkpoint-format.js';
 
 export const DEFAULT_CHECKPOINT_EVERY_MS = 3_600_000;
 
-export interface CheckpointScheduleOptions {
-  take: () => Promise<CheckpointManifest | null>;
+export interface CheckpointScheduleOptions<T extends object = CheckpointManifest> {
+  /** One run; null when there was nothing to do. */
+  take: () => Promise<T | null>;
+  /** What the log says a run wrote (default: a state checkpoint's number, documents and chunks). */
+  summary?: (result: T) => Record<string, unknown>;
+  /** Default 'state checkpoint'. */
+  label?: string;
   everyMs?: number;
   clock?: Clock;
   log: Logger;
   /** Called after each tick (tests wait on it instead of on time). */
-  onTick?: (result: CheckpointManifest | null | Error) => void;
+  onTick?: (result: T | null | Error) => void;
 }
 
-export class CheckpointSchedule {
+/** Runs `take` every `everyMs`: state checkpoints here, the audit export in clients/serve-node.ts. */
+export class CheckpointSchedule<T extends object = CheckpointManifest> {
   readonly everyMs: number;
-  readonly #o: CheckpointScheduleOptions;
+  readonly #o: CheckpointScheduleOptions<T>;
   readonly #clock: Clock;
   #timer: TimerHandle | null = null;
   #stopped = false;
   #tick: Promise<void> | null = null;
 
-  constructor(options: CheckpointScheduleOptions) {
+  constructor(options: CheckpointScheduleOptions<T>) {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.everyMs = options.everyMs ?? DEFAULT_CHECKPOINT_EVERY_MS;
@@ -53,15 +59,20 @@ export class CheckpointSchedule {
     }, this.everyMs);
   }
 
-  async #run(): Promise<CheckpointManifest | null | Error> {
-    let result: CheckpointManifest | null | Error;
+  async #run(): Promise<T | null | Error> {
+    let result: T | null | Error;
+    const label = this.#o.label ?? 'state checkpoint';
     try {
       result = await this.#o.take();
-      if (result !== null) this.#o.log.info({ checkpoint: result.n, docs: result.docs, chunks: result.chunks.length }, 'state checkpoint written');
+      if (result !== null) this.#o.log.info(this.#o.summary?.(result) ?? summarize(result as unknown as CheckpointManifest), `${label} written`);
     } catch (err) {
       result = err instanceof Error ? err : new Error(String(err));
-      this.#o.log.error({ err: result.message, code: (err as { code?: unknown }).code }, 'state checkpoint failed: tried again at the next tick');
+      this.#o.log.error({ err: result.message, code: (err as { code?: unknown }).code }, `${label} failed: tried again at the next tick`);
     }
     return result;
   }
+}
+
+function summarize(m: CheckpointManifest): Record<string, unknown> {
+  return { checkpoint: m.n, docs: m.docs, chunks: m.chunks?.length };
 }
