@@ -30,6 +30,8 @@ export class PgFront {
   readonly #server: Server;
   readonly #options: PgFrontInternal;
   readonly #clients = new Set<FrontConnection>();
+  /** Every socket, refused ones too: close() ends them all, or the server would wait for them. */
+  readonly #sockets = new Set<Socket>();
 
   private constructor(server: Server, options: PgFrontInternal) {
     this.#server = server;
@@ -64,13 +66,17 @@ export class PgFront {
   close(): Promise<void> {
     for (const c of this.#clients) c.destroy();
     this.#clients.clear();
+    for (const s of this.#sockets) s.destroy();
+    this.#sockets.clear();
     return new Promise((resolve) => this.#server.close(() => resolve()));
   }
 
   #accept(socket: Socket): void {
     socket.on('error', () => {});
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
     if (this.#clients.size >= this.#options.maxConnections) {
-      socket.end(fatal('53300', 'sorry, too many clients already'));
+      refuse(socket, fatal('53300', 'sorry, too many clients already'));
       return;
     }
     const client = new FrontConnection(socket, this.#options, () => this.#clients.delete(client));
@@ -218,11 +224,16 @@ class FrontConnection {
 
   #refuse(code: string, message: string): void {
     if (this.#state === 'closed') return;
-    this.#socket.end(fatal(code, message));
+    refuse(this.#socket, fatal(code, message));
     this.#state = 'closed';
     clearTimeout(this.#timer);
     this.#inner?.destroy();
     this.#o.gate.leave(this);
     this.#onGone();
   }
+}
+
+/** Writes the error, then closes for good (a client that keeps its half open would hold the socket). */
+function refuse(socket: Socket, error: Buffer): void {
+  socket.end(error, () => socket.destroy());
 }
