@@ -5,6 +5,7 @@ import { ErrorCodes, GlassError } from '../runtime/index.js';
 import { UsageError } from './cli-args.js';
 import { archiveCommand } from './commands/archive.js';
 import { auditCommand } from './commands/audit.js';
+import { backupCommand, restoreCommand } from './commands/backup.js';
 import { faults, parseFaults } from './commands/faults.js';
 import { mod, parseMod } from './commands/mod.js';
 import { parseStart, start } from './commands/start.js';
@@ -30,6 +31,10 @@ async function main(argv: string[]): Promise<number> {
       return runOpsCommand(rest, process.env);
     case 'archive':
       return archiveCommand(rest, process.env);
+    case 'backup':
+      return backupCommand(rest, process.env);
+    case 'restore':
+      return restoreCommand(rest, process.env);
     case 'faults':
       return faults(parseFaults(rest));
     case 'workflows':

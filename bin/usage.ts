@@ -11,6 +11,8 @@ Commands:
   mod      A moderator override: glass mod mute --room r1 --player alice --reason "spam"
   audit    Check the moderation audit log: glass audit verify
   archive  A room's or session's archived history: glass archive list|read --room ID [--before SEQ] [--limit N] [--json]
+  backup   State checkpoints: glass backup now|list [--couch URL] [--db NAME] (docs/BACKUP.md)
+  restore  Restore state into an empty CouchDB database: glass restore --at TIME [--couch URL] [--db NAME]
   ops      Look at and act on a running cluster: glass ops tree | top | … (glass ops help)
   faults   Run every fault and abuse case against real processes: glass faults [--quick] [--json] [--only a,b] (docs/RELIABILITY.md)
   workflows  Run a Temporal worker for the workflows after turns: glass workflows worker (docs/WORKFLOWS.md)
@@ -64,8 +66,11 @@ every node of a cluster needs the same), else the file GLASS_TOKEN_SECRET_FILE (
 .data/token-secret), created with a random key and mode 0600 on first use; it signs no access token.
 
 Moderation audit log (start and audit): PostgreSQL at GLASS_PG_URL (else DATABASE_URL), tables in
-schema GLASS_PG_SCHEMA (default public), created at start. Without it, overrides are refused
-(GLASS_ERR_AUDIT_UNAVAILABLE); players are served either way.
+schema GLASS_PG_SCHEMA (default public), created at start. Without it, the embedded PostgreSQL
+(PGlite on GLASS_PG_DATA_DIR, default .data/pg, loopback, a password per start); overrides are
+refused (GLASS_ERR_AUDIT_UNAVAILABLE) until the log is ready; players are served either way.
+Exported every GLASS_AUDIT_EXPORT_EVERY_MS (default nightly) to the glass-audit bucket; state
+checkpoints every GLASS_CHECKPOINT_EVERY_MS (default hourly) to glass-checkpoints (docs/BACKUP.md).
 
 glass mod COMMAND (--room ID | --session ID) [options]
   COMMAND           mute, unmute, kick, pause, resume, lock, unlock, redact, narrate or note
@@ -81,7 +86,9 @@ glass mod COMMAND (--room ID | --session ID) [options]
   answered ("glass: CODE: message" on stderr), 2 on a usage error (nothing sent).
 
 glass audit verify [--anchor FILE]
-  Needs PostgreSQL as the nodes have it (GLASS_PG_URL, else DATABASE_URL; GLASS_PG_SCHEMA).
+  Needs PostgreSQL as the nodes have it (GLASS_PG_URL, else DATABASE_URL, else the embedded one
+  of this directory; GLASS_PG_SCHEMA). Also checks it against the audit export, if any (a row
+  changed after export: exit 3, named by id).
   Walks the audit chain with the audit key (GLASS_AUDIT_KEY, else GLASS_AUDIT_KEY_FILE, default
   .data/audit-key) against its anchor (--anchor, else GLASS_AUDIT_ANCHOR_FILE, default
   .data/audit-anchor[-SCHEMA]). Exit 0 ok, 3 tampered (the row and the kind: altered, inserted,

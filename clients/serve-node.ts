@@ -2,10 +2,11 @@
 // Redis), the moderation audit log, the gateway with moderation and ops mounted, and the ops
 // publisher that lets `glass ops` see the cluster. bin/commands/start.ts calls it; so may any
 // harness that wants a real node in-process.
-import { startClusterNode, startDefaultNode, startOpsPublisher } from '../cluster/index.js';
+import { CheckpointSchedule, checkpointsForNode, createObjectStore, objectStoreConfigForBucket, objectStoreConfigFromEnv, startClusterNode, startDefaultNode, startNodePostgres, startOpsPublisher, type NodePostgres } from '../cluster/index.js';
 import { type GlassNode, type NodeOptions } from '../runtime/node/index.js';
 import type { SafetyRegistry } from '../actors/index.js';
-import { AuditLog, auditSafetyRegistry, auditUrlFromEnv, describePgUrl } from './moderation/index.js';
+import { AUDIT_EXPORT_BUCKET, AuditExport, AuditLog, DEFAULT_AUDIT_EXPORT_EVERY_MS, auditSafetyRegistry } from './moderation/index.js';
+import { MAX_TIMER_MS, integerOption } from '../runtime/index.js';
 import { startGateway, type Gateway, type GatewayOptions } from './serve.js';
 import { resolveTokenPublicKey, resolveTokenSecret } from './tokens/index.js';
 
@@ -38,6 +39,8 @@ export interface ServedNode {
   readonly node: GlassNode;
   readonly gateway: Gateway;
   readonly audit: AuditLog | null;
+  /** The node's PostgreSQL: GLASS_PG_URL's server, or the embedded one this node runs (cluster/postgres). */
+  readonly postgres: NodePostgres;
   close(): Promise<void>;
 }
 
@@ -64,35 +67,47 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
       ? await startDefaultNode(options)
       : await startClusterNode({ ...options, redisUrl: config.redisUrl, prefix: config.cluster, address: `ws://${config.host}:${config.port}` });
   // The audit log connects in the background: an unreachable PostgreSQL refuses overrides, not players.
-  const pgUrl = auditUrlFromEnv(env);
-  // The audit key and anchor come from the same environment; a bad key refuses the start (GLASS_ERR_AUDIT_KEY).
-  let audit: AuditLog | null;
+  // Without GLASS_PG_URL the embedded one listens at once and opens PGlite in the background (a
+  // first start runs initdb for seconds): the log connects once it is up.
+  let postgres: NodePostgres;
   try {
-    audit = pgUrl === undefined ? null : AuditLog.open({ url: pgUrl, schema: env.GLASS_PG_SCHEMA || undefined, logger: node.log, env });
+    postgres = await startNodePostgres(env, { shareRunning: true });
   } catch (err) {
     await node.close();
     throw err;
   }
-  if (audit === null) node.log.warn('no moderation audit log (GLASS_PG_URL unset): overrides are refused with GLASS_ERR_AUDIT_UNAVAILABLE');
+  postgres.ready.catch((err: unknown) => node.log.error({ err: (err as Error)?.message }, 'embedded PostgreSQL did not start: overrides are refused (GLASS_ERR_AUDIT_UNAVAILABLE)'));
+  // The audit key and anchor come from the same environment; a bad key refuses the start (GLASS_ERR_AUDIT_KEY).
+  let audit: AuditLog;
+  try {
+    audit = AuditLog.open({ url: postgres.url, schema: env.GLASS_PG_SCHEMA || undefined, logger: node.log, env, after: postgres.ready });
+  } catch (err) {
+    await postgres.close();
+    await node.close();
+    throw err;
+  }
   if (config.safetyRegistry !== undefined) {
-    if (audit === null) node.log.warn({ safetyRegistry: config.safetyRegistry.version }, 'safety registry from GLASS_SAFETY_REGISTRY_FILE not audited: no audit log');
-    else {
-      // A changed registry reaches the audit chain before any player can take a turn: a failure refuses the start.
-      try {
-        const { written, change } = await auditSafetyRegistry(audit, config.safetyRegistry, undefined, { node: node.id });
-        node.log.info({ safetyRegistry: change.version, audited: written, added: change.added, removed: change.removed, changed: change.changed }, 'safety registry');
-      } catch (err) {
-        await audit.close();
-        await node.close();
-        throw err;
-      }
+    // A changed registry reaches the audit chain before any player can take a turn: a failure refuses the start.
+    try {
+      const { written, change } = await auditSafetyRegistry(audit, config.safetyRegistry, undefined, { node: node.id });
+      node.log.info({ safetyRegistry: change.version, audited: written, added: change.added, removed: change.removed, changed: change.changed }, 'safety registry');
+    } catch (err) {
+      await audit.close();
+      await postgres.close();
+      await node.close();
+      throw err;
     }
   }
   let gateway: Gateway;
   try {
+    // Hourly checkpoints of the state documents (GLASS_CHECKPOINT_EVERY_MS; docs/BACKUP.md).
+    checkpointsForNode(node, env);
+    exportAuditOnSchedule(node, audit, env);
+    // The archive `history` pages read is the store of the workers' `objects` service (clients/serve.ts).
     gateway = await startGateway({ ...config.edge, node, port: config.port, host: config.host, tokenKey: tokenKey.key, resumeKey: secret.key, audit });
   } catch (err) {
-    await audit?.close();
+    await audit.close();
+    await postgres.close();
     await node.close();
     throw err;
   }
@@ -105,16 +120,18 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
     );
   }
   // Where the key came from, never the key; where PostgreSQL is, never its credentials.
-  node.log.info({ port: gateway.port, host: config.host, loopbackOnly: isLoopback(config.host), tokenKey: tokenKey.source, tokenKeyFile: tokenKey.path, tokenAlgorithm: tokenKey.algorithm, tokenSecret: secret.source, tokenSecretFile: secret.path, auditLog: pgUrl === undefined ? null : describePgUrl(pgUrl) }, 'listening');
+  node.log.info({ port: gateway.port, host: config.host, loopbackOnly: isLoopback(config.host), tokenKey: tokenKey.source, tokenKeyFile: tokenKey.path, tokenAlgorithm: tokenKey.algorithm, tokenSecret: secret.source, tokenSecretFile: secret.path, auditLog: postgres.description }, 'listening');
   const served: ServedNode = {
     node,
     gateway,
     audit,
+    postgres,
     close: () =>
       gateway
         .close()
         .then(() => node.close())
-        .then(() => audit?.close()),
+        .then(() => audit.close())
+        .then(() => postgres.close()),
   };
   listening(served);
   if (config.redisUrl !== undefined) {
@@ -129,4 +146,25 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
 /** Whether a listen address reaches this machine only (what the start log says, so nobody is surprised either way). */
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** The audit chain to the `glass-audit` bucket every GLASS_AUDIT_EXPORT_EVERY_MS (default nightly; 0: never). docs/BACKUP.md. */
+function exportAuditOnSchedule(node: GlassNode, audit: AuditLog, env: NodeJS.ProcessEnv): void {
+  const raw = env.GLASS_AUDIT_EXPORT_EVERY_MS;
+  const everyMs = raw === undefined || raw === '' ? DEFAULT_AUDIT_EXPORT_EVERY_MS : integerOption('GLASS_AUDIT_EXPORT_EVERY_MS', Number(raw), 0, MAX_TIMER_MS, 'a duration in ms (0: no export)');
+  if (everyMs === 0) return;
+  const store = createObjectStore(objectStoreConfigForBucket(objectStoreConfigFromEnv(env), AUDIT_EXPORT_BUCKET));
+  const exporter = new AuditExport(audit, store);
+  const schedule = new CheckpointSchedule({
+    take: async () => (audit.status === 'ready' ? exporter.run() : null),
+    summary: (r) => ({ rows: r.rows, head: r.head, bucket: AUDIT_EXPORT_BUCKET }),
+    label: 'audit export',
+    everyMs,
+    log: node.log.child({ component: 'audit-export' }),
+  });
+  schedule.start();
+  node.onClose(async () => {
+    await schedule.stop();
+    await store.close();
+  });
 }

@@ -9,6 +9,7 @@ import { GENESIS_HASH, checkChain, macEntry, type AnchorHead, type AuditEntry, t
 import { AuditKey, resolveAuditKey } from './audit-key.js';
 import { RefusalRecorder } from './audit-refusals.js';
 import { auditTables, migrateAuditSchema, type AuditTables } from './audit-migration.js';
+import { toRow, type PgRow } from './audit-rows.js';
 import { AUDIT_DEFAULTS as DEFAULTS, databaseOf, describePgUrl, positive, type AuditLogOptions } from './audit-options.js';
 
 export class AuditUnavailableError extends GlassError {
@@ -28,22 +29,6 @@ export interface AuditReceipt {
 
 const READ_BATCH = 1_000;
 
-type PgRow = {
-  id: string;
-  at_ms: string;
-  node: string;
-  moderator: string;
-  roles: string[];
-  source: string;
-  outcome: 'accepted' | 'refused';
-  code: string | null;
-  target_kind: string | null;
-  target_id: string | null;
-  command: string | null;
-  args: Record<string, string | number>;
-  prev_hash: string;
-  hash: string;
-};
 
 /** What verifyAnchored says: the verdict, and the anchor it was checked against (null: none yet). */
 export interface AnchoredVerdict {
@@ -137,7 +122,8 @@ export class AuditLog {
   /** Starts connecting (and migrating) in the background; never throws for an unreachable server. */
   static open(options: AuditLogOptions): AuditLog {
     const audit = new AuditLog(options);
-    void audit.#connect();
+    if (options.after === undefined) void audit.#connect();
+    else void options.after.then(() => audit.#connect(), () => audit.#connect());
     return audit;
   }
 
@@ -236,6 +222,17 @@ export class AuditLog {
       this.#lost(err);
       throw new AuditUnavailableError('the audit log could not be read', { cause: err });
     }
+  }
+
+  /** Up to `limit` rows after id `after`, in id order, as stored (what the audit export copies). */
+  async rowsAfter(after: number, limit: number): Promise<AuditRow[]> {
+    const { rows } = await this.#pool.query<PgRow>(`SELECT * FROM ${this.tables.log} WHERE id > $1 ORDER BY id LIMIT $2`, [after, limit]);
+    return rows.map(toRow);
+  }
+
+  /** The database and schema this chain is in (what anchors and exports name it by). */
+  get chain(): AnchorChain {
+    return this.#chain;
   }
 
   /** Walks the whole chain against the key and the anchor (see verifyAnchored). */
@@ -385,23 +382,4 @@ function ignore(): void {}
 function reasonOf(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown };
   return [typeof e?.code === 'string' ? e.code : null, typeof e?.message === 'string' ? e.message : String(err)].filter((x) => x !== null).join(': ');
-}
-
-function toRow(r: PgRow): AuditRow {
-  return {
-    id: Number(r.id),
-    at: Number(r.at_ms),
-    node: r.node,
-    moderator: r.moderator,
-    roles: r.roles,
-    source: r.source,
-    outcome: r.outcome,
-    code: r.code,
-    targetKind: r.target_kind,
-    targetId: r.target_id,
-    command: r.command,
-    args: r.args,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  };
 }

@@ -31,6 +31,8 @@ export interface AuditLogOptions {
   refusalBound?: Partial<RefusalBound>;
   /** Reads the anchor, never writes it (`glass audit verify`). Default false. */
   verifyOnly?: boolean;
+  /** The log connects once this settles (the embedded PostgreSQL's start: no timeouts logged meanwhile); until then it is `connecting`. */
+  after?: Promise<unknown>;
   /** Where the defaults of `key` and `anchor` are read. Default process.env. */
   env?: NodeJS.ProcessEnv;
 }

@@ -30,3 +30,4 @@ export { mountModerationApi, type ModerationApiContext } from './moderation-api.
 export { socketOverrides } from './socket-overrides.js';
 export { ModeratorClient, ModeratorClientError, type ModeratorClientOptions, type OverrideReceipt } from './moderation-client.js';
 export { auditSafetyRegistry, SAFETY_AUDIT_COMMAND, type SafetyAuditLog, type SafetyAuditResult, type SafetyRegistryChange } from './safety-audit.js';
+export { AUDIT_EXPORT_BUCKET, AuditExport, AuditExportError, AuditExportErrors, DEFAULT_AUDIT_EXPORT_EVERY_MS, type ExportComparison } from './audit-export.js';

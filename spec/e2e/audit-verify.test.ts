@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { AuditKey, AuditLog, FileAuditAnchor, GENESIS_HASH, hashEntry, macEntry, type AuditEntry } from '../../clients/index.js';
 import { createLogger } from '../../runtime/index.js';
-import { dropSchema, sql, testPgUrl, uniqueSchema } from '../integration/audit-harness.js';
+import { PG_BACKENDS, dropSchema, sql as sqlOn, stopEmbeddedPg, uniqueSchema } from '../integration/audit-harness.js';
 
 const GLASS = fileURLToPath(new URL('../../bin/glass.js', import.meta.url));
 const silent = createLogger('test', 'silent');
@@ -29,7 +29,10 @@ function entry(n: number): AuditEntry {
 const COLUMNS = 'id, at_ms, node, moderator, roles, source, outcome, code, target_kind, target_id, command, args, prev_hash, hash';
 const values = (id: number, e: AuditEntry, prev: string, hash: string) => [id, e.at, e.node, e.moderator, e.roles, e.source, e.outcome, e.code, e.targetKind, e.targetId, e.command, JSON.stringify(e.args), prev, hash];
 
-describe('glass audit verify: keyed chain, anchor outside PostgreSQL', () => {
+after(() => stopEmbeddedPg());
+
+for (const backend of PG_BACKENDS) describe(`glass audit verify: keyed chain, anchor outside PostgreSQL (${backend.name})`, () => {
+  const sql = <R extends Record<string, unknown>>(text: string, params: unknown[] = []) => sqlOn<R>(text, params, url);
   const secret = randomBytes(32).toString('base64');
   const dir = mkdtempSync(join(tmpdir(), 'glass-audit-'));
   let url: string;
@@ -60,12 +63,12 @@ describe('glass audit verify: keyed chain, anchor outside PostgreSQL', () => {
   }
 
   before(async () => {
-    url = await testPgUrl();
+    url = await backend.url();
   });
 
   after(async () => {
     for (const log of logs) await log.close();
-    for (const schema of schemas) await dropSchema(schema);
+    for (const schema of schemas) await dropSchema(schema, url);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -101,7 +101,7 @@ describe('glass mod and glass audit verify (the CLI against a live gateway and P
     assert.equal(tampered.code, 3);
     assert.match(tampered.stdout, /^tampered: row 1 altered/);
 
-    const unset = await glass(['audit', 'verify']);
+    const unset = await glass(['audit', 'verify'], { GLASS_PG_DATA_DIR: join(tmpdir(), `glass-no-pg-${process.pid}`) });
     assert.equal(unset.code, 2);
     assert.match(unset.stderr, /GLASS_PG_URL/);
   });

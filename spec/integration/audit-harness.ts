@@ -1,7 +1,12 @@
-// PostgreSQL for the audit tests: the CI server (127.0.0.1:5432, trust auth, database `test`), a
+// PostgreSQL for the audit tests: the CI server (127.0.0.1:5432, trust auth, database `test`) and
+// the embedded one (PGlite behind its front, one per test process in a temporary directory), a
 // schema of its own per test file (dropped afterwards), and a TCP proxy the tests can cut and restore.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
+import { EmbeddedPostgres } from '../../cluster/index.js';
 
 const CANDIDATES = process.env.GLASS_TEST_PG_URL
   ? [process.env.GLASS_TEST_PG_URL]
@@ -28,14 +33,49 @@ export function testPgUrl(): Promise<string> {
   })());
 }
 
+/** One PostgreSQL the audit suites run against. */
+export interface PgBackend {
+  readonly name: 'server' | 'embedded';
+  url(): Promise<string>;
+  /** Server roles to connect as (CREATE ROLE … LOGIN): PGlite has one user, whatever the startup names. */
+  readonly roles: boolean;
+}
+
+let embedded: { pg: EmbeddedPostgres; dir: string } | null = null;
+
+/** This process's embedded PostgreSQL (started on first use, in a temporary directory). */
+export async function embeddedPgUrl(): Promise<string> {
+  if (embedded === null) {
+    const dir = mkdtempSync(join(tmpdir(), 'glass-test-pg-'));
+    embedded = { pg: await EmbeddedPostgres.start({ dataDir: dir }), dir };
+  }
+  await embedded.pg.ready;
+  return embedded.pg.url;
+}
+
+/** Stops this process's embedded PostgreSQL (call it in the test file's last after()). */
+export async function stopEmbeddedPg(): Promise<void> {
+  const e = embedded;
+  embedded = null;
+  if (e === null) return;
+  await e.pg.stop();
+  rmSync(e.dir, { recursive: true, force: true });
+}
+
+/** The real server and the embedded one: `for (const backend of PG_BACKENDS) describe(…)`. */
+export const PG_BACKENDS: readonly PgBackend[] = [
+  { name: 'server', url: testPgUrl, roles: true },
+  { name: 'embedded', url: embeddedPgUrl, roles: false },
+];
+
 /** A schema name no other test file or run uses. */
 export function uniqueSchema(label: string): string {
   return `glass_t_${label}_${process.pid}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6).toString(36)}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
 }
 
-/** Runs one statement on its own connection. */
-export async function sql<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client({ connectionString: await testPgUrl() });
+/** Runs one statement on its own connection (on the real server unless `url` says otherwise). */
+export async function sql<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params: unknown[] = [], url?: string): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url ?? (await testPgUrl()) });
   await client.connect();
   try {
     return (await client.query<R>(text, params)).rows;
@@ -44,8 +84,8 @@ export async function sql<R extends pg.QueryResultRow = pg.QueryResultRow>(text:
   }
 }
 
-export async function dropSchema(schema: string): Promise<void> {
-  await sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+export async function dropSchema(schema: string, url?: string): Promise<void> {
+  await sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`, [], url);
 }
 
 /** The same URL, but through `port` on 127.0.0.1 (a TcpProxy in front of the server). */
