@@ -10,9 +10,10 @@ import { inWorker } from './micro/in-worker.js';
 import { memory } from './micro/memory.js';
 import { rehydrate } from './micro/rehydrate.js';
 import { rooms } from './rooms/scenario.js';
+import { search } from './search/scenario.js';
 import { turn } from './turn/scenario.js';
 
-const SCENARIOS: readonly Scenario[] = [inWorker, crossWorker, memory, rehydrate, crossNode, failover, rooms, turn];
+const SCENARIOS: readonly Scenario[] = [inWorker, crossWorker, memory, rehydrate, crossNode, failover, rooms, turn, search];
 
 function usage(): string {
   const lines = [

@@ -7,7 +7,9 @@ import { archiveCommand } from './commands/archive.js';
 import { auditCommand } from './commands/audit.js';
 import { backupCommand, restoreCommand } from './commands/backup.js';
 import { faults, parseFaults } from './commands/faults.js';
+import { loreCommand } from './commands/lore.js';
 import { mod, parseMod } from './commands/mod.js';
+import { searchCommand } from './commands/search.js';
 import { parseStart, start } from './commands/start.js';
 import { parseToken, token } from './commands/token.js';
 import { parseWorkflows, workflowsWorker } from './commands/workflows.js';
@@ -39,6 +41,10 @@ async function main(argv: string[]): Promise<number> {
       return faults(parseFaults(rest));
     case 'workflows':
       return workflowsWorker(parseWorkflows(rest, process.env), process.env);
+    case 'lore':
+      return loreCommand(rest, process.env);
+    case 'search':
+      return searchCommand(rest, process.env);
     case 'bench':
       // Loaded only when it runs: the load harness is not part of a serving node.
       return (await import('../bench/load/command.js')).runBenchCommand(rest, process.env);

@@ -16,6 +16,8 @@ Commands:
   ops      Look at and act on a running cluster: glass ops tree | top | … (glass ops help)
   faults   Run every fault and abuse case against real processes: glass faults [--quick] [--json] [--only a,b] (docs/RELIABILITY.md)
   workflows  Run a Temporal worker for the workflows after turns: glass workflows worker (docs/WORKFLOWS.md)
+  lore     Import authored lore (Markdown, JSON) into the actor store: glass lore import DIR [--world W] (docs/SEARCH.md)
+  search   Search lore and transcripts: glass search QUERY [--kind lore|transcript] [--world W] [--json] (MEILI_URL or GLASS_PG_URL)
   bench    Load a gateway from a scenario file: glass bench run s.json --local (docs/LOAD.md)
   help     Show this help
 

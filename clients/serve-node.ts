@@ -2,7 +2,7 @@
 // Redis), the moderation audit log, the gateway with moderation and ops mounted, and the ops
 // publisher that lets `glass ops` see the cluster. bin/commands/start.ts calls it; so may any
 // harness that wants a real node in-process.
-import { CheckpointSchedule, checkpointsForNode, createObjectStore, objectStoreConfigForBucket, objectStoreConfigFromEnv, startClusterNode, startDefaultNode, startNodePostgres, startOpsPublisher, type NodePostgres } from '../cluster/index.js';
+import { CheckpointSchedule, checkpointsForNode, COUCH_STATE_STORE_MODULE, createObjectStore, objectStoreConfigForBucket, objectStoreConfigFromEnv, startClusterNode, startDefaultNode, startNodePostgres, startNodeSearch, startOpsPublisher, type NodePostgres, type NodeSearch } from '../cluster/index.js';
 import { type GlassNode, type NodeOptions } from '../runtime/node/index.js';
 import type { SafetyRegistry } from '../actors/index.js';
 import { AUDIT_EXPORT_BUCKET, AuditExport, AuditLog, DEFAULT_AUDIT_EXPORT_EVERY_MS, auditSafetyRegistry } from './moderation/index.js';
@@ -98,14 +98,16 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
       throw err;
     }
   }
+  const search = openSearch(node, env, postgres);
   let gateway: Gateway;
   try {
     // Hourly checkpoints of the state documents (GLASS_CHECKPOINT_EVERY_MS; docs/BACKUP.md).
     checkpointsForNode(node, env);
     exportAuditOnSchedule(node, audit, env);
     // The archive `history` pages read is the store of the workers' `objects` service (clients/serve.ts).
-    gateway = await startGateway({ ...config.edge, node, port: config.port, host: config.host, tokenKey: tokenKey.key, resumeKey: secret.key, audit });
+    gateway = await startGateway({ ...config.edge, node, port: config.port, host: config.host, tokenKey: tokenKey.key, resumeKey: secret.key, audit, search: search?.index ?? null });
   } catch (err) {
+    await search?.close();
     await audit.close();
     await postgres.close();
     await node.close();
@@ -130,9 +132,12 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
       gateway
         .close()
         .then(() => node.close())
+        .then(() => search?.close())
         .then(() => audit.close())
         .then(() => postgres.close()),
   };
+  // The seed's signal: search more than 3 min behind the store (ops signals, /metrics).
+  void search?.indexer.then((indexer) => indexer !== null && gateway.ops.service.useSearchLag(() => indexer.status().lagMs / 1000), () => {});
   listening(served);
   if (config.redisUrl !== undefined) {
     // The ops view of the whole cluster (docs/OPS.md).
@@ -141,6 +146,23 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
     gateway.ops.service.useCluster(publisher);
   }
   return served;
+}
+
+/** The node's search (docs/SEARCH.md), following its CouchDB; GLASS_SEARCH=off runs without one. */
+function openSearch(node: GlassNode, env: NodeJS.ProcessEnv, postgres: NodePostgres): NodeSearch | null {
+  if (env.GLASS_SEARCH === 'off') return null;
+  const store = node.options.store;
+  const options = store.options as { url?: unknown; db?: unknown } | undefined;
+  const couch = store.module === COUCH_STATE_STORE_MODULE && typeof options?.url === 'string' ? { url: options.url, db: typeof options.db === 'string' ? options.db : 'glass_actors' } : null;
+  let logged = 0;
+  // Embedded whether this process serves it or another one from the same directory does (its description says which).
+  const pg = { url: postgres.url, ready: postgres.ready, embedded: postgres.embedded !== null || postgres.description.startsWith('embedded'), description: postgres.description };
+  const search = startNodeSearch(env, couch, pg, (err) => {
+    // A feed that keeps failing logs its first failures, not one line per retry forever.
+    if (logged++ < 5) node.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'search indexing failed: retrying');
+  });
+  node.log.info({ search: search.description, follows: couch === null ? null : couch.db }, 'search');
+  return search;
 }
 
 /** Whether a listen address reaches this machine only (what the start log says, so nobody is surprised either way). */

@@ -2,7 +2,7 @@
 // sockets and HTTP; this file decides what it carries: the moderation desk (behind the override
 // frames and /api/overrides) and the ops surface (/ops, /metrics), wired to the audit log.
 // `glass start` reaches it through startGateway; tests and the bench do too.
-import { InvalidOptionError, type ObjectStore } from '../runtime/index.js';
+import { InvalidOptionError, type ObjectStore, type SearchIndex } from '../runtime/index.js';
 import { type GlassNode } from '../runtime/node/index.js';
 import { createObjectStore, objectStoreConfigOfServices } from '../cluster/index.js';
 import {
@@ -26,6 +26,8 @@ export interface GatewayOptions extends GatewayServerOptions {
   archive?: ObjectStore | null;
   /** How long an override waits for its target's acknowledgement before GLASS_ERR_OVERRIDE_TIMEOUT. Default 5000. */
   overrideTimeoutMs?: number;
+  /** The index behind the `search` frame (docs/SEARCH.md); absent: searches are refused. The caller opens and closes it. */
+  search?: SearchIndex | null;
 }
 
 /**
@@ -79,6 +81,7 @@ export class Gateway {
         },
       ],
       observeTurnLatency: (ms) => made.ops?.service.observeTurnLatency(ms),
+      search: options.search ?? null,
       archive: options.archive !== undefined ? options.archive : nodeArchive(node),
     });
     if (made.ops === null) throw new Error('the gateway did not mount ops');

@@ -16,6 +16,7 @@ export * from './placement/index.js';
 export * from './postgres/index.js';
 export * from './rules/index.js';
 export * from './scene-cache/index.js';
+export * from './search/index.js';
 export * from './turns/index.js';
 export * from './streams/index.js';
 export * from './workflows/index.js';

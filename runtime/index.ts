@@ -121,3 +121,17 @@ export {
   type WorkflowStarter,
   type WorkflowType,
 } from './workflow-starter.js';
+export {
+  SEARCH_KINDS,
+  SearchError,
+  SearchErrors,
+  SearchLimits,
+  validateSearchDocument,
+  validateSearchQuery,
+  type SearchDocument,
+  type SearchErrorCode,
+  type SearchHit,
+  type SearchIndex,
+  type SearchKind,
+  type SearchQuery,
+} from './search-index.js';

@@ -4,6 +4,7 @@ import type { Logger, ObjectStore } from '../../runtime/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
 import type { AccessClaims } from '../tokens/index.js';
 import type { Connection } from './connection.js';
+import type { ConnectionSearch } from './connection-search.js';
 import type { EdgeLimits } from './edge-limits.js';
 import type { OverrideHandler } from './gateway-parts.js';
 import type { HeldRooms } from './held-rooms.js';
@@ -61,6 +62,8 @@ export interface ConnectionContext {
   leaveSession(player: string, sessionId: string): void;
   /** The first socket of a session here joined it with this running turn (see SessionOrder.seen). */
   sessionSeen(sessionId: string, running: RunningTurnView | undefined): void;
+  /** The `search` frame's handler (its index, its own rate limit). */
+  readonly search: ConnectionSearch;
 }
 
 export function sessionTopic(sessionId: string): string {

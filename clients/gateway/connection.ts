@@ -251,6 +251,8 @@ export class Connection implements RoomListener {
         if (frame.command === 'redact') return this.#redactReached(frame);
         return this.#submitOverride(frame);
       }
+      case 'search':
+        return this.#ctx.search.handle(this.#claims, this.character, frame, this.#out);
     }
   }
 

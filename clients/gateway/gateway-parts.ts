@@ -1,4 +1,5 @@
 import type uWS from 'uWebSockets.js';
+import type { SearchIndex } from '../../runtime/index.js';
 import type { OverrideFrame, OverrideRequest } from '../protocol/index.js';
 import type { AccessClaims } from '../tokens/index.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -55,4 +56,6 @@ export interface GatewayParts {
   readonly archive?: ObjectStore | null;
   /** How long a narrative turn took, from its acceptance to its commit (the ops signal). */
   observeTurnLatency?(ms: number): void;
+  /** The index behind the `search` frame; absent: searches are refused with GLASS_ERR_SEARCH_UNAVAILABLE. */
+  search?: SearchIndex | null;
 }

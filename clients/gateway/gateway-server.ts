@@ -17,6 +17,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { upgradeWithToken, type UpgradeContext } from './token-upgrade.js';
 import { guardedApp } from './guarded-app.js';
 import { GmQueueRelay, MODERATORS_TOPIC } from './gm-queue-relay.js';
+import { ConnectionSearch } from './connection-search.js';
 
 export type { GatewayEvents, GatewayStats };
 
@@ -112,6 +113,7 @@ export class GatewayServer {
       heldSessions: this.#heldSessions,
       leaveSession: (player, id) => this.#leaveSession(player, id),
       sessionSeen: (id, running) => gateway.#sessionOrder.seen(id, running),
+      search: new ConnectionSearch(parts.search ?? null, (code) => count(this.#stats.refused, code)),
     };
     this.#app = guardedApp(uWS.App(), { log: this.#log, caught: (where) => count(this.#stats.handlerFailures, where) });
     this.#routes();

@@ -75,6 +75,7 @@ export class OpsService {
   readonly #signals = new SignalTracker();
   readonly #turns = new LatencyWindow();
   readonly #overrides = new Map<string, number>();
+  #searchLag: (() => number | null) | null = null;
   readonly #watchers = new Set<(view: ClusterView) => void>();
   #audit: OpsAuditHook;
   #refusals: OpsRefusalHook | null = null;
@@ -138,6 +139,9 @@ export class OpsService {
   }
 
   /** A narrative turn's latency as the gateway measured it (feeds the p95 signal and its histogram). */
+  /** Where the search indexer's lag (s behind CouchDB's _changes) is read: the `search-changes-lag` signal. */
+  useSearchLag = (read: () => number | null): void => void (this.#searchLag = read);
+
   observeTurnLatency(ms: number): void {
     this.#turns.observe(ms, Date.now());
     this.metrics.observeTurn(ms);
@@ -319,7 +323,7 @@ export class OpsService {
       quarantine: { size: entries.length, dropped: this.node.quarantine.dropped, latest: entries.slice(-QUARANTINE_ROWS).reverse().map((e) => quarantineRow(this.node.id, e)) },
       stream,
       moderation: { overrides: Object.fromEntries(this.#overrides) },
-      signals: this.#signals.evaluate({ workers: samples, turnLatencyP95: this.#turns.p95Seconds(now), queuedRemote: stream?.queued ?? 0, cpu: proc.cpu, workflows: workflowFigures(this.node, now), ...budgetSignals(this.node.id) }, now),
+      signals: this.#signals.evaluate({ workers: samples, turnLatencyP95: this.#turns.p95Seconds(now), queuedRemote: stream?.queued ?? 0, cpu: proc.cpu, workflows: workflowFigures(this.node, now), ...budgetSignals(this.node.id), searchLagSeconds: this.#searchLag?.() ?? null }, now),
     };
     const budgets = budgetView(budgetHubOf(this.node.id));
     if (budgets !== undefined) report.budgets = budgets;

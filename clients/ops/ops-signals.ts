@@ -56,6 +56,14 @@ export const SCALING_TRIGGERS = [
     sustainMs: 0,
     action: 'Sessions of that world escalate to the human GM queue (offline narration or a human GM, by GLASS_BUDGET_POLICY); at 1 no LLM call is made until the week rolls over.',
   },
+  {
+    id: 'search-changes-lag',
+    label: 'Search indexing behind CouchDB _changes',
+    threshold: 180,
+    unit: 's',
+    sustainMs: 0,
+    action: 'Search is behind the actor store: check the search backend (PostgreSQL or Meilisearch) and the indexer log; move search to its own PostgreSQL or Meilisearch if the node cannot keep up.',
+  },
   ...WORKFLOW_TRIGGERS,
 ] as const;
 
@@ -91,6 +99,8 @@ export interface SignalInputs {
   budget?: { gmQueueOpen: number; highestUse: { world: string; use: number } | null };
   /** The node's workflow figures (cluster/workflows WorkflowStats); absent or null without the service. */
   workflows?: WorkflowSignalInputs | null;
+  /** How long the search indexer has been behind CouchDB's _changes, in seconds; null without an indexer. */
+  searchLagSeconds?: number | null;
 }
 
 /** Tracks, per signal, since when it has been over its threshold: signals that must be sustained. */
@@ -145,6 +155,10 @@ function measure(id: SignalId, inputs: SignalInputs): { value: number | null; de
     case 'world-budget-use': {
       const h = inputs.budget?.highestUse ?? null;
       return h === null ? { value: null, detail: 'no world with a weekly budget seen' } : { value: h.use, detail: `world ${h.world}` };
+    }
+    case 'search-changes-lag': {
+      const lag = inputs.searchLagSeconds ?? null;
+      return { value: lag, detail: lag === null ? 'no search indexer on this node' : lag === 0 ? 'caught up' : 'since the indexer last caught up' };
     }
     default:
       return measureWorkflows(id as WorkflowTriggerId, inputs.workflows ?? null);

@@ -64,6 +64,18 @@ export const ResumeFrame = z.strictObject({
   ref: RefSchema.optional(),
 });
 
+/** Search of lore (players) or of lore and transcripts (moderators); answered by `search-results`. */
+export const SearchFrame = z.strictObject({
+  type: z.literal('search'),
+  text: textSchema(1, ProtocolLimits.SEARCH_MAX_LENGTH),
+  kind: z.enum(['lore', 'transcript']).optional(),
+  world: IdSchema.optional(),
+  /** A transcript's actor, `session:<id>` or `room:<id>` (moderators). */
+  session: z.string().regex(/^(session|room):[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$/).optional(),
+  limit: z.number().int().min(1).max(ProtocolLimits.SEARCH_MAX_RESULTS).optional(),
+  ref: RefSchema.optional(),
+});
+
 /** The fields of an override, shared by the `override` frame and the body of `POST /api/overrides`. */
 const OverrideFields = {
   room: IdSchema.optional(),
@@ -112,10 +124,10 @@ export type OverrideFrame = z.infer<typeof OverrideFrame>;
 export const OverrideRequest = z.strictObject(OverrideFields).superRefine(checkOverride);
 export type OverrideRequest = z.infer<typeof OverrideRequest>;
 
-export const ClientFrame = z.discriminatedUnion('type', [JoinFrame, LeaveFrame, SayFrame, TurnFrame, JoinSessionFrame, LeaveSessionFrame, InviteFrame, PingFrame, ResumeFrame, OverrideFrame, HistoryFrame]);
+export const ClientFrame = z.discriminatedUnion('type', [JoinFrame, LeaveFrame, SayFrame, TurnFrame, JoinSessionFrame, LeaveSessionFrame, InviteFrame, PingFrame, ResumeFrame, OverrideFrame, HistoryFrame, SearchFrame]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame['type'];
-export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = ['join', 'leave', 'say', 'turn', 'join-session', 'leave-session', 'invite', 'ping', 'resume', 'override', 'history'];
+export const CLIENT_FRAME_TYPES: readonly ClientFrameType[] = ['join', 'leave', 'say', 'turn', 'join-session', 'leave-session', 'invite', 'ping', 'resume', 'override', 'history', 'search'];
 
 /** Which roles may send each frame type. */
 export const FRAME_ROLES: Readonly<Record<ClientFrameType, readonly Role[]>> = {
@@ -129,5 +141,7 @@ export const FRAME_ROLES: Readonly<Record<ClientFrameType, readonly Role[]>> = {
   resume: ['player', 'moderator'],
   ping: ROLES,
   override: ['moderator'],
+  // Players search lore only; the gateway refuses them transcripts (connection-search.ts).
+  search: ['player', 'moderator'],
   history: ['player', 'moderator'],
 };

@@ -8,9 +8,10 @@ import { ArchiveErrors, BudgetErrors, ModerationErrors, NarrationErrors, RoomErr
 import { OpsPublisherErrors } from '../../cluster/ops/ops-publisher-errors.js';
 import { TransportErrorCodes } from '../../cluster/streams/transport-errors.js';
 import { ErrorCodes } from '../../runtime/errors.js';
+import { SearchErrors } from '../../runtime/search-index.js';
 import { ServiceErrors } from '../../runtime/services.js';
 
-export { ArchiveErrors, BudgetErrors, ErrorCodes, ModerationErrors, NarrationErrors, OpsPublisherErrors, RoomErrors, RulesErrors, SafetyErrors, SessionErrors, TransportErrorCodes };
+export { ArchiveErrors, BudgetErrors, ErrorCodes, SearchErrors, ModerationErrors, NarrationErrors, OpsPublisherErrors, RoomErrors, RulesErrors, SafetyErrors, SessionErrors, TransportErrorCodes };
 
 /** The gateway's own codes: of the `error` frame, of refused upgrades, and of the HTTP APIs. */
 export const EdgeErrors = {
@@ -155,6 +156,12 @@ export const ProtocolErrors = {
   OPS_UNREACHABLE: OpsPublisherErrors.UNREACHABLE,
   OPS_TIMEOUT: OpsPublisherErrors.TIMEOUT,
   OPS_REMOTE_FAILED: OpsPublisherErrors.REMOTE_FAILED,
+  // A `search` frame's.
+  SEARCH_INVALID_QUERY: SearchErrors.INVALID_QUERY,
+  /** The node has no search index, or it did not answer. */
+  SEARCH_UNAVAILABLE: SearchErrors.UNAVAILABLE,
+  SEARCH_INVALID_DOCUMENT: SearchErrors.INVALID_DOCUMENT,
+  SEARCH_CLOSED: SearchErrors.CLOSED,
   // The archive's (history pages, and new lines or turns while it is behind).
   ARCHIVE_BEHIND: ArchiveErrors.BEHIND,
   ARCHIVE_CORRUPT: ArchiveErrors.CORRUPT,

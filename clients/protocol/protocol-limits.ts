@@ -20,6 +20,10 @@ export const ProtocolLimits = {
   REASON_MAX_LENGTH: 500,
   /** An override's `text` (narration, safety note). */
   OVERRIDE_TEXT_MAX_LENGTH: 2_000,
+  /** A `search` frame's query text (the SearchIndex's own bound). */
+  SEARCH_MAX_LENGTH: 200,
+  /** Hits one `search` frame may ask for. */
+  SEARCH_MAX_RESULTS: 20,
   /** Entries one `history` page may ask for (and the default page). */
   HISTORY_MAX_PAGE: 100,
   HISTORY_DEFAULT_PAGE: 50,

@@ -247,6 +247,21 @@ export const OverrideAppliedFrame = z.strictObject({
   ref: RefSchema.optional(),
 });
 
+export const SearchHitSchema = z.strictObject({
+  id: z.string(),
+  kind: z.enum(['lore', 'transcript']),
+  world: z.string().nullable(),
+  session: z.string().nullable(),
+  title: z.string(),
+  /** An excerpt with the matched words between `[[` and `]]`. */
+  highlight: z.string(),
+  score: z.number(),
+  updatedAt: z.number(),
+});
+
+/** The answer to `search`: best first. */
+export const SearchResultsFrame = z.strictObject({ type: z.literal('search-results'), hits: z.array(SearchHitSchema), ref: RefSchema.optional() });
+
 /** A page of history (the answer to `history`): `lines` of a room or `turns` of a session, oldest first. */
 export const HistoryPageFrame = z.strictObject({
   type: z.literal('history-page'),
@@ -288,6 +303,7 @@ export const ServerFrame = z.discriminatedUnion('type', [
   SessionResyncFrame,
   TurnHeldFrame,
   GmQueueFrame,
+  SearchResultsFrame,
   HistoryPageFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;

@@ -10,6 +10,7 @@ import { Emitter, type ClientState, type GlassClientEventName, type Listener, ty
 import { resolveOptions, type GlassClientOptions, type ResolvedOptions } from './options.js';
 import { planResume, repairAfterResume, type HeldToken } from './resume-plan.js';
 import { RoomBook } from './room-book.js';
+import { requestSearch, type SearchHit, type SearchOptions } from './search.js';
 import { SessionBook } from './session-book.js';
 import type { TimerPurpose } from './scheduler.js';
 import { Link, type LinkClosed } from './socket.js';
@@ -147,6 +148,11 @@ export class GlassClient {
   async turn(session: string, text: string): Promise<number> {
     const accepted = (await this.#outbox.request({ type: 'turn', session, text })) as ServerFrameOf<'turn-accepted'>;
     return accepted.turn;
+  }
+
+  /** Searches lore (and, for moderators, transcripts): the hits, best first (docs/SDK.md). */
+  search(text: string, options?: SearchOptions): Promise<SearchHit[]> {
+    return requestSearch((frame) => this.#outbox.request(frame), text, options);
   }
 
   /** One page of a room's (or, `{ session }`, a session's) whole history, archived part included (see history.ts, historyPages). */
@@ -356,6 +362,7 @@ export class GlassClient {
       case 'invited':
       case 'turn-accepted':
       case 'pong':
+      case 'search-results':
       case 'history-page':
         return this.#outbox.answer(frame.ref, frame);
       case 'said':

@@ -4,6 +4,7 @@ export { GlassClient } from './client.js';
 export { ClientErrors, GlassClientError, type ClientErrorCode, type GlassClientErrorCode, type GlassClientErrorDetails } from './errors.js';
 export type { ClientState, GlassClientEventName, GlassClientEvents, Listener, ResyncReason, RoomLine, RoomSnapshot, Welcome } from './events.js';
 export type { GlassClientOptions } from './options.js';
+export type { SearchHit, SearchOptions } from './search.js';
 export { historyPages, type HistoryOptions, type HistoryPageOf, type HistoryTarget, type TranscriptEntry } from './history.js';
 export { DEFAULT_RECONNECT, reconnectDelay, type ReconnectPolicy } from './backoff.js';
 export { realScheduler, type Scheduler, type TimerPurpose } from './scheduler.js';

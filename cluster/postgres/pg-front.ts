@@ -169,6 +169,9 @@ class FrontConnection {
     clearTimeout(this.#timer);
     this.#state = 'open';
     this.#reader.typed = true;
+    // Authenticated: a message is bounded by what may wait unanswered, not by the startup bound
+    // (a 10,000-byte limit refused every INSERT or Bind larger than that: "invalid message framing").
+    this.#reader.limit = this.#o.maxPendingBytes;
     // The inner startup is the first unit: it runs on the shared backend too.
     this.#queue(this.#startup as Buffer);
     this.#startup = null;

@@ -24,11 +24,12 @@ export interface WireMessage {
 export class FrameReader {
   #buffer: Buffer = Buffer.alloc(0);
   typed: boolean;
-  readonly #limit: number;
+  /** Raised once a client is authenticated (a query or a bind may be far larger than a startup packet). */
+  limit: number;
 
   constructor(typed: boolean, limit: number) {
     this.typed = typed;
-    this.#limit = limit;
+    this.limit = limit;
   }
 
   get buffered(): number {
@@ -38,7 +39,7 @@ export class FrameReader {
   /** Appends bytes; throws RangeError when a message claims a length outside the bound. */
   push(chunk: Buffer): void {
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
-    if (this.#buffer.length > this.#limit) throw new RangeError(`more than ${this.#limit} bytes buffered`);
+    if (this.#buffer.length > this.limit) throw new RangeError(`more than ${this.limit} bytes buffered`);
   }
 
   /** The next complete message, or null until more bytes come. */
@@ -47,7 +48,7 @@ export class FrameReader {
     const head = this.typed ? 5 : 4;
     if (b.length < head) return null;
     const length = b.readInt32BE(this.typed ? 1 : 0);
-    if (length < 4 || length > this.#limit) throw new RangeError(`a message of ${length} bytes`);
+    if (length < 4 || length > this.limit) throw new RangeError(`a message of ${length} bytes`);
     const total = length + (this.typed ? 1 : 0);
     if (b.length < total) return null;
     const bytes = b.subarray(0, total);

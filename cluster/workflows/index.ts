@@ -10,7 +10,7 @@ export { WorkflowStats, type WorkflowStatsSnapshot } from './workflow-stats.js';
 export { describeWorkflowConfig, workflowConfig, workflowConfigFromEnv, type TemporalConfig, type WorkflowConfig } from './workflow-config.js';
 export { createGlassActivities, NonRetryableActivityError, type ActivityDeps } from './activities/glass-activities.js';
 export { digestTurn, extractEntities, slugOf, LORE_LIMITS } from './activities/lore-digest.js';
-export { LORE_KIND, loreId, writeDigest, type LoreDocument } from './activities/lore-writer.js';
+export { writeDigest, type LoreDocument } from './activities/lore-writer.js';
 export { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_WORLD } from './workflow-types.js';
 export type * from './workflow-types.js';
 

@@ -128,7 +128,7 @@ describe('ops API, /metrics and `glass ops` against a real node (2 workers, uWS,
     assert.match(notable.lastFailure.message, /cannot work on -1/);
     assert.equal(n.quarantine.size, 1);
     assert.equal(n.quarantine.latest[0].to, `picky:${poisoned}`);
-    assert.deepEqual(n.signals.map((s: any) => s.id), ['sessions-per-worker', 'turn-latency-p95', 'command-backlog', 'cpu', 'gm-queue-depth', 'world-budget-use', 'workflow-lag-p95', 'workflows-per-core', 'workflows-per-hour']);
+    assert.deepEqual(n.signals.map((s: any) => s.id), ['sessions-per-worker', 'turn-latency-p95', 'command-backlog', 'cpu', 'gm-queue-depth', 'world-budget-use', 'search-changes-lag', 'workflow-lag-p95', 'workflows-per-core', 'workflows-per-hour']);
   });
 
   test('an ops action is audited first, carried out, and refused (not carried out) when the audit log fails', async () => {

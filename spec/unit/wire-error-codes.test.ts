@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ArchiveErrors, BudgetErrors, ModerationErrors, NarrationErrors, RoomErrors, RulesErrors, SafetyErrors, SessionErrors, TurnErrors } from '../../actors/index.js';
-import { AuditErrors, AuditSetupErrors, EdgeErrors, GatewayErrors, OpsErrors, TokenSecretErrors } from '../../clients/index.js';
+import { AuditErrors, AuditExportErrors, AuditSetupErrors, EdgeErrors, GatewayErrors, OpsErrors, TokenSecretErrors } from '../../clients/index.js';
 import { ProtocolErrors as SdkKnownErrors } from '../../clients/sdk/index.js';
-import { ClusterKeyErrors, MEMBERSHIP_UNAVAILABLE, OpsPublisherErrors, SharedStoreErrors, TransportErrorCodes } from '../../cluster/index.js';
-import { ErrorCodes, ObjectStoreErrors, ServiceErrors, WorkflowErrors } from '../../runtime/index.js';
+import { CheckpointErrors, ClusterKeyErrors, MEMBERSHIP_UNAVAILABLE, OpsPublisherErrors, PostgresErrors, SharedStoreErrors, TransportErrorCodes } from '../../cluster/index.js';
+import { ErrorCodes, ObjectStoreErrors, SearchErrors, ServiceErrors, WorkflowErrors } from '../../runtime/index.js';
 import { COMMITTED_ERROR_CODES, LOCAL_TABLES, WIRE_TABLES } from '../fixtures/wire-error-codes.js';
 
 // Each table imported from its own layer's entry, as the server uses it (not through the protocol).
@@ -34,8 +34,12 @@ const LIVE: Record<string, Readonly<Record<string, string>>> = {
   SafetyErrors,
   WorkflowErrors,
   BudgetErrors,
+  SearchErrors,
   ArchiveErrors,
   ObjectStoreErrors,
+  PostgresErrors,
+  CheckpointErrors,
+  AuditExportErrors,
 };
 
 const DIST = fileURLToPath(new URL('../../', import.meta.url));

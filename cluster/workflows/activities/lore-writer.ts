@@ -6,9 +6,8 @@
 import { GlassError, StoreConflictError, WorkflowErrors, type StateStore } from '../../../runtime/index.js';
 import type { TurnDigest } from '../workflow-types.js';
 import { NonRetryableActivityError } from './activity-errors.js';
+import { LORE_KIND, loreId } from '../../search/index.js';
 import { slugOf } from './lore-digest.js';
-
-export const LORE_KIND = 'lore';
 
 /** A lore document's state. `source` is the latest turn that added to it; `sources` the last few. */
 export interface LoreDocument {
@@ -23,11 +22,6 @@ export const LORE_DOC_LIMITS = Object.freeze({ body: 8_000, tags: 32, sources: 6
 
 const WORLD = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
-/** The document id of a lore entry (`lore:<world>:<slug>` in CouchDB). */
-export function loreId(world: string, slug: string): string {
-  return `${LORE_KIND}:${world}:${slug}`;
-}
-
 function loreDocumentOf(value: unknown): LoreDocument | null {
   if (value === null || typeof value !== 'object') return null;
   const v = value as Record<string, unknown>;
@@ -37,11 +31,14 @@ function loreDocumentOf(value: unknown): LoreDocument | null {
 }
 
 async function upsert(store: StateStore, world: string, slug: string, source: string, make: () => LoreDocument, add: (d: LoreDocument) => void): Promise<string> {
+  // The id the search indexer reads back (cluster/search/): a slug it would skip is refused here.
+  const docId = loreId(world, slug);
+  if (docId === null) throw new NonRetryableActivityError(WorkflowErrors.INVALID, 'a lore slug must be 1 to 100 of [a-z0-9-], starting with a letter or digit');
   const id = `${world}:${slug}`;
   const loaded = await store.load(LORE_KIND, id);
   // What was read back is hostile too: a document that is not lore is replaced, not merged into.
   const existing = loaded === undefined ? null : loreDocumentOf(loaded.state);
-  if (existing !== null && existing.sources.includes(source)) return loreId(world, slug);
+  if (existing !== null && existing.sources.includes(source)) return docId;
   const doc = existing ?? make();
   add(doc);
   doc.source = source;
@@ -55,7 +52,7 @@ async function upsert(store: StateStore, world: string, slug: string, source: st
     if (err instanceof StoreConflictError) throw new GlassError(err.code, `lore ${id} changed while it was written`);
     throw err;
   }
-  return loreId(world, slug);
+  return docId;
 }
 
 /** Writes a turn's digest: a document per entity and the session's running summary. */
