@@ -1,14 +1,17 @@
 // PostgreSQL for a node without GLASS_PG_URL: PGlite (PostgreSQL compiled to WebAssembly) on a data
 // directory, with pg_trgm, served by pglite-socket on a Unix socket in a private directory, behind a
 // loopback TCP front that asks for this start's password (pg-front.ts). The same `pg` code that talks
-// to a real server talks to this one.
+// to a real server talks to this one. PGlite runs on a worker thread of its own (pglite-thread.ts):
+// on this thread its initdb and queries would stall everything else the process does.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { InvalidOptionError, integerOption } from '../../runtime/index.js';
 import { EmbeddedPostgresError, PostgresErrors, claimEndpoint, endpointUrl, releaseEndpoint, type EmbeddedEndpoint } from './embedded-endpoint.js';
 import { PgFront } from './pg-front.js';
+import type { PgliteThreadData, PgliteThreadReport } from './pglite-thread.js';
 
 export interface EmbeddedPostgresOptions {
   /** Where PGlite keeps its files (made 0700 if missing); endpoint.json beside them. */
@@ -27,15 +30,9 @@ const USER = 'glass';
 const DATABASE = 'postgres';
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
 
-/** The piece of PGlite we need, loaded on demand: a node with GLASS_PG_URL never loads the WebAssembly. */
-interface Pglite {
-  exec(sql: string): Promise<unknown>;
-  close(): Promise<void>;
-}
-interface SocketServer {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
+const THREAD = new URL('./pglite-thread.js', import.meta.url);
+/** How long a stop waits for the thread to close PGlite before it is terminated. */
+const STOP_TIMEOUT_MS = 10_000;
 
 export class EmbeddedPostgres {
   /** postgresql://glass:<password>@127.0.0.1:<port>/postgres: never log it (safeUrl). */
@@ -48,8 +45,8 @@ export class EmbeddedPostgres {
   readonly #front: PgFront;
   readonly #socketDir: string;
   #status: EmbeddedPostgresStatus = 'starting';
-  #db: Pglite | null = null;
-  #server: SocketServer | null = null;
+  #thread: Worker | null = null;
+  #threadEnded: Promise<void> = Promise.resolve();
   #stopping: Promise<void> | null = null;
 
   private constructor(front: PgFront, endpoint: EmbeddedEndpoint, dataDir: string, socketDir: string, inner: Promise<string>) {
@@ -118,22 +115,27 @@ export class EmbeddedPostgres {
     return this.#front.connections;
   }
 
+  /** Starts the thread and resolves with the socket's path once PGlite serves it. */
   async #open(maxConnections: number): Promise<string> {
-    const [{ PGlite }, { pg_trgm }, { PGLiteSocketServer }] = await Promise.all([
-      import('@electric-sql/pglite'),
-      import('@electric-sql/pglite/contrib/pg_trgm'),
-      import('@electric-sql/pglite-socket'),
-    ]);
-    const db = await PGlite.create({ dataDir: join(this.dataDir, 'data'), extensions: { pg_trgm } });
-    this.#db = db;
-    if (this.#isStopped()) throw new Error('stopped while starting');
-    await db.exec('CREATE EXTENSION IF NOT EXISTS pg_trgm');
     const path = join(this.#socketDir, '.s.PGSQL.5432');
     // One more than the front lets in: the front refuses properly (SQLSTATE 53300) before pglite-socket
     // would answer a raw "Too many connections" line no client can parse.
-    const server = new PGLiteSocketServer({ db, path, maxConnections: maxConnections + 1 });
-    await server.start();
-    this.#server = server;
+    const data: PgliteThreadData = { dataDir: join(this.dataDir, 'data'), socketPath: path, maxConnections: maxConnections + 1 };
+    const thread = new Worker(THREAD, { workerData: data });
+    this.#thread = thread;
+    this.#threadEnded = new Promise((res) => thread.once('exit', () => res()));
+    await new Promise<void>((res, rej) => {
+      thread.on('message', (m: PgliteThreadReport) => {
+        if (m?.t === 'ready') res();
+        else if (m?.t === 'failed') rej(new Error(m.message));
+      });
+      thread.once('error', rej);
+      thread.once('exit', (code) => {
+        rej(new Error(`the PGlite thread ended (exit code ${code})`));
+        // Died once serving: connections fail from here on, and the status says so.
+        if (this.#status === 'ready') this.#status = 'failed';
+      });
+    });
     if (this.#isStopped()) throw new Error('stopped while starting');
     return path;
   }
@@ -150,8 +152,13 @@ export class EmbeddedPostgres {
       this.#status = 'stopped';
       await this.#front.close();
       if (wasStarting) await this.ready.catch(() => {});
-      await this.#server?.stop().catch(() => {});
-      await this.#db?.close().catch(() => {});
+      const thread = this.#thread;
+      if (thread !== null) {
+        thread.postMessage({ t: 'stop' });
+        const timer = setTimeout(() => void thread.terminate(), STOP_TIMEOUT_MS);
+        await this.#threadEnded;
+        clearTimeout(timer);
+      }
       rmSync(this.#socketDir, { recursive: true, force: true });
       releaseEndpoint(this.dataDir);
     })();
