@@ -173,7 +173,11 @@ describe('ops API, /metrics and `glass ops` against a real node (2 workers, uWS,
       const found = view.body.nodes[0].signals.find((s: any) => s.id === 'turn-latency-p95');
       return typeof found.value === 'number' ? found : undefined;
     }, 'the turn-latency signal to have a value');
-    assert.ok(signal.value > 0 && signal.value < 2.5, `p95 ${signal.value} s`);
+    // A measurement, not a speed check (that is bench/'s): positive, and no larger than the three
+    // turns' total the gateway's histogram saw (the signal's span is inside the gateway's).
+    const total = sum(m, 'glass_narrative_turn_seconds_sum');
+    assert.ok(signal.value > 0 && signal.value <= total, `p95 ${signal.value} s of ${total} s over 3 turns`);
+    assert.equal(signal.threshold, 2.5, "the seed's turn budget");
   });
 
   test('/metrics is Prometheus text with mailbox depth, message counts per hop, restarts, activation latency and the signals', async () => {
