@@ -44,7 +44,7 @@ export function mountWebApp(app: uWS.TemplatedApp, options: WebRoutesOptions = {
 
   const page = (res: uWS.HttpResponse, req: uWS.HttpRequest): void => {
     if (index === null) {
-      res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'text/plain; charset=utf-8').writeHeader('cache-control', 'no-store');
+      securityHeaders(res.writeStatus('503 Service Unavailable')).writeHeader('content-type', 'text/plain; charset=utf-8').writeHeader('cache-control', 'no-store');
       return void res.end('The web client is not built: run npm run build (it bundles clients/web into dist/app), or set GLASS_WEB_DIR.\n');
     }
     answer(res, req, index);
