@@ -1,7 +1,7 @@
 // The files of the player web client's bundle (dist/app, made by clients/web/build.mjs), read once
 // at mount and served from memory: only names found there are ever served, so no request path can
 // reach another file.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,7 +43,7 @@ export function findWebAppDir(env: NodeJS.ProcessEnv = process.env, moduleUrl: s
   return null;
 }
 
-/** Reads index.html and every file of assets/ whose name and extension are the bundle's. */
+/** Reads index.html and every regular file of assets/ whose name and extension are the bundle's (no symlink: nothing outside the directory). */
 export function loadWebBundle(dir: string): WebBundle {
   const assets = new Map<string, WebAsset>();
   const assetDir = join(dir, 'assets');
@@ -51,7 +51,7 @@ export function loadWebBundle(dir: string): WebBundle {
     for (const name of readdirSync(assetDir)) {
       const type = WEB_CONTENT_TYPES[extname(name)];
       const path = join(assetDir, name);
-      if (type === undefined || !ASSET_NAME.test(name) || !statSync(path).isFile()) continue;
+      if (type === undefined || !ASSET_NAME.test(name) || !lstatSync(path).isFile()) continue;
       assets.set(name, { body: readFileSync(path), type, immutable: /-[A-Z0-9]{8}\./.test(name) });
     }
   }
