@@ -3,6 +3,8 @@
 import type { GlassClient, GlassClientEvents, TranscriptEntry } from '../../sdk/index.js';
 import { el, insertBySeq, renderMembers, stickToEnd } from './dom.js';
 
+const PAGE = 50;
+
 type Joined = Omit<GlassClientEvents['session-resync'], 'reason'>;
 type Running = NonNullable<Joined['running']>;
 type Check = GlassClientEvents['turn-committed']['checks'][number];
@@ -23,7 +25,10 @@ export class SessionPanel {
   readonly #log: HTMLOListElement;
   readonly #members: HTMLUListElement;
   readonly #input: HTMLInputElement;
+  readonly #older: HTMLButtonElement;
   readonly #turns = new Map<number, TurnView>();
+  /** The oldest transcript entry shown: its turn, and its event seq (a history page's cursor; absent in old entries). */
+  #oldest: { turn: number; seq: number | undefined } | null = null;
   readonly #off: (() => void)[] = [];
   readonly #onClose: (panel: SessionPanel) => void;
   readonly #report: (message: string) => void;
@@ -36,6 +41,7 @@ export class SessionPanel {
     const title = `session-${session}-title`;
     this.#log = el('ol', { class: 'log transcript', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions text', 'aria-label': `Story of session ${session}`, tabindex: 0 });
     this.#members = el('ul', { class: 'members', 'aria-label': 'Players' });
+    this.#older = el('button', { type: 'button', class: 'older', hidden: true }, 'Load older turns');
     this.#input = el('input', { name: 'text', required: true, maxlength: 2000, autocomplete: 'off', 'aria-label': `Your turn in ${session}`, placeholder: 'What do you do?' });
     const form = el('form', { class: 'take-turn', 'aria-label': `Take a turn in session ${session}` }, this.#input, el('button', { type: 'submit' }, 'Take turn'));
     const leave = el('button', { type: 'button', class: 'leave', 'aria-label': `Leave session ${session}` }, 'Leave');
@@ -44,9 +50,11 @@ export class SessionPanel {
       { class: 'panel session', 'data-session': session, 'aria-labelledby': title },
       el('header', {}, el('span', { class: 'kind' }, 'session'), el('h2', { id: title }, session), leave),
       this.#members,
+      this.#older,
       this.#log,
       form,
     );
+    this.#older.addEventListener('click', () => void this.#loadOlder());
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       this.#takeTurn();
@@ -107,6 +115,7 @@ export class SessionPanel {
         mine((e) => {
           this.#log.replaceChildren();
           this.#turns.clear();
+          this.#oldest = null;
           this.#fill(e);
         }),
       ),
@@ -142,6 +151,26 @@ export class SessionPanel {
       for (const entry of joined.transcript) this.#entry(entry);
       if (joined.running !== undefined) this.#running(joined.running);
     });
+    this.#older.hidden = !this.#hasOlder();
+  }
+
+  #hasOlder(): boolean {
+    return this.#oldest !== null && this.#oldest.turn > 1 && this.#oldest.seq !== undefined;
+  }
+
+  async #loadOlder(): Promise<void> {
+    const before = this.#oldest?.seq;
+    if (before === undefined || !this.#hasOlder()) return void (this.#older.hidden = true);
+    this.#older.disabled = true;
+    try {
+      const page = await this.#client.history({ session: this.session }, { before, limit: PAGE });
+      for (const entry of page.turns) this.#entry(entry);
+      this.#older.hidden = page.next === null || !this.#hasOlder();
+    } catch (err) {
+      this.#report(`older turns of ${this.session}: ${(err as { code?: string }).code ?? String(err)}`);
+    } finally {
+      this.#older.disabled = false;
+    }
   }
 
   #takeTurn(): void {
@@ -155,6 +184,7 @@ export class SessionPanel {
   }
 
   #entry(entry: TranscriptEntry): void {
+    if (this.#oldest === null || entry.turn < this.#oldest.turn) this.#oldest = { turn: entry.turn, seq: entry.seq };
     if (entry.narration === true) {
       const view = this.#view(entry.turn, entry.player, '');
       view.narration.textContent = entry.text;
