@@ -132,6 +132,23 @@ describe('the player web client at /app in headless Chromium', { skip: existsSyn
     const css = await get(port, `/app/assets/${style}`);
     assert.equal(css.headers['content-type'], 'text/css; charset=utf-8');
 
+    // The browser applies it: an inline script added to the page does not run (and is reported).
+    const context = await browser.newContext();
+    try {
+      const probe = await context.newPage();
+      await probe.goto(`http://127.0.0.1:${port}/app`);
+      await probe.waitForSelector('#token:focus', { timeout: WAIT_MS });
+      const inline = await probe.evaluate(`new Promise((resolve) => {
+        document.addEventListener('securitypolicyviolation', (e) => resolve({ ran: window.__inline ?? null, directive: e.effectiveDirective }));
+        const s = document.createElement('script');
+        s.textContent = 'window.__inline = 1';
+        document.body.append(s);
+      })`);
+      assert.deepEqual(inline, { ran: null, directive: 'script-src-elem' });
+    } finally {
+      await context.close();
+    }
+
     for (const path of [
       '/app/assets/..%2F..%2Fpackage.json',
       '/app/assets/..%2findex.html',
@@ -205,10 +222,18 @@ describe('the player web client at /app in headless Chromium', { skip: existsSyn
     await input.fill('I open the heavy door and look into the dark hall beyond it.');
     await input.press('Enter');
     const turn = (page: Page) => page.locator('section.session[data-session="quest"] li.turn[data-turn="1"]');
-    // Part-way: streaming, some chunks shown.
-    await ann.waitForSelector('section.session[data-session="quest"] li.turn[data-turn="1"][data-state="streaming"][data-chunks]', { timeout: WAIT_MS });
-    const partial = await turn(ann).locator('.narration').innerText();
-    const chunksSeen = Number(await turn(ann).getAttribute('data-chunks'));
+    // Part-way: streaming, some chunks shown (state and text read together, in the page).
+    // A function, not a string: the page's CSP refuses eval, and Playwright evaluates a string with it.
+    const seen = await ann.waitForFunction(
+      () => {
+        const item = (globalThis as any).document.querySelector('section.session[data-session="quest"] li.turn[data-turn="1"]');
+        if (item === null || item.dataset.state !== 'streaming' || item.dataset.chunks === undefined) return null;
+        return { text: item.querySelector('.narration').textContent as string, chunks: Number(item.dataset.chunks) };
+      },
+      undefined,
+      { timeout: WAIT_MS, polling: 'raf' },
+    );
+    const { text: partial, chunks: chunksSeen } = (await seen.jsonValue()) as { text: string; chunks: number };
     assert.ok(partial.length > 0 && chunksSeen >= 1, 'some narration before the commit');
     for (const page of [ann, bob]) await page.waitForSelector('section.session[data-session="quest"] li.turn[data-turn="1"][data-state="committed"]', { timeout: WAIT_MS });
     const whole = await turn(ann).locator('.narration').innerText();
