@@ -1,6 +1,7 @@
 // Composes a node's public edge: the gateway, and the products mounted on it. The gateway serves
 // sockets and HTTP; this file decides what it carries: the moderation desk (behind the override
-// frames and /api/overrides) and the ops surface (/ops, /metrics), wired to the audit log.
+// frames and /api/overrides), the ops surface (/ops, /metrics), wired to the audit log, and the
+// player web client (/app).
 // `glass start` reaches it through startGateway; tests and the bench do too.
 import { InvalidOptionError, type ObjectStore, type SearchIndex } from '../runtime/index.js';
 import { type GlassNode } from '../runtime/node/index.js';
@@ -15,6 +16,7 @@ import {
 } from './gateway/index.js';
 import { AuditLog, ModerationDesk, mountModerationApi, socketOverrides } from './moderation/index.js';
 import { mountOps, opsAuditHook, opsRefusalHook, type OpsRoutes } from './ops/index.js';
+import { mountWebApp } from './web/index.js';
 
 export interface GatewayOptions extends GatewayServerOptions {
   /**
@@ -79,6 +81,8 @@ export class Gateway {
           mount: ({ app, limiter, closing, refused }) =>
             mountModerationApi(app, { node, desk, key, limiter, maxBodyBytes: o.maxFrameBytes, log, closing, refused }),
         },
+        // The player web client (/app): the bundle's static files, no token needed to load them.
+        { mount: ({ app }) => mountWebApp(app) },
       ],
       observeTurnLatency: (ms) => made.ops?.service.observeTurnLatency(ms),
       search: options.search ?? null,
