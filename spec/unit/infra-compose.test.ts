@@ -132,6 +132,7 @@ describe('infra/local/compose.yaml', () => {
     const [base] = compose.networks.default.ipam.config[0].subnet.split('/');
     assert.equal(ip.split('.').slice(0, 3).join('.'), base.split('.').slice(0, 3).join('.'));
     assert.deepEqual(services.caddy.ports!.map((p) => p.split(':').at(-1)).sort(), ['443', '80']);
+    assert.deepEqual(services.caddy.environment!.GLASS_UPSTREAMS.split(' ').sort(), nodes.map(([n]) => `${n}:${NODE_PORT}`).sort(), 'GLASS_UPSTREAMS names the nodes');
   });
 
   test('every bind-mounted file of infra/ exists (Caddyfile.local comes from the edge branch; secrets are made by hand)', () => {
@@ -148,8 +149,10 @@ describe('infra/local/compose.yaml', () => {
     const mount = services.caddy.volumes!.find((v) => v.includes('Caddyfile.local'))!;
     const file = bindSource(mount)!;
     if (!existsSync(file)) return t.skip(`${file} is not on this branch yet (the edge branch writes it)`);
-    const text = readFileSync(file, 'utf8');
-    const upstreams = [...text.matchAll(/reverse_proxy[^\n{]*/g)].flatMap((m) => m[0].split(/\s+/).slice(1)).filter((u) => /:\d+$/.test(u));
+    // Placeholders {$VAR} are Caddy's environment: resolved from the caddy service's.
+    const caddyEnv = services.caddy.environment ?? {};
+    const text = readFileSync(file, 'utf8').replace(/\{\$([A-Z0-9_]+)\}/g, (_, v: string) => caddyEnv[v] ?? `{$${v}}`);
+    const upstreams = [...text.matchAll(/^\s*(?:reverse_proxy|to)\b([^\n{]*)/gm)].flatMap((m) => m[1].trim().split(/\s+/)).filter((u) => /:\d+$/.test(u));
     assert.ok(upstreams.length > 0, 'reverse_proxy upstreams');
     const nodeNames = new Set(nodes.map(([n]) => n));
     for (const u of upstreams) {
