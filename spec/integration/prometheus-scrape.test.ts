@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { after, describe, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { generateTokenKeyPair, publicKeyPem, signAccessToken } from '../../clients/index.js';
-import { ROOT, nodeMetricNames } from '../unit/infra-facts.js';
+import { ROOT, metricsInPromql, nodeMetricNames } from '../unit/infra-facts.js';
 import { dropSchema, testPgUrl, uniqueSchema } from './audit-harness.js';
 
 const GLASS = join(ROOT, 'dist/bin/glass.js');
@@ -76,10 +76,23 @@ async function startGlass(publicKey: string): Promise<{ child: ChildProcess; por
   return { child, port };
 }
 
+/** The glass_ metrics the dashboards and the runtime rules read. */
+function referencedMetrics(): Set<string> {
+  const exprs: string[] = [];
+  const dashboards = join(ROOT, 'infra/grafana/dashboards');
+  for (const f of readdirSync(dashboards).filter((x) => x.endsWith('.json'))) {
+    const d = JSON.parse(readFileSync(join(dashboards, f), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+    exprs.push(...d.panels.flatMap((p) => p.targets.map((t) => t.expr)));
+  }
+  const rules = parse(readFileSync(join(ROOT, 'infra/prometheus/rules/glass-runtime.yml'), 'utf8')) as { groups: { rules: { expr: string }[] }[] };
+  exprs.push(...rules.groups.flatMap((g) => g.rules.map((r) => r.expr)));
+  return new Set(exprs.flatMap((e) => metricsInPromql(e)).filter((m) => m.startsWith('glass_')));
+}
+
 interface Vector { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } }
 
 describe('Prometheus scrapes a glass node with the repository\'s configuration', { skip }, () => {
-  test('up{job="glass-node"} is 1, glass_ series are stored, every name is one the source registers, and the rules load', async () => {
+  test('up{job="glass-node"} is 1, glass_ series are stored, /metrics has every metric the dashboards and rules read, and the rules load', async () => {
     const pair = generateTokenKeyPair();
     const { child: glass, port } = await startGlass(publicKeyPem(pair.publicKey));
     const tokenFile = join(dir, 'ops-token');
@@ -115,6 +128,17 @@ describe('Prometheus scrapes a glass node with the repository\'s configuration',
       const registered = nodeMetricNames();
       assert.deepEqual(names.filter((n) => !registered.has(n)), [], 'every scraped glass_ metric is one infra-facts finds in the source');
       for (const n of ['glass_narrative_turn_seconds_bucket', 'glass_scaling_signal_threshold', 'glass_gm_queue_depth', 'glass_event_loop_delay_seconds']) assert.ok(names.includes(n), `${n} scraped`);
+
+      // The node's own /metrics lists every registered metric (# TYPE), with samples or not yet: each
+      // one the dashboards and rules read is there.
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${readFileSync(tokenFile, 'utf8')}` } })).text();
+      const exposed = new Set<string>();
+      for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+        exposed.add(m[1]);
+        if (m[2] === 'histogram' || m[2] === 'summary') for (const x of ['_bucket', '_sum', '_count']) exposed.add(m[1] + x);
+      }
+      assert.deepEqual([...registered].filter((n) => !exposed.has(n)), [], 'every metric the source registers is on /metrics');
+      for (const m of referencedMetrics()) assert.ok(exposed.has(m), `${m} (read by a dashboard or rule) is on the node's /metrics`);
 
       const rules = (await api('/api/v1/rules')) as unknown as { data: { groups: { name: string; rules: { health: string; name: string; lastError?: string }[] }[] } };
       const loaded = rules.data.groups.flatMap((g) => g.rules);
