@@ -3,25 +3,25 @@
 # (spec/unit/infra-nomad.test.ts checks they agree); the data stores run on dedicated VMs, listed
 # here with their roles (Nomad client meta `role`, the `role` label of their node_exporter).
 zone "fsn1" {
-  glass_node = 2
-  edge       = 1
-  temporal   = 1
-  postgres   = "primary"
-  couchdb    = 2
-  redis      = "primary"
-  minio      = 2
-  meilisearch = "primary"
+  glass_node    = 2
+  edge          = 1
+  temporal      = 1
+  postgres      = "primary"
+  couchdb       = 2
+  redis         = "primary"
+  minio         = 2
+  meilisearch   = "primary"
   observability = 1
 }
 
 zone "nbg1" {
-  glass_node = 2
-  edge       = 1
-  temporal   = 1
-  postgres   = "standby"
-  couchdb    = 1
-  redis      = "replica"
-  minio      = 2
-  meilisearch = "follower"
+  glass_node    = 2
+  edge          = 1
+  temporal      = 1
+  postgres      = "standby"
+  couchdb       = 1
+  redis         = "replica"
+  minio         = 2
+  meilisearch   = "follower"
   observability = 1
 }
