@@ -52,3 +52,28 @@ describe('infra/prometheus/rules against the node', () => {
     }
   });
 });
+
+describe('infra/prometheus/alertmanager.yml', () => {
+  interface Route { receiver?: string; matchers?: string[]; routes?: Route[] }
+  const am = parse(readFileSync(join(ROOT, 'infra/prometheus/alertmanager.yml'), 'utf8')) as { route: Route; receivers: { name: string; [k: string]: unknown }[] };
+
+  test('each severity the rules use reaches a defined receiver: page the on-call rotation, ticket the product channel', () => {
+    const names = new Set(am.receivers.map((r) => r.name));
+    const receiverOf = (severity: string): string | undefined => am.route.routes?.find((r) => r.matchers?.includes(`severity="${severity}"`))?.receiver;
+    for (const severity of new Set(rules.map((r) => r.labels.severity))) assert.ok(names.has(receiverOf(severity) ?? ''), severity);
+    assert.equal(receiverOf('page'), 'on-call');
+    assert.equal(receiverOf('ticket'), 'product-channel');
+    assert.ok(names.has(am.route.receiver!), 'the default receiver');
+  });
+
+  test('Prometheus sends to the compose alertmanager, whose secret files are mounted secrets', () => {
+    const prom = parse(readFileSync(join(ROOT, 'infra/prometheus/prometheus.yml'), 'utf8')) as { alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] } };
+    const compose = parse(readFileSync(join(ROOT, 'infra/local/compose.yaml'), 'utf8'), { merge: true }) as { services: Record<string, { secrets?: string[] }>; secrets: Record<string, unknown> };
+    const [target] = prom.alerting.alertmanagers[0].static_configs[0].targets;
+    const service = compose.services[target.split(':')[0]];
+    assert.ok(service, `${target} is a compose service`);
+    const files = [...JSON.stringify(am.receivers).matchAll(/"\/run\/secrets\/([^"]+)"/g)].map((m) => m[1]);
+    assert.ok(files.length >= 2);
+    for (const f of files) assert.ok(service.secrets?.includes(f) && compose.secrets[f], `${f} is mounted`);
+  });
+});
