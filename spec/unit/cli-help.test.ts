@@ -61,6 +61,12 @@ describe('glass --help', () => {
     assert.equal(connections, 0, 'no connection to any configured service');
   }
 
+  test('every command the usage lists has its own help, and the other way round', () => {
+    const list = USAGE.slice(USAGE.indexOf('Commands:\n') + 'Commands:\n'.length).split('\n\n')[0];
+    const listed = list.split('\n').map((line) => line.trim().split(/\s+/)[0]).filter((name) => name !== 'help');
+    assert.deepEqual([...listed].sort(), Object.keys(COMMANDS).sort());
+  });
+
   test('glass help, --help and -h print the whole usage, exit 0', () => {
     for (const args of [['help'], ['-h']]) {
       const r = glass(args);
