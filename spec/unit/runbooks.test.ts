@@ -2,7 +2,8 @@
 // (fenced sh blocks and inline code) is run as `glass CMD [SUB] --help` and must answer with exit 0
 // and a usage that names it. They also keep their shape (symptoms, diagnosis, actions,
 // verification), the index lists each of them, scaling.md covers every signal of the ops view, and
-// every glass_* name they cite (metrics, tables, databases) is one the code or the docs define.
+// every glass_* name (metrics, tables, databases), GLASS_* variable and error code they cite is one
+// the code or the docs define.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -129,18 +130,18 @@ describe('docs/ops runbooks', () => {
     for (const { id } of SCALING_TRIGGERS) assert.ok(headings.some((h) => h.includes(`\`${id}\``)), `a heading names ${id}`);
   });
 
-  test('every glass_* name the runbooks cite is in the code (or, composed there, in docs/)', () => {
+  test('every glass_* name, GLASS_* variable and GLASS_ERR_* code the runbooks cite is in the code (or, composed there, in docs/)', () => {
     const sources: string[] = readdirSync(join(ROOT, 'docs'))
       .filter((f) => f.endsWith('.md'))
       .map((f) => readFileSync(join(ROOT, 'docs', f), 'utf8'));
-    for (const dir of ['runtime', 'cluster', 'clients', 'actors']) {
+    for (const dir of ['runtime', 'cluster', 'clients', 'actors', 'bin']) {
       for (const entry of readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })) {
         if (entry.isFile() && entry.name.endsWith('.ts')) sources.push(readFileSync(join(entry.parentPath, entry.name), 'utf8'));
       }
     }
     const code = sources.join('\n');
-    const cited = new Set(runbooks.flatMap(({ text }) => [...text.matchAll(/\bglass_[a-z_]+[a-z]/g)].map((m) => m[0])));
-    assert.ok(cited.size > 10);
-    for (const name of cited) assert.ok(code.includes(name), `${name} is not in runtime/, cluster/, clients/, actors/ or docs/*.md`);
+    const cited = new Set(runbooks.flatMap(({ text }) => [...text.matchAll(/\bglass_[a-z_]+[a-z]|\bGLASS_[A-Z0-9_]*[A-Z0-9]\b/g)].map((m) => m[0])));
+    assert.ok(cited.size > 40);
+    for (const name of cited) assert.ok(code.includes(name), `${name} is not in runtime/, cluster/, clients/, actors/, bin/ or docs/*.md`);
   });
 });
