@@ -13,9 +13,15 @@ import { searchCommand } from './commands/search.js';
 import { parseStart, start } from './commands/start.js';
 import { parseToken, token } from './commands/token.js';
 import { parseWorkflows, workflowsWorker } from './commands/workflows.js';
+import { helpFor } from './help.js';
 import { USAGE } from './usage.js';
 
 async function main(argv: string[]): Promise<number> {
+  const help = helpFor(argv);
+  if (help !== null) {
+    process.stdout.write(help);
+    return 0;
+  }
   const [command, ...rest] = argv;
   switch (command) {
     case 'start':
