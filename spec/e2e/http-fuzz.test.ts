@@ -61,7 +61,7 @@ function request(method: string, path: string, headers: Record<string, string> =
 
 const ROUTES = [
   '/ws', '/healthz', '/readyz', '/ops', '/ops/assets/ops.js', '/ops/api/view', '/ops/api/actors', '/ops/api/search', '/ops/api/top',
-  '/ops/api/drain-preview', '/ops/api/actions', '/ops/ws', '/metrics', '/api/overrides', '/api/overrides/room/lobby', '/api/other', '/nowhere',
+  '/ops/api/drain-preview', '/ops/api/actions', '/ops/ws', '/metrics', '/api/overrides', '/api/overrides/room/lobby', '/api/other', '/app', '/app/', '/app/assets/x.js', '/app/assets/..%2F..%2Fpackage.json', '/nowhere',
 ];
 const PROTOTYPE_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', 'isPrototypeOf', '__defineGetter__'];
 const BAD_ENCODINGS = ['%', '%E0%A4%A', '%zz', '%00', '%C0%AF', '%ED%A0%80', '%%31', '%F4%90%80%80', '..%2F..%2Fetc%2Fpasswd'];
