@@ -29,6 +29,7 @@ export async function startTraceExport(config: TraceExportConfig, resource: Reco
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('./redacting-processor.js'),
   ]);
+  const { SyncContextManager } = await import('./sync-context-manager.js');
   const ratio = new node.TraceIdRatioBasedSampler(config.ratio);
   const sampler = {
     always_on: () => new node.AlwaysOnSampler(),
@@ -47,7 +48,7 @@ export async function startTraceExport(config: TraceExportConfig, resource: Reco
     exportTimeoutMillis: config.exportTimeoutMs,
   });
   const provider = new node.NodeTracerProvider({ resource: resourceFromAttributes(resource), sampler, spanProcessors: [new RedactingSpanProcessor(batch)] });
-  provider.register();
+  provider.register({ contextManager: new SyncContextManager() });
   let stopped: Promise<void> | undefined;
   return {
     flush: () => provider.forceFlush(),
