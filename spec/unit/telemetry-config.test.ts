@@ -62,3 +62,19 @@ describe('telemetry configuration from OTEL_*', () => {
     ] as const) assert.ok(!isSecretAttribute(key, value), `${key}=${value}`);
   });
 });
+
+describe('the redacting span processor', () => {
+  test('an ended span reaches the exporter with its secret attributes replaced, its ids kept', async () => {
+    const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+    const { RedactingSpanProcessor, REDACTED } = await import('../../cluster/telemetry/redacting-processor.js');
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new RedactingSpanProcessor(new SimpleSpanProcessor(exporter))] });
+    const span = provider.getTracer('t').startSpan('glass.gateway say', { attributes: { 'glass.player': 'ann', 'glass.token': 'abc', url: 'redis://u:pw@redis:6379' } });
+    span.addEvent('retry', { authorization: 'Bearer x' });
+    span.end();
+    const [done] = exporter.getFinishedSpans();
+    assert.deepEqual(done.attributes, { 'glass.player': 'ann', 'glass.token': REDACTED, url: REDACTED });
+    assert.deepEqual(done.events[0].attributes, { authorization: REDACTED });
+    await provider.shutdown();
+  });
+});
