@@ -2,7 +2,7 @@
 // Redis), the moderation audit log, the gateway with moderation and ops mounted, and the ops
 // publisher that lets `glass ops` see the cluster. bin/commands/start.ts calls it; so may any
 // harness that wants a real node in-process.
-import { CheckpointSchedule, checkpointsForNode, COUCH_STATE_STORE_MODULE, createObjectStore, objectStoreConfigForBucket, objectStoreConfigFromEnv, startClusterNode, startDefaultNode, startNodePostgres, startNodeSearch, startOpsPublisher, type NodePostgres, type NodeSearch } from '../cluster/index.js';
+import { CheckpointSchedule, checkpointsForNode, COUCH_STATE_STORE_MODULE, createObjectStore, objectStoreConfigForBucket, objectStoreConfigFromEnv, startClusterNode, startDefaultNode, startNodePostgres, startNodeSearch, startOpsPublisher, telemetryConfigFromEnv, type NodePostgres, type NodeSearch } from '../cluster/index.js';
 import { type GlassNode, type NodeOptions } from '../runtime/node/index.js';
 import type { SafetyRegistry } from '../actors/index.js';
 import { AUDIT_EXPORT_BUCKET, AuditExport, AuditLog, DEFAULT_AUDIT_EXPORT_EVERY_MS, auditSafetyRegistry } from './moderation/index.js';
@@ -105,7 +105,7 @@ export async function serveNode(config: ServeNodeOptions, env: NodeJS.ProcessEnv
     checkpointsForNode(node, env);
     exportAuditOnSchedule(node, audit, env);
     // The archive `history` pages read is the store of the workers' `objects` service (clients/serve.ts).
-    gateway = await startGateway({ ...config.edge, node, port: config.port, host: config.host, tokenKey: tokenKey.key, resumeKey: secret.key, audit, search: search?.index ?? null });
+    gateway = await startGateway({ ...config.edge, node, port: config.port, host: config.host, tokenKey: tokenKey.key, resumeKey: secret.key, audit, search: search?.index ?? null, metricsExport: telemetryConfigFromEnv(env).metrics });
   } catch (err) {
     await search?.close();
     await audit.close();

@@ -5,7 +5,7 @@
 // `glass start` reaches it through startGateway; tests and the bench do too.
 import { InvalidOptionError, type ObjectStore, type SearchIndex } from '../runtime/index.js';
 import { type GlassNode } from '../runtime/node/index.js';
-import { createObjectStore, objectStoreConfigOfServices } from '../cluster/index.js';
+import { createObjectStore, objectStoreConfigOfServices, startMetricExport, telemetryConfigFromEnv, threadResource, type MetricExportConfig } from '../cluster/index.js';
 import {
   GatewayServer,
   integerOption,
@@ -30,6 +30,12 @@ export interface GatewayOptions extends GatewayServerOptions {
   overrideTimeoutMs?: number;
   /** The index behind the `search` frame (docs/SEARCH.md); absent: searches are refused. The caller opens and closes it. */
   search?: SearchIndex | null;
+  /**
+   * Where the node's metrics (the ops registry /metrics serves) also go over OTLP/HTTP; default
+   * from OTEL_EXPORTER_OTLP_(METRICS_)ENDPOINT in process.env; null: not exported. Stopped, after a
+   * last export, when the node closes.
+   */
+  metricsExport?: MetricExportConfig | null;
 }
 
 /**
@@ -90,6 +96,11 @@ export class Gateway {
     });
     if (made.ops === null) throw new Error('the gateway did not mount ops');
     made.gateway = new Gateway(server, made.ops, desk);
+    const metricsExport = options.metricsExport !== undefined ? options.metricsExport : telemetryConfigFromEnv(process.env).metrics;
+    if (metricsExport !== null) {
+      const exported = await startMetricExport(metricsExport, threadResource(node.id, 'main'), made.ops.service.metrics.registry);
+      node.onClose(() => exported.shutdown());
+    }
     return made.gateway;
   }
 

@@ -19,4 +19,5 @@ export * from './scene-cache/index.js';
 export * from './search/index.js';
 export * from './turns/index.js';
 export * from './streams/index.js';
+export * from './telemetry/index.js';
 export * from './workflows/index.js';

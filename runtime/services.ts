@@ -37,9 +37,14 @@ export interface MainService {
   close(): Promise<void>;
 }
 
-/** A worker-side service value may have `close`; the worker calls it when it stops. */
+/**
+ * A worker-side service value may have `close`, which the worker calls when it stops, and
+ * `afterDrain`, called once a drain has saved and passivated the worker's actors (telemetry sends
+ * their spans then).
+ */
 interface Closable {
   close(): unknown;
+  afterDrain(): unknown;
 }
 
 export const ServiceErrors = {
@@ -62,6 +67,13 @@ export class Services {
 
   has(name: string): boolean {
     return this.#byName.has(name);
+  }
+
+  async afterDrain(): Promise<void> {
+    for (const value of this.#byName.values()) {
+      const c = value as Partial<Closable> | null;
+      if (c !== null && typeof c === 'object' && typeof c.afterDrain === 'function') await c.afterDrain();
+    }
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,8 @@
 // the wire-contract between load.ts and the clients of each side (ws-player.ts, peer-client.ts).
 
 /** The sides of the rooms scenario: our node + gateway, the bare uWS relay, a peer framework. */
-export type SideName = 'ours' | 'baseline' | 'peer';
+/** `traced`: ours with OTLP tracing on (--tracing both). */
+export type SideName = 'ours' | 'traced' | 'baseline' | 'peer';
 
 export interface PlayerSpec {
   player: string;

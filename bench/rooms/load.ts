@@ -59,7 +59,7 @@ export interface RunResult {
   maxSendLagMs: number;
 }
 
-const players: Record<SideName, LoadPlayer[]> = { ours: [], baseline: [], peer: [] };
+const players: Record<SideName, LoadPlayer[]> = { ours: [], traced: [], baseline: [], peer: [] };
 const errors: Record<string, number> = {};
 const closes: Record<string, number> = {};
 let current: DeliveryTally | null = null;

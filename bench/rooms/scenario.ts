@@ -11,6 +11,8 @@ import { DEFAULT_CAPACITY } from './capacity.js';
 import type { Progress } from '../support/progress.js';
 import type { ScenarioResult } from '../support/report.js';
 import type { OptionValues, Scenario } from '../support/scenario.js';
+import { TRACING_MAX_COST, TRACING_OPTION, startTracingSink, tracingEnv, tracingFigures } from '../support/tracing.js';
+import type { OtlpSink } from '../support/otlp-sink.js';
 
 const GOAL_RATIO = 0.6;
 const GOAL_P99_MS = 20;
@@ -76,6 +78,7 @@ export const rooms: Scenario = {
     capacity: { kind: 'choice', default: 'off', choices: ['off', 'on'], description: `search every side's highest rate with hop p99 under ${CAPACITY_BUDGETS_MS.join(' and ')} ms (goal at 150 ms: ours >= ${GOAL_CAPACITY_VS_PEER} x the peer's)` },
     peer: { kind: 'choice', default: 'colyseus', choices: ['colyseus', 'none'], description: 'the peer framework run as a third side (none: ours and the baseline only)' },
     'peer-transport': { kind: 'choice', default: 'uws', choices: PEER_TRANSPORTS, description: "the peer's WebSocket transport: Colyseus's uWebSockets.js transport or its ws one" },
+    tracing: TRACING_OPTION,
   },
   run: runRooms,
 };
@@ -102,15 +105,21 @@ async function runRooms(options: OptionValues, progress: Progress): Promise<Scen
   const runStarted = performance.now();
   const pair = generateTokenKeyPair();
   // BENCH_NODE_ARGV (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p") applies to the servers, not the load generators.
-  const server = new Child('server', './server.js', { env: { GLASS_TOKEN_PUBLIC_KEY: publicKeyPem(pair.publicKey) }, measured: true });
+  // --tracing on: ours exports its spans; both: a second server of ours (`traced`) does, beside the untraced one.
+  const tracing = options.tracing as 'off' | 'on' | 'both';
+  const sink: OtlpSink | null = tracing === 'off' ? null : await startTracingSink();
+  const tokenEnv = { GLASS_TOKEN_PUBLIC_KEY: publicKeyPem(pair.publicKey) };
+  const server = new Child('server', './server.js', { env: tracing === 'on' ? { ...tokenEnv, ...tracingEnv(sink!) } : tokenEnv, measured: true });
+  const tracedServer = tracing === 'both' ? new Child('server-traced', './server.js', { env: { ...tokenEnv, ...tracingEnv(sink!) }, measured: true }) : null;
   const baseline = new Child('baseline', './baseline.js', { measured: true });
   const peer = peerInfo.name === null ? null : new Child('peer', './peer-server.js', { measured: true });
   const loads = Array.from({ length: clientCount }, (_, i) => new Child(`load-${i}`, './load.js'));
-  const all = [server, baseline, ...(peer === null ? [] : [peer]), ...loads];
+  const all = [server, ...(tracedServer === null ? [] : [tracedServer]), baseline, ...(peer === null ? [] : [peer]), ...loads];
   try {
     progress.begin(`starting the server, the baseline${peer === null ? '' : `, the peer (${peerInfo.name} on ${peerTransport})`} and the load generators`, peer === null ? 4 : 5);
     const started = await server.request<{ port: number; workers: number }>('start', { workers: options.workers, ...(rateLimit === null ? {} : { rateLimit }) });
     progress.tick();
+    const traced = tracedServer === null ? null : await tracedServer.request<{ port: number }>('start', { workers: options.workers, ...(rateLimit === null ? {} : { rateLimit }) });
     const base = await baseline.request<{ port: number }>('start');
     progress.tick();
     const peerStarted = peer === null ? null : await peer.request<{ port: number }>('start', { transport: peerTransport });
@@ -130,16 +139,17 @@ async function runRooms(options: OptionValues, progress: Progress): Promise<Scen
     const connect = (side: SideName, url: string) =>
       Promise.all(
         loads.map((l, i) =>
-          l.request('connect', { side, url, players: side === 'ours' ? byLoad[i] : byLoad[i].map(({ player, room }) => ({ player, room })), timeoutMs: connectTimeout }, connectTimeout + 5_000),
+          l.request('connect', { side, url, players: side === 'ours' || side === 'traced' ? byLoad[i] : byLoad[i].map(({ player, room }) => ({ player, room })), timeoutMs: connectTimeout }, connectTimeout + 5_000),
         ),
       );
     await connect('ours', `ws://127.0.0.1:${started.port}/ws`);
+    if (traced !== null) await connect('traced', `ws://127.0.0.1:${traced.port}/ws`);
     await connect('baseline', `ws://127.0.0.1:${base.port}/ws`);
     // colyseus.js takes the server's base address: it matchmakes over HTTP there, then opens the room's socket.
     if (peerStarted !== null) await connect('peer', `ws://127.0.0.1:${peerStarted.port}`);
     progress.tick();
-    const servers: Partial<Record<SideName, Child>> = { ours: server, baseline, ...(peer === null ? {} : { peer }) };
-    const sides: SideName[] = peer === null ? ['ours', 'baseline'] : ['ours', 'baseline', 'peer'];
+    const servers: Partial<Record<SideName, Child>> = { ours: server, ...(tracedServer === null ? {} : { traced: tracedServer }), baseline, ...(peer === null ? {} : { peer }) };
+    const sides: SideName[] = ['ours', ...(tracedServer === null ? [] : (['traced'] as const)), 'baseline', ...(peer === null ? [] : (['peer'] as const))];
     const s: Setup = { players, rooms: roomCount, members, servers, sides, loads, textChars: options.text as number };
     const tags = { next: 1 };
     const pooled = (out: Record<SideName, Slice[]>) => ({ ours: pool(out.ours), baseline: pool(out.baseline), peer: peer === null ? null : pool(out.peer) });
@@ -168,7 +178,7 @@ async function runRooms(options: OptionValues, progress: Progress): Promise<Scen
 
     const gatewayStats = await server.request<Record<string, unknown>>('stats');
     const figures = pooled(offered);
-    return roomsReport({
+    const report = roomsReport({
       options,
       players,
       rooms: roomCount,
@@ -190,9 +200,11 @@ async function runRooms(options: OptionValues, progress: Progress): Promise<Scen
       goalP99Ms: GOAL_P99_MS,
       runMs: Math.round(performance.now() - runStarted),
     });
+    return tracing === 'off' ? report : withTracing(report, tracing, offered.traced.length === 0 ? null : pool(offered.traced).deliveredPerCpuSec, figures.ours.deliveredPerCpuSec, sink!.spanCount);
   } finally {
     progress.begin('closing', 1);
     await Promise.allSettled(all.map((c) => c.close()));
+    await sink?.close();
     progress.tick();
     progress.stop();
   }
@@ -204,4 +216,22 @@ function resolvePeer(options: OptionValues): PeerInfo {
   const availability = colyseusAvailability();
   if (!availability.installed) return { name: null, reason: availability.reason };
   return { name: 'colyseus', version: availability.version, transport: options['peer-transport'] as PeerTransport };
+}
+
+/** The report with the cost of tracing: traced vs untraced deliveries per CPU-second of the same run (both), or the spans seen (on). */
+function withTracing(report: ScenarioResult, tracing: 'on' | 'both', tracedPerCpuSec: number | null, oursPerCpuSec: number, spans: number): ScenarioResult {
+  if (tracing === 'on' || tracedPerCpuSec === null) {
+    return { ...report, figures: { ...report.figures, tracing: { mode: 'on', sampleRatio: 0.1, spansReceived: spans } } };
+  }
+  const t = tracingFigures(oursPerCpuSec, tracedPerCpuSec, spans);
+  return {
+    ...report,
+    figures: { ...report.figures, tracing: { mode: 'both', ...t } },
+    goal: `${report.goal}; traced (10 % sampled) >= ${1 - TRACING_MAX_COST} x untraced deliveries per CPU-second`,
+    goalMet: report.goalMet && t.goalMet,
+    table: {
+      head: report.table.head,
+      rows: [...report.table.rows, report.table.head.map((_, i) => (i === 0 ? `tracing: traced/untraced deliveries per CPU-s = ${t.ratio} (${t.tracedPerCpuSec} / ${t.untracedPerCpuSec}), ${t.spansReceived} spans exported` : ''))],
+    },
+  };
 }

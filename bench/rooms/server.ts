@@ -2,7 +2,7 @@
 // alone: a node (game kinds, memory store) and its WebSocket gateway on a free port of 127.0.0.1.
 // The token key comes from GLASS_TOKEN_PUBLIC_KEY, set by the bench, exactly as `glass start` reads it.
 import { resolveTokenPublicKey, startGateway, type Gateway } from '../../clients/index.js';
-import { MEMORY_STORE, defaultNodeOptions } from '../../cluster/index.js';
+import { MEMORY_STORE, defaultNodeOptions, startMainTelemetry, telemetryConfigFromEnv, withTelemetryService } from '../../cluster/index.js';
 import { startNode, type GlassNode } from '../../runtime/node/index.js';
 import { serve } from './ipc.js';
 
@@ -25,9 +25,13 @@ serve({
     if (tokenKey.source !== 'env') throw new Error('GLASS_TOKEN_PUBLIC_KEY is not set for the server process');
     // Actor state in memory: every room saves after every message (its kind's policy), to the
     // runtime's in-memory store rather than CouchDB; the bench measures the live path, not a database.
-    node = await startNode(
-      defaultNodeOptions({ nodeId: `rooms-${process.pid}`, workers: a.workers, store: MEMORY_STORE, idleAfterMs: IDLE_AFTER_MS, logLevel: process.env.BENCH_NODE_LOG_LEVEL ?? 'warn' }),
-    );
+    // With --tracing, the bench sets OTEL_* for this process: spans go to its sink, as glass start's would.
+    const telemetry = telemetryConfigFromEnv(process.env);
+    const nodeId = `rooms-${process.pid}`;
+    const tracing = await startMainTelemetry(nodeId, telemetry);
+    const options = defaultNodeOptions({ nodeId, workers: a.workers, store: MEMORY_STORE, idleAfterMs: IDLE_AFTER_MS, logLevel: process.env.BENCH_NODE_LOG_LEVEL ?? 'warn' });
+    node = await startNode({ ...options, services: withTelemetryService(options.services ?? {}, telemetry) });
+    node.onClose(() => tracing.close());
     gateway = await startGateway({ node, port: 0, host: '127.0.0.1', tokenKey: tokenKey.key, ...(a.rateLimit === undefined ? {} : { rateLimit: a.rateLimit }) });
     return { port: gateway.port, workers: node.options.workers, pid: process.pid };
   },

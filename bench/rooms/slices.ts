@@ -114,7 +114,7 @@ function threadSplit(t0: Record<number, number>, t1: Record<number, number>, pid
 
 /** `count` rounds of one slice per side, the order reversed every round (ABC CBA …; ABBA with two sides). */
 export async function alternate(s: Setup, rate: number, count: number, timing: SliceTiming, progress: Progress, label: string, tags: { next: number }) {
-  const out: Record<SideName, Slice[]> = { ours: [], baseline: [], peer: [] };
+  const out: Record<SideName, Slice[]> = { ours: [], traced: [], baseline: [], peer: [] };
   progress.begin(label, s.sides.length * count);
   for (let i = 0; i < count; i++) {
     const order = i % 2 === 0 ? s.sides : [...s.sides].reverse();

@@ -10,6 +10,7 @@ import { DeadStreamSweep } from './dead-stream-sweep.js';
 import { turnServices } from '../turns/index.js';
 import { startSharedDevStore } from './shared-dev-store.js';
 import { startStateBackend, type StateBackend } from './state-backend.js';
+import { startMainTelemetry, telemetryConfigFromEnv, withTelemetryService, type TelemetryConfig } from '../telemetry/index.js';
 
 const TRIM_INTERVAL_MS = 5_000;
 const DEFAULT_HEARTBEAT_MS = 500;
@@ -52,8 +53,28 @@ export function defaultNodeOptions(overrides: Partial<NodeOptions> = {}): NodeOp
  * embedded server if one was started.
  */
 export async function startDefaultNode(overrides: Partial<NodeOptions> = {}, env: NodeJS.ProcessEnv = process.env): Promise<GlassNode> {
+  const telemetry = telemetryConfigFromEnv(env);
   const backend = overrides.store === undefined ? await startStateBackend(env) : null;
-  return startOnBackend(backend, () => startNode(defaultNodeOptions({ ...overrides, store: overrides.store ?? backend!.store })));
+  const nodeId = overrides.nodeId ?? defaultNodeId();
+  return startOnBackend(backend, () => startTracedNode(defaultNodeOptions({ ...overrides, nodeId, store: overrides.store ?? backend!.store }), telemetry));
+}
+
+/**
+ * startNode with the OTEL_* telemetry of `config`: the main thread's provider first (the gateway's
+ * spans), the `telemetry` service in every worker, and both flushed and stopped when the node closes.
+ * With traces off nothing is added and no SDK is loaded.
+ */
+async function startTracedNode(options: NodeOptions, config: TelemetryConfig, parts?: ClusterParts): Promise<GlassNode> {
+  const main = await startMainTelemetry(options.nodeId!, config);
+  let node: GlassNode;
+  try {
+    node = await startNode({ ...options, services: withTelemetryService(options.services ?? {}, config) }, parts);
+  } catch (err) {
+    await main.close();
+    throw err;
+  }
+  node.onClose(() => main.close());
+  return node;
 }
 
 /**
@@ -70,6 +91,7 @@ export async function startClusterNode(options: ClusterNodeOptions = {}, env: No
   const { redisUrl, prefix = 'glass', heartbeatMs, downAfterMs, address, clusterKey: keyOption, ...overrides } = options;
   // First: a node without its key (or with the token key) refuses to start before touching Redis.
   const clusterKey = clusterKeyFrom(keyOption, env);
+  const telemetry = telemetryConfigFromEnv(env);
   const url = redisUrl ?? (env.REDIS_URL || DEFAULT_REDIS_URL);
   const nodeId = overrides.nodeId ?? defaultNodeId();
   const workers = overrides.workers ?? availableParallelism();
@@ -83,7 +105,7 @@ export async function startClusterNode(options: ClusterNodeOptions = {}, env: No
     backend,
     async () => {
       await membership.start();
-      return startNode(defaultNodeOptions({ ...overrides, nodeId, workers, store: overrides.store ?? backend!.store }), parts);
+      return startTracedNode(defaultNodeOptions({ ...overrides, nodeId, workers, store: overrides.store ?? backend!.store }), telemetry, parts);
     },
     async () => {
       await membership.close().catch(() => {});

@@ -91,7 +91,11 @@ const control: WorkerControl = {
   attach: (thread, port) => router.attach(thread, port),
   flush: () => host.flush(),
   setMembers: (members, down) => host.setMembers(members, down),
-  drain: () => host.drain(),
+  drain: async () => {
+    const drained = await host.drain();
+    await services.afterDrain();
+    return drained;
+  },
   heapUsed: () => {
     const gc = (globalThis as { gc?: () => void }).gc;
     if (gc !== undefined) gc();

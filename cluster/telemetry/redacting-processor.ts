@@ -1,0 +1,56 @@
+// Secrets never reach a collector: every span passes through here on its way to the batch, and an
+// attribute whose key names a credential, or whose value looks like one (a bearer token, a JWT, a
+// URL with a password), is replaced. The spans the runtime makes carry ids only; this guards what a
+// handler, a library's instrumentation or a later change puts on a span. Types only from the SDK.
+import type { Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+export const REDACTED = '[redacted]';
+
+const SECRET_KEY = /(pass(word)?|secret|token|api[-_.]?key|authori[sz]ation|cookie|credential|private[-_.]?key|cluster[-_.]?key|signature)/i;
+const SECRET_VALUE = [
+  /^bearer\s+\S+/i,
+  /^eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*$/, // a JWT
+  /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i, // scheme://user:password@host
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+];
+
+/** True when an attribute must not leave the process as it is. */
+export function isSecretAttribute(key: string, value: unknown): boolean {
+  if (SECRET_KEY.test(key)) return true;
+  if (typeof value === 'string') return SECRET_VALUE.some((re) => re.test(value));
+  if (Array.isArray(value)) return value.some((v) => typeof v === 'string' && SECRET_VALUE.some((re) => re.test(v)));
+  return false;
+}
+
+export class RedactingSpanProcessor implements SpanProcessor {
+  readonly #next: SpanProcessor;
+
+  constructor(next: SpanProcessor) {
+    this.#next = next;
+  }
+
+  onStart(span: Span, parentContext: Context): void {
+    this.#next.onStart(span, parentContext);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    // An ended span's attributes are frozen for its API, not for its processors: the object is
+    // the one the exporter serialises.
+    const attributes = span.attributes as Record<string, unknown>;
+    for (const key in attributes) if (isSecretAttribute(key, attributes[key])) attributes[key] = REDACTED;
+    for (const event of span.events) {
+      const a = event.attributes as Record<string, unknown> | undefined;
+      if (a !== undefined) for (const key in a) if (isSecretAttribute(key, a[key])) a[key] = REDACTED;
+    }
+    this.#next.onEnd(span);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.#next.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.#next.shutdown();
+  }
+}
