@@ -48,7 +48,7 @@ GLASS_S3_REGION default us-east-1), else to files under GLASS_OBJECTS_DIR (defau
 Edge limits and the watchdog (start; environment only, unset keeps the default):
   GLASS_MAX_ROOM_MEMBERS N        Members a room may have; the next join is GLASS_ERR_ROOM_FULL (default 200)
   GLASS_MAX_CONNECTIONS_PER_IP N  Open WebSockets per client address (default 500)
-  GLASS_TRUSTED_PROXIES A,B       Reverse proxies (IP addresses) whose X-Forwarded-For names the client (default none)
+  GLASS_TRUSTED_PROXIES A,B       Reverse proxies (IP addresses, CIDR blocks) whose X-Forwarded-For names the client (default none)
   GLASS_TEXT_BYTES_PER_SECOND N   Text bytes of say and turn per player per second (default 10240)
   GLASS_TEXT_BYTES_BURST N        ... and at once, at least 16384 (default 80000)
   GLASS_CREATION_POLICY P         Who creates rooms and sessions: open, listed or moderators (default open)

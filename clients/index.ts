@@ -10,6 +10,7 @@ export {
   RateLimiter,
   READ_HEADROOM_BYTES,
   CREATION_POLICIES,
+  isProxyEntry,
   type CreationPolicy,
   type GatewayEvents,
   type GatewayMount,

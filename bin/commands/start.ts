@@ -1,6 +1,5 @@
 // glass start: one node and its gateway, until SIGINT or SIGTERM (docs in bin/usage.ts).
-import { isIP } from 'node:net';
-import { CREATION_POLICIES, IdSchema, serveNode, type CreationPolicy, type ServedNode, type ServeNodeOptions } from '../../clients/index.js';
+import { CREATION_POLICIES, IdSchema, isProxyEntry, serveNode, type CreationPolicy, type ServedNode, type ServeNodeOptions } from '../../clients/index.js';
 import { readFileSync } from 'node:fs';
 import { loadSafetyRegistry, type SafetyRegistry } from '../../actors/index.js';
 import { budgetLimitsFromEnv, describeNarratorConfig, describeWorkflowConfig, narratorConfigFromEnv, objectStoreConfigFromEnv, Secret, turnServices, workflowConfigFromEnv, type NarratorConfig, type SceneCacheServiceOptions, type WorkflowConfig } from '../../cluster/index.js';
@@ -101,7 +100,7 @@ function edgeFromEnv(env: NodeJS.ProcessEnv): ServeNodeEdge {
   if (maxRoomMembers !== undefined) edge.maxRoomMembers = maxRoomMembers;
   const maxConnectionsPerIp = integerArg('GLASS_MAX_CONNECTIONS_PER_IP', env.GLASS_MAX_CONNECTIONS_PER_IP, 1, 1_000_000);
   if (maxConnectionsPerIp !== undefined) edge.maxConnectionsPerIp = maxConnectionsPerIp;
-  const proxies = commaList('GLASS_TRUSTED_PROXIES', env.GLASS_TRUSTED_PROXIES, 64, (a) => isIP(a.replace(/^\[|\]$/g, '')) !== 0, 'IP addresses');
+  const proxies = commaList('GLASS_TRUSTED_PROXIES', env.GLASS_TRUSTED_PROXIES, 64, (a) => isProxyEntry(a.replace(/^\[|\]$/g, '')), 'IP addresses or CIDR blocks');
   if (proxies !== undefined) edge.trustedProxies = proxies;
   const perSecond = integerArg('GLASS_TEXT_BYTES_PER_SECOND', env.GLASS_TEXT_BYTES_PER_SECOND, 1, 1 << 30);
   const burst = integerArg('GLASS_TEXT_BYTES_BURST', env.GLASS_TEXT_BYTES_BURST, 16_384, 1 << 30);

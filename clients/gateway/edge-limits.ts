@@ -1,5 +1,7 @@
-import { isIP } from 'node:net';
 import { RateLimiter } from './rate-limiter.js';
+import { TrustedProxies } from './trusted-proxies.js';
+
+export { canonicalAddress } from './canonical-address.js';
 
 /** The settings of the edge's limits, as resolveGatewayServerOptions checked them. */
 export interface EdgeLimitSettings {
@@ -39,14 +41,14 @@ export class EdgeLimits {
   /** Rooms and sessions created per player (policy `open`). */
   readonly creations: RateLimiter;
   readonly #listed: ReadonlySet<string>;
-  readonly #trusted: ReadonlySet<string>;
+  readonly #trusted: TrustedProxies;
   readonly #perAddress = new Map<string, number>();
 
   constructor(settings: EdgeLimitSettings) {
     this.settings = settings;
     // Swept as they are used: the buckets held are those of recently active players.
     this.text = new RateLimiter({ burst: settings.textBytesBurst, perSecond: settings.textBytesPerSecond }, Date.now, SWEEP_EVERY_MS);
-    this.#trusted = new Set(settings.trustedProxies.map(canonicalAddress));
+    this.#trusted = new TrustedProxies(settings.trustedProxies);
     this.creations = new RateLimiter({ burst: settings.createsPerHour, perSecond: settings.createsPerHour / 3_600 }, Date.now, SWEEP_EVERY_MS);
     this.#listed = new Set(settings.listed);
   }
@@ -79,15 +81,11 @@ export class EdgeLimits {
   }
 
   /**
-   * The client's address: the socket's peer, unless the peer is a trusted proxy, then the last
-   * address of X-Forwarded-For (the one that proxy appended). A malformed header from a trusted
-   * proxy counts as the proxy itself.
+   * The client's address: the socket's peer, unless the peer is a trusted proxy, then the rightmost
+   * X-Forwarded-For entry that is not one (TrustedProxies). A malformed entry counts as the hop that passed it.
    */
   clientAddress(remote: string, forwardedFor: string): string {
-    const peer = canonicalAddress(remote);
-    if (forwardedFor === '' || !this.#trusted.has(peer)) return peer;
-    const last = forwardedFor.slice(forwardedFor.lastIndexOf(',') + 1).trim();
-    return isIP(last) === 0 ? peer : canonicalAddress(last);
+    return this.#trusted.clientAddress(remote, forwardedFor);
   }
 
   /** Counts a new connection of `address`; false (nothing counted) if it already has the maximum. */
@@ -107,25 +105,3 @@ export class EdgeLimits {
   }
 }
 
-/** One spelling per address: lower case, IPv4-mapped IPv6 as IPv4, uWS's zero-padded IPv6 shortened. */
-export function canonicalAddress(address: string): string {
-  let a = address.trim().toLowerCase();
-  if (a.startsWith('[') && a.endsWith(']')) a = a.slice(1, -1);
-  if (isIP(a) === 6) {
-    // Through URL's parser: the one canonical IPv6 form (compressed zeros), with no DNS involved.
-    try {
-      a = new URL(`http://[${a}]/`).hostname.slice(1, -1);
-    } catch {
-      return a;
-    }
-    const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(a);
-    if (mapped !== null) {
-      const hi = parseInt(mapped[1], 16);
-      const lo = parseInt(mapped[2], 16);
-      return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-    }
-    const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-    if (dotted !== null) return dotted[1];
-  }
-  return a;
-}

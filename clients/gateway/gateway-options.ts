@@ -1,11 +1,11 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
-import { isIP } from 'node:net';
 import { InvalidOptionError, type Logger } from '../../runtime/index.js';
 import { type GlassNode } from '../../runtime/node/index.js';
 import { IdSchema, ProtocolLimits } from '../protocol/index.js';
 import { MIN_SECRET_LENGTH, tokenAlgorithm } from '../tokens/index.js';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limiter.js';
 import { CREATION_POLICIES, EdgeLimits, type CreationPolicy, type EdgeLimitSettings } from './edge-limits.js';
+import { isProxyEntry } from './trusted-proxies.js';
 
 /** How the gateway serves (the composer's own options, moderation's, are in clients/serve.ts). */
 export interface GatewayServerOptions {
@@ -97,8 +97,8 @@ function creationOption(value: GatewayServerOptions['creation']): Pick<EdgeLimit
 
 function trustedProxiesOption(value: unknown): string[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value) || value.length > 64 || !value.every((a) => typeof a === 'string' && isIP(a.replace(/^\[|\]$/g, '')) !== 0)) {
-    throw new InvalidOptionError('trustedProxies', 'an array of at most 64 IP addresses', value);
+  if (!Array.isArray(value) || value.length > 64 || !value.every((a) => typeof a === 'string' && isProxyEntry(a.replace(/^\[|\]$/g, '')))) {
+    throw new InvalidOptionError('trustedProxies', 'an array of at most 64 IP addresses or CIDR blocks', value);
   }
   return [...value];
 }

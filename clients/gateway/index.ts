@@ -6,3 +6,4 @@ export type { AppliedOverrideReceipt, GatewayMount, GatewayParts, MountContext, 
 export { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limiter.js';
 export { guardedApp, type GuardHooks } from './guarded-app.js';
 export { CREATION_POLICIES, type CreationPolicy } from './edge-limits.js';
+export { isProxyEntry, TrustedProxies } from './trusted-proxies.js';
