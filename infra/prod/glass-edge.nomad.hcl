@@ -103,6 +103,13 @@ job "glass-edge" {
         data        = file("../caddy/Caddyfile.prod")
       }
 
+      # The routes the tier's Caddyfile imports, beside it.
+      template {
+        destination = "local/routes.caddy"
+        change_mode = "restart"
+        data        = file("../caddy/routes.caddy")
+      }
+
       template {
         destination = "local/upstreams.env"
         env         = true

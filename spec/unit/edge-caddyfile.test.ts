@@ -46,15 +46,17 @@ test('Caddyfile.local validates with the dev topology environment', { skip }, as
   }
 });
 
-test('Caddyfile.prod validates with a domain, an ACME email and upstreams', { skip }, async () => {
-  const r = await validate(join(repoRoot(), 'infra/caddy/Caddyfile.prod'), {
-    GLASS_DOMAIN: 'glass.example.com',
-    GLASS_ACME_EMAIL: 'ops@example.com',
-    GLASS_UPSTREAMS: '10.0.0.1:8081 10.0.0.2:8081',
-    GLASS_APP_DIR: '/srv/glass/app',
+for (const tier of ['stage', 'prod']) {
+  test(`Caddyfile.${tier} validates with a domain, an ACME email and upstreams`, { skip }, async () => {
+    const r = await validate(join(repoRoot(), `infra/caddy/Caddyfile.${tier}`), {
+      GLASS_DOMAIN: 'glass.example.com',
+      ACME_EMAIL: 'ops@example.com',
+      GLASS_UPSTREAMS: '10.0.0.1:8081 10.0.0.2:8081',
+      GLASS_APP_DIR: '/srv/glass/app',
+    });
+    assert.equal(r.ok, true, r.output);
   });
-  assert.equal(r.ok, true, r.output);
-});
+}
 
 test('the adapted local config proxies to every upstream, sticky by cookie, checked on /readyz', { skip }, async () => {
   const file = join(repoRoot(), 'infra/caddy/Caddyfile.local');

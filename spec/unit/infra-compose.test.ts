@@ -2,7 +2,7 @@
 // is parsed and every setting the node, Prometheus and Caddy depend on is checked for agreement.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { NODE_PORT, ROOT, nodeEnvNames } from './infra-facts.js';
@@ -151,7 +151,10 @@ describe('infra/local/compose.yaml', () => {
     if (!existsSync(file)) return t.skip(`${file} is not on this branch yet (the edge branch writes it)`);
     // Placeholders {$VAR} are Caddy's environment: resolved from the caddy service's.
     const caddyEnv = services.caddy.environment ?? {};
-    const text = readFileSync(file, 'utf8').replace(/\{\$([A-Z0-9_]+)\}/g, (_, v: string) => caddyEnv[v] ?? `{$${v}}`);
+    // With the files it imports from its folder (routes.caddy), as Caddy reads them.
+    const source = readFileSync(file, 'utf8');
+    const imported = [...source.matchAll(/^\s*import\s+(\S+\.caddy)\s*$/gm)].map((m) => readFileSync(join(dirname(file), m[1]), 'utf8'));
+    const text = [source, ...imported].join('\n').replace(/\{\$([A-Z0-9_]+)\}/g, (_, v: string) => caddyEnv[v] ?? `{$${v}}`);
     const upstreams = [...text.matchAll(/^\s*(?:reverse_proxy|to)\b([^\n{]*)/gm)].flatMap((m) => m[1].trim().split(/\s+/)).filter((u) => /:\d+$/.test(u));
     assert.ok(upstreams.length > 0, 'reverse_proxy upstreams');
     const nodeNames = new Set(nodes.map(([n]) => n));
