@@ -1,10 +1,7 @@
 // The search tables in PostgreSQL, created by a numbered migration under an advisory lock (nodes
 // starting together do not race on CREATE TABLE). Works the same on the server and on PGlite.
 import type pg from 'pg';
-import { InvalidOptionError } from '../../runtime/index.js';
-
-/** A schema name we create and quote ourselves: no quoting games with what a caller passes. */
-const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+import { applyMigrations, quotedSchema } from '../postgres/index.js';
 
 export interface SearchTables {
   readonly schema: string;
@@ -16,8 +13,7 @@ export interface SearchTables {
 }
 
 export function searchTables(schema: string): SearchTables {
-  if (typeof schema !== 'string' || !SCHEMA_PATTERN.test(schema)) throw new InvalidOptionError('schema', `a schema name matching ${SCHEMA_PATTERN}`, schema);
-  const q = `"${schema}"`;
+  const q = quotedSchema(schema);
   return { schema, docs: `${q}.glass_search_docs`, checkpoints: `${q}.glass_search_checkpoints`, words: `${q}.glass_search_words`, migrations: `${q}.glass_search_migrations` };
 }
 
@@ -48,32 +44,7 @@ const MIGRATIONS: readonly ((t: SearchTables) => string[])[] = [
 ];
 
 /** Creates the schema, pg_trgm and the tables, and applies pending migrations in one transaction. */
-export async function migrateSearchSchema(client: pg.ClientBase, tables: SearchTables): Promise<number> {
-  if ((await appliedVersion(client, tables)) === MIGRATIONS.length) return 0;
-  await client.query('BEGIN');
-  try {
-    // One lock for every schema: CREATE EXTENSION is database-wide and races with itself.
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['glass-search-migration']);
-    await client.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
-    if (tables.schema !== 'public') await client.query(`CREATE SCHEMA IF NOT EXISTS "${tables.schema}"`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${tables.migrations} (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ v: number | null }>(`SELECT max(version) AS v FROM ${tables.migrations}`);
-    const current = rows[0]?.v ?? 0;
-    for (let v = current; v < MIGRATIONS.length; v++) {
-      for (const statement of MIGRATIONS[v](tables)) await client.query(statement);
-      await client.query(`INSERT INTO ${tables.migrations} (version) VALUES ($1)`, [v + 1]);
-    }
-    await client.query('COMMIT');
-    return MIGRATIONS.length - current;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  }
-}
-
-async function appliedVersion(client: pg.ClientBase, tables: SearchTables): Promise<number> {
-  const { rows } = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [tables.migrations]);
-  if (rows[0]?.t == null) return 0;
-  const applied = await client.query<{ v: number | null }>(`SELECT max(version) AS v FROM ${tables.migrations}`);
-  return applied.rows[0]?.v ?? 0;
+export function migrateSearchSchema(client: pg.ClientBase, tables: SearchTables): Promise<number> {
+  // One lock for every schema: CREATE EXTENSION is database-wide and races with itself.
+  return applyMigrations(client, { tables, migrations: MIGRATIONS, lock: 'glass-search-migration', first: ['CREATE EXTENSION IF NOT EXISTS pg_trgm'] });
 }
