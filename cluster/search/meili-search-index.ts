@@ -28,18 +28,8 @@ export interface MeiliSearchIndexOptions {
   taskTimeoutMs?: number;
 }
 
-interface MeiliDoc {
-  /** Meilisearch ids may hold only [A-Za-z0-9_-]: the document id in base64url. */
-  key: string;
-  id: string;
-  kind: SearchKind;
-  world: string | null;
-  session: string | null;
-  title: string;
-  body: string;
-  tags: string[];
-  updatedAt: number;
-}
+/** Meilisearch ids may hold only [A-Za-z0-9_-]: `key` is the document id in base64url. */
+type MeiliDoc = SearchDocument & { key: string };
 
 const UID = /^[a-z0-9_-]{1,100}$/i;
 

@@ -14,6 +14,10 @@ import { parse, stringify } from 'yaml';
 import { generateTokenKeyPair, publicKeyPem, signAccessToken } from '../../clients/index.js';
 import { ROOT, metricsInPromql, nodeMetricNames } from '../unit/infra-facts.js';
 import { dropSchema, testPgUrl, uniqueSchema } from './audit-harness.js';
+import { until } from '../../bench/faults/support/wait.js';
+
+/** Polls every 250 ms, for up to a minute by default (a first scrape waits for Prometheus' interval). */
+const poll = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> => until(what, probe, timeoutMs, 250);
 
 const GLASS = join(ROOT, 'dist/bin/glass.js');
 const hasPrometheus = spawnSync('prometheus', ['--version']).error === undefined;
@@ -37,21 +41,6 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Polls `probe` until it returns a value (not undefined), or fails at the deadline with the last state. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, deadlineMs = 60_000): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`${what}: not within ${deadlineMs} ms (${String(last)})`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 function exitOf(child: ChildProcess): Promise<number | null> {
   return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', resolve));
@@ -114,11 +103,11 @@ describe('Prometheus scrapes a glass node with the repository\'s configuration',
     const query = (q: string) => api(`/api/v1/query?query=${encodeURIComponent(q)}`);
 
     try {
-      await until('up{job="glass-node"} == 1', async () => {
+      await poll('up{job="glass-node"} == 1', async () => {
         const r = await query('up{job="glass-node"}');
         return r.data.result[0]?.value[1] === '1' ? true : undefined;
       });
-      const cpu = await until('glass_node_cpu_ratio stored', async () => {
+      const cpu = await poll('glass_node_cpu_ratio stored', async () => {
         const r = await query('glass_node_cpu_ratio{job="glass-node"}');
         return r.data.result[0];
       });
@@ -143,7 +132,7 @@ describe('Prometheus scrapes a glass node with the repository\'s configuration',
       const rules = (await api('/api/v1/rules')) as unknown as { data: { groups: { name: string; rules: { health: string; name: string; lastError?: string }[] }[] } };
       const loaded = rules.data.groups.flatMap((g) => g.rules);
       assert.ok(loaded.length >= 20, `${loaded.length} rules loaded`);
-      await until('every rule evaluated without error', async () => {
+      await poll('every rule evaluated without error', async () => {
         const r = ((await api('/api/v1/rules')) as unknown as typeof rules).data.groups.flatMap((g) => g.rules);
         const bad = r.filter((x) => x.health !== 'ok');
         return bad.length === 0 ? true : undefined;
