@@ -41,7 +41,7 @@ test('Redis restarted mid-run: local actors answer throughout, cross-node traffi
     const stoppedAt = Date.now();
     // Local actors keep answering while Redis is gone, for well over the failure-detection time.
     while (Date.now() - stoppedAt < 3 * DOWN_AFTER_MS) {
-      const replies = await Promise.all(local.map((id) => a.ask<Counted>({ kind: 'durable-counter', id }, { type: 'add', by: 1 }, 2_000)));
+      const replies = await Promise.all(local.map((id) => a.ask<Counted>({ kind: 'durable-counter', id }, { type: 'add', by: 1 }, 5_000)));
       localAcked++;
       for (const r of replies) assert.equal(r.node, 'a');
     }
