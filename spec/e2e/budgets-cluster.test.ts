@@ -3,73 +3,36 @@
 // session on one node spends the world to 90 %; a moderator connected to the other node is told,
 // and a session of the same world on the other node is narrated offline with no provider call.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { GM_QUEUE_ID, gmQueue } from '../../actors/index.js';
-import { startGateway, type Gateway } from '../../clients/index.js';
-import { couchStoreRef, narratorConfig, startClusterNode, startEmbeddedCouch, turnServices, type EmbeddedCouch } from '../../cluster/index.js';
-import type { GlassNode } from '../../runtime/node/index.js';
+import { narratorConfig, turnServices } from '../../cluster/index.js';
 import { startProviderServer, type ProviderServer } from '../fixtures/provider-servers.js';
-import { REDIS_URL, allSee, deleteKeys } from './cluster-fixture.js';
-import { TEST_KEYS } from './tokens.js';
-import { TestClient } from './ws-client.js';
+import { NodePair } from './cluster-fixture.js';
+import type { TestClient } from './ws-client.js';
 
 const TURN_MS = 20_000;
 
 describe('a world\'s budget shared by two nodes (real Redis, embedded CouchDB, uWS)', () => {
-  const prefix = `glass-e2e-budget-${process.pid}-${Date.now()}`;
-  const nodes: GlassNode[] = [];
-  const gateways: Gateway[] = [];
-  const clients: TestClient[] = [];
-  let couch: EmbeddedCouch;
+  let pair: NodePair;
   let provider: ProviderServer;
-  let dataDir: string;
 
   before(async () => {
     provider = await startProviderServer('openai');
-    dataDir = await mkdtemp(join(tmpdir(), 'glass-e2e-budget-cluster-'));
-    couch = await startEmbeddedCouch({ dataDir });
     const narrator = narratorConfig({ narrator: 'openai', openai: { baseURL: provider.baseURL, model: 'budget-test' }, prices: { 'openai:budget-test': { inputPerMTok: 50, outputPerMTok: 200 } }, pace: { firstChunkMs: 0, chunksPerSec: 0 } });
-    for (const nodeId of ['bud-a', 'bud-b']) {
-      const node = await startClusterNode({
-        nodeId,
-        prefix,
-        redisUrl: REDIS_URL,
-        workers: 1,
-        logLevel: 'silent',
-        store: couchStoreRef(couch.url),
-        heartbeatMs: 100,
-        downAfterMs: 1_000,
-        services: turnServices({ narrator, budget: { worlds: { shared: { weeklyUsd: 0.01, policy: 'offline' } } } }),
-      });
-      nodes.push(node);
-      gateways.push(await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS, rateLimit: { burst: 500, perSecond: 500 } }));
-    }
-    await allSee(nodes, 2);
+    pair = await NodePair.start({
+      ids: ['bud-a', 'bud-b'],
+      node: { services: turnServices({ narrator, budget: { worlds: { shared: { weeklyUsd: 0.01, policy: 'offline' } } } }) },
+      gateway: { rateLimit: { burst: 500, perSecond: 500 } },
+    });
   });
 
   after(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    for (const g of gateways) await g.close();
-    for (const n of nodes) await n.close();
-    await couch?.close();
+    await pair?.close();
     await provider?.close();
-    await rm(dataDir, { recursive: true, force: true });
-    await deleteKeys(REDIS_URL, prefix);
   });
 
-  async function connect(at: number, player: string, roles: ('player' | 'moderator')[] = ['player']): Promise<TestClient> {
-    const client = await TestClient.connect(`ws://127.0.0.1:${gateways[at]!.port}/ws`, player, { roles });
-    clients.push(client);
-    return client;
-  }
-
-  function sessionOn(owner: string, tag: string): string {
-    for (let i = 0; i < 10_000; i++) if (nodes[0]!.locate('session', `${tag}-${i}`).node === owner) return `${tag}-${i}`;
-    throw new Error(`no session on ${owner}`);
-  }
+  const connect = (at: number, player: string, roles: ('player' | 'moderator')[] = ['player']) => pair.connect(at, player, { roles });
+  const sessionOn = (owner: string, tag: string) => pair.idOn('session', owner, tag);
 
   async function takeTurn(client: TestClient, session: string, text: string, ref: string) {
     client.send({ type: 'turn', session, text, ref });
@@ -80,7 +43,7 @@ describe('a world\'s budget shared by two nodes (real Redis, embedded CouchDB, u
   test('a spend on one node counts for the world\'s sessions on the other, and its moderators are told', async () => {
     const mod = await connect(1, 'gm-bea', ['moderator']);
     // Asked after the gateway's `watch` by the same sender (node B's main thread): once it answers, B is registered.
-    await gmQueue.ref(nodes[1]!, GM_QUEUE_ID).ask({ type: 'list' });
+    await gmQueue.ref(pair.nodes[1]!, GM_QUEUE_ID).ask({ type: 'list' });
     const [onA, onB] = [sessionOn('bud-a', 'saga-a'), sessionOn('bud-b', 'saga-b')];
     const ann = await connect(0, 'ann-c');
     const ben = await connect(1, 'ben-c');

@@ -1,71 +1,26 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startGateway, type Gateway } from '../../clients/index.js';
-import { couchStoreRef, startClusterNode, startEmbeddedCouch, type EmbeddedCouch } from '../../cluster/index.js';
-import type { GlassNode } from '../../runtime/node/index.js';
-import { TEST_KEYS } from './tokens.js';
-import { TestClient } from './ws-client.js';
-import { REDIS_URL, allSee, deleteKeys } from './cluster-fixture.js';
+import { NodePair } from './cluster-fixture.js';
 
 const RESUME_WINDOW_MS = 1_000;
 
 describe('players on two nodes of one cluster (real Redis, embedded CouchDB, uWS)', () => {
-  const prefix = `glass-e2e-${process.pid}-${Date.now()}`;
-  const nodes: GlassNode[] = [];
-  const gateways: Gateway[] = [];
-  const clients: TestClient[] = [];
-  let couch: EmbeddedCouch;
-  let dataDir: string;
+  let pair: NodePair;
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'glass-e2e-cluster-'));
-    couch = await startEmbeddedCouch({ dataDir });
-    for (const nodeId of ['gw-a', 'gw-b']) {
-      const node = await startClusterNode({
-        nodeId,
-        prefix,
-        redisUrl: REDIS_URL,
-        workers: 1,
-        logLevel: 'silent',
-        store: couchStoreRef(couch.url),
-        heartbeatMs: 100,
-        downAfterMs: 1_000,
-      });
-      nodes.push(node);
-      gateways.push(await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS, resumeWindowMs: RESUME_WINDOW_MS }));
-    }
-    // Both must place alike before a player joins anything.
-    await allSee(nodes, 2);
+    pair = await NodePair.start({ ids: ['gw-a', 'gw-b'], gateway: { resumeWindowMs: RESUME_WINDOW_MS } });
   });
 
-  after(async () => {
-    await Promise.all(clients.map((c) => c.close()));
-    for (const g of gateways) await g.close();
-    for (const n of nodes) await n.close();
-    await couch?.close();
-    await rm(dataDir, { recursive: true, force: true });
-    await deleteKeys(REDIS_URL, prefix);
-  });
+  after(() => pair?.close());
 
-  async function connect(at: number, player: string): Promise<TestClient> {
-    const client = await TestClient.connect(`ws://127.0.0.1:${gateways[at].port}/ws`, player);
-    clients.push(client);
-    return client;
-  }
-
+  const connect = (at: number, player: string) => pair.connect(at, player);
   /** A room id that the cluster places on node `owner`. */
-  function roomOn(owner: string, tag: string): string {
-    for (let i = 0; i < 10_000; i++) if (nodes[0].locate('room', `${tag}-${i}`).node === owner) return `${tag}-${i}`;
-    throw new Error(`no room on ${owner}`);
-  }
+  const roomOn = (owner: string, tag: string) => pair.idOn('room', owner, tag);
 
   for (const owner of ['gw-a', 'gw-b']) {
     test(`a player on each node shares a room that lives on ${owner}: presence and every line, in order, once`, async () => {
       const room = roomOn(owner, `hall-${owner}`);
-      assert.deepEqual(nodes.map((n) => n.locate('room', room).node), [owner, owner], 'both nodes place the room alike');
+      assert.deepEqual(pair.nodes.map((n) => n.locate('room', room).node), [owner, owner], 'both nodes place the room alike');
       const ann = await connect(0, `ann-${owner}`);
       const ben = await connect(1, `ben-${owner}`);
       await ann.join(room);
@@ -92,7 +47,7 @@ describe('players on two nodes of one cluster (real Redis, embedded CouchDB, uWS
     const { token } = await ann.next('resume-token');
     const seqs = ann.lastSeqs();
     const holdEnded = new Promise<boolean>((resolve) => {
-      const off = gateways[0].on('hold-ended', (player, _room, left) => {
+      const off = pair.gateways[0]!.on('hold-ended', (player, _room, left) => {
         if (player !== 'ann-move') return;
         off();
         resolve(left);

@@ -1,51 +1,35 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { room } from '../../actors/index.js';
-import { startGateway, type Gateway } from '../../clients/index.js';
-import { couchStoreRef, startClusterNode, startEmbeddedCouch, startOpsPublisher, type EmbeddedCouch } from '../../cluster/index.js';
+import { startOpsPublisher } from '../../cluster/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
 import { call, eventually } from './ops-harness.js';
-import { TEST_KEYS, tokenFor } from './tokens.js';
-import { REDIS_URL, allSee, deleteKeys } from './cluster-fixture.js';
+import { tokenFor } from './tokens.js';
+import { NodePair, REDIS_URL } from './cluster-fixture.js';
 
 
 describe('the ops view of a two-node cluster (real Redis, embedded CouchDB, uWS)', () => {
-  const prefix = `glass-ops-${process.pid}-${Date.now()}`;
-  const nodes: GlassNode[] = [];
-  const gateways: Gateway[] = [];
-  let couch: EmbeddedCouch;
-  let dataDir: string;
+  let pair: NodePair;
+  let nodes: GlassNode[];
   let token: string;
   let closedB: Promise<void>;
-  const base = (i: number): string => `http://127.0.0.1:${gateways[i].port}`;
+  const base = (i: number): string => `http://127.0.0.1:${pair.gateways[i]!.port}`;
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'glass-ops-cluster-'));
-    couch = await startEmbeddedCouch({ dataDir });
-    for (const nodeId of ['ops-a', 'ops-b']) {
-      const node = await startClusterNode({ nodeId, prefix, redisUrl: REDIS_URL, workers: 1, logLevel: 'silent', store: couchStoreRef(couch.url), heartbeatMs: 100, downAfterMs: 1_000 });
-      nodes.push(node);
-      const gateway = await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS });
-      gateways.push(gateway);
-      const publisher = await startOpsPublisher({ redisUrl: REDIS_URL, prefix, nodeId, ttlMs: 3_000 });
-      node.onClose(() => publisher.close());
-      gateway.ops.service.useCluster(publisher);
-    }
+    pair = await NodePair.start({
+      ids: ['ops-a', 'ops-b'],
+      onGateway: async (node, gateway, prefix) => {
+        const publisher = await startOpsPublisher({ redisUrl: REDIS_URL, prefix, nodeId: node.id, ttlMs: 3_000 });
+        node.onClose(() => publisher.close());
+        gateway.ops.service.useCluster(publisher);
+      },
+    });
+    nodes = pair.nodes;
     closedB = new Promise((resolve) => nodes[1].onClose(() => resolve()));
-    await allSee(nodes, 2);
     token = await tokenFor('op', { roles: ['ops'] });
   });
 
-  after(async () => {
-    for (const g of gateways) await g.close();
-    for (const n of nodes) await n.close();
-    await couch?.close();
-    await rm(dataDir, { recursive: true, force: true });
-    await deleteKeys(REDIS_URL, prefix);
-  });
+  after(() => pair?.close());
 
   /** Room ids the cluster places on `node`. */
   const roomsOn = (node: string, count: number, stem: string): string[] => {
