@@ -1,18 +1,18 @@
 // The session kind and its parts: the actor, and the seams its turns go through.
+export { session } from './session-actor.js';
 export {
-  session,
   SESSION_TRANSCRIPT_LIMIT,
   SESSION_SPILL,
   SESSION_TURN_QUEUE_LIMIT,
   SESSION_JOIN_TRANSCRIPT,
-  MAX_TURN_LENGTH,
   type QueuedTurn,
   type RunningTurn,
   type SessionModeration,
   type SessionState,
   type SessionUsage,
   type Turn,
-} from './session-actor.js';
+} from './session-state.js';
+export { MAX_TURN_LENGTH } from './turn-limits.js';
 export { SESSION_ACCESS, type NarrationChunk, type RunningTurnView, type SessionAccess, type SessionDelivery, type SessionEvent, type SessionModeratedEvent, type SessionResumeReply } from './session-events.js';
 export { SESSION_INVITE_LIMIT, SESSION_PRESENCE_LIST_LIMIT } from './session-members.js';
 export { MAX_TURN_EVENTS, TURN_SERVICE } from './turn-runs.js';
