@@ -22,7 +22,10 @@ export interface WorldStatus {
   spentUsd: number;
   /** null: the world has no weekly budget. */
   limitUsd: number | null;
+  /** The level of spend and holds together (budget-holds.ts). */
   level: BudgetLevel;
+  /** What turns in flight hold (absent: nothing). */
+  heldUsd?: number;
 }
 
 export function emptyLedger(nowMs: number): WeekLedger {

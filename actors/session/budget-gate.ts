@@ -105,31 +105,51 @@ export function budgetedRunner(ctx: Ctx, runner: TurnRunner): TurnRunner {
         if (!options.signal.aborted) ctx.tell(ctx.self, { type: 'budget-status', status });
       };
       let status: WorldStatus | null = null;
+      // The world's hold for this turn (budget-holds.ts): given back unless a spend replaces it.
+      let reserved = false;
+      const hold = { session: ctx.self.id, turn: input.turn };
+      const release = (): void => {
+        if (reserved) ctx.tell(worldRef, { type: 'release', ...hold });
+        reserved = false;
+      };
       if (wl.weeklyUsd !== undefined) {
         try {
-          status = (await ctx.ask(worldRef, { type: 'check', session: ctx.self.id })) as WorldStatus;
+          const reservation = (await ctx.ask(worldRef, { type: 'reserve', ...hold })) as WorldStatus & { reserved?: unknown };
+          reserved = reservation.reserved === true;
+          status = reservation;
         } catch (err) {
           options.signal.throwIfAborted();
           return refused(BudgetErrors.UNAVAILABLE, `the budget of world ${world} could not be asked (${String((err as { code?: unknown })?.code ?? 'error')})`);
         }
+        if (options.signal.aborted) release();
         told(status);
       }
       const verdict = verdictOf({ sessionSpentUsd: spent, ...(limits.sessionUsd !== undefined && { sessionUsd: limits.sessionUsd }), world: status, policy: wl.policy });
+      if (verdict !== 'llm') release();
       if (verdict === 'refuse-session') return refused(BudgetErrors.SESSION_EXHAUSTED, `session ${ctx.self.id} has spent its cost ceiling (${limits.sessionUsd} USD)`);
       if (verdict === 'refuse-world') return refused(BudgetErrors.EXHAUSTED, `world ${world} has spent its weekly budget (${wl.weeklyUsd} USD)`);
       if (verdict === 'hold') return refused(HELD, 'the turn waits for a human GM');
-      let outcome = await runner.run(verdict === 'offline' ? { ...input, narrator: 'offline' } : input, options);
+      let outcome: TurnOutcome;
+      try {
+        outcome = await runner.run(verdict === 'offline' ? { ...input, narrator: 'offline' } : input, options);
+      } catch (err) {
+        release();
+        throw err;
+      }
       // Players are told why the offline narrator answered (never a silent downgrade).
       if (verdict === 'offline' && outcome.status === 'committed') outcome = { ...outcome, degraded: { from: `budget:${world}`, reason: 'budget' } };
       const spend = spendOf(outcome.usage);
       if (wl.weeklyUsd !== undefined && spend.calls > 0) {
         // Counted before the session hears the outcome: the next turn's check sees it. A spend the
-        // world's actor did not take is still in the session's usage (its ceiling and metrics).
+        // world's actor did not take is still in the session's usage (its ceiling and metrics); its
+        // hold lapses on the actor's clock.
         try {
-          told(await ctx.ask(worldRef, { type: 'spend', session: ctx.self.id, ...spend }));
+          told(await ctx.ask(worldRef, { type: 'spend', ...hold, ...spend }));
         } catch {
           /* counted in the session's own usage only */
         }
+      } else {
+        release();
       }
       return outcome;
     },
