@@ -1,5 +1,5 @@
 import type { RunTiming } from './actors/bench-actors.js';
-import { ECHO_KIND, PINGER_KIND, PROBE_KIND, WAITER_KIND, type PingRun, type PingTiming } from './actors/cluster-actors.js';
+import type { PingRun, PingTiming } from './actors/cluster-actors.js';
 import type { Progress } from '../support/progress.js';
 import { formatNumber, type ScenarioResult } from '../support/report.js';
 import { alternate } from './rounds.js';
@@ -11,6 +11,7 @@ import { addSlice, emptySide, type Side } from './cross-node-latency.js';
 import { GOAL_P99_MS, GOAL_RATIO, report } from './cross-node-report.js';
 import { wireBytes } from './cross-node-wire.js';
 import { alternateTracing, cpuRound, crossNodeTracing, tracingRows } from './cross-node-tracing.js';
+import { closePair, pairActors, startPair, type Pair } from './cross-node-pair.js';
 import { TRACING_MAX_COST, TRACING_OPTION, TRACING_SAMPLE_RATIO, startTracingSink, tracingEnv } from '../support/tracing.js';
 import type { OtlpSink } from '../support/otlp-sink.js';
 
@@ -48,7 +49,7 @@ const ROUND_TIMEOUT_MS = 120_000;
  */
 export const crossNode: Scenario = {
   name: 'cross-node',
-  summary: `actor pings/pongs between two node processes over Redis Streams vs bare XADD/XREADGROUP/XACK of the same bytes; latency at an offered rate; msgpack vs JSON (goals: ratio >= ${GOAL_RATIO}, p99 < ${GOAL_P99_MS} ms)`,
+  summary: `actor pings/pongs between two node processes over Redis Streams vs bare XADD/XREADGROUP/XACK of the same bytes; latency at an offered rate; msgpack vs JSON; --tracing both: traced (10 % sampled) vs untraced messages per CPU-second (goals: ratio >= ${GOAL_RATIO}, p99 < ${GOAL_P99_MS} ms, traced >= ${1 - TRACING_MAX_COST} x untraced)`,
   options: {
     workers: { kind: 'int', default: 1, min: 1, max: 16, description: 'worker threads per node process' },
     targets: { kind: 'int', default: 64, min: 1, max: 100_000, description: 'echo actors on node B' },
@@ -74,10 +75,9 @@ async function runCrossNode(options: OptionValues, progress: Progress): Promise<
   const prefix = runPrefix('xn');
   const ids = [`xn-a-${process.pid}`, `xn-b-${process.pid}`];
   const tracing = options.tracing as 'off' | 'on' | 'both';
-  const tracedPrefix = `${prefix}-traced`;
-  const tracedIds = ids.map((id) => `${id}-traced`);
   let procs: NodeProcess[] = [];
-  let tracedProcs: NodeProcess[] = [];
+  /** --tracing both: the two fresh pairs the cost of tracing is measured on. */
+  const pairs: Pair[] = [];
   let sink: OtlpSink | null = null;
   const runStarted = performance.now();
   try {
@@ -89,14 +89,7 @@ async function runCrossNode(options: OptionValues, progress: Progress): Promise<
     await waitMembers(procs, ids);
     progress.tick();
     const [a, b] = procs;
-    const { pinger, waiter, targets, probes } = await actorsOf(procs, ids, options.targets as number, workers);
-    // --tracing both: the traced pair, in a cluster of its own, started only after the untraced one.
-    if (tracing === 'both') {
-      progress.begin('starting the traced pair of node processes', 1);
-      tracedProcs = await startNodes(['node-a-traced', 'node-b-traced'], (_name, i) => ({ nodeId: tracedIds[i], prefix: tracedPrefix, redisUrl: REDIS_URL, workers, store: null }), tracingEnv(sink!));
-      await waitMembers(tracedProcs, tracedIds);
-      progress.tick();
-    }
+    const { pinger, waiter, targets, probes } = await pairActors(procs, ids, options.targets as number, workers);
     await Promise.all([
       a.request('baseline-open', { prefix, redisUrl: REDIS_URL, side: 'a', pinger }),
       b.request('baseline-open', { prefix, redisUrl: REDIS_URL, side: 'b', pinger }),
@@ -122,22 +115,6 @@ async function runCrossNode(options: OptionValues, progress: Progress): Promise<
     const raw = async (): Promise<RunTiming> => asRun(await a.request<PingTiming>('baseline-ping', { run: closedLoop }, ROUND_TIMEOUT_MS));
     const outcome = await alternate(ours, raw, 2 * messages, options.rounds as number, options.warmup as number, progress);
 
-    // ---- the cost of tracing (--tracing both): kicked rounds of each pair, per CPU-second of the pair ----
-    let tracingOutcome: Awaited<ReturnType<typeof alternateTracing>> | null = null;
-    if (tracing === 'both') {
-      const tracedActors = await actorsOf(tracedProcs, tracedIds, options.targets as number, workers);
-      const untracedSide = kicked(a, { pinger, waiter });
-      const tracedSide = kicked(tracedProcs[0], tracedActors);
-      const cpuOf = (pair: readonly NodeProcess[]) => async (): Promise<number> => (await Promise.all(pair.map((p) => p.cpuMicros()))).reduce((x, y) => x + y, 0);
-      tracingOutcome = await alternateTracing(
-        { round: () => cpuRound(procs, untracedSide), cpuMicros: cpuOf(procs) },
-        { round: () => cpuRound(tracedProcs, tracedSide), cpuMicros: cpuOf(tracedProcs) },
-        2 * messages,
-        options.rounds as number,
-        options.warmup as number,
-        progress,
-      );
-    }
     if (strays.some((s) => s > 0)) throw new Error(`pongs of another run arrived (${strays.join(', ')}): the figures are not valid`);
 
     // ---- latency at an offered rate: `latency-rounds` slices, alternating which side goes first ----
@@ -171,10 +148,34 @@ async function runCrossNode(options: OptionValues, progress: Progress): Promise<
     progress.begin('reading stored entries (bytes per envelope on the wire)', 1);
     const wire = await wireBytes(prefix, ids);
     progress.tick();
+
+    // ---- the cost of tracing (--tracing both): kicked rounds of each pair, per CPU-second of the pair ----
+    let tracingOutcome: Awaited<ReturnType<typeof alternateTracing>> | null = null;
+    if (tracing === 'both') {
+      // Last, on two fresh pairs of their own (the untraced one started first), the pair above
+      // closed: an A/A run (both untraced) on the pair above against one fresh pair gave the fresh
+      // one 1.35-1.5 x the messages per CPU-second, whatever the reason (its history, its baseline).
+      await Promise.allSettled(procs.map((p) => p.request('baseline-close', {}, 10_000)));
+      await Promise.allSettled(procs.map((p) => p.close()));
+      progress.begin('tracing: starting an untraced and a traced pair of node processes', 2);
+      pairs.push(await startPair('untraced', `${prefix}-u`, workers, options.targets as number));
+      progress.tick();
+      pairs.push(await startPair('traced', `${prefix}-t`, workers, options.targets as number, tracingEnv(sink!)));
+      progress.tick();
+      const side = (pair: Pair) => {
+        const run = kicked(pair.procs[0], pair.actors);
+        return {
+          round: () => cpuRound(pair.procs, run),
+          cpuMicros: async (): Promise<number> => (await Promise.all(pair.procs.map((p) => p.cpuMicros()))).reduce((x, y) => x + y, 0),
+        };
+      };
+      tracingOutcome = await alternateTracing(side(pairs[0]), side(pairs[1]), 2 * messages, options.rounds as number, options.warmup as number, progress);
+      if (strays.some((s) => s > 0)) throw new Error(`pongs of another run arrived in the tracing rounds (${strays.join(', ')}): the figures are not valid`);
+    }
     const result = report(options, outcome, latency, encoding, wire, { pinger, targets: targets.length, workers, runMs: Math.round(performance.now() - runStarted) });
     if (tracing === 'off') return result;
     // The sink counts what reached it: flush the traced processes' spans first (they flush on close).
-    await Promise.allSettled((tracing === 'on' ? procs : tracedProcs).map((p) => p.close()));
+    await Promise.allSettled((tracing === 'on' ? procs : pairs[1].procs).map((p) => p.close()));
     if (tracingOutcome === null) return { ...result, figures: { ...result.figures, tracing: { mode: 'on', sampleRatio: TRACING_SAMPLE_RATIO, spansReceived: sink!.spanCount } } };
     const t = crossNodeTracing(tracingOutcome, sink!.spanCount);
     return {
@@ -187,25 +188,12 @@ async function runCrossNode(options: OptionValues, progress: Progress): Promise<
   } finally {
     progress.begin('closing nodes, deleting the run’s Redis keys', 1);
     await Promise.allSettled(procs.map((p) => p.request('baseline-close', {}, 10_000)));
-    await Promise.allSettled([...procs, ...tracedProcs].map((p) => p.close()));
+    await Promise.allSettled(procs.map((p) => p.close()));
+    await Promise.allSettled(pairs.map(closePair));
     await sink?.close();
     await deleteRunKeys(prefix).catch(() => undefined);
-    if (tracedProcs.length > 0) await deleteRunKeys(tracedPrefix).catch(() => undefined);
     progress.tick();
     progress.stop();
   }
 }
 
-/** The actors of one pair: the pinger and its waiter on A (one thread), the echo actors and one probe per worker on B. */
-async function actorsOf(procs: readonly NodeProcess[], ids: readonly string[], count: number, workers: number): Promise<{ pinger: string; waiter: string; targets: string[]; probes: string[] }> {
-  const [a, b] = procs;
-  const [pinger] = await a.request<string[]>('pick', { kind: PINGER_KIND, prefix: 'pinger-', count: 1, node: ids[0] });
-  const [pingerAt] = await a.request<{ node: string; thread: number }[]>('locate', { kind: PINGER_KIND, ids: [pinger] });
-  const [waiter] = await a.request<string[]>('pick', { kind: WAITER_KIND, prefix: 'waiter-', count: 1, node: ids[0], thread: pingerAt.thread });
-  const targets = await a.request<string[]>('pick', { kind: ECHO_KIND, prefix: 'echo-', count, node: ids[1] });
-  const seenByB = await b.request<{ node: string }[]>('locate', { kind: ECHO_KIND, ids: targets });
-  if (seenByB.some((l) => l.node !== ids[1])) throw new Error('nodes A and B do not agree on where the echo actors live');
-  const probes: string[] = [];
-  for (let t = 1; t <= workers; t++) probes.push(...(await b.request<string[]>('pick', { kind: PROBE_KIND, prefix: 'probe-', count: 1, node: ids[1], thread: t })));
-  return { pinger, waiter, targets, probes };
-}
