@@ -43,9 +43,10 @@ const ROUND_TIMEOUT_MS = 120_000;
  *
  * `--tracing on`: both node processes export their spans (OTLP/HTTP, 10 % sampled, to a sink of the
  * bench) and ours' throughput rounds are kicked (bench/micro/cross-node-tracing.ts: each chain a
- * trace root of its own). `both`: a second pair of node processes, traced, in a cluster of its own;
- * after the rounds above, kicked rounds of the untraced pair and the traced pair alternate, compared
- * by messages per CPU-second of the pair (goal: traced >= 0.9 x untraced).
+ * trace root of its own). `both`: after everything above, the pair above is closed and two fresh
+ * pairs are started, each in a cluster of its own, the untraced one first and then the traced one;
+ * their kicked rounds alternate, compared by messages per CPU-second of each pair over the phase
+ * (goal: traced >= 0.9 x untraced).
  */
 export const crossNode: Scenario = {
   name: 'cross-node',
