@@ -1,7 +1,7 @@
 // The hub hop of a `say` as the gateway that took the frame measures it, for glass_hub_hop_seconds
-// (clients/ops/hub-hop-histogram.ts): from the connection dispatching the decoded frame (after the
+// (clients/ops/hub-hop-histogram.ts): from the connection sending the frame's `say` ask (after the
 // rate limit, the codec and the membership check: microseconds after uWS handed the bytes over)
-// to the settlement of its `say` ask on this main thread.
+// to the settlement of that ask on this main thread.
 //
 // Why the reply marks the broadcast: the room sends the line's room-event to every gateway with
 // members before it answers the ask (the outbox is released, then the reply goes out, on the same
