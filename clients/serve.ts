@@ -91,6 +91,7 @@ export class Gateway {
         { mount: ({ app }) => mountWebApp(app) },
       ],
       observeTurnLatency: (ms) => made.ops?.service.observeTurnLatency(ms),
+      observeHubHop: (seconds) => made.ops?.service.metrics.observeHubHop(seconds),
       search: options.search ?? null,
       archive: options.archive !== undefined ? options.archive : nodeArchive(node),
     });

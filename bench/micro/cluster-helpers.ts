@@ -33,8 +33,15 @@ export { epochNow } from './actors/cluster-actors.js';
 
 /** A node process: a child running bench/micro/cluster-process.js (see BenchChild). */
 export class NodeProcess extends BenchChild {
-  constructor(name: string) {
-    super(name, CLUSTER_PROCESS, { measured: true });
+  /** `env`: added to this process's environment (e.g. the OTEL_* of a traced node, bench/support/tracing.ts). */
+  constructor(name: string, env?: NodeJS.ProcessEnv) {
+    super(name, CLUSTER_PROCESS, { measured: true, ...(env === undefined ? {} : { env }) });
+  }
+
+  /** CPU time of the whole process so far (main thread and workers), µs. */
+  async cpuMicros(): Promise<number> {
+    const u = await this.request<NodeJS.CpuUsage>('cpu');
+    return u.user + u.system;
   }
 
   start(args: StartArgs, timeoutMs = 60_000): Promise<{ nodeId: string; workers: number }> {
@@ -53,8 +60,8 @@ export class NodeProcess extends BenchChild {
  * benches clear of a start-up race fixed in b36114e, see bench/RESULTS.md); on a failure, stops
  * them all.
  */
-export async function startNodes(names: readonly string[], args: (name: string, i: number) => StartArgs): Promise<NodeProcess[]> {
-  const procs = names.map((n) => new NodeProcess(n));
+export async function startNodes(names: readonly string[], args: (name: string, i: number) => StartArgs, env?: NodeJS.ProcessEnv): Promise<NodeProcess[]> {
+  const procs = names.map((n) => new NodeProcess(n, env));
   try {
     for (const [i, p] of procs.entries()) await p.start(args(p.name, i));
     return procs;

@@ -2,7 +2,7 @@
 // one cluster node and does what the scenario asks over the IPC channel (see `commands`); it ends
 // when asked to close, or when the scenario's process goes away.
 import { MEMORY_STORE, startClusterNode } from '../../cluster/index.js';
-import type { Address } from '../../runtime/index.js';
+import { withEdgeSpan, type Address } from '../../runtime/index.js';
 import type { GlassNode } from '../../runtime/node/index.js';
 import { CLUSTER_ACTORS, PROBE_KIND, WAITER_KIND, PINGER_KIND, epochNow, type PingRun, type PingTiming } from './actors/cluster-actors.js';
 import { RawStreamsPeer, type BaselineOpen } from './cross-node-baseline.js';
@@ -117,6 +117,25 @@ const commands: Record<string, (args: any) => unknown> = {
     const n = live();
     await n.ask({ kind: PINGER_KIND, id: a.pinger }, { type: 'start', ...a.run }, { timeoutMs: a.timeoutMs });
     return (await n.ask({ kind: WAITER_KIND, id: a.waiter }, { type: 'wait' }, { timeoutMs: a.timeoutMs })) as PingTiming;
+  },
+
+  /**
+   * Ours, kicked (bench/micro/cross-node-tracing.ts): the pinger starts a run that sends nothing, then
+   * `kicks` tells each start one chain, each inside an edge span of this main thread — the root of a
+   * trace when an SDK is tracing, sampled there as a gateway frame's would be.
+   */
+  async 'xn-ping-kicked'(a: { pinger: string; waiter: string; run: PingRun; kicks: number; timeoutMs: number }) {
+    const n = live();
+    const pinger = { kind: PINGER_KIND, id: a.pinger };
+    await n.ask(pinger, { type: 'start', ...a.run, kicked: true }, { timeoutMs: a.timeoutMs });
+    const kick = { type: 'kick' };
+    for (let i = 0; i < a.kicks; i++) withEdgeSpan('bench.xn kick', {}, () => n.tell(pinger, kick));
+    return (await n.ask({ kind: WAITER_KIND, id: a.waiter }, { type: 'wait' }, { timeoutMs: a.timeoutMs })) as PingTiming;
+  },
+
+  /** CPU time of this process so far: every thread (process.cpuUsage is the whole process's). */
+  cpu() {
+    return process.cpuUsage();
   },
 
   /** Ours: the one-way latencies of the pings the echo actors of this node received since the last take. */

@@ -1,5 +1,5 @@
 import type { RunTiming } from './actors/bench-actors.js';
-import { ECHO_KIND, PINGER_KIND, PROBE_KIND, WAITER_KIND, type PingRun, type PingTiming } from './actors/cluster-actors.js';
+import type { PingRun, PingTiming } from './actors/cluster-actors.js';
 import type { Progress } from '../support/progress.js';
 import { formatNumber, type ScenarioResult } from '../support/report.js';
 import { alternate } from './rounds.js';
@@ -10,6 +10,10 @@ import { measureEncoding } from './cross-node-encoding.js';
 import { addSlice, emptySide, type Side } from './cross-node-latency.js';
 import { GOAL_P99_MS, GOAL_RATIO, report } from './cross-node-report.js';
 import { wireBytes } from './cross-node-wire.js';
+import { alternateTracing, cpuRound, crossNodeTracing, tracingRows } from './cross-node-tracing.js';
+import { closePair, pairActors, startPair, type Pair } from './cross-node-pair.js';
+import { TRACING_MAX_COST, TRACING_OPTION, TRACING_SAMPLE_RATIO, startTracingSink, tracingEnv } from '../support/tracing.js';
+import type { OtlpSink } from '../support/otlp-sink.js';
 
 const ROUND_TIMEOUT_MS = 120_000;
 
@@ -36,10 +40,17 @@ const ROUND_TIMEOUT_MS = 120_000;
  *
  * Also: size and encode+decode time of msgpackr (EnvelopeCodec) against JSON.stringify/parse of
  * the same envelopes, in this process.
+ *
+ * `--tracing on`: both node processes export their spans (OTLP/HTTP, 10 % sampled, to a sink of the
+ * bench) and ours' throughput rounds are kicked (bench/micro/cross-node-tracing.ts: each chain a
+ * trace root of its own). `both`: after everything above, the pair above is closed and two fresh
+ * pairs are started, each in a cluster of its own, the untraced one first and then the traced one;
+ * their kicked rounds alternate, compared by messages per CPU-second of each pair over the phase
+ * (goal: traced >= 0.9 x untraced).
  */
 export const crossNode: Scenario = {
   name: 'cross-node',
-  summary: `actor pings/pongs between two node processes over Redis Streams vs bare XADD/XREADGROUP/XACK of the same bytes; latency at an offered rate; msgpack vs JSON (goals: ratio >= ${GOAL_RATIO}, p99 < ${GOAL_P99_MS} ms)`,
+  summary: `actor pings/pongs between two node processes over Redis Streams vs bare XADD/XREADGROUP/XACK of the same bytes; latency at an offered rate; msgpack vs JSON; --tracing both: traced (10 % sampled) vs untraced messages per CPU-second (goals: ratio >= ${GOAL_RATIO}, p99 < ${GOAL_P99_MS} ms, traced >= ${1 - TRACING_MAX_COST} x untraced)`,
   options: {
     workers: { kind: 'int', default: 1, min: 1, max: 16, description: 'worker threads per node process' },
     targets: { kind: 'int', default: 64, min: 1, max: 100_000, description: 'echo actors on node B' },
@@ -51,6 +62,7 @@ export const crossNode: Scenario = {
     'latency-ms': { kind: 'int', default: 6_000, min: 100, max: 600_000, description: 'length of the latency phase, each side' },
     'latency-rounds': { kind: 'int', default: 2, min: 1, max: 100, description: 'slices of the latency phase, each side, alternating which goes first' },
     'encode-envelopes': { kind: 'int', default: 4_096, min: 32, max: 1_000_000, description: 'envelopes of each kind in the encoding comparison' },
+    tracing: TRACING_OPTION,
   },
   run: runCrossNode,
 };
@@ -63,23 +75,22 @@ async function runCrossNode(options: OptionValues, progress: Progress): Promise<
   const latencyMs = options['latency-ms'] as number;
   const prefix = runPrefix('xn');
   const ids = [`xn-a-${process.pid}`, `xn-b-${process.pid}`];
+  const tracing = options.tracing as 'off' | 'on' | 'both';
   let procs: NodeProcess[] = [];
+  /** --tracing both: the two fresh pairs the cost of tracing is measured on. */
+  const pairs: Pair[] = [];
+  let sink: OtlpSink | null = null;
   const runStarted = performance.now();
   try {
+    sink = tracing === 'off' ? null : await startTracingSink();
     progress.begin('starting two node processes', 3);
-    procs = await startNodes(['node-a', 'node-b'], (_name, i) => ({ nodeId: ids[i], prefix, redisUrl: REDIS_URL, workers, store: null }));
+    // --tracing on: this pair exports its spans.
+    procs = await startNodes(['node-a', 'node-b'], (_name, i) => ({ nodeId: ids[i], prefix, redisUrl: REDIS_URL, workers, store: null }), tracing === 'on' ? tracingEnv(sink!) : undefined);
     progress.tick();
     await waitMembers(procs, ids);
     progress.tick();
     const [a, b] = procs;
-    const [pinger] = await a.request<string[]>('pick', { kind: PINGER_KIND, prefix: 'pinger-', count: 1, node: ids[0] });
-    const [pingerAt] = await a.request<{ node: string; thread: number }[]>('locate', { kind: PINGER_KIND, ids: [pinger] });
-    const [waiter] = await a.request<string[]>('pick', { kind: WAITER_KIND, prefix: 'waiter-', count: 1, node: ids[0], thread: pingerAt.thread });
-    const targets = await a.request<string[]>('pick', { kind: ECHO_KIND, prefix: 'echo-', count: options.targets as number, node: ids[1] });
-    const seenByB = await b.request<{ node: string }[]>('locate', { kind: ECHO_KIND, ids: targets });
-    if (seenByB.some((l) => l.node !== ids[1])) throw new Error('nodes A and B do not agree on where the echo actors live');
-    const probes: string[] = [];
-    for (let t = 1; t <= workers; t++) probes.push(...(await b.request<string[]>('pick', { kind: PROBE_KIND, prefix: 'probe-', count: 1, node: ids[1], thread: t })));
+    const { pinger, waiter, targets, probes } = await pairActors(procs, ids, options.targets as number, workers);
     await Promise.all([
       a.request('baseline-open', { prefix, redisUrl: REDIS_URL, side: 'a', pinger }),
       b.request('baseline-open', { prefix, redisUrl: REDIS_URL, side: 'b', pinger }),
@@ -95,9 +106,16 @@ async function runCrossNode(options: OptionValues, progress: Progress): Promise<
       return { chains: t.pongs, handled: t.pings + t.pongs, elapsedMs: t.elapsedMs };
     };
     const closedLoop: PingRun = { targets, total: messages, window, rate: 0 };
-    const ours = async (): Promise<RunTiming> => asRun(await a.request<PingTiming>('xn-ping', { pinger, waiter, run: closedLoop, timeoutMs: ROUND_TIMEOUT_MS }, ROUND_TIMEOUT_MS + 5_000));
+    // Kicked: `window` chains each started from A's main thread (a trace root each when traced).
+    const kicked = (node: NodeProcess, who: { pinger: string; waiter: string }) => async (): Promise<RunTiming> =>
+      asRun(await node.request<PingTiming>('xn-ping-kicked', { ...who, run: closedLoop, kicks: Math.min(window, messages), timeoutMs: ROUND_TIMEOUT_MS }, ROUND_TIMEOUT_MS + 5_000));
+    const ours =
+      tracing === 'on'
+        ? kicked(a, { pinger, waiter })
+        : async (): Promise<RunTiming> => asRun(await a.request<PingTiming>('xn-ping', { pinger, waiter, run: closedLoop, timeoutMs: ROUND_TIMEOUT_MS }, ROUND_TIMEOUT_MS + 5_000));
     const raw = async (): Promise<RunTiming> => asRun(await a.request<PingTiming>('baseline-ping', { run: closedLoop }, ROUND_TIMEOUT_MS));
     const outcome = await alternate(ours, raw, 2 * messages, options.rounds as number, options.warmup as number, progress);
+
     if (strays.some((s) => s > 0)) throw new Error(`pongs of another run arrived (${strays.join(', ')}): the figures are not valid`);
 
     // ---- latency at an offered rate: `latency-rounds` slices, alternating which side goes first ----
@@ -131,13 +149,52 @@ async function runCrossNode(options: OptionValues, progress: Progress): Promise<
     progress.begin('reading stored entries (bytes per envelope on the wire)', 1);
     const wire = await wireBytes(prefix, ids);
     progress.tick();
-    return report(options, outcome, latency, encoding, wire, { pinger, targets: targets.length, workers, runMs: Math.round(performance.now() - runStarted) });
+
+    // ---- the cost of tracing (--tracing both): kicked rounds of each pair, per CPU-second of the pair ----
+    let tracingOutcome: Awaited<ReturnType<typeof alternateTracing>> | null = null;
+    if (tracing === 'both') {
+      // Last, on two fresh pairs of their own (the untraced one started first), the pair above
+      // closed: an A/A run (both untraced) on the pair above against one fresh pair gave the fresh
+      // one 1.35-1.5 x the messages per CPU-second, whatever the reason (its history, its baseline).
+      await Promise.allSettled(procs.map((p) => p.request('baseline-close', {}, 10_000)));
+      await Promise.allSettled(procs.map((p) => p.close()));
+      progress.begin('tracing: starting an untraced and a traced pair of node processes', 2);
+      pairs.push(await startPair('untraced', `${prefix}-u`, workers, options.targets as number));
+      progress.tick();
+      pairs.push(await startPair('traced', `${prefix}-t`, workers, options.targets as number, tracingEnv(sink!)));
+      progress.tick();
+      const side = (pair: Pair) => {
+        const run = kicked(pair.procs[0], pair.actors);
+        return {
+          round: () => cpuRound(pair.procs, run),
+          cpuMicros: async (): Promise<number> => (await Promise.all(pair.procs.map((p) => p.cpuMicros()))).reduce((x, y) => x + y, 0),
+        };
+      };
+      tracingOutcome = await alternateTracing(side(pairs[0]), side(pairs[1]), 2 * messages, options.rounds as number, options.warmup as number, progress);
+      if (strays.some((s) => s > 0)) throw new Error(`pongs of another run arrived in the tracing rounds (${strays.join(', ')}): the figures are not valid`);
+    }
+    const result = report(options, outcome, latency, encoding, wire, { pinger, targets: targets.length, workers, runMs: Math.round(performance.now() - runStarted) });
+    if (tracing === 'off') return result;
+    // The sink counts what reached it: flush the traced processes' spans first (they flush on close).
+    await Promise.allSettled((tracing === 'on' ? procs : pairs[1].procs).map((p) => p.close()));
+    if (tracingOutcome === null) return { ...result, figures: { ...result.figures, tracing: { mode: 'on', sampleRatio: TRACING_SAMPLE_RATIO, spansReceived: sink!.spanCount } } };
+    const t = crossNodeTracing(tracingOutcome, sink!.spanCount);
+    return {
+      ...result,
+      figures: { ...result.figures, tracing: t },
+      goal: `${result.goal}; traced (${TRACING_SAMPLE_RATIO * 100} % sampled) >= ${1 - TRACING_MAX_COST} x untraced messages per CPU-second`,
+      goalMet: result.goalMet && t.goalMet,
+      table: { head: result.table.head, rows: [...result.table.rows, ...tracingRows(t)] },
+    };
   } finally {
     progress.begin('closing nodes, deleting the run’s Redis keys', 1);
     await Promise.allSettled(procs.map((p) => p.request('baseline-close', {}, 10_000)));
     await Promise.allSettled(procs.map((p) => p.close()));
+    await Promise.allSettled(pairs.map(closePair));
+    await sink?.close();
     await deleteRunKeys(prefix).catch(() => undefined);
     progress.tick();
     progress.stop();
   }
 }
+

@@ -8,6 +8,7 @@ import type { ConnectionSearch } from './connection-search.js';
 import type { EdgeLimits } from './edge-limits.js';
 import type { OverrideHandler } from './gateway-parts.js';
 import type { HeldRooms } from './held-rooms.js';
+import type { HubHopSink } from './hub-hop.js';
 import type { LocalRooms } from './local-rooms.js';
 import type { RateLimiter } from './rate-limiter.js';
 
@@ -64,6 +65,8 @@ export interface ConnectionContext {
   sessionSeen(sessionId: string, running: RunningTurnView | undefined): void;
   /** The `search` frame's handler (its index, its own rate limit). */
   readonly search: ConnectionSearch;
+  /** Where the hub hops of says go (glass_hub_hop_seconds); null: not measured. */
+  readonly hubHop: HubHopSink | null;
 }
 
 export function sessionTopic(sessionId: string): string {

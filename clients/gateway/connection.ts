@@ -19,6 +19,7 @@ import { ConnectionRooms } from './connection-rooms.js';
 import type { EdgeLimits } from './edge-limits.js';
 import type { RoomListener } from './local-rooms.js';
 import { serveHistory, type HistoryAccess } from './connection-history.js';
+import { HubHopTimer } from './hub-hop.js';
 
 export { roomTopic, type ConnectionContext, type RoomRef, type SocketData } from './connection-context.js';
 
@@ -43,6 +44,8 @@ export class Connection implements RoomListener {
   readonly #out: ConnectionOutput;
   /** The sessions this connection is in, as their answers said, and the joins on their way. */
   readonly #sessions = new ConnectionRooms();
+  /** The hub hop of one say at a time (hub-hop.ts). */
+  readonly #hop: HubHopTimer;
   #expiry: NodeJS.Timeout | null = null;
   /** Resume tokens are signed asynchronously; chaining keeps them in the order of the changes. */
   #tokens: Promise<void> = Promise.resolve();
@@ -54,6 +57,7 @@ export class Connection implements RoomListener {
     this.character = claims.character;
     this.#ctx = ctx;
     this.#out = new ConnectionOutput(ws, ctx, claims.player);
+    this.#hop = new HubHopTimer(ctx.hubHop, ctx.node.options.askTimeoutMs);
     const data = ws.getUserData();
     this.#edge = data.edge;
     this.#address = data.address;
@@ -156,7 +160,7 @@ export class Connection implements RoomListener {
         if (!this.#rooms.known(id)) return this.#notInRoom(id, ref);
         if (!this.#spend(text, ref)) return;
         // Success needs no answer: the line comes back to every member, the sender included, as `said`.
-        this.#ctx.local.ref(id).ask({ type: 'say', player: this.player, text }).then(undefined, (err: unknown) => this.#failed('say', err, ref));
+        this.#ctx.local.ref(id).ask({ type: 'say', player: this.player, text }).then(this.#hop.begin(), (err: unknown) => this.#failed('say', err, ref));
         return;
       }
       case 'turn': {

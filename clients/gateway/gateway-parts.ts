@@ -56,6 +56,8 @@ export interface GatewayParts {
   readonly archive?: ObjectStore | null;
   /** How long a narrative turn took, from its acceptance to its commit (the ops signal). */
   observeTurnLatency?(ms: number): void;
+  /** A say's hub hop, seconds (clients/gateway/hub-hop.ts: frame to its reply, after the line's broadcast here). */
+  observeHubHop?(seconds: number): void;
   /** The index behind the `search` frame; absent: searches are refused with GLASS_ERR_SEARCH_UNAVAILABLE. */
   search?: SearchIndex | null;
 }

@@ -114,6 +114,7 @@ export class GatewayServer {
       leaveSession: (player, id) => this.#leaveSession(player, id),
       sessionSeen: (id, running) => gateway.#sessionOrder.seen(id, running),
       search: new ConnectionSearch(parts.search ?? null, (code) => count(this.#stats.refused, code)),
+      hubHop: parts.observeHubHop === undefined ? null : (seconds) => parts.observeHubHop!(seconds),
     };
     this.#app = guardedApp(uWS.App(), { log: this.#log, caught: (where) => count(this.#stats.handlerFailures, where) });
     this.#routes();

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { HubHopHistogram } from './hub-hop-histogram.js';
 import type { NodeReport } from './ops-view.js';
 
 /**
@@ -26,6 +27,8 @@ export class OpsMetrics {
   readonly #eld: Gauge;
   readonly #overrides: Counter;
   readonly #seen = new Map<string, number>();
+  /** glass_hub_hop_seconds, fed by the gateway (clients/gateway/hub-hop.ts). */
+  readonly hubHop = new HubHopHistogram();
 
   constructor(node: string) {
     const r = this.registry;
@@ -59,6 +62,12 @@ export class OpsMetrics {
     this.#cpu = new Gauge({ name: 'glass_node_cpu_ratio', help: 'Process CPU over wall time and cores, over the last sample', registers });
     this.#overrides = new Counter({ name: 'glass_moderation_overrides_total', help: 'Moderators\' overrides applied through this node (telemetry.moderation.overrides), by command and target kind', labelNames: ['command', 'target'], registers });
     this.#eld = new Gauge({ name: 'glass_event_loop_delay_seconds', help: 'Event-loop delay per thread (0 = main) over the last sample', labelNames: ['thread', 'quantile'], registers });
+    r.registerMetric(this.hubHop.asMetric());
+  }
+
+  /** One hub hop the gateway measured, in seconds. */
+  observeHubHop(seconds: number): void {
+    this.hubHop.observe(seconds);
   }
 
   observeActivations(ms: readonly number[]): void {

@@ -60,6 +60,11 @@ export function nodeMetricNames(): Set<string> {
       names.add(m[2]);
       if (m[1] === 'Histogram' || m[1] === 'Summary') for (const s of ['_bucket', '_sum', '_count']) names.add(m[2] + s);
     }
+    // Hand-made metrics registered as they are (clients/ops/hub-hop-histogram.ts): a `…_METRIC = 'glass_…'` constant, a histogram when its class says so.
+    for (const m of text.matchAll(/_METRIC = '(glass_[a-z0-9_]+)'/g)) {
+      names.add(m[1]);
+      if (/readonly type = 'histogram'/.test(text)) for (const s of ['_bucket', '_sum', '_count']) names.add(m[1] + s);
+    }
   }
   return (metricNames = names);
 }

@@ -64,6 +64,13 @@ export interface PingRun {
   window: number;
   /** Pings per second (open loop, paced by a 1 ms timer); 0 for as fast as the window allows. */
   rate: number;
+  /**
+   * Closed loop only: the start sends no ping; each `kick` told afterwards starts one chain of the
+   * window (ping, pong, the next ping from the pong's handler …). The traced cross-node runs kick
+   * from node A's main thread, each kick a trace root of its own (sampled there), so that a
+   * sampled share of the chains, not all or none of the run, carries a trace.
+   */
+  kicked?: boolean;
 }
 
 /** What the waiter answers when every ping of a run has been answered, measured in A's worker. */
@@ -150,9 +157,15 @@ export const benchPinger = defineActor({
       if (run.rate > 0) {
         ctx.timers.every('pace', 1, { type: 'pace' });
         pace(ctx, run);
-      } else {
+      } else if (run.kicked !== true) {
         while (run.sent < run.total && run.sent - run.pongs < run.window) sendPing(run);
       }
+    },
+
+    /** One more chain of a kicked run (sent from this handler: the ping carries the kick's trace). */
+    kick(_ctx: ActorContext<{ runs: number }>, _msg: {}): void {
+      const run = active;
+      if (run !== null && run.sent < run.total && run.sent - run.pongs < run.window) sendPing(run);
     },
 
     pace(ctx: ActorContext<{ runs: number }>, _msg: {}): void {
