@@ -86,7 +86,7 @@ describe('glass dev up --detach, status, down (real Caddy, nodes, Redis, stores)
 
   before(async () => {
     const t0 = performance.now();
-    const up = await glass(['dev', 'up', '--detach', '--dir', dir, '--edge-port', '0', ...(withPrometheus ? ['--prometheus'] : [])]);
+    const up = await glass(['dev', 'up', '--detach', '--dir', dir, '--edge-port', '0', '--workers', '1', ...(withPrometheus ? ['--prometheus'] : [])]);
     assert.equal(up.code, 0, `${up.stdout}\n${up.stderr}`);
     assert.match(up.stdout, /running in the background/);
     state = readState(dir)!;

@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { pidAlive, readState, type DevTopology } from '../../bin/commands/dev/state-file.js';
 import { resolveTokenPrivateKey, signAccessToken } from '../../clients/index.js';
+import { dropSchema, testPgUrl, uniqueSchema } from '../integration/audit-harness.js';
 
 const CADDY = '/usr/bin/caddy';
 const CHROMIUM = '/usr/bin/chromium';
@@ -35,14 +36,19 @@ describe('the web client through Caddy of glass dev up, a node SIGKILLed under t
   const dir = mkdtempSync(join(tmpdir(), 'glass-web-edge-'));
   const env: NodeJS.ProcessEnv = { ...process.env, GLASS_NARRATOR_PACE: '0,20' };
   for (const name of ['REDIS_URL', 'COUCHDB_URL', 'GLASS_PG_URL', 'DATABASE_URL']) delete env[name];
+  const schema = uniqueSchema('web_edge');
   let state: DevTopology;
   let browser: Browser;
   let token: (player: string) => Promise<string>;
   const problems: string[] = [];
 
   before(async () => {
+    // The machine's PostgreSQL when it answers (a schema of this test's own): no initdb of the
+    // embedded one inside the test's time; dev-topology.test.ts covers the embedded one.
+    const pgUrl = await testPgUrl().catch(() => null);
+    if (pgUrl !== null) Object.assign(env, { GLASS_PG_URL: pgUrl, GLASS_PG_SCHEMA: schema });
     // Paced narration (first chunk at once, 20 chunks a second): seen part-way before the turn commits.
-    const up = await glass(['dev', 'up', '--detach', '--dir', dir, '--edge-port', '0'], env);
+    const up = await glass(['dev', 'up', '--detach', '--dir', dir, '--edge-port', '0', '--workers', '1'], env);
     assert.equal(up.code, 0, up.out);
     state = readState(dir)!;
     const { key } = await resolveTokenPrivateKey({ GLASS_TOKEN_PRIVATE_KEY_FILE: state.env.GLASS_TOKEN_PRIVATE_KEY_FILE });
@@ -57,6 +63,7 @@ describe('the web client through Caddy of glass dev up, a node SIGKILLed under t
     await browser?.close();
     const left = readState(dir);
     if (left !== null && pidAlive(left.supervisor)) await glass(['dev', 'down', '--dir', dir], env);
+    if (env.GLASS_PG_URL !== undefined) await dropSchema(schema, env.GLASS_PG_URL).catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -55,7 +55,8 @@ function tcpExchange(port: number, send: string | null, timeoutMs = PROBE_TIMEOU
 
 /** What the probe of `service` sees now. */
 export async function probe(service: DevService): Promise<ProbeResult> {
-  if (!pidAlive(service.pid)) return { up: false, detail: `process ${service.pid} is gone` };
+  // pid 0: a service from outside (REDIS_URL, COUCHDB_URL, GLASS_PG_URL), probed by its port only.
+  if (service.pid !== 0 && !pidAlive(service.pid)) return { up: false, detail: `process ${service.pid} is gone` };
   switch (service.kind) {
     case 'node': {
       const r = await httpGet(`${service.url}/readyz`);

@@ -115,7 +115,9 @@ export async function runSupervisor(o: UpOptions, env: NodeJS.ProcessEnv, out: (
     services.push(outside('redis', redis === null ? redisUrl : redis.url, redis?.pid ?? 0));
     services.push(couch === null ? outside('couch', couchUrl, 0) : { name: 'couch', kind: 'couch', pid: couch.pid, port: couch.port, url: couch.safeUrl });
     services.push(pg === null ? outside('postgres', pgUrl!, 0) : { name: 'postgres', kind: 'postgres', pid: process.pid, port: pg.port, url: pg.safeUrl });
-    if (pg !== null) await orBail('the embedded PostgreSQL', pg.ready);
+    // PGlite opens in the background (a first start runs initdb) while the nodes start: their connections wait for it.
+    const pgReady = pg === null ? Promise.resolve() : orBail('the embedded PostgreSQL', pg.ready);
+    pgReady.catch(() => {});
 
     // The nodes, on one cluster, trusting Caddy's X-Forwarded-For.
     const nodeEnv: Record<string, string> = {
@@ -123,6 +125,7 @@ export async function runSupervisor(o: UpOptions, env: NodeJS.ProcessEnv, out: (
       REDIS_URL: redis?.url ?? redisUrl,
       COUCHDB_URL: couch?.url ?? couchUrl,
       GLASS_PG_URL: pg?.url ?? pgUrl!,
+      ...(pg === null && (env.GLASS_PG_SCHEMA ?? '') !== '' && { GLASS_PG_SCHEMA: env.GLASS_PG_SCHEMA! }),
       GLASS_OBJECTS_DIR: join(o.dir, 'objects'),
       GLASS_TRUSTED_PROXIES: '127.0.0.1',
     };
@@ -132,6 +135,7 @@ export async function runSupervisor(o: UpOptions, env: NodeJS.ProcessEnv, out: (
       'the nodes',
       Promise.all(ids.map((id) => track(id, GlassProcess.start(id, nodeEnv, { workers: o.workers, dir: join(o.dir, id), args: ['--cluster', cluster, '--idle-ms', IDLE_AFTER_MS] }), (n) => n.stop(10_000, true)))),
     );
+    await pgReady;
     const anyNodeExit = Promise.race(nodes.map((n) => n.exited));
     await orBail('the nodes joining one cluster', Promise.all(nodes.map((n) => n.waitForLog((e) => Array.isArray(e.members) && ids.every((i) => (e.members as string[]).includes(i)), READY_TIMEOUT_MS))));
     await orBail('the nodes\' /readyz', Promise.all(nodes.map((n) => until(`${n.name} /readyz`, async () => ((await httpGet(`${n.http}/readyz`))?.status === 200 ? true : undefined), READY_TIMEOUT_MS, 100))), anyNodeExit);
