@@ -14,6 +14,7 @@ import type { ChildService } from './child-service.js';
 import { ensureDevSecrets, secretsEnv } from './dev-secrets.js';
 import { DevError, DevErrors } from './dev-errors.js';
 import { appBuilt, requireBinary, startCaddy, startPrometheus } from './edge-services.js';
+import { followNodeLog } from './node-logs.js';
 import { httpGet } from './probes.js';
 import { pidAlive, readState, removeState, writeState, type DevService, type DevTopology } from './state-file.js';
 import { describeTopology } from './topology-table.js';
@@ -63,7 +64,14 @@ export async function runSupervisor(o: UpOptions, env: NodeJS.ProcessEnv, out: (
   let stopping: Promise<void> | null = null;
   let signalled: (() => void) | null = null;
   const signal = new Promise<void>((resolve) => (signalled = resolve));
+  let signals = 0;
   const onSignal = (name: NodeJS.Signals): void => {
+    if (++signals > 1) {
+      // A second signal: the operator does not want to wait (the exit hooks SIGKILL the nodes and Redis).
+      out(`${name} again: exiting without waiting\n`);
+      removeState(o.dir);
+      process.exit(1);
+    }
     out(`${name}: stopping the topology\n`);
     signalled?.();
   };
@@ -140,7 +148,9 @@ export async function runSupervisor(o: UpOptions, env: NodeJS.ProcessEnv, out: (
     await orBail('the nodes joining one cluster', Promise.all(nodes.map((n) => n.waitForLog((e) => Array.isArray(e.members) && ids.every((i) => (e.members as string[]).includes(i)), READY_TIMEOUT_MS))));
     await orBail('the nodes\' /readyz', Promise.all(nodes.map((n) => until(`${n.name} /readyz`, async () => ((await httpGet(`${n.http}/readyz`))?.status === 200 ? true : undefined), READY_TIMEOUT_MS, 100))), anyNodeExit);
     for (const n of nodes) {
-      services.push({ name: n.name, kind: 'node', pid: n.pid, port: n.port, url: n.http });
+      const log = join(o.dir, 'logs', `${n.name}.log`);
+      followNodeLog(n, log);
+      services.push({ name: n.name, kind: 'node', pid: n.pid, port: n.port, url: n.http, log });
       void n.exited.then(({ code, signal: s }) => {
         if (stopping === null) out(`${n.name} (pid ${n.pid}) exited (code ${code}, signal ${s}); the topology goes on without it\n`);
       });
