@@ -6,6 +6,7 @@ import { UsageError } from './cli-args.js';
 import { archiveCommand } from './commands/archive.js';
 import { auditCommand } from './commands/audit.js';
 import { backupCommand, restoreCommand } from './commands/backup.js';
+import { devCommand, parseDev } from './commands/dev.js';
 import { faults, parseFaults } from './commands/faults.js';
 import { loreCommand } from './commands/lore.js';
 import { mod, parseMod } from './commands/mod.js';
@@ -51,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       return loreCommand(rest, process.env);
     case 'search':
       return searchCommand(rest, process.env);
+    case 'dev':
+      return devCommand(parseDev(rest), process.env);
     case 'bench':
       // Loaded only when it runs: the load harness is not part of a serving node.
       return (await import('../bench/load/command.js')).runBenchCommand(rest, process.env);

@@ -21,6 +21,7 @@ Commands:
   lore     Import authored lore (Markdown, JSON) into the actor store: glass lore import DIR [--world W] (docs/SEARCH.md)
   search   Search lore and transcripts: glass search QUERY [--kind lore|transcript] [--world W] [--json] (MEILI_URL or GLASS_PG_URL)
   bench    Load a gateway from a scenario file: glass bench run s.json --local (docs/LOAD.md)
+  dev      The local topology (Caddy, two nodes, Redis, the stores): glass dev up|down|status [--dir D] (README.md)
   help     Show this help (glass help COMMAND: that command's)
 `;
 
@@ -162,6 +163,28 @@ export const SEARCH_USAGE = `glass search QUERY [--kind lore|transcript] [--worl
   the gateway (the search frame). --limit at most 50. Exit 0, 1 failed, 2 usage (docs/SEARCH.md).
 `;
 
+export const DEV_USAGE = `glass dev up [--dir D] [--nodes N] [--workers N] [--edge-port P] [--prometheus] [--detach]
+glass dev down [--dir D] [--timeout-ms N]
+glass dev status [--dir D] [--json]
+  up                the local topology from this machine's packages, until SIGINT/SIGTERM: its own
+                    redis-server (or REDIS_URL), the embedded CouchDB-protocol server (or COUCHDB_URL)
+                    and PostgreSQL (or GLASS_PG_URL), N glass start nodes on one cluster, Caddy
+                    (infra/caddy/Caddyfile.local, tls internal) in front of them, and with --prometheus
+                    Prometheus scraping the nodes. Writes D/topology.json (pids, ports, URLs, the token
+                    key to sign with) once every service answers, prints the services, and stops them
+                    in reverse order on a signal. Needs caddy (apt-get install caddy; prometheus too
+                    with --prometheus) and dist/app for /app (node clients/web/build.mjs).
+  down              signals the supervisor of D and waits for it to exit (--timeout-ms, default 60000)
+  status            probes each service of D (process, node /readyz, Caddy, Prometheus, Redis, stores)
+  --dir D           the topology's directory: state file, keys, data, logs (default .data/dev)
+  --nodes N         nodes, 1 to 8 (default 2); --workers N: worker threads of each (default 2)
+  --edge-port P     Caddy's HTTPS port on 127.0.0.1 (default 8443; 0: any free port)
+  --detach          start the supervisor in the background (its output in D/logs/supervisor.log) and
+                    return once the topology is ready (exit 0) or failed to start (exit 1)
+  Exit codes: up and down 0 ok, 1 failed (GLASS_ERR_DEV_*); status 0 every service up, 1 one is down,
+  3 no topology running; 2 on a usage error.
+`;
+
 /** One command's help, as `glass CMD --help` prints it; subcommands, when the command has them. */
 export interface CommandHelp {
   readonly usage: string;
@@ -183,6 +206,7 @@ export const COMMANDS: Readonly<Record<string, CommandHelp>> = {
   lore: { usage: LORE_USAGE, subcommands: ['import'] },
   search: { usage: SEARCH_USAGE },
   bench: { usage: BENCH_USAGE, subcommands: ['run', 'compare'] },
+  dev: { usage: DEV_USAGE, subcommands: ['up', 'down', 'status'] },
 };
 
 export const USAGE = `${OVERVIEW}
@@ -197,4 +221,5 @@ ${FAULTS_USAGE}
 ${WORKFLOWS_USAGE}
 ${LORE_USAGE}
 ${SEARCH_USAGE}
-${BENCH_USAGE}`;
+${BENCH_USAGE}
+${DEV_USAGE}`;
