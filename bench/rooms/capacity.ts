@@ -1,6 +1,7 @@
 // Hub capacity: for one side, the highest offered rate it sustains with its hop p99 under each of a
 // few latency budgets (the seed's 150 ms hub budget, and a tight 20 ms). A geometric ramp finds a
-// bracket for every budget, then a few bisection probes (geometric midpoints) narrow each. Pure
+// bracket for every budget — up from the start rate, or down from it when the start already misses
+// the widest budget (a loaded machine) —, then a few bisection probes (geometric midpoints) narrow each. Pure
 // bookkeeping: the scenario runs the probes, interleaving the sides so that drift spreads evenly.
 
 /** What one probe at an offered rate measured. */
@@ -47,6 +48,8 @@ export class CapacitySearch {
   readonly probes: Probe[] = [];
   #rampRate: number;
   #ramping = true;
+  /** The start missed the widest budget: the ramp goes down until a probe meets it. */
+  #descending = false;
   /** Bisection probes still to make, per budget. */
   readonly #left: Map<number, number>;
 
@@ -81,8 +84,12 @@ export class CapacitySearch {
     if (this.#ramping) {
       this.probes.push(p);
       const widest = Math.max(...this.#o.budgetsMs);
-      if (!meets(p, widest, this.#o.keptUpShare) || this.probes.length >= this.#o.maxRampProbes) this.#ramping = false;
-      else this.#rampRate = Math.round(this.#rampRate * this.#o.factor);
+      const met = meets(p, widest, this.#o.keptUpShare);
+      if (this.probes.length === 1 && !met) this.#descending = true;
+      const down = Math.max(1, Math.round(this.#rampRate / this.#o.factor));
+      const bracketed = this.#descending ? met || down === this.#rampRate : !met;
+      if (bracketed || this.probes.length >= this.#o.maxRampProbes) this.#ramping = false;
+      else this.#rampRate = this.#descending ? down : Math.round(this.#rampRate * this.#o.factor);
       return;
     }
     // A bisection probe counts against every budget whose open bracket it fell in.

@@ -37,9 +37,20 @@ test('a side that stops keeping up fails every budget past its saturation, whate
   assert.ok(wide.failedAt !== null && wide.failedAt > 4_000);
 });
 
-test('a side that misses a budget at the first probe reports null, and one that never fails reports a lower bound', () => {
+test('a start rate that misses the widest budget ramps down until a probe meets it, then bisects that bracket', () => {
+  // p99 = 2 + 148·rate/500: under 150 ms below 500 lines/s, under 20 ms below ≈ 61.
+  const s = search((rate) => side(rate, 500, 150, Infinity));
+  assert.deepEqual(s.probes.slice(0, 3).map((p) => p.rate), [1_000, 667, 445], 'down by the factor from the start');
+  const [wide, tight] = s.result();
+  assert.ok(wide.rate !== null && wide.rate >= 445 && wide.rate < 500 && wide.failedAt !== null && wide.failedAt <= 667, JSON.stringify(wide));
+  assert.equal(tight.rate, null, 'the ramp stops at the first rate meeting the widest budget: the tight one is not bracketed');
+});
+
+test('a side that misses every budget down the whole ramp reports null, and one that never fails reports a lower bound', () => {
   const slow = search((rate) => side(rate, 10, 150, Infinity));
   assert.deepEqual(slow.result().map((c) => c.rate), [null, null]);
+  assert.equal(slow.probes.length, DEFAULT_CAPACITY.maxRampProbes);
+  assert.ok(slow.probes.every((p, i) => i === 0 || p.rate < slow.probes[i - 1]!.rate), 'each probe lower than the one before');
   const fast = search((rate) => side(rate, 1e12, 150, Infinity));
   const [wide] = fast.result();
   assert.equal(wide.failedAt, null);
