@@ -39,6 +39,10 @@ export interface CrashOutcome {
   exits: number;
   restarts: number;
   preparedMs: number;
+  /** Loads the restarted worker served from the node's copy of saved state, not the store. */
+  loadsFromCopy: number;
+  /** Documents the node handed the restarted worker at its start. */
+  docsHanded: number;
 }
 
 /** Time from `new Worker` to its first message, for a worker that imports `modules` first. */
@@ -119,6 +123,8 @@ export async function measureCrash(setup: Setup, count: number, measured: Readon
   const counters = await probeCounters(setup, true);
   const fresh = counters[thread - 1];
   const backoffMs = (handle as WorkerHandle | null)?.nextDelayMs ?? 0;
+  const loadsFromCopy = (await node.stats())[thread - 1].loadsFromCopy ?? 0;
+  const docsHanded = node.stateCopyStats()?.handed ?? 0;
 
   // A floor for the reload: the same documents with bare _all_docs requests from the main thread.
   progress.begin('bare _all_docs of the same documents', 1);
@@ -163,6 +169,8 @@ export async function measureCrash(setup: Setup, count: number, measured: Readon
     exits,
     restarts: (handle as WorkerHandle | null)?.restarts ?? 0,
     preparedMs: round1(preparedMs),
+    loadsFromCopy,
+    docsHanded,
   };
 }
 

@@ -199,7 +199,12 @@ export async function start(options: OptionValues, progress: Progress): Promise<
       // No passivation by the sweep during a run: the scenario drains explicitly.
       idleAfterMs: 3_600_000,
       askTimeoutMs: ASK_TIMEOUT_MS,
-      logLevel: 'silent',
+      // GLASS_BENCH_LOG=error shows the node's own log (e.g. a worker the watchdog ended).
+      logLevel: process.env.GLASS_BENCH_LOG ?? 'silent',
+      // On a shared 2-core machine the 10,000-document flush kept both workers' loops from turning
+      // for over 3 s (the default), and the watchdog ended them mid-flush; the crash is measured apart.
+      blockedAfterMs: 30_000,
+      stateCopyBytes: options['state-copy-bytes'] as number,
     });
     progress.tick();
     const probes = Array.from({ length: WORKERS }, (_, t) => ({ kind: PROBE_KIND, id: idsOnThread(node, t + 1, 1, 'probe-')[0] }));

@@ -5,6 +5,7 @@ import type { OptionValues, Scenario } from '../support/scenario.js';
 import { GOAL_P99_RATIO, GOAL_RECOVERY_MS, WARM_ACTORS, pct, round2, round1, start } from './rehydrate-setup.js';
 import { type SaveOutcome, measureSave, type DrainOutcome, drainAll, type ActivationOutcome, measureActivation } from './rehydrate-phases.js';
 import { type CrashOutcome, measureCrash } from './rehydrate-crash.js';
+import { DEFAULT_STATE_COPY_BYTES } from '../../runtime/node/index.js';
 
 export const rehydrate: Scenario = {
   name: 'rehydrate',
@@ -15,6 +16,7 @@ export const rehydrate: Scenario = {
     rounds: { kind: 'int', default: 4, min: 1, max: 50, description: 'slices of the actors, each activated by ours and read by the baseline' },
     'crash-actors': { kind: 'int', default: 10_000, min: 0, max: 1_000_000, description: 'active actors on worker 1 when it crashes (0: skip)' },
     'store-batch': { kind: 'int', default: 256, min: 1, max: 10_000, description: "the couch store's maxBatch (keys per _all_docs / docs per _bulk_docs)" },
+    'state-copy-bytes': { kind: 'int', default: DEFAULT_STATE_COPY_BYTES, min: 0, max: 2 ** 40, description: "the node's copy of saved state a crashed worker's actors come back from (0: off, they are read from the store)" },
     'write-behind-ms': { kind: 'int', default: 60_000, min: 1, max: 60_000, description: 'write-behind period of bench-state (long: saves only on flush)' },
   },
   run: runRehydrate,
@@ -88,7 +90,9 @@ async function runRehydrate(options: OptionValues, progress: Progress): Promise<
   const baselineGetP99Ms = round2(median(baseRounds.map((r) => r.p99Ms)));
   const p99Ratio = Math.round((activationP99Ms / baselineGetP99Ms) * 1000) / 1000;
   const activationMet = p99Ratio <= GOAL_P99_RATIO;
-  const recoveryMet = crash === null ? null : crash.recoveryMs < GOAL_RECOVERY_MS;
+  const recoveryVsBareReload = crash === null || crash.bareAllDocsMs <= 0 ? null : Math.round((crash.recoveryMs / crash.bareAllDocsMs) * 1000) / 1000;
+  // Issue 18: under 1 s, and no slower than a bare reload of the same documents in the same run.
+  const recoveryMet = crash === null ? null : crash.recoveryMs < GOAL_RECOVERY_MS && recoveryVsBareReload !== null && recoveryVsBareReload <= 1;
   const allRoundsTraffic = oursRounds.map((r) => r.traffic!);
   const activationRequests = allRoundsTraffic.reduce((a, t) => a + t.allDocs + t.getDoc, 0);
   const activationKeys = allRoundsTraffic.reduce((a, t) => a + t.allDocsKeys + t.getDoc, 0);
@@ -107,8 +111,12 @@ async function runRehydrate(options: OptionValues, progress: Progress): Promise<
     p99Ratio,
     workerCrashRecoveryMs: crash?.recoveryMs ?? null,
     workerRestartMs: crash?.restartMs ?? null,
+    /** The node's copy of saved state (0: off); loads the restarted worker served from it, documents it was handed. */
+    stateCopyBytes: options['state-copy-bytes'] as number,
+    crashLoadsFromCopy: crash?.loadsFromCopy ?? null,
+    crashDocsHanded: crash?.docsHanded ?? null,
     /** Recovery over a bare `_all_docs` reload of the same documents from the same store, same run (issue 18's goal: <= 1.0). */
-    recoveryVsBareReload: crash === null || crash.bareAllDocsMs <= 0 ? null : Math.round((crash.recoveryMs / crash.bareAllDocsMs) * 1000) / 1000,
+    recoveryVsBareReload,
     saveDocsPerSec: save.saveDocsPerSec,
     saveMs: save.saveMs,
     saveHttpRequests: save.saveTraffic.bulkDocs,
@@ -172,8 +180,8 @@ async function runRehydrate(options: OptionValues, progress: Progress): Promise<
       [
         `worker crash: all ${crash.crashActors} answered`,
         `${formatNumber(crash.recoveryMs)} ms`,
-        `reload ${formatNumber(crash.reloadMs)} ms, ${crash.traffic.allDocs} _all_docs (bare: ${formatNumber(crash.bareAllDocsMs)} ms)`,
-        `< ${GOAL_RECOVERY_MS} ms`,
+        `reload ${formatNumber(crash.reloadMs)} ms, ${crash.traffic.allDocs} _all_docs, ${crash.loadsFromCopy} loads from the node's copy (bare _all_docs: ${formatNumber(crash.bareAllDocsMs)} ms, ratio ${figures.recoveryVsBareReload})`,
+        `< ${GOAL_RECOVERY_MS} ms, ≤ 1.0× bare`,
         yes(recoveryMet),
       ],
     );
@@ -184,7 +192,7 @@ async function runRehydrate(options: OptionValues, progress: Progress): Promise<
 
   return {
     figures,
-    goal: `activation p99 <= ${GOAL_P99_RATIO} x bare GET p99${crash === null ? '' : `; worker crash recovery < ${GOAL_RECOVERY_MS} ms`}`,
+    goal: `activation p99 <= ${GOAL_P99_RATIO} x bare GET p99${crash === null ? '' : `; worker crash recovery < ${GOAL_RECOVERY_MS} ms and <= 1.0 x bare reload`}`,
     goalMet: activationMet && recoveryMet !== false,
     table: { head: ['measure', 'ours', 'detail / baseline', 'goal', 'met?'], rows },
     bars: [

@@ -3,6 +3,7 @@ import type { ActorSnapshot } from './actor-host.js';
 import type { ActorQuery, ActorSample, SampleOptions, WorkerSample } from './metrics-sample.js';
 import type { ModuleRef } from '../module-ref.js';
 import type { NodeMember } from '../placement.js';
+import type { StateCopyInit } from './saved-state-report.js';
 
 /**
  * The control plane between the main thread and a worker, spoken over comlink on the worker's
@@ -49,6 +50,8 @@ export interface WorkerStats {
   processed: number;
   mailboxTotal: number;
   pendingAsks: number;
+  /** Loads this worker served from the node-kept copy of saved state instead of the store (absent: no copy). */
+  loadsFromCopy?: number;
 }
 
 /** Everything a worker thread is started with (workerData): plain data and transferred ports. */
@@ -74,6 +77,8 @@ export interface WorkerInit {
   beatEveryMs: number;
   /** The node's services: each worker builds `worker`, given its port to the service's main-thread part. */
   services: WorkerServiceRef[];
+  /** The node keeps a copy of this worker's saved state (saved-state-report.ts); absent or null: it does not. */
+  stateCopy?: StateCopyInit | null;
 }
 
 export interface WorkerServiceRef {

@@ -14,6 +14,8 @@ import type { StateStore } from '../state-store.js';
 import type { Supervisor } from '../supervision.js';
 import { Services, type WorkerServiceInit } from '../services.js';
 import { WorkerPulse } from './worker-pulse.js';
+import { reportingStore } from './saved-state-report.js';
+import type { NodeMember } from '../placement.js';
 
 // The entry of every worker thread. It imports only worker-safe runtime modules; actor kinds,
 // the state store and the placement are loaded from the modules named in workerData.
@@ -23,7 +25,9 @@ const log = createLogger('glass-worker', init.logLevel, { node: init.nodeId, thr
 const modules = (await Promise.all(init.actorModules.map((m) => import(m)))) as ActorModule[];
 const behaviours = modules.flatMap((m) => m.actors);
 const createStore = await loadExport<(options: unknown) => StateStore | Promise<StateStore>>(init.store, 'store');
-const store = await createStore(init.store.options);
+// Wrapped when the node keeps a copy of the saved state: saves are reported, first loads may come from the copy.
+const { store, report } = reportingStore(await createStore(init.store.options), init.stateCopy);
+let members: readonly NodeMember[] = init.members;
 const createPlacement = await loadExport<(init: PlacementInit) => Placement>(init.placement, 'placement');
 const createSupervisor = await loadExport<(options: unknown) => Supervisor>(init.supervisor, 'supervisor');
 const placement = createPlacement({ members: init.members, options: init.placement.options });
@@ -77,6 +81,7 @@ const control: WorkerControl = {
   ready: () => ({ thread: init.thread, kinds: behaviours.map((b) => b.kind), types: pulse.types }),
   stats: () => ({
     thread: init.thread,
+    ...(report === null ? {} : { loadsFromCopy: report.seedHits }),
     actors: host.activeCount,
     processed: host.processed,
     mailboxTotal: host.mailboxTotal(),
@@ -90,7 +95,12 @@ const control: WorkerControl = {
   hold: (thread) => router.hold(thread),
   attach: (thread, port) => router.attach(thread, port),
   flush: () => host.flush(),
-  setMembers: (members, down) => host.setMembers(members, down),
+  setMembers: (next, down) => {
+    // Actors may have been written by another node since the copy was made: the rest come from the store.
+    if (down.length > 0 || !sameMembers(next, members)) report?.dropSeed();
+    members = next;
+    return host.setMembers(next, down);
+  },
   drain: async () => {
     const drained = await host.drain();
     await services.afterDrain();
@@ -113,3 +123,7 @@ const control: WorkerControl = {
 
 Comlink.expose(control, nodeEndpoint(parentPort!));
 log.debug({ kinds: behaviours.map((b) => b.kind) }, 'worker ready');
+
+function sameMembers(a: readonly NodeMember[], b: readonly NodeMember[]): boolean {
+  return a.length === b.length && a.every((m, i) => m.id === b[i].id && m.workers === b[i].workers);
+}

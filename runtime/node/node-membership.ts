@@ -37,6 +37,7 @@ export class NodeMembership {
   #applying: Promise<void> = Promise.resolve();
   #closed = false;
   readonly #listeners = new Set<(members: readonly NodeMember[]) => void>();
+  readonly #changing = new Set<() => void>();
 
   /** `members`: the first view (firstView), which the node's placement was built from. */
   constructor(self: NodeMember, members: NodeMember[], cluster: ClusterParts | null, router: MainRouter, live: () => WorkerHandle[], log: Logger) {
@@ -59,6 +60,12 @@ export class NodeMembership {
   onMembers(listener: (members: readonly NodeMember[]) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Called when a membership change starts being applied, before any thread has the new placement. */
+  onChanging(listener: () => void): () => void {
+    this.#changing.add(listener);
+    return () => this.#changing.delete(listener);
   }
 
   status(): ClusterStatus {
@@ -87,6 +94,7 @@ export class NodeMembership {
       if (this.#closed || sameMembers(members, this.#members)) return;
       const before = this.#members.map((m) => m.id);
       this.#members = members;
+      for (const listener of this.#changing) listener();
       this.#router.setMembers(members);
       const moved = await Promise.all(this.#live().map((w) => w.control.setMembers(members, [...down]).catch(() => 0)));
       this.#log.info({ before, members: members.map((m) => m.id), passivated: moved.reduce((a, b) => a + b, 0) }, 'cluster changed');

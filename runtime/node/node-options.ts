@@ -7,6 +7,7 @@ import type { ModuleRef } from '../module-ref.js';
 import { GATEWAY_KIND, NODE_KIND } from '../address.js';
 import { resolveSupervision, type SupervisionSpec } from '../supervision.js';
 import type { ServiceSpec } from '../services.js';
+import { MEMORY_STORE } from '../state-store.js';
 
 export interface NodeOptions {
   /** Unique per node in a cluster; default `<hostname>-<pid>`. */
@@ -46,6 +47,13 @@ export interface NodeOptions {
   blockedAfterMs?: number;
   /** What the node gives its actors by name (`ctx.service(name)`): see runtime/services.ts. Default none. */
   services?: Record<string, ServiceSpec>;
+  /**
+   * Bytes of the node's copy of its workers' last saved actor state (runtime/node/state-copy.ts): a
+   * restarted worker's actors come back from it instead of the store. 0 turns it off. Default
+   * 64 MiB; always off with the in-memory store (MEMORY_STORE), whose state dies with its worker.
+   * A store that lives inside its worker thread must not be used with a copy: pass 0.
+   */
+  stateCopyBytes?: number;
 }
 
 export type ResolvedNodeOptions = Required<Omit<NodeOptions, 'clock' | 'resourceLimits' | 'store' | 'supervision' | 'services'>> & { services: [string, ServiceSpec][] } &
@@ -87,6 +95,14 @@ function supervisionOverrides(value: unknown): Record<string, Partial<Supervisio
   return overrides;
 }
 
+/** The copy's default budget: 64 MiB holds about 100,000 documents of 300 characters. */
+export const DEFAULT_STATE_COPY_BYTES = 64 * 1024 * 1024;
+
+function stateCopyBytes(value: unknown, store: ModuleRef): number {
+  const bytes = integerOption('stateCopyBytes', value ?? DEFAULT_STATE_COPY_BYTES, 0, 2 ** 40);
+  return store.module === MEMORY_STORE.module && store.export === MEMORY_STORE.export ? 0 : bytes;
+}
+
 /** One guard per option, at the public entry; throws InvalidOptionError (GLASS_ERR_INVALID_OPTION). */
 export function resolveNodeOptions(options: NodeOptions, defaultStore: ModuleRef): ResolvedNodeOptions {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('', 'an object', options);
@@ -106,11 +122,12 @@ export function resolveNodeOptions(options: NodeOptions, defaultStore: ModuleRef
   }
   // The node's own endpoint (handoffs) is always pinned.
   const pinnedKinds = given.includes(NODE_KIND) ? given : [...given, NODE_KIND];
+  const store = moduleRef('store', options.store ?? defaultStore);
   return {
     nodeId,
     workers: positiveInt('workers', options.workers ?? availableParallelism(), 256),
     actorModules: options.actorModules,
-    store: moduleRef('store', options.store ?? defaultStore),
+    store,
     placement: moduleRef('placement', options.placement),
     supervisor: { ...moduleRef('supervisor', options.supervisor), options: { overrides: supervisionOverrides(options.supervision) } },
     idleAfterMs,
@@ -123,6 +140,7 @@ export function resolveNodeOptions(options: NodeOptions, defaultStore: ModuleRef
     resourceLimits: options.resourceLimits,
     blockedAfterMs: blockedAfter(options.blockedAfterMs ?? 3_000),
     services: serviceSpecs(options.services),
+    stateCopyBytes: stateCopyBytes(options.stateCopyBytes, store),
   };
 }
 

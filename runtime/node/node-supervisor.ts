@@ -73,7 +73,8 @@ const WORKER_ENTRY = new URL('../host/worker-entry.js', import.meta.url);
  * uncaught exception, process.exit inside it, out of memory under resourceLimits — with backoff.
  * While a worker is down every other thread holds what is sent to it (and what it had not yet
  * acknowledged); the replacement gets new ports and all of it, and its actors come back from the
- * store on their next message. When to restart is the supervisor's decision, not this class's.
+ * store — or from the node's copy of their saved state — on their next message. When to restart is
+ * the supervisor's decision, not this class's.
  * A worker whose event loop stops (a handler that never returns) is seen by the watchdog, which
  * reads the worker's beat from shared memory: it is terminated and restarted the same way.
  */
@@ -138,7 +139,8 @@ export class NodeSupervisor {
   #spawn(thread: number, ports: (MessagePort | null)[], previous: WorkerHandle | null): WorkerHandle {
     const init = this.#o.init(thread, ports);
     // The mesh's ports and the ports to the node's main-thread services move to the worker.
-    const transfer = [...ports, ...init.services.map((s) => s.port)].filter((p): p is MessagePort => p !== null);
+    // So does the port of the node's copy of its saved state (state-copy-links.ts), when it keeps one.
+    const transfer = [...ports, ...init.services.map((s) => s.port), init.stateCopy?.port ?? null].filter((p): p is MessagePort => p != null);
     // A new buffer per incarnation: a replacement never reads as its predecessor.
     const pulse = this.#watchdog === null ? null : newPulseBuffer();
     if (pulse !== null) this.#pulses.set(thread, pulse);

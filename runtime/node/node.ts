@@ -25,6 +25,7 @@ import type { MainService } from '../services.js';
 import { NodeSupervisor, type WorkerHandle } from './node-supervisor.js';
 import { quarantineBlocked } from './blocked-message.js';
 import type { SupervisionTree } from './supervision-tree.js';
+import { StateCopyLinks } from './state-copy-links.js';
 
 export type { ClusterParts, ClusterStatus } from './node-membership.js';
 
@@ -60,6 +61,8 @@ export class GlassNode {
   #closing: Promise<void> | null = null;
   readonly #closeHooks: (() => Promise<void> | void)[] = [];
   readonly #services: NodeServices;
+  /** The copy of the workers' last saved state a restarted worker's actors come back from; null: none kept. */
+  readonly #stateCopy: StateCopyLinks | null;
 
   private constructor(options: ResolvedNodeOptions, placement: Placement, supervisor: Supervisor, cluster: ClusterParts | null, self: NodeMember, members: NodeMember[], services: NodeServices) {
     this.id = options.nodeId;
@@ -94,9 +97,19 @@ export class GlassNode {
       const entry = quarantineBlocked(this.#router, this.quarantine, blocked, `blocked-${handle.thread}-${++this.#blockedCount}`);
       if (entry !== null) this.log.error({ thread: handle.thread, actor: entry.to, messageType: entry.messageType, quarantineId: entry.id, blockedForMs: entry.blockedForMs }, 'message quarantined: it blocked its worker');
     });
+    this.#stateCopy = options.stateCopyBytes === 0 ? null : new StateCopyLinks(options.stateCopyBytes, (key, thread) => this.#placedOn(key, thread));
+    // First: what the dead worker reported is read to the end before anything restarts it.
+    this.supervisor.onExit((handle) => this.#stateCopy?.workerDied(handle.thread));
     // What a dead worker held from other nodes goes to its replacement (the link holds it).
     this.supervisor.onExit((handle) => this.#router.redeliver(handle.thread));
     this.#membership = new NodeMembership(self, members, cluster, this.#router, () => this.supervisor.live(), this.log);
+    // Another node may own (and write) some of these actors from now on: the copy is forgotten.
+    this.#membership.onChanging(() => this.#stateCopy?.clear());
+    // A worker that started during a change was not given it (it was not live): it gets the view
+    // now, and lets go of the documents it was handed.
+    this.supervisor.onRestart((handle) => {
+      if (this.#stateCopy?.handedBeforeChange(handle.thread) === true) void handle.control.setMembers(this.#membership.members, []).catch(() => 0);
+    });
     this.#control = new NodeControl(this.id, this.supervisor, (id) => this.threadOf(id));
     this.#router.endpoints.bind(addressKey(NODE_KIND, this.id), (msg) => this.#control.onNodeMessage(msg));
   }
@@ -187,7 +200,21 @@ export class GlassNode {
       maxBatch: o.maxBatch,
       logLevel: o.logLevel,
       services: this.#services.forWorker(thread),
+      stateCopy: this.#stateCopy?.forWorker(thread) ?? null,
     };
+  }
+
+  /** The actor of a copied document (`kind:id`) is placed on this node's `thread` now. */
+  #placedOn(key: string, thread: number): boolean {
+    const colon = key.indexOf(':');
+    if (colon < 0) return false;
+    const at = this.#router.placement.locate(key.slice(colon + 1));
+    return at.node === this.id && at.thread === thread;
+  }
+
+  /** The node's copy of its workers' saved state: documents held, bytes, evictions, documents handed to restarted workers; null when off. */
+  stateCopyStats(): ReturnType<StateCopyLinks['stats']> | null {
+    return this.#stateCopy?.stats() ?? null;
   }
 
   /**
@@ -323,6 +350,7 @@ export class GlassNode {
     await this.#membership.leave();
     this.#closed = true;
     await this.supervisor.close();
+    this.#stateCopy?.close();
     await this.#services.close();
     this.#router.close(new GlassError(ErrorCodes.NODE_CLOSED, 'node closed'));
     await this.#transport.close();
