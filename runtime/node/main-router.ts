@@ -142,19 +142,25 @@ export class MainRouter extends Router {
   /**
    * A worker died holding envelopes from other nodes; they go to its replacement (through the
    * held link), except one that was in a worker that died this often: it is taken for the killer
-   * and refused (a dead letter), so that it cannot kill every replacement.
+   * and refused (a dead letter), so that it cannot kill every replacement. The held link already
+   * has those the dead worker never took (posted, not acknowledged): each goes to the replacement
+   * once, the ones it had taken first, as they were sent (PortLink.requeue).
    */
   redeliver(thread: number): void {
     const link = this.link(thread);
+    const again: Envelope[] = [];
+    const refused: Envelope[] = [];
     for (const { receipt, e, attempts } of this.receipts.takeThread(thread)) {
       if (attempts >= MAX_DELIVERY_ATTEMPTS || link === undefined) {
+        refused.push(e);
         this.refuse(e, new GlassError(ErrorCodes.WORKER_FAILED, `${e.to}'s worker died ${attempts} times holding this message`), 'worker-died');
         receipt.ackOne();
         continue;
       }
       e.receipt = this.receipts.track(receipt, e, thread, attempts + 1);
-      link.push(e);
+      again.push(e);
     }
+    link?.requeue(again, refused);
   }
 
   /**

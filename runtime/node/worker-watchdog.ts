@@ -42,6 +42,8 @@ export class WorkerWatchdog {
   readonly #watched = new Map<number, Watched>();
   readonly #everyMs: number;
   #timer: TimerHandle | null = null;
+  /** When the last look was (or the timer armed): a look much later than due means this thread stood still too. */
+  #lookedAt = 0;
 
   constructor(options: WorkerWatchdogOptions) {
     this.#o = options;
@@ -52,7 +54,10 @@ export class WorkerWatchdog {
   /** Watches a running worker: its beat must move from now on. */
   watch(thread: number, buffer: SharedArrayBuffer, types: readonly string[]): void {
     this.#watched.set(thread, { buffer, types, beat: readBeat(buffer), changedAt: this.#clock.now() });
-    this.#timer ??= this.#clock.setTimeout(this.#check, this.#everyMs);
+    if (this.#timer === null) {
+      this.#lookedAt = this.#clock.now();
+      this.#timer = this.#clock.setTimeout(this.#check, this.#everyMs);
+    }
   }
 
   unwatch(thread: number): void {
@@ -68,9 +73,15 @@ export class WorkerWatchdog {
   readonly #check = (): void => {
     this.#timer = null;
     const now = this.#clock.now();
+    // This thread itself did not run for longer than the limit (the whole process was frozen — SIGSTOP,
+    // a stalled VM — or its own loop stalled): the workers stood still with it, and a beat that
+    // did not move says nothing about them. Ending them would throw away their actors' work for a
+    // stall that was not theirs: each is watched afresh from now.
+    const stalled = now - this.#lookedAt > this.#o.blockedAfterMs;
+    this.#lookedAt = now;
     for (const [thread, w] of this.#watched) {
       const beat = readBeat(w.buffer);
-      if (beat !== w.beat) {
+      if (beat !== w.beat || stalled) {
         w.beat = beat;
         w.changedAt = now;
         continue;

@@ -58,12 +58,10 @@ export class PortLink {
     maxBatch: number,
     /** Called for each envelope that could not be posted (not structured-cloneable, link closed, hold full). */
     readonly onUnsendable: (e: Envelope, reason: string) => void,
-    /** The link to the main thread: envelopes leaving the node go through it (see WireEncoder). */
-    readonly toMain = false,
   ) {
     this.#port = port;
     this.#maxBatch = maxBatch;
-    this.#encoder = new WireEncoder(maxBatch, toMain);
+    this.#encoder = new WireEncoder(maxBatch);
     this.#port.postMessage([BatchTag.ACK_COUNTER, this.#taken.buffer]);
   }
 
@@ -108,12 +106,32 @@ export class PortLink {
     this.#port.close();
   }
 
+  /**
+   * While held (the receiver died): `taken` — what the dead receiver had taken from this link and
+   * not finished, oldest first, handed back by its owner (the main thread's open receipts) — goes
+   * before everything held, which was posted after it. An envelope of `taken` that is held already
+   * (posted, never taken) stays where it is, once: it must not reach the replacement twice.
+   * `refused` envelopes are dropped from what is held. Not held: `taken` is sent as it comes.
+   */
+  requeue(taken: readonly Envelope[], refused: readonly Envelope[] = []): void {
+    const held = this.#held;
+    if (held === null) {
+      for (const e of taken) this.push(e);
+      return;
+    }
+    const inHold = new Set(held);
+    const dropped = new Set(refused);
+    const front = taken.filter((e) => !inHold.has(e) && !dropped.has(e));
+    const rest = dropped.size === 0 ? held : held.filter((e) => !dropped.has(e));
+    this.#held = front.length === 0 ? rest : front.concat(rest);
+  }
+
   /** The receiver's replacement is reachable on `port`: send what was held, in order. */
   reattach(port: MessagePort): void {
     const held = this.#held ?? [];
     this.#held = null;
     this.#port = port;
-    this.#encoder = new WireEncoder(this.#maxBatch, this.toMain);
+    this.#encoder = new WireEncoder(this.#maxBatch);
     this.#acked = 0;
     this.#taken = new Int32Array(new SharedArrayBuffer(4));
     port.postMessage([BatchTag.ACK_COUNTER, this.#taken.buffer]);

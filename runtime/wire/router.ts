@@ -87,7 +87,7 @@ export abstract class Router {
    */
   attach(thread: number, port: MessagePort): void {
     const existing = this.#links[thread];
-    if (existing === undefined) this.#links[thread] = new PortLink(port, this.#maxBatch, (e, reason) => this.#unsendable(e, reason), thread === MAIN_THREAD);
+    if (existing === undefined) this.#links[thread] = new PortLink(port, this.#maxBatch, (e, reason) => this.#unsendable(e, reason));
     else existing.reattach(port);
     listenToPort(port, thread, this.#inbound, this.#events);
   }

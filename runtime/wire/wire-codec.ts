@@ -7,15 +7,19 @@ import { Envelope, Lane, NO_REPLY } from '../envelope.js';
  *   batch = [tag, reset, numbers: Float64Array, msgs: unknown[], keys: string[], traces: string[], extras: number[]]
  *
  * `numbers` holds STRIDE numbers per envelope — flags (lane, has-trace, has-extras, reply thread),
- * to, from, id, seq, replyId — and is cloned as one memory copy; `msgs` holds the messages
- * themselves, the only part that needs a real clone. The cluster's fields (seqEpoch, replyNode as
- * a key index, receipt) go to `extras`, three numbers per envelope that has any: most messages
- * between two workers of one node have none, and pay nothing for them. Address keys are interned per link: `to` and `from` are
+ * to, from, id, seq, replyId, seqEpoch — and is cloned as one memory copy; `msgs` holds the
+ * messages themselves, the only part that needs a real clone. The seqEpoch goes with every
+ * envelope, on every link: with `seq` it is the envelope's identity for the receiver's delivery
+ * log, and an envelope handed to a worker may still leave the node afterwards (its actor was fenced,
+ * passivated or moved, and what it held is forwarded to the owner), where a zero epoch would exempt
+ * it from the effectively-once check. The main thread's fields (replyNode as a key index, receipt)
+ * go to `extras`, two numbers per envelope that has any: most messages between two workers of one
+ * node have none, and pay nothing for them. Address keys are interned per link: `to` and `from` are
  * indexes into a table both sides grow in step. `keys` lists the keys this batch adds, in index
  * order; the receiver appends them before reading records. The port is FIFO, so the tables stay
  * equal; the sender starts a fresh table (reset = 1) past a size bound, or after a failed post.
  */
-const STRIDE = 6;
+const STRIDE = 7;
 const LANE_MASK = 3;
 const HAS_TRACE = 4;
 const HAS_EXTRAS = 8;
@@ -33,15 +37,9 @@ export class WireEncoder {
   #newKeys: string[] = [];
   #traces: string[] = [];
   #extras: number[] = [];
-  readonly #carryEpochs: boolean;
 
-  /**
-   * @param carryEpochs send every envelope's seqEpoch (the link to the main thread, through which
-   * envelopes leave for other nodes); elsewhere only envelopes with a receipt or reply node need it.
-   */
-  constructor(maxBatch: number, carryEpochs = false) {
+  constructor(maxBatch: number) {
     this.#numbers = new Float64Array(maxBatch * STRIDE);
-    this.#carryEpochs = carryEpochs;
   }
 
   get count(): number {
@@ -58,9 +56,9 @@ export class WireEncoder {
       this.#traces.push(e.trace);
     }
     if (e.replyThread !== NO_REPLY) flags |= (e.replyThread + 1) << REPLY_SHIFT;
-    if (e.receipt !== 0 || e.replyNode !== null || (this.#carryEpochs && e.seqEpoch !== 0)) {
+    if (e.receipt !== 0 || e.replyNode !== null) {
       flags |= HAS_EXTRAS;
-      this.#extras.push(e.seqEpoch, e.replyNode === null ? NO_SENDER : this.#key(e.replyNode), e.receipt);
+      this.#extras.push(e.replyNode === null ? NO_SENDER : this.#key(e.replyNode), e.receipt);
     }
     n[at] = flags;
     n[at + 1] = this.#key(e.to);
@@ -68,6 +66,7 @@ export class WireEncoder {
     n[at + 3] = e.id;
     n[at + 4] = e.seq;
     n[at + 5] = e.replyId;
+    n[at + 6] = e.seqEpoch;
     this.#msgs.push(e.msg);
     this.#count++;
   }
@@ -131,12 +130,12 @@ export class WireDecoder {
           numbers[at + 5],
           origin,
       );
+      e.seqEpoch = numbers[at + 6];
       if ((flags & HAS_EXTRAS) !== 0) {
-        e.seqEpoch = extras[extra];
-        const replyNode = extras[extra + 1];
+        const replyNode = extras[extra];
         if (replyNode !== NO_SENDER) e.replyNode = table[replyNode];
-        e.receipt = extras[extra + 2];
-        extra += 3;
+        e.receipt = extras[extra + 1];
+        extra += 2;
       }
       sink(e);
     }

@@ -40,6 +40,8 @@ export interface HarnessOptions {
   startMs?: number;
   /** The node services handlers reach with ctx.service (default none). */
   services?: Services;
+  /** Where actors live (default: every id on this thread, singleThreadPlacement). */
+  placement?: Placement;
 }
 
 /**
@@ -61,7 +63,7 @@ export class HostHarness {
     this.router = new WorkerRouter({
       nodeId: NODE_ID,
       thread: 1,
-      placement: singleThreadPlacement,
+      placement: options.placement ?? singleThreadPlacement,
       clock: this.clock,
       pinnedKinds: [],
       defaultAskTimeoutMs: options.askTimeoutMs ?? 5_000,

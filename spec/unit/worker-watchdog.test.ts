@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HASHRING_PLACEMENT, WORKER_SUPERVISOR } from '../../cluster/worker-modules.js';
-import { ErrorCodes, ManualClock, type GlassError } from '../../runtime/index.js';
+import { ErrorCodes, ManualClock, type Clock, type GlassError } from '../../runtime/index.js';
 import { WorkerPulse, newPulseBuffer, readBeat, readPulse } from '../../runtime/host/worker-pulse.js';
 import { resolveNodeOptions } from '../../runtime/node/node-options.js';
 import { WorkerWatchdog, beatEveryMs, type BlockedWorker } from '../../runtime/node/worker-watchdog.js';
@@ -107,4 +107,34 @@ test('the watchdog reports a worker once its beat stood still for longer than th
   watchdog.stop();
   clock.advance(10_000);
   assert.equal(seen.length, 1);
+});
+
+test('a look that comes long after it was due (the process was frozen) watches every worker afresh: a stall of the whole process is not a blocked worker', () => {
+  const manual = new ManualClock(1_000);
+  // The node's wall clock: it jumps while the process is stopped, with no timer firing meanwhile.
+  let frozenFor = 0;
+  const clock: Clock = { now: () => manual.now() + frozenFor, setTimeout: (cb, ms) => manual.setTimeout(cb, ms), clearTimeout: (h) => manual.clearTimeout(h) };
+  const seen: BlockedWorker[] = [];
+  const watchdog = new WorkerWatchdog({ blockedAfterMs: 400, clock, onBlocked: (b) => seen.push(b) });
+  const everyMs = beatEveryMs(400);
+  const buffer = newPulseBuffer();
+  const beat = (): void => void Atomics.add(new Int32Array(buffer, 0, 1), 0, 1);
+  watchdog.watch(1, buffer, []);
+  beat();
+  manual.advance(everyMs);
+
+  // SIGSTOP for 5 s, then SIGCONT: the watchdog's timer fires first, before the worker could beat.
+  frozenFor += 5_000;
+  manual.advance(everyMs);
+  assert.equal(seen.length, 0, 'the worker was frozen with everything else, not blocked');
+  // It beats again: still fine.
+  beat();
+  manual.advance(everyMs);
+  assert.equal(seen.length, 0);
+
+  // A worker that then really stops is still reported, after the limit.
+  manual.advance(400 + everyMs);
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0].thread, 1);
+  watchdog.stop();
 });
