@@ -8,6 +8,7 @@ import { AuditErrors, AuditExportErrors, AuditSetupErrors, EdgeErrors, GatewayEr
 import { ProtocolErrors as SdkKnownErrors } from '../../clients/sdk/index.js';
 import { CheckpointErrors, ClusterKeyErrors, MEMBERSHIP_UNAVAILABLE, OpsPublisherErrors, PostgresErrors, SharedStoreErrors, TransportErrorCodes } from '../../cluster/index.js';
 import { ErrorCodes, ObjectStoreErrors, SearchErrors, ServiceErrors, WorkflowErrors } from '../../runtime/index.js';
+import { DevErrors } from '../../bin/commands/dev/dev-errors.js';
 import { COMMITTED_ERROR_CODES, LOCAL_TABLES, WIRE_TABLES } from '../fixtures/wire-error-codes.js';
 
 // Each table imported from its own layer's entry, as the server uses it (not through the protocol).
@@ -40,6 +41,7 @@ const LIVE: Record<string, Readonly<Record<string, string>>> = {
   PostgresErrors,
   CheckpointErrors,
   AuditExportErrors,
+  DevErrors,
 };
 
 const DIST = fileURLToPath(new URL('../../', import.meta.url));
