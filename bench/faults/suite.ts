@@ -39,7 +39,10 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteSummary
         ]);
         rows.push({ case: c.name, expected: c.expected, observed: outcome.observed, passed: outcome.passed, lost: outcome.lost ?? 0, duplicated: outcome.duplicated ?? 0, recoveryMs: outcome.recoveryMs ?? null });
       } catch (err) {
-        const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+        // fetch's "fetch failed" says nothing without its cause (ECONNRESET, other side closed, …).
+        const cause = err instanceof Error ? (err.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+        const why = cause === undefined ? '' : ` (${String(cause.code ?? cause.message ?? cause)})`;
+        const message = (err instanceof Error ? err.message.split('\n')[0] : String(err)) + why;
         rows.push({ case: c.name, expected: c.expected, observed: `FAILED: ${message}`, passed: false, lost: 0, duplicated: 0, recoveryMs: null });
       } finally {
         clearTimeout(timer);

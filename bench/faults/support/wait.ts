@@ -31,7 +31,9 @@ export async function getJson(url: string, headers: Record<string, string> = {})
 export async function postJson(url: string, token: string | null, body: unknown): Promise<{ status: number; body: any }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token !== null) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body), signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => {
+    throw new Error(`POST ${new URL(url).pathname}: ${err instanceof Error ? err.message : String(err)}`, { cause: err instanceof Error ? (err.cause ?? err) : err });
+  });
   const text = await res.text();
   let parsed: any = null;
   try {
