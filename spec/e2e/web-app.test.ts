@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { joinRoom as joinPageRoom, line, say } from './fixtures/web-page.js';
 import WebSocket from 'ws';
 import { override, overrideId, tellSystem } from '../../actors/index.js';
 import { startGateway, type Gateway } from '../../clients/index.js';
@@ -93,21 +94,7 @@ describe('the player web client at /app in headless Chromium', { skip: existsSyn
     return page;
   }
 
-  async function joinRoom(page: Page, room: string): Promise<void> {
-    await page.fill('#room-name', room);
-    await page.press('#room-name', 'Enter');
-    await page.waitForSelector(`section.room[data-room="${room}"] input[name="text"]:focus`, { timeout: WAIT_MS });
-  }
-
-  async function say(page: Page, room: string, text: string): Promise<void> {
-    const input = page.locator(`section.room[data-room="${room}"] input[name="text"]`);
-    await input.fill(text);
-    await input.press('Enter');
-  }
-
-  function line(page: Page, room: string, from: string, text: string) {
-    return page.locator(`section.room[data-room="${room}"] .log li.line[data-from="${from}"]`).filter({ has: page.getByText(text, { exact: true }) });
-  }
+  const joinRoom = (page: Page, room: string) => joinPageRoom(page, room, WAIT_MS);
 
   test('serves the bundle only: CSP without inline script, content types, caching, 404 for everything else', async () => {
     const page = await get(port, '/app');

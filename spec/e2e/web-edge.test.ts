@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { joinRoom as joinPageRoom, line, say } from './fixtures/web-page.js';
 import { pidAlive, readState, type DevTopology } from '../../bin/commands/dev/state-file.js';
 import { resolveTokenPrivateKey, signAccessToken } from '../../clients/index.js';
 import { dropSchema, testPgUrl, uniqueSchema } from '../integration/audit-harness.js';
@@ -87,21 +88,7 @@ describe('the web client through Caddy of glass dev up, a node SIGKILLed under t
     return page;
   }
 
-  async function joinRoom(page: Page, room: string): Promise<void> {
-    await page.fill('#room-name', room);
-    await page.press('#room-name', 'Enter');
-    await page.waitForSelector(`section.room[data-room="${room}"] input[name="text"]:focus`, { timeout: WAIT_MS });
-  }
-
-  async function say(page: Page, room: string, text: string): Promise<void> {
-    const input = page.locator(`section.room[data-room="${room}"] input[name="text"]`);
-    await input.fill(text);
-    await input.press('Enter');
-  }
-
-  function line(page: Page, room: string, from: string, text: string) {
-    return page.locator(`section.room[data-room="${room}"] .log li.line[data-from="${from}"]`).filter({ has: page.getByText(text, { exact: true }) });
-  }
+  const joinRoom = (page: Page, room: string) => joinPageRoom(page, room, WAIT_MS);
 
   /** Which node Caddy's cookie sends this context to: /healthz through the edge names it. */
   async function nodeOf(context: BrowserContext): Promise<string> {
