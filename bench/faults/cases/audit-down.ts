@@ -37,10 +37,20 @@ const pgDown: FaultCase = {
       proxy.down();
       const n = ctx.quick ? 2 : 10;
       const refused: string[] = [];
+      let resets = 0;
       for (let i = 0; i < n; i++) {
-        const r = await postJson(`${node.http}/api/overrides`, token, { room, command: 'lock', reason: `while down ${i}` });
+        const body = { room, command: 'lock', reason: `while down ${i}` };
+        // A connection reset before any answer (seen in 2 of 4 CI runs, cause not found; the node
+        // answered the next request) is sent once more and reported: if the node had died, the
+        // retry fails too, and an override applied twice would show in the audit rows checked below.
+        const r = await postJson(`${node.http}/api/overrides`, token, body).catch(async (err: unknown) => {
+          if (!/ECONNRESET|other side closed|socket hang up/i.test(String((err as { cause?: { code?: string; message?: string } })?.cause?.code ?? (err as Error)?.cause ?? ''))) throw err;
+          resets++;
+          return postJson(`${node.http}/api/overrides`, token, body);
+        });
         refused.push(`${r.status} ${r.body?.code}`);
       }
+      if (resets > 0) checks.see(`${resets} connection reset(s) before an answer, sent again`);
       checks.check(refused.every((r) => r === '503 GLASS_ERR_AUDIT_UNAVAILABLE'), `${n} overrides while down: ${[...new Set(refused)].join(', ')}`);
       checks.check((await p.say(room, 'still unlocked')) === 'said', 'none applied: the room still takes lines');
       ctx.note('PostgreSQL up');
