@@ -238,13 +238,23 @@ export class PgSearchIndex implements SearchIndex {
     } catch (err) {
       throw unavailable(operation, err);
     }
+    // A checked-out client whose connection dies (PostgreSQL restarted, the network cut) emits
+    // 'error' besides failing its query: without a listener that is an uncaught exception, which
+    // ended the node when PostgreSQL went away under the `_changes` indexer (glass faults postgres-down).
+    // The failed query still rejects, and the dead client is destroyed on release, not reused.
+    let broken: unknown = undefined;
+    const onError = (err: unknown): void => {
+      broken = err;
+    };
+    client.on('error', onError);
     try {
       return await body(client);
     } catch (err) {
       if (err instanceof SearchError) throw err;
       throw unavailable(operation, err);
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken instanceof Error ? broken : undefined);
     }
   }
 }
