@@ -2,27 +2,25 @@
 // requests matched by `ref`, reports room events, and after an unexpected close reconnects with
 // backoff and takes its rooms back (resume), so every line reaches the app once, in order.
 import { CloseCodes, ProtocolErrors, type ServerFrame, type ServerFrameOf } from '../protocol/index.js';
+import { closeCause } from './close-cause.js';
+import { deferred, type Deferred } from './deferred.js';
 import { reconnectDelay } from './backoff.js';
 import { attemptUrl, renewable } from './endpoint.js';
 import { ClientErrors, GlassClientError, type GlassClientErrorDetails } from './errors.js';
 import { Outbox } from './outbox.js';
 import { Emitter, type ClientState, type GlassClientEventName, type Listener, type RoomLine, type RoomSnapshot, type Welcome } from './events.js';
 import { resolveOptions, type GlassClientOptions, type ResolvedOptions } from './options.js';
-import { planResume, repairAfterResume, type HeldToken } from './resume-plan.js';
+import { planResume, type HeldToken } from './resume-plan.js';
+import { sendRepairs } from './resume-repairs.js';
 import { RoomBook } from './room-book.js';
 import { requestSearch, type SearchHit, type SearchOptions } from './search.js';
 import { SessionBook } from './session-book.js';
+import { applySessionEvent, type SessionEventFrame } from './session-events.js';
 import type { TimerPurpose } from './scheduler.js';
 import { Link, type LinkClosed } from './socket.js';
 import { requestHistory, type HistoryOptions, type HistoryPageOf, type HistoryTarget } from './history.js';
 
 type TimerSlot = 'reconnect' | 'connect';
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(err: GlassClientError): void;
-}
 
 export class GlassClient {
   readonly #o: ResolvedOptions;
@@ -204,7 +202,7 @@ export class GlassClient {
         closed: (info) => {
           if (link !== this.#link) return;
           this.#link = null;
-          this.#lost(this.#closeCause(info), info);
+          this.#lost(closeCause(info, renewable(this.#o.token)), info);
         },
       });
     } catch (err) {
@@ -259,21 +257,6 @@ export class GlassClient {
     }
     if (this.#o.reconnect === null) return this.#shutdown(cause);
     this.#scheduleReconnect(cause);
-  }
-
-  #closeCause(info: LinkClosed): GlassClientError {
-    const details = { closeCode: info.code, upgradeStatus: info.upgradeStatus };
-    if (info.code === CloseCodes.REPLACED) return new GlassClientError(ProtocolErrors.REPLACED, 'this player connected again elsewhere on this node', details);
-    if (info.code === CloseCodes.TOKEN_EXPIRED) {
-      const message = renewable(this.#o.token) ? 'the access token expired' : 'the access token expired and is a fixed string: pass a token function to renew it';
-      return new GlassClientError(ProtocolErrors.TOKEN_EXPIRED, message, details);
-    }
-    if (info.code === CloseCodes.SLOW_CONSUMER) return new GlassClientError(ProtocolErrors.SLOW_CONSUMER, 'the server closed a connection that read too slowly', details);
-    if (info.upgradeStatus === 401) {
-      return new GlassClientError(renewable(this.#o.token) ? ClientErrors.CONNECT_FAILED : ClientErrors.TOKEN_REFUSED, 'the gateway refused the access token (HTTP 401)', details);
-    }
-    const why = info.reason === '' ? `close code ${info.code}` : `close code ${info.code}: ${info.reason}`;
-    return new GlassClientError(ClientErrors.CONNECTION_LOST, `the connection closed (${why})`, details);
   }
 
   #scheduleReconnect(cause: GlassClientError): void {
@@ -340,7 +323,7 @@ export class GlassClient {
       case 'turn-cancelled':
       case 'session-moderated':
       case 'turn-held':
-        return this.#onSessionEvent(frame, false);
+        return applySessionEvent(this.#sessions, this.#events, frame, false);
       case 'gm-queue': {
         const { type: _type, ...change } = frame;
         return this.#events.emit('gm-queue', change);
@@ -348,7 +331,7 @@ export class GlassClient {
       case 'session-resumed': {
         this.#resume?.answered.add('session:' + frame.session);
         if (!this.#sessions.has(frame.session)) return;
-        for (const event of frame.events) this.#onSessionEvent(event, true);
+        for (const event of frame.events) applySessionEvent(this.#sessions, this.#events, event, true);
         this.#sessions.setMembers(frame.session, frame.members);
         return this.#sessions.saw(frame.session, frame.seq);
       }
@@ -416,55 +399,6 @@ export class GlassClient {
     if (say !== undefined) this.#outbox.settle(say).resolve(frame);
   }
 
-  /** A session event, live or replayed by a resume: reported once, in order (chunks by turn, part, index). */
-  #onSessionEvent(frame: SessionEventFrame, replayed: boolean): void {
-    const id = frame.session;
-    const book = this.#sessions;
-    book.saw(id, frame.seq);
-    switch (frame.type) {
-      case 'session-presence': {
-        book.setMembers(id, frame.members);
-        const { type: _type, ...presence } = frame;
-        return this.#events.emit('session-presence', presence);
-      }
-      case 'narration':
-        if (!book.acceptChunk(id, frame)) return;
-        return this.#events.emit('narration', { session: id, seq: frame.seq, turn: frame.turn, part: frame.part, index: frame.index, text: frame.text, replayed });
-      case 'narration-degraded': {
-        if (frame.restart && !book.acceptRestart(id, frame.turn, frame.part)) return;
-        const { type: _type, ...degraded } = frame;
-        return this.#events.emit('narration-degraded', degraded);
-      }
-      case 'turn-started': {
-        const { type: _type, ...started } = frame;
-        return this.#events.emit('turn-started', started);
-      }
-      case 'turn-committed': {
-        if (!book.acceptSettled(id, frame.turn)) return;
-        const { type: _type, ...committed } = frame;
-        return this.#events.emit('turn-committed', { ...committed, replayed });
-      }
-      case 'turn-failed': {
-        if (!book.acceptSettled(id, frame.turn)) return;
-        const { type: _type, ...failed } = frame;
-        return this.#events.emit('turn-failed', { ...failed, replayed });
-      }
-      case 'turn-cancelled': {
-        if (!book.acceptSettled(id, frame.turn)) return;
-        const { type: _type, ...cancelled } = frame;
-        return this.#events.emit('turn-cancelled', { ...cancelled, replayed });
-      }
-      case 'session-moderated': {
-        const { type: _type, ...moderated } = frame;
-        return this.#events.emit('session-moderated', moderated);
-      }
-      case 'turn-held': {
-        const { type: _type, ...held } = frame;
-        return this.#events.emit('turn-held', held);
-      }
-    }
-  }
-
   #onResumed(frame: ServerFrameOf<'resumed'>): void {
     this.#resume?.answered.add(frame.room);
     if (!this.#rooms.has(frame.room)) return;
@@ -515,37 +449,7 @@ export class GlassClient {
   /** The connection holds `held` (`answered` were taken back): join what it lacks, leave what the client left, then send what waited. */
   #finishResume(held: readonly string[], answered: ReadonlySet<string>): void {
     this.#endResume();
-    const { rejoin, leave } = repairAfterResume(held, answered, this.#rooms.rooms());
-    // Repairs go first (a queued `say` may need its room joined again), in this order.
-    for (const room of [...leave].reverse()) this.#outbox.request({ type: 'leave', room }, true).catch(() => {});
-    for (const room of [...rejoin].reverse()) {
-      this.#outbox.request({ type: 'join', room }, true).then(
-        (frame) => {
-          const joined = frame as ServerFrameOf<'joined'>;
-          this.#events.emit('resync', { room, reason: 'rejoined', members: joined.members, history: joined.history, seq: joined.seq });
-        },
-        (err: GlassClientError) => {
-          if (err.code === ClientErrors.CONNECTION_LOST || this.#state === 'closed') return; // tried again after the next reconnect
-          this.#rooms.remove(room);
-          this.#events.emit('error', err);
-        },
-      );
-    }
-    // Sessions the connection did not take back are joined again (their state comes as a resync).
-    for (const id of this.#sessions.sessions()) {
-      if (answered.has('session:' + id)) continue;
-      this.#outbox.request({ type: 'join-session', session: id }, true).then(
-        (frame) => {
-          const { type: _type, ref: _ref, ...joined } = frame as ServerFrameOf<'session-joined'>;
-          this.#events.emit('session-resync', { ...joined, reason: 'rejoined' });
-        },
-        (err: GlassClientError) => {
-          if (err.code === ClientErrors.CONNECTION_LOST || this.#state === 'closed') return;
-          this.#sessions.remove(id);
-          this.#events.emit('error', err);
-        },
-      );
-    }
+    sendRepairs({ outbox: this.#outbox, rooms: this.#rooms, sessions: this.#sessions, events: this.#events, closed: () => this.#state === 'closed' }, held, answered);
     this.#attempt = 0;
     this.#setState('open');
     this.#outbox.flush();
@@ -577,17 +481,3 @@ export class GlassClient {
     this.#timers[purpose] = null;
   }
 }
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (err: GlassClientError) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // connect()'s promise may be left unobserved by a caller that only listens to events.
-  promise.catch(() => {});
-  return { promise, resolve, reject };
-}
-
-type SessionEventFrame = ServerFrameOf<'session-presence' | 'turn-started' | 'narration' | 'narration-degraded' | 'turn-committed' | 'turn-failed' | 'turn-cancelled' | 'session-moderated' | 'turn-held'>;
