@@ -55,7 +55,7 @@ export {
 } from './override-command.js';
 export { moderationOf, type ModeratedEvent, type ModeratedLine, type RoomModeration } from './room-moderation.js';
 export { tellSystem } from './system-lane.js';
-export { MAX_PENDING_WORKFLOWS, requestWorkflow, resumeWorkflows, WORKFLOW_HANDLERS, type PendingWorkflows, type WorkflowReleaseMessage, type WorkflowStartedMessage } from './workflow-starts.js';
+export { MAX_PENDING_WORKFLOWS, requestWorkflow, resumeWorkflows, WORKFLOW_HANDLERS, workflowHandlers, type PendingWorkflows, type WorkflowReleaseMessage, type WorkflowResultHook, type WorkflowStartedMessage } from './workflow-starts.js';
 
 /** This module, as a worker loads it (NodeOptions.actorModules). */
 export const GAME_ACTORS = import.meta.url;

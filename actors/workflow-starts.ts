@@ -10,7 +10,11 @@
 // in the state, and the activation releases it again. A second start of the same id (a redelivery,
 // a release racing an activation) is answered `already-started`, which counts as success: the
 // workflow ids are deterministic (runtime/workflow-starter.ts).
-import { GlassError, WORKFLOW_SERVICE, WorkflowErrors, workflowStartOf, type WorkflowStart, type WorkflowStarter } from '../runtime/index.js';
+//
+// A start of RESULT_WORKFLOWS settles only once its run has ended, with the run's result: it stays in
+// the state until then (a crash asks again: already-started, then the closed run's result), and the
+// kind's `onResult` (workflowHandlers) hears the result in the same handler that removes the start.
+import { GlassError, RESULT_WORKFLOWS, WORKFLOW_SERVICE, WorkflowErrors, workflowResultOf, workflowStartOf, type WorkflowStart, type WorkflowStarter } from '../runtime/index.js';
 import { backoffDelayMs, type BackoffPolicy } from '../supervisors/index.js';
 import type { ActorContext } from './define-actor.js';
 
@@ -23,7 +27,10 @@ export interface PendingWorkflows {
 }
 
 export type WorkflowReleaseMessage = { type: 'workflow-release' };
-export type WorkflowStartedMessage = { type: 'workflow-started'; id: string; dropped?: string };
+export type WorkflowStartedMessage = { type: 'workflow-started'; id: string; dropped?: string; result?: unknown };
+
+/** Told a RESULT_WORKFLOWS run's result (hostile: check its shape), in the handler that removes its start from the state. */
+export type WorkflowResultHook<S extends PendingWorkflows> = (ctx: ActorContext<S>, start: WorkflowStart, result: unknown) => void;
 
 /** Retries of a start the service could not take (Temporal unreachable). */
 const RETRY: BackoffPolicy = { minMs: 500, maxMs: 60_000, randomFactor: 0.2 };
@@ -50,39 +57,48 @@ export function resumeWorkflows(ctx: ActorContext<PendingWorkflows>): void {
   if (pendingOf(ctx).length > 0) ctx.tell(ctx.self, { type: 'workflow-release' } satisfies WorkflowReleaseMessage);
 }
 
-/** Handlers every kind that uses requestWorkflow spreads into its own (`workflow-release` is read-only). */
-export const WORKFLOW_HANDLERS = {
-  'workflow-release'(ctx: ActorContext<PendingWorkflows>, _msg: WorkflowReleaseMessage) {
-    const pending = pendingOf(ctx);
-    if (pending.length === 0) return {};
-    let starter: WorkflowStarter;
-    try {
-      starter = ctx.service<WorkflowStarter>(WORKFLOW_SERVICE);
-    } catch {
-      // A node without the service keeps the starts: a node that has it will release them.
+/**
+ * Handlers every kind that uses requestWorkflow spreads into its own (`workflow-release` is
+ * read-only); `onResult` hears the results of its RESULT_WORKFLOWS starts.
+ */
+export function workflowHandlers<S extends PendingWorkflows>(onResult?: WorkflowResultHook<S>) {
+  return {
+    'workflow-release'(ctx: ActorContext<S>, _msg: WorkflowReleaseMessage) {
+      const pending = pendingOf(ctx);
+      if (pending.length === 0) return {};
+      let starter: WorkflowStarter;
+      try {
+        starter = ctx.service<WorkflowStarter>(WORKFLOW_SERVICE);
+      } catch {
+        // A node without the service keeps the starts: a node that has it will release them.
+        return {};
+      }
+      const key = `${ctx.self.kind}:${ctx.self.id}`;
+      const mine = inFlight.get(key) ?? new Set<string>();
+      inFlight.set(key, mine);
+      for (const start of pending) {
+        if (mine.has(start.id)) continue;
+        mine.add(start.id);
+        run(ctx, starter, key, mine, start);
+      }
       return {};
-    }
-    const key = `${ctx.self.kind}:${ctx.self.id}`;
-    const mine = inFlight.get(key) ?? new Set<string>();
-    inFlight.set(key, mine);
-    for (const start of pending) {
-      if (mine.has(start.id)) continue;
-      mine.add(start.id);
-      run(ctx, starter, key, mine, start);
-    }
-    return {};
-  },
+    },
 
-  'workflow-started'(ctx: ActorContext<PendingWorkflows>, msg: WorkflowStartedMessage) {
-    const pending = pendingOf(ctx);
-    if (typeof msg?.id !== 'string') return { removed: false };
-    const i = pending.findIndex((p) => p.id === msg.id);
-    if (i < 0) return { removed: false };
-    pending.splice(i, 1);
-    if (pending.length === 0) delete ctx.state.workflows;
-    return { removed: true };
-  },
-} as const;
+    'workflow-started'(ctx: ActorContext<S>, msg: WorkflowStartedMessage) {
+      const pending = pendingOf(ctx);
+      if (typeof msg?.id !== 'string') return { removed: false };
+      const i = pending.findIndex((p) => p.id === msg.id);
+      if (i < 0) return { removed: false };
+      const [start] = pending.splice(i, 1);
+      if (pending.length === 0) delete ctx.state.workflows;
+      if (onResult !== undefined && msg.dropped === undefined && RESULT_WORKFLOWS.has(start.type)) onResult(ctx, start, workflowResultOf(msg.result));
+      return { removed: true };
+    },
+  } as const;
+}
+
+/** The handlers of a kind with no result hook. */
+export const WORKFLOW_HANDLERS = workflowHandlers();
 
 /** The pending starts as saved; a saved value that is not a list (read back from the store: hostile) starts over empty. */
 function pendingOf(ctx: ActorContext<PendingWorkflows>, create = false): WorkflowStart[] {
@@ -106,10 +122,11 @@ function run(ctx: ActorContext<PendingWorkflows>, starter: WorkflowStarter, key:
     attempt = Promise.reject(err);
   }
   attempt.then(
-    () => {
+    (r) => {
       forget();
       failures.delete(failed);
-      ctx.tell(self, { type: 'workflow-started', id: start.id } satisfies WorkflowStartedMessage);
+      const result = (r as { result?: unknown } | undefined)?.result;
+      ctx.tell(self, (result === undefined ? { type: 'workflow-started', id: start.id } : { type: 'workflow-started', id: start.id, result }) satisfies WorkflowStartedMessage);
     },
     (err: unknown) => {
       const code = err instanceof GlassError ? err.code : undefined;

@@ -44,10 +44,42 @@ export interface WorkflowStartResult {
   readonly status: 'started' | 'already-started';
   /** `temporal`: handed to the Temporal cluster; `in-process`: run by this node (no TEMPORAL_ADDRESS). */
   readonly mode: 'temporal' | 'in-process';
+  /**
+   * The run's result, for the types of RESULT_WORKFLOWS only (their start settles once the run has
+   * ended); as JSON text of at most MAX_WORKFLOW_RESULT_BYTES. Hostile: the actor checks its shape.
+   */
+  readonly result?: unknown;
+}
+
+/**
+ * The workflows whose result goes back to the actor that started them (`workflow-started`'s
+ * `result`): their start settles when the run has ended, not when it was accepted, and stays in the
+ * actor's state until then, so a crash asks again (the id is deterministic: `already-started`, then
+ * the closed run's result).
+ */
+export const RESULT_WORKFLOWS: ReadonlySet<WorkflowType> = new Set<WorkflowType>(['checkRunner']);
+/** Longest a start of RESULT_WORKFLOWS waits for its run (checkRunner's activity may take 5 minutes, retried). */
+export const RESULT_WAIT_MS = 10 * 60_000;
+/** Largest result carried back, as JSON text. */
+export const MAX_WORKFLOW_RESULT_BYTES = 64 * 1024;
+
+/** `result` when it is JSON of at most MAX_WORKFLOW_RESULT_BYTES; otherwise undefined (dropped). */
+export function workflowResultOf(result: unknown): unknown {
+  if (result === undefined) return undefined;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(result);
+  } catch {
+    return undefined;
+  }
+  return text === undefined || text.length > MAX_WORKFLOW_RESULT_BYTES ? undefined : (JSON.parse(text) as unknown);
 }
 
 export interface WorkflowStarter {
-  /** Settles once the start is durable where it went (Temporal accepted it, or the run began in process). */
+  /**
+   * Settles once the start is durable where it went (Temporal accepted it, or the run began in
+   * process); for RESULT_WORKFLOWS, once the run has ended, with its result.
+   */
   start(start: WorkflowStart): Promise<WorkflowStartResult>;
 }
 

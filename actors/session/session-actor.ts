@@ -11,7 +11,8 @@ import { MAX_TURN_LENGTH } from './turn-limits.js';
 import { SESSION_JOIN_TRANSCRIPT, SESSION_SPILL, SESSION_TRANSCRIPT_LIMIT, SESSION_TURN_QUEUE_LIMIT, type QueuedTurn, type RunningTurn, type SessionState, type Turn } from './session-state.js';
 import { afterAppend, archiveHandlers, redactArchived, refuseWhenBehind, resumeArchive } from '../archive-spill.js';
 import { abortRun, currentRun, endRun, MAX_TURN_EVENTS, startRun, TURN_SERVICE, type TurnRunMessage } from './turn-runs.js';
-import { requestWorkflow, resumeWorkflows, WORKFLOW_HANDLERS } from '../workflow-starts.js';
+import { requestWorkflow, resumeWorkflows, workflowHandlers } from '../workflow-starts.js';
+import { applyLateChecks, lateChecksSince } from './late-checks.js';
 import { checkRunnerStart, consolidationStart } from './session-workflows.js';
 import { afterCommit, budgetedRunner, checkedWorld, holdsTurn, onBudgetStatus, refuseOverBudget, releaseHeld } from './budget-gate.js';
 import { cancelledSince, preemptRunningTurn } from './turn-preemption.js';
@@ -51,7 +52,8 @@ export const session = defineActor({
     abortRun(ctx.self.id);
   },
   handlers: {
-    ...WORKFLOW_HANDLERS,
+    // checkRunner's result: the late checks of a turn failed by GLASS_ERR_RULES_TIMEOUT.
+    ...workflowHandlers<SessionState>(applyLateChecks),
     /**
      * `access` is set by the join that creates the session (later joins' are ignored). `cannotCreate`:
      * why this join may not create it (the gateway's creation policy). A refused join registers nothing.
@@ -383,6 +385,7 @@ function missed(ctx: Ctx, after: number): SessionEvent[] {
     }
   }
   events.push(...cancelledSince(session, ctx.state.cancelled, after));
+  events.push(...lateChecksSince(session, ctx.state.transcript, after));
   const r = ctx.state.running;
   if (r !== undefined) {
     if (r.seq > after) events.push({ type: 'turn-started', session, seq: r.seq, turn: r.turn, player: r.player, text: r.text });

@@ -36,6 +36,8 @@ export type SessionEvent =
   | { type: 'narration-degraded'; session: string; seq: number; turn: number; part: number; from: string; to: string; reason: NarrationFailureReason; restart: boolean }
   | { type: 'turn-committed'; session: string; seq: number; turn: number; player: string; narration: string; checks: CheckResult[]; provider: string; degraded?: { from: string; reason: string }; ms?: number }
   | { type: 'turn-failed'; session: string; seq: number; turn: number; player: string; code: string; message: string; ms?: number }
+  /** The checks of a turn that failed by overrunning its rules deadline, rolled afterwards by its checkRunner workflow. */
+  | { type: 'turn-checks'; session: string; seq: number; turn: number; player: string; checks: CheckResult[] }
   /** The turn waits for a human GM (its world is past the budget's escalation share, policy `wait`): a moderator's `narrate` answers it. */
   | { type: 'turn-held'; session: string; seq: number; turn: number; player: string; reason: 'budget' }
   | { type: 'turn-cancelled'; session: string; seq: number; turn: number; player: string; reason: TurnCancelReason; audit: AuditRef }

@@ -37,6 +37,8 @@ export interface Turn {
   provider?: string;
   /** The turn's run failed: no narration. */
   failed?: { code: string; message: string };
+  /** The checks of a turn failed by GLASS_ERR_RULES_TIMEOUT, rolled later by its checkRunner workflow (late-checks.ts); `seq` of their `turn-checks`. */
+  lateChecks?: { seq: number; checks: CheckResult[] };
 }
 
 /** What moderators set on a session; saved with it. */

@@ -65,6 +65,7 @@ export {
   SessionResyncFrame,
   TranscriptEntrySchema,
   TurnCancelledFrame,
+  TurnChecksFrame,
   TurnCommittedFrame,
   TurnFailedFrame,
   TurnStartedFrame,

@@ -77,6 +77,8 @@ export const TranscriptEntrySchema = z.strictObject({
   checks: z.array(CheckResultSchema).optional(),
   provider: z.string().optional(),
   failed: z.strictObject({ code: z.string(), message: z.string() }).optional(),
+  /** A turn failed by GLASS_ERR_RULES_TIMEOUT: its checks, rolled later by its checkRunner workflow (`seq`: their `turn-checks`). */
+  lateChecks: z.strictObject({ seq: SessionSeq, checks: z.array(CheckResultSchema) }).optional(),
 });
 const ChunkSchema = z.strictObject({ seq: SessionSeq, part: z.number().int().nonnegative(), index: z.number().int().nonnegative(), text: z.string() });
 /** The turn being narrated, with its chunks so far (of its current part). */
@@ -140,6 +142,8 @@ export const TurnCommittedFrame = z.strictObject({
   ms: z.number().nonnegative().optional(),
 });
 export const TurnFailedFrame = z.strictObject({ type: z.literal('turn-failed'), session: IdSchema, seq: SessionSeq, turn: TurnNumber, player: IdSchema, code: z.string(), message: z.string(), ms: z.number().nonnegative().optional() });
+/** The checks of turn `turn`, which failed by overrunning its rules deadline (GLASS_ERR_RULES_TIMEOUT), rolled afterwards by its checkRunner workflow. */
+export const TurnChecksFrame = z.strictObject({ type: z.literal('turn-checks'), session: IdSchema, seq: SessionSeq, turn: TurnNumber, player: IdSchema, checks: z.array(CheckResultSchema) });
 /** A moderator's `reason` override stopped the running turn `turn`: nothing of it was committed (then that override's `session-moderated`). */
 export const TurnCancelledFrame = z.strictObject({
   type: z.literal('turn-cancelled'),
@@ -162,7 +166,7 @@ export const SessionModeratedFrame = z.strictObject({
   text: z.string().optional(),
   reason: z.string().optional(),
 });
-const SessionEventSchema = z.discriminatedUnion('type', [SessionPresenceFrame, TurnStartedFrame, NarrationFrame, NarrationDegradedFrame, TurnCommittedFrame, TurnFailedFrame, TurnCancelledFrame, SessionModeratedFrame, TurnHeldFrame]);
+const SessionEventSchema = z.discriminatedUnion('type', [SessionPresenceFrame, TurnStartedFrame, NarrationFrame, NarrationDegradedFrame, TurnCommittedFrame, TurnFailedFrame, TurnChecksFrame, TurnCancelledFrame, SessionModeratedFrame, TurnHeldFrame]);
 /** A session of a resume whose missed events could be replayed: `events`, in seq order, after the client's seq. */
 export const SessionResumedFrame = z.strictObject({
   type: z.literal('session-resumed'),
@@ -297,6 +301,7 @@ export const ServerFrame = z.discriminatedUnion('type', [
   NarrationDegradedFrame,
   TurnCommittedFrame,
   TurnFailedFrame,
+  TurnChecksFrame,
   TurnCancelledFrame,
   SessionModeratedFrame,
   SessionResumedFrame,

@@ -320,6 +320,7 @@ export class GlassClient {
       case 'narration-degraded':
       case 'turn-committed':
       case 'turn-failed':
+      case 'turn-checks':
       case 'turn-cancelled':
       case 'session-moderated':
       case 'turn-held':

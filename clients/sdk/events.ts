@@ -49,6 +49,8 @@ export interface GlassClientEvents {
   'turn-committed': Omit<ServerFrameOf<'turn-committed'>, 'type'> & { replayed: boolean };
   /** A turn whose run failed, with its code (each turn once). */
   'turn-failed': Omit<ServerFrameOf<'turn-failed'>, 'type'> & { replayed: boolean };
+  /** The checks of a failed turn (GLASS_ERR_RULES_TIMEOUT), rolled later by its checkRunner workflow (each once). */
+  'turn-checks': Omit<ServerFrameOf<'turn-checks'>, 'type'> & { replayed: boolean };
   /** A moderator's pause, redact or narrate stopped the running turn: drop what was shown of it (each turn once). */
   'turn-cancelled': Omit<ServerFrameOf<'turn-cancelled'>, 'type'> & { replayed: boolean };
   'session-presence': Omit<ServerFrameOf<'session-presence'>, 'type'>;

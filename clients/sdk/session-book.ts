@@ -53,6 +53,12 @@ export class SessionBook {
     return members === undefined ? undefined : [...members];
   }
 
+  /** An event after every one seen so far (false: a replay of one reported already). */
+  isNew(session: string, seq: number): boolean {
+    const view = this.#sessions.get(session);
+    return view === undefined || seq > view.seq;
+  }
+
   /** Records an event's seq (the highest seen is what a resume asks after). */
   saw(session: string, seq: number): void {
     const view = this.#sessions.get(session);

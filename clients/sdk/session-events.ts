@@ -4,11 +4,12 @@ import type { ServerFrameOf } from '../protocol/index.js';
 import type { Emitter } from './events.js';
 import type { SessionBook } from './session-book.js';
 
-export type SessionEventFrame = ServerFrameOf<'session-presence' | 'turn-started' | 'narration' | 'narration-degraded' | 'turn-committed' | 'turn-failed' | 'turn-cancelled' | 'session-moderated' | 'turn-held'>;
+export type SessionEventFrame = ServerFrameOf<'session-presence' | 'turn-started' | 'narration' | 'narration-degraded' | 'turn-committed' | 'turn-failed' | 'turn-checks' | 'turn-cancelled' | 'session-moderated' | 'turn-held'>;
 
 /** A session event, live or replayed by a resume: reported once, in order (chunks by turn, part, index). */
 export function applySessionEvent(book: SessionBook, events: Emitter, frame: SessionEventFrame, replayed: boolean): void {
   const id = frame.session;
+  const fresh = book.isNew(id, frame.seq);
   book.saw(id, frame.seq);
   switch (frame.type) {
     case 'session-presence': {
@@ -37,6 +38,11 @@ export function applySessionEvent(book: SessionBook, events: Emitter, frame: Ses
       if (!book.acceptSettled(id, frame.turn)) return;
       const { type: _type, ...failed } = frame;
       return events.emit('turn-failed', { ...failed, replayed });
+    }
+    case 'turn-checks': {
+      if (!fresh) return;
+      const { type: _type, ...checks } = frame;
+      return events.emit('turn-checks', { ...checks, replayed });
     }
     case 'turn-cancelled': {
       if (!book.acceptSettled(id, frame.turn)) return;

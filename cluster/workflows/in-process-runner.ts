@@ -4,7 +4,7 @@
 // it until then: a crash reruns it (the activities are idempotent: lore documents remember their
 // sources), never loses it. What this does not give is Temporal's durability across processes
 // without the actor, its history and its UI.
-import { GlassError, WorkflowErrors, type WorkflowStart, type WorkflowStartResult } from '../../runtime/index.js';
+import { GlassError, RESULT_WORKFLOWS, WorkflowErrors, workflowResultOf, type WorkflowStart, type WorkflowStartResult } from '../../runtime/index.js';
 import { Backoff, type BackoffPolicy } from '../../supervisors/index.js';
 import { NonRetryableActivityError } from './activities/glass-activities.js';
 import type { CheckRunnerInput, ConsolidationWorkflowInput, FanOutInput, GlassActivities } from './workflow-types.js';
@@ -23,7 +23,10 @@ export interface InProcessRunnerOptions {
 }
 
 const DEFAULT_RETRY: BackoffPolicy = { minMs: 200, maxMs: 10_000, randomFactor: 0.2 };
-/** Ids of finished runs remembered, so a late duplicate is answered already-started without a rerun. */
+/**
+ * Ids of finished runs remembered, so a late duplicate is answered already-started without a rerun
+ * (with the run's result, for RESULT_WORKFLOWS: at most MAX_WORKFLOW_RESULT_BYTES each).
+ */
 const REMEMBERED = 1_024;
 
 export class InProcessRunner {
@@ -34,7 +37,8 @@ export class InProcessRunner {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #o: InProcessRunnerOptions;
   readonly #running = new Map<string, Promise<WorkflowStartResult>>();
-  readonly #done = new Set<string>();
+  /** Finished runs: id → result (undefined but for RESULT_WORKFLOWS). */
+  readonly #done = new Map<string, unknown>();
   #closed = false;
 
   constructor(activities: GlassActivities, options: InProcessRunnerOptions = {}) {
@@ -52,15 +56,16 @@ export class InProcessRunner {
 
   start(start: WorkflowStart): Promise<WorkflowStartResult> {
     if (this.#closed) return Promise.reject(new GlassError(WorkflowErrors.CLOSED, 'the in-process workflow runner is closed'));
-    if (this.#done.has(start.id)) return Promise.resolve({ id: start.id, status: 'already-started', mode: 'in-process' });
+    if (this.#done.has(start.id)) return Promise.resolve(withResult({ id: start.id, status: 'already-started', mode: 'in-process' }, this.#done.get(start.id)));
     const running = this.#running.get(start.id);
     if (running !== undefined) return running.then((r) => ({ ...r, status: 'already-started' as const }));
     if (this.#running.size >= this.#maxRunning) return Promise.reject(new GlassError(WorkflowErrors.BUSY, `${this.#running.size} workflows already run in this process`));
     this.#o.onStart?.(start);
     const run = this.#run(start).then(
-      (): WorkflowStartResult => {
-        this.#finish(start, true);
-        return { id: start.id, status: 'started', mode: 'in-process' };
+      (output): WorkflowStartResult => {
+        const result = RESULT_WORKFLOWS.has(start.type) ? workflowResultOf(output) : undefined;
+        this.#finish(start, true, result);
+        return withResult({ id: start.id, status: 'started', mode: 'in-process' }, result);
       },
       (err: unknown) => {
         this.#finish(start, false);
@@ -75,11 +80,11 @@ export class InProcessRunner {
     this.#closed = true;
   }
 
-  #finish(start: WorkflowStart, ok: boolean): void {
+  #finish(start: WorkflowStart, ok: boolean, result?: unknown): void {
     this.#running.delete(start.id);
     if (ok) {
-      this.#done.add(start.id);
-      if (this.#done.size > REMEMBERED) this.#done.delete(this.#done.values().next().value!);
+      this.#done.set(start.id, result);
+      if (this.#done.size > REMEMBERED) this.#done.delete(this.#done.keys().next().value!);
     }
     this.#o.onEnd?.(start, ok);
   }
@@ -116,4 +121,8 @@ export class InProcessRunner {
       }
     }
   }
+}
+
+function withResult(r: WorkflowStartResult, result: unknown): WorkflowStartResult {
+  return result === undefined ? r : { ...r, result };
 }

@@ -4,7 +4,7 @@
 // state store (the lore lands where the actors' state does), and reports the runs to the front.
 // Worker-safe: nothing of @temporalio is loaded here.
 import type { MessagePort } from 'node:worker_threads';
-import { createLogger, GlassError, WorkflowErrors, workflowStartOf, type WorkerServiceInit, type WorkflowStart, type WorkflowStartResult, type WorkflowStarter } from '../../runtime/index.js';
+import { createLogger, GlassError, RESULT_WAIT_MS, RESULT_WORKFLOWS, WorkflowErrors, workflowStartOf, type WorkerServiceInit, type WorkflowStart, type WorkflowStartResult, type WorkflowStarter } from '../../runtime/index.js';
 import { createGlassActivities } from './activities/glass-activities.js';
 import { InProcessRunner } from './in-process-runner.js';
 import { workflowConfig } from './workflow-config.js';
@@ -15,7 +15,7 @@ export const WORKFLOW_STARTER = { module: import.meta.url, export: 'createWorkfl
 
 /** Starts one worker may have waiting on the front; one more is refused (GLASS_ERR_WORKFLOW_BUSY) and retried by its actor. */
 export const MAX_PENDING_STARTS = 1_024;
-/** Longest a start waits for the front's answer (Temporal's own deadline is shorter). */
+/** Longest a start waits for the front's answer (Temporal's own deadline is shorter); a start of RESULT_WORKFLOWS waits for the run too. */
 export const START_TIMEOUT_MS = 30_000;
 
 interface Pending {
@@ -66,11 +66,12 @@ export function createWorkflowStarterClient(init: WorkerServiceInit): WorkflowSt
   function viaFront(s: WorkflowStart): Promise<WorkflowStartResult> {
     if (pending.size >= MAX_PENDING_STARTS) return Promise.reject(new GlassError(WorkflowErrors.BUSY, `${pending.size} workflow starts pending on this worker`));
     const id = ++next;
+    const waitMs = START_TIMEOUT_MS + (RESULT_WORKFLOWS.has(s.type) ? RESULT_WAIT_MS : 0);
     return new Promise<WorkflowStartResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         pending.delete(id);
-        reject(new GlassError(WorkflowErrors.UNAVAILABLE, `the workflow front did not answer within ${START_TIMEOUT_MS} ms`));
-      }, START_TIMEOUT_MS);
+        reject(new GlassError(WorkflowErrors.UNAVAILABLE, `the workflow front did not answer within ${waitMs} ms`));
+      }, waitMs);
       timer.unref();
       pending.set(id, { resolve, reject, timer });
       post({ type: 'start', id, start: s });

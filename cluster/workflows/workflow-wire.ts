@@ -1,7 +1,7 @@
 // The contract on a worker's port to the node's workflow front (workflow-front.ts), as plain data and
 // the checks of each direction. A leaf: both sides import it. What arrives on a port is hostile
 // until these say otherwise.
-import { workflowStartOf, type WireError, type WorkflowStart, type WorkflowStartResult } from '../../runtime/index.js';
+import { workflowResultOf, workflowStartOf, type WireError, type WorkflowStart, type WorkflowStartResult } from '../../runtime/index.js';
 
 /** Worker → front: start this on Temporal. */
 export interface StartMessage {
@@ -51,7 +51,8 @@ export function readFromFront(value: unknown): FromFront | null {
   if (v.ok === true) {
     const r = v.result as Record<string, unknown> | null;
     if (r === null || typeof r !== 'object' || typeof r.id !== 'string' || (r.status !== 'started' && r.status !== 'already-started') || (r.mode !== 'temporal' && r.mode !== 'in-process')) return null;
-    return { id: v.id, ok: true, result: { id: r.id, status: r.status, mode: r.mode } };
+    const result = workflowResultOf(r.result);
+    return { id: v.id, ok: true, result: result === undefined ? { id: r.id, status: r.status, mode: r.mode } : { id: r.id, status: r.status, mode: r.mode, result } };
   }
   const e = v.error as Record<string, unknown> | null;
   if (v.ok !== false || e === null || typeof e !== 'object' || typeof e.code !== 'string' || typeof e.message !== 'string') return null;

@@ -111,8 +111,26 @@ describe('sessions start their workflows on Temporal, one start per turn', () =>
     const call = frontend.calls.find((c) => c.workflowId === `checks:wf-checks:${accepted.turn}`)!;
     assert.equal(call.workflowType, 'checkRunner');
     assert.deepEqual(call.input, { session: 'wf-checks', turn: accepted.turn, request: { session: 'wf-checks', turn: accepted.turn, player: 'dee', text: 'I climb and search [rules-timeout]', modifiers: {}, momentum: 0 } });
-    await untilNoPendingStarts('wf-checks');
+    // The start waits for the run's close event; the run's result goes back to the session.
+    const checks = [{ skill: 'athletics', roll: 14, modifier: 2, total: 16, difficulty: 12, outcome: 'success' }];
+    frontend.complete(call.workflowId, { results: checks });
+    const late = await until('wf-checks', (e) => e.type === 'turn-checks');
+    assert.deepEqual(late, { type: 'turn-checks', session: 'wf-checks', seq: late.seq, turn: accepted.turn, player: 'dee', checks });
+    const state = await untilNoPendingStarts('wf-checks');
+    const failed = (state.transcript as { turn: number; failed?: unknown; lateChecks?: unknown }[]).find((t) => t.turn === accepted.turn)!;
+    assert.deepEqual(failed.lateChecks, { seq: late.seq, checks }, 'saved with the failed turn');
     assert.equal(frontend.calls.some((c) => c.workflowId.startsWith('consolidate:wf-checks:')), false, 'a failed turn is not consolidated');
+  });
+
+  test("a checkRunner result that is not a list of checks changes nothing, and the start still leaves the state", async () => {
+    await session.ref(node, 'wf-badchecks').ask({ type: 'join-session', player: 'eve', node: node.id });
+    const accepted = await session.ref(node, 'wf-badchecks').ask({ type: 'turn', player: 'eve', text: 'I pick the lock [rules-timeout]' });
+    await frontend.calledTimes(`checks:wf-badchecks:${accepted.turn}`, 1);
+    frontend.complete(`checks:wf-badchecks:${accepted.turn}`, { results: [{ skill: 'stealth', roll: 'twenty' }] });
+    const state = await untilNoPendingStarts('wf-badchecks');
+    const failed = (state.transcript as { turn: number; lateChecks?: unknown }[]).find((t) => t.turn === accepted.turn)!;
+    assert.equal(failed.lateChecks, undefined);
+    assert.equal(events.some((e) => e.session === 'wf-badchecks' && e.type === 'turn-checks'), false);
   });
 
   test('a reply lost after the server took the start: retried, answered already-started, one execution', async () => {

@@ -77,6 +77,17 @@ test('in process: a duplicate start joins the running one or is answered already
   await assert.rejects(runner.start(consolidation(3)), { code: WorkflowErrors.CLOSED });
 });
 
+test('in process: a checkRunner start settles with its run\'s result, and a later duplicate with the same result; other types carry none', async () => {
+  const rolled = [{ skill: 'athletics', roll: 9, modifier: 1, total: 10, difficulty: 12, outcome: 'failure' as const }];
+  const a = activities({ runChecks: async () => (a.calls.push('checks'), rolled) });
+  const runner = new InProcessRunner(a);
+  const checks: WorkflowStart = { type: 'checkRunner', id: checkRunnerWorkflowId('s', 3), input: { session: 's', turn: 3, request: {} }, requestedAt: 0 };
+  assert.deepEqual(await runner.start(checks), { id: 'checks:s:3', status: 'started', mode: 'in-process', result: { results: rolled } });
+  assert.deepEqual(await runner.start(checks), { id: 'checks:s:3', status: 'already-started', mode: 'in-process', result: { results: rolled } });
+  assert.deepEqual(a.calls, ['checks'], 'run once');
+  assert.equal('result' in (await runner.start(consolidation(1))), false);
+});
+
 test('fan-out in process: one notification per target', async () => {
   const a = activities();
   await new InProcessRunner(a).start({ type: 'moderationFanOut', id: 'fanout:1', input: { notice: { auditId: 1 }, targets: ['log', 'https://h.example/x'] }, requestedAt: 0 });
@@ -107,6 +118,9 @@ test('the port between a worker and the front: what is not a start, a stat or a 
   assert.equal(readToFront({ type: 'stat', event: 'start', lagMs: 'x' }), null);
   assert.deepEqual(readFromFront({ id: 4, ok: true, result: { id: 'c', status: 'started', mode: 'temporal' } }), { id: 4, ok: true, result: { id: 'c', status: 'started', mode: 'temporal' } });
   assert.equal(readFromFront({ id: 4, ok: true, result: { id: 'c', status: 'maybe', mode: 'temporal' } }), null);
+  assert.deepEqual(readFromFront({ id: 6, ok: true, result: { id: 'c', status: 'started', mode: 'temporal', result: { results: [] } } }), { id: 6, ok: true, result: { id: 'c', status: 'started', mode: 'temporal', result: { results: [] } } });
+  const huge = readFromFront({ id: 7, ok: true, result: { id: 'c', status: 'started', mode: 'temporal', result: 'x'.repeat(70_000) } });
+  assert.ok(huge !== null && huge.ok && !('result' in huge.result), 'a result past MAX_WORKFLOW_RESULT_BYTES is dropped, the reply kept');
   const long = readFromFront({ id: 5, ok: false, error: { code: 'X', message: 'm'.repeat(5_000) } });
   assert.ok(long !== null && !long.ok && long.error.message.length === 500);
 });

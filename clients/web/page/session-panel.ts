@@ -86,6 +86,13 @@ export class SessionPanel {
         }),
       ),
       client.on(
+        'turn-checks',
+        mine((e) => {
+          const view = this.#turns.get(e.turn);
+          if (view !== undefined) view.status.textContent += ` — checks rolled later: ${checksText(e.checks)}`;
+        }),
+      ),
+      client.on(
         'turn-cancelled',
         mine((e) => {
           const view = this.#view(e.turn, e.player, '');
@@ -192,7 +199,10 @@ export class SessionPanel {
     }
     const view = this.#view(entry.turn, entry.player, entry.text);
     if (entry.redacted === true) return this.#settle(view, 'redacted', 'redacted by a moderator');
-    if (entry.failed !== undefined) return this.#settle(view, 'failed', `the turn failed: ${entry.failed.code}`);
+    if (entry.failed !== undefined) {
+      const late = entry.lateChecks === undefined ? '' : ` — checks rolled later: ${checksText(entry.lateChecks.checks)}`;
+      return this.#settle(view, 'failed', `the turn failed: ${entry.failed.code}${late}`);
+    }
     view.narration.textContent = entry.narrated ?? '';
     this.#settle(view, 'committed', checksText(entry.checks ?? []));
   }
