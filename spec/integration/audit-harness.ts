@@ -97,14 +97,16 @@ export function viaPort(url: string, port: number): string {
 
 /**
  * A TCP proxy on a fixed local port in front of PostgreSQL. `cut()` stops listening and destroys
- * every piped connection (as a server or network going away does); `restore()` listens again on
- * the same port.
+ * every piped connection (as a server or network going away does); `cutOnNextRequest()` does it with
+ * TCP resets (ECONNRESET on the client) the moment a client next sends anything — a query in flight
+ * on a checked-out connection; `restore()` listens again on the same port.
  */
 export class TcpProxy {
   readonly port: number;
   readonly #target: { host: string; port: number };
   readonly #sockets = new Set<Socket>();
   #server: Server | null = null;
+  #armed: (() => void) | null = null;
 
   private constructor(port: number, target: { host: string; port: number }) {
     this.port = port;
@@ -135,6 +137,12 @@ export class TcpProxy {
         s.on('close', () => this.#sockets.delete(s));
         s.on('error', () => {});
       }
+      client.on('data', () => {
+        const cutNow = this.#armed;
+        if (cutNow === null) return;
+        this.#armed = null;
+        cutNow();
+      });
       client.pipe(upstream).pipe(client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
@@ -146,12 +154,22 @@ export class TcpProxy {
     });
   }
 
-  cut(): Promise<void> {
+  cut(reset = false): Promise<void> {
     const server = this.#server;
     if (server === null) return Promise.resolve();
     this.#server = null;
-    for (const s of this.#sockets) s.destroy();
+    for (const s of this.#sockets) {
+      if (reset) s.resetAndDestroy();
+      else s.destroy();
+    }
     this.#sockets.clear();
     return new Promise((resolve) => server.close(() => resolve()));
+  }
+
+  /** Resolves once a client sent something and every connection was reset (the proxy stays closed). */
+  cutOnNextRequest(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#armed = () => void this.cut(true).then(resolve);
+    });
   }
 }
