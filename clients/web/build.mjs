@@ -10,6 +10,20 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * zod re-exports every locale as a namespace (`export * as locales`, in v4/classic and v4/core),
+ * which esbuild cannot tree-shake: 264 kB of the 506 kB bundle were the 50-odd locales, and nothing
+ * reads `z.locales`. Its barrel resolves to one re-exporting English only, the locale zod configures
+ * itself with (colinhacks/zod#6050; the same shim as costajohnt/oss-autopilot#1658's).
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (args.importer.includes(`${join('node_modules', 'zod')}`) ? { path: join(dirname(args.importer), '..', 'locales', 'index.js'), namespace: 'zod-locales' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(join(dirname(args.path), 'en.js'))};`, loader: 'js', resolveDir: dirname(args.path) }));
+  },
+};
 const page = join(root, 'clients', 'web', 'page');
 const out = join(root, 'dist', 'app');
 const assets = join(out, 'assets');
@@ -35,6 +49,7 @@ const result = await build({
   legalComments: 'linked',
   metafile: true,
   logLevel: 'warning',
+  plugins: [zodEnglishOnly],
 });
 
 /** The output file of an entry point, by the entry's source path. */
