@@ -3,7 +3,7 @@ import { ProtocolErrors } from '../protocol/index.js';
 import { resolveTokenPrivateKey, signAccessToken } from '../tokens/index.js';
 import type { ActionResult } from './ops-actions.js';
 import { renderTop, renderTree } from './ops-render.js';
-import type { ActorRow, DrainPreview } from './ops-service.js';
+import type { ActorRow, DrainPreview } from './ops-view.js';
 import type { ClusterView } from './ops-view.js';
 
 export const OPS_USAGE = `Usage: glass ops <command> [options]

@@ -1,5 +1,5 @@
 import type { ActorSample, KindSample } from '../../runtime/index.js';
-import type { ActorRow } from './ops-service.js';
+import type { ActorRow } from './ops-view.js';
 import type { Signal } from './ops-signals.js';
 import type { ClusterView, NodeReport, WorkerReport } from './ops-view.js';
 

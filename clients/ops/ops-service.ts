@@ -1,11 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import { z } from 'zod';
 import { previewPlacement, type OpsPublisher, type OpsRequestMeta } from '../../cluster/index.js';
 import { GlassError, type ActorQuery, type ActorSample, type WorkerSample } from '../../runtime/index.js';
 import { ProcessSampler, type GlassNode } from '../../runtime/node/index.js';
 import { OpsErrors } from '../protocol/index.js';
-import { verifyAccessToken } from '../tokens/index.js';
 import { actionTarget, executeLocally, noAudit, parseAction, targetNode, type ActionResult, type OpsAction, type OpsAuditHook, type OpsOperator } from './ops-actions.js';
 import type { OpsRefusalHook } from './ops-audit.js';
 import { OpsMetrics } from './ops-metrics.js';
@@ -13,7 +11,8 @@ import { budgetView, registerBudgetMetrics } from './budget-metrics.js';
 import { budgetHubOf } from '../../cluster/index.js';
 import { LatencyWindow, SignalTracker } from './ops-signals.js';
 import { workflowFigures } from './workflow-signals.js';
-import { QUARANTINE_ROWS, quarantineRow, streamFigures, workerReport, type ClusterView, type NodeReport } from './ops-view.js';
+import { QUARANTINE_ROWS, quarantineRow, streamFigures, workerReport, type ActorRow, type ClusterView, type DrainPreview, type NodeReport } from './ops-view.js';
+import { RemoteRequest, remoteOperator } from './ops-remote.js';
 
 export interface OpsServiceOptions {
   /** Writes each action to the audit log before it is carried out. Default: records nothing. */
@@ -32,36 +31,11 @@ export interface OpsServiceOptions {
   key?: KeyObject | null;
 }
 
-/** The path a refused forwarded action is audited under (its row's command is `ops:<path>`). */
-export const REMOTE_ACT_PATH = '/ops/rpc/act';
-
-/** An actor found by a search or listed by an expansion, with where it lives. */
-export interface ActorRow extends ActorSample {
-  node: string;
-  thread: number;
-}
-
-export interface DrainPreview {
-  node: string;
-  /** Members after the drain. */
-  remaining: string[];
-  total: number;
-  moved: number;
-  byNode: Record<string, { in: number; out: number }>;
-  /** The first moves (id, from, to). */
-  sample: { id: string; from: string; to: string }[];
-}
-
 const tracer = trace.getTracer('glass-runtime/ops');
 const TOP = 20;
 const ID_PAGE = 1_000;
 
-const RemoteRequest = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('actors'), thread: z.number().int().min(1).max(256), query: z.object({ kind: z.string().max(64).optional(), q: z.string().max(256).optional(), offset: z.number().int().min(0).optional(), limit: z.number().int().min(0).max(1000).optional() }) }),
-  z.object({ op: z.literal('search'), q: z.string().min(1).max(256), limit: z.number().int().min(1).max(500) }),
-  z.object({ op: z.literal('ids') }),
-  z.object({ op: z.literal('act'), action: z.unknown() }),
-]);
+
 
 /**
  * The ops side of one node: samples its workers and process into a bounded report (aggregated per
@@ -264,25 +238,6 @@ export class OpsService {
     return { ...done, auditRef };
   }
 
-  /**
-   * The operator of an action another node forwarded: its token verified here, with this node's
-   * key, and the `ops` role required. A refusal is audited (within the caller's bound) and thrown
-   * with the token's code (missing, invalid, expired …) or GLASS_ERR_FORBIDDEN.
-   */
-  async #remoteOperator(meta: OpsRequestMeta): Promise<OpsOperator> {
-    const address = `node:${meta.from}`;
-    const refuse = async (code: string, message: string, player: string | null, roles: readonly string[]): Promise<never> => {
-      await this.#refusals?.({ player, roles, address }, REMOTE_ACT_PATH, code).catch(() => {});
-      this.node.log.warn({ from: meta.from, code, player }, 'forwarded ops action refused');
-      throw new GlassError(code, message);
-    };
-    if (this.#key === null) return refuse(OpsErrors.FORBIDDEN, `node ${this.node.id} verifies no operator tokens: forwarded actions are refused`, null, []);
-    const check = await verifyAccessToken(this.#key, meta.token ?? '');
-    if (!check.ok) return refuse(check.code, `forwarded action refused: ${check.message}`, null, []);
-    if (!check.claims.roles.includes('ops')) return refuse(OpsErrors.FORBIDDEN, 'forwarded action refused: this needs the ops role', check.claims.player, check.claims.roles);
-    return { player: check.claims.player, character: check.claims.character, roles: check.claims.roles };
-  }
-
   /** The actors with the deepest mailboxes or the most restarts, over every node's latest report. */
   static top(view: ClusterView, sort: 'mailbox' | 'restarts', limit = TOP): ActorRow[] {
     const rows: ActorRow[] = [];
@@ -386,7 +341,7 @@ export class OpsService {
     return ids;
   }
 
-  #remote(nodeId: string, body: z.infer<typeof RemoteRequest>, token?: string): Promise<unknown> {
+  #remote(nodeId: string, body: RemoteRequest, token?: string): Promise<unknown> {
     if (!this.node.members().some((m) => m.id === nodeId)) return Promise.reject(new GlassError(OpsErrors.UNKNOWN_NODE, `${nodeId} is not a member of the cluster`));
     if (this.#cluster === null) return Promise.reject(new GlassError(OpsErrors.UNKNOWN_NODE, `this node does not publish to the cluster's ops view: ${nodeId} is out of reach`));
     return token === undefined ? this.#cluster.request(nodeId, body) : this.#cluster.request(nodeId, body, undefined, token);
@@ -409,7 +364,7 @@ export class OpsService {
       case 'ids':
         return this.#rootIds();
       case 'act': {
-        const operator = await this.#remoteOperator(meta);
+        const operator = await remoteOperator(meta, { key: this.#key, nodeId: this.node.id, log: this.node.log, refusals: this.#refusals });
         const action = parseAction(r.action);
         if (action.node !== undefined && action.node !== this.node.id) throw new GlassError(OpsErrors.UNKNOWN_NODE, `this is ${this.node.id}, not ${action.node}`);
         return this.#actHere(action, operator, meta.from);

@@ -1,4 +1,4 @@
-import type { QuarantinedMessage, WorkerSample } from '../../runtime/index.js';
+import type { ActorSample, QuarantinedMessage, WorkerSample } from '../../runtime/index.js';
 import type { GlassNode, ProcessSample, WorkerHandle } from '../../runtime/node/index.js';
 import type { Signal } from './ops-signals.js';
 import type { BudgetReportView } from './budget-metrics.js';
@@ -90,4 +90,21 @@ export function streamFigures(node: GlassNode): NodeReport['stream'] {
     sent: stream.sentEnvelopes ?? 0,
     received: stream.receivedEnvelopes ?? 0,
   };
+}
+
+/** An actor found by a search or listed by an expansion, with where it lives. */
+export interface ActorRow extends ActorSample {
+  node: string;
+  thread: number;
+}
+
+export interface DrainPreview {
+  node: string;
+  /** Members after the drain. */
+  remaining: string[];
+  total: number;
+  moved: number;
+  byNode: Record<string, { in: number; out: number }>;
+  /** The first moves (id, from, to). */
+  sample: { id: string; from: string; to: string }[];
 }
