@@ -5,7 +5,8 @@
 // a node SIGKILLed and restarted by the supervisor on its port (back behind Caddy), and stopped by
 // `down`: in reverse dependency order, every process gone, the state file removed, `status` exit 3.
 // Then a foreground `glass dev up` as a terminal runs it (a job in a process group of its own) and
-// Ctrl-C on that group: the supervisor alone gets the SIGINT and stops the services in order.
+// Ctrl-C on that group: the supervisor alone gets the SIGINT and stops the services in order. Last, a
+// supervisor SIGKILLed: its services die with it (the tether), none is left.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -266,3 +267,29 @@ function processGroupOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
 }
+
+describe('a supervisor SIGKILLed takes its services along (the tether)', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'glass-dev-kill-'));
+
+  after(async () => {
+    if (readState(dir) !== null) await glass(['dev', 'down', '--dir', dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('no service is left running; down then finds a stale state file and nothing to stop', async () => {
+    const up = await glass(['dev', 'up', '--detach', '--dir', dir, '--edge-port', '0', '--nodes', '1', '--workers', '1']);
+    assert.equal(up.code, 0, `${up.stdout}\n${up.stderr}`);
+    const state = readState(dir)!;
+    const pids = state.services.map((s) => s.pid).filter((p) => p > 0 && p !== state.supervisor);
+    assert.ok(pids.length >= 4 && pids.every(pidAlive), 'redis, couch, the node and Caddy run');
+    process.kill(state.supervisor, 'SIGKILL');
+    // Nothing stops them in order now: the kernel's parent-death signal (and the couch's IPC channel) must.
+    await until('every service gone with its supervisor', () => (pids.every((p) => !pidAlive(p)) ? true : undefined), 10_000);
+    const status = await glass(['dev', 'status', '--dir', dir]);
+    assert.equal(status.code, 3, status.stdout);
+    assert.match(status.stdout, /the state file is stale/);
+    const down = await glass(['dev', 'down', '--dir', dir]);
+    assert.equal(down.code, 0, down.stdout + down.stderr);
+    assert.equal(existsSync(statePath(dir)), false);
+  });
+});
