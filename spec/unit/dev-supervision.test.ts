@@ -2,7 +2,7 @@
 // (the end-to-end test does those): the restart intensity, a SIGKILLed service restarted with a new
 // pid, one that keeps dying given up on (failed), a pending restart called off by a stop, a stop
 // that has to SIGKILL a group ignoring SIGTERM, and the tether: a supervisor SIGKILLed takes its
-// services along.
+// services along; and what status shows of it (restarts, failed).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,7 +15,9 @@ import { ChildService, childIncarnation } from '../../bin/commands/dev/child-ser
 import type { DevEventInput } from '../../bin/commands/dev/dev-events.js';
 import { requireBinary } from '../../bin/commands/dev/edge-services.js';
 import { RestartIntensity } from '../../bin/commands/dev/restart-intensity.js';
-import { pidAlive } from '../../bin/commands/dev/state-file.js';
+import { probe } from '../../bin/commands/dev/probes.js';
+import { pidAlive, type DevTopology } from '../../bin/commands/dev/state-file.js';
+import { describeTopology } from '../../bin/commands/dev/topology-table.js';
 import { SupervisedService, type ServiceDef } from '../../bin/commands/dev/supervised-service.js';
 
 const setpriv = requireBinary('setpriv', process.env, 'the tether');
@@ -130,5 +132,31 @@ setInterval(() => {}, 1000);`;
     assert.equal(sid, pid, 'and a session');
     parent.kill('SIGKILL');
     await until('the tethered sleep gone', () => (pidAlive(pid) ? undefined : true), 5_000);
+  });
+});
+
+describe('what status shows of the supervision', () => {
+  test('a failed or restarting service is down without a probe; the table has each one\'s restarts, "-" for one from outside', async () => {
+    const base = { kind: 'node' as const, pid: process.pid, port: 1, url: 'http://127.0.0.1:1' };
+    assert.deepEqual(await probe({ ...base, name: 'node-0', restarts: 5, state: 'failed' }), { up: false, detail: 'failed: given up after 5 restarts' });
+    assert.deepEqual(await probe({ ...base, name: 'node-1', restarts: 2, state: 'restarting' }), { up: false, detail: 'restarting (restart 2)' });
+    const state: DevTopology = {
+      version: 1,
+      dir: '/d',
+      supervisor: process.pid,
+      startedAt: '',
+      readyAt: '',
+      cluster: 'c',
+      edge: { port: 1, app: 'https://127.0.0.1:1/app/', ws: 'wss://127.0.0.1:1/ws' },
+      services: [
+        { name: 'redis', kind: 'redis', pid: 0, port: 6379, url: 'redis://127.0.0.1:6379' },
+        { ...base, name: 'node-0', restarts: 5, state: 'failed' },
+      ],
+      env: { GLASS_TOKEN_PRIVATE_KEY_FILE: '/d/k' },
+    };
+    const lines = describeTopology(state).split('\n');
+    assert.match(lines[0], /^SERVICE\s+PID\s+RESTARTS\s+URL$/);
+    assert.match(lines[1], /^redis\s+\(outside\)\s+-\s+redis:/);
+    assert.match(lines[2], new RegExp(`^node-0\\s+${process.pid}\\s+5\\s+http:`));
   });
 });
