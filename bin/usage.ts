@@ -164,6 +164,7 @@ export const SEARCH_USAGE = `glass search QUERY [--kind lore|transcript] [--worl
 `;
 
 export const DEV_USAGE = `glass dev up [--dir D] [--nodes N] [--workers N] [--edge-port P] [--prometheus] [--detach]
+             [--max-restarts N] [--restart-period S]
 glass dev down [--dir D] [--timeout-ms N]
 glass dev status [--dir D] [--json]
   up                the local topology from this machine's packages, until SIGINT/SIGTERM: its own
@@ -171,14 +172,21 @@ glass dev status [--dir D] [--json]
                     and PostgreSQL (or GLASS_PG_URL), N glass start nodes on one cluster, Caddy
                     (infra/caddy/Caddyfile.local, tls internal) in front of them, and with --prometheus
                     Prometheus scraping the nodes. Writes D/topology.json (pids, ports, URLs, the token
-                    key to sign with) once every service answers, prints the services, and stops them
-                    in reverse order on a signal. Needs caddy (apt-get install caddy; prometheus too
-                    with --prometheus) and dist/app for /app (node clients/web/build.mjs).
+                    key to sign with) once every service answers, prints the services, restarts one
+                    that dies (with backoff, on its port), and on SIGINT/SIGTERM stops them in reverse
+                    dependency order (Caddy, the nodes, the stores; SIGKILL past a grace period). Each
+                    runs in a process group of its own (Ctrl-C reaches the supervisor alone) and dies
+                    with the supervisor (setpriv --pdeathsig). Every step: D/logs/events.jsonl. Needs
+                    caddy (apt-get install caddy; prometheus too with --prometheus), setpriv
+                    (util-linux) and dist/app for /app (node clients/web/build.mjs).
   down              signals the supervisor of D and waits for it to exit (--timeout-ms, default 60000)
-  status            probes each service of D (process, node /readyz, Caddy, Prometheus, Redis, stores)
+  status            probes each service of D (process, node /readyz, Caddy, Prometheus, Redis, stores);
+                    shows each one's restarts, and "failed" for one given up on
   --dir D           the topology's directory: state file, keys, data, logs (default .data/dev)
   --nodes N         nodes, 1 to 8 (default 2); --workers N: worker threads of each (default 2)
   --edge-port P     Caddy's HTTPS port on 127.0.0.1 (default 8443; 0: any free port)
+  --max-restarts N  restarts of one service within --restart-period before it is given up on and
+                    left down (default 5; 0: nothing is restarted); --restart-period S: seconds (300)
   --detach          start the supervisor in the background (its output in D/logs/supervisor.log) and
                     return once the topology is ready (exit 0) or failed to start (exit 1)
   Exit codes: up and down 0 ok, 1 failed (GLASS_ERR_DEV_*); status 0 every service up, 1 one is down,

@@ -7,6 +7,7 @@ import { startDetached } from './dev/detach.js';
 import { devDown, devStatus } from './dev/status.js';
 import { claimDir, runSupervisor, type UpOptions } from './dev/supervisor.js';
 import { requireBinary } from './dev/edge-services.js';
+import { DEFAULT_RESTART_LIMIT } from './dev/restart-intensity.js';
 import { describeTopology } from './dev/topology-table.js';
 
 export const DEFAULT_DEV_DIR = '.data/dev';
@@ -27,15 +28,27 @@ export function parseDev(args: string[]): DevArgs {
     return resolve(raw ?? DEFAULT_DEV_DIR);
   };
   if (sub === 'up') {
-    const { values } = parseCommandArgs(rest, { dir: { type: 'string' }, nodes: { type: 'string' }, workers: { type: 'string' }, 'edge-port': { type: 'string' }, prometheus: { type: 'boolean' }, detach: { type: 'boolean' } });
+    const { values } = parseCommandArgs(rest, {
+      dir: { type: 'string' },
+      nodes: { type: 'string' },
+      workers: { type: 'string' },
+      'edge-port': { type: 'string' },
+      prometheus: { type: 'boolean' },
+      detach: { type: 'boolean' },
+      'max-restarts': { type: 'string' },
+      'restart-period': { type: 'string' },
+    });
     const dir = dirOf(values.dir);
     const nodes = integerArg('--nodes', values.nodes, 1, 8) ?? 2;
     const workers = integerArg('--workers', values.workers, 1, 16) ?? 2;
     const edgePort = integerArg('--edge-port', values['edge-port'], 0, 65_535) ?? 8443;
     const prometheus = values.prometheus === true;
+    const maxRestarts = integerArg('--max-restarts', values['max-restarts'], 0, 1_000) ?? DEFAULT_RESTART_LIMIT.maxRestarts;
+    const periodS = integerArg('--restart-period', values['restart-period'], 1, 86_400) ?? DEFAULT_RESTART_LIMIT.periodMs / 1_000;
     // What the detached supervisor is started with: the same topology, in the foreground.
-    const upArgs = ['--dir', dir, '--nodes', String(nodes), '--workers', String(workers), '--edge-port', String(edgePort), ...(prometheus ? ['--prometheus'] : [])];
-    return { command: 'up', options: { dir, nodes, workers, edgePort, prometheus }, detach: values.detach === true, upArgs };
+    const upArgs = ['--dir', dir, '--nodes', String(nodes), '--workers', String(workers), '--edge-port', String(edgePort), '--max-restarts', String(maxRestarts), '--restart-period', String(periodS), ...(prometheus ? ['--prometheus'] : [])];
+    const restartLimit = { maxRestarts, periodMs: periodS * 1_000 };
+    return { command: 'up', options: { dir, nodes, workers, edgePort, prometheus, restartLimit }, detach: values.detach === true, upArgs };
   }
   if (sub === 'down') {
     const { values } = parseCommandArgs(rest, { dir: { type: 'string' }, 'timeout-ms': { type: 'string' } });
@@ -53,6 +66,7 @@ export async function devCommand(args: DevArgs, env: NodeJS.ProcessEnv): Promise
       // Refused here, at once, rather than in the supervisor's log.
       requireBinary('caddy', env, 'the topology\'s edge');
       if (args.options.prometheus) requireBinary('prometheus', env, 'asked for by --prometheus');
+      requireBinary('setpriv', env, 'util-linux\'s, ties each service to the supervisor\'s life');
       claimDir(args.options.dir);
       const state = await startDetached(args.options.dir, args.upArgs, env);
       out(describeTopology(state));

@@ -49,7 +49,9 @@ describe('the web client through Caddy of glass dev up, a node SIGKILLed under t
     const pgUrl = await testPgUrl().catch(() => null);
     if (pgUrl !== null) Object.assign(env, { GLASS_PG_URL: pgUrl, GLASS_PG_SCHEMA: schema });
     // Paced narration (first chunk at once, 20 chunks a second): seen part-way before the turn commits.
-    const up = await glass(['dev', 'up', '--detach', '--dir', dir, '--edge-port', '0', '--workers', '1'], env);
+    // --max-restarts 0: the SIGKILLed node stays dead (the supervisor would restart it otherwise), so
+    // the pages must move to the survivor and status must show the victim down.
+    const up = await glass(['dev', 'up', '--detach', '--dir', dir, '--edge-port', '0', '--workers', '1', '--max-restarts', '0'], env);
     assert.equal(up.code, 0, up.out);
     state = readState(dir)!;
     const { key } = await resolveTokenPrivateKey({ GLASS_TOKEN_PRIVATE_KEY_FILE: state.env.GLASS_TOKEN_PRIVATE_KEY_FILE });

@@ -1,18 +1,25 @@
 // The topology's programs from the machine's packages: Caddy (required) with the repository's
 // infra/caddy/Caddyfile.local, and Prometheus (with --prometheus) on a configuration generated for
-// this topology's nodes, with the repository's alert rules.
+// this topology's nodes, with the repository's alert rules; both as supervised services of the edge
+// tier (stopped first). Their ports are chosen once: a restart comes back on the same ones.
 import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { resolveTokenPrivateKey, signAccessToken } from '../../../clients/index.js';
-import { ChildService } from './child-service.js';
+import { ChildService, childIncarnation } from './child-service.js';
 import type { DevSecrets } from './dev-secrets.js';
 import { DevError, DevErrors } from './dev-errors.js';
+import { probe } from './probes.js';
+import type { Until } from './store-services.js';
+import type { ServiceDef } from './supervised-service.js';
+
+export const EDGE_TIER = 2;
+const EDGE_GRACE_MS = 5_000;
 
 /** The repository's root (from dist/bin/commands/dev/). */
 export const REPO_ROOT = new URL('../../../../', import.meta.url).pathname;
 
 /** The program's path: the first executable `name` on PATH (without PATH, Debian's /usr/bin); a DevError if none. */
-export function requireBinary(name: 'caddy' | 'prometheus' | 'redis-server', env: NodeJS.ProcessEnv, why: string): string {
+export function requireBinary(name: 'caddy' | 'prometheus' | 'redis-server' | 'setpriv', env: NodeJS.ProcessEnv, why: string): string {
   const dirs = env.PATH === undefined ? ['/usr/bin'] : env.PATH.split(delimiter).filter((d) => d !== '');
   const candidates = dirs.map((d) => join(d, name));
   for (const path of candidates) {
@@ -32,6 +39,7 @@ export interface CaddyStart {
   readonly edgePort: number;
   readonly adminPort: number;
   readonly upstreams: readonly number[];
+  readonly setpriv: string;
 }
 
 /** Caddy in front of the nodes: its state (its own CA, under tls internal) in D/caddy, its output in D/logs/caddy.log. */
@@ -51,7 +59,7 @@ export function startCaddy(o: CaddyStart): ChildService {
     GLASS_APP_DIR: appDir(),
   };
   const config = join(REPO_ROOT, 'infra/caddy/Caddyfile.local');
-  return new ChildService('caddy', o.binary, ['run', '--config', config, '--adapter', 'caddyfile'], { env, cwd: home, log: join(o.dir, 'logs', 'caddy.log') });
+  return new ChildService('caddy', o.binary, ['run', '--config', config, '--adapter', 'caddyfile'], { env, cwd: home, log: join(o.dir, 'logs', 'caddy.log'), setpriv: o.setpriv });
 }
 
 /** The web client's bundle that Caddy serves at /app (node clients/web/build.mjs makes it). */
@@ -69,6 +77,7 @@ export interface PrometheusStart {
   readonly port: number;
   readonly nodes: readonly number[];
   readonly secrets: DevSecrets;
+  readonly setpriv: string;
 }
 
 /**
@@ -98,5 +107,41 @@ export async function startPrometheus(o: PrometheusStart): Promise<ChildService>
   const file = join(home, 'prometheus.yml');
   writeFileSync(file, JSON.stringify(config, null, 2) + '\n');
   const args = [`--config.file=${file}`, `--storage.tsdb.path=${join(home, 'data')}`, `--web.listen-address=127.0.0.1:${o.port}`];
-  return new ChildService('prometheus', o.binary, args, { env: { PATH: process.env.PATH ?? '', HOME: home }, cwd: home, log: join(o.dir, 'logs', 'prometheus.log') });
+  return new ChildService('prometheus', o.binary, args, { env: { PATH: process.env.PATH ?? '', HOME: home }, cwd: home, log: join(o.dir, 'logs', 'prometheus.log'), setpriv: o.setpriv });
+}
+
+export interface EdgeReadiness {
+  readonly until: Until;
+  readonly readyTimeoutMs: number;
+}
+
+/** Caddy as a service: ready once /healthz answers 200 through the edge (a node behind it answers). */
+export function caddyDef(o: CaddyStart, r: EdgeReadiness): ServiceDef {
+  const url = `https://127.0.0.1:${o.edgePort}`;
+  return {
+    name: 'caddy',
+    kind: 'caddy',
+    tier: EDGE_TIER,
+    graceMs: EDGE_GRACE_MS,
+    restartable: true,
+    spawn: async () => childIncarnation(startCaddy(o), o.edgePort, url),
+    ready: (i) => pollUp(r, 'caddy answering /healthz through the edge', { name: 'caddy', kind: 'caddy', pid: i.pid, port: i.port, url: i.url }, 100),
+  };
+}
+
+export function prometheusDef(o: PrometheusStart, r: EdgeReadiness): ServiceDef {
+  const url = `http://127.0.0.1:${o.port}`;
+  return {
+    name: 'prometheus',
+    kind: 'prometheus',
+    tier: EDGE_TIER,
+    graceMs: EDGE_GRACE_MS,
+    restartable: true,
+    spawn: async () => childIncarnation(await startPrometheus(o), o.port, url),
+    ready: (i) => pollUp(r, 'prometheus /-/ready', { name: 'prometheus', kind: 'prometheus', pid: i.pid, port: i.port, url: i.url }, 200),
+  };
+}
+
+async function pollUp(r: EdgeReadiness, what: string, service: Parameters<typeof probe>[0], everyMs: number): Promise<void> {
+  await r.until(what, async () => ((await probe(service)).up ? true : undefined), r.readyTimeoutMs, everyMs);
 }

@@ -1,28 +1,49 @@
-// Each node's log in D/logs/<node>.log. A node of the topology is a GlassProcess (bench's), which
-// keeps its JSON log lines in memory (bounded, the oldest dropped): what arrived since the last
-// write is appended every half second, and once more when the node exits.
-import { appendFileSync } from 'node:fs';
-import type { GlassProcess } from '../../../bench/faults/support/glass-process.js';
+// Each node's log in D/logs/<node>.log: its stdout and stderr (JSON lines) appended by the node
+// itself, so nothing of it passes through the supervisor and a restart goes on in the same file.
+// Waiting on a line of it: the file read again from where the wait began until one matches.
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import type { Until } from './store-services.js';
 
-const FLUSH_EVERY_MS = 500;
+/** The file's size now (0 if it is not there): where a wait for what comes next begins. */
+export function logOffset(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
 
-/** Follows `node`'s log into `file` until it exits; returns the function that stops early (after a last write). */
-export function followNodeLog(node: GlassProcess, file: string): () => void {
-  let last: unknown = null;
-  const flush = (): void => {
-    const entries = node.entries;
-    // The array drops its head when full: find where the last written entry is now.
-    const from = last === null ? 0 : entries.lastIndexOf(last as (typeof entries)[number]) + 1;
-    if (from >= entries.length) return;
-    appendFileSync(file, entries.slice(from).map((e) => JSON.stringify(e)).join('\n') + '\n', { mode: 0o600 });
-    last = entries[entries.length - 1];
-  };
-  const timer = setInterval(flush, FLUSH_EVERY_MS);
-  timer.unref();
-  const stop = (): void => {
-    clearInterval(timer);
-    flush();
-  };
-  void node.exited.then(stop);
-  return stop;
+/** The JSON lines of `file` from byte `from` (a partial last line is left for the next read). */
+export function jsonLinesFrom(file: string, from: number): Record<string, unknown>[] {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= from) return [];
+    const buf = Buffer.alloc(size - from);
+    readSync(fd, buf, 0, buf.length, from);
+    const text = buf.toString('utf8');
+    const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n');
+    const entries: Record<string, unknown>[] = [];
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue;
+      try {
+        entries.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        continue;
+      }
+    }
+    return entries;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Resolves with the first entry from byte `from` on that matches; throws past `timeoutMs`. */
+export function waitForLogLine(until: Until, file: string, from: number, what: string, match: (e: Record<string, unknown>) => boolean, timeoutMs: number): Promise<Record<string, unknown>> {
+  return until(what, () => jsonLinesFrom(file, from).find(match), timeoutMs, 200);
 }

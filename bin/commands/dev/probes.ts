@@ -55,6 +55,9 @@ function tcpExchange(port: number, send: string | null, timeoutMs = PROBE_TIMEOU
 
 /** What the probe of `service` sees now. */
 export async function probe(service: DevService): Promise<ProbeResult> {
+  // What the supervisor knows first: a service it gave up on, or one it is bringing back.
+  if (service.state === 'failed') return { up: false, detail: `failed: given up after ${service.restarts ?? 0} restarts` };
+  if (service.state === 'restarting') return { up: false, detail: `restarting (restart ${service.restarts ?? 0})` };
   // pid 0: a service from outside (REDIS_URL, COUCHDB_URL, GLASS_PG_URL), probed by its port only.
   if (service.pid !== 0 && !pidAlive(service.pid)) return { up: false, detail: `process ${service.pid} is gone` };
   switch (service.kind) {

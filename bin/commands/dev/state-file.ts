@@ -20,6 +20,10 @@ export interface DevService {
   readonly url: string;
   /** Where its output goes, when it has a file of its own. */
   readonly log?: string;
+  /** Restart attempts by the supervisor so far (absent: a service given from outside). */
+  readonly restarts?: number;
+  /** What the supervisor knows: up, being restarted, or given up on (past its restart limit). */
+  readonly state?: 'up' | 'restarting' | 'failed';
 }
 
 export interface DevTopology {

@@ -2,6 +2,7 @@
 import { DevError, DevErrors } from './dev-errors.js';
 import { probe, type ProbeResult } from './probes.js';
 import { pidAlive, readState, removeState, type DevTopology } from './state-file.js';
+import { signalGroup } from './tether.js';
 import { describeTopology } from './topology-table.js';
 
 /** Exit codes of status: everything up, something down, no topology. */
@@ -59,9 +60,19 @@ export async function devDown(dir: string, timeoutMs: number, out: (text: string
 type Until = (what: string, probe: () => true | undefined, timeoutMs: number, everyMs: number) => Promise<true>;
 
 async function stopLeftovers(state: DevTopology, until: Until): Promise<void> {
+  // Each service leads a process group of its own (tether.ts): the group is signalled, what it started included.
   const pids = state.services.map((s) => s.pid).filter((pid) => pid > 0 && pid !== state.supervisor && pid !== process.pid && pidAlive(pid));
-  for (const pid of pids) process.kill(pid, 'SIGTERM');
+  const signal = (pid: number, name: NodeJS.Signals): void => {
+    if (!signalGroup(pid, name)) {
+      try {
+        process.kill(pid, name);
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+  };
+  for (const pid of pids) signal(pid, 'SIGTERM');
   await until('the services to exit', () => (pids.every((p) => !pidAlive(p)) ? true : undefined), 10_000, 100).catch(() => {
-    for (const pid of pids) if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of pids) if (pidAlive(pid)) signal(pid, 'SIGKILL');
   });
 }

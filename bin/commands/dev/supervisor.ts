@@ -1,22 +1,27 @@
 // glass dev up (foreground): the supervisor of the local topology, like `docker compose up`. It starts
 // Redis, the stores (the embedded CouchDB-protocol server and PostgreSQL), N `glass start` nodes on one
 // cluster, Caddy in front of them and, with --prometheus, Prometheus; writes D/topology.json once every
-// one answers; and on SIGINT/SIGTERM stops them in reverse order and removes the file. A service that
-// dies afterwards is reported and left dead (a node killed under its players is a case to watch, not
-// to hide): `glass dev status` shows it.
+// one answers. Each program runs in a process group of its own, tied to the supervisor's life
+// (tether.ts), so a terminal's Ctrl-C reaches the supervisor alone: on SIGINT/SIGTERM it stops them in
+// reverse dependency order (the edge, then the nodes, then the stores; each with a grace period, then
+// SIGKILL) and removes the file. A service that dies meanwhile is restarted with backoff, up to its
+// restart limit (supervised-service.ts); topology.json follows its pid, restarts and state. Every
+// step is recorded in D/logs/events.jsonl (dev-events.ts).
 // The process helpers come from bench/ and are loaded only when this runs: bench is not part of a
 // serving node.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { embeddedCouchSecret, EmbeddedPostgres, pgUrlFromEnv, startEmbeddedCouch } from '../../../cluster/index.js';
-import type { ChildService } from './child-service.js';
+import { embeddedCouchSecret, pgUrlFromEnv } from '../../../cluster/index.js';
 import { ensureDevSecrets, secretsEnv } from './dev-secrets.js';
 import { DevError, DevErrors } from './dev-errors.js';
-import { appBuilt, requireBinary, startCaddy, startPrometheus } from './edge-services.js';
-import { followNodeLog } from './node-logs.js';
-import { httpGet } from './probes.js';
+import { eventRecorder } from './dev-events.js';
+import { nodeDef } from './dev-node.js';
+import { appBuilt, caddyDef, prometheusDef, requireBinary } from './edge-services.js';
+import type { RestartLimit } from './restart-intensity.js';
 import { pidAlive, readState, removeState, writeState, type DevService, type DevTopology } from './state-file.js';
+import { couchDef, postgresDef, redisDef } from './store-services.js';
+import { SupervisedService, type ServiceDef } from './supervised-service.js';
 import { describeTopology } from './topology-table.js';
 
 export interface UpOptions {
@@ -26,18 +31,13 @@ export interface UpOptions {
   /** 0: a free port. */
   readonly edgePort: number;
   readonly prometheus: boolean;
+  readonly restartLimit: RestartLimit;
 }
 
 /** How long one service may take to become ready. */
 const READY_TIMEOUT_MS = 90_000;
 /** Long enough that no room is passivated while someone plays. */
 const IDLE_AFTER_MS = '3600000';
-
-/** What was started, in order: stopped from the last. */
-interface Started {
-  readonly name: string;
-  stop(): Promise<void>;
-}
 
 /** Refuses a directory whose supervisor still runs; removes a stale state file. */
 export function claimDir(dir: string): void {
@@ -52,22 +52,41 @@ export function claimDir(dir: string): void {
 export async function runSupervisor(o: UpOptions, env: NodeJS.ProcessEnv, out: (text: string) => void): Promise<number> {
   const caddyBinary = requireBinary('caddy', env, 'the topology\'s edge');
   const prometheusBinary = o.prometheus ? requireBinary('prometheus', env, 'asked for by --prometheus') : null;
-  if ((env.REDIS_URL ?? '') === '') requireBinary('redis-server', env, 'the cluster\'s Redis, unless REDIS_URL names one');
+  const redisUrl = env.REDIS_URL ?? '';
+  const redisBinary = redisUrl === '' ? requireBinary('redis-server', env, 'the cluster\'s Redis, unless REDIS_URL names one') : null;
+  const setpriv = requireBinary('setpriv', env, 'util-linux\'s, ties each service to the supervisor\'s life');
   claimDir(o.dir);
   mkdirSync(join(o.dir, 'logs'), { recursive: true });
-  const { GlassProcess } = await import('../../../bench/faults/support/glass-process.js');
   const { until } = await import('../../../bench/faults/support/wait.js');
-  const { OwnRedisServer, freePort } = await import('../../../bench/support/redis-server.js');
+  const { freePort } = await import('../../../bench/support/redis-server.js');
+  const { glassCliPath } = await import('../../../bench/load/targets/glass-cli.js');
+  const { suiteEnv } = await import('../../../bench/faults/support/glass-process.js');
 
-  const started: Started[] = [];
-  const services: DevService[] = [];
+  const record = eventRecorder(o.dir, out);
+  /** Every service, in the order topology.json lists them; `outside` ones are given by the environment. */
+  const entries: ({ outside: DevService } | { supervised: SupervisedService })[] = [];
+  let ready: Omit<DevTopology, 'services'> | null = null;
   let stopping: Promise<void> | null = null;
+  const services = (): DevService[] => entries.map((e) => ('outside' in e ? e.outside : entryOf(e.supervised)));
+  const hooks = {
+    limit: o.restartLimit,
+    record,
+    changed: (): void => {
+      if (ready !== null && stopping === null) writeState(o.dir, { ...ready, services: services() });
+    },
+  };
+  const supervise = (def: ServiceDef): SupervisedService => {
+    const s = new SupervisedService(def, hooks);
+    entries.push({ supervised: s });
+    return s;
+  };
+
   let signalled: (() => void) | null = null;
   const signal = new Promise<void>((resolve) => (signalled = resolve));
   let signals = 0;
   const onSignal = (name: NodeJS.Signals): void => {
     if (++signals > 1) {
-      // A second signal: the operator does not want to wait (the exit hooks SIGKILL the nodes and Redis).
+      // A second signal: the operator does not want to wait (the kernel SIGKILLs every tethered service).
       out(`${name} again: exiting without waiting\n`);
       removeState(o.dir);
       process.exit(1);
@@ -77,29 +96,24 @@ export async function runSupervisor(o: UpOptions, env: NodeJS.ProcessEnv, out: (
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  /** The highest tier first (the edge, the nodes, the stores), each tier's services together. */
   const stopAll = (): Promise<void> =>
     (stopping ??= (async () => {
       removeState(o.dir);
-      for (const s of [...started].reverse()) {
-        await s.stop().catch((err: unknown) => out(`stopping ${s.name} failed: ${err instanceof Error ? err.message : String(err)}\n`));
-        out(`stopped ${s.name}\n`);
+      const all = entries.flatMap((e) => ('supervised' in e ? [e.supervised] : []));
+      const tiers = [...new Set(all.map((s) => s.def.tier))].sort((a, b) => b - a);
+      for (const tier of tiers) {
+        await Promise.all(
+          all.filter((s) => s.def.tier === tier).map((s) => s.stop().catch((err: unknown) => out(`stopping ${s.name} failed: ${err instanceof Error ? err.message : String(err)}\n`))),
+        );
       }
     })());
-  /** Records what `starting` starts, to be stopped; if the teardown has begun meanwhile, stops it at once. */
-  const track = <T>(name: string, starting: Promise<T>, stop: (service: T) => Promise<void>): Promise<T> =>
-    starting.then((service) => {
-      started.push({ name, stop: () => stop(service) });
-      if (stopping !== null) void stop(service).catch(() => {});
-      return service;
-    });
-  /** Resolves with `ready`, or throws as soon as the supervisor is signalled or `exited` settles first. */
-  const orBail = async <T>(what: string, ready: Promise<T>, exited?: Promise<unknown>, tail?: () => string): Promise<T> => {
-    const bail = new Promise<never>((_, reject) => {
-      void signal.then(() => reject(new DevError(DevErrors.START_FAILED, `interrupted while starting (${what})`)));
-      void exited?.then(() => reject(new DevError(DevErrors.START_FAILED, `${what} exited while starting${tail === undefined ? '' : `\n${tail()}`}`)));
-    });
+  /** Resolves with `starting`, or throws as soon as the supervisor is signalled. */
+  const orBail = async <T>(what: string, starting: Promise<T>): Promise<T> => {
+    const bail = signal.then(() => Promise.reject(new DevError(DevErrors.START_FAILED, `interrupted while starting (${what})`)));
+    bail.catch(() => {});
     const t0 = performance.now();
-    const value = await Promise.race([ready, bail]);
+    const value = await Promise.race([starting, bail]);
     out(`${what}: ready in ${Math.round(performance.now() - t0)} ms\n`);
     return value;
   };
@@ -108,73 +122,55 @@ export async function runSupervisor(o: UpOptions, env: NodeJS.ProcessEnv, out: (
     const startedAt = new Date().toISOString();
     const secrets = ensureDevSecrets(o.dir);
     const cluster = `dev-${randomBytes(3).toString('hex')}`;
+    const store = { dir: o.dir, setpriv, until, readyTimeoutMs: READY_TIMEOUT_MS };
     // Redis and the stores, at once.
-    const redisUrl = env.REDIS_URL ?? '';
     const couchUrl = env.COUCHDB_URL ?? '';
     const pgUrl = pgUrlFromEnv(env);
-    const [redis, couch, pg] = await orBail(
-      'redis and the stores',
-      Promise.all([
-        redisUrl === '' ? track('redis', OwnRedisServer.start(), (r) => r.dispose()) : null,
-        couchUrl === '' ? track('couch', startEmbeddedCouch({ dataDir: join(o.dir, 'couch'), secret: embeddedCouchSecret() }), (c) => c.close()) : null,
-        pgUrl === undefined ? track('postgres', EmbeddedPostgres.start({ dataDir: join(o.dir, 'pg') }), (p) => p.stop()) : null,
-      ]),
-    );
-    services.push(outside('redis', redis === null ? redisUrl : redis.url, redis?.pid ?? 0));
-    services.push(couch === null ? outside('couch', couchUrl, 0) : { name: 'couch', kind: 'couch', pid: couch.pid, port: couch.port, url: couch.safeUrl });
-    services.push(pg === null ? outside('postgres', pgUrl!, 0) : { name: 'postgres', kind: 'postgres', pid: process.pid, port: pg.port, url: pg.safeUrl });
+    const redis = redisBinary === null ? null : supervise(redisDef(store, redisBinary, await freePort()));
+    if (redis === null) entries.push({ outside: outside('redis', redisUrl) });
+    const couch = couchUrl === '' ? couchDef(store, embeddedCouchSecret()) : null;
+    if (couch === null) entries.push({ outside: outside('couch', couchUrl) });
+    const couchService = couch === null ? null : supervise(couch);
+    const pg = pgUrl === undefined ? postgresDef(store) : null;
+    if (pg === null) entries.push({ outside: outside('postgres', pgUrl!) });
+    const pgService = pg === null ? null : supervise(pg);
+    await orBail('redis and the stores', Promise.all([redis?.start(), couchService?.start(), pgService?.launch()]));
     // PGlite opens in the background (a first start runs initdb) while the nodes start: their connections wait for it.
-    const pgReady = pg === null ? Promise.resolve() : orBail('the embedded PostgreSQL', pg.ready);
+    const pgReady = pgService === null ? Promise.resolve() : orBail('the embedded PostgreSQL', pgService.becomeReady());
     pgReady.catch(() => {});
 
-    // The nodes, on one cluster, trusting Caddy's X-Forwarded-For.
-    const nodeEnv: Record<string, string> = {
+    // The nodes, on one cluster, trusting Caddy's X-Forwarded-For; each on a port of its own for good.
+    const nodeEnv = suiteEnv({
       ...secretsEnv(secrets),
-      REDIS_URL: redis?.url ?? redisUrl,
-      COUCHDB_URL: couch?.url ?? couchUrl,
-      GLASS_PG_URL: pg?.url ?? pgUrl!,
+      REDIS_URL: redis?.current?.url ?? redisUrl,
+      COUCHDB_URL: couch?.url() ?? couchUrl,
+      GLASS_PG_URL: pg?.started()?.url ?? pgUrl!,
       ...(pg === null && (env.GLASS_PG_SCHEMA ?? '') !== '' && { GLASS_PG_SCHEMA: env.GLASS_PG_SCHEMA! }),
       GLASS_OBJECTS_DIR: join(o.dir, 'objects'),
       GLASS_TRUSTED_PROXIES: '127.0.0.1',
-    };
+    });
     const ids = Array.from({ length: o.nodes }, (_, i) => `node-${i}`);
-    for (const id of ids) mkdirSync(join(o.dir, id), { recursive: true });
-    const nodes = await orBail(
-      'the nodes',
-      Promise.all(ids.map((id) => track(id, GlassProcess.start(id, nodeEnv, { workers: o.workers, dir: join(o.dir, id), args: ['--cluster', cluster, '--idle-ms', IDLE_AFTER_MS] }), (n) => n.stop(10_000, true)))),
-    );
+    const ports = await distinctFreePorts(freePort, o.nodes + 2);
+    const nodeOf = (id: string, i: number): ServiceDef =>
+      nodeDef({ dir: o.dir, id, ids, port: ports[i], workers: o.workers, cluster, idleMs: IDLE_AFTER_MS, env: nodeEnv, glassCli: glassCliPath(), setpriv, until, readyTimeoutMs: READY_TIMEOUT_MS });
+    const nodes = ids.map((id, i) => supervise(nodeOf(id, i)));
+    await orBail('the nodes', Promise.all(nodes.map((n) => n.launch())));
     await pgReady;
-    const anyNodeExit = Promise.race(nodes.map((n) => n.exited));
-    await orBail('the nodes joining one cluster', Promise.all(nodes.map((n) => n.waitForLog((e) => Array.isArray(e.members) && ids.every((i) => (e.members as string[]).includes(i)), READY_TIMEOUT_MS))));
-    await orBail('the nodes\' /readyz', Promise.all(nodes.map((n) => until(`${n.name} /readyz`, async () => ((await httpGet(`${n.http}/readyz`))?.status === 200 ? true : undefined), READY_TIMEOUT_MS, 100))), anyNodeExit);
-    for (const n of nodes) {
-      const log = join(o.dir, 'logs', `${n.name}.log`);
-      followNodeLog(n, log);
-      services.push({ name: n.name, kind: 'node', pid: n.pid, port: n.port, url: n.http, log });
-      void n.exited.then(({ code, signal: s }) => {
-        if (stopping === null) out(`${n.name} (pid ${n.pid}) exited (code ${code}, signal ${s}); the topology goes on without it\n`);
-      });
-    }
+    await orBail('the nodes joining one cluster, /readyz', Promise.all(nodes.map((n) => n.becomeReady())));
 
     // The edge.
-    const edgePort = o.edgePort === 0 ? await freePort() : o.edgePort;
-    const caddy = await track('caddy', Promise.resolve(startCaddy({ binary: caddyBinary, dir: o.dir, edgePort, adminPort: await freePort(), upstreams: nodes.map((n) => n.port) })), (c) => c.stop());
-    const edge = `https://127.0.0.1:${edgePort}`;
-    await orBail('caddy', until('caddy answering /healthz through the edge', async () => ((await httpGet(`${edge}/healthz`))?.status === 200 ? true : undefined), READY_TIMEOUT_MS, 100), caddy.exited, () => caddy.tail());
-    services.push({ name: 'caddy', kind: 'caddy', pid: caddy.pid, port: edgePort, url: edge, log: caddy.log });
-    watch(caddy, () => stopping, out);
+    const edgePort = o.edgePort === 0 ? ports[o.nodes] : o.edgePort;
+    const readiness = { until, readyTimeoutMs: READY_TIMEOUT_MS };
+    const caddy = supervise(caddyDef({ binary: caddyBinary, dir: o.dir, edgePort, adminPort: ports[o.nodes + 1], upstreams: ports.slice(0, o.nodes), setpriv }, readiness));
+    await orBail('caddy', caddy.start());
     if (!appBuilt()) out('warning: dist/app is not built (node clients/web/build.mjs): Caddy\'s /app answers 404\n');
-
     if (prometheusBinary !== null) {
-      const port = await freePort();
-      const prometheus = await track('prometheus', startPrometheus({ binary: prometheusBinary, dir: o.dir, port, nodes: nodes.map((n) => n.port), secrets }), (p) => p.stop());
-      const url = `http://127.0.0.1:${port}`;
-      await orBail('prometheus', until('prometheus /-/ready', async () => ((await httpGet(`${url}/-/ready`))?.status === 200 ? true : undefined), READY_TIMEOUT_MS, 200), prometheus.exited, () => prometheus.tail());
-      services.push({ name: 'prometheus', kind: 'prometheus', pid: prometheus.pid, port, url, log: prometheus.log });
-      watch(prometheus, () => stopping, out);
+      const prometheus = supervise(prometheusDef({ binary: prometheusBinary, dir: o.dir, port: await freePort(), nodes: ports.slice(0, o.nodes), secrets, setpriv }, readiness));
+      await orBail('prometheus', prometheus.start());
     }
 
-    const state: DevTopology = {
+    const edge = `https://127.0.0.1:${edgePort}`;
+    ready = {
       version: 1,
       dir: o.dir,
       supervisor: process.pid,
@@ -182,10 +178,10 @@ export async function runSupervisor(o: UpOptions, env: NodeJS.ProcessEnv, out: (
       readyAt: new Date().toISOString(),
       cluster,
       edge: { port: edgePort, app: `${edge}/app/`, ws: `wss://127.0.0.1:${edgePort}/ws` },
-      services,
-      env: { GLASS_TOKEN_PRIVATE_KEY_FILE: secrets.tokenPrivateKeyFile, GLASS_TOKEN_PUBLIC_KEY_FILE: secrets.tokenPublicKeyFile, GLASS_URL: nodes[0].http },
+      env: { GLASS_TOKEN_PRIVATE_KEY_FILE: secrets.tokenPrivateKeyFile, GLASS_TOKEN_PUBLIC_KEY_FILE: secrets.tokenPublicKeyFile, GLASS_URL: `http://127.0.0.1:${ports[0]}` },
     };
     if (stopping === null) {
+      const state: DevTopology = { ...ready, services: services() };
       writeState(o.dir, state);
       out(describeTopology(state));
       out('ready; Ctrl-C (or glass dev down) stops everything\n');
@@ -203,15 +199,23 @@ export async function runSupervisor(o: UpOptions, env: NodeJS.ProcessEnv, out: (
   }
 }
 
-/** A service given from outside (REDIS_URL, COUCHDB_URL, GLASS_PG_URL): not ours to stop; its URL without credentials. */
-function outside(kind: 'redis' | 'couch' | 'postgres', raw: string, pid: number): DevService {
-  const u = new URL(raw);
-  const port = Number(u.port) || { redis: 6379, couch: 5984, postgres: 5432 }[kind];
-  return { name: kind, kind, pid, port, url: `${u.protocol}//${u.hostname}:${port}${kind === 'couch' ? '' : u.pathname}` };
+/** What topology.json says of a supervised service now. */
+function entryOf(s: SupervisedService): DevService {
+  const i = s.current;
+  const state = s.state === 'failed' ? 'failed' : s.state === 'restarting' ? 'restarting' : 'up';
+  return { name: s.name, kind: s.def.kind, pid: i?.pid ?? 0, port: i?.port ?? 0, url: i?.url ?? '', ...(i?.log !== undefined && { log: i.log }), restarts: s.restarts, state };
 }
 
-function watch(service: ChildService, stopping: () => unknown, out: (text: string) => void): void {
-  void service.exited.then(({ code, signal }) => {
-    if (stopping() === null) out(`${service.name} (pid ${service.pid}) exited (code ${code}, signal ${signal}); see ${service.log}\n`);
-  });
+/** `n` free loopback ports, no two the same. */
+async function distinctFreePorts(freePort: () => Promise<number>, n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
+/** A service given from outside (REDIS_URL, COUCHDB_URL, GLASS_PG_URL): not ours to stop; its URL without credentials. */
+function outside(kind: 'redis' | 'couch' | 'postgres', raw: string): DevService {
+  const u = new URL(raw);
+  const port = Number(u.port) || { redis: 6379, couch: 5984, postgres: 5432 }[kind];
+  return { name: kind, kind, pid: 0, port, url: `${u.protocol}//${u.hostname}:${port}${kind === 'couch' ? '' : u.pathname}` };
 }
