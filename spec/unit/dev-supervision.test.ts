@@ -125,6 +125,9 @@ setInterval(() => {}, 1000);`;
     const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     const pid = await new Promise<number>((resolve) => parent.stdout.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim()))));
     assert.ok(pidAlive(pid), 'the tethered sleep runs');
+    // setpriv sets the parent-death signal and then execs: only once the pid is `sleep` is the tie in
+    // place (a parent killed before that, under load, would leave it untied — the tether's one window).
+    await until('setpriv has exec\'d sleep', () => (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep' ? true : undefined), 5_000);
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // "pid (comm) state ppid pgrp session ...".
     const [, , pgid, sid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);

@@ -4,7 +4,8 @@
 // that dies without stopping them (SIGKILL, a crash) takes them along. The tie is Linux's parent-death
 // signal, set by util-linux's setpriv before it execs the program (the pid is the program's own):
 // the kernel sends SIGKILL to the program the moment the supervisor's process is gone, whatever
-// killed it. (The embedded CouchDB-protocol server is forked by cluster/ the same way, detached,
+// killed it — once setpriv has set it, just before its exec: a supervisor killed in the instant
+// between the spawn and that exec leaves the program untied. (The embedded CouchDB-protocol server is forked by cluster/ the same way, detached,
 // and tied by its IPC channel instead.)
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 
