@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { createProgress } from './support/progress.js';
 import { renderReport, resultJson, writeResult } from './support/report.js';
 import { describeOptions, resolveOptions, type Scenario } from './support/scenario.js';
+import { connections } from './micro/connections.js';
 import { crossNode } from './micro/cross-node.js';
 import { crossWorker } from './micro/cross-worker.js';
 import { failover } from './micro/failover.js';
@@ -13,7 +14,7 @@ import { rooms } from './rooms/scenario.js';
 import { search } from './search/scenario.js';
 import { turn } from './turn/scenario.js';
 
-const SCENARIOS: readonly Scenario[] = [inWorker, crossWorker, memory, rehydrate, crossNode, failover, rooms, turn, search];
+const SCENARIOS: readonly Scenario[] = [inWorker, crossWorker, memory, rehydrate, crossNode, failover, rooms, connections, turn, search];
 
 function usage(): string {
   const lines = [
