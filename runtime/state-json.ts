@@ -19,14 +19,45 @@ export function stateJson(state: unknown): string {
   return out + '}';
 }
 
+/**
+ * The text of each list, kept with the entries it was made of: a list that only grew since (the
+ * same entries, the same objects, first) is written as that text plus its new entries, so a save
+ * pays for what was appended, not for the whole list. An entry replaced or removed at the front
+ * (a redaction, a spill) is seen by the identity check and the list is written anew. Only lists
+ * whose every entry is immutable (its text reused from `memo`) are kept.
+ */
+const lists = new WeakMap<unknown[], { refs: unknown[]; body: string }>();
+
 /** A field of the state; undefined where JSON leaves it out (undefined, a function, a symbol). */
 function field(value: unknown): string | undefined {
   if (!Array.isArray(value) || value.length === 0) return JSON.stringify(value);
   const last: unknown = value[value.length - 1];
   if (!(typeof last === 'object' && last !== null && memo.has(last)) && !immutable(last)) return JSON.stringify(value);
-  const parts = new Array<string>(value.length);
-  for (let i = 0; i < value.length; i++) parts[i] = entry(value[i]);
-  return '[' + parts.join(',') + ']';
+  let kept = lists.get(value);
+  let from = 0;
+  if (kept !== undefined && samePrefix(value, kept.refs)) from = kept.refs.length;
+  else kept = { refs: [], body: '' };
+  let body = kept.body;
+  let reusable = true;
+  for (let i = from; i < value.length; i++) {
+    const item: unknown = value[i];
+    const text = entry(item);
+    if (reusable && !(typeof item === 'object' && item !== null && memo.has(item))) reusable = false;
+    body = i === 0 ? text : body + ',' + text;
+    kept.refs.push(item);
+  }
+  if (reusable) {
+    kept.body = body;
+    lists.set(value, kept);
+  } else lists.delete(value);
+  return '[' + body + ']';
+}
+
+/** `list` starts with exactly the entries of `refs`, the same objects, in order. */
+function samePrefix(list: unknown[], refs: unknown[]): boolean {
+  if (refs.length > list.length) return false;
+  for (let i = 0; i < refs.length; i++) if (list[i] !== refs[i]) return false;
+  return true;
 }
 
 function entry(value: unknown): string {
