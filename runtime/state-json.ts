@@ -26,7 +26,9 @@ export function stateJson(state: unknown): string {
  * (a redaction, a spill) is seen by the identity check and the list is written anew. Only lists
  * whose every entry is immutable (its text reused from `memo`) are kept.
  */
-const lists = new WeakMap<unknown[], { refs: unknown[]; body: string }>();
+const lists = new WeakMap<unknown[], { refs: unknown[]; body: string; appended: number }>();
+/** Appends to a kept text before it is written flat again: the text stays a shallow string however long the list grows. */
+const MAX_APPENDS = 64;
 
 /** A field of the state; undefined where JSON leaves it out (undefined, a function, a symbol). */
 function field(value: unknown): string | undefined {
@@ -35,16 +37,30 @@ function field(value: unknown): string | undefined {
   if (!(typeof last === 'object' && last !== null && memo.has(last)) && !immutable(last)) return JSON.stringify(value);
   let kept = lists.get(value);
   let from = 0;
-  if (kept !== undefined && samePrefix(value, kept.refs)) from = kept.refs.length;
-  else kept = { refs: [], body: '' };
-  let body = kept.body;
+  if (kept !== undefined && kept.appended + value.length - kept.refs.length <= MAX_APPENDS && samePrefix(value, kept.refs)) {
+    from = kept.refs.length;
+    kept.appended += value.length - from;
+  } else kept = { refs: [], body: '', appended: 0 };
   let reusable = true;
-  for (let i = from; i < value.length; i++) {
-    const item: unknown = value[i];
-    const text = entry(item);
-    if (reusable && !(typeof item === 'object' && item !== null && memo.has(item))) reusable = false;
-    body = i === 0 ? text : body + ',' + text;
-    kept.refs.push(item);
+  let body: string;
+  if (from === 0) {
+    // Written anew: one join, a flat string.
+    const parts = new Array<string>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      parts[i] = entry(item);
+      if (reusable && !(typeof item === 'object' && item !== null && memo.has(item))) reusable = false;
+    }
+    body = parts.join(',');
+    kept.refs = value.slice();
+  } else {
+    body = kept.body;
+    for (let i = from; i < value.length; i++) {
+      const item: unknown = value[i];
+      body += ',' + entry(item);
+      if (reusable && !(typeof item === 'object' && item !== null && memo.has(item))) reusable = false;
+      kept.refs.push(item);
+    }
   }
   if (reusable) {
     kept.body = body;

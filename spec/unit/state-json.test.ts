@@ -69,3 +69,11 @@ test('a list that grew is written as its earlier text plus the new entries, and 
   assert.equal(stateJson(state), JSON.stringify(state));
   assert.match(stateJson(state), /edited/);
 });
+
+test('a list appended to many times is written flat again now and then, with the same text', () => {
+  const state = { turns: [] as object[] };
+  for (let i = 1; i <= 300; i++) {
+    state.turns.push(Object.freeze({ turn: i, text: `turn ${i}` }));
+    assert.equal(stateJson(state), JSON.stringify(state));
+  }
+});
