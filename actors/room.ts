@@ -93,8 +93,15 @@ function departDown(ctx: ActorContext<RoomState>, apply: boolean): void {
   const window = state.resumeWindowMs ?? ROOM_DEPART_AFTER_MS;
   let next = Infinity;
   let removed = 0;
+  // Members are mostly on a few nodes (often one): each node is asked once per run of its members, not once per member.
+  let node: string | undefined;
+  let since: number | undefined;
   for (const player in state.members) {
-    const since = ctx.nodeDownSince(state.members[player]);
+    const of = state.members[player];
+    if (of !== node) {
+      node = of;
+      since = ctx.nodeDownSince(of);
+    }
     if (since === undefined) continue;
     const due = since + window;
     if (due > now || !apply || removed >= DEPART_BATCH) {

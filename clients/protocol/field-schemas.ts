@@ -6,7 +6,7 @@ import { ProtocolLimits } from './protocol-limits.js';
 export const ROLES = ['player', 'moderator', 'ops'] as const;
 export type Role = (typeof ROLES)[number];
 
-const ID_PATTERN = /^[A-Za-z0-9._-]+$/;
+export const ID_PATTERN = /^[A-Za-z0-9._-]+$/;
 
 /** Room, session, player and character ids: 1..128 of [A-Za-z0-9._-]. */
 export const IdSchema = z

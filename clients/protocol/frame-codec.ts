@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { CLIENT_FRAME_TYPES, ClientFrame } from './client-frames.js';
 import { EdgeErrors } from './error-codes.js';
-import { RefSchema } from './field-schemas.js';
+import { ID_PATTERN, RefSchema, wellFormed } from './field-schemas.js';
+import { ProtocolLimits } from './protocol-limits.js';
 import type { ServerFrame } from './server-frames.js';
 
 /** A frame the gateway refuses: the error frame to answer with (code, message, and the ref if one could be read). */
@@ -43,6 +44,10 @@ export function decodeClientFrame(data: ArrayBuffer, isBinary: boolean, maxFrame
     return reject(EdgeErrors.BAD_FRAME, `frame must be a JSON object (received ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw})`);
   }
   const record = raw as Record<string, unknown>;
+  if (record.type === 'say') {
+    const say = plainSay(record);
+    if (say !== null) return { ok: true, frame: say };
+  }
   // The ref is echoed even on a frame that fails validation, when it is itself well formed, so
   // the client can tell which of its requests was refused.
   const ref = RefSchema.safeParse(record.ref).success ? (record.ref as string) : undefined;
@@ -52,6 +57,26 @@ export function decodeClientFrame(data: ArrayBuffer, isBinary: boolean, maxFrame
   const parsed = ClientFrame.safeParse(raw);
   if (!parsed.success) return reject(EdgeErrors.BAD_FRAME_SCHEMA, summarise(parsed.error), ref);
   return { ok: true, frame: parsed.data };
+}
+
+/**
+ * The hottest frame by far, checked by hand: a `say` that is plainly valid (the fields SayFrame
+ * allows and no other, each of the right type and size) becomes the frame SayFrame would give,
+ * its text made well formed the same way. Anything else, null: the frame goes through the schema,
+ * which gives the refusal (the same codes and messages whichever path a valid frame took).
+ */
+function plainSay(record: Record<string, unknown>): ClientFrame | null {
+  const { room, text, ref } = record;
+  let fields = 3;
+  if (ref !== undefined) {
+    if (typeof ref !== 'string' || ref.length < 1 || ref.length > ProtocolLimits.REF_MAX_LENGTH) return null;
+    fields = 4;
+  }
+  if (typeof text !== 'string' || text.length > ProtocolLimits.SAY_MAX_LENGTH) return null;
+  if (typeof room !== 'string' || room.length < 1 || room.length > ProtocolLimits.ID_MAX_LENGTH || !ID_PATTERN.test(room) || room === '__proto__') return null;
+  // A key besides these (JSON.parse makes own keys only): the schema refuses it.
+  if (Object.keys(record).length !== fields) return null;
+  return ref === undefined ? { type: 'say', room, text: wellFormed(text) } : { type: 'say', room, text: wellFormed(text), ref };
 }
 
 /** The first issue, readable, and how many more there are. Zod messages never quote the input's values. */

@@ -41,3 +41,39 @@ test('stateJson fails as JSON.stringify does on what JSON cannot hold', () => {
   cyclic.self = cyclic;
   assert.throws(() => stateJson(cyclic), TypeError);
 });
+
+test('a list that grew is written as its earlier text plus the new entries, and anew when its front changed', () => {
+  const state = { history: [line(1, 'a'), line(2, 'b')], members: { ann: 'n1' }, seq: 2 };
+  assert.equal(stateJson(state), JSON.stringify(state));
+  for (let seq = 3; seq <= 8; seq++) {
+    state.history.push(line(seq, `line ${seq}`));
+    assert.equal(stateJson(state), JSON.stringify(state));
+  }
+  // A spill takes entries off the front; a redaction replaces one; a pop shortens the list.
+  state.history.splice(0, 3);
+  assert.equal(stateJson(state), JSON.stringify(state));
+  state.history.shift();
+  state.history.push(line(9, 'nine'));
+  assert.equal(stateJson(state), JSON.stringify(state));
+  state.history[2] = Object.freeze({ ...state.history[2], text: '' });
+  assert.equal(stateJson(state), JSON.stringify(state));
+  state.history.pop();
+  assert.equal(stateJson(state), JSON.stringify(state));
+  // An entry that can change is written anew each time, and the list with it.
+  const open = { seq: 10, from: 'bob', text: 'draft', at: 10 };
+  (state.history as object[]).splice(1, 0, open);
+  state.history.push(line(11, 'eleven'));
+  assert.equal(stateJson(state), JSON.stringify(state));
+  open.text = 'edited';
+  state.history.push(line(12, 'twelve'));
+  assert.equal(stateJson(state), JSON.stringify(state));
+  assert.match(stateJson(state), /edited/);
+});
+
+test('a list appended to many times is written flat again now and then, with the same text', () => {
+  const state = { turns: [] as object[] };
+  for (let i = 1; i <= 300; i++) {
+    state.turns.push(Object.freeze({ turn: i, text: `turn ${i}` }));
+    assert.equal(stateJson(state), JSON.stringify(state));
+  }
+});
