@@ -284,8 +284,12 @@ export class NodeSupervisor {
     handle.restarts++;
     handle.lastStart = this.#o.clock.now();
     this.#spawn(thread, ports, handle);
+    // A peer that died meanwhile refuses its attach; this worker still starts (the peer's replacement
+    // is wired to the workers live when it restarts).
+    for (const r of await Promise.allSettled(attached)) {
+      if (r.status === 'rejected') this.#o.log.warn({ thread, err: (r.reason as Error).message }, 'a worker did not take its port to a restarted worker');
+    }
     try {
-      await Promise.all(attached);
       await this.#ready(handle);
       this.#o.log.info({ thread, restarts: handle.restarts }, 'worker restarted');
       for (const listener of this.#restartListeners) listener(handle);
