@@ -57,7 +57,8 @@ export interface NodeOptions {
   /**
    * Keep one idle worker thread booted, its modules imported, to replace the next worker that dies
    * (runtime/node/spare-worker.ts): the restart skips the thread start and the imports. It costs
-   * one more thread's memory (its heap with the modules loaded) while idle. Default true.
+   * one more thread's memory while idle, its heap with the modules loaded (16–27 MB RSS with the
+   * game's services, bench/RESULTS.md "rehydrate"). Default true.
    */
   spareWorker?: boolean;
 }
