@@ -284,13 +284,17 @@ export class NodeSupervisor {
     handle.restarts++;
     handle.lastStart = this.#o.clock.now();
     this.#spawn(thread, ports, handle);
+    // Asked at once, so that the question waits in the replacement's control port ahead of most of
+    // what it is handed on its data ports: it is marked running, and watched, as it starts on them.
+    const ready = this.#ready(handle);
+    ready.catch(() => undefined);
     // A peer that died meanwhile refuses its attach; this worker still starts (the peer's replacement
     // is wired to the workers live when it restarts).
     for (const r of await Promise.allSettled(attached)) {
       if (r.status === 'rejected') this.#o.log.warn({ thread, err: (r.reason as Error).message }, 'a worker did not take its port to a restarted worker');
     }
     try {
-      await this.#ready(handle);
+      await ready;
       this.#o.log.info({ thread, restarts: handle.restarts }, 'worker restarted');
       for (const listener of this.#restartListeners) listener(handle);
     } catch (err) {
