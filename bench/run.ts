@@ -10,11 +10,12 @@ import { failover } from './micro/failover.js';
 import { inWorker } from './micro/in-worker.js';
 import { memory } from './micro/memory.js';
 import { rehydrate } from './micro/rehydrate.js';
+import { rehydrateSave } from './micro/rehydrate-save.js';
 import { rooms } from './rooms/scenario.js';
 import { search } from './search/scenario.js';
 import { turn } from './turn/scenario.js';
 
-const SCENARIOS: readonly Scenario[] = [inWorker, crossWorker, memory, rehydrate, crossNode, failover, rooms, connections, turn, search];
+const SCENARIOS: readonly Scenario[] = [inWorker, crossWorker, memory, rehydrate, rehydrateSave, crossNode, failover, rooms, connections, turn, search];
 
 function usage(): string {
   const lines = [

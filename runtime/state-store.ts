@@ -25,6 +25,12 @@ export interface StateStore {
   load(kind: string, id: string): Promise<StoredState | undefined>;
   /** `seqs`, when given, is stored with the state and returned by the next load. */
   save(kind: string, id: string, state: unknown, expectedVersion: string | null, epoch: number, seqs?: SeqTable): Promise<string>;
+  /**
+   * Optional: `save` given the state's text (`stateJson(state)`) and the seqs' (`JSON.stringify(seqs)`)
+   * instead of the values, for a caller that needs the text too — the node's copy of saved state
+   * (host/saved-state-report.ts) — and would otherwise serialize every save twice. Same contract.
+   */
+  saveText?(kind: string, id: string, json: string, expectedVersion: string | null, epoch: number, seqsJson?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -62,12 +68,16 @@ export class MemoryStateStore implements StateStore {
   }
 
   async save(kind: string, id: string, state: unknown, expectedVersion: string | null, epoch: number, seqs?: SeqTable): Promise<string> {
+    return this.saveText(kind, id, stateJson(state), expectedVersion, epoch, seqs === undefined ? undefined : JSON.stringify(seqs));
+  }
+
+  async saveText(kind: string, id: string, json: string, expectedVersion: string | null, epoch: number, seqsJson?: string): Promise<string> {
     const key = kind + ':' + id;
     const doc = this.#docs.get(key);
     const current = doc === undefined ? null : String(doc.version);
     if (current !== expectedVersion) throw new StoreConflictError(key, expectedVersion);
     const version = (doc?.version ?? 0) + 1;
-    this.#docs.set(key, { json: stateJson(state), version, epoch, seqs: seqs === undefined ? undefined : JSON.stringify(seqs) });
+    this.#docs.set(key, { json, version, epoch, seqs: seqsJson });
     return String(version);
   }
 

@@ -17,8 +17,10 @@ export interface CrashOutcome {
   /** From the exit to the restarted worker being ready (onRestart), backoff included. */
   restartMs: number;
   backoffMs: number;
-  /** From the exit to the new worker's evaluation of the bench actor module. */
-  workerModuleLoadedMs: number;
+  /** From the exit to the new worker's evaluation of the bench actor module; null: the spare thread had loaded it before the crash. */
+  workerModuleLoadedMs: number | null;
+  /** The replacement was the node's pre-booted spare thread. */
+  spareAdopted: boolean;
   firstAnswerMs: number;
   /** From the exit until every actor of the worker has answered. */
   recoveryMs: number;
@@ -125,6 +127,7 @@ export async function measureCrash(setup: Setup, count: number, measured: Readon
   const backoffMs = (handle as WorkerHandle | null)?.nextDelayMs ?? 0;
   const loadsFromCopy = (await node.stats())[thread - 1].loadsFromCopy ?? 0;
   const docsHanded = node.stateCopyStats()?.handed ?? 0;
+  const spareAdopted = (node.supervisor.spareStats()?.adopted ?? 0) > 0;
 
   // A floor for the reload: the same documents with bare _all_docs requests from the main thread.
   progress.begin('bare _all_docs of the same documents', 1);
@@ -154,7 +157,8 @@ export async function measureCrash(setup: Setup, count: number, measured: Readon
     exitSeenMs: round1(exitAt - crashedAt),
     restartMs: round1(restartAt - exitAt),
     backoffMs,
-    workerModuleLoadedMs: round1(fresh.loadedAt - exitEpoch),
+    workerModuleLoadedMs: fresh.loadedAt < exitEpoch ? null : round1(fresh.loadedAt - exitEpoch),
+    spareAdopted,
     firstAnswerMs: round1(firstAnswerAt - exitAt),
     recoveryMs: round1(doneAt - exitAt),
     reloadMs: round1(doneAt - restartAt),

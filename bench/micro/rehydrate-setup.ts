@@ -205,6 +205,7 @@ export async function start(options: OptionValues, progress: Progress): Promise<
       // for over 3 s (the default), and the watchdog ended them mid-flush; the crash is measured apart.
       blockedAfterMs: 30_000,
       stateCopyBytes: options['state-copy-bytes'] as number,
+      spareWorker: options['spare-worker'] === 1,
     });
     progress.tick();
     const probes = Array.from({ length: WORKERS }, (_, t) => ({ kind: PROBE_KIND, id: idsOnThread(node, t + 1, 1, 'probe-')[0] }));

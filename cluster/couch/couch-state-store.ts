@@ -64,19 +64,27 @@ export class CouchStateStore implements StateStore {
   }
 
   save(kind: string, id: string, state: unknown, expectedVersion: string | null, epoch: number, seqs?: SeqTable): Promise<string> {
+    let json: string;
+    let seqsJson: string | undefined;
+    try {
+      // Through stateJson: it reuses the text of unchanged entries.
+      json = stateJson(state);
+      seqsJson = seqs === undefined ? undefined : JSON.stringify(seqs);
+    } catch (err) {
+      return Promise.reject(new StoreUnavailableError('save', kind + ':' + id, { cause: err }));
+    }
+    return this.saveText(kind, id, json, expectedVersion, epoch, seqsJson);
+  }
+
+  saveText(kind: string, id: string, state: string, expectedVersion: string | null, epoch: number, seqsJson?: string): Promise<string> {
     const key = kind + ':' + id;
     if (this.#closed) return Promise.reject(new StoreUnavailableError('save', key, { cause: new Error('store closed') }));
     // Checked here: a malformed _rev makes the server refuse the whole _bulk_docs (400), not one document.
     if (expectedVersion !== null && !REVISION.test(expectedVersion)) return Promise.reject(new StoreConflictError(key, expectedVersion));
     const writeId = `${this.#writer}.${++this.#writes}`;
-    let json: string;
-    try {
-      const doc = { _id: key, _rev: expectedVersion ?? undefined, kind, id, epoch, seqs, savedAt: new Date().toISOString(), writeId };
-      // The state's text goes in last, through stateJson (it reuses the text of unchanged entries).
-      json = JSON.stringify(doc).slice(0, -1) + ',"state":' + stateJson(state) + '}';
-    } catch (err) {
-      return Promise.reject(new StoreUnavailableError('save', key, { cause: err }));
-    }
+    const head = { _id: key, _rev: expectedVersion ?? undefined, kind, id, epoch, savedAt: new Date().toISOString(), writeId };
+    // The texts of the seqs and of the state go in last, as given.
+    const json = JSON.stringify(head).slice(0, -1) + (seqsJson === undefined ? '' : ',"seqs":' + seqsJson) + ',"state":' + state + '}';
     return new Promise((resolve, reject) => this.#saves.add({ key, json, writeId, expectedVersion, resolve, reject }));
   }
 

@@ -132,7 +132,8 @@ export class ReportingStateStore implements StateStore {
   save(kind: string, id: string, state: unknown, expectedVersion: string | null, epoch: number, seqs?: SeqTable): Promise<string> {
     const key = kind + ':' + id;
     this.#seed?.delete(key);
-    // The text the store writes too: both serialize the state as it is now (the stores do at call time).
+    // Serialized once, as it is now: a store with saveText writes this very text; one without serializes
+    // the state again at call time (the stores do), which gives the same text.
     let json: string;
     let seqsJson: string | null;
     try {
@@ -145,7 +146,11 @@ export class ReportingStateStore implements StateStore {
     Atomics.add(this.#pending, 0, 1);
     this.#unposted++;
     this.#push([SAVE_STARTED, key]);
-    return this.#inner.save(kind, id, state, expectedVersion, epoch, seqs).then(
+    const saving =
+      this.#inner.saveText === undefined
+        ? this.#inner.save(kind, id, state, expectedVersion, epoch, seqs)
+        : this.#inner.saveText(kind, id, json, expectedVersion, epoch, seqsJson ?? undefined);
+    return saving.then(
       (version) => {
         this.#push([SAVE_DONE, key, json, version, epoch, seqsJson]);
         return version;

@@ -16,10 +16,12 @@ import { Services, type WorkerServiceInit } from '../services.js';
 import { WorkerPulse } from './worker-pulse.js';
 import { reportingStore } from './saved-state-report.js';
 import type { NodeMember } from '../placement.js';
+import { workerInit, type WorkerBoot } from './worker-boot.js';
 
 // The entry of every worker thread. It imports only worker-safe runtime modules; actor kinds,
-// the state store and the placement are loaded from the modules named in workerData.
-const init = workerData as WorkerInit;
+// the state store and the placement are loaded from the modules named in workerData. A spare
+// thread (worker-boot.ts) imports them ahead and waits here until it replaces a dead worker.
+const init: WorkerInit = await workerInit(workerData as WorkerBoot);
 const log = createLogger('glass-worker', init.logLevel, { node: init.nodeId, thread: init.thread });
 
 const modules = (await Promise.all(init.actorModules.map((m) => import(m)))) as ActorModule[];

@@ -2,7 +2,7 @@
 // Worker-side code never imports it (runtime/index.ts is the worker-safe entry).
 export { GlassNode, startNode } from './node.js';
 export type { ClusterParts, ClusterStatus } from './node-membership.js';
-export { ExitReason, NodeSupervisor, WorkerStatus, type BlockedWorker, type WorkerExit, type WorkerHandle } from './node-supervisor.js';
+export { ExitReason, NodeSupervisor, SpareEvent, WorkerStatus, type BlockedWorker, type SpareStats, type WorkerExit, type WorkerHandle } from './node-supervisor.js';
 export type { BlockedMessage } from './blocked-message.js';
 export { nestActors, type ActorTreeNode, type SupervisionTree, type WorkerTreeNode } from './supervision-tree.js';
 export { DEFAULT_STATE_COPY_BYTES, defaultNodeId, type NodeOptions } from './node-options.js';

@@ -54,6 +54,13 @@ export interface NodeOptions {
    * A store that lives inside its worker thread must not be used with a copy: pass 0.
    */
   stateCopyBytes?: number;
+  /**
+   * Keep one idle worker thread booted, its modules imported, to replace the next worker that dies
+   * (runtime/node/spare-worker.ts): the restart skips the thread start and the imports. It costs
+   * one more thread's memory while idle, its heap with the modules loaded (16–27 MB RSS with the
+   * game's services, bench/RESULTS.md "rehydrate"). Default true.
+   */
+  spareWorker?: boolean;
 }
 
 export type ResolvedNodeOptions = Required<Omit<NodeOptions, 'clock' | 'resourceLimits' | 'store' | 'supervision' | 'services'>> & { services: [string, ServiceSpec][] } &
@@ -93,6 +100,11 @@ function supervisionOverrides(value: unknown): Record<string, Partial<Supervisio
   const overrides = value as Record<string, Partial<SupervisionSpec>>;
   for (const [kind, spec] of Object.entries(overrides)) resolveSupervision(spec, undefined, `supervision.${kind}`);
   return overrides;
+}
+
+function booleanOption(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new InvalidOptionError(name, 'true or false', value);
+  return value;
 }
 
 /** The copy's default budget: 64 MiB holds about 100,000 documents of 300 characters. */
@@ -141,6 +153,7 @@ export function resolveNodeOptions(options: NodeOptions, defaultStore: ModuleRef
     blockedAfterMs: blockedAfter(options.blockedAfterMs ?? 3_000),
     services: serviceSpecs(options.services),
     stateCopyBytes: stateCopyBytes(options.stateCopyBytes, store),
+    spareWorker: booleanOption('spareWorker', options.spareWorker ?? true),
   };
 }
 

@@ -1,6 +1,6 @@
 import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import * as Comlink from 'comlink';
-import type { Clock } from '../clock.js';
+import type { Clock, TimerHandle } from '../clock.js';
 import type { WorkerControl, WorkerInit } from '../host/control-api.js';
 import { newPulseBuffer } from '../host/worker-pulse.js';
 import { ErrorCodes, GlassError } from '../errors.js';
@@ -9,8 +9,10 @@ import type { Router } from '../wire/router.js';
 import type { Supervisor } from '../supervision.js';
 import { workerControl } from './worker-control.js';
 import { WorkerWatchdog, beatEveryMs, type BlockedWorker } from './worker-watchdog.js';
+import { SpareWorker, type SpareEvent, type SpareStats } from './spare-worker.js';
 
 export type { BlockedWorker } from './worker-watchdog.js';
+export { SpareEvent, type SpareStats } from './spare-worker.js';
 
 export const WorkerStatus = {
   STARTING: 'starting',
@@ -63,7 +65,16 @@ export interface NodeSupervisorOptions {
   supervisor: Pick<Supervisor, 'threadRestartDelayMs'>;
   /** A worker whose event loop has not turned for longer than this is ended and restarted; 0: never. */
   blockedAfterMs: number;
+  /** The modules a spare thread imports ahead (worker-boot.ts preloadOf); null: no spare, a restart starts a thread. */
+  sparePreload: string[] | null;
 }
+
+/**
+ * How long after the workers (or a replacement) are ready a spare starts: its imports take a core
+ * for a few hundred ms, which the node needs then (a replacement to bring its actors back); and a
+ * node that lives less than this (a test's) never pays for one.
+ */
+export const SPARE_AFTER_MS = 1_000;
 
 const WORKER_ENTRY = new URL('../host/worker-entry.js', import.meta.url);
 
@@ -88,9 +99,25 @@ export class NodeSupervisor {
   readonly #watchdog: WorkerWatchdog | null;
   /** Each worker's pulse buffer (this incarnation's), by thread. */
   readonly #pulses = new Map<number, SharedArrayBuffer>();
+  /** The idle thread a dead worker's replacement is made from; null: none kept. */
+  readonly #spare: SpareWorker | null;
+  #spareTimer: TimerHandle | null = null;
+  readonly #spareListeners = new Set<(event: SpareEvent, threadId: number) => void>();
 
   constructor(options: NodeSupervisorOptions) {
     this.#o = options;
+    this.#spare =
+      options.sparePreload === null
+        ? null
+        : new SpareWorker({
+            entry: WORKER_ENTRY,
+            preload: options.sparePreload,
+            resourceLimits: options.resourceLimits,
+            log: options.log,
+            onSpare: (event, threadId) => {
+              for (const listener of this.#spareListeners) listener(event, threadId);
+            },
+          });
     this.#watchdog = options.blockedAfterMs > 0 ? new WorkerWatchdog({ blockedAfterMs: options.blockedAfterMs, onBlocked: (b) => this.#blocked(b) }) : null;
   }
 
@@ -109,6 +136,12 @@ export class NodeSupervisor {
     for (let b = 1; b <= W; b++) this.#o.router.attach(b, ports[0][b]!);
     for (let thread = 1; thread <= W; thread++) this.handles.push(this.#spawn(thread, ports[thread], null));
     await Promise.all(this.handles.map((h) => this.#ready(h)));
+    this.#bootSpareLater();
+  }
+
+  /** The spare thread's figures; null when the node keeps none. */
+  spareStats(): SpareStats | null {
+    return this.#spare?.stats() ?? null;
   }
 
   live(): WorkerHandle[] {
@@ -130,6 +163,12 @@ export class NodeSupervisor {
     return () => this.#blockedListeners.delete(listener);
   }
 
+  /** Called whenever a spare thread has imported its modules (the next restart adopts it), or ended while idle. */
+  onSpare(listener: (event: SpareEvent, threadId: number) => void): () => void {
+    this.#spareListeners.add(listener);
+    return () => this.#spareListeners.delete(listener);
+  }
+
   /** Called whenever a restarted worker is ready again. */
   onRestart(listener: (handle: WorkerHandle) => void): () => void {
     this.#restartListeners.add(listener);
@@ -145,7 +184,9 @@ export class NodeSupervisor {
     const pulse = this.#watchdog === null ? null : newPulseBuffer();
     if (pulse !== null) this.#pulses.set(thread, pulse);
     const workerData: WorkerInit = { ...init, pulse, beatEveryMs: beatEveryMs(this.#o.blockedAfterMs) };
-    const worker = new Worker(WORKER_ENTRY, { workerData, transferList: transfer, resourceLimits: this.#o.resourceLimits });
+    // A replacement is the spare when one is booted: its thread is up and its modules loaded.
+    const adopted = previous === null ? null : (this.#spare?.adopt(workerData, transfer) ?? null);
+    const worker = adopted ?? new Worker(WORKER_ENTRY, { workerData, transferList: transfer, resourceLimits: this.#o.resourceLimits });
     const handle: WorkerHandle = previous ?? {
       thread,
       worker,
@@ -222,7 +263,8 @@ export class NodeSupervisor {
     handle.nextDelayMs = this.#o.supervisor.threadRestartDelayMs({ thread, upForMs: upFor, code, reason });
     this.#o.log.error({ thread, code, err: error, reason, restartInMs: handle.nextDelayMs }, reason === ExitReason.BLOCKED ? 'blocked worker ended; restarting' : 'worker died; restarting');
     for (const listener of this.#exitListeners) listener(handle);
-    this.#o.clock.setTimeout(() => void this.#restart(handle), handle.nextDelayMs);
+    if (handle.nextDelayMs === 0) void this.#restart(handle);
+    else this.#o.clock.setTimeout(() => void this.#restart(handle), handle.nextDelayMs);
   }
 
   async #restart(handle: WorkerHandle): Promise<void> {
@@ -232,27 +274,51 @@ export class NodeSupervisor {
     const main = new MessageChannel();
     ports[0] = main.port2;
     this.#o.router.attach(thread, main.port1);
-    for (const other of this.live()) {
+    // Each live worker gets its end of a new channel (and sends what it held) while the
+    // replacement starts: what the replacement posts waits in its port until then.
+    const attached = this.live().map((other) => {
       const { port1, port2 } = new MessageChannel();
       ports[other.thread] = port1;
-      await other.control.attach(thread, Comlink.transfer(port2, [port2]));
-    }
+      return other.control.attach(thread, Comlink.transfer(port2, [port2]));
+    });
     handle.restarts++;
     handle.lastStart = this.#o.clock.now();
     this.#spawn(thread, ports, handle);
+    // Asked at once, so that the question waits in the replacement's control port ahead of most of
+    // what it is handed on its data ports: it is marked running, and watched, as it starts on them.
+    const ready = this.#ready(handle);
+    ready.catch(() => undefined);
+    // A peer that died meanwhile refuses its attach; this worker still starts (the peer's replacement
+    // is wired to the workers live when it restarts).
+    for (const r of await Promise.allSettled(attached)) {
+      if (r.status === 'rejected') this.#o.log.warn({ thread, err: (r.reason as Error).message }, 'a worker did not take its port to a restarted worker');
+    }
     try {
-      await this.#ready(handle);
+      await ready;
       this.#o.log.info({ thread, restarts: handle.restarts }, 'worker restarted');
       for (const listener of this.#restartListeners) listener(handle);
     } catch (err) {
       this.#o.log.error({ thread, err: (err as Error).message }, 'worker restart failed');
     }
+    this.#bootSpareLater();
+  }
+
+  /** The next spare, once the workers have had their start to themselves (one timer at a time). */
+  #bootSpareLater(): void {
+    const spare = this.#spare;
+    if (spare === null || spare.booted || this.#spareTimer !== null || this.#closing) return;
+    this.#spareTimer = this.#o.clock.setTimeout(() => {
+      this.#spareTimer = null;
+      if (!this.#closing) spare.boot();
+    }, SPARE_AFTER_MS);
   }
 
   /** Closes every live worker (they drain their actors first), then terminates all of them. */
   async close(): Promise<void> {
     this.#closing = true;
     this.#watchdog?.stop();
+    if (this.#spareTimer !== null) this.#o.clock.clearTimeout(this.#spareTimer);
+    await this.#spare?.close();
     await Promise.allSettled(this.live().map((h) => h.control.close()));
     await Promise.allSettled(this.handles.map((h) => h.worker.terminate()));
     for (const h of this.handles) h.status = WorkerStatus.STOPPED;

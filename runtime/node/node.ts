@@ -26,6 +26,7 @@ import { NodeSupervisor, type WorkerHandle } from './node-supervisor.js';
 import { quarantineBlocked } from './blocked-message.js';
 import type { SupervisionTree } from './supervision-tree.js';
 import { StateCopyLinks } from './state-copy-links.js';
+import { preloadOf } from '../host/worker-boot.js';
 
 export type { ClusterParts, ClusterStatus } from './node-membership.js';
 
@@ -90,6 +91,7 @@ export class GlassNode {
       resourceLimits: options.resourceLimits,
       supervisor,
       blockedAfterMs: options.blockedAfterMs,
+      sparePreload: options.spareWorker ? preloadOf(options.actorModules, [options.store, options.placement, options.supervisor, ...options.services.map(([, s]) => s.worker)]) : null,
     });
     // The message a blocked worker was handling is quarantined before the worker ends, so that
     // redelivery (below) does not hand it to the replacement.

@@ -122,6 +122,19 @@ export function stateStoreContract(name: string, createStore: () => StateStore |
           [...ids.map((_, i) => ({ state: { i }, version: versions[i], epoch: i + 1 })), undefined],
         );
       }));
+
+    test('saveText, where offered, is save given the texts: loads, versions, seqs and conflicts are the same', () =>
+      withStore(async (store) => {
+        if (store.saveText === undefined) return;
+        const state = { turn: 2, lines: [{ seq: 1, text: 'é "quoted"' }] };
+        const seqs = { 'n2/1': [4, 7, 9] };
+        const v1 = await store.saveText('session', 't', JSON.stringify(state), null, 3, JSON.stringify(seqs));
+        assert.deepEqual(await store.load('session', 't'), { state, version: v1, epoch: 3, seqs });
+        const v2 = await store.save('session', 't', { turn: 3 }, v1, 3);
+        await assert.rejects(store.saveText('session', 't', '{"turn":4}', v1, 3), StoreConflictError);
+        const v3 = await store.saveText('session', 't', '{"turn":4}', v2, 3);
+        assert.deepEqual(await store.load('session', 't'), { state: { turn: 4 }, version: v3, epoch: 3 });
+      }));
   });
 }
 

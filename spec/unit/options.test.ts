@@ -53,6 +53,7 @@ const CASES: Case[] = [
   node('placement missing', 'placement', { placement: undefined }),
   node('placement without export', 'placement', { supervisor: { module: new URL('../../supervisors/worker-supervisor.js', import.meta.url).href, export: 'createWorkerSupervisor' }, placement: { module: 'file:///p.js' } }),
   node('store not a module reference', 'store', { store: 'memory' }),
+  node('spareWorker not a boolean', 'spareWorker', { spareWorker: 'yes' }),
   actor('kind with capitals', 'kind', { kind: 'Probe' }),
   actor('kind empty', 'kind', { kind: '' }),
   actor('kind with a colon', 'kind', { kind: 'a:b' }),
@@ -95,6 +96,7 @@ test('valid options resolve, with defaults filled in', () => {
   assert.equal(resolved.askTimeoutMs, 5_000);
   assert.equal(resolved.maxBatch, 1024);
   assert.equal(resolved.logLevel, 'info');
+  assert.equal(resolved.spareWorker, true, 'a spare worker thread by default');
   assert.deepEqual(resolved.pinnedKinds, ['gateway', 'glass-node'], 'the node endpoint is always pinned');
   assert.equal(resolveNodeOptions({ ...VALID, idleAfterMs: 40 }, STORE).sweepIntervalMs, 10);
   assert.equal(resolveNodeOptions({ ...VALID, idleAfterMs: 1 }, STORE).sweepIntervalMs, 1);

@@ -43,17 +43,19 @@ test('restart intensity and poison: admitRestart counts restarts in a sliding wi
   assert.deepEqual([1, 2, 3, 4].map((attempt) => isPoison(spec, { ...failure, attempt })), [false, false, true, true]);
 });
 
-test('worker-thread restarts: 100 ms doubling to 5 s per thread, back to 100 ms after 30 s up, no jitter', () => {
+test('worker-thread restarts: the first at once, then 100 ms doubling to 5 s per thread, at once again after 30 s up, no jitter', () => {
   const threads = new ThreadRestarts(undefined, () => 0.999);
   const died = (thread: number, upForMs: number) => threads.delayMs({ thread, upForMs, code: 1 });
-  assert.deepEqual([10, 10, 10, 10, 10, 10, 10, 10].map((up) => died(1, up)), [100, 200, 400, 800, 1_600, 3_200, 5_000, 5_000]);
-  assert.equal(died(2, 10), 100, 'each thread backs off on its own');
+  assert.deepEqual([10, 10, 10, 10, 10, 10, 10, 10, 10].map((up) => died(1, up)), [0, 100, 200, 400, 800, 1_600, 3_200, 5_000, 5_000]);
+  assert.equal(died(2, 10), 0, 'each thread backs off on its own');
+  assert.equal(died(2, 10), 100);
   assert.equal(died(1, 29_999), 5_000, 'not up long enough');
-  assert.equal(died(1, 30_000), 100, 'up for resetAfterMs');
+  assert.equal(died(1, 30_000), 0, 'up for resetAfterMs: at once again');
+  assert.equal(died(1, 10), 100);
   assert.equal(died(1, 10), 200);
   // The supervisor gives the same answers (the node asks it).
   const supervisor = new WorkerSupervisor({ random: () => 0.5 });
-  assert.deepEqual([0, 0, 0].map(() => supervisor.threadRestartDelayMs({ thread: 3, upForMs: 0, code: 1 })), [100, 200, 400]);
+  assert.deepEqual([0, 0, 0, 0].map(() => supervisor.threadRestartDelayMs({ thread: 3, upForMs: 0, code: 1 })), [0, 100, 200, 400]);
 });
 
 test('save retries: 100 ms doubling to 5 s, for ever, no jitter', () => {

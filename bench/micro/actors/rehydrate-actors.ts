@@ -40,7 +40,7 @@ export interface ReadReply {
 
 const RECENT = 3;
 
-function initialAccount(id: string): AccountState {
+export function initialAccount(id: string): AccountState {
   const now = new Date().toISOString();
   return {
     owner: id,
