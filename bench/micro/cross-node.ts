@@ -10,7 +10,7 @@ import { measureEncoding } from './cross-node-encoding.js';
 import { addSlice, emptySide, type Side } from './cross-node-latency.js';
 import { GOAL_P99_MS, GOAL_RATIO, report } from './cross-node-report.js';
 import { wireBytes } from './cross-node-wire.js';
-import { alternateTracing, cpuRound, crossNodeTracing, tracingRows } from './cross-node-tracing.js';
+import { alternateTracing, cpuRound, crossNodeTracing, tracingHalfOrders, tracingRows, type TracingHalf } from './cross-node-tracing.js';
 import { closePair, pairActors, startPair, type Pair } from './cross-node-pair.js';
 import { TRACING_MAX_COST, TRACING_OPTION, TRACING_SAMPLE_RATIO, startTracingSink, tracingEnv } from '../support/tracing.js';
 import type { OtlpSink } from '../support/otlp-sink.js';
@@ -45,8 +45,9 @@ const ROUND_TIMEOUT_MS = 120_000;
  * bench) and ours' throughput rounds are kicked (bench/micro/cross-node-tracing.ts: each chain a
  * trace root of its own). `both`: after everything above, the pair above is closed and two fresh
  * pairs are started, each in a cluster of its own, the untraced one first and then the traced one;
- * their kicked rounds alternate, compared by messages per CPU-second of each pair over the phase
- * (goal: traced >= 0.9 x untraced).
+ * their kicked rounds alternate, compared by messages per CPU-second of each pair over the phase;
+ * then the same again on more fresh pairs (TRACING_HALVES in all), the start order alternating.
+ * The figure is the geometric mean of the halves' ratios (goal: traced >= 0.9 x untraced).
  */
 export const crossNode: Scenario = {
   name: 'cross-node',
@@ -151,18 +152,15 @@ async function runCrossNode(options: OptionValues, progress: Progress): Promise<
     progress.tick();
 
     // ---- the cost of tracing (--tracing both): kicked rounds of each pair, per CPU-second of the pair ----
-    let tracingOutcome: Awaited<ReturnType<typeof alternateTracing>> | null = null;
+    const tracingHalves: TracingHalf[] = [];
     if (tracing === 'both') {
-      // Last, on two fresh pairs of their own (the untraced one started first), the pair above
-      // closed: an A/A run (both untraced) on the pair above against one fresh pair gave the fresh
-      // one 1.35-1.5 x the messages per CPU-second, whatever the reason (its history, its baseline).
+      // Last, on fresh pairs of their own, the pair above closed: an A/A run (both untraced) on the
+      // pair above against one fresh pair gave the fresh one 1.35-1.5 x the messages per
+      // CPU-second. Two fresh pairs differ by more than the goal's 10 % too, either way: the phase
+      // runs on TRACING_HALVES pairs of pairs, the start order alternating, and the figure is the
+      // geometric mean of their ratios (bench/micro/cross-node-tracing.ts).
       await Promise.allSettled(procs.map((p) => p.request('baseline-close', {}, 10_000)));
       await Promise.allSettled(procs.map((p) => p.close()));
-      progress.begin('tracing: starting an untraced and a traced pair of node processes', 2);
-      pairs.push(await startPair('untraced', `${prefix}-u`, workers, options.targets as number));
-      progress.tick();
-      pairs.push(await startPair('traced', `${prefix}-t`, workers, options.targets as number, tracingEnv(sink!)));
-      progress.tick();
       const side = (pair: Pair) => {
         const run = kicked(pair.procs[0], pair.actors);
         return {
@@ -170,15 +168,33 @@ async function runCrossNode(options: OptionValues, progress: Progress): Promise<
           cpuMicros: async (): Promise<number> => (await Promise.all(pair.procs.map((p) => p.cpuMicros()))).reduce((x, y) => x + y, 0),
         };
       };
-      tracingOutcome = await alternateTracing(side(pairs[0]), side(pairs[1]), 2 * messages, options.rounds as number, options.warmup as number, progress);
+      for (const [i, order] of tracingHalfOrders().entries()) {
+        progress.begin(`tracing (${order}): starting an untraced and a traced pair of node processes`, 2);
+        const start = (traced: boolean): Promise<Pair> =>
+          traced
+            ? startPair(`traced-${i}`, `${prefix}-t${i}`, workers, options.targets as number, tracingEnv(sink!))
+            : startPair(`untraced-${i}`, `${prefix}-u${i}`, workers, options.targets as number);
+        const first = await start(order === 'traced first');
+        pairs.push(first);
+        progress.tick();
+        const second = await start(order !== 'traced first');
+        pairs.push(second);
+        progress.tick();
+        const [untraced, traced] = order === 'traced first' ? [second, first] : [first, second];
+        const outcome = await alternateTracing(side(untraced), side(traced), 2 * messages, options.rounds as number, options.warmup as number, progress);
+        // Closed before the next half (the traced pair flushes its spans to the sink as it closes).
+        await Promise.allSettled(pairs.splice(0).map(closePair));
+        tracingHalves.push({ order, outcome });
+      }
       if (strays.some((s) => s > 0)) throw new Error(`pongs of another run arrived in the tracing rounds (${strays.join(', ')}): the figures are not valid`);
     }
     const result = report(options, outcome, latency, encoding, wire, { pinger, targets: targets.length, workers, runMs: Math.round(performance.now() - runStarted) });
     if (tracing === 'off') return result;
-    // The sink counts what reached it: flush the traced processes' spans first (they flush on close).
-    await Promise.allSettled((tracing === 'on' ? procs : pairs[1].procs).map((p) => p.close()));
-    if (tracingOutcome === null) return { ...result, figures: { ...result.figures, tracing: { mode: 'on', sampleRatio: TRACING_SAMPLE_RATIO, spansReceived: sink!.spanCount } } };
-    const t = crossNodeTracing(tracingOutcome, sink!.spanCount);
+    // The sink counts what reached it: flush the traced processes' spans first (they flush on close;
+    // the pairs of --tracing both are closed already).
+    if (tracing === 'on') await Promise.allSettled(procs.map((p) => p.close()));
+    if (tracingHalves.length === 0) return { ...result, figures: { ...result.figures, tracing: { mode: 'on', sampleRatio: TRACING_SAMPLE_RATIO, spansReceived: sink!.spanCount } } };
+    const t = crossNodeTracing(tracingHalves, sink!.spanCount);
     return {
       ...result,
       figures: { ...result.figures, tracing: t },

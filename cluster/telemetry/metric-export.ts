@@ -1,13 +1,14 @@
 // The node's key runtime metrics over OTLP/HTTP: an OTel MeterProvider on the main thread whose
 // observable instruments read the same prom-client registry /metrics serves (one source, two
 // expositions; /metrics is unchanged). Counters and gauges of BRIDGED_METRICS are bridged, labels
-// becoming attributes; histograms stay on /metrics. The SDK is imported lazily.
+// becoming attributes; the histograms of BRIDGED_HISTOGRAMS are read by a MetricProducer of the
+// same reader (prom-histogram-producer.ts). The SDK is imported lazily.
 import type { MetricExportConfig } from './telemetry-config.js';
 
 /** What is read of a prom-client Registry (structural: this room does not depend on prom-client). */
 export interface PromMetricsSource {
   // `type` is prom-client's MetricType, a string at run time ('counter', 'gauge', …).
-  getMetricsAsJSON(): Promise<readonly { name: string; help: string; type: unknown; values: readonly { value: number; labels: Partial<Record<string, string | number>> }[] }[]>;
+  getMetricsAsJSON(): Promise<readonly { name: string; help: string; type: unknown; values: readonly { value: number; labels: Partial<Record<string, string | number>>; metricName?: string }[] }[]>;
 }
 
 /** The metrics exported over OTLP: what the runtime's dashboards and DES-19 signals read. */
@@ -26,6 +27,9 @@ export const BRIDGED_METRICS = [
   'glass_moderation_overrides_total',
 ] as const;
 
+/** The histograms exported over OTLP, as OTel explicit-bucket histograms with their own bounds. */
+export const BRIDGED_HISTOGRAMS = ['glass_hub_hop_seconds'] as const;
+
 export interface MetricExport {
   /** Collects and sends now. */
   flush(): Promise<void>;
@@ -34,13 +38,20 @@ export interface MetricExport {
 }
 
 export async function startMetricExport(config: MetricExportConfig, resource: Record<string, string | number>, source: PromMetricsSource): Promise<MetricExport> {
-  const [metrics, { resourceFromAttributes }, { OTLPMetricExporter }] = await Promise.all([
+  const [metrics, { resourceFromAttributes }, { OTLPMetricExporter }, { promHistogramProducer }] = await Promise.all([
     import('@opentelemetry/sdk-metrics'),
     import('@opentelemetry/resources'),
     import('@opentelemetry/exporter-metrics-otlp-http'),
+    import('./prom-histogram-producer.js'),
   ]);
   const exporter = new OTLPMetricExporter({ url: config.url, headers: { ...config.headers }, timeoutMillis: config.exportTimeoutMs });
-  const reader = new metrics.PeriodicExportingMetricReader({ exporter, exportIntervalMillis: config.intervalMs, exportTimeoutMillis: Math.min(config.exportTimeoutMs, config.intervalMs) });
+  const histograms = await promHistogramProducer(source, BRIDGED_HISTOGRAMS, resource);
+  const reader = new metrics.PeriodicExportingMetricReader({
+    exporter,
+    exportIntervalMillis: config.intervalMs,
+    exportTimeoutMillis: Math.min(config.exportTimeoutMs, config.intervalMs),
+    metricProducers: [histograms],
+  });
   // Not registered as the global MeterProvider: several nodes in one process each bridge their own registry.
   const provider = new metrics.MeterProvider({ resource: resourceFromAttributes(resource), readers: [reader] });
   const meter = provider.getMeter('glass-runtime');

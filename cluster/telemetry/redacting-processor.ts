@@ -15,9 +15,23 @@ const SECRET_VALUE = [
   /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
 ];
 
+// The keys a thread's spans carry are few and the same on every span: each is tested once. Bounded,
+// so keys made of data (a handler's, a library's) cannot grow it: past the bound they are tested each time.
+const KEY_CACHE_MAX = 256;
+const secretKeys = new Map<string, boolean>();
+
+function isSecretKey(key: string): boolean {
+  let secret = secretKeys.get(key);
+  if (secret === undefined) {
+    secret = SECRET_KEY.test(key);
+    if (secretKeys.size < KEY_CACHE_MAX) secretKeys.set(key, secret);
+  }
+  return secret;
+}
+
 /** True when an attribute must not leave the process as it is. */
 export function isSecretAttribute(key: string, value: unknown): boolean {
-  if (SECRET_KEY.test(key)) return true;
+  if (isSecretKey(key)) return true;
   if (typeof value === 'string') return SECRET_VALUE.some((re) => re.test(value));
   if (Array.isArray(value)) return value.some((v) => typeof v === 'string' && SECRET_VALUE.some((re) => re.test(v)));
   return false;

@@ -1,6 +1,6 @@
 // One thread's trace export: a NodeTracerProvider registered as this isolate's global (OTel globals
 // are per isolate, so the main thread and every worker each start one), the configured sampler,
-// the redaction guard, a bounded batch and the OTLP/HTTP JSON exporter. The SDK is imported here,
+// the redaction guard, a bounded batch and the OTLP/HTTP JSON exporter (otlp-json-serializer.ts). The SDK is imported here,
 // lazily: a node with no endpoint never loads it. Worker-safe (no main-thread modules).
 import type { TraceExportConfig } from './telemetry-config.js';
 
@@ -22,12 +22,15 @@ export function threadResource(nodeId: string, thread: number | 'main'): Record<
 }
 
 export async function startTraceExport(config: TraceExportConfig, resource: Record<string, string | number>): Promise<TraceExport> {
-  const [api, node, { resourceFromAttributes }, { OTLPTraceExporter }, { RedactingSpanProcessor }] = await Promise.all([
+  const [api, node, { resourceFromAttributes }, { OTLPExporterBase }, http, { TraceExporterMetricsHelper }, { RedactingSpanProcessor }, { LeanJsonTraceSerializer }] = await Promise.all([
     import('@opentelemetry/api'),
     import('@opentelemetry/sdk-trace-node'),
     import('@opentelemetry/resources'),
-    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/otlp-exporter-base'),
+    import('@opentelemetry/otlp-exporter-base/node-http'),
+    import('@opentelemetry/otlp-transformer'),
     import('./redacting-processor.js'),
+    import('./otlp-json-serializer.js'),
   ]);
   const { SyncContextManager } = await import('./sync-context-manager.js');
   const ratio = new node.TraceIdRatioBasedSampler(config.ratio);
@@ -39,7 +42,11 @@ export async function startTraceExport(config: TraceExportConfig, resource: Reco
     parentbased_always_off: () => new node.ParentBasedSampler({ root: new node.AlwaysOffSampler() }),
     parentbased_traceidratio: () => new node.ParentBasedSampler({ root: ratio }),
   }[config.sampler]();
-  const exporter = new OTLPTraceExporter({ url: config.url, headers: { ...config.headers }, timeoutMillis: config.exportTimeoutMs });
+  // exporter-trace-otlp-http's OTLPTraceExporter, with the lean serializer (otlp-json-serializer.ts)
+  // in place of the SDK's JsonTraceSerializer: the same JSON, the same HTTP delegate (retries,
+  // timeout, concurrency limit, headers).
+  const options = http.convertLegacyHttpOptions({ url: config.url, headers: { ...config.headers }, timeoutMillis: config.exportTimeoutMs }, 'TRACES', 'v1/traces', { 'Content-Type': 'application/json' });
+  const exporter = new OTLPExporterBase(http.createOtlpHttpExportDelegate(options, LeanJsonTraceSerializer, 'otlp_http_span_exporter', TraceExporterMetricsHelper, undefined));
   // Past maxQueueSize a span is dropped, not queued: a collector that is down costs a bounded buffer.
   const batch = new node.BatchSpanProcessor(exporter, {
     maxQueueSize: config.maxQueueSize,

@@ -283,7 +283,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
     }
     if (e.from !== '@timer') cell.lastActiveAt = this.#now;
     cell.handled++;
-    if (e.trace !== undefined) this.#spans.start(e, cell.kind, cell.key, this.#router.thread);
+    if (e.trace !== undefined) this.#spans.start(e, cell.kind, cell.key);
     cell.current = e;
     if (cell.behaviour.persistence.save === SavePolicy.EVERY_MESSAGE && !isReadOnly(cell, msg.type)) this.#outbox.open(cell);
     let result: unknown;

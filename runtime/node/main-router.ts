@@ -1,10 +1,9 @@
-import { SpanKind } from '@opentelemetry/api';
 import { idOfKey, kindOfKey } from '../address.js';
 import type { DeadLetter } from '../dead-letters.js';
 import { Envelope, Lane, NO_REPLY } from '../envelope.js';
 import { ErrorCodes, GlassError } from '../errors.js';
 import type { QuarantinedMessage } from '../quarantine.js';
-import { edgeTraceparent, endHop, startHop, traceparentOf } from '../trace.js';
+import { edgeTraceparent } from '../trace.js';
 import type { DeliveryReceipt, Transport } from '../transport.js';
 import { BatchTag } from '../wire/port-link.js';
 import { MAIN_THREAD, Router, type RouterOptions } from '../wire/router.js';
@@ -94,17 +93,15 @@ export class MainRouter extends Router {
     if (e.replyThread !== NO_REPLY && e.replyNode === null) e.replyNode = this.nodeId;
     const receipt = e.receipt;
     e.receipt = 0;
-    // A traced message: the stream hop is a span from the send until Redis has stored it.
-    const span = e.trace === undefined ? null : startHop('glass.stream send', e.trace, { 'glass.to': e.to, 'glass.node': node }, SpanKind.PRODUCER);
-    if (span !== null) e.trace = traceparentOf(span) ?? e.trace;
+    // A traced message keeps its sender's traceparent: the receiving actor's span (marked
+    // glass.via=stream) is the sender's child, without a span of its own for the hop (it doubled
+    // the spans of a cross-node message: bench/RESULTS.md, cross-node --tracing both).
     try {
       this.#transport.send(node, [e]);
     } catch (err) {
       e.receipt = receipt;
-      if (span !== null) endHop(span, err);
       return this.refuse(e, err instanceof GlassError ? err : new GlassError(ErrorCodes.NO_ROUTE, String(err)), 'no-route');
     }
-    if (span !== null) this.#afterFlush(() => endHop(span));
     // Passed on from another node: acknowledged once the next hop has it stored.
     if (receipt !== 0) this.#afterFlush(() => this.receipts.handled(receipt));
   }

@@ -1,11 +1,13 @@
 // glass_hub_hop_seconds end to end: a real node and gateway, real uWS sockets. Every say a room
 // takes is one hub hop in /metrics (count, cumulative buckets up to +Inf, a sum), observed after
 // the line reached the members' sockets; a say refused at the gateway (not in the room) is not.
+// The same histogram leaves over OTLP (to a sink the test owns) with the same buckets and counts.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startGateway, type Gateway } from '../../clients/index.js';
 import { HUB_HOP_BUCKETS } from '../../clients/ops/hub-hop-histogram.js';
-import { MEMORY_STORE, defaultNodeOptions } from '../../cluster/index.js';
+import { OtlpSink } from '../../bench/support/otlp-sink.js';
+import { MEMORY_STORE, defaultNodeOptions, telemetryConfigFromEnv } from '../../cluster/index.js';
 import { startNode, type GlassNode } from '../../runtime/node/index.js';
 import { TEST_KEYS, tokenFor } from './tokens.js';
 import { TestClient } from './ws-client.js';
@@ -14,11 +16,15 @@ describe('hub hop histogram (glass_hub_hop_seconds)', () => {
   let node: GlassNode;
   let gateway: Gateway;
   let httpUrl: string;
+  let sink: OtlpSink;
   const clients: TestClient[] = [];
 
   before(async () => {
+    sink = await OtlpSink.start();
+    // Exported every 100 ms: the test waits for the export that carries every say.
+    const metricsExport = telemetryConfigFromEnv({ OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${sink.url}/v1/metrics`, OTEL_METRIC_EXPORT_INTERVAL: '100' }).metrics;
     node = await startNode(defaultNodeOptions({ workers: 1, logLevel: 'silent', store: MEMORY_STORE }));
-    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS, audit: null });
+    gateway = await startGateway({ node, port: 0, host: '127.0.0.1', ...TEST_KEYS, audit: null, metricsExport });
     httpUrl = `http://127.0.0.1:${gateway.port}`;
   });
 
@@ -26,6 +32,7 @@ describe('hub hop histogram (glass_hub_hop_seconds)', () => {
     await Promise.all(clients.map((c) => c.close()));
     await gateway?.close();
     await node?.close();
+    await sink?.close();
   });
 
   async function metrics(): Promise<string> {
@@ -98,5 +105,23 @@ describe('hub hop histogram (glass_hub_hop_seconds)', () => {
     assert.equal(h.buckets.get('+Inf'), says);
     // On an idle loopback gateway a hop is far under the 150 ms budget.
     assert.equal(h.buckets.get('0.15'), says);
+
+    // Over OTLP: an explicit-bucket histogram with the same bounds; its per-bucket counts add up
+    // to /metrics' cumulative ones.
+    type Point = { count: string | number; sum: number; bucketCounts: (string | number)[]; explicitBounds: number[]; attributes: { key: string; value: { stringValue?: string } }[] };
+    const point = await sink.waitFor(() => {
+      for (const m of sink.metrics) {
+        if (m.name !== 'glass_hub_hop_seconds') continue;
+        const p = (m.body.histogram as { dataPoints: Point[] }).dataPoints[0];
+        if (Number(p.count) === says) return p;
+      }
+      return undefined;
+    });
+    assert.deepEqual(point.explicitBounds, HUB_HOP_BUCKETS);
+    let cumulative = 0;
+    const exported = point.bucketCounts.map((c) => (cumulative += Number(c)));
+    assert.deepEqual(exported, values, 'the same counts as /metrics, bucket by bucket');
+    assert.ok(Math.abs(point.sum - h.sum) < 1e-6, `sum ${point.sum} vs ${h.sum}`);
+    assert.equal(point.attributes.find((a) => a.key === 'node')?.value.stringValue, node.id);
   });
 });

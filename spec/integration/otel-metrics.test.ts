@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { OtlpSink } from '../../bench/support/otlp-sink.js';
 import { OpsMetrics } from '../../clients/ops/index.js';
+import { HUB_HOP_BUCKETS } from '../../clients/ops/hub-hop-histogram.js';
 import { startMetricExport, telemetryConfigFromEnv, threadResource } from '../../cluster/index.js';
 
 describe('metrics exported over OTLP from the ops registry', () => {
@@ -41,4 +42,54 @@ describe('metrics exported over OTLP from the ops registry', () => {
       await exported.shutdown();
     }
   });
+
+  test('the hub-hop histogram arrives as an OTel histogram: the same bounds, its counts per bucket, sum and count', async () => {
+    sink ??= await OtlpSink.start();
+    const config = telemetryConfigFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_METRIC_EXPORT_INTERVAL: '600000' }).metrics!;
+    const ops = new OpsMetrics('hop-node');
+    const exported = await startMetricExport(config, threadResource('hop-node', 'main'), ops.registry);
+    try {
+      // Before any hop: a histogram of zeros (as /metrics shows it).
+      await exported.flush();
+      const empty = await sink.waitFor(() => sink.metrics.find((m) => m.name === 'glass_hub_hop_seconds' && m.resource['glass.node.id'] === 'hop-node'));
+      assert.equal(Number(histogramPoints(empty.body)[0].count), 0);
+      // 0.0005 ≤ 0.001; 0.001 is on a bound (le: in it); 0.003 ≤ 0.005; 0.15 on the budget's bound; 0.2 ≤ 0.25; 3 above every bound.
+      const hops = [0.0005, 0.001, 0.003, 0.15, 0.2, 3];
+      for (const s of hops) ops.observeHubHop(s);
+      const before = sink.metrics.length;
+      await exported.flush();
+      const received = await sink.waitFor(() => sink.metrics.slice(before).find((m) => m.name === 'glass_hub_hop_seconds'));
+      assert.equal(received.resource['glass.node.id'], 'hop-node');
+      const body = received.body as { histogram?: { aggregationTemporality?: number } };
+      assert.equal(body.histogram?.aggregationTemporality, 2, 'cumulative, as the Prometheus histogram');
+      const [point] = histogramPoints(received.body);
+      assert.deepEqual(point.explicitBounds, HUB_HOP_BUCKETS);
+      const expected = new Array<number>(HUB_HOP_BUCKETS.length + 1).fill(0);
+      for (const s of hops) {
+        const i = HUB_HOP_BUCKETS.findIndex((b) => s <= b);
+        expected[i === -1 ? HUB_HOP_BUCKETS.length : i]++;
+      }
+      assert.deepEqual(point.bucketCounts.map(Number), expected);
+      assert.deepEqual(expected, [2, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1]);
+      assert.equal(Number(point.count), hops.length);
+      assert.ok(Math.abs(point.sum - hops.reduce((a, b) => a + b, 0)) < 1e-9, `sum ${point.sum}`);
+      assert.deepEqual(Object.fromEntries(point.attributes.map((a) => [a.key, a.value.stringValue])), { node: 'hop-node' });
+    } finally {
+      await exported.shutdown();
+    }
+  });
 });
+
+interface HistogramPoint {
+  attributes: { key: string; value: { stringValue?: string } }[];
+  count: number | string;
+  sum: number;
+  bucketCounts: (number | string)[];
+  explicitBounds: number[];
+}
+
+function histogramPoints(body: Record<string, unknown>): HistogramPoint[] {
+  const h = body.histogram as { dataPoints?: HistogramPoint[] } | undefined;
+  assert.ok(h?.dataPoints !== undefined, `a histogram: ${JSON.stringify(body)}`);
+  return h.dataPoints;
+}
