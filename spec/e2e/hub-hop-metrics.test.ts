@@ -103,8 +103,6 @@ describe('hub hop histogram (glass_hub_hop_seconds)', () => {
     const values = [...h.buckets.values()];
     for (let i = 1; i < values.length; i++) assert.ok(values[i] >= values[i - 1], `cumulative at ${[...h.buckets.keys()][i]}`);
     assert.equal(h.buckets.get('+Inf'), says);
-    // On an idle loopback gateway a hop is far under the 150 ms budget.
-    assert.equal(h.buckets.get('0.15'), says);
 
     // Over OTLP: an explicit-bucket histogram with the same bounds; its per-bucket counts add up
     // to /metrics' cumulative ones.
