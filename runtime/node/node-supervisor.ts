@@ -148,6 +148,16 @@ export class NodeSupervisor {
     return this.handles.filter((h) => h.status === WorkerStatus.RUNNING);
   }
 
+  /**
+   * The workers with a thread that reads its control port: running, or starting (a replacement
+   * spawned, not ready yet: what it is told waits in its port). A death or a restart is told to all
+   * of them, so that a worker dying while another one's replacement starts still leaves the two
+   * replacements wired to each other.
+   */
+  #wired(except?: WorkerHandle): WorkerHandle[] {
+    return this.handles.filter((h) => h !== except && (h.status === WorkerStatus.RUNNING || h.status === WorkerStatus.STARTING));
+  }
+
   /** Called whenever a worker exits unexpectedly (before its restart is scheduled). */
   onExit(listener: (handle: WorkerHandle) => void): () => void {
     this.#exitListeners.add(listener);
@@ -258,7 +268,7 @@ export class NodeSupervisor {
     handle.status = WorkerStatus.BACKING_OFF;
     // Everyone holds what goes to the dead thread from now on, and takes back what it never read.
     this.#o.router.hold(thread);
-    for (const other of this.live()) void other.control.hold(thread).catch(() => {});
+    for (const other of this.#wired(handle)) void other.control.hold(thread).catch(() => {});
     const { code, error, reason } = handle.lastExit!;
     handle.nextDelayMs = this.#o.supervisor.threadRestartDelayMs({ thread, upForMs: upFor, code, reason });
     this.#o.log.error({ thread, code, err: error, reason, restartInMs: handle.nextDelayMs }, reason === ExitReason.BLOCKED ? 'blocked worker ended; restarting' : 'worker died; restarting');
@@ -276,7 +286,7 @@ export class NodeSupervisor {
     this.#o.router.attach(thread, main.port1);
     // Each live worker gets its end of a new channel (and sends what it held) while the
     // replacement starts: what the replacement posts waits in its port until then.
-    const attached = this.live().map((other) => {
+    const attached = this.#wired(handle).map((other) => {
       const { port1, port2 } = new MessageChannel();
       ports[other.thread] = port1;
       return other.control.attach(thread, Comlink.transfer(port2, [port2]));
