@@ -71,7 +71,7 @@ export {
   type ObjectVersion,
 } from './object-store.js';
 export type { ActorQuery, ActorSample, KindSample, SampleOptions, WorkerSample } from './host/metrics-sample.js';
-export type { Location, NodeMember, Placement, PlacementInit } from './placement.js';
+export { sameMembers, type Location, type NodeMember, type Placement, type PlacementInit } from './placement.js';
 export { Ref } from './wire/ref.js';
 export { RingBuffer } from './ring-buffer.js';
 export type { Router } from './wire/router.js';

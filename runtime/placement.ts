@@ -9,6 +9,11 @@ export interface NodeMember {
   readonly workers: number;
 }
 
+/** The same members, in the same order, with the same worker counts (lists as membership sorts them). */
+export function sameMembers(a: readonly NodeMember[], b: readonly NodeMember[]): boolean {
+  return a.length === b.length && a.every((m, i) => m.id === b[i].id && m.workers === b[i].workers);
+}
+
 /**
  * Maps an actor id to its location. Every thread of every node builds its own Placement from the
  * same membership, and the mapping must be a pure function of (members, id): that is what lets

@@ -15,7 +15,7 @@ import type { Supervisor } from '../supervision.js';
 import { Services, type WorkerServiceInit } from '../services.js';
 import { WorkerPulse } from './worker-pulse.js';
 import { reportingStore } from './saved-state-report.js';
-import type { NodeMember } from '../placement.js';
+import { sameMembers, type NodeMember } from '../placement.js';
 import { workerInit, type WorkerBoot } from './worker-boot.js';
 
 // The entry of every worker thread. It imports only worker-safe runtime modules; actor kinds,
@@ -126,6 +126,3 @@ const control: WorkerControl = {
 Comlink.expose(control, nodeEndpoint(parentPort!));
 log.debug({ kinds: behaviours.map((b) => b.kind) }, 'worker ready');
 
-function sameMembers(a: readonly NodeMember[], b: readonly NodeMember[]): boolean {
-  return a.length === b.length && a.every((m, i) => m.id === b[i].id && m.workers === b[i].workers);
-}

@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { Membership } from '../membership.js';
-import type { NodeMember } from '../placement.js';
+import { sameMembers, type NodeMember } from '../placement.js';
 import type { Transport } from '../transport.js';
 import type { WorkerHandle } from './node-supervisor.js';
 import type { MainRouter } from './main-router.js';
@@ -133,6 +133,3 @@ function withSelf(members: readonly NodeMember[], self: NodeMember): NodeMember[
   return list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-function sameMembers(a: readonly NodeMember[], b: readonly NodeMember[]): boolean {
-  return a.length === b.length && a.every((m, i) => m.id === b[i].id && m.workers === b[i].workers);
-}
