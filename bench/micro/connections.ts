@@ -5,9 +5,10 @@
 // as many sockets in as many rooms, in the same run. The sockets come from this process, spread over
 // loopback addresses 127.0.0.2 and up (the gateway admits at most 500 per address, its default).
 import { readFileSync } from 'node:fs';
-import WebSocket from 'ws';
 import { generateTokenKeyPair, publicKeyPem, signAccessToken } from '../../clients/index.js';
 import { Child } from '../rooms/ipc.js';
+import type { LoadEvents, LoadPlayer, PlayerSpec } from '../rooms/load-player.js';
+import { connectWsPlayer } from '../rooms/ws-player.js';
 import type { Progress } from '../support/progress.js';
 import type { ScenarioResult } from '../support/report.js';
 import type { OptionValues, Scenario } from '../support/scenario.js';
@@ -17,7 +18,6 @@ const PER_ADDRESS = 400;
 /** Sockets opening at once. */
 const OPENING = 200;
 const JOIN_TIMEOUT_MS = 30_000;
-const JOINED = '{"type":"joined"';
 
 type Side = 'ours' | 'baseline';
 
@@ -48,45 +48,22 @@ function rssOf(pid: number): number {
   return Number(m[1]) * 1024;
 }
 
-/** One socket from `localAddress`, joined to `room`; resolves with it once `joined` arrives. */
-function openJoined(url: string, localAddress: string, room: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, localAddress });
-    const timer = setTimeout(() => {
-      ws.terminate();
-      reject(new Error(`not joined to ${room} within ${JOIN_TIMEOUT_MS} ms`));
-    }, JOIN_TIMEOUT_MS);
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'join', room })));
-    ws.on('message', (data) => {
-      if (!data.toString().startsWith(JOINED)) return;
-      clearTimeout(timer);
-      resolve(ws);
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      clearTimeout(timer);
-      reject(new Error(`upgrade refused with HTTP ${res.statusCode}`));
-    });
-    ws.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
-}
+/** A side's sockets report nothing the bench counts: they only sit in their rooms. */
+const QUIET: LoadEvents = { said: () => {}, error: () => {}, closed: () => {} };
 
 /** Waits `ms` (a settling pause of the bench, between measurements). */
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function measureSide(side: Side, child: Child, url: (i: number) => string, o: { connections: number; rooms: number; idleMs: number }, progress: Progress): Promise<SideFigures> {
+async function measureSide(side: Side, child: Child, url: string, spec: (i: number) => PlayerSpec, o: { connections: number; rooms: number; idleMs: number }, progress: Progress): Promise<SideFigures> {
   await pause(500);
   const rssBefore = rssOf(child.pid);
   progress.begin(`${side}: opening ${o.connections} sockets, each joined to one of ${o.rooms} rooms`, o.connections);
-  const sockets: WebSocket[] = [];
+  const sockets: LoadPlayer[] = [];
   try {
     for (let start = 0; start < o.connections; start += OPENING) {
       const batch = [];
       for (let i = start; i < Math.min(o.connections, start + OPENING); i++) {
-        const address = `127.0.0.${2 + Math.floor(i / PER_ADDRESS)}`;
-        batch.push(openJoined(url(i), address, `room-${i % o.rooms}`));
+        batch.push(connectWsPlayer(url, { ...spec(i), localAddress: `127.0.0.${2 + Math.floor(i / PER_ADDRESS)}` }, JOIN_TIMEOUT_MS, QUIET));
       }
       sockets.push(...(await Promise.all(batch)));
       progress.update(sockets.length);
@@ -100,7 +77,7 @@ async function measureSide(side: Side, child: Child, url: (i: number) => string,
     const idleCpuShare = (cpu1.cpuUs - cpu0.cpuUs) / 1_000 / (cpu1.at - cpu0.at);
     return { connections: sockets.length, rssBeforeBytes: rssBefore, rssAfterBytes: rssAfter, bytesPerConnection: (rssAfter - rssBefore) / sockets.length, idleCpuShare };
   } finally {
-    for (const ws of sockets) ws.terminate();
+    for (const socket of sockets) socket.terminate();
   }
 }
 
@@ -120,8 +97,8 @@ async function runConnections(options: OptionValues, progress: Progress): Promis
       if (i % 500 === 0) progress.update(i);
     }
     const figures: Record<Side, SideFigures> = {
-      ours: await measureSide('ours', server, (i) => `ws://127.0.0.1:${ours.port}/ws?token=${tokens[i]}`, o, progress),
-      baseline: await measureSide('baseline', baseline, (i) => `ws://127.0.0.1:${base.port}/ws?player=p${i}`, o, progress),
+      ours: await measureSide('ours', server, `ws://127.0.0.1:${ours.port}/ws`, (i) => ({ player: `p${i}`, room: `room-${i % o.rooms}`, token: tokens[i] }), o, progress),
+      baseline: await measureSide('baseline', baseline, `ws://127.0.0.1:${base.port}/ws`, (i) => ({ player: `p${i}`, room: `room-${i % o.rooms}` }), o, progress),
     };
     const ratio = figures.ours.bytesPerConnection / figures.baseline.bytesPerConnection;
     const kib = (b: number) => Math.round(b / 102.4) / 10;

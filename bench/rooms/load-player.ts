@@ -10,6 +10,8 @@ export interface PlayerSpec {
   room: string;
   /** Access token (ours); the baseline and the peer take the player's name without one. */
   token?: string;
+  /** The loopback address the socket comes from (127.0.0.2 and up: under a per-address limit); default the system's. */
+  localAddress?: string;
 }
 
 /** A connected, joined player of one side. */

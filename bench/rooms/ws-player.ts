@@ -47,7 +47,7 @@ class WsPlayer implements LoadPlayer {
 export function connectWsPlayer(url: string, spec: PlayerSpec, timeoutMs: number, events: LoadEvents): Promise<LoadPlayer> {
   return new Promise<LoadPlayer>((resolve, reject) => {
     const query = spec.token === undefined ? `player=${encodeURIComponent(spec.player)}` : `token=${spec.token}`;
-    const ws = new WebSocket(`${url}?${query}`, { perMessageDeflate: false });
+    const ws = new WebSocket(`${url}?${query}`, spec.localAddress === undefined ? { perMessageDeflate: false } : { perMessageDeflate: false, localAddress: spec.localAddress });
     const p = new WsPlayer(ws, spec);
     /** The first frames received while joining (to explain a join that never completes). */
     const seen: string[] = [];
