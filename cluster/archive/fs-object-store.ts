@@ -8,6 +8,9 @@
 // Writes go to `tmp/` first (fsync'd), then rename: a reader sees the old or the new bytes, never a part.
 // One writer per key is assumed across threads (an actor owns its keys); within a store, writes to a
 // key are serialised so `current` always names the newest version.
+// A store remembers the directories it made (a write is then one mkdir fewer per directory: a room's
+// spill wrote through four `mkdir -p` before) and names its temporary files from one random prefix
+// and a counter; a directory removed behind its back is made again on the ENOENT that follows.
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join, sep } from 'node:path';
@@ -62,9 +65,16 @@ export class FsObjectStore implements ObjectStore {
   readonly versioned = true;
   readonly #root: string;
   readonly #locks = new Map<string, Promise<unknown>>();
+  /** Directories this store made or found (mkdir -p is not asked again for them). */
+  readonly #dirs = new Set<string>();
+  /** Temporary names: this store's random prefix and a counter ('wx' refuses any clash). */
+  readonly #tmpPrefix = randomBytes(8).toString('hex') + '-';
+  #tmpCount = 0;
+  readonly #tmpDir: string;
 
   constructor(options: FsObjectStoreOptions = {}) {
     this.#root = options.dir ?? DEFAULT_OBJECTS_DIR;
+    this.#tmpDir = join(this.#root, 'tmp');
   }
 
   async put(key: string, body: Uint8Array | string): Promise<{ versionId: string | null }> {
@@ -75,17 +85,16 @@ export class FsObjectStore implements ObjectStore {
       const versionId = newVersionId();
       const versionFile = join(this.#root, 'versions', leafPath(key), versionId + '.o');
       await this.#writeDurably(versionFile, bytes);
-      const linkTmp = await this.#tmpName();
+      const linkTmp = this.#tmpName();
       try {
-        await link(versionFile, linkTmp);
+        await this.#inDir(this.#tmpDir, () => link(versionFile, linkTmp));
       } catch (err) {
         // Another thread's newer put of this key already erased this version: that one is current.
         if (isMissing(err)) return { versionId };
         throw err;
       }
       const current = join(this.#root, 'current', leafPath(key));
-      await mkdir(join(current, '..'), { recursive: true });
-      await rename(linkTmp, current);
+      await this.#inDir(join(current, '..'), () => rename(linkTmp, current));
       return { versionId };
     });
   }
@@ -165,13 +174,22 @@ export class FsObjectStore implements ObjectStore {
     if (!VERSION_ID.test(versionId)) return;
     await this.#serial(key, 'delete a version of', async () => {
       const dir = join(this.#root, 'versions', leafPath(key));
-      const newest = (await this.versions(key, { limit: 1 }))[0];
-      for (const suffix of ['.o', '.x']) {
-        await unlink(join(dir, versionId + suffix)).catch((err: unknown) => {
+      // The names alone say which version is newest (no stat of each, as versions() does for sizes).
+      const newest = (await this.#versionNames(dir, key))[0]?.slice(0, -2);
+      // A version is data (.o) or a delete marker (.x): the marker is looked for only when no data was there.
+      const removed = await unlink(join(dir, versionId + '.o')).then(
+        () => true,
+        (err: unknown) => {
+          if (!isMissing(err)) throw err;
+          return false;
+        },
+      );
+      if (!removed) {
+        await unlink(join(dir, versionId + '.x')).catch((err: unknown) => {
           if (!isMissing(err)) throw err;
         });
       }
-      if (newest?.versionId !== versionId) return;
+      if (newest !== versionId) return;
       // The newest went: the key reads as whatever is newest now.
       const now = (await this.versions(key, { limit: 1 }))[0];
       const current = join(this.#root, 'current', leafPath(key));
@@ -181,8 +199,8 @@ export class FsObjectStore implements ObjectStore {
         });
         return;
       }
-      const linkTmp = await this.#tmpName();
-      await link(join(dir, now.versionId + '.o'), linkTmp);
+      const linkTmp = this.#tmpName();
+      await this.#inDir(this.#tmpDir, () => link(join(dir, now.versionId + '.o'), linkTmp));
       await rename(linkTmp, current);
     });
   }
@@ -191,14 +209,7 @@ export class FsObjectStore implements ObjectStore {
     checkObjectKey(key);
     const limit = pageLimit(options.limit);
     const dir = join(this.#root, 'versions', leafPath(key));
-    let names: string[];
-    try {
-      names = (await readdir(dir)).filter((n) => VERSION_ID.test(n.slice(0, -2)) && (n.endsWith('.o') || n.endsWith('.x')));
-    } catch (err) {
-      if (isMissing(err)) return [];
-      throw new ObjectStoreError('list versions of', key, { cause: err });
-    }
-    names.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+    const names = await this.#versionNames(dir, key);
     const out: ObjectVersion[] = [];
     for (const name of names.slice(0, limit)) {
       const info = await stat(join(dir, name)).catch(() => undefined);
@@ -213,6 +224,18 @@ export class FsObjectStore implements ObjectStore {
       });
     }
     return out;
+  }
+
+  /** The file names of a key's versions (`<id>.o`, `<id>.x`), newest first. */
+  async #versionNames(dir: string, key: string): Promise<string[]> {
+    let names: string[];
+    try {
+      names = (await readdir(dir)).filter((n) => VERSION_ID.test(n.slice(0, -2)) && (n.endsWith('.o') || n.endsWith('.x')));
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw new ObjectStoreError('list versions of', key, { cause: err });
+    }
+    return names.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
   }
 
   async close(): Promise<void> {
@@ -248,8 +271,8 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async #writeDurably(target: string, bytes: Uint8Array): Promise<void> {
-    const tmp = await this.#tmpName();
-    const handle = await open(tmp, 'wx');
+    const tmp = this.#tmpName();
+    const handle = await this.#inDir(this.#tmpDir, () => open(tmp, 'wx'));
     try {
       await handle.writeFile(bytes);
       await handle.sync();
@@ -257,8 +280,7 @@ export class FsObjectStore implements ObjectStore {
       await handle.close();
     }
     const dir = join(target, '..');
-    await mkdir(dir, { recursive: true });
-    await rename(tmp, target);
+    await this.#inDir(dir, () => rename(tmp, target));
     // The rename itself is durable only once its directory is.
     const dh = await open(dir, 'r');
     try {
@@ -268,10 +290,29 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  async #tmpName(): Promise<string> {
-    const dir = join(this.#root, 'tmp');
+  /** A new name in the temporary directory (made by #inDir when it is written into). */
+  #tmpName(): string {
+    return join(this.#tmpDir, this.#tmpPrefix + String(++this.#tmpCount));
+  }
+
+  /** Makes `dir` (and its parents) unless this store already did. */
+  async #madeDir(dir: string): Promise<void> {
+    if (this.#dirs.has(dir)) return;
     await mkdir(dir, { recursive: true });
-    return join(dir, randomBytes(12).toString('hex'));
+    this.#dirs.add(dir);
+  }
+
+  /** Runs `work`, which writes into `dir`, with `dir` made; once more after making it again if it has gone (ENOENT). */
+  async #inDir<T>(dir: string, work: () => Promise<T>): Promise<T> {
+    await this.#madeDir(dir);
+    try {
+      return await work();
+    } catch (err) {
+      if ((err as { code?: string } | null)?.code !== 'ENOENT') throw err;
+      this.#dirs.clear();
+      await this.#madeDir(dir);
+      return work();
+    }
   }
 
   async #serial<T>(key: string, operation: string, work: () => Promise<T>): Promise<T> {
@@ -292,6 +333,7 @@ export class FsObjectStore implements ObjectStore {
 
   /** Removes the whole directory: for tests. */
   async destroy(): Promise<void> {
+    this.#dirs.clear();
     await rm(this.#root, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createFsObjectStore, createObjectStore, createS3ObjectStore } from '../../cluster/index.js';
 import { findMotoServer, MotoServer } from '../fixtures/moto-server.js';
@@ -15,6 +16,21 @@ objectStoreContract('FsObjectStore', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'glass-objects-'));
   dirs.push(dir);
   return createFsObjectStore({ dir });
+});
+
+// FsObjectStore remembers the directories it made: one removed behind its back is made again.
+test('FsObjectStore: a put after its directories were removed from outside writes again', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'glass-objects-'));
+  dirs.push(dir);
+  const store = createFsObjectStore({ dir });
+  await store.put('archive/room/a/1', 'one');
+  await rm(dir, { recursive: true, force: true });
+  await store.put('archive/room/a/2', 'two');
+  await store.put('archive/room/a/1', 'again');
+  assert.equal(new TextDecoder().decode(await store.get('archive/room/a/2')), 'two');
+  assert.equal(new TextDecoder().decode(await store.get('archive/room/a/1')), 'again');
+  assert.equal((await store.versions('archive/room/a/1')).length, 1);
+  await store.close();
 });
 
 const moto = findMotoServer();
