@@ -38,7 +38,8 @@ const RETRY_MS = 5_000;
 
 // Per worker: the spill (or redaction) in flight for each actor, by address key.
 // `held`: a write failed; nothing more is tried until the retry timer fires (no attempt per message during an outage).
-const inFlight = new Map<string, { spill?: { first: number; last: number; text: string }; redact?: number; held?: true }>();
+// `spill.items`: the entries written; `spill.text`: their JSON, kept only when some entry could change in place.
+const inFlight = new Map<string, { spill?: { first: number; last: number; items: readonly ArchiveItem[]; text?: string }; redact?: number; held?: true }>();
 
 // Per actor context (one per activation): whether its node has an archive, asked once, not per line.
 const stores = new WeakMap<object, ObjectStore | null>();
@@ -82,9 +83,10 @@ function startSpill<S extends ArchiveHolder>(ctx: ActorContext<S>, store: Object
   if (flight.spill !== undefined || flight.held === true || hot.length < policy.limit + policy.chunk) return;
   const items = hot.slice(0, policy.chunk);
   const chunk: ArchiveChunk = { v: 1, kind: policy.kind, id: ctx.self.id, first: seqOf(items[0]!), last: seqOf(items[items.length - 1]!), items };
-  // What was written, to tell at the drop whether a redaction changed these entries meanwhile.
-  const text = JSON.stringify(items);
-  flight.spill = { first: chunk.first, last: chunk.last, text };
+  // What was written, to tell at the drop whether a redaction changed these entries meanwhile: a
+  // frozen entry of primitives is replaced, never edited (a room's lines), so the same objects are
+  // the same text; anything else is compared by its JSON.
+  flight.spill = items.every(flatFrozen) ? { first: chunk.first, last: chunk.last, items } : { first: chunk.first, last: chunk.last, items, text: JSON.stringify(items) };
   inFlight.set(key, flight);
   const self = ctx.self;
   writeChunk(store, chunk, true).then(
@@ -147,10 +149,10 @@ export function archiveDone<S extends ArchiveHolder>(ctx: ActorContext<S>, hot: 
   const flight = inFlight.get(key) ?? {};
   const store = storeOf(ctx as ActorContext<unknown>);
   if (msg.op === 'spill' && flight.spill?.first === msg.first && flight.spill.last === msg.last) {
-    const written = flight.spill.text;
+    const written = flight.spill;
     flight.spill = undefined;
     const n = hot.findIndex((item) => seqOf(item) === msg.last) + 1;
-    if (msg.ok && n > 0 && seqOf(hot[0]!) === msg.first && JSON.stringify(hot.slice(0, n)) === written) {
+    if (msg.ok && n > 0 && seqOf(hot[0]!) === msg.first && stillWritten(hot, n, written)) {
       hot.splice(0, n);
       const mark = (ctx.state.archive ??= { through: 0 });
       mark.through = Math.max(mark.through, msg.last);
@@ -171,6 +173,24 @@ export function archiveDone<S extends ArchiveHolder>(ctx: ActorContext<S>, hot: 
     startRedaction(ctx, policy.kind);
   }
   return {};
+}
+
+/** A frozen object whose own values are all primitives: it cannot change, only be replaced. */
+function flatFrozen(item: ArchiveItem): boolean {
+  if (!Object.isFrozen(item)) return false;
+  for (const key in item) {
+    const v = (item as unknown as Record<string, unknown>)[key];
+    if (v !== null && (typeof v === 'object' || typeof v === 'function')) return false;
+  }
+  return true;
+}
+
+/** Whether the first `n` hot entries are what the spill wrote (the same objects, or the same JSON). */
+function stillWritten(hot: readonly ArchiveItem[], n: number, written: { items: readonly ArchiveItem[]; text?: string }): boolean {
+  if (written.text !== undefined) return JSON.stringify(hot.slice(0, n)) === written.text;
+  if (n !== written.items.length) return false;
+  for (let i = 0; i < n; i++) if (hot[i] !== written.items[i]) return false;
+  return true;
 }
 
 function hold(ctx: ActorContext<unknown>, flight: { held?: true }): void {

@@ -62,12 +62,27 @@ export type ResumeReply =
   | { resync: null; members: string[]; lines: RoomLine[]; seq: number }
   | { resync: 'window' | 'gap' | 'unknown'; members: string[]; history: RoomLine[]; seq: number };
 
-/** One delivery per gateway node with members, not one per player. */
+/**
+ * One delivery per gateway node with members, not one per player. Members are mostly on one node:
+ * the set of nodes is made only when a second one turns up (no set and no value list per line).
+ */
 function broadcast(ctx: ActorContext<RoomState>, event: RoomEvent, ...alsoTo: string[]): void {
-  const nodes = new Set(Object.values(ctx.state.members));
-  for (const node of alsoTo) nodes.add(node);
+  const members = ctx.state.members;
+  let first: string | undefined;
+  let nodes: Set<string> | undefined;
+  for (const player in members) {
+    const node = members[player];
+    if (first === undefined) first = node;
+    else if (node !== first) (nodes ??= new Set([first])).add(node);
+  }
+  for (const node of alsoTo) {
+    if (first === undefined) first = node;
+    else if (node !== first) (nodes ??= new Set([first])).add(node);
+  }
+  if (first === undefined) return;
   const delivery: RoomDelivery = { type: 'room-event', event };
-  for (const node of nodes) ctx.tell({ kind: GATEWAY_KIND, id: node }, delivery);
+  if (nodes === undefined) ctx.tell({ kind: GATEWAY_KIND, id: first }, delivery);
+  else for (const node of nodes) ctx.tell({ kind: GATEWAY_KIND, id: node }, delivery);
 }
 
 /** A presence event: who changed and the members; past PRESENCE_LIST_LIMIT, the first of them and their `count`. */
