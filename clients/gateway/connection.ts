@@ -2,6 +2,7 @@ import type { WebSocket } from 'uWebSockets.js';
 import { reachedSeq, type ResumeReply, type RunningTurnView, type SessionResumeReply } from '../../actors/index.js';
 import { MAX_TIMER_MS, withEdgeSpan } from '../../runtime/index.js';
 import {
+  CLIENT_FRAME_TYPES,
   CloseCodes,
   decodeClientFrame,
   FRAME_ROLES,
@@ -22,6 +23,9 @@ import { serveHistory, type HistoryAccess } from './connection-history.js';
 import { HubHopTimer } from './hub-hop.js';
 
 export { roomTopic, type ConnectionContext, type RoomRef, type SocketData } from './connection-context.js';
+
+/** The gateway span's name per frame type, made once, not per frame. */
+const SPAN_NAMES = Object.fromEntries(CLIENT_FRAME_TYPES.map((type) => [type, `glass.gateway ${type}`])) as Record<ClientFrameType, string>;
 
 
 /**
@@ -46,6 +50,8 @@ export class Connection implements RoomListener {
   readonly #sessions = new ConnectionRooms();
   /** The hub hop of one say at a time (hub-hop.ts). */
   readonly #hop: HubHopTimer;
+  /** The gateway span's attributes, made once (the span copies them): not an object per frame. */
+  readonly #spanAttributes: { readonly 'glass.player': string };
   #expiry: NodeJS.Timeout | null = null;
   /** Resume tokens are signed asynchronously; chaining keeps them in the order of the changes. */
   #tokens: Promise<void> = Promise.resolve();
@@ -55,6 +61,7 @@ export class Connection implements RoomListener {
     this.#claims = claims;
     this.player = claims.player;
     this.character = claims.character;
+    this.#spanAttributes = { 'glass.player': claims.player };
     this.#ctx = ctx;
     this.#out = new ConnectionOutput(ws, ctx, claims.player);
     this.#hop = new HubHopTimer(ctx.hubHop, ctx.node.options.askTimeoutMs);
@@ -103,7 +110,7 @@ export class Connection implements RoomListener {
       return this.#refuse(ProtocolErrors.FORBIDDEN, message, frame.ref);
     }
     // The gateway hop of a trace (when an SDK traces): the actors' spans are its children.
-    withEdgeSpan(`glass.gateway ${frame.type}`, { 'glass.player': this.player }, () => this.#dispatch(frame));
+    withEdgeSpan(SPAN_NAMES[frame.type], this.#spanAttributes, () => this.#dispatch(frame));
   }
 
   #dispatch(frame: ClientFrame): void {

@@ -127,6 +127,9 @@ export function guardedApp(app: uWS.TemplatedApp, hooks: GuardHooks): uWS.Templa
     }
     return guarded as uWS.WebSocketBehavior<unknown>;
   };
+  // The app's own methods, wrapped once each: publish runs for every line, and a wrapper made per
+  // read was one closure of garbage per publish.
+  const passThrough = new Map<string | symbol, (...args: unknown[]) => unknown>();
   const proxy: uWS.TemplatedApp = new Proxy(app, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
@@ -145,10 +148,15 @@ export function guardedApp(app: uWS.TemplatedApp, hooks: GuardHooks): uWS.Templa
         };
       }
       // listen, publish, close …: the app's own, returning the guarded app where uWS returns itself.
-      return (...args: unknown[]) => {
-        const result = method.apply(target, args);
-        return result === target ? proxy : result;
-      };
+      let wrapped = passThrough.get(prop);
+      if (wrapped === undefined) {
+        wrapped = (...args: unknown[]) => {
+          const result = method.apply(target, args);
+          return result === target ? proxy : result;
+        };
+        passThrough.set(prop, wrapped);
+      }
+      return wrapped;
     },
   });
   return proxy;
