@@ -78,9 +78,11 @@ export function afterAppend<S extends ArchiveHolder>(ctx: ActorContext<S>, hot: 
 }
 
 function startSpill<S extends ArchiveHolder>(ctx: ActorContext<S>, store: ObjectStore, hot: readonly ArchiveItem[], policy: SpillPolicy): void {
+  // Most lines spill nothing: that is known before the flight's key is made (no string and no object per line).
+  if (hot.length < policy.limit + policy.chunk) return;
   const key = keyOf(ctx as ActorContext<unknown>);
   const flight = inFlight.get(key) ?? {};
-  if (flight.spill !== undefined || flight.held === true || hot.length < policy.limit + policy.chunk) return;
+  if (flight.spill !== undefined || flight.held === true) return;
   const items = hot.slice(0, policy.chunk);
   const chunk: ArchiveChunk = { v: 1, kind: policy.kind, id: ctx.self.id, first: seqOf(items[0]!), last: seqOf(items[items.length - 1]!), items };
   // What was written, to tell at the drop whether a redaction changed these entries meanwhile: a
