@@ -5,6 +5,7 @@ import type { Ref } from '../wire/ref.js';
 import type { Sender } from '../wire/route.js';
 import type { ActorTimers } from './actor-timers.js';
 import type { CellContext } from './actor-context.js';
+import type { KindTable } from './kind-table.js';
 import type { RestartRecord } from '../supervision.js';
 import type { SeqTable } from '../state-store.js';
 
@@ -89,8 +90,8 @@ export class ActorCell implements Sender {
   readonly mailbox: Mailbox;
   /** This cell's slot in the worker's pulse (what the main thread's watchdog reads; see worker-pulse.ts). */
   pulseSlot = 0;
-  /** Its kind's message-type ids in the worker's pulse table. */
-  pulseTypes: Record<string, number> | null = null;
+  /** Its kind's handlers, pulse ids and save flags (shared by the kind's cells; see kind-table.ts). */
+  table: KindTable | null = null;
 
   constructor(
     readonly key: string,

@@ -34,6 +34,9 @@ export class CellContext {
   readonly #cell: ActorCell;
   readonly #env: ContextEnv;
   #self: Address | null = null;
+  /** The address `tell` was last given and its Ref: an actor often tells the same one again. */
+  #lastTo: Address | null = null;
+  #lastRef: Ref | null = null;
 
   constructor(cell: ActorCell, env: ContextEnv) {
     this.#cell = cell;
@@ -102,7 +105,13 @@ export class CellContext {
   }
 
   tell(to: Address, msg: unknown): void {
-    this.ref(to.kind, to.id).tell(msg);
+    let ref = this.#lastRef;
+    // The same object, still naming the same actor (an address object may be changed and reused).
+    if (to !== this.#lastTo || ref === null || to.id !== ref.id || to.kind !== ref.kind) {
+      ref = this.#lastRef = this.ref(to.kind, to.id);
+      this.#lastTo = to;
+    }
+    ref.tell(msg);
   }
 
   ask(to: Address, msg: unknown, options?: { timeoutMs?: number }): Promise<unknown> {
