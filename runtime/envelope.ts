@@ -59,26 +59,26 @@ const free: Envelope[] = [];
 const MAX_FREE = 4_096;
 
 /**
- * A user-lane tell between two actors of one thread (sender key and pair sequence set), made from
- * a recycled envelope when there is one: the local hot path allocates nothing once warm.
+ * An envelope, made from a recycled one when there is one: the local tell path and the wire's
+ * decoder take theirs here, so a warm worker allocates none for the messages it handles at once.
+ * The fields set later, when at all (seqEpoch, replyNode, receipt), start at their defaults.
  */
-export function localTell(to: string, from: string, id: number, seq: number, seqEpoch: number, msg: unknown, trace: string | undefined, origin: number): Envelope {
+export function takeEnvelope(to: string, from: string | null, id: number, seq: number, msg: unknown, trace: string | undefined, lane: Lane, replyThread: number, replyId: number, origin: number): Envelope {
   const e = free.pop();
-  if (e === undefined) {
-    const fresh = new Envelope(to, from, id, seq, msg, trace, Lane.USER, NO_REPLY, 0, origin);
-    fresh.seqEpoch = seqEpoch;
-    return fresh;
-  }
+  if (e === undefined) return new Envelope(to, from, id, seq, msg, trace, lane, replyThread, replyId, origin);
   e.to = to;
   e.from = from;
   e.id = id;
   e.seq = seq;
-  e.seqEpoch = seqEpoch;
   e.msg = msg;
   e.trace = trace;
-  e.lane = Lane.USER;
+  e.lane = lane;
+  e.replyThread = replyThread;
+  e.replyId = replyId;
   e.origin = origin;
+  e.seqEpoch = 0;
   e.replyNode = null;
+  e.receipt = 0;
   return e;
 }
 

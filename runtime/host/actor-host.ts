@@ -12,7 +12,7 @@ import type { QuarantinedMessage } from '../quarantine.js';
 import { RingBuffer } from '../ring-buffer.js';
 import type { NodeMember } from '../placement.js';
 import type { LocalSink, RouteCache } from '../wire/route.js';
-import type { Router } from '../wire/router.js';
+import { MAIN_THREAD, type Router } from '../wire/router.js';
 import { DownNodes } from './down-nodes.js';
 import { Handoffs } from './handoff.js';
 import { Outbox } from './outbox.js';
@@ -358,9 +358,9 @@ export class ActorHost implements LocalSink, LifecycleHost {
     const deferred = cell.dirty && !table.everyMessage;
     if (deferred || entry.readOnly || !this.#persistence.afterMessage(cell)) {
       if (async) this.#idle(cell);
-      // An actor's tell handled at once, sent on this thread, with no receipt (handled() clears it), not
-      // traced and not a retry: nothing holds its envelope after this, the next local tell may.
-      const reusable = !async && !retried && e.seqEpoch !== 0 && e.receipt === 0 && e.replyThread === NO_REPLY && e.trace === undefined && e.origin === this.#router.thread;
+      // An actor's tell from a worker (this one, or another over the wire), handled at once, with no
+      // receipt (handled() clears it), untraced, not a retry: nothing holds its envelope after this.
+      const reusable = !async && !retried && e.seqEpoch !== 0 && e.receipt === 0 && e.replyThread === NO_REPLY && e.trace === undefined && e.origin !== MAIN_THREAD;
       if (e.replyThread !== NO_REPLY) this.#router.reply(e, value);
       // Local messages (no receipt) pay one test here. From another node into a write-behind
       // state: acknowledged by the save that covers it.

@@ -2,7 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { kindOfKey, idOfKey } from '../address.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { DeadLetter } from '../dead-letters.js';
-import { Envelope, Lane, MessageIds, NO_REPLY, localTell, messageType, nextPairEpoch } from '../envelope.js';
+import { Envelope, Lane, MessageIds, NO_REPLY, messageType, nextPairEpoch, takeEnvelope } from '../envelope.js';
 import { AskTimeoutError, ErrorCodes, GlassError, errorFromWire, type WireError } from '../errors.js';
 import type { Location, NodeMember, Placement } from '../placement.js';
 import { PortLink } from './port-link.js';
@@ -142,7 +142,9 @@ export abstract class Router {
     }
     this.#check(target.key, msg);
     const current = from.current;
-    this.#local!.deliverVia(target, localTell(target.key, from.key, this.ids.next(), ++target.seq, target.seqEpoch, msg, current === null ? undefined : current.trace, this.thread));
+    const e = takeEnvelope(target.key, from.key, this.ids.next(), ++target.seq, msg, current === null ? undefined : current.trace, Lane.USER, NO_REPLY, 0, this.thread);
+    e.seqEpoch = target.seqEpoch;
+    this.#local!.deliverVia(target, e);
   }
 
   /** A send through a Ref, using and refreshing what the Ref remembers. */
