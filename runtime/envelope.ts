@@ -53,6 +53,45 @@ export class Envelope {
   receipt = 0;
 }
 
+/** Envelopes handed back by the host (see recycleEnvelope), taken again by the next local tell. */
+const free: Envelope[] = [];
+/** Kept at most: about what a busy worker has in flight at once. */
+const MAX_FREE = 4_096;
+
+/**
+ * An envelope, made from a recycled one when there is one: the local tell path and the wire's
+ * decoder take theirs here, so a warm worker allocates none for the messages it handles at once.
+ * The fields set later, when at all (seqEpoch, replyNode, receipt), start at their defaults.
+ */
+export function takeEnvelope(to: string, from: string | null, id: number, seq: number, msg: unknown, trace: string | undefined, lane: Lane, replyThread: number, replyId: number, origin: number): Envelope {
+  const e = free.pop();
+  if (e === undefined) return new Envelope(to, from, id, seq, msg, trace, lane, replyThread, replyId, origin);
+  e.to = to;
+  e.from = from;
+  e.id = id;
+  e.seq = seq;
+  e.msg = msg;
+  e.trace = trace;
+  e.lane = lane;
+  e.replyThread = replyThread;
+  e.replyId = replyId;
+  e.origin = origin;
+  e.seqEpoch = 0;
+  e.replyNode = null;
+  e.receipt = 0;
+  return e;
+}
+
+/**
+ * The host is done with a tell (no reply, no receipt, untraced) that nothing holds any more: it
+ * may be reused. Its message is let go now.
+ */
+export function recycleEnvelope(e: Envelope): void {
+  if (free.length >= MAX_FREE) return;
+  e.msg = undefined;
+  free.push(e);
+}
+
 /**
  * Pair incarnations: a number per sender Ref, larger than any the thread gave before (the clock
  * in ms, bumped past the last one). A sender reactivated later starts its pairs at seq 1 again,

@@ -42,8 +42,9 @@ export type PushResult = true | false | Envelope;
  * in a field of its own and allocates its ring only when a second message waits behind the first
  * (then keeps it: once warm, nothing allocates). The system ring is allocated on first use.
  *
- * FIFO invariant: while the ring holds messages, `#first` is either the oldest message (taken
- * before the ring's) or empty; a push goes to `#first` only when the ring is empty too.
+ * FIFO invariant: `#first` is the oldest user message, and it is empty only when the whole user
+ * lane is (taking `#first` moves the ring's oldest into it). So a push goes to `#first` exactly
+ * when the lane is empty, and whether a mailbox is empty is two field tests (`isEmpty`).
  */
 export class Mailbox {
   #system: RingBuffer<Envelope> | null = null;
@@ -62,11 +63,21 @@ export class Mailbox {
     return this.#userSize() + (this.#system === null ? 0 : this.#system.size);
   }
 
+  /** Nothing in either lane (the dispatcher's test after every message). */
+  get isEmpty(): boolean {
+    return this.#first === undefined && (this.#system === null || this.#system.size === 0);
+  }
+
   get capacity(): number {
     return this.#limits.max;
   }
 
   pushUser(e: Envelope): PushResult {
+    // An empty lane (the common case): the message waits in `#first`, nothing else to check.
+    if (this.#first === undefined) {
+      this.#first = e;
+      return true;
+    }
     if (this.#userSize() < this.#limits.max) {
       this.#append(e);
       return true;
@@ -101,18 +112,15 @@ export class Mailbox {
   }
 
   #append(e: Envelope): void {
-    if (this.#first === undefined && (this.#rest === null || this.#rest.size === 0)) this.#first = e;
+    if (this.#first === undefined) this.#first = e;
     // Never refuses: the lane's max bounds it before this is reached, and the ring holds max.
     else (this.#rest ??= new RingBuffer<Envelope>(this.#limits.max, 4)).push(e);
   }
 
   #shiftUser(): Envelope | undefined {
     const first = this.#first;
-    if (first !== undefined) {
-      this.#first = undefined;
-      return first;
-    }
-    return this.#rest === null ? undefined : this.#rest.shift();
+    if (first !== undefined) this.#first = this.#rest === null ? undefined : this.#rest.shift();
+    return first;
   }
 }
 

@@ -1,10 +1,10 @@
 import type { ActorBehaviour } from '../behaviour.js';
 import type { Envelope } from '../envelope.js';
 import { Mailbox } from '../mailbox.js';
-import type { Ref } from '../wire/ref.js';
 import type { Sender } from '../wire/route.js';
 import type { ActorTimers } from './actor-timers.js';
-import type { CellContext } from './actor-context.js';
+import type { CellContext, CellRefs } from './actor-context.js';
+import type { KindTable } from './kind-table.js';
 import type { RestartRecord } from '../supervision.js';
 import type { SeqTable } from '../state-store.js';
 
@@ -80,8 +80,8 @@ export class ActorCell implements Sender {
   /** The envelope being handled (sender, trace and reply routing for the context). */
   current: Envelope | null = null;
   ctx: CellContext | null = null;
-  /** One Ref per receiver this actor sent to (by kind, then id): each holds the pair's sequence counter. */
-  refs: Map<string, Map<string, Ref>> | null = null;
+  /** One Ref per receiver this actor sent to, and ctx.tell's last address (see CellRefs); null until its first send. */
+  refs: CellRefs | null = null;
   timers: ActorTimers | null = null;
   /** The actor that spawned this one (its supervisor), and the keys this one spawned, in order. */
   parent: ActorCell | null = null;
@@ -89,8 +89,8 @@ export class ActorCell implements Sender {
   readonly mailbox: Mailbox;
   /** This cell's slot in the worker's pulse (what the main thread's watchdog reads; see worker-pulse.ts). */
   pulseSlot = 0;
-  /** Its kind's message-type ids in the worker's pulse table. */
-  pulseTypes: Record<string, number> | null = null;
+  /** Its kind's handlers, pulse ids and save flags (shared by the kind's cells; see kind-table.ts). */
+  table: KindTable | null = null;
 
   constructor(
     readonly key: string,

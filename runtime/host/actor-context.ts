@@ -20,6 +20,17 @@ export interface HostHooks {
   nodeDownSince?(node: string): number | undefined;
 }
 
+/**
+ * An actor's Refs, made on its first send: one per receiver (by kind, then id), each holding the
+ * pair's sequence counter, and the address `tell` was last given with its Ref (an actor often
+ * tells the same one again). Nothing for an actor that never sends.
+ */
+export class CellRefs {
+  readonly byKind = new Map<string, Map<string, Ref>>();
+  lastTo: Address | null = null;
+  lastRef: Ref | null = null;
+}
+
 /** What every context of one thread shares: one field per context instead of two. */
 export interface ContextEnv {
   readonly router: Router;
@@ -93,7 +104,7 @@ export class CellContext {
     const k = typeof kind === 'string' ? kind : kind.kind;
     // Kind first, then id: both strings are usually reused objects whose hash V8 has cached,
     // where a "kind:id" key would be a new string to build and hash on every send.
-    const byKind = (this.#cell.refs ??= new Map());
+    const byKind = (this.#cell.refs ??= new CellRefs()).byKind;
     let byId = byKind.get(k);
     if (byId === undefined) byKind.set(k, (byId = new Map()));
     let ref = byId.get(id);
@@ -102,7 +113,16 @@ export class CellContext {
   }
 
   tell(to: Address, msg: unknown): void {
-    this.ref(to.kind, to.id).tell(msg);
+    const refs = this.#cell.refs;
+    let ref = refs === null ? null : refs.lastRef;
+    // The same object, still naming the same actor (an address object may be changed and reused).
+    if (ref === null || to !== refs!.lastTo || to.id !== ref.id || to.kind !== ref.kind) {
+      ref = this.ref(to.kind, to.id);
+      const made = this.#cell.refs!;
+      made.lastRef = ref;
+      made.lastTo = to;
+    }
+    ref.tell(msg);
   }
 
   ask(to: Address, msg: unknown, options?: { timeoutMs?: number }): Promise<unknown> {

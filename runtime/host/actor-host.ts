@@ -4,7 +4,7 @@ import { NODES_DOWN_MESSAGE, SavePolicy, TIMER_SENDER, type ActorBehaviour } fro
 import { CellLifecycle, type LifecycleHost } from './cell-lifecycle.js';
 import { CellPersistence } from './cell-persistence.js';
 import type { Clock } from '../clock.js';
-import { Envelope, Lane, NO_REPLY, messageType } from '../envelope.js';
+import { Envelope, Lane, NO_REPLY, messageType, recycleEnvelope } from '../envelope.js';
 import { ErrorCodes, GlassError, MailboxFullError, UnknownKindError } from '../errors.js';
 import { FailureHandler, type ActorFailure } from './failure-handler.js';
 import type { Logger } from '../logger.js';
@@ -12,7 +12,7 @@ import type { QuarantinedMessage } from '../quarantine.js';
 import { RingBuffer } from '../ring-buffer.js';
 import type { NodeMember } from '../placement.js';
 import type { LocalSink, RouteCache } from '../wire/route.js';
-import type { Router } from '../wire/router.js';
+import { MAIN_THREAD, type Router } from '../wire/router.js';
 import { DownNodes } from './down-nodes.js';
 import { Handoffs } from './handoff.js';
 import { Outbox } from './outbox.js';
@@ -24,14 +24,10 @@ import { inspectCells, mailboxTotal, type ActorSnapshot } from './cell-snapshot.
 import { alreadyHandled, recordHandled } from './delivery-log.js';
 import { MessageSpans, endHop } from '../trace.js';
 import { WorkerPulse } from './worker-pulse.js';
+import { KindTable, type HandlerEntry } from './kind-table.js';
 
 export type { ActorFailure } from './failure-handler.js';
 export type { ActorSnapshot } from './cell-snapshot.js';
-
-function isReadOnly(cell: ActorCell, type: string): boolean {
-  const readOnly = cell.behaviour.readOnly;
-  return readOnly !== null && readOnly.has(type);
-}
 
 export interface ActorHostOptions {
   router: Router;
@@ -73,6 +69,8 @@ export class ActorHost implements LocalSink, LifecycleHost {
   readonly services: Services;
   readonly #down = new DownNodes();
   readonly #behaviours = new Map<string, ActorBehaviour>();
+  /** Per kind: each message type's handler, pulse id and read-only flag (one lookup per message). */
+  readonly #tables = new Map<string, KindTable>();
   readonly #ready = new RingBuffer<ActorCell>(1 << 24, 1024);
   readonly #router: Router;
   readonly #clock: Clock;
@@ -107,8 +105,10 @@ export class ActorHost implements LocalSink, LifecycleHost {
     for (const b of options.behaviours) {
       // Handlers looked up by a message's `type` must be own entries only: on an ordinary object,
       // `constructor` or `toString` would find Object.prototype's and call it as a handler.
-      this.#behaviours.set(b.kind, Object.getPrototypeOf(b.handlers) === null ? b : { ...b, handlers: Object.assign(Object.create(null), b.handlers) });
+      const own = Object.getPrototypeOf(b.handlers) === null ? b : { ...b, handlers: Object.assign(Object.create(null), b.handlers) };
+      this.#behaviours.set(b.kind, own);
       this.pulse.addKind(b.kind, Object.keys(b.handlers));
+      this.#tables.set(b.kind, new KindTable(own, this.pulse.typeIdsOf(b.kind)));
     }
     const writeBehindMs = Math.min(60_000, ...options.behaviours.filter((b) => b.persistence.save === SavePolicy.WRITE_BEHIND).map((b) => b.persistence.writeBehindMs));
     this.#persistence = new CellPersistence(
@@ -178,8 +178,17 @@ export class ActorHost implements LocalSink, LifecycleHost {
       }
       target.cell = cell = found;
     }
-    this.#enqueue(cell, e);
-    this.schedule(cell);
+    if (e.lane !== Lane.USER) {
+      this.#enqueue(cell, e);
+      return this.schedule(cell);
+    }
+    const pushed = cell.mailbox.pushUser(e);
+    if (pushed !== true) {
+      this.#overflowed(cell, e, pushed);
+      return this.schedule(cell);
+    }
+    // ACTIVE, and its mailbox holds a message now: only whether it is queued or busy is left.
+    if (!cell.scheduled && !cell.busy) this.#queue(cell);
   }
 
   spawnChild(parent: ActorCell, kind: string, id: string): void {
@@ -211,7 +220,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
     // behaviour.kind, not a slice of the key: one shared string for every cell of the kind.
     const cell = new ActorCell(key, behaviour);
     cell.pulseSlot = this.pulse.nextSlot();
-    cell.pulseTypes = this.pulse.typeIdsOf(behaviour.kind);
+    cell.table = this.#tables.get(behaviour.kind)!;
     this.cells.set(key, cell);
     return cell;
   }
@@ -219,7 +228,11 @@ export class ActorHost implements LocalSink, LifecycleHost {
   #enqueue(cell: ActorCell, e: Envelope): void {
     if (e.lane === Lane.SYSTEM) return cell.mailbox.pushSystem(e);
     const pushed = cell.mailbox.pushUser(e);
-    if (pushed === true) return;
+    if (pushed !== true) this.#overflowed(cell, e, pushed);
+  }
+
+  /** A user message met a full mailbox: it was refused (`false`), or it evicted the oldest. */
+  #overflowed(cell: ActorCell, e: Envelope, pushed: false | Envelope): void {
     if (pushed === false) return this.#router.refuse(e, new MailboxFullError(cell.key, cell.mailbox.capacity), 'mailbox-full');
     this.#router.refuse(pushed, new MailboxFullError(cell.key, cell.mailbox.capacity), 'evicted');
   }
@@ -227,7 +240,11 @@ export class ActorHost implements LocalSink, LifecycleHost {
   /** Queues the cell for a turn if it is active, idle and has something to run. */
   schedule(cell: ActorCell): void {
     if (cell.scheduled || cell.busy || cell.status !== CellStatus.ACTIVE) return;
-    if (cell.mailbox.size === 0 && cell.retry === null) return;
+    if (cell.mailbox.isEmpty && cell.retry === null) return;
+    this.#queue(cell);
+  }
+
+  #queue(cell: ActorCell): void {
     cell.scheduled = true;
     this.#ready.push(cell);
     if (!this.#kicked) {
@@ -253,12 +270,14 @@ export class ActorHost implements LocalSink, LifecycleHost {
   /** Runs up to `throughput` messages of one cell; returns how many it ran. */
   #run(cell: ActorCell): number {
     let n = 0;
-    while (n < this.#throughput && cell.status === CellStatus.ACTIVE && !cell.busy) {
+    if (cell.status !== CellStatus.ACTIVE || cell.busy) return 0;
+    while (n < this.#throughput) {
       // System messages first; then a message being retried after a restart; then the queue.
       const e = cell.retry === null ? cell.mailbox.shift() : (cell.mailbox.shiftSystem() ?? cell.retry);
       if (e === undefined) break;
       n++;
       this.#invoke(cell, e);
+      if (cell.busy || cell.status !== CellStatus.ACTIVE) break;
     }
     if (cell.busy) return n;
     if (cell.passivateRequested && cell.status === CellStatus.ACTIVE) void this.passivate(cell.key);
@@ -276,20 +295,22 @@ export class ActorHost implements LocalSink, LifecycleHost {
       cell.seqs = recordHandled(cell.seqs, sender, e.seqEpoch, e.seq);
     }
     const msg = e.msg;
-    const handler = cell.behaviour.handlers[msg.type];
-    if (handler === undefined) {
+    const table = cell.table!;
+    const entry = table.find(msg.type);
+    if (entry === undefined) {
       if (cell.retry === e) cell.retry = null;
       return this.#router.refuse(e, new GlassError(ErrorCodes.UNKNOWN_MESSAGE, `${cell.kind} has no handler for "${messageType(msg)}"`), 'unhandled');
     }
-    if (e.from !== '@timer') cell.lastActiveAt = this.#now;
+    // Timer messages (never sequenced) do not count as activity; a sequenced message is not one.
+    if (e.seq !== 0 || e.from !== TIMER_SENDER) cell.lastActiveAt = this.#now;
     cell.handled++;
     if (e.trace !== undefined) this.#spans.start(e, cell.kind, cell.key);
     cell.current = e;
-    if (cell.behaviour.persistence.save === SavePolicy.EVERY_MESSAGE && !isReadOnly(cell, msg.type)) this.#outbox.open(cell);
+    if (table.everyMessage && !entry.readOnly) this.#outbox.open(cell);
     let result: unknown;
-    this.pulse.enter(cell.pulseSlot, cell.key, cell.pulseTypes![msg.type], e.receipt);
+    this.pulse.enter(cell.pulseSlot, cell.key, entry.typeId, e.receipt);
     try {
-      result = handler(cell.ctx, msg);
+      result = entry.handler(cell.ctx, msg);
     } catch (err) {
       this.pulse.leave();
       cell.current = null;
@@ -303,7 +324,7 @@ export class ActorHost implements LocalSink, LifecycleHost {
       (result as Promise<unknown>).then(
         (value) => {
           this.pulse.leaveIf(cell.pulseSlot);
-          this.#completed(cell, e, value, true);
+          this.#completed(cell, e, entry, value, true);
         },
         (err: unknown) => {
           this.pulse.leaveIf(cell.pulseSlot);
@@ -319,31 +340,37 @@ export class ActorHost implements LocalSink, LifecycleHost {
     this.pulse.leave();
     // An idle actor must not keep its last message alive.
     cell.current = null;
-    this.#completed(cell, e, result, false);
+    this.#completed(cell, e, entry, result, false);
   }
 
   /**
    * A message was handled: save if the policy says so, then answer and go on. `async`: called
    * from an async handler's settlement (the cell is busy and nothing else will resume it).
    */
-  #completed(cell: ActorCell, e: Envelope, value: unknown, async: boolean): void {
-    if (cell.retry === e) {
+  #completed(cell: ActorCell, e: Envelope, entry: HandlerEntry, value: unknown, async: boolean): void {
+    const retried = cell.retry === e;
+    if (retried) {
       cell.retry = null;
       cell.attempt = 0;
     }
     // Already dirty under a deferred policy (the common case under load): nothing to decide.
-    const deferred = cell.dirty && cell.behaviour.persistence.save !== SavePolicy.EVERY_MESSAGE;
-    if (deferred || isReadOnly(cell, e.msg.type) || !this.#persistence.afterMessage(cell)) {
+    const table = cell.table!;
+    const deferred = cell.dirty && !table.everyMessage;
+    if (deferred || entry.readOnly || !this.#persistence.afterMessage(cell)) {
       if (async) this.#idle(cell);
+      // An actor's tell from a worker (this one, or another over the wire), handled at once, with no
+      // receipt (handled() clears it), untraced, not a retry: nothing holds its envelope after this.
+      const reusable = !async && !retried && e.seqEpoch !== 0 && e.receipt === 0 && e.replyThread === NO_REPLY && e.trace === undefined && e.origin !== MAIN_THREAD;
       if (e.replyThread !== NO_REPLY) this.#router.reply(e, value);
       // Local messages (no receipt) pay one test here. From another node into a write-behind
       // state: acknowledged by the save that covers it.
       if (e.receipt !== 0) {
-        if (cell.behaviour.persistence.save === SavePolicy.WRITE_BEHIND && !isReadOnly(cell, e.msg.type)) (cell.unsaved ??= []).push(e);
+        if (table.writeBehind && !entry.readOnly) (cell.unsaved ??= []).push(e);
         else this.#router.handled(e);
       }
       if (e.trace !== undefined) this.#spans.end(e);
       if (async) this.#resume(cell);
+      else if (reusable) recycleEnvelope(e);
       return;
     }
     // every-message: the answer, the tells the handler made and the actor's next message all

@@ -35,7 +35,7 @@ export class Handoffs {
     if (this.#router.clock.now() - this.#changedAt > HANDOFF_WINDOW_MS || placement.previousOwner === undefined) return;
     const previous = placement.previousOwner(id);
     if (previous === null || this.#down.has(previous)) return;
-    const node: RouteCache = { kind: NODE_KIND, id: previous, key: NODE_KIND + ':' + previous, loc: null, locVersion: -1, seq: 0, seqEpoch: 0, cell: null };
+    const node: RouteCache = { kind: NODE_KIND, id: previous, key: NODE_KIND + ':' + previous, loc: null, locVersion: -1, here: false, seq: 0, seqEpoch: 0, cell: null };
     await this.#router.ask(node, null, { type: 'release', kind, id }, HANDOFF_TIMEOUT_MS).catch(() => {});
   }
 }

@@ -18,6 +18,8 @@ export class Ref implements RouteCache {
   /** @internal */
   locVersion = -1;
   /** @internal */
+  here = false;
+  /** @internal */
   seq = 0;
   /** @internal */
   seqEpoch = 0;
@@ -45,12 +47,20 @@ export class Ref implements RouteCache {
   }
 
   tell(msg: unknown): void {
-    this.#router.sendVia(this, this.#from, msg, Lane.USER, NO_REPLY, 0);
+    this.#router.tell(this, this.#from, msg);
   }
 
   /** Resolves with the handler's return value; rejects with a GlassError (GLASS_ERR_ASK_TIMEOUT …). */
   ask(msg: unknown, options?: { timeoutMs?: number }): Promise<unknown> {
     return this.#router.ask(this, this.#from, msg, options?.timeoutMs);
+  }
+
+  /**
+   * Kept in an actor's state, a Ref is saved as its address: what it caches (its receiver's cell,
+   * the pair's counter) is this activation's, and would drag the receiver's state along.
+   */
+  toJSON(): { kind: string; id: string } {
+    return { kind: this.kind, id: this.id };
   }
 
   /** A system-lane message: it overtakes queued user messages. */

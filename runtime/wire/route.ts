@@ -19,6 +19,8 @@ export interface RouteCache {
   readonly key: string;
   loc: Location | null;
   locVersion: number;
+  /** `loc` is this very thread (set with it by the router). */
+  here: boolean;
   /** Last sequence number sent through this ref (refs made by an actor are one per receiver). */
   seq: number;
   /** The pair's incarnation, taken at its first send (see nextPairEpoch). */

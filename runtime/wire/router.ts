@@ -2,7 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { kindOfKey, idOfKey } from '../address.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { DeadLetter } from '../dead-letters.js';
-import { Envelope, Lane, MessageIds, NO_REPLY, messageType, nextPairEpoch } from '../envelope.js';
+import { Envelope, Lane, MessageIds, NO_REPLY, messageType, nextPairEpoch, takeEnvelope } from '../envelope.js';
 import { AskTimeoutError, ErrorCodes, GlassError, errorFromWire, type WireError } from '../errors.js';
 import type { Location, NodeMember, Placement } from '../placement.js';
 import { PortLink } from './port-link.js';
@@ -130,7 +130,24 @@ export abstract class Router {
     this.route(e, this.locate(kindOfKey(e.to), idOfKey(e.to)));
   }
 
-  /** The hot path: a send through a Ref, using and refreshing what the Ref remembers. */
+  /**
+   * The hot path of an actor's tell through a Ref to an actor of this same thread (the Ref has
+   * sent before, so its location and the pair's epoch are known): one envelope, handed to the
+   * local sink. Anything else (another thread or node, an open outbox, a stale location, a first
+   * send, a send from outside any actor) takes sendVia.
+   */
+  tell(target: RouteCache, from: Sender | null, msg: unknown): void {
+    if (from === null || !target.here || target.locVersion !== this.placement.version || from.outbox !== null || target.seq === 0) {
+      return this.sendVia(target, from, msg, Lane.USER, NO_REPLY, 0);
+    }
+    this.#check(target.key, msg);
+    const current = from.current;
+    const e = takeEnvelope(target.key, from.key, this.ids.next(), ++target.seq, msg, current === null ? undefined : current.trace, Lane.USER, NO_REPLY, 0, this.thread);
+    e.seqEpoch = target.seqEpoch;
+    this.#local!.deliverVia(target, e);
+  }
+
+  /** A send through a Ref, using and refreshing what the Ref remembers. */
   sendVia(target: RouteCache, from: Sender | null, msg: unknown, lane: Lane, replyThread: number, replyId: number, trace = from?.current?.trace): void {
     this.#check(target.key, msg);
     if (from !== null && from.outbox !== null && replyThread === NO_REPLY) return this.#outbox!.park(from, target, msg, lane);
@@ -139,6 +156,7 @@ export abstract class Router {
     if (loc === null || target.locVersion !== this.placement.version) {
       loc = target.loc = this.locate(target.kind, target.id);
       target.locVersion = this.placement.version;
+      target.here = loc.node === this.nodeId && loc.thread === this.thread;
     }
     let e: Envelope;
     if (from === null) {
@@ -148,8 +166,8 @@ export abstract class Router {
       e = new Envelope(key, from.key, this.ids.next(), ++target.seq, msg, trace, lane, replyThread, replyId, this.thread);
       e.seqEpoch = target.seqEpoch;
     }
+    if (target.here) return this.#local!.deliverVia(target, e);
     if (loc.node !== this.nodeId) return this.toNode(loc.node, e);
-    if (loc.thread === this.thread) return this.#local!.deliverVia(target, e);
     const link = this.#links[loc.thread];
     if (link === undefined) return this.refuse(e, new GlassError(ErrorCodes.NO_ROUTE, `no thread ${loc.thread}`), 'no-route');
     link.push(e);

@@ -1,4 +1,4 @@
-import { Envelope, Lane, NO_REPLY } from '../envelope.js';
+import { Lane, NO_REPLY, takeEnvelope, type Envelope } from '../envelope.js';
 
 /**
  * The cross-thread form of a batch of envelopes. Structured clone is most of the cost of moving a
@@ -118,7 +118,7 @@ export class WireDecoder {
       const flags = numbers[at];
       const from = numbers[at + 2];
       const reply = flags >> REPLY_SHIFT;
-      const e = new Envelope(
+      const e = takeEnvelope(
           table[numbers[at + 1]],
           from === NO_SENDER ? null : table[from],
           numbers[at + 3],
