@@ -76,6 +76,15 @@ export class ClusterKey {
     return bytes.length === this.#bytes.length && timingSafeEqual(bytes, this.#bytes);
   }
 
+  /**
+   * The key's bytes sealed for this node's own worker threads (cluster/streams/worker-streams.ts):
+   * they cross to a worker in its workerData, a structured clone that copies `bytes`; logs and
+   * JSON see only where the key came from.
+   */
+  sealForWorkers(): SealedClusterKey {
+    return new SealedClusterKey(this.#bytes, this.source);
+  }
+
   toJSON(): object {
     return { source: this.source, path: this.path };
   }
@@ -83,6 +92,30 @@ export class ClusterKey {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `ClusterKey(${this.source}${this.path === undefined ? '' : ` ${this.path}`})`;
   }
+}
+
+/** The cluster key on its way to a worker thread: its bytes are an own field (cloned), its printed forms hide them. */
+export class SealedClusterKey {
+  readonly bytes: Uint8Array;
+  readonly source: ClusterKey['source'];
+
+  constructor(bytes: Uint8Array, source: ClusterKey['source']) {
+    this.bytes = Uint8Array.from(bytes);
+    this.source = source;
+  }
+
+  toJSON(): object {
+    return { source: this.source };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `SealedClusterKey(${this.source})`;
+  }
+}
+
+/** The key a worker was handed (a SealedClusterKey after its structured clone: plain data). */
+export function unsealClusterKey(sealed: { bytes: Uint8Array; source: ClusterKey['source'] }): ClusterKey {
+  return new ClusterKey(sealed.bytes, sealed.source);
 }
 
 /**

@@ -15,3 +15,4 @@ export { BUDGET_WORKER } from './budgets/budget-service.js';
 export { SCENE_CACHE_MODULE } from './scene-cache/scene-cache-service.js';
 export { OBJECT_STORE_SERVICE } from './archive/object-store-config.js';
 export { TELEMETRY_SERVICE } from './telemetry/telemetry-service.js';
+export { WORKER_STREAMS } from './streams/worker-streams.js';

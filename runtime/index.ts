@@ -75,7 +75,7 @@ export { sameMembers, type Location, type NodeMember, type Placement, type Place
 export { Ref } from './wire/ref.js';
 export { RingBuffer } from './ring-buffer.js';
 export type { Router } from './wire/router.js';
-export { WorkerRouter, type WorkerRouterOptions } from './wire/worker-router.js';
+export { WorkerRouter, type NodeLink, type NodeLinkHooks, type NodeLinkInit, type WorkerNodeLink, type WorkerRouterOptions } from './wire/worker-router.js';
 export {
   MEMORY_STORE,
   MemoryStateStore,

@@ -6,6 +6,7 @@ import { alternate } from './rounds.js';
 import type { OptionValues, Scenario } from '../support/scenario.js';
 import { REDIS_URL, deleteRunKeys, runPrefix, startNodes, waitMembers, type NodeProcess } from './cluster-helpers.js';
 import { sampleEnvelopes } from './cross-node-envelopes.js';
+import { threadStreamId } from '../../cluster/index.js';
 import { measureEncoding } from './cross-node-encoding.js';
 import { addSlice, emptySide, type Side } from './cross-node-latency.js';
 import { GOAL_P99_MS, GOAL_RATIO, report } from './cross-node-report.js';
@@ -64,6 +65,7 @@ export const crossNode: Scenario = {
     'latency-rounds': { kind: 'int', default: 2, min: 1, max: 100, description: 'slices of the latency phase, each side, alternating which goes first' },
     'encode-envelopes': { kind: 'int', default: 4_096, min: 32, max: 1_000_000, description: 'envelopes of each kind in the encoding comparison' },
     tracing: TRACING_OPTION,
+    'worker-streams': { kind: 'choice', default: 'off', choices: ['off', 'on'], description: 'on: every worker reaches the other node over a stream of its own (ClusterNodeOptions.workerStreams), skipping both main threads' },
   },
   run: runCrossNode,
 };
@@ -77,6 +79,8 @@ async function runCrossNode(options: OptionValues, progress: Progress): Promise<
   const prefix = runPrefix('xn');
   const ids = [`xn-a-${process.pid}`, `xn-b-${process.pid}`];
   const tracing = options.tracing as 'off' | 'on' | 'both';
+  // --worker-streams on: the measured pair's nodes start with workerStreams (the --tracing both pairs do not).
+  const streamsEnv: NodeJS.ProcessEnv = options['worker-streams'] === 'on' ? { GLASS_WORKER_STREAMS: '1' } : {};
   let procs: NodeProcess[] = [];
   /** --tracing both: the two fresh pairs the cost of tracing is measured on. */
   const pairs: Pair[] = [];
@@ -86,7 +90,7 @@ async function runCrossNode(options: OptionValues, progress: Progress): Promise<
     sink = tracing === 'off' ? null : await startTracingSink();
     progress.begin('starting two node processes', 3);
     // --tracing on: this pair exports its spans.
-    procs = await startNodes(['node-a', 'node-b'], (_name, i) => ({ nodeId: ids[i], prefix, redisUrl: REDIS_URL, workers, store: null }), tracing === 'on' ? tracingEnv(sink!) : undefined);
+    procs = await startNodes(['node-a', 'node-b'], (_name, i) => ({ nodeId: ids[i], prefix, redisUrl: REDIS_URL, workers, store: null }), tracing === 'on' ? { ...tracingEnv(sink!), ...streamsEnv } : streamsEnv);
     progress.tick();
     await waitMembers(procs, ids);
     progress.tick();
@@ -148,7 +152,8 @@ async function runCrossNode(options: OptionValues, progress: Progress): Promise<
     }
 
     progress.begin('reading stored entries (bytes per envelope on the wire)', 1);
-    const wire = await wireBytes(prefix, ids);
+    // With worker streams the entries are in the workers' streams (worker 1's read here).
+    const wire = await wireBytes(prefix, options['worker-streams'] === 'on' ? ids.map((id) => threadStreamId(id, 1)) : ids);
     progress.tick();
 
     // ---- the cost of tracing (--tracing both): kicked rounds of each pair, per CPU-second of the pair ----
@@ -188,7 +193,8 @@ async function runCrossNode(options: OptionValues, progress: Progress): Promise<
       }
       if (strays.some((s) => s > 0)) throw new Error(`pongs of another run arrived in the tracing rounds (${strays.join(', ')}): the figures are not valid`);
     }
-    const result = report(options, outcome, latency, encoding, wire, { pinger, targets: targets.length, workers, runMs: Math.round(performance.now() - runStarted) });
+    const reported = report(options, outcome, latency, encoding, wire, { pinger, targets: targets.length, workers, runMs: Math.round(performance.now() - runStarted) });
+    const result = { ...reported, figures: { ...reported.figures, workerStreams: options['worker-streams'] } };
     if (tracing === 'off') return result;
     // The sink counts what reached it: flush the traced processes' spans first (they flush on close;
     // the pairs of --tracing both are closed already).

@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { defaultNodeId, startNode, type GlassNode, type NodeOptions, type ClusterParts } from '../../runtime/node/index.js';
-import { clusterKeyFrom, type ClusterKeyInput } from '../cluster-key.js';
+import { clusterKeyFrom, type ClusterKey, type ClusterKeyInput } from '../cluster-key.js';
+import type { ModuleRef } from '../../runtime/index.js';
 import { RedisMembership } from '../membership/index.js';
 import { DEFAULT_REDIS_URL, redisDescription, redisHasPassword } from '../redis-connection.js';
-import { RedisStreamsTransport } from '../streams/index.js';
-import { GAME_ACTORS, HASHRING_PLACEMENT, WORKER_SUPERVISOR } from '../worker-modules.js';
+import { RedisStreamsTransport, type WorkerStreamsOptions } from '../streams/index.js';
+import { GAME_ACTORS, HASHRING_PLACEMENT, WORKER_STREAMS, WORKER_SUPERVISOR } from '../worker-modules.js';
 import { DeadNodeClaims } from './dead-node-claims.js';
 import { DeadStreamSweep } from './dead-stream-sweep.js';
 import { turnServices } from '../turns/index.js';
@@ -16,7 +17,7 @@ const TRIM_INTERVAL_MS = 5_000;
 const DEFAULT_HEARTBEAT_MS = 500;
 const DEFAULT_DOWN_AFTER_MS = 2_000;
 
-export interface ClusterNodeOptions extends Partial<NodeOptions> {
+export interface ClusterNodeOptions extends Partial<Omit<NodeOptions, 'workerStreams'>> {
   /** Default REDIS_URL, else redis://127.0.0.1:6379. */
   redisUrl?: string;
   /** Namespaces the streams and the membership keys (default "glass"): one cluster per prefix. */
@@ -33,6 +34,12 @@ export interface ClusterNodeOptions extends Partial<NodeOptions> {
    * Never the token key. See cluster-key.ts.
    */
   clusterKey?: ClusterKeyInput;
+  /**
+   * Each worker reaches the other nodes itself, over a stream of its own (`<prefix>:node:<id>:w<k>`,
+   * cluster/streams/worker-streams.ts): actor messages between workers of two nodes skip both main
+   * threads. Default: GLASS_WORKER_STREAMS=1 turns it on, else off. Every node of a cluster must agree.
+   */
+  workerStreams?: boolean;
 }
 
 /** Options for a node on the game's kinds, services and hashring placement; the store is the runtime's (memory) unless given. */
@@ -88,7 +95,7 @@ async function startTracedNode(options: NodeOptions, config: TelemetryConfig, pa
  * its first view is in place on every thread.
  */
 export async function startClusterNode(options: ClusterNodeOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<GlassNode> {
-  const { redisUrl, prefix = 'glass', heartbeatMs, downAfterMs, address, clusterKey: keyOption, ...overrides } = options;
+  const { redisUrl, prefix = 'glass', heartbeatMs, downAfterMs, address, clusterKey: keyOption, workerStreams: streamsOption, ...overrides } = options;
   // First: a node without its key (or with the token key) refuses to start before touching Redis.
   const clusterKey = clusterKeyFrom(keyOption, env);
   const telemetry = telemetryConfigFromEnv(env);
@@ -100,12 +107,13 @@ export async function startClusterNode(options: ClusterNodeOptions = {}, env: No
   // Trimmed in the background: only what every reader acknowledged goes.
   // Write-behind actors acknowledge with their next save: allow a period's worth in flight.
   const transport = new RedisStreamsTransport({ nodeId, redis: url, prefix, clusterKey, trimIntervalMs: TRIM_INTERVAL_MS, maxInFlightEntries: 16_384 });
+  const workerStreams = (streamsOption ?? env.GLASS_WORKER_STREAMS === '1') ? workerStreamsRef(url, prefix, clusterKey) : null;
   const parts: ClusterParts = { transport, membership, status: () => ({ transport: transport.status, stream: transport.stats(), forgedMemberRecords: membership.forgedRecords() }) };
   const node = await startOnBackend(
     backend,
     async () => {
       await membership.start();
-      return startTracedNode(defaultNodeOptions({ ...overrides, nodeId, workers, store: overrides.store ?? backend!.store }), telemetry, parts);
+      return startTracedNode(defaultNodeOptions({ ...overrides, nodeId, workers, workerStreams, store: overrides.store ?? backend!.store }), telemetry, parts);
     },
     async () => {
       await membership.close().catch(() => {});
@@ -119,7 +127,7 @@ export async function startClusterNode(options: ClusterNodeOptions = {}, env: No
     node.log.warn({ redis: redisDescription(url) }, 'Redis asks this node for no password: anyone who reaches it can read the cluster traffic and fill it (set a password or an ACL user in REDIS_URL, redis://user:password@host:port, and rediss:// for TLS)');
   }
   const timing = { heartbeatMs: heartbeatMs ?? DEFAULT_HEARTBEAT_MS, downAfterMs: downAfterMs ?? DEFAULT_DOWN_AFTER_MS };
-  const claims = new DeadNodeClaims(node, transport, membership.members.bind(membership), timing);
+  const claims = new DeadNodeClaims(node, transport, membership.members.bind(membership), timing, workerStreams !== null);
   membership.onChange((members, change) => claims.changed(members, change));
   const sweep = new DeadStreamSweep(node, transport, membership.members.bind(membership), timing);
   sweep.start();
@@ -128,6 +136,12 @@ export async function startClusterNode(options: ClusterNodeOptions = {}, env: No
     sweep.stop();
   });
   return node;
+}
+
+/** What each worker builds its own link to the other nodes from (the key sealed: it crosses as workerData, never printed). */
+function workerStreamsRef(redis: string, prefix: string, key: ClusterKey): ModuleRef {
+  const options: WorkerStreamsOptions = { redis, prefix, clusterKey: key.sealForWorkers(), trimIntervalMs: TRIM_INTERVAL_MS, maxInFlightEntries: 16_384 };
+  return { ...WORKER_STREAMS, options };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { GlassNode } from '../../runtime/node/index.js';
 import type { MemberChange, MemberRecord } from '../membership/index.js';
-import { DrainedStream, type RedisStreamsTransport } from '../streams/index.js';
+import { DrainedStream, nodeOfStreamId, threadStreamId, type RedisStreamsTransport } from '../streams/index.js';
 
 const REPEAT_MIN_IDLE_MS = 60_000;
 const LEFT_GRACE_MS = 5_000;
@@ -26,16 +26,21 @@ export class DeadNodeClaims {
   readonly #members: () => MemberRecord[];
   readonly #timing: { heartbeatMs: number; downAfterMs: number };
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** With worker streams: the worker count each member last had, to claim its workers' streams too. */
+  readonly #workers: Map<string, number> | null;
   #stopped = false;
 
-  constructor(node: GlassNode, transport: RedisStreamsTransport, members: () => MemberRecord[], timing: { heartbeatMs: number; downAfterMs: number }) {
+  constructor(node: GlassNode, transport: RedisStreamsTransport, members: () => MemberRecord[], timing: { heartbeatMs: number; downAfterMs: number }, workerStreams = false) {
     this.#node = node;
     this.#transport = transport;
     this.#members = members;
     this.#timing = timing;
+    this.#workers = workerStreams ? new Map(members().map((m) => [m.id, m.workers])) : null;
   }
 
   changed(members: MemberRecord[], change: MemberChange): void {
+    const gone = this.#streamsOf([...change.down, ...change.left]);
+    for (const m of members) this.#workers?.set(m.id, m.workers);
     if (members.length === 0 || members[0].id !== this.#node.id) return;
     const { heartbeatMs, downAfterMs } = this.#timing;
     // A dead node's entries are taken at once. A departing node is still draining: what it has in
@@ -49,8 +54,19 @@ export class DeadNodeClaims {
       [first + downAfterMs, REPEAT_MIN_IDLE_MS],
       [first + 2 * downAfterMs, REPEAT_MIN_IDLE_MS],
     ];
-    for (const dead of change.down) if (dead !== this.#node.id) this.#schedule(dead, passes(0));
-    for (const left of change.left) if (left !== this.#node.id) this.#schedule(left, passes(grace));
+    for (const dead of change.down) if (dead !== this.#node.id) for (const stream of gone.get(dead)!) this.#schedule(stream, passes(0));
+    for (const left of change.left) if (left !== this.#node.id) for (const stream of gone.get(left)!) this.#schedule(stream, passes(grace));
+  }
+
+  /** The streams of each gone node: its own, and with worker streams its workers' (their count as it was last seen). */
+  #streamsOf(nodes: readonly string[]): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const node of nodes) {
+      const workers = this.#workers?.get(node) ?? 0;
+      this.#workers?.delete(node);
+      out.set(node, [node, ...Array.from({ length: workers }, (_, i) => threadStreamId(node, i + 1))]);
+    }
+    return out;
   }
 
   #schedule(gone: string, passes: [number, number][]): void {
@@ -77,15 +93,19 @@ export class DeadNodeClaims {
     this.#after(this.#timing.downAfterMs, () => void this.#watch(gone, untilMs));
   }
 
-  /** Claims and hands over, then removes the stream if it is empty; null when not this node's to do (stopped, or the node is back). */
+  /**
+   * Claims and hands over, then removes the stream if it is empty; null when not this node's to do
+   * (stopped, or the node is back). `dead` is a stream id: a node's, or one of its workers'.
+   */
   async #claim(dead: string, minIdleMs: number): Promise<DrainedStream | null> {
+    const owner = nodeOfStreamId(dead);
     // It may have come back (a restart under the same id): its own reader takes its stream again.
-    if (this.#stopped || this.#members().some((m) => m.id === dead)) return null;
+    if (this.#stopped || this.#members().some((m) => m.id === owner)) return null;
     try {
       const deliveries = await this.#transport.claimFrom(dead, { minIdleMs });
       if (deliveries.length > 0) this.#node.log.warn({ dead, entries: deliveries.length }, 'claimed the pending entries of a node that is gone');
       for (const d of deliveries) this.#node.acceptDeliveries(d.envelopes, d);
-      if (this.#stopped || this.#members().some((m) => m.id === dead)) return null;
+      if (this.#stopped || this.#members().some((m) => m.id === owner)) return null;
       const outcome = await this.#transport.removeIfDrained(dead);
       if (outcome === DrainedStream.removed) this.#node.log.info({ dead }, 'removed the drained stream of a node that is gone');
       return outcome;

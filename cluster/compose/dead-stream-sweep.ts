@@ -1,6 +1,6 @@
 import type { GlassNode } from '../../runtime/node/index.js';
 import type { MemberRecord } from '../membership/index.js';
-import { DrainedStream, type RedisStreamsTransport } from '../streams/index.js';
+import { DrainedStream, nodeOfStreamId, type RedisStreamsTransport } from '../streams/index.js';
 
 /** Entries pending under a live consumer (this node handling them) are left alone this long, as by the claimer. */
 const LIVE_MIN_IDLE_MS = 60_000;
@@ -87,7 +87,8 @@ export class DeadStreamSweep {
         const { cursor, nodes } = await this.#transport.scanNodeStreams(this.#cursor, SCAN_COUNT);
         this.#cursor = cursor;
         for (const gone of nodes) {
-          if (live.has(gone)) {
+          // A worker's stream (`<node>:w<k>`, worker streams) lives and goes with its node.
+          if (live.has(nodeOfStreamId(gone))) {
             this.#absentSince.delete(gone);
             continue;
           }
@@ -109,7 +110,7 @@ export class DeadStreamSweep {
         }
       }
       // Members now, and nodes whose stream is gone, need no note.
-      for (const id of this.#absentSince.keys()) if (live.has(id)) this.#absentSince.delete(id);
+      for (const id of this.#absentSince.keys()) if (live.has(nodeOfStreamId(id))) this.#absentSince.delete(id);
     } catch (err) {
       this.#node.log.error({ err: (err as Error).message }, 'sweeping the streams of absent nodes failed; retried at the next pass');
     }
@@ -121,7 +122,7 @@ export class DeadStreamSweep {
     if (deliveries.length > 0) this.#node.log.warn({ gone, entries: deliveries.length }, 'swept the entries left in the stream of a node not in membership');
     for (const d of deliveries) this.#node.acceptDeliveries(d.envelopes, d);
     // Back meanwhile (a restart under the same id): its own reader has the stream again.
-    if (this.#stopped || this.#members().some((m) => m.id === gone)) return DrainedStream.kept;
+    if (this.#stopped || this.#members().some((m) => m.id === nodeOfStreamId(gone))) return DrainedStream.kept;
     const outcome = await this.#transport.removeIfDrained(gone);
     if (outcome === DrainedStream.removed) this.#node.log.info({ gone }, 'removed the swept stream of a node not in membership');
     return outcome;

@@ -1,7 +1,8 @@
 // The Redis Streams room: the Transport between nodes (one stream per node, read in a consumer
 // group, acknowledged after delivery, claimed from dead nodes), its entry codec and its errors.
 export { RedisStreamsTransport } from './redis-streams-transport.js';
-export { streamKey as redisStreamKey, type RedisStreamsTransportOptions } from './redis-streams-options.js';
+export { nodeOfStreamId, streamKey as redisStreamKey, threadStreamId, type RedisStreamsTransportOptions } from './redis-streams-options.js';
+export { WORKER_STREAMS, createWorkerStreams, type WorkerStreamsOptions } from './worker-streams.js';
 export { MAC_FIELD, NONCE_FIELD, PAYLOAD_FIELD, SENDER_FIELD, entryMac, StreamDelivery, type ClaimOptions, type DurableTransport } from './redis-streams-delivery.js';
 export {
   ForgedEntryError,

@@ -43,6 +43,11 @@ export interface RedisStreamsTransportOptions {
   clusterKey?: ClusterKeyInput;
   /** Trim this node's stream every so often (default 0: only when `trim()` is called). */
   trimIntervalMs?: number;
+  /**
+   * At start, entries of this reader's own pending list already delivered this often are not
+   * delivered again but reported (`exhausted`): what killed the readers before it (default 0: off).
+   */
+  maxDeliveries?: number;
 }
 
 export type ResolvedOptions = Required<Omit<RedisStreamsTransportOptions, 'redis' | 'clusterKey'>> & {
@@ -55,6 +60,8 @@ export type ResolvedOptions = Required<Omit<RedisStreamsTransportOptions, 'redis
 const RETRY_SPREAD = 0.2;
 // A key part with whitespace or a colon would make another node's stream name ambiguous.
 const KEY_PART = /^[^\s:]+$/;
+/** A worker's own transport (worker-streams.ts) reads `<prefix>:node:<node>:w<thread>`: its id is `<node>:w<thread>`. */
+const NODE_OR_WORKER = /^[^\s:]+(:w[1-9][0-9]{0,3})?$/;
 
 const COUNTS = ['readCount', 'maxEntryEnvelopes', 'maxEntryBytes', 'maxPipelineEntries', 'maxInFlightEntries', 'maxQueuedEnvelopes'] as const;
 const POSITIVE_MS = ['blockMs', 'retryMinDelayMs', 'retryMaxDelayMs', 'giveUpAfterMs', 'startTimeoutMs', 'closeTimeoutMs'] as const;
@@ -80,17 +87,31 @@ export function resolveOptions(options: RedisStreamsTransportOptions): ResolvedO
     startTimeoutMs: options.startTimeoutMs ?? 10_000,
     closeTimeoutMs: options.closeTimeoutMs ?? 5_000,
     trimIntervalMs: options.trimIntervalMs ?? 0,
+    maxDeliveries: options.maxDeliveries ?? 0,
     clusterKey: clusterKeyFrom(options.clusterKey),
   };
-  for (const name of ['nodeId', 'prefix', 'group'] as const) stringOption(name, r[name], KEY_PART, 'a non-empty string without spaces or ":"');
+  stringOption('nodeId', r.nodeId, NODE_OR_WORKER, 'a non-empty string without spaces or ":" (a worker\'s: <node>:w<thread>)');
+  for (const name of ['prefix', 'group'] as const) stringOption(name, r[name], KEY_PART, 'a non-empty string without spaces or ":"');
   if (typeof r.redis !== 'string') objectOption('redis', r.redis, 'a redis:// URL or an ioredis options object');
   for (const name of COUNTS) positiveIntegerOption(name, r[name]);
   for (const name of POSITIVE_MS) durationOption(name, r[name]);
   durationOption('trimIntervalMs', r.trimIntervalMs, true, '0 (off) or a positive number of milliseconds');
+  if (r.maxDeliveries !== 0) positiveIntegerOption('maxDeliveries', r.maxDeliveries);
   atLeastOption('retryMaxDelayMs', r.retryMaxDelayMs, 'retryMinDelayMs', r.retryMinDelayMs);
   return { ...r, retry: { minMs: r.retryMinDelayMs, maxMs: r.retryMaxDelayMs, randomFactor: RETRY_SPREAD } };
 }
 
 export function streamKey(prefix: string, node: string): string {
   return `${prefix}:node:${node}`;
+}
+
+/** The stream id of `thread` of `node` for streamKey: the node's own (0, its main thread), else the worker's `<node>:w<thread>`. */
+export function threadStreamId(node: string, thread: number): string {
+  return thread === 0 ? node : `${node}:w${thread}`;
+}
+
+/** The node a stream id (as streamKey takes it, `<node>` or `<node>:w<thread>`) belongs to. */
+export function nodeOfStreamId(id: string): string {
+  const colon = id.indexOf(':');
+  return colon < 0 ? id : id.slice(0, colon);
 }

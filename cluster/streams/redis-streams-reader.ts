@@ -14,6 +14,8 @@ export interface ReaderHooks {
   onForged(stream: string, id: string, error: ForgedEntryError): void;
   onHealth(ok: boolean, cause?: unknown): void;
   onGroupCreated(stream: string): void;
+  /** An entry delivered `maxDeliveries` times before this reader started (see start). */
+  onExhausted(delivery: StreamDelivery): void;
 }
 
 /**
@@ -38,6 +40,8 @@ export class StreamReader {
   readonly #hooks: ReaderHooks;
   readonly #replays: ReplayWindow;
   readonly #known = new Set<string>();
+  /** Pending entries delivered maxDeliveries times before this reader started. */
+  readonly #exhausted = new Set<string>();
   readonly #stop = new AbortController();
   readonly #onAck = (): void => this.#acked();
   #inFlight = 0;
@@ -65,7 +69,19 @@ export class StreamReader {
     // Re-read the pending list after any reconnect, also one that happened between two reads.
     this.#redis.on('close', () => (this.#reread = true));
     if (await ensureGroup(this.#redis, this.#stream, this.#options.group, true)) this.#hooks.onGroupCreated(this.#stream);
+    if (this.#options.maxDeliveries > 0) await this.#findExhausted();
     this.#loop = this.#run();
+  }
+
+  /**
+   * The entries of this consumer's pending list that were delivered maxDeliveries times already
+   * (each read of a pending list counts one): a reader that restarts under the same name after
+   * the one before died holding them. They are handed to onExhausted instead of being delivered,
+   * so that a message that kills its reader cannot kill every one after it.
+   */
+  async #findExhausted(): Promise<void> {
+    const rows = (await this.#redis.xpending(this.#stream, this.#options.group, '-', '+', this.#options.maxInFlightEntries, this.#options.nodeId)) as [string, string, number, number][];
+    for (const [id, , , deliveries] of rows) if (deliveries >= this.#options.maxDeliveries) this.#exhausted.add(id);
   }
 
   /** Redis took the acknowledgements of these ids: a later re-read of the pending list will not see them. */
@@ -149,6 +165,7 @@ export class StreamReader {
       return;
     }
     this.#inFlight++;
+    if (this.#exhausted.size > 0 && this.#exhausted.delete(entry.id)) return this.#hooks.onExhausted(delivery);
     this.#hooks.deliver(delivery);
   }
 

@@ -110,6 +110,8 @@ export type RedisStreamsEvents = {
   trimmed: [stream: string, count: number, floor: string];
   /** A dead node's stream was drained and deleted (removeIfDrained). */
   removed: [stream: string];
+  /** An entry of this node's pending list delivered `maxDeliveries` times already, not delivered again: the consumer refuses and acknowledges it. */
+  exhausted: [delivery: StreamDelivery];
   /** The deliver callback threw; the entry stays unacknowledged. */
   'deliver-error': [error: unknown, delivery: StreamDelivery];
 };

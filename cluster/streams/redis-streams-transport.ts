@@ -120,6 +120,7 @@ export class RedisStreamsTransport extends EventEmitter<RedisStreamsEvents> impl
         },
         onHealth: (ok, cause) => this.#health(() => (this.#readerOk = ok), cause),
         onGroupCreated: (stream) => this.emit('group', stream),
+        onExhausted: (d) => this.emit('exhausted', d),
       }, this.#replays);
       await this.#reader.start();
     } catch (err) {

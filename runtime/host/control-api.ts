@@ -79,6 +79,12 @@ export interface WorkerInit {
   services: WorkerServiceRef[];
   /** The node keeps a copy of this worker's saved state (saved-state-report.ts); absent or null: it does not. */
   stateCopy?: StateCopyInit | null;
+  /**
+   * The worker's own link to other nodes (NodeOptions.workerStreams): the export is called with a
+   * NodeLinkInit and returns a WorkerNodeLink. Absent or null: what leaves the node goes through
+   * the main thread.
+   */
+  remote?: ModuleRef | null;
 }
 
 export interface WorkerServiceRef {

@@ -9,7 +9,7 @@ import { createLogger } from '../logger.js';
 import { WorkerSampler } from './metrics-sample.js';
 import { loadExport } from '../module-ref.js';
 import type { Placement, PlacementInit } from '../placement.js';
-import { WorkerRouter } from '../wire/worker-router.js';
+import { WorkerRouter, type NodeLinkInit, type WorkerNodeLink } from '../wire/worker-router.js';
 import type { StateStore } from '../state-store.js';
 import type { Supervisor } from '../supervision.js';
 import { Services, type WorkerServiceInit } from '../services.js';
@@ -71,6 +71,28 @@ router.setLocal(host);
 init.ports.forEach((port, thread) => {
   if (port !== null) router.attach(thread, port);
 });
+// Worker streams: this worker reaches other nodes itself and reads its own stream (its pending
+// entries first: a replacement takes what its predecessor had not acknowledged).
+let remote: WorkerNodeLink | null = null;
+if (init.remote != null) {
+  const createLink = await loadExport<(i: NodeLinkInit) => WorkerNodeLink>(init.remote, 'remote');
+  remote = createLink({
+    options: init.remote.options,
+    nodeId: init.nodeId,
+    thread: init.thread,
+    hooks: {
+      deliver: (batch, receipt) => router.deliverFromStream(batch, receipt),
+      exhausted: (batch, receipt) => router.refuseFromStream(batch, receipt),
+      undeliverable: (envelopes, error) => {
+        for (const e of envelopes) router.refuse(e, error, 'undeliverable');
+      },
+      deadLetter: (letter) => router.forwardDeadLetter(letter),
+      log: (level, fields, message) => log[level](fields, message),
+    },
+  });
+  router.setRemote(remote);
+  await remote.start();
+}
 
 const sampler = new WorkerSampler(init.thread, systemClock, () => host.cells.values(), () => ({
   processed: host.processed,
@@ -117,6 +139,8 @@ const control: WorkerControl = {
     sampler.close();
     pulse.stop();
     await host.close();
+    // After the actors' last saves: their acknowledgements and sends go before the link closes.
+    await remote?.close();
     await services.close();
     await store.close();
     router.close(new Error('worker closed'));

@@ -61,6 +61,13 @@ export interface NodeOptions {
    * game's services, bench/RESULTS.md "rehydrate"). Default true.
    */
   spareWorker?: boolean;
+  /**
+   * Each worker's own link to the other nodes of a cluster (runtime/wire/worker-router.ts NodeLink;
+   * cluster/streams/worker-streams.ts, which startClusterNode names with `workerStreams: true`):
+   * actor messages between workers of two nodes skip both main threads. Default null: they go
+   * through the main threads and the node streams. Every node of a cluster must agree.
+   */
+  workerStreams?: ModuleRef | null;
 }
 
 export type ResolvedNodeOptions = Required<Omit<NodeOptions, 'clock' | 'resourceLimits' | 'store' | 'supervision' | 'services'>> & { services: [string, ServiceSpec][] } &
@@ -154,6 +161,7 @@ export function resolveNodeOptions(options: NodeOptions, defaultStore: ModuleRef
     services: serviceSpecs(options.services),
     stateCopyBytes: stateCopyBytes(options.stateCopyBytes, store),
     spareWorker: booleanOption('spareWorker', options.spareWorker ?? true),
+    workerStreams: options.workerStreams == null ? null : moduleRef('workerStreams', options.workerStreams),
   };
 }
 

@@ -91,7 +91,7 @@ export class GlassNode {
       resourceLimits: options.resourceLimits,
       supervisor,
       blockedAfterMs: options.blockedAfterMs,
-      sparePreload: options.spareWorker ? preloadOf(options.actorModules, [options.store, options.placement, options.supervisor, ...options.services.map(([, s]) => s.worker)]) : null,
+      sparePreload: options.spareWorker ? preloadOf(options.actorModules, [options.store, options.placement, options.supervisor, ...options.services.map(([, s]) => s.worker), ...(options.workerStreams === null ? [] : [options.workerStreams])]) : null,
     });
     // The message a blocked worker was handling is quarantined before the worker ends, so that
     // redelivery (below) does not hand it to the replacement.
@@ -203,6 +203,7 @@ export class GlassNode {
       logLevel: o.logLevel,
       services: this.#services.forWorker(thread),
       stateCopy: this.#stateCopy?.forWorker(thread) ?? null,
+      remote: o.workerStreams,
     };
   }
 
