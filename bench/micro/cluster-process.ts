@@ -133,6 +133,38 @@ const commands: Record<string, (args: any) => unknown> = {
     return (await n.ask({ kind: WAITER_KIND, id: a.waiter }, { type: 'wait' }, { timeoutMs: a.timeoutMs })) as PingTiming;
   },
 
+  /**
+   * Ours, kicked at a fixed rate (bench/micro/cross-node-tracing-paced.ts): `kicks` kicks in all,
+   * `kicksPerSec` of them per second (a 1 ms timer sends what is due), each inside an edge span as
+   * above; the run's `chain` says how many pings each kick's chain sends. Answered with the
+   * waiter's counts and time, the last kick's lag behind the schedule and the median round trip (ms).
+   */
+  async 'xn-ping-paced'(a: { pinger: string; waiter: string; run: PingRun; kicks: number; kicksPerSec: number; timeoutMs: number }) {
+    const n = live();
+    const pinger = { kind: PINGER_KIND, id: a.pinger };
+    await n.ask(pinger, { type: 'start', ...a.run, kicked: true }, { timeoutMs: a.timeoutMs });
+    const kick = { type: 'kick' };
+    const started = performance.now();
+    let sent = 0;
+    let lagMs = 0;
+    await new Promise<void>((resolve) => {
+      const send = (): void => {
+        const now = performance.now();
+        const due = Math.min(a.kicks, Math.floor(((now - started) * a.kicksPerSec) / 1000) + 1);
+        for (; sent < due; sent++) withEdgeSpan('bench.xn kick', {}, () => n.tell(pinger, kick));
+        if (sent < a.kicks) return;
+        lagMs = now - started - ((a.kicks - 1) * 1000) / a.kicksPerSec;
+        clearInterval(timer);
+        resolve();
+      };
+      const timer = setInterval(send, 1);
+      send();
+    });
+    const t = (await n.ask({ kind: WAITER_KIND, id: a.waiter }, { type: 'wait' }, { timeoutMs: a.timeoutMs })) as PingTiming;
+    const rtt = Float64Array.from(t.roundTripUs).sort();
+    return { pings: t.pings, pongs: t.pongs, elapsedMs: t.elapsedMs, strays: t.strays, kickLagMs: lagMs, medianRoundTripMs: (rtt[rtt.length >> 1] ?? 0) / 1000 };
+  },
+
   /** CPU time of this process so far: every thread (process.cpuUsage is the whole process's). */
   cpu() {
     return process.cpuUsage();

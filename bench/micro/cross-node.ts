@@ -15,6 +15,7 @@ import { alternateTracing, cpuRound, crossNodeTracing, tracingHalfOrders, tracin
 import { closePair, pairActors, startPair, type Pair } from './cross-node-pair.js';
 import { TRACING_MAX_COST, TRACING_OPTION, TRACING_SAMPLE_RATIO, startTracingSink, tracingEnv } from '../support/tracing.js';
 import type { OtlpSink } from '../support/otlp-sink.js';
+import { pacedPlan, pacedRows, pacedSide, pacedTracing } from './cross-node-tracing-paced.js';
 
 const ROUND_TIMEOUT_MS = 120_000;
 
@@ -66,6 +67,8 @@ export const crossNode: Scenario = {
     'encode-envelopes': { kind: 'int', default: 4_096, min: 32, max: 1_000_000, description: 'envelopes of each kind in the encoding comparison' },
     tracing: TRACING_OPTION,
     'worker-streams': { kind: 'choice', default: 'off', choices: ['off', 'on'], description: 'on: every worker reaches the other node over a stream of its own (ClusterNodeOptions.workerStreams), skipping both main threads' },
+    'tracing-loops': { kind: 'choice', default: 'both', choices: ['closed', 'paced', 'both'], description: '--tracing both: the closed-loop comparison, the paced one (at --tracing-rate) or both, on the same pairs' },
+    'tracing-rate': { kind: 'int', default: 10_000, min: 100, max: 1_000_000, description: '--tracing both, paced: pings per second offered to each pair (chains of 20 pings, kicked at a fixed rate)' },
   },
   run: runCrossNode,
 };
@@ -158,6 +161,12 @@ async function runCrossNode(options: OptionValues, progress: Progress): Promise<
 
     // ---- the cost of tracing (--tracing both): kicked rounds of each pair, per CPU-second of the pair ----
     const tracingHalves: TracingHalf[] = [];
+    const pacedHalves: TracingHalf[] = [];
+    const loops = options['tracing-loops'] as 'closed' | 'paced' | 'both';
+    const plan = pacedPlan(options['tracing-rate'] as number);
+    // The sink's count at each phase's end (after its settle: the export runs every 5 s), to tell the phases' spans apart.
+    const spansAt: number[] = [];
+    let pacedSpans = 0;
     if (tracing === 'both') {
       // Last, on fresh pairs of their own, the pair above closed: an A/A run (both untraced) on the
       // pair above against one fresh pair gave the fresh one 1.35-1.5 x the messages per
@@ -186,10 +195,21 @@ async function runCrossNode(options: OptionValues, progress: Progress): Promise<
         pairs.push(second);
         progress.tick();
         const [untraced, traced] = order === 'traced first' ? [second, first] : [first, second];
-        const outcome = await alternateTracing(side(untraced), side(traced), 2 * messages, options.rounds as number, options.warmup as number, progress);
+        if (loops !== 'paced') {
+          const outcome = await alternateTracing(side(untraced), side(traced), 2 * messages, options.rounds as number, options.warmup as number, progress);
+          tracingHalves.push({ order, outcome });
+        }
+        spansAt.push(sink!.spanCount);
+        if (loops !== 'closed') {
+          // The same pairs, paced (bench/micro/cross-node-tracing-paced.ts).
+          const p = (pair: Pair) => pacedSide(pair, plan, ROUND_TIMEOUT_MS);
+          const outcome = await alternateTracing(p(untraced), p(traced), 2 * plan.pingsPerRound, options.rounds as number, options.warmup as number, progress);
+          pacedHalves.push({ order, outcome });
+        }
+        pacedSpans += sink!.spanCount - spansAt[spansAt.length - 1];
         // Closed before the next half (the traced pair flushes its spans to the sink as it closes).
         await Promise.allSettled(pairs.splice(0).map(closePair));
-        tracingHalves.push({ order, outcome });
+        spansAt.push(sink!.spanCount);
       }
       if (strays.some((s) => s > 0)) throw new Error(`pongs of another run arrived in the tracing rounds (${strays.join(', ')}): the figures are not valid`);
     }
@@ -199,14 +219,19 @@ async function runCrossNode(options: OptionValues, progress: Progress): Promise<
     // The sink counts what reached it: flush the traced processes' spans first (they flush on close;
     // the pairs of --tracing both are closed already).
     if (tracing === 'on') await Promise.allSettled(procs.map((p) => p.close()));
-    if (tracingHalves.length === 0) return { ...result, figures: { ...result.figures, tracing: { mode: 'on', sampleRatio: TRACING_SAMPLE_RATIO, spansReceived: sink!.spanCount } } };
-    const t = crossNodeTracing(tracingHalves, sink!.spanCount);
+    if (tracing === 'on') return { ...result, figures: { ...result.figures, tracing: { mode: 'on', sampleRatio: TRACING_SAMPLE_RATIO, spansReceived: sink!.spanCount } } };
+    // The closed loop's figures stay where they were (`tracing`), the paced ones beside them (`tracing.paced`);
+    // with --tracing-loops paced, the paced ones are `tracing`.
+    const paced = pacedHalves.length === 0 ? null : pacedTracing(pacedHalves, pacedSpans, plan);
+    const closed = tracingHalves.length === 0 ? null : { ...crossNodeTracing(tracingHalves, sink!.spanCount - pacedSpans), loop: 'closed' as const };
+    const t = closed === null ? paced! : { ...closed, ...(paced === null ? {} : { paced }) };
+    const goalMet = (closed?.goalMet ?? true) && (paced?.goalMet ?? true);
     return {
       ...result,
       figures: { ...result.figures, tracing: t },
-      goal: `${result.goal}; traced (${TRACING_SAMPLE_RATIO * 100} % sampled) >= ${1 - TRACING_MAX_COST} x untraced messages per CPU-second`,
-      goalMet: result.goalMet && t.goalMet,
-      table: { head: result.table.head, rows: [...result.table.rows, ...tracingRows(t)] },
+      goal: `${result.goal}; traced (${TRACING_SAMPLE_RATIO * 100} % sampled) >= ${1 - TRACING_MAX_COST} x untraced messages per CPU-second (${loops === 'both' ? 'closed loop and paced' : loops})`,
+      goalMet: result.goalMet && goalMet,
+      table: { head: result.table.head, rows: [...result.table.rows, ...(closed === null ? [] : tracingRows(closed)), ...(paced === null ? [] : pacedRows(paced))] },
     };
   } finally {
     progress.begin('closing nodes, deleting the run’s Redis keys', 1);

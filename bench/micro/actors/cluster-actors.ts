@@ -71,6 +71,12 @@ export interface PingRun {
    * sampled share of the chains, not all or none of the run, carries a trace.
    */
   kicked?: boolean;
+  /**
+   * Kicked runs only: each kick starts a chain of this many pings (each sent by the previous
+   * ping's pong), not a chain that runs to the end of the window; the paced tracing comparison
+   * kicks at a fixed rate (bench/micro/cross-node-tracing-paced.ts).
+   */
+  chain?: number;
 }
 
 /** What the waiter answers when every ping of a run has been answered, measured in A's worker. */
@@ -97,6 +103,8 @@ interface ActiveRun extends PingRun {
   roundTripUs: Float64Array;
   strays: number;
   refs: ActorRef<typeof benchEcho>[];
+  /** Chained runs: pings still to send in the chain of ping n (indexed by n). */
+  chainLeft: Uint16Array | null;
   done: Promise<PingTiming>;
   finish: (timing: PingTiming) => void;
 }
@@ -149,6 +157,7 @@ export const benchPinger = defineActor({
         roundTripUs: new Float64Array(msg.total),
         strays: 0,
         refs: msg.targets.map((id) => ctx.ref(benchEcho, id)),
+        chainLeft: msg.chain === undefined ? null : new Uint16Array(msg.total),
         done,
         finish,
       };
@@ -165,7 +174,11 @@ export const benchPinger = defineActor({
     /** One more chain of a kicked run (sent from this handler: the ping carries the kick's trace). */
     kick(_ctx: ActorContext<{ runs: number }>, _msg: {}): void {
       const run = active;
-      if (run !== null && run.sent < run.total && run.sent - run.pongs < run.window) sendPing(run);
+      if (run === null || run.sent >= run.total) return;
+      if (run.chainLeft !== null) {
+        run.chainLeft[run.sent] = run.chain! - 1;
+        sendPing(run);
+      } else if (run.sent - run.pongs < run.window) sendPing(run);
     },
 
     pace(ctx: ActorContext<{ runs: number }>, _msg: {}): void {
@@ -184,7 +197,13 @@ export const benchPinger = defineActor({
       const i = run.pongs++;
       run.pongLatencyUs[i] = (now - msg.bt) * 1000;
       run.roundTripUs[i] = (now - msg.at) * 1000;
-      if (run.rate === 0) {
+      if (run.chainLeft !== null) {
+        const left = run.chainLeft[msg.n];
+        if (left > 0 && run.sent < run.total) {
+          run.chainLeft[run.sent] = left - 1;
+          sendPing(run);
+        }
+      } else if (run.rate === 0) {
         while (run.sent < run.total && run.sent - run.pongs < run.window) sendPing(run);
       }
       if (run.pongs === run.total) {
